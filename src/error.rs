@@ -1,0 +1,194 @@
+//! Errors, as data. Rendering them with a source snippet is done in one place,
+//! [`crate::diagnostic`].
+
+use crate::source::Span;
+
+/// Which text an error's span points into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SpanIn {
+    /// The text exactly as the user wrote it (macro expansion errors).
+    User,
+    /// The macro-expanded text (everything after expansion).
+    Expanded,
+}
+
+/// Everything that can go wrong, from loading configuration to running a search.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum Error {
+    /// Macro expansion failed; the span is in the user's text.
+    #[error("{kind}")]
+    Macro {
+        /// What went wrong.
+        kind: MacroError,
+        /// The backtick call (or unclosed backtick) in the user's text.
+        span: Span,
+    },
+    /// The search text does not parse.
+    #[error("syntax error: expected {expected}, found {found}")]
+    Syntax {
+        /// What the parser expected, in words.
+        expected: String,
+        /// What it found instead (a short excerpt, or `end of search`).
+        found: String,
+        /// Where, in the expanded text.
+        span: Span,
+    },
+    /// A command this interpreter does not implement.
+    #[error("command `{name}` is not supported yet")]
+    UnsupportedCommand {
+        /// The command's name as written.
+        name: String,
+        /// The command name's span in the expanded text.
+        span: Span,
+    },
+    /// A command's arguments or options are wrong.
+    #[error("{command}: {message}")]
+    BadArgument {
+        /// The command.
+        command: String,
+        /// What is wrong.
+        message: String,
+        /// Where, in the expanded text.
+        span: Span,
+    },
+    /// A lookup is missing or unreadable.
+    #[error("lookup `{name}`: {message}")]
+    Lookup {
+        /// The lookup name as written.
+        name: String,
+        /// What is wrong.
+        message: String,
+        /// Where it is named in the search, if it is.
+        span: Option<Span>,
+    },
+    /// A file could not be read or written.
+    #[error("{path}: {message}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The operating system's or decoder's message.
+        message: String,
+    },
+    /// A configuration file (`macros.conf`, `props.conf`, a YAML definition)
+    /// is malformed.
+    #[error("{file}:{line}: {message}")]
+    Config {
+        /// The file.
+        file: String,
+        /// 1-based line (0 when unknown).
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// An event line is not valid JSON (an error only under `--strict`).
+    #[error("{file}:{line}: malformed event: {message}")]
+    MalformedEvent {
+        /// The events file (`-` for stdin).
+        file: String,
+        /// 1-based line.
+        line: usize,
+        /// The JSON parser's message.
+        message: String,
+    },
+    /// A runtime failure while running the search.
+    #[error("{message}")]
+    Runtime {
+        /// What went wrong.
+        message: String,
+        /// The command or expression that failed, in the expanded text.
+        span: Option<Span>,
+    },
+}
+
+/// Why macro expansion failed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum MacroError {
+    /// No stanza defines the macro with this many arguments.
+    #[error("macro `{name}` with {arity} argument(s) is not defined{}", available_hint(.available))]
+    Undefined {
+        /// The macro name.
+        name: String,
+        /// The number of arguments in the call.
+        arity: usize,
+        /// Argument counts the macro *is* defined with, if any.
+        available: Vec<usize>,
+    },
+    /// A macro expands (directly or not) into a call to itself.
+    #[error("macro `{}` calls itself: {}", .chain.last().map(String::as_str).unwrap_or(""), .chain.join(" -> "))]
+    Cycle {
+        /// The calls from the outermost to the repeated one.
+        chain: Vec<String>,
+    },
+    /// Expansion nested deeper than the limit.
+    #[error("macro expansion nested deeper than {limit} levels")]
+    TooDeep {
+        /// The limit.
+        limit: usize,
+    },
+    /// A backtick with no closing backtick.
+    #[error("unclosed backtick: a macro call must end with `")]
+    UnclosedBacktick,
+    /// A ```` ``` ```` comment with no closing ```` ``` ````.
+    #[error("unclosed comment: a ``` comment must end with ```")]
+    UnclosedComment,
+    /// A macro call whose argument list is malformed.
+    #[error("macro `{name}`: {message}")]
+    BadCall {
+        /// The macro name.
+        name: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// An `iseval = 1` macro or one with `validation`: needs the eval engine.
+    #[error("macro `{name}`: {feature} is not supported yet (needs eval)")]
+    NeedsEval {
+        /// The macro name.
+        name: String,
+        /// `iseval` or `validation`.
+        feature: String,
+    },
+    /// A macro's `validation` expression was false.
+    #[error("macro `{name}`: {message}")]
+    ValidationFailed {
+        /// The macro name.
+        name: String,
+        /// The macro's `errormsg`, or a default.
+        message: String,
+    },
+}
+
+fn available_hint(available: &[usize]) -> String {
+    if available.is_empty() {
+        String::new()
+    } else {
+        let list: Vec<String> = available.iter().map(|n| n.to_string()).collect();
+        format!(" (it is defined with {} argument(s))", list.join(", "))
+    }
+}
+
+impl Error {
+    /// The error's span and which text it points into, if it has one.
+    pub fn span(&self) -> Option<(Span, SpanIn)> {
+        match self {
+            Error::Macro { span, .. } => Some((*span, SpanIn::User)),
+            Error::Syntax { span, .. }
+            | Error::UnsupportedCommand { span, .. }
+            | Error::BadArgument { span, .. } => Some((*span, SpanIn::Expanded)),
+            Error::Lookup { span, .. } | Error::Runtime { span, .. } => {
+                span.map(|s| (s, SpanIn::Expanded))
+            }
+            Error::Io { .. } | Error::Config { .. } | Error::MalformedEvent { .. } => None,
+        }
+    }
+
+    /// Shorthand for an I/O error on a path.
+    pub fn io(path: impl std::fmt::Display, err: impl std::fmt::Display) -> Error {
+        Error::Io {
+            path: path.to_string(),
+            message: err.to_string(),
+        }
+    }
+}
+
+/// The crate's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

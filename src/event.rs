@@ -1,0 +1,97 @@
+//! An event or search result: an ordered map from field name to [`Value`].
+
+use indexmap::IndexMap;
+
+use crate::value::Value;
+
+/// One event (before a transforming command) or one result row (after).
+///
+/// Field order is insertion order; it is the order fields are shown in when
+/// no command (`table`, `stats`) fixes one. An absent field is null.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Event {
+    fields: IndexMap<String, Value>,
+}
+
+impl Event {
+    /// An event with no fields.
+    pub fn new() -> Self {
+        Event::default()
+    }
+
+    /// The value of a field, or `None` when it is null.
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.fields.get(name)
+    }
+
+    /// Sets a field, keeping its position if it already exists.
+    pub fn set(&mut self, name: impl Into<String>, value: Value) {
+        self.fields.insert(name.into(), value);
+    }
+
+    /// Sets a field or, for `None`, removes it.
+    pub fn set_opt(&mut self, name: impl Into<String>, value: Option<Value>) {
+        match value {
+            Some(v) => self.set(name, v),
+            None => {
+                self.remove(&name.into());
+            }
+        }
+    }
+
+    /// Removes a field, keeping the order of the others.
+    pub fn remove(&mut self, name: &str) -> Option<Value> {
+        self.fields.shift_remove(name)
+    }
+
+    /// Whether the field is present (non-null).
+    pub fn contains(&self, name: &str) -> bool {
+        self.fields.contains_key(name)
+    }
+
+    /// Fields in order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
+        self.fields.iter().map(|(k, v)| (k.as_str(), v))
+    }
+
+    /// Field names in order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.fields.keys().map(|k| k.as_str())
+    }
+
+    /// Number of (non-null) fields.
+    pub fn len(&self) -> usize {
+        self.fields.len()
+    }
+
+    /// Whether the event has no fields.
+    pub fn is_empty(&self) -> bool {
+        self.fields.is_empty()
+    }
+
+    /// Keeps only the fields for which `keep` returns true.
+    pub fn retain(&mut self, mut keep: impl FnMut(&str, &Value) -> bool) {
+        self.fields.retain(|k, v| keep(k, v));
+    }
+
+    /// `_time` as epoch seconds, if present and numeric.
+    pub fn time(&self) -> Option<f64> {
+        self.get("_time").and_then(Value::as_number)
+    }
+
+    /// `_raw`, the event's original text, if present.
+    pub fn raw(&self) -> Option<&str> {
+        match self.get("_raw") {
+            Some(Value::Str(s)) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+impl FromIterator<(String, Value)> for Event {
+    fn from_iter<T: IntoIterator<Item = (String, Value)>>(iter: T) -> Self {
+        Event {
+            fields: iter.into_iter().collect(),
+        }
+    }
+}
