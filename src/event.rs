@@ -44,6 +44,37 @@ impl Event {
         self.fields.shift_remove(name)
     }
 
+    /// Renames `from` to `to` in `from`'s position, replacing any existing
+    /// `to`. Returns false (and changes nothing) when `from` is absent.
+    pub fn rename(&mut self, from: &str, to: &str) -> bool {
+        if from == to {
+            return self.contains(from);
+        }
+        let Some(value) = self.fields.shift_remove(to).map(|old| (old, ())) else {
+            return self.rename_into_free(from, to);
+        };
+        // `to` existed and is now gone; put it back if `from` is missing,
+        // so a failed rename leaves the event unchanged for the caller.
+        if !self.contains(from) {
+            self.fields.insert(to.to_string(), value.0);
+            return false;
+        }
+        self.rename_into_free(from, to)
+    }
+
+    fn rename_into_free(&mut self, from: &str, to: &str) -> bool {
+        let Some(index) = self.fields.get_index_of(from) else {
+            return false;
+        };
+        let Some(value) = self.fields.shift_remove(from) else {
+            return false;
+        };
+        self.fields.insert(to.to_string(), value);
+        let last = self.fields.len() - 1;
+        self.fields.move_index(last, index);
+        true
+    }
+
     /// Whether the field is present (non-null).
     pub fn contains(&self, name: &str) -> bool {
         self.fields.contains_key(name)

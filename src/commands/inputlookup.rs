@@ -1,0 +1,107 @@
+//! `inputlookup`: generates rows from a lookup table.
+
+use crate::commands::CommandArgs;
+use crate::conf::is_true;
+use crate::error::{Error, Result};
+use crate::event::Event;
+use crate::exec::matcher::Matcher;
+use crate::exec::{Context, Rows};
+use crate::source::Span;
+use crate::syntax::ast::SearchExpr;
+use crate::syntax::parser::Parser;
+use crate::value::Value;
+
+/// `inputlookup [append=<bool>] [strict=<bool>] [start=<int>] [max=<int>] <name> [where <expr>]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InputLookup {
+    /// Add the rows after the current results instead of replacing them.
+    pub append: bool,
+    /// Index of the first row to return (0-based).
+    pub start: usize,
+    /// Most rows to return.
+    pub max: usize,
+    /// A transforms.conf/YAML lookup name or a `.csv` file name.
+    pub name: String,
+    /// Where the name is written.
+    pub name_span: Span,
+    /// `where <search expression>`, matched like `search`.
+    pub filter: Option<SearchExpr>,
+}
+
+/// Splunk's default `max` for inputlookup.
+const DEFAULT_MAX: usize = 1_000_000_000;
+
+/// Parses `inputlookup`'s arguments.
+pub fn parse(p: &mut Parser, _name_span: Span) -> Result<CommandArgs> {
+    let mut out = InputLookup {
+        append: false,
+        start: 0,
+        max: DEFAULT_MAX,
+        name: String::new(),
+        name_span: Span::default(),
+        filter: None,
+    };
+    for (key, value, span) in p.options(&["append", "strict", "start", "max"])? {
+        match key.as_str() {
+            "append" => out.append = is_true(&value),
+            // A missing lookup is always an error here, so strict changes nothing.
+            "strict" => {}
+            "start" => out.start = whole_number("inputlookup", &key, &value, span)?,
+            "max" => out.max = whole_number("inputlookup", &key, &value, span)?,
+            _ => {}
+        }
+    }
+    let (name, name_span) = p.value("a lookup name")?;
+    out.name = name;
+    out.name_span = name_span;
+    if p.eat_keyword("where") {
+        let here = p.here();
+        out.filter = Some(p.search_expr(here)?);
+    }
+    Ok(CommandArgs::InputLookup(out))
+}
+
+/// Parses a non-negative whole-number option value.
+pub fn whole_number(command: &str, key: &str, value: &str, span: Span) -> Result<usize> {
+    value.trim().parse().map_err(|_| Error::BadArgument {
+        command: command.to_string(),
+        message: format!("`{key}` must be a whole number, found `{value}`"),
+        span,
+    })
+}
+
+impl InputLookup {
+    /// Produces the lookup's rows (after the input when `append=true`).
+    pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
+        let table = ctx.lookups.table(&self.name).map_err(|message| Error::Lookup {
+            name: self.name.clone(),
+            message,
+            span: Some(self.name_span),
+        })?;
+        let matcher = match &self.filter {
+            Some(expr) => Some(Matcher::compile(expr, ctx)?),
+            None => None,
+        };
+        let columns = table.columns;
+        let rows: Vec<Event> = table
+            .rows
+            .into_iter()
+            .map(|cells| {
+                columns
+                    .iter()
+                    .zip(cells)
+                    .filter_map(|(c, v)| v.map(|v| (c.clone(), Value::Str(v))))
+                    .collect::<Event>()
+            })
+            .filter(|row| matcher.as_ref().is_none_or(|m| m.matches(row)))
+            .skip(self.start)
+            .take(self.max)
+            .collect();
+        let generated = rows.into_iter().map(Ok);
+        if self.append {
+            Ok(Box::new(input.chain(generated)))
+        } else {
+            Ok(Box::new(generated))
+        }
+    }
+}

@@ -1,0 +1,165 @@
+//! Subsearches: run first, their results turned into search text the way
+//! Splunk's `format` command renders them, and that text parsed back in place
+//! of the `[ ... ]`.
+
+use crate::commands::CommandArgs;
+use crate::error::{Error, Result};
+use crate::event::Event;
+use crate::exec::Context;
+use crate::syntax::ast::{Pipeline, SearchExpr, SearchKind};
+use crate::syntax::parser::parse_search_expr_at;
+use crate::value::Value;
+
+/// Runs a nested pipeline; passed in so this module does not depend on the
+/// executor's internals.
+pub type Runner = fn(&Pipeline, &Context<'_>, usize) -> Result<Vec<Event>>;
+
+/// A copy of `pipeline` with every subsearch replaced by its formatted results.
+pub fn resolve(
+    pipeline: &Pipeline,
+    ctx: &Context<'_>,
+    depth: usize,
+    run: Runner,
+) -> Result<Pipeline> {
+    let mut out = pipeline.clone();
+    for command in &mut out.commands {
+        match &mut command.args {
+            CommandArgs::Search(s) => resolve_expr(&mut s.expr, ctx, depth, run)?,
+            CommandArgs::InputLookup(l) => {
+                if let Some(expr) = &mut l.filter {
+                    resolve_expr(expr, ctx, depth, run)?;
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(out)
+}
+
+fn resolve_expr(expr: &mut SearchExpr, ctx: &Context<'_>, depth: usize, run: Runner) -> Result<()> {
+    match &mut expr.kind {
+        SearchKind::And(items) | SearchKind::Or(items) => {
+            for item in items {
+                resolve_expr(item, ctx, depth, run)?;
+            }
+        }
+        SearchKind::Not(inner) => resolve_expr(inner, ctx, depth, run)?,
+        SearchKind::Subsearch(pipeline) => {
+            if depth + 1 > ctx.limits.max_subsearch_depth {
+                return Err(Error::Runtime {
+                    message: format!(
+                        "subsearches nested deeper than {} levels",
+                        ctx.limits.max_subsearch_depth
+                    ),
+                    span: Some(expr.span),
+                });
+            }
+            let mut rows = run(pipeline, ctx, depth + 1)?;
+            let max = ctx.limits.subsearch_maxout;
+            if rows.len() > max {
+                ctx.notice(format!(
+                    "subsearch produced {} results, truncating to maxout {max}",
+                    rows.len()
+                ));
+                rows.truncate(max);
+            }
+            let text = format_rows(&rows);
+            *expr = parse_search_expr_at(&text, expr.span)?;
+        }
+        SearchKind::Compare { .. }
+        | SearchKind::In { .. }
+        | SearchKind::Term(_)
+        | SearchKind::TimeModifier { .. }
+        | SearchKind::Empty => {}
+    }
+    Ok(())
+}
+
+/// Renders rows as `format` does by default: fields AND-ed within a row, rows
+/// OR-ed, a multivalue cell OR-ed, fields starting with `_` left out, a field
+/// named `search` or `query` inserted as written, and `NOT ( )` for no rows.
+pub fn format_rows(rows: &[Event]) -> String {
+    if rows.is_empty() {
+        return "NOT ( )".to_string();
+    }
+    let rendered: Vec<String> = rows.iter().map(format_row).collect();
+    format!("( {} )", rendered.join(" OR "))
+}
+
+fn format_row(row: &Event) -> String {
+    let mut parts = Vec::new();
+    for (name, value) in row.iter() {
+        if name.starts_with('_') {
+            continue;
+        }
+        if name == "search" || name == "query" {
+            parts.push(value.texts().join(" "));
+            continue;
+        }
+        let field = quote_name(name);
+        match value {
+            Value::Multi(vs) => {
+                let alts: Vec<String> = vs
+                    .iter()
+                    .map(|v| format!("{field}={}", quote_value(v)))
+                    .collect();
+                parts.push(format!("( {} )", alts.join(" OR ")));
+            }
+            single => parts.push(format!("{field}={}", quote_value(&single.to_text()))),
+        }
+    }
+    if parts.is_empty() {
+        "( )".to_string()
+    } else {
+        format!("( {} )", parts.join(" AND "))
+    }
+}
+
+fn quote_value(v: &str) -> String {
+    format!("\"{}\"", v.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+fn quote_name(name: &str) -> String {
+    let plain = name
+        .chars()
+        .all(|c| !c.is_whitespace() && !matches!(c, '"' | '=' | '(' | ')' | '[' | ']' | '|' | ',' | '<' | '>' | '!'));
+    if plain && !name.is_empty() {
+        name.to_string()
+    } else {
+        quote_value(name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(pairs: &[(&str, Value)]) -> Event {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn formats_like_splunk() {
+        let rows = vec![
+            row(&[("user", "a".into()), ("_time", Value::Num(1.0))]),
+            row(&[
+                ("user", "b\"c".into()),
+                ("ip", Value::Multi(vec!["1".into(), "2".into()])),
+            ]),
+        ];
+        assert_eq!(
+            format_rows(&rows),
+            r#"( ( user="a" ) OR ( user="b\"c" AND ( ip="1" OR ip="2" ) ) )"#
+        );
+        assert_eq!(format_rows(&[]), "NOT ( )");
+    }
+
+    #[test]
+    fn search_field_is_inserted_verbatim() {
+        let rows = vec![row(&[("search", "x=1 OR y=2".into())])];
+        assert_eq!(format_rows(&rows), "( ( x=1 OR y=2 ) )");
+    }
+}

@@ -1,0 +1,249 @@
+//! Splits expanded search text into tokens with spans.
+//!
+//! SPL has no single token grammar: every command reads its own arguments.
+//! What all commands share is lexical: whitespace separates words, double
+//! quotes group text, `|` separates commands, `[ ]` delimit subsearches,
+//! `( ) , = != < <= > >=` are punctuation. Everything else is a word, so
+//! `userIdentity.arn`, `*admin*`, `-5` and `a{}.b` are single words.
+
+use nom::branch::alt;
+use nom::bytes::complete::{tag, take_while1};
+use nom::combinator::value;
+use nom::IResult;
+use nom::Parser;
+
+use crate::error::{Error, Result};
+use crate::source::Span;
+
+/// What a token is.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Tok {
+    /// A run of non-punctuation characters, e.g. `userIdentity.arn`, `adm*`, `NOT`.
+    Word(String),
+    /// A double-quoted string with `\"` and `\\` unescaped, e.g. `"a b"`.
+    Str(String),
+    /// `|`
+    Pipe,
+    /// `[`
+    LBracket,
+    /// `]`
+    RBracket,
+    /// `(`
+    LParen,
+    /// `)`
+    RParen,
+    /// `,`
+    Comma,
+    /// `=` (also `==`)
+    Eq,
+    /// `!=`
+    Neq,
+    /// `<`
+    Lt,
+    /// `<=`
+    Le,
+    /// `>`
+    Gt,
+    /// `>=`
+    Ge,
+}
+
+/// A token and where it is in the expanded text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Token {
+    /// The token.
+    pub tok: Tok,
+    /// Its bytes in the expanded text (quotes included for strings).
+    pub span: Span,
+}
+
+impl Tok {
+    /// A short description for "expected X, found Y" messages.
+    pub fn describe(&self) -> String {
+        match self {
+            Tok::Word(w) => format!("`{w}`"),
+            Tok::Str(s) => format!("\"{s}\""),
+            Tok::Pipe => "`|`".into(),
+            Tok::LBracket => "`[`".into(),
+            Tok::RBracket => "`]`".into(),
+            Tok::LParen => "`(`".into(),
+            Tok::RParen => "`)`".into(),
+            Tok::Comma => "`,`".into(),
+            Tok::Eq => "`=`".into(),
+            Tok::Neq => "`!=`".into(),
+            Tok::Lt => "`<`".into(),
+            Tok::Le => "`<=`".into(),
+            Tok::Gt => "`>`".into(),
+            Tok::Ge => "`>=`".into(),
+        }
+    }
+}
+
+fn is_word_char(c: char) -> bool {
+    !(c.is_whitespace() || matches!(c, '"' | '|' | '[' | ']' | '(' | ')' | ',' | '=' | '<' | '>'))
+}
+
+fn punctuation(input: &str) -> IResult<&str, Tok> {
+    alt((
+        value(Tok::Neq, tag("!=")),
+        value(Tok::Le, tag("<=")),
+        value(Tok::Ge, tag(">=")),
+        value(Tok::Eq, tag("==")),
+        value(Tok::Eq, tag("=")),
+        value(Tok::Lt, tag("<")),
+        value(Tok::Gt, tag(">")),
+        value(Tok::Pipe, tag("|")),
+        value(Tok::LBracket, tag("[")),
+        value(Tok::RBracket, tag("]")),
+        value(Tok::LParen, tag("(")),
+        value(Tok::RParen, tag(")")),
+        value(Tok::Comma, tag(",")),
+    ))
+    .parse(input)
+}
+
+/// A word stops before `!=` so that `user!=bob` is three tokens.
+fn word(input: &str) -> IResult<&str, Tok> {
+    let (_, run) = take_while1(is_word_char).parse(input)?;
+    let len = run.find("!=").filter(|&i| i > 0).unwrap_or(run.len());
+    Ok((&input[len..], Tok::Word(input[..len].to_string())))
+}
+
+/// Reads a double-quoted string starting at `input` (which begins with `"`).
+/// Returns the unescaped content and the byte length consumed, or `None` when
+/// the closing quote is missing.
+pub fn quoted(input: &str) -> Option<(String, usize)> {
+    let mut out = String::new();
+    let mut chars = input.char_indices().skip(1);
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '"' => return Some((out, i + 1)),
+            '\\' => match chars.next() {
+                Some((_, '"')) => out.push('"'),
+                Some((_, '\\')) => out.push('\\'),
+                // Any other escape is kept as written: `\d` stays `\d`, which
+                // is what regex-bearing values in detections rely on.
+                Some((_, other)) => {
+                    out.push('\\');
+                    out.push(other);
+                }
+                None => return None,
+            },
+            _ => out.push(c),
+        }
+    }
+    None
+}
+
+/// Tokenises `text`; spans are offsets into `text` plus `base`.
+pub fn lex(text: &str, base: usize) -> Result<Vec<Token>> {
+    let mut tokens = Vec::new();
+    let mut rest = text;
+    loop {
+        rest = rest.trim_start();
+        if rest.is_empty() {
+            return Ok(tokens);
+        }
+        let start = text.len() - rest.len();
+        if rest.starts_with('"') {
+            let Some((content, len)) = quoted(rest) else {
+                return Err(Error::Syntax {
+                    expected: "a closing `\"`".into(),
+                    found: "end of search".into(),
+                    span: Span::new(base + start, base + start + 1),
+                });
+            };
+            tokens.push(Token {
+                tok: Tok::Str(content),
+                span: Span::new(base + start, base + start + len),
+            });
+            rest = &rest[len..];
+            continue;
+        }
+        let parsed = punctuation(rest).or_else(|_| word(rest));
+        match parsed {
+            Ok((after, tok)) => {
+                let end = text.len() - after.len();
+                tokens.push(Token {
+                    tok,
+                    span: Span::new(base + start, base + end),
+                });
+                rest = after;
+            }
+            // Unreachable in practice: every non-space character is either
+            // punctuation or a word character. Kept as an error, not a panic.
+            Err(_) => {
+                return Err(Error::Syntax {
+                    expected: "a word".into(),
+                    found: rest.chars().take(10).collect(),
+                    span: Span::new(base + start, base + start + 1),
+                })
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(text: &str) -> Vec<Tok> {
+        lex(text, 0).unwrap().into_iter().map(|t| t.tok).collect()
+    }
+
+    #[test]
+    fn splits_fields_operators_and_pipes() {
+        assert_eq!(
+            kinds("a.b{}=x* | stats count(y) by z"),
+            vec![
+                Tok::Word("a.b{}".into()),
+                Tok::Eq,
+                Tok::Word("x*".into()),
+                Tok::Pipe,
+                Tok::Word("stats".into()),
+                Tok::Word("count".into()),
+                Tok::LParen,
+                Tok::Word("y".into()),
+                Tok::RParen,
+                Tok::Word("by".into()),
+                Tok::Word("z".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn not_equal_splits_a_word() {
+        assert_eq!(
+            kinds("user!=bob x>=-5"),
+            vec![
+                Tok::Word("user".into()),
+                Tok::Neq,
+                Tok::Word("bob".into()),
+                Tok::Word("x".into()),
+                Tok::Ge,
+                Tok::Word("-5".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn strings_unescape_quote_and_backslash_only() {
+        assert_eq!(
+            kinds(r#""a \"b\" c:\\x \d""#),
+            vec![Tok::Str(r#"a "b" c:\x \d"#.into())]
+        );
+    }
+
+    #[test]
+    fn unclosed_string_is_an_error_at_the_quote() {
+        let err = lex("x \"abc", 10).unwrap_err();
+        assert!(matches!(err, Error::Syntax { span, .. } if span == Span::new(12, 13)));
+    }
+
+    #[test]
+    fn spans_cover_tokens() {
+        let toks = lex("ab  \"c\"", 0).unwrap();
+        assert_eq!(toks[0].span, Span::new(0, 2));
+        assert_eq!(toks[1].span, Span::new(4, 7));
+    }
+}
