@@ -5,6 +5,7 @@ pub mod conf;
 pub mod error;
 pub mod event;
 pub mod source;
+pub mod timefmt;
 pub mod value;
 
 pub use error::{Error, Result};
