@@ -4,6 +4,7 @@
 pub mod conf;
 pub mod error;
 pub mod event;
+pub mod props;
 pub mod source;
 pub mod timefmt;
 pub mod value;
