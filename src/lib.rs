@@ -4,6 +4,7 @@
 pub mod conf;
 pub mod error;
 pub mod event;
+pub mod events;
 pub mod props;
 pub mod source;
 pub mod timefmt;
