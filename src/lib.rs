@@ -4,7 +4,10 @@
 pub mod conf;
 pub mod error;
 pub mod event;
+pub mod events;
+pub mod props;
 pub mod source;
+pub mod timefmt;
 pub mod value;
 
 pub use error::{Error, Result};

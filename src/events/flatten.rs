@@ -1,0 +1,170 @@
+//! JSON → fields, named the way Splunk's `KV_MODE = json` and `spath` name
+//! them: `a.b.c` for nested keys, `a{}` for array elements, `a{}.b` for keys
+//! of objects inside arrays.
+
+use indexmap::IndexMap;
+use serde_json::Value as Json;
+
+use crate::event::Event;
+use crate::value::Value;
+
+/// Flattens a JSON value into `event`'s fields.
+///
+/// - Nested object keys join with `.`: `{"a":{"b":1}}` gives `a.b = "1"`.
+/// - Array elements add `{}`: `{"a":[1,2]}` gives the multivalue `a{} = 1, 2`;
+///   `{"a":[{"b":1},{"b":2}]}` gives `a{}.b = 1, 2`; nested arrays `a{}{}`.
+/// - Scalars become their JSON text (`false`, `12`, `1.5`); strings are
+///   unescaped. `null` and empty objects or arrays produce no field.
+/// - A name produced more than once collects its values, in order, into a
+///   multivalue.
+/// - A top-level value that is not an object produces no field.
+///
+/// Numbers are rendered by `serde_json`: integers exactly as written, other
+/// numbers in their shortest form (`1.50` becomes `1.5`, `1e3` becomes
+/// `1000.0`), since the crate does not keep the original number text.
+pub fn flatten_json(value: &Json, event: &mut Event) {
+    let Json::Object(map) = value else {
+        return;
+    };
+    let mut fields: IndexMap<String, Vec<String>> = IndexMap::new();
+    for (key, child) in map {
+        collect(key.clone(), child, &mut fields);
+    }
+    for (name, values) in fields {
+        if let Some(value) = Value::from_list(values) {
+            event.set(name, value);
+        }
+    }
+}
+
+/// Adds the values found under `name` to `fields`.
+fn collect(name: String, value: &Json, fields: &mut IndexMap<String, Vec<String>>) {
+    match value {
+        Json::Null => {}
+        Json::Bool(b) => push(fields, name, b.to_string()),
+        Json::Number(n) => push(fields, name, n.to_string()),
+        Json::String(s) => push(fields, name, s.clone()),
+        Json::Array(items) => {
+            let element_name = format!("{name}{{}}");
+            for item in items {
+                collect(element_name.clone(), item, fields);
+            }
+        }
+        Json::Object(map) => {
+            for (key, child) in map {
+                collect(format!("{name}.{key}"), child, fields);
+            }
+        }
+    }
+}
+
+fn push(fields: &mut IndexMap<String, Vec<String>>, name: String, text: String) {
+    fields.entry(name).or_default().push(text);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn flat(text: &str) -> Vec<(String, Value)> {
+        let mut event = Event::new();
+        flatten_json(&serde_json::from_str(text).unwrap(), &mut event);
+        event
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect()
+    }
+
+    fn s(text: &str) -> Value {
+        Value::from(text)
+    }
+
+    fn multi(values: &[&str]) -> Value {
+        Value::Multi(values.iter().map(|v| v.to_string()).collect())
+    }
+
+    #[test]
+    fn nested_objects_join_with_dots() {
+        assert_eq!(
+            flat(r#"{"a":{"b":{"c":"x"}},"d":"y"}"#),
+            [("a.b.c".into(), s("x")), ("d".into(), s("y"))]
+        );
+    }
+
+    #[test]
+    fn scalar_arrays_are_multivalue_or_single() {
+        assert_eq!(
+            flat(r#"{"a":[1,"two",true],"b":["only"]}"#),
+            [
+                ("a{}".into(), multi(&["1", "two", "true"])),
+                ("b{}".into(), s("only"))
+            ]
+        );
+    }
+
+    #[test]
+    fn arrays_of_objects_collect_each_key() {
+        let got = flat(r#"{"items":[{"id":"i-1","tags":{"k":"v"}},{"id":"i-2"},{"other":3}]}"#);
+        assert_eq!(
+            got,
+            [
+                ("items{}.id".into(), multi(&["i-1", "i-2"])),
+                ("items{}.tags.k".into(), s("v")),
+                ("items{}.other".into(), s("3")),
+            ]
+        );
+    }
+
+    #[test]
+    fn nested_arrays_add_braces() {
+        assert_eq!(
+            flat(r#"{"m":[[1,2],[3]],"o":[{"p":[4,5]}]}"#),
+            [
+                ("m{}{}".into(), multi(&["1", "2", "3"])),
+                ("o{}.p{}".into(), multi(&["4", "5"]))
+            ]
+        );
+    }
+
+    #[test]
+    fn null_and_empty_containers_are_absent() {
+        assert_eq!(
+            flat(r#"{"n":null,"e":{},"a":[],"an":[null],"k":"v"}"#),
+            [("k".into(), s("v"))]
+        );
+    }
+
+    #[test]
+    fn scalars_keep_their_json_text() {
+        assert_eq!(
+            flat(r#"{"f":false,"t":true,"i":12,"neg":-7,"x":1.5,"big":12345678901234567890}"#),
+            [
+                ("f".into(), s("false")),
+                ("t".into(), s("true")),
+                ("i".into(), s("12")),
+                ("neg".into(), s("-7")),
+                ("x".into(), s("1.5")),
+                ("big".into(), s("12345678901234567890")),
+            ]
+        );
+    }
+
+    #[test]
+    fn strings_are_unescaped() {
+        assert_eq!(
+            flat(r#"{"u":"caf\u00e9 \ud83d\ude00","q":"say \"hi\"\n","p":"C:\\temp"}"#),
+            [
+                ("u".into(), s("café 😀")),
+                ("q".into(), s("say \"hi\"\n")),
+                ("p".into(), s("C:\\temp")),
+            ]
+        );
+    }
+
+    #[test]
+    fn non_object_top_level_gives_no_fields() {
+        assert!(flat(r#""just text""#).is_empty());
+        assert!(flat("[1,2]").is_empty());
+        assert!(flat("42").is_empty());
+    }
+}

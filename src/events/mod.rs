@@ -1,0 +1,294 @@
+//! Reading events: JSON files (optionally gzip-compressed) or stdin into
+//! [`Event`]s with `_raw`, `_time`, metadata and search-time fields.
+//!
+//! Formats are detected from the content, not the file name:
+//!
+//! | content                                  | events                       |
+//! |------------------------------------------|------------------------------|
+//! | one JSON value per line (NDJSON)         | one per non-blank line       |
+//! | a JSON array                             | one per element              |
+//! | a single JSON object (may span lines)    | one                          |
+//! | `{"Records": [...]}` (CloudTrail files)  | one per record               |
+//!
+//! gzip input is recognised by its magic bytes (`1f 8b`).
+
+mod flatten;
+mod timestamp;
+
+pub use flatten::flatten_json;
+pub use timestamp::{detect as detect_time, AUTO_TIME_FIELDS};
+
+use std::io::Read;
+use std::path::PathBuf;
+
+use serde_json::Value as Json;
+
+use crate::error::{Error, Result};
+use crate::event::Event;
+use crate::props::{KvMode, Props, SourcetypeProps};
+use crate::value::Value;
+
+/// Where events come from and the metadata they get.
+#[derive(Debug, Clone)]
+pub struct EventSource {
+    /// The file to read; `None` reads stdin.
+    pub path: Option<PathBuf>,
+    /// The `sourcetype` of every event; selects the props.conf stanza.
+    pub sourcetype: String,
+    /// The `source` field; default: the path, or `stdin`.
+    pub source: Option<String>,
+    /// The `host` field; default: `spelunk`.
+    pub host: Option<String>,
+    /// The `index` field; default: `main`.
+    pub index: Option<String>,
+}
+
+/// An input item that is not valid JSON.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Malformed {
+    /// The file (`-` for stdin, or the name given to [`read_str`]).
+    pub file: String,
+    /// 1-based line where the problem is.
+    pub line: usize,
+    /// The JSON parser's message.
+    pub reason: String,
+}
+
+/// What reading one source produced, besides the events.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReadReport {
+    /// Events passed to the sink.
+    pub events: usize,
+    /// Items skipped as malformed (only when not strict).
+    pub malformed: Vec<Malformed>,
+    /// Events for which no `_time` was found (they have no `_time` field).
+    pub untimed: usize,
+}
+
+/// How to read.
+#[derive(Debug, Clone, Copy)]
+pub struct ReadOptions<'a> {
+    /// Sourcetype configuration.
+    pub props: &'a Props,
+    /// Zone for timestamps without an offset, unless the sourcetype sets `TZ`.
+    pub tz: chrono_tz::Tz,
+    /// Fail on the first malformed item instead of reporting and skipping it.
+    pub strict: bool,
+}
+
+/// Reads a file (or stdin) and passes each event to `sink`.
+///
+/// Errors: the file cannot be read or decompressed ([`Error::Io`] naming
+/// it); a malformed item under `strict` ([`Error::MalformedEvent`]); the
+/// sourcetype needs something unsupported ([`Error::Config`]).
+pub fn read_source(
+    src: &EventSource,
+    opts: &ReadOptions,
+    sink: &mut dyn FnMut(Event),
+) -> Result<ReadReport> {
+    let (name, bytes) = match &src.path {
+        Some(path) => {
+            let name = path.display().to_string();
+            let bytes = std::fs::read(path).map_err(|e| Error::io(&name, e))?;
+            (name, bytes)
+        }
+        None => {
+            let mut bytes = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut bytes)
+                .map_err(|e| Error::io("-", e))?;
+            ("-".to_string(), bytes)
+        }
+    };
+    let bytes = gunzip_if_compressed(bytes, &name)?;
+    read_bytes(&bytes, &name, src, opts, sink)
+}
+
+/// Like [`read_source`], from text in memory; `name` stands for the file
+/// name in reports and errors.
+pub fn read_str(
+    text: &str,
+    name: &str,
+    src: &EventSource,
+    opts: &ReadOptions,
+    sink: &mut dyn FnMut(Event),
+) -> Result<ReadReport> {
+    read_bytes(text.as_bytes(), name, src, opts, sink)
+}
+
+/// Decompresses gzip data (all members); other data is returned as is.
+fn gunzip_if_compressed(bytes: Vec<u8>, name: &str) -> Result<Vec<u8>> {
+    if !bytes.starts_with(&[0x1f, 0x8b]) {
+        return Ok(bytes);
+    }
+    let mut out = Vec::new();
+    flate2::read::MultiGzDecoder::new(bytes.as_slice())
+        .read_to_end(&mut out)
+        .map_err(|e| Error::io(name, format!("gzip: {e}")))?;
+    Ok(out)
+}
+
+/// Everything needed to turn one JSON item into an event.
+struct Reader<'a, 'b> {
+    name: &'a str,
+    st: SourcetypeProps,
+    metadata: [(&'static str, String); 4],
+    opts: &'a ReadOptions<'b>,
+    report: ReadReport,
+    sink: &'a mut dyn FnMut(Event),
+}
+
+fn read_bytes(
+    bytes: &[u8],
+    name: &str,
+    src: &EventSource,
+    opts: &ReadOptions,
+    sink: &mut dyn FnMut(Event),
+) -> Result<ReadReport> {
+    let st = opts.props.sourcetype(&src.sourcetype);
+    st.check_supported()?;
+    let default_source = match &src.path {
+        Some(path) => path.display().to_string(),
+        None => "stdin".to_string(),
+    };
+    let metadata = [
+        ("sourcetype", src.sourcetype.clone()),
+        ("source", src.source.clone().unwrap_or(default_source)),
+        ("host", src.host.clone().unwrap_or_else(|| "spelunk".into())),
+        ("index", src.index.clone().unwrap_or_else(|| "main".into())),
+    ];
+    let mut reader = Reader {
+        name,
+        st,
+        metadata,
+        opts,
+        report: ReadReport::default(),
+        sink,
+    };
+    let bytes = strip_bom(bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(text) => reader.read_text(text)?,
+        // Not UTF-8 as a whole: only line by line can the good lines be kept.
+        Err(_) => reader.read_lines(bytes)?,
+    }
+    Ok(reader.report)
+}
+
+fn strip_bom(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes)
+}
+
+impl Reader<'_, '_> {
+    /// Detects the format (see the module table) and reads it.
+    fn read_text(&mut self, text: &str) -> Result<()> {
+        match text.trim_start().chars().next() {
+            None => Ok(()),
+            Some('[') => match serde_json::from_str::<Json>(text) {
+                Ok(Json::Array(items)) => self.read_items(items),
+                Ok(other) => self.emit_value(text.trim().to_string(), &other),
+                Err(e) => self.malformed(e.line().max(1), e.to_string()),
+            },
+            Some('{') => match serde_json::from_str::<Json>(text) {
+                Ok(Json::Object(mut map)) if matches!(map.get("Records"), Some(Json::Array(_))) => {
+                    match map.remove("Records") {
+                        Some(Json::Array(records)) => self.read_items(records),
+                        _ => Ok(()),
+                    }
+                }
+                Ok(value) => self.emit_value(text.trim().to_string(), &value),
+                // More than one value (or a broken one): read line by line.
+                Err(_) => self.read_lines(text.as_bytes()),
+            },
+            Some(_) => self.read_lines(text.as_bytes()),
+        }
+    }
+
+    /// Elements of an array or of `Records`: `_raw` is the element
+    /// re-serialised, keys in their original order.
+    fn read_items(&mut self, items: Vec<Json>) -> Result<()> {
+        for item in items {
+            let raw = serde_json::to_string(&item).unwrap_or_default();
+            self.emit_value(raw, &item)?;
+        }
+        Ok(())
+    }
+
+    /// NDJSON: one value per line; blank lines are skipped, a BOM and a
+    /// trailing `\r` are removed; `_raw` is the line as written.
+    fn read_lines(&mut self, bytes: &[u8]) -> Result<()> {
+        for (idx, line) in bytes.split(|&b| b == b'\n').enumerate() {
+            let line_no = idx + 1;
+            let line = strip_bom(line);
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            let Ok(line) = std::str::from_utf8(line) else {
+                self.malformed(line_no, "line is not valid UTF-8".into())?;
+                continue;
+            };
+            if line.trim().is_empty() {
+                continue;
+            }
+            match serde_json::from_str::<Json>(line) {
+                Ok(value) => self.emit_value(line.to_string(), &value)?,
+                Err(e) => self.malformed(line_no, e.to_string())?,
+            }
+        }
+        Ok(())
+    }
+
+    /// Records a malformed item, or fails under `strict`.
+    fn malformed(&mut self, line: usize, reason: String) -> Result<()> {
+        if self.opts.strict {
+            return Err(Error::MalformedEvent {
+                file: self.name.to_string(),
+                line,
+                message: reason,
+            });
+        }
+        self.report.malformed.push(Malformed {
+            file: self.name.to_string(),
+            line,
+            reason,
+        });
+        Ok(())
+    }
+
+    /// Builds one event and hands it to the sink.
+    fn emit_value(&mut self, raw: String, value: &Json) -> Result<()> {
+        let event = self.build_event(raw, value);
+        if event.time().is_none() {
+            self.report.untimed += 1;
+        }
+        self.report.events += 1;
+        (self.sink)(event);
+        Ok(())
+    }
+
+    /// Field order: `_raw`, `_time`, metadata, then the JSON fields.
+    fn build_event(&self, raw: String, value: &Json) -> Event {
+        let mut fields = Event::new();
+        flatten_json(value, &mut fields);
+        let time = timestamp::event_time(&self.st, &fields, &raw, self.opts.tz);
+        let mut event = Event::new();
+        event.set("_raw", Value::Str(raw));
+        if let Some(t) = time {
+            event.set("_time", Value::Num(t));
+        }
+        for (name, value) in &self.metadata {
+            event.set(*name, Value::Str(value.clone()));
+        }
+        if self.st.kv_mode == KvMode::Json {
+            for (name, value) in fields.iter() {
+                // `_raw`, `_time` and the metadata fields keep the values
+                // set above when the JSON has keys of the same name.
+                if !event.contains(name) {
+                    event.set(name, value.clone());
+                }
+            }
+        }
+        self.st.apply_aliases(&mut event);
+        event
+    }
+}
+
+#[cfg(test)]
+mod tests;

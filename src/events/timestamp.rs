@@ -1,0 +1,212 @@
+//! Finding an event's `_time`: the sourcetype's configured timestamp, or
+//! common timestamp shapes detected automatically.
+
+use std::sync::OnceLock;
+
+use chrono::{Duration, NaiveDate};
+use chrono_tz::Tz;
+use regex::Regex;
+
+use crate::event::Event;
+use crate::props::SourcetypeProps;
+use crate::timefmt;
+
+/// Fields searched, in order, when the sourcetype names none.
+pub const AUTO_TIME_FIELDS: [&str; 6] = [
+    "_time",
+    "timestamp",
+    "@timestamp",
+    "time",
+    "eventTime",
+    "date",
+];
+
+/// The epoch time of an event, from its flattened `fields` and `raw` text.
+///
+/// With `TIMESTAMP_FIELDS`, the first of those fields present is parsed; with
+/// `TIME_PREFIX`, the text after the prefix's match in `_raw`; otherwise the
+/// first of [`AUTO_TIME_FIELDS`] that parses. Each text is parsed with
+/// `TIME_FORMAT` when there is one and, when that fails, by
+/// [`detect`] (real CloudTrail exports mix `2019-01-01T00:00:00Z` and
+/// `2022-09-15 13:45:24`).
+pub fn event_time(st: &SourcetypeProps, fields: &Event, raw: &str, tz: Tz) -> Option<f64> {
+    let tz = st.tz.unwrap_or(tz);
+    let parse = |text: &str| {
+        st.time_format
+            .as_deref()
+            .and_then(|fmt| timefmt::strptime(text, fmt, tz))
+            .or_else(|| detect(text, tz))
+    };
+    let first_text = |name: &str| {
+        fields
+            .get(name)
+            .and_then(|v| v.texts().first().map(|t| t.to_string()))
+    };
+    if !st.timestamp_fields.is_empty() {
+        let text = st.timestamp_fields.iter().find_map(|f| first_text(f))?;
+        return parse(&text);
+    }
+    if let Some(prefix) = &st.time_prefix {
+        let end = prefix.find(raw)?.end();
+        return parse(&raw[end..]);
+    }
+    AUTO_TIME_FIELDS
+        .iter()
+        .find_map(|f| first_text(f).and_then(|text| parse(&text)))
+}
+
+fn iso_regex() -> &'static Regex {
+    static ISO: OnceLock<Regex> = OnceLock::new();
+    ISO.get_or_init(|| {
+        // Only literal, always-valid pattern text here.
+        Regex::new(
+            r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?\s*(Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?",
+        )
+        .expect("static ISO 8601 pattern")
+    })
+}
+
+/// Detects common timestamp shapes: ISO 8601 with `T` or a space, optional
+/// seconds and fraction of any length, optional `Z` / `UTC` / offset
+/// (`tz` applies otherwise); a bare date; or a number of epoch seconds,
+/// milliseconds, microseconds or nanoseconds (told apart by magnitude).
+pub fn detect(text: &str, tz: Tz) -> Option<f64> {
+    if let Some(epoch) = epoch_number(text.trim()) {
+        return Some(epoch);
+    }
+    let caps = iso_regex().captures(text)?;
+    let num = |i: usize| caps.get(i).and_then(|m| m.as_str().parse::<u32>().ok());
+    let date = NaiveDate::from_ymd_opt(caps.get(1)?.as_str().parse().ok()?, num(2)?, num(3)?)?;
+    let (hour, minute, second) = (
+        num(4).unwrap_or(0),
+        num(5).unwrap_or(0),
+        num(6).unwrap_or(0),
+    );
+    if hour > 24 || minute > 59 || second > 60 {
+        return None;
+    }
+    let fraction = caps.get(7).map_or(0.0, |m| {
+        format!("0.{}", m.as_str()).parse::<f64>().unwrap_or(0.0)
+    });
+    let naive = date.and_hms_opt(0, 0, 0)?
+        + Duration::seconds(i64::from(hour * 3600 + minute * 60 + second));
+    // Reuse strptime's zone handling for the offset and for local time.
+    let stamp = naive.format("%Y-%m-%d %H:%M:%S").to_string();
+    let whole = match caps.get(8) {
+        Some(zone) => timefmt::strptime(
+            &format!("{stamp} {}", zone.as_str()),
+            "%Y-%m-%d %H:%M:%S %z",
+            tz,
+        )?,
+        None => timefmt::strptime(&stamp, "%Y-%m-%d %H:%M:%S", tz)?,
+    };
+    Some(whole + fraction)
+}
+
+/// A plain number as epoch time; larger magnitudes are read as finer units.
+fn epoch_number(text: &str) -> Option<f64> {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    let (int, frac) = digits.split_once('.').unwrap_or((digits, "0"));
+    if int.is_empty()
+        || !int.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+        || int.len() < 9
+    {
+        // Fewer than 9 digits is more likely a year, a count or an id than a
+        // time after 1973.
+        return None;
+    }
+    let n: f64 = text.parse().ok()?;
+    let scale = match int.len() {
+        0..=11 => 1.0,
+        12..=14 => 1e3,
+        15..=17 => 1e6,
+        _ => 1e9,
+    };
+    Some(n / scale)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::props::Props;
+    use crate::value::Value;
+
+    const UTC: Tz = chrono_tz::UTC;
+
+    #[test]
+    fn detects_the_cloudtrail_shapes() {
+        assert_eq!(detect("2019-01-01T00:00:00Z", UTC), Some(1_546_300_800.0));
+        assert_eq!(detect("2022-09-15 13:45:24", UTC), Some(1_663_249_524.0));
+        let t = detect("2025-02-19 16:32:39.000000000", UTC).unwrap();
+        assert_eq!(t, 1_739_982_759.0);
+        let t = detect("2025-02-19 16:32:39.250", UTC).unwrap();
+        assert_eq!(t, 1_739_982_759.25);
+        assert_eq!(detect("2022-09-15 13:45:24Z", UTC), Some(1_663_249_524.0));
+    }
+
+    #[test]
+    fn detects_offsets_zones_and_epochs() {
+        assert_eq!(
+            detect("2019-01-01T01:00:00+01:00", UTC),
+            Some(1_546_300_800.0)
+        );
+        assert_eq!(
+            detect("2019-01-01T01:00:00+0100", UTC),
+            Some(1_546_300_800.0)
+        );
+        assert_eq!(
+            detect("2018-12-31 19:00:00", chrono_tz::America::New_York),
+            Some(1_546_300_800.0)
+        );
+        assert_eq!(detect("2019-01-01", UTC), Some(1_546_300_800.0));
+        assert_eq!(detect("1546300800", UTC), Some(1_546_300_800.0));
+        assert_eq!(detect("1546300800.5", UTC), Some(1_546_300_800.5));
+        assert_eq!(detect("1546300800500", UTC), Some(1_546_300_800.5));
+        assert_eq!(detect("redacted", UTC), None);
+        assert_eq!(detect("2019", UTC), None);
+        assert_eq!(detect("2019-02-30T00:00:00Z", UTC), None);
+    }
+
+    fn fields(pairs: &[(&str, &str)]) -> Event {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), Value::from(*v)))
+            .collect()
+    }
+
+    #[test]
+    fn configured_fields_format_and_fallback() {
+        let mut props = Props::new();
+        props
+            .load_str(
+                "[ct]\nTIMESTAMP_FIELDS = eventTime\nTIME_FORMAT = %Y-%m-%dT%H:%M:%S%Z\nTZ = UTC\n\
+                 [pre]\nTIME_PREFIX = \"at\":\\s*\"\nTIME_FORMAT = %d/%m/%Y\n",
+                "p",
+            )
+            .unwrap();
+        let ct = props.sourcetype("ct");
+        let at = |v| event_time(&ct, &fields(&[("time", "1"), ("eventTime", v)]), "", UTC);
+        assert_eq!(at("2019-01-01T00:00:00Z"), Some(1_546_300_800.0));
+        assert_eq!(at("2022-09-15 13:45:24"), Some(1_663_249_524.0));
+        assert_eq!(at("redacted"), None);
+        let pre = props.sourcetype("pre");
+        assert_eq!(
+            event_time(&pre, &Event::new(), r#"{"at": "02/01/2019", "x": 1}"#, UTC),
+            Some(1_546_387_200.0)
+        );
+        assert_eq!(event_time(&pre, &Event::new(), "{}", UTC), None);
+    }
+
+    #[test]
+    fn auto_fields_in_order() {
+        let st = Props::new().sourcetype("x");
+        let ev = fields(&[
+            ("date", "2019-01-02"),
+            ("timestamp", "nonsense"),
+            ("time", "2019-01-01T00:00:00Z"),
+        ]);
+        assert_eq!(event_time(&st, &ev, "", UTC), Some(1_546_300_800.0));
+        assert_eq!(event_time(&st, &Event::new(), "", UTC), None);
+    }
+}
