@@ -1,15 +1,58 @@
-//! spelunk: a Splunk-compatible SPL interpreter.
+//! spelunk: a Splunk-compatible SPL interpreter. It runs detection searches
+//! exactly as written (backtick macros, subsearches, lookups) offline, over
+//! JSON events, and gives the rows Splunk would.
+//!
+//! ```text
+//! search text ──expand──▶ Expanded {text, SourceMap}      (macros, comments)
+//!             ──syntax::parse──▶ Pipeline                  (spanned AST)
+//!             ──exec::run_pipeline──▶ rows                 (subsearches first)
+//!             ──output::write──▶ table / csv / json / ndjson
+//! ```
+//!
+//! # Example
+//!
+//! ```
+//! use spelunk::{Engine, Event, Value};
+//!
+//! let engine = Engine::new().expect("bundled defaults load");
+//! let mut a = Event::new();
+//! a.set("_time", Value::Num(1_700_000_000.0));
+//! a.set("user", Value::from("alice"));
+//! a.set("action", Value::from("login"));
+//! let mut b = a.clone();
+//! b.set("user", Value::from("bob"));
+//!
+//! let results = engine
+//!     .run_events("action=LOGIN | stats count by user", vec![a, b])
+//!     .expect("the search runs");
+//! assert_eq!(results.columns, ["user", "count"]);
+//! assert_eq!(results.rows.len(), 2);
+//! assert_eq!(results.rows[0].get("user"), Some(&Value::from("alice")));
+//! ```
 #![forbid(unsafe_code)]
 
+pub mod commands;
 pub mod conf;
+pub mod detection;
+pub mod diagnostic;
+pub mod engine;
 pub mod error;
 pub mod event;
 pub mod events;
+pub mod exec;
+pub mod expand;
+pub mod functions;
+pub mod lookup;
+pub mod output;
 pub mod props;
 pub mod source;
+pub mod syntax;
 pub mod timefmt;
 pub mod value;
 
+pub use diagnostic::Diagnostic;
+pub use engine::{Engine, LoadedEvents, Query, SearchResults};
 pub use error::{Error, Result};
 pub use event::Event;
+pub use events::EventSource;
 pub use value::Value;

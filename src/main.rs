@@ -1,1 +1,256 @@
-fn main() {}
+//! The `spelunk` command line: a thin shell over the library.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use spelunk::detection::read_search_file;
+use spelunk::output::{self, Format};
+use spelunk::{Diagnostic, Engine, Error, EventSource};
+
+/// Run Splunk searches offline over JSON events.
+#[derive(Parser, Debug)]
+#[command(name = "spelunk", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run a search over events and print the results.
+    Run(RunArgs),
+    /// Print a search with every macro expanded.
+    Expand(ExpandArgs),
+}
+
+#[derive(Args, Debug)]
+struct SearchInput {
+    /// The search text (or use -f).
+    search: Option<String>,
+    /// Read the search from a file: .spl/.txt as the search, .yml/.yaml as a
+    /// security_content detection (its `search:`).
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    file: Option<PathBuf>,
+    /// Macro definitions: a macros.conf, a macro YAML, or a folder (repeatable).
+    #[arg(short = 'm', long = "macros", value_name = "PATH")]
+    macros: Vec<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+struct RunArgs {
+    #[command(flatten)]
+    input: SearchInput,
+    /// Events: NDJSON, a JSON array, one object, or CloudTrail {"Records":[...]},
+    /// optionally gzipped; a folder reads every file in it; `-` is stdin (repeatable).
+    #[arg(short = 'e', long = "events", value_name = "PATH")]
+    events: Vec<PathBuf>,
+    /// Sourcetype of every events file.
+    #[arg(long, default_value = "_json", value_name = "ST")]
+    sourcetype: String,
+    /// `source` of every event (default: its file path).
+    #[arg(long, value_name = "S")]
+    source: Option<String>,
+    /// `host` of every event.
+    #[arg(long, value_name = "H")]
+    host: Option<String>,
+    /// `index` of every event.
+    #[arg(long, value_name = "I")]
+    index: Option<String>,
+    /// Lookups: a folder of transforms.conf, lookup YAML and CSV files, or one file (repeatable).
+    #[arg(short = 'l', long = "lookups", value_name = "PATH")]
+    lookups: Vec<PathBuf>,
+    /// Sourcetype settings: a props.conf or a folder of them (repeatable).
+    #[arg(long = "props", value_name = "PATH")]
+    props: Vec<PathBuf>,
+    /// Output format: table, csv, json or ndjson (default: table on a terminal, json otherwise).
+    #[arg(short = 'o', long = "output", value_name = "FORMAT")]
+    output: Option<Format>,
+    /// Time zone for reading and formatting times, e.g. UTC or America/New_York.
+    #[arg(long, default_value = "UTC", value_name = "TZ")]
+    tz: String,
+    /// Fail on a malformed event line instead of reporting and skipping it.
+    #[arg(long)]
+    strict: bool,
+}
+
+#[derive(Args, Debug)]
+struct ExpandArgs {
+    #[command(flatten)]
+    input: SearchInput,
+}
+
+/// Exit codes by kind of failure.
+mod exit {
+    pub const QUERY: u8 = 3;
+    pub const RUNTIME: u8 = 4;
+    pub const INPUT: u8 = 5;
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run(args) => run(args),
+        Command::Expand(args) => expand(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(diagnostic) => {
+            let code = exit_code(&diagnostic.error);
+            eprintln!("{diagnostic}");
+            ExitCode::from(code)
+        }
+    }
+}
+
+fn exit_code(error: &Error) -> u8 {
+    match error {
+        Error::Macro { .. }
+        | Error::Syntax { .. }
+        | Error::UnsupportedCommand { .. }
+        | Error::BadArgument { .. } => exit::QUERY,
+        Error::Lookup { .. } | Error::Runtime { .. } => exit::RUNTIME,
+        Error::Io { .. } | Error::Config { .. } | Error::MalformedEvent { .. } => exit::INPUT,
+    }
+}
+
+/// The search text and the name errors should call it by.
+fn read_search(input: &SearchInput) -> Result<(String, String), Diagnostic> {
+    match (&input.search, &input.file) {
+        (Some(text), None) => Ok((text.clone(), "<search>".to_string())),
+        (None, Some(path)) => {
+            let file = read_search_file(path)?;
+            Ok((file.search, path.display().to_string()))
+        }
+        (Some(_), Some(_)) => Err(usage("give the search as text or with -f, not both")),
+        (None, None) => Err(usage("no search given: pass it as text or with -f FILE")),
+    }
+}
+
+fn usage(message: &str) -> Diagnostic {
+    Diagnostic::plain(Error::Io {
+        path: "spelunk".into(),
+        message: message.into(),
+    })
+}
+
+fn engine_with_macros(paths: &[PathBuf]) -> Result<Engine, Diagnostic> {
+    let mut engine = Engine::new()?;
+    for path in paths {
+        engine = engine.with_macros_path(path)?;
+    }
+    Ok(engine)
+}
+
+fn expand(args: ExpandArgs) -> Result<(), Diagnostic> {
+    let (text, name) = read_search(&args.input)?;
+    let engine = engine_with_macros(&args.input.macros)?;
+    let expanded = engine.expand(&text, &name)?;
+    for notice in &expanded.notices {
+        eprintln!("notice: {}", notice.message);
+    }
+    print_or_quiet(&format!("{}\n", expanded.text));
+    Ok(())
+}
+
+fn run(args: RunArgs) -> Result<(), Diagnostic> {
+    let (text, name) = read_search(&args.input)?;
+    let tz: chrono_tz::Tz = args.tz.parse().map_err(|_| {
+        Diagnostic::plain(Error::Config {
+            file: "--tz".into(),
+            line: 0,
+            message: format!("unknown time zone `{}`", args.tz),
+        })
+    })?;
+    let mut engine = engine_with_macros(&args.input.macros)?
+        .with_time_zone(tz)
+        .with_strict(args.strict);
+    for path in &args.lookups {
+        engine = engine.with_lookups_path(path)?;
+    }
+    for path in &args.props {
+        engine = engine.with_props_path(path)?;
+    }
+    let query = engine.compile(&text, &name)?;
+    let sources = event_sources(&args)?;
+    let loaded = engine.load_events(&sources)?;
+    for m in &loaded.malformed {
+        eprintln!("{}:{}: {}", m.file, m.line, m.reason);
+    }
+    if !loaded.malformed.is_empty() {
+        eprintln!(
+            "warning: {} malformed event line(s) skipped, {} event(s) read (use --strict to fail instead)",
+            loaded.malformed.len(),
+            loaded.events.len()
+        );
+    }
+    if loaded.untimed > 0 {
+        eprintln!(
+            "warning: {} event(s) have no recognisable timestamp and have no _time",
+            loaded.untimed
+        );
+    }
+    let results = engine.run_query(&query, &loaded.events)?;
+    for notice in &results.notices {
+        eprintln!("notice: {notice}");
+    }
+    let format = args.output.unwrap_or(if std::io::stdout().is_terminal() {
+        Format::Table
+    } else {
+        Format::Json
+    });
+    let mut buf = Vec::new();
+    output::write(&mut buf, format, &results.rows, &results.columns)
+        .map_err(|e| Diagnostic::plain(Error::io("<stdout>", e)))?;
+    print_or_quiet(&String::from_utf8_lossy(&buf));
+    Ok(())
+}
+
+/// Writes to stdout; a closed pipe (`spelunk ... | head`) is not an error.
+fn print_or_quiet(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|_| out.flush());
+}
+
+fn event_sources(args: &RunArgs) -> Result<Vec<EventSource>, Diagnostic> {
+    let mut sources = Vec::new();
+    for path in &args.events {
+        let files = if path == Path::new("-") {
+            vec![None]
+        } else if path.is_dir() {
+            files_in(path)?.into_iter().map(Some).collect()
+        } else {
+            vec![Some(path.clone())]
+        };
+        for file in files {
+            sources.push(EventSource {
+                source: args.source.clone(),
+                host: args.host.clone(),
+                index: args.index.clone(),
+                sourcetype: args.sourcetype.clone(),
+                path: file,
+            });
+        }
+    }
+    Ok(sources)
+}
+
+fn files_in(dir: &Path) -> Result<Vec<PathBuf>, Diagnostic> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let entries = std::fs::read_dir(&d).map_err(|e| Error::io(d.display(), e))?;
+        for entry in entries {
+            let path = entry.map_err(|e| Error::io(d.display(), e))?.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}

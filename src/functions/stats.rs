@@ -133,7 +133,7 @@ impl AggState {
             return;
         };
         match self {
-            AggState::Count(_) => {}
+            AggState::Count(_) => false,
             AggState::Distinct(set) => value.any_text(|t| {
                 set.insert(t.to_string());
                 false

@@ -1,0 +1,192 @@
+//! Writing results: an aligned text table, CSV, a JSON array, or NDJSON.
+//!
+//! JSON follows Splunk's export: every value is a string, a multivalue field
+//! is an array of strings, and absent (null) fields are omitted.
+
+use std::io::{self, Write};
+
+use serde_json::{Map, Value as Json};
+
+use crate::event::Event;
+use crate::value::Value;
+
+/// An output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Aligned columns for a terminal.
+    Table,
+    /// CSV with a header row; multivalue cells joined with newlines.
+    Csv,
+    /// One JSON array of row objects.
+    Json,
+    /// One JSON object per line.
+    Ndjson,
+}
+
+impl std::str::FromStr for Format {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "table" => Ok(Format::Table),
+            "csv" => Ok(Format::Csv),
+            "json" => Ok(Format::Json),
+            "ndjson" => Ok(Format::Ndjson),
+            other => Err(format!(
+                "unknown output format `{other}` (expected table, csv, json or ndjson)"
+            )),
+        }
+    }
+}
+
+/// A row as a JSON object, fields in the row's order.
+pub fn row_to_json(row: &Event) -> Json {
+    let mut map = Map::new();
+    for (name, value) in row.iter() {
+        map.insert(name.to_string(), value_to_json(value));
+    }
+    Json::Object(map)
+}
+
+fn value_to_json(value: &Value) -> Json {
+    match value {
+        Value::Multi(vs) => Json::Array(vs.iter().map(|v| Json::String(v.clone())).collect()),
+        other => Json::String(other.to_text().into_owned()),
+    }
+}
+
+/// Writes rows in `format`; `columns` orders table and CSV output.
+pub fn write(out: &mut dyn Write, format: Format, rows: &[Event], columns: &[String]) -> io::Result<()> {
+    match format {
+        Format::Json => {
+            let array = Json::Array(rows.iter().map(row_to_json).collect());
+            serde_json::to_writer_pretty(&mut *out, &array)?;
+            writeln!(out)
+        }
+        Format::Ndjson => {
+            for row in rows {
+                serde_json::to_writer(&mut *out, &row_to_json(row))?;
+                writeln!(out)?;
+            }
+            Ok(())
+        }
+        Format::Csv => write_csv(out, rows, columns),
+        Format::Table => write_table(out, rows, columns),
+    }
+}
+
+fn write_csv(out: &mut dyn Write, rows: &[Event], columns: &[String]) -> io::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(columns)?;
+    for row in rows {
+        let cells: Vec<String> = columns
+            .iter()
+            .map(|c| row.get(c).map(|v| v.to_text().into_owned()).unwrap_or_default())
+            .collect();
+        w.write_record(&cells)?;
+    }
+    w.flush()
+}
+
+fn write_table(out: &mut dyn Write, rows: &[Event], columns: &[String]) -> io::Result<()> {
+    if columns.is_empty() {
+        return Ok(());
+    }
+    // Each cell is a list of lines: one per value of a multivalue field.
+    let cells: Vec<Vec<Vec<String>>> = rows
+        .iter()
+        .map(|row| {
+            columns
+                .iter()
+                .map(|c| match row.get(c) {
+                    Some(v) => v.texts().into_iter().map(|t| one_line(&t)).collect(),
+                    None => Vec::new(),
+                })
+                .collect()
+        })
+        .collect();
+    let mut widths: Vec<usize> = columns.iter().map(|c| c.chars().count()).collect();
+    for row in &cells {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            for line in cell {
+                *w = (*w).max(line.chars().count());
+            }
+        }
+    }
+    let header: Vec<String> = columns.to_vec();
+    write_line(out, &header, &widths)?;
+    let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
+    write_line(out, &rule, &widths)?;
+    for row in &cells {
+        let height = row.iter().map(Vec::len).max().unwrap_or(0).max(1);
+        for i in 0..height {
+            let line: Vec<String> = row
+                .iter()
+                .map(|cell| cell.get(i).cloned().unwrap_or_default())
+                .collect();
+            write_line(out, &line, &widths)?;
+        }
+    }
+    Ok(())
+}
+
+fn one_line(text: &str) -> String {
+    text.replace(['\n', '\r'], " ")
+}
+
+fn write_line(out: &mut dyn Write, cells: &[String], widths: &[usize]) -> io::Result<()> {
+    let mut line = String::new();
+    for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
+        if i > 0 {
+            line.push_str("  ");
+        }
+        line.push_str(cell);
+        if i + 1 < cells.len() {
+            line.push_str(&" ".repeat(w.saturating_sub(cell.chars().count())));
+        }
+    }
+    writeln!(out, "{}", line.trim_end())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> (Vec<Event>, Vec<String>) {
+        let mut a = Event::new();
+        a.set("user", Value::from("alice"));
+        a.set("n", Value::Num(2.0));
+        a.set("e", Value::Multi(vec!["x".into(), "y".into()]));
+        let mut b = Event::new();
+        b.set("user", Value::from("bob"));
+        (vec![a, b], vec!["user".into(), "n".into(), "e".into()])
+    }
+
+    fn render(format: Format) -> String {
+        let (rows, cols) = sample();
+        let mut out = Vec::new();
+        write(&mut out, format, &rows, &cols).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn json_values_are_strings_and_arrays() {
+        assert_eq!(
+            render(Format::Ndjson),
+            "{\"user\":\"alice\",\"n\":\"2\",\"e\":[\"x\",\"y\"]}\n{\"user\":\"bob\"}\n"
+        );
+    }
+
+    #[test]
+    fn csv_joins_multivalue_with_newlines() {
+        assert_eq!(render(Format::Csv), "user,n,e\nalice,2,\"x\ny\"\nbob,,\n");
+    }
+
+    #[test]
+    fn table_aligns_and_stacks_multivalue() {
+        assert_eq!(
+            render(Format::Table),
+            "user   n  e\n-----  -  -\nalice  2  x\n          y\nbob\n"
+        );
+    }
+}
