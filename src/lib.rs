@@ -4,6 +4,7 @@
 pub mod conf;
 pub mod error;
 pub mod event;
+pub mod expand;
 pub mod source;
 pub mod value;
 
