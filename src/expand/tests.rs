@@ -438,3 +438,65 @@ fn odd_inputs_never_panic() {
         let _ = find_calls(input);
     }
 }
+
+#[test]
+fn every_security_content_detection_expands() {
+    let root = std::path::Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/corpus/security_content"
+    ));
+    if !root.join("detections").is_dir() {
+        // The corpus is not part of the repository; nothing to check.
+        return;
+    }
+    let mut macros = MacroSet::new();
+    let bundled = concat!(env!("CARGO_MANIFEST_DIR"), "/macros/macros.conf");
+    macros.load_path(std::path::Path::new(bundled)).unwrap();
+    macros.load_path(&root.join("macros")).unwrap();
+    let mut files = Vec::new();
+    collect_yaml(&root.join("detections"), &mut files);
+    let mut failures = Vec::new();
+    let mut expanded = 0;
+    for file in &files {
+        let Ok(text) = std::fs::read_to_string(file) else {
+            continue;
+        };
+        let Ok(doc) = serde_norway::from_str::<serde_norway::Value>(&text) else {
+            continue;
+        };
+        let Some(search) = doc.get("search").and_then(|s| s.as_str()) else {
+            continue;
+        };
+        match expand(search, "detection", &macros, &ExpandLimits::default()) {
+            Ok(e) => {
+                assert_map_covers(&e);
+                let left = find_calls(&e.text);
+                assert!(left.as_ref().is_ok_and(Vec::is_empty), "{file:?}: {left:?}");
+                expanded += 1;
+            }
+            // `get_asset` comes from Enterprise Security, and its definition
+            // is not known for certain, so it is not bundled.
+            Err(Error::Macro {
+                kind: MacroError::Undefined { name, .. },
+                ..
+            }) if name == "get_asset" => {}
+            Err(err) => failures.push(format!("{}: {err}", file.display())),
+        }
+    }
+    assert!(expanded > 1000, "only {expanded} detections expanded");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+fn collect_yaml(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            collect_yaml(&path, out);
+        } else if path.extension().is_some_and(|e| e == "yml") {
+            out.push(path);
+        }
+    }
+}
