@@ -125,6 +125,13 @@ pub enum MacroError {
         /// The limit.
         limit: usize,
     },
+    /// Expansion produced more text than the limit (macros calling each
+    /// other several times grow exponentially).
+    #[error("macro expansion produced more than {limit} bytes")]
+    TooLong {
+        /// The limit, in bytes.
+        limit: usize,
+    },
     /// A backtick with no closing backtick.
     #[error("unclosed backtick: a macro call must end with `")]
     UnclosedBacktick,
