@@ -11,8 +11,9 @@ use crate::source::{line_col, Location, SourceMap, Span};
 pub struct Diagnostic {
     /// The error.
     pub error: Error,
-    /// Where in the user's text, when the error has a span.
-    pub location: Option<Location>,
+    /// Where in the user's text, when the error has a span (boxed to keep
+    /// `Result<_, Diagnostic>` small).
+    pub location: Option<Box<Location>>,
     /// The user's line at that location.
     pub source_line: Option<String>,
 }
@@ -33,6 +34,7 @@ impl Diagnostic {
                 }
             }
         });
+        let location = location.map(Box::new);
         let source_line = location
             .as_ref()
             .and_then(|l| map.original.lines().nth(l.line - 1).map(str::to_string));

@@ -171,7 +171,9 @@ impl Engine {
             strict: self.strict,
         };
         for source in sources {
-            self.props.sourcetype(&source.sourcetype).check_supported()?;
+            self.props
+                .sourcetype(&source.sourcetype)
+                .check_supported()?;
             let report = events::read_source(source, &opts, &mut |e| loaded.events.push(e))?;
             loaded.malformed.extend(report.malformed);
             loaded.untimed += report.untimed;
@@ -207,7 +209,11 @@ impl Engine {
     }
 
     /// Compiles `text` and runs it over `events` (sorted newest first here).
-    pub fn run_events(&self, text: &str, mut events: Vec<Event>) -> Result<SearchResults, Diagnostic> {
+    pub fn run_events(
+        &self,
+        text: &str,
+        mut events: Vec<Event>,
+    ) -> Result<SearchResults, Diagnostic> {
         let query = self.compile(text, "<search>")?;
         sort_newest_first(&mut events);
         self.run_query(&query, &events)

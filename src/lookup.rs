@@ -73,7 +73,8 @@ impl LookupRegistry {
         let mut reg = LookupRegistry::new();
         reg.load_transforms_str(BUNDLED_TRANSFORMS, "<bundled>/transforms.conf")?;
         for (name, text) in BUNDLED_FILES {
-            reg.files.insert(name.to_string(), FileSource::Bundled(text));
+            reg.files
+                .insert(name.to_string(), FileSource::Bundled(text));
         }
         Ok(reg)
     }
@@ -115,7 +116,8 @@ impl LookupRegistry {
             .unwrap_or_default();
         let lower = name.to_ascii_lowercase();
         if lower.ends_with(".csv") || lower.ends_with(".csv.gz") {
-            self.files.insert(name, FileSource::Path(path.to_path_buf()));
+            self.files
+                .insert(name, FileSource::Path(path.to_path_buf()));
             Ok(1)
         } else if lower.ends_with(".conf") {
             let text = read_text(path)?;
@@ -142,9 +144,7 @@ impl LookupRegistry {
                 name: stanza.name.clone(),
                 filename,
                 collection,
-                case_sensitive_match: stanza
-                    .get("case_sensitive_match")
-                    .is_none_or(conf::is_true),
+                case_sensitive_match: stanza.get("case_sensitive_match").is_none_or(conf::is_true),
                 match_type: split_match_types(stanza.get("match_type").unwrap_or("")),
                 max_matches: parse_count(stanza.get("max_matches"), origin, &stanza)?,
                 min_matches: parse_count(stanza.get("min_matches"), origin, &stanza)?,
@@ -225,9 +225,10 @@ impl LookupRegistry {
                 ))
             }
         };
-        let source = self.files.get(&filename).ok_or_else(|| {
-            format!("its file `{filename}` was not found in the lookup folders")
-        })?;
+        let source = self
+            .files
+            .get(&filename)
+            .ok_or_else(|| format!("its file `{filename}` was not found in the lookup folders"))?;
         let text = match source {
             FileSource::Bundled(t) => t.to_string(),
             FileSource::Path(p) => read_text(p).map_err(|e| e.to_string())?,

@@ -56,7 +56,12 @@ fn value_to_json(value: &Value) -> Json {
 }
 
 /// Writes rows in `format`; `columns` orders table and CSV output.
-pub fn write(out: &mut dyn Write, format: Format, rows: &[Event], columns: &[String]) -> io::Result<()> {
+pub fn write(
+    out: &mut dyn Write,
+    format: Format,
+    rows: &[Event],
+    columns: &[String],
+) -> io::Result<()> {
     match format {
         Format::Json => {
             let array = Json::Array(rows.iter().map(row_to_json).collect());
@@ -81,7 +86,11 @@ fn write_csv(out: &mut dyn Write, rows: &[Event], columns: &[String]) -> io::Res
     for row in rows {
         let cells: Vec<String> = columns
             .iter()
-            .map(|c| row.get(c).map(|v| v.to_text().into_owned()).unwrap_or_default())
+            .map(|c| {
+                row.get(c)
+                    .map(|v| v.to_text().into_owned())
+                    .unwrap_or_default()
+            })
             .collect();
         w.write_record(&cells)?;
     }

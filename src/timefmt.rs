@@ -530,7 +530,7 @@ fn zone(rest: &mut &str, p: &mut Parsed) -> Option<()> {
         let matches = rest
             .get(..abbr.len())
             .is_some_and(|h| h.eq_ignore_ascii_case(abbr));
-        if matches && best.map_or(true, |(b, _)| abbr.len() > b.len()) {
+        if matches && best.is_none_or(|(b, _)| abbr.len() > b.len()) {
             best = Some((abbr, hours));
         }
     }

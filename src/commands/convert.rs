@@ -151,7 +151,11 @@ impl Convert {
     fn convert(&self, c: &Conversion, event: &mut Event, tz: chrono_tz::Tz) {
         let fields: Vec<String> = if c.field.contains('*') {
             let g = Glob::new(&c.field, true);
-            event.names().filter(|n| g.matches(n)).map(str::to_string).collect()
+            event
+                .names()
+                .filter(|n| g.matches(n))
+                .map(str::to_string)
+                .collect()
         } else {
             vec![c.field.clone()]
         };

@@ -73,11 +73,14 @@ pub fn whole_number(command: &str, key: &str, value: &str, span: Span) -> Result
 impl InputLookup {
     /// Produces the lookup's rows (after the input when `append=true`).
     pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
-        let table = ctx.lookups.table(&self.name).map_err(|message| Error::Lookup {
-            name: self.name.clone(),
-            message,
-            span: Some(self.name_span),
-        })?;
+        let table = ctx
+            .lookups
+            .table(&self.name)
+            .map_err(|message| Error::Lookup {
+                name: self.name.clone(),
+                message,
+                span: Some(self.name_span),
+            })?;
         let matcher = match &self.filter {
             Some(expr) => Some(Matcher::compile(expr, ctx)?),
             None => None,

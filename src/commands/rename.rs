@@ -77,13 +77,12 @@ impl Renamer {
             });
         }
         let pieces: Vec<String> = pair.from.split('*').map(regex::escape).collect();
-        let from = Regex::new(&format!("^{}$", pieces.join("(.*)"))).map_err(|e| {
-            Error::BadArgument {
+        let from =
+            Regex::new(&format!("^{}$", pieces.join("(.*)"))).map_err(|e| Error::BadArgument {
                 command: "rename".into(),
                 message: e.to_string(),
                 span: pair.span,
-            }
-        })?;
+            })?;
         Ok(Renamer::Wildcard {
             from,
             to: pair.to.split('*').map(str::to_string).collect(),

@@ -41,8 +41,11 @@ impl Table {
                             }
                         }
                         Some(g) => {
-                            let matching: Vec<String> =
-                                event.names().filter(|n| g.matches(n)).map(str::to_string).collect();
+                            let matching: Vec<String> = event
+                                .names()
+                                .filter(|n| g.matches(n))
+                                .map(str::to_string)
+                                .collect();
                             for n in matching {
                                 if let Some(v) = event.remove(&n) {
                                     out.set(n, v);

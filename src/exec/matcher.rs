@@ -134,9 +134,7 @@ fn match_field(event: &Event, field: &FieldSelector, op: CompareOp, value: &Valu
         CompareOp::Eq if value.text == "*" => field.exists(event),
         CompareOp::Eq => field.any_value(event, |v| value.equals(v)),
         // `f!=v`: the field must exist, and no value may equal v.
-        CompareOp::Neq => {
-            field.exists(event) && !field.any_value(event, |v| value.equals(v))
-        }
+        CompareOp::Neq => field.exists(event) && !field.any_value(event, |v| value.equals(v)),
         CompareOp::Lt => field.any_value(event, |v| value.compare(v) == Some(Ordering::Less)),
         CompareOp::Le => field.any_value(event, |v| {
             matches!(value.compare(v), Some(Ordering::Less | Ordering::Equal))
@@ -243,9 +241,7 @@ impl TermPattern {
         match event.raw() {
             Some(raw) => regex.is_match(raw),
             // Results without `_raw` (after `stats`): match any field value.
-            None => event
-                .iter()
-                .any(|(_, v)| v.any_text(|t| regex.is_match(t))),
+            None => event.iter().any(|(_, v)| v.any_text(|t| regex.is_match(t))),
         }
     }
 }

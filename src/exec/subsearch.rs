@@ -120,9 +120,13 @@ fn quote_value(v: &str) -> String {
 }
 
 fn quote_name(name: &str) -> String {
-    let plain = name
-        .chars()
-        .all(|c| !c.is_whitespace() && !matches!(c, '"' | '=' | '(' | ')' | '[' | ']' | '|' | ',' | '<' | '>' | '!'));
+    let plain = name.chars().all(|c| {
+        !c.is_whitespace()
+            && !matches!(
+                c,
+                '"' | '=' | '(' | ')' | '[' | ']' | '|' | ',' | '<' | '>' | '!'
+            )
+    });
     if plain && !name.is_empty() {
         name.to_string()
     } else {

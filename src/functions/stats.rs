@@ -227,13 +227,16 @@ impl Extreme {
                 self.number = Some(n);
             }
         } else {
-            let better = self.text.as_deref().is_none_or(|cur| {
-                if smallest {
-                    text < cur
-                } else {
-                    text > cur
-                }
-            });
+            let better =
+                self.text.as_deref().is_none_or(
+                    |cur| {
+                        if smallest {
+                            text < cur
+                        } else {
+                            text > cur
+                        }
+                    },
+                );
             if better {
                 self.text = Some(text.to_string());
             }

@@ -105,7 +105,10 @@ fn punctuation(input: &str) -> IResult<&str, Tok> {
 /// A word stops before `!=` so that `user!=bob` is three tokens.
 fn word(input: &str) -> IResult<&str, Tok> {
     let (_, run) = take_while1(is_word_char).parse(input)?;
-    let len = run.find("!=").filter(|&i| i > 0).unwrap_or(run.len());
+    // `=` is not a word character, so a `!` right before the run's end may
+    // start `!=`: look one byte past the run.
+    let window = &input[..(run.len() + 1).min(input.len())];
+    let len = window.find("!=").filter(|&i| i > 0).unwrap_or(run.len());
     Ok((&input[len..], Tok::Word(input[..len].to_string())))
 }
 

@@ -213,8 +213,20 @@ impl Parser {
         let mut commands = Vec::new();
         let leading_pipe = self.eat(&Tok::Pipe);
         if !leading_pipe {
-            // A search not starting with `|` begins with an implied `search`.
-            commands.push(self.implicit_search()?);
+            // A search not starting with `|` begins with an implied `search`;
+            // writing the word `search` there is the same command.
+            if self.at_keyword("search") && !matches!(self.peek2(), Some(Tok::Eq | Tok::Neq)) {
+                let (_, name_span) = self.word("search")?;
+                let args = commands::search::parse(self, name_span)?;
+                commands.push(Command {
+                    name: "search".into(),
+                    name_span,
+                    span: name_span.to(self.last_span()),
+                    args,
+                });
+            } else {
+                commands.push(self.implicit_search()?);
+            }
             if !self.eat(&Tok::Pipe) {
                 self.depth -= 1;
                 return Ok(Pipeline {
@@ -371,13 +383,15 @@ impl Parser {
                 let pipeline = self.pipeline()?;
                 self.expect(&Tok::RBracket, "a closing `]` for the subsearch")
                     .map_err(|e| match e {
-                        Error::Syntax { expected, found, span } if found == "end of search" => {
-                            Error::Syntax {
-                                expected,
-                                found,
-                                span: Span::new(start.start, start.start + 1).to(span),
-                            }
-                        }
+                        Error::Syntax {
+                            expected,
+                            found,
+                            span,
+                        } if found == "end of search" => Error::Syntax {
+                            expected,
+                            found,
+                            span: Span::new(start.start, start.start + 1).to(span),
+                        },
                         other => other,
                     })?;
                 Ok(SearchExpr {
@@ -564,21 +578,23 @@ mod tests {
 
     fn shape(e: &SearchExpr) -> String {
         match &e.kind {
-            SearchKind::And(v) => format!(
-                "AND({})",
-                v.iter().map(shape).collect::<Vec<_>>().join(",")
-            ),
-            SearchKind::Or(v) => format!(
-                "OR({})",
-                v.iter().map(shape).collect::<Vec<_>>().join(",")
-            ),
+            SearchKind::And(v) => {
+                format!("AND({})", v.iter().map(shape).collect::<Vec<_>>().join(","))
+            }
+            SearchKind::Or(v) => {
+                format!("OR({})", v.iter().map(shape).collect::<Vec<_>>().join(","))
+            }
             SearchKind::Not(x) => format!("NOT({})", shape(x)),
             SearchKind::Compare { field, op, value } => {
                 format!("{field}{}{}", op.as_str(), value.text)
             }
             SearchKind::In { field, values } => format!(
                 "{field} IN({})",
-                values.iter().map(|v| v.text.clone()).collect::<Vec<_>>().join(",")
+                values
+                    .iter()
+                    .map(|v| v.text.clone())
+                    .collect::<Vec<_>>()
+                    .join(",")
             ),
             SearchKind::Term(v) => v.text.clone(),
             SearchKind::Subsearch(_) => "[sub]".into(),
@@ -614,7 +630,10 @@ mod tests {
     fn subsearch_nests_a_pipeline() {
         let p = parse("x NOT [ | inputlookup t | fields a ] | stats count").unwrap();
         assert_eq!(p.commands.len(), 2);
-        assert_eq!(shape(&search_of("x NOT [ | inputlookup t ]")), "AND(x,NOT([sub]))");
+        assert_eq!(
+            shape(&search_of("x NOT [ | inputlookup t ]")),
+            "AND(x,NOT([sub]))"
+        );
     }
 
     #[test]

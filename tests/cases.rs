@@ -1,0 +1,207 @@
+//! The data-driven harness: every folder under `tests/cases/` is one test.
+//!
+//! A case holds `query.spl` (or `query_file` in `case.toml`), optional
+//! `events.json`, `macros.conf`, `lookups/`, `props.conf`, and either
+//! `expected.json` (the rows, key order significant) or `expected_error.txt`
+//! (each non-empty line must appear in the rendered error). `case.toml` keys:
+//! `sourcetype`, `ordered`, `tz`, `query_file`, `events_path`, `description`,
+//! `doc`. Run one case with `cargo test --test cases -- <name>`.
+
+use std::path::{Path, PathBuf};
+
+use libtest_mimic::{Arguments, Failed, Trial};
+use serde_json::Value as Json;
+use spelunk::detection::read_search_file;
+use spelunk::output::row_to_json;
+use spelunk::{Engine, EventSource};
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CaseConfig {
+    sourcetype: Option<String>,
+    ordered: Option<bool>,
+    tz: Option<String>,
+    query_file: Option<String>,
+    events_path: Option<String>,
+    #[allow(dead_code)]
+    description: Option<String>,
+    #[allow(dead_code)]
+    doc: Option<String>,
+}
+
+fn main() {
+    let args = Arguments::from_args();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases");
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
+        .expect("tests/cases exists")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    let trials = dirs
+        .into_iter()
+        .map(|dir| {
+            let name = dir
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .to_string();
+            Trial::test(name, move || run_case(&dir))
+        })
+        .collect();
+    libtest_mimic::run(&args, trials).exit();
+}
+
+fn read(path: &Path) -> Result<String, Failed> {
+    std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()).into())
+}
+
+enum Outcome {
+    Rows(Vec<Json>),
+    Error(String),
+}
+
+fn run_case(dir: &Path) -> Result<(), Failed> {
+    let config: CaseConfig = if dir.join("case.toml").exists() {
+        toml::from_str(&read(&dir.join("case.toml"))?).map_err(|e| format!("case.toml: {e}"))?
+    } else {
+        CaseConfig::default()
+    };
+    let events_path = match &config.events_path {
+        Some(rel) => {
+            let p = dir.join(rel);
+            if !p.exists() {
+                // The shared corpus is not part of the repository; without it
+                // the case cannot run, which is not a failure of the engine.
+                eprintln!("skipping {}: {} is absent", dir.display(), p.display());
+                return Ok(());
+            }
+            Some(p)
+        }
+        None => Some(dir.join("events.json")).filter(|p| p.exists()),
+    };
+    let outcome = run_search(dir, &config, events_path)?;
+    let expected_rows = dir.join("expected.json");
+    let expected_error = dir.join("expected_error.txt");
+    match outcome {
+        Outcome::Rows(actual) if expected_rows.exists() => {
+            let expected: Vec<Json> = serde_json::from_str(&read(&expected_rows)?)
+                .map_err(|e| format!("expected.json: {e}"))?;
+            compare_rows(&expected, &actual, config.ordered.unwrap_or(true))
+        }
+        Outcome::Rows(actual) => Err(format!(
+            "expected an error, but the search succeeded with rows:\n{}",
+            pretty(&actual)
+        )
+        .into()),
+        Outcome::Error(rendered) if expected_error.exists() => {
+            let wanted = read(&expected_error)?;
+            let missing: Vec<&str> = wanted
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !rendered.contains(l))
+                .collect();
+            if missing.is_empty() {
+                Ok(())
+            } else {
+                Err(format!("error text lacks {missing:?}; the error was:\n{rendered}").into())
+            }
+        }
+        Outcome::Error(rendered) => Err(format!("the search failed:\n{rendered}").into()),
+    }
+}
+
+fn run_search(dir: &Path, config: &CaseConfig, events: Option<PathBuf>) -> Result<Outcome, Failed> {
+    let mut engine = Engine::new().map_err(|e| e.to_string())?;
+    if dir.join("macros.conf").exists() {
+        engine = engine
+            .with_macros_path(&dir.join("macros.conf"))
+            .map_err(|e| e.to_string())?;
+    }
+    if dir.join("lookups").exists() {
+        engine = engine
+            .with_lookups_path(&dir.join("lookups"))
+            .map_err(|e| e.to_string())?;
+    }
+    if dir.join("props.conf").exists() {
+        engine = engine
+            .with_props_path(&dir.join("props.conf"))
+            .map_err(|e| e.to_string())?;
+    }
+    if let Some(tz) = &config.tz {
+        let tz: chrono_tz::Tz = tz.parse().map_err(|_| format!("bad tz {tz}"))?;
+        engine = engine.with_time_zone(tz);
+    }
+    let (text, name) = match &config.query_file {
+        Some(f) => {
+            let file = read_search_file(&dir.join(f)).map_err(|e| e.to_string())?;
+            (file.search, f.clone())
+        }
+        None => (read(&dir.join("query.spl"))?, "query.spl".to_string()),
+    };
+    let query = match engine.compile(&text, &name) {
+        Ok(q) => q,
+        Err(d) => return Ok(Outcome::Error(d.to_string())),
+    };
+    let sources: Vec<EventSource> = events
+        .into_iter()
+        .map(|path| EventSource {
+            path: Some(path),
+            sourcetype: config.sourcetype.clone().unwrap_or_else(|| "_json".into()),
+            source: Some("events.json".into()),
+            host: Some("spelunk".into()),
+            index: Some("main".into()),
+        })
+        .collect();
+    let loaded = match engine.load_events(&sources) {
+        Ok(l) => l,
+        Err(e) => return Ok(Outcome::Error(format!("error: {e}"))),
+    };
+    if !loaded.malformed.is_empty() {
+        return Err(format!("malformed events: {:?}", loaded.malformed).into());
+    }
+    match engine.run_query(&query, &loaded.events) {
+        Ok(results) => Ok(Outcome::Rows(
+            results.rows.iter().map(row_to_json).collect(),
+        )),
+        Err(d) => Ok(Outcome::Error(d.to_string())),
+    }
+}
+
+fn compare_rows(expected: &[Json], actual: &[Json], ordered: bool) -> Result<(), Failed> {
+    let same = if ordered {
+        expected == actual && key_orders(expected) == key_orders(actual)
+    } else {
+        let mut e: Vec<String> = expected.iter().map(|r| r.to_string()).collect();
+        let mut a: Vec<String> = actual.iter().map(|r| r.to_string()).collect();
+        e.sort();
+        a.sort();
+        e == a
+    };
+    if same {
+        return Ok(());
+    }
+    Err(format!(
+        "rows differ\n--- expected\n{}\n--- actual\n{}",
+        pretty(expected),
+        pretty(actual)
+    )
+    .into())
+}
+
+/// serde_json's map comparison ignores key order; Splunk's field order matters.
+fn key_orders(rows: &[Json]) -> Vec<Vec<String>> {
+    rows.iter()
+        .map(|r| match r {
+            Json::Object(m) => m.keys().cloned().collect(),
+            _ => Vec::new(),
+        })
+        .collect()
+}
+
+fn pretty(rows: &[Json]) -> String {
+    rows.iter()
+        .map(|r| r.to_string())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
