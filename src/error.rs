@@ -90,6 +90,9 @@ pub enum Error {
         /// The JSON parser's message.
         message: String,
     },
+    /// The command line or API call itself is wrong (e.g. no search given).
+    #[error("{0}")]
+    Usage(String),
     /// A runtime failure while running the search.
     #[error("{message}")]
     Runtime {
@@ -184,7 +187,10 @@ impl Error {
             Error::Lookup { span, .. } | Error::Runtime { span, .. } => {
                 span.map(|s| (s, SpanIn::Expanded))
             }
-            Error::Io { .. } | Error::Config { .. } | Error::MalformedEvent { .. } => None,
+            Error::Io { .. }
+            | Error::Config { .. }
+            | Error::MalformedEvent { .. }
+            | Error::Usage(_) => None,
         }
     }
 

@@ -89,6 +89,9 @@ mod exit {
     pub const INPUT: u8 = 5;
 }
 
+/// Exit code for usage errors, as clap uses for its own.
+const USAGE: u8 = 2;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -113,6 +116,7 @@ fn exit_code(error: &Error) -> u8 {
         | Error::BadArgument { .. } => exit::QUERY,
         Error::Lookup { .. } | Error::Runtime { .. } => exit::RUNTIME,
         Error::Io { .. } | Error::Config { .. } | Error::MalformedEvent { .. } => exit::INPUT,
+        Error::Usage(_) => USAGE,
     }
 }
 
@@ -130,10 +134,7 @@ fn read_search(input: &SearchInput) -> Result<(String, String), Diagnostic> {
 }
 
 fn usage(message: &str) -> Diagnostic {
-    Diagnostic::plain(Error::Io {
-        path: "spelunk".into(),
-        message: message.into(),
-    })
+    Diagnostic::plain(Error::Usage(message.into()))
 }
 
 fn engine_with_macros(paths: &[PathBuf]) -> Result<Engine, Diagnostic> {

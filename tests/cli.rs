@@ -181,6 +181,6 @@ fn expand_prints_the_expanded_search() {
 #[test]
 fn search_and_file_together_is_a_usage_error() {
     let out = spelunk(&["run", "-f", SEED, "x"]);
-    assert!(!out.status.success());
+    assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("not both"));
 }
