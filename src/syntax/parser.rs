@@ -14,7 +14,7 @@ const MAX_NESTING: usize = 100;
 /// Parses a whole (expanded) search text into a pipeline.
 pub fn parse(text: &str) -> Result<Pipeline> {
     let tokens = lex(text, 0)?;
-    let mut p = Parser::new(tokens, text.len());
+    let mut p = Parser::new(tokens, text);
     let pipeline = p.pipeline()?;
     if let Some(tok) = p.peek_token() {
         return Err(p.expected_at("`|` or the end of the search", tok));
@@ -29,7 +29,8 @@ pub fn parse_search_expr_at(text: &str, span: Span) -> Result<SearchExpr> {
     for t in &mut tokens {
         t.span = span;
     }
-    let mut p = Parser::new(tokens, span.end);
+    let mut p = Parser::new(tokens, "");
+    p.end = span.end;
     let expr = p.search_expr(span)?;
     if let Some(tok) = p.peek_token() {
         return Err(p.expected_at("the end of the subsearch results", tok));
@@ -43,16 +44,47 @@ pub struct Parser {
     pos: usize,
     end: usize,
     depth: usize,
+    /// The text the token spans point into.
+    source: String,
 }
 
 impl Parser {
-    fn new(tokens: Vec<Token>, end: usize) -> Self {
+    fn new(tokens: Vec<Token>, source: &str) -> Self {
         Parser {
             tokens,
             pos: 0,
-            end,
+            end: source.len(),
             depth: 0,
+            source: source.to_string(),
         }
+    }
+
+    /// The source text of a span (empty when the span is not in the text).
+    pub fn text_of(&self, span: Span) -> &str {
+        self.source.get(span.range()).unwrap_or("")
+    }
+
+    /// Consumes every token to the end of the current command and returns
+    /// the raw text they cover and its span, for commands whose arguments
+    /// have their own lexical rules (`eval` expressions, `rex` patterns).
+    /// Returns an empty text at the current position when nothing is left.
+    pub fn rest_of_command(&mut self) -> (String, Span) {
+        let start = self.here();
+        let mut end = Span::new(start.start, start.start);
+        let mut depth = 0usize;
+        while let Some(tok) = self.peek() {
+            match tok {
+                Tok::LBracket => depth += 1,
+                Tok::RBracket if depth == 0 => break,
+                Tok::RBracket => depth -= 1,
+                Tok::Pipe if depth == 0 => break,
+                _ => {}
+            }
+            end = self.here();
+            self.pos += 1;
+        }
+        let span = Span::new(start.start, end.end.max(start.start));
+        (self.text_of(span).to_string(), span)
     }
 
     /// The next token, without consuming it.
@@ -660,5 +692,25 @@ mod tests {
         assert!(parse(&text).is_err());
         let text = "NOT ".repeat(10_000);
         assert!(parse(&text).is_err());
+    }
+}
+
+#[cfg(test)]
+mod raw_tests {
+    use super::*;
+
+    #[test]
+    fn rest_of_command_returns_raw_text_up_to_the_pipe() {
+        let text = "x | eval a = 'b c'.\"d|e\" + 1 | stats count";
+        let tokens = lex(text, 0).unwrap();
+        let mut p = Parser::new(tokens, text);
+        while !p.at_keyword("eval") {
+            p.next_token();
+        }
+        p.next_token();
+        let (raw, span) = p.rest_of_command();
+        assert_eq!(raw, "a = 'b c'.\"d|e\" + 1");
+        assert_eq!(&text[span.range()], raw);
+        assert_eq!(p.peek(), Some(&Tok::Pipe));
     }
 }
