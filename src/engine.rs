@@ -130,6 +130,11 @@ impl Engine {
         self
     }
 
+    /// The lookups this engine reads.
+    pub fn lookups(&self) -> &LookupRegistry {
+        &self.lookups
+    }
+
     /// The macro definitions, for adding more programmatically.
     pub fn macros_mut(&mut self) -> &mut MacroSet {
         &mut self.macros

@@ -42,6 +42,7 @@ pub mod events;
 pub mod exec;
 pub mod expand;
 pub mod functions;
+pub mod lint;
 pub mod lookup;
 pub mod output;
 pub mod props;

@@ -32,6 +32,19 @@ pub struct LookupDef {
     pub origin: String,
 }
 
+/// Why a named lookup cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LookupProblem {
+    /// No definition and no file by that name.
+    Undefined,
+    /// Defined, but its file is not in any lookup folder.
+    FileMissing(String),
+    /// Backed by a KV-store collection, which offline runs cannot read.
+    Collection(String),
+    /// Defined with neither a file nor a collection.
+    NoFile,
+}
+
 /// Where a CSV file's text comes from.
 #[derive(Debug, Clone, PartialEq)]
 enum FileSource {
@@ -203,6 +216,24 @@ impl LookupRegistry {
         };
         self.insert(def);
         Ok(1)
+    }
+
+    /// Checks that a lookup a search names can be read, without reading it.
+    pub fn check(&self, name: &str) -> std::result::Result<(), LookupProblem> {
+        let filename = match self.defs.get(name) {
+            Some(def) => match (&def.filename, &def.collection) {
+                (Some(f), _) => f.clone(),
+                (None, Some(c)) => return Err(LookupProblem::Collection(c.clone())),
+                (None, None) => return Err(LookupProblem::NoFile),
+            },
+            None if is_csv_name(name) => name.to_string(),
+            None => return Err(LookupProblem::Undefined),
+        };
+        if self.files.contains_key(&filename) {
+            Ok(())
+        } else {
+            Err(LookupProblem::FileMissing(filename))
+        }
     }
 
     /// Reads the table a search names: a transforms/YAML lookup name, or a

@@ -24,6 +24,36 @@ enum Command {
     Run(RunArgs),
     /// Print a search with every macro expanded.
     Expand(ExpandArgs),
+    /// Check detections without running them: macros, syntax, supported
+    /// commands and options, lookups.
+    Lint(LintArgs),
+}
+
+#[derive(Args, Debug)]
+struct LintArgs {
+    /// Detections: .spl files, security_content detection YAMLs, or folders of them.
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// Macro definitions: a macros.conf, a macro YAML, or a folder (repeatable).
+    #[arg(short = 'm', long = "macros", value_name = "PATH")]
+    macros: Vec<PathBuf>,
+    /// Lookups: a folder of transforms.conf, lookup YAML and CSV files (repeatable).
+    #[arg(short = 'l', long = "lookups", value_name = "PATH")]
+    lookups: Vec<PathBuf>,
+    /// Report format: table (one line per problem and a summary) or json.
+    #[arg(
+        short = 'o',
+        long = "output",
+        default_value = "table",
+        value_name = "FORMAT"
+    )]
+    output: LintFormat,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum LintFormat {
+    Table,
+    Json,
 }
 
 #[derive(Args, Debug)]
@@ -89,6 +119,9 @@ mod exit {
     pub const INPUT: u8 = 5;
 }
 
+/// Exit code of `lint` when it found a problem.
+const LINT_PROBLEMS: u8 = 1;
+
 /// Exit code for usage errors, as clap uses for its own.
 const USAGE: u8 = 2;
 
@@ -97,6 +130,11 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => run(args),
         Command::Expand(args) => expand(args),
+        Command::Lint(args) => match lint(args) {
+            Ok(true) => return ExitCode::SUCCESS,
+            Ok(false) => return ExitCode::from(LINT_PROBLEMS),
+            Err(d) => Err(d),
+        },
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -154,6 +192,21 @@ fn expand(args: ExpandArgs) -> Result<(), Diagnostic> {
     }
     print_or_quiet(&format!("{}\n", expanded.text));
     Ok(())
+}
+
+/// Lints and prints the report; true when every detection is clean.
+fn lint(args: LintArgs) -> Result<bool, Diagnostic> {
+    let mut engine = engine_with_macros(&args.macros)?;
+    for path in &args.lookups {
+        engine = engine.with_lookups_path(path)?;
+    }
+    let reports = spelunk::lint::lint_paths(&args.paths, &engine);
+    let text = match args.output {
+        LintFormat::Table => spelunk::lint::render_text(&reports),
+        LintFormat::Json => spelunk::lint::render_json(&reports) + "\n",
+    };
+    print_or_quiet(&text);
+    Ok(reports.iter().all(|r| r.is_clean()))
 }
 
 fn run(args: RunArgs) -> Result<(), Diagnostic> {

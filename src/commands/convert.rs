@@ -83,6 +83,7 @@ pub fn parse(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
             timeformat = value;
         }
     }
+    p.reject_unknown_option("convert", &["timeformat"])?;
     let mut conversions = Vec::new();
     while !p.at_command_end() {
         if p.eat(&Tok::Comma) {

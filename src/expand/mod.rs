@@ -305,6 +305,9 @@ fn scan(text: &str) -> Result<Vec<Piece>, Located> {
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
+            // Outside a string a backslash escapes the next character, so
+            // `*\"privileged\":true*` opens no string (as the lexer reads it).
+            b'\\' => i += 2,
             b'"' => i = skip_string(bytes, i),
             b'`' => {
                 if text_start < i {

@@ -500,3 +500,17 @@ fn collect_yaml(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
         }
     }
 }
+
+#[test]
+fn an_escaped_quote_outside_a_string_opens_no_string() {
+    let mut set = MacroSet::new();
+    set.insert(MacroDef::new("m", &[], "search *", "t"));
+    let out = expand(
+        r#"a=*\"x\":true* | `m`"#,
+        "q",
+        &set,
+        &ExpandLimits::default(),
+    )
+    .unwrap();
+    assert_eq!(out.text, r#"a=*\"x\":true* | search *"#);
+}

@@ -102,14 +102,34 @@ fn punctuation(input: &str) -> IResult<&str, Tok> {
     .parse(input)
 }
 
-/// A word stops before `!=` so that `user!=bob` is three tokens.
+/// A word stops before `!=` so that `user!=bob` is three tokens. A
+/// backslash escapes the next character, so `*\"admin\"*` is one word; only
+/// `\"` is unescaped (to `"`), other escapes are kept as written.
 fn word(input: &str) -> IResult<&str, Tok> {
-    let (_, run) = take_while1(is_word_char).parse(input)?;
-    // `=` is not a word character, so a `!` right before the run's end may
-    // start `!=`: look one byte past the run.
-    let window = &input[..(run.len() + 1).min(input.len())];
-    let len = window.find("!=").filter(|&i| i > 0).unwrap_or(run.len());
-    Ok((&input[len..], Tok::Word(input[..len].to_string())))
+    let mut len = 0;
+    let mut chars = input.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if c == '\\' {
+            match chars.peek() {
+                Some(&(j, next)) if !next.is_whitespace() => {
+                    chars.next();
+                    len = j + next.len_utf8();
+                    continue;
+                }
+                _ => {}
+            }
+        }
+        if !is_word_char(c) || (c == '!' && input[i..].starts_with("!=") && i > 0) {
+            break;
+        }
+        len = i + c.len_utf8();
+    }
+    if len == 0 {
+        // Nothing matched: report it the way nom's own parsers do.
+        let (_, _) = take_while1(is_word_char).parse(input)?;
+    }
+    let text = input[..len].replace("\\\"", "\"");
+    Ok((&input[len..], Tok::Word(text)))
 }
 
 /// Reads a double-quoted string starting at `input` (which begins with `"`).
@@ -138,6 +158,28 @@ pub fn quoted(input: &str) -> Option<(String, usize)> {
     None
 }
 
+/// Pushes a token, joining it to the previous one when a quoted string and
+/// a word touch with no space between them: `"Authentication".*` is the one
+/// field name `Authentication.*`, as in Splunk.
+fn push_joined(tokens: &mut Vec<Token>, tok: Tok, span: Span) {
+    if let Some(prev) = tokens.last_mut() {
+        if prev.span.end == span.start {
+            let joined = match (&prev.tok, &tok) {
+                (Tok::Str(a), Tok::Word(b)) | (Tok::Word(a), Tok::Str(b)) => {
+                    Some(format!("{a}{b}"))
+                }
+                _ => None,
+            };
+            if let Some(text) = joined {
+                prev.tok = Tok::Word(text);
+                prev.span = prev.span.to(span);
+                return;
+            }
+        }
+    }
+    tokens.push(Token { tok, span });
+}
+
 /// Tokenises `text`; spans are offsets into `text` plus `base`.
 pub fn lex(text: &str, base: usize) -> Result<Vec<Token>> {
     let mut tokens = Vec::new();
@@ -156,10 +198,8 @@ pub fn lex(text: &str, base: usize) -> Result<Vec<Token>> {
                     span: Span::new(base + start, base + start + 1),
                 });
             };
-            tokens.push(Token {
-                tok: Tok::Str(content),
-                span: Span::new(base + start, base + start + len),
-            });
+            let span = Span::new(base + start, base + start + len);
+            push_joined(&mut tokens, Tok::Str(content), span);
             rest = &rest[len..];
             continue;
         }
@@ -167,10 +207,7 @@ pub fn lex(text: &str, base: usize) -> Result<Vec<Token>> {
         match parsed {
             Ok((after, tok)) => {
                 let end = text.len() - after.len();
-                tokens.push(Token {
-                    tok,
-                    span: Span::new(base + start, base + end),
-                });
+                push_joined(&mut tokens, tok, Span::new(base + start, base + end));
                 rest = after;
             }
             // Unreachable in practice: every non-space character is either
@@ -241,6 +278,32 @@ mod tests {
     fn unclosed_string_is_an_error_at_the_quote() {
         let err = lex("x \"abc", 10).unwrap_err();
         assert!(matches!(err, Error::Syntax { span, .. } if span == Span::new(12, 13)));
+    }
+
+    #[test]
+    fn escaped_quotes_stay_inside_words() {
+        assert_eq!(
+            kinds(r#"x=*\"privileged\":true* y"#),
+            vec![
+                Tok::Word("x".into()),
+                Tok::Eq,
+                Tok::Word("*\"privileged\":true*".into()),
+                Tok::Word("y".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn touching_string_and_word_join() {
+        assert_eq!(
+            kinds(r#"rename "Authentication".* as *"#),
+            vec![
+                Tok::Word("rename".into()),
+                Tok::Word("Authentication.*".into()),
+                Tok::Word("as".into()),
+                Tok::Word("*".into()),
+            ]
+        );
     }
 
     #[test]

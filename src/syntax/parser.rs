@@ -22,6 +22,31 @@ pub fn parse(text: &str) -> Result<Pipeline> {
     Ok(pipeline)
 }
 
+/// Parses like [`parse`], but a command that fails to parse (unsupported,
+/// bad option) is recorded and skipped, so one pass reports every such
+/// problem. Returns the pipeline of the commands that parsed (None when the
+/// text as a whole does not parse) and the problems, in order.
+pub fn parse_lenient(text: &str) -> (Option<Pipeline>, Vec<Error>) {
+    let tokens = match lex(text, 0) {
+        Ok(t) => t,
+        Err(e) => return (None, vec![e]),
+    };
+    let mut p = Parser::new(tokens, text);
+    p.lenient = true;
+    let result = p.pipeline().and_then(|pipeline| match p.peek_token() {
+        Some(tok) => Err(p.expected_at("`|` or the end of the search", tok)),
+        None => Ok(pipeline),
+    });
+    let mut problems = std::mem::take(&mut p.problems);
+    match result {
+        Ok(pipeline) => (Some(pipeline), problems),
+        Err(e) => {
+            problems.push(e);
+            (None, problems)
+        }
+    }
+}
+
 /// Parses a search expression on its own (used for a subsearch's formatted
 /// results). Every span is set to `span`, where the text came from.
 pub fn parse_search_expr_at(text: &str, span: Span) -> Result<SearchExpr> {
@@ -44,6 +69,10 @@ pub struct Parser {
     pos: usize,
     end: usize,
     depth: usize,
+    /// Lenient mode (for lint): a command that fails to parse is recorded in
+    /// `problems` and skipped instead of ending the parse.
+    lenient: bool,
+    problems: Vec<Error>,
     /// The text the token spans point into.
     source: String,
 }
@@ -55,6 +84,8 @@ impl Parser {
             pos: 0,
             end: source.len(),
             depth: 0,
+            lenient: false,
+            problems: Vec::new(),
             source: source.to_string(),
         }
     }
@@ -186,19 +217,55 @@ impl Parser {
         }
     }
 
-    /// A field name: a word or a quoted string.
+    /// A field name: a word or a quoted string. A word touching a
+    /// parenthesised group is one name, as Splunk reads it: `count(user)`,
+    /// `aceFlags(inheritance)`.
     pub fn field_name(&mut self, what: &str) -> Result<(String, Span)> {
-        match self.peek_token() {
+        let (mut name, mut span, is_word) = match self.peek_token() {
             Some(Token {
-                tok: Tok::Word(w) | Tok::Str(w),
+                tok: Tok::Word(w),
                 span,
-            }) => {
-                let out = (w.clone(), *span);
-                self.pos += 1;
-                Ok(out)
+            }) => (w.clone(), *span, true),
+            Some(Token {
+                tok: Tok::Str(w),
+                span,
+            }) => (w.clone(), *span, false),
+            _ => return Err(self.expected(what)),
+        };
+        self.pos += 1;
+        if is_word {
+            if let Some(group) = self.touching_group(span) {
+                name.push_str(self.text_of(group));
+                span = span.to(group);
             }
-            _ => Err(self.expected(what)),
         }
+        Ok((name, span))
+    }
+
+    /// A `( ... )` group starting right at `after.end`, consumed; its span.
+    fn touching_group(&mut self, after: Span) -> Option<Span> {
+        let open = self
+            .peek_token()
+            .filter(|t| t.tok == Tok::LParen && t.span.start == after.end)?;
+        let start = open.span;
+        let mut depth = 0usize;
+        let mut i = self.pos;
+        while let Some(t) = self.tokens.get(i) {
+            match t.tok {
+                Tok::LParen => depth += 1,
+                Tok::RParen => {
+                    depth -= 1;
+                    if depth == 0 {
+                        self.pos = i + 1;
+                        return Some(start.to(t.span));
+                    }
+                }
+                Tok::Pipe | Tok::LBracket | Tok::RBracket => return None,
+                _ => {}
+            }
+            i += 1;
+        }
+        None
     }
 
     /// A word (not a quoted string).
@@ -238,6 +305,32 @@ impl Parser {
         Ok(out)
     }
 
+    /// Fails with "unknown option" when the next tokens are `name=` and the
+    /// name is not one of `known` — for commands whose options come first,
+    /// so a misspelt option is not taken for an argument.
+    pub fn reject_unknown_option(&self, command: &str, known: &[&str]) -> Result<()> {
+        if let (
+            Some(Token {
+                tok: Tok::Word(w),
+                span,
+            }),
+            Some(Tok::Eq),
+        ) = (self.peek_token(), self.peek2())
+        {
+            if !known.contains(&w.to_ascii_lowercase().as_str()) {
+                return Err(Error::BadArgument {
+                    command: command.to_string(),
+                    message: format!(
+                        "unknown option `{w}` (expected one of: {})",
+                        known.join(", ")
+                    ),
+                    span: *span,
+                });
+            }
+        }
+        Ok(())
+    }
+
     /// A pipeline up to `]` or the end of the text.
     pub fn pipeline(&mut self) -> Result<Pipeline> {
         self.enter()?;
@@ -268,7 +361,14 @@ impl Parser {
             }
         }
         loop {
-            commands.push(self.command()?);
+            match self.command() {
+                Ok(command) => commands.push(command),
+                Err(e) if self.lenient => {
+                    self.problems.push(e);
+                    self.rest_of_command();
+                }
+                Err(e) => return Err(e),
+            }
             if !self.eat(&Tok::Pipe) {
                 break;
             }
@@ -482,20 +582,21 @@ impl Parser {
                 span,
             });
         }
-        if !quoted && self.at_keyword("IN") && self.peek2() == Some(&Tok::LParen) {
+        if self.at_keyword("IN") && self.peek2() == Some(&Tok::LParen) {
             self.pos += 2;
             let mut values = Vec::new();
             loop {
                 if self.eat(&Tok::RParen) {
                     break;
                 }
-                values.push(self.search_value()?);
-                if !self.eat(&Tok::Comma) && self.peek() != Some(&Tok::RParen) {
-                    // Splunk also accepts space-separated IN lists.
-                    if self.at_command_end() {
-                        return Err(self.expected("`,` or `)` in the IN list"));
-                    }
+                // Splunk accepts space-separated lists and stray commas.
+                if self.eat(&Tok::Comma) {
+                    continue;
                 }
+                if self.at_command_end() {
+                    return Err(self.expected("`,` or `)` in the IN list"));
+                }
+                values.push(self.search_value()?);
             }
             return Ok(SearchExpr {
                 kind: SearchKind::In {

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Lints every security_content detection with the corpus's own macros and
+# lookups and prints the issue-3 measures: raw-event detections that lint
+# clean, those whose only problem is a lookup the corpus cannot ship, and how
+# many of all detections parse. Usage: scripts/corpus_lint.sh [CORPUS_DIR]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+corpus="${1:-../shared/corpus/security_content}"
+cargo build --release --quiet
+report=$(mktemp)
+trap 'rm -f "$report"' EXIT
+./target/release/spelunk lint "$corpus/detections" -m "$corpus/macros" -l "$corpus/lookups" -o json >"$report" || true
+python3 - "$report" <<'PY'
+import json, sys, collections
+data = json.load(open(sys.argv[1]))
+dets = data["detections"]
+raw = [d for d in dets if not d["data_model"]]
+clean = [d for d in raw if not d["problems"]]
+unshipped = [d for d in raw if d["problems"] and all(p["kind"] == "lookup-not-shipped" for p in d["problems"])]
+parse = sum(1 for d in dets if d["parses"])
+print(f"raw-event detections: {len(raw)}")
+print(f"  lint clean:                  {len(clean)}")
+print(f"  only lookups not shipped:    {len(unshipped)}")
+for d in unshipped:
+    names = sorted({p["message"].split("`")[1] for p in d["problems"]})
+    print(f"    {d['file'].split('/')[-1]}: {', '.join(names)}")
+print(f"  with other problems:         {len(raw) - len(clean) - len(unshipped)}")
+print(f"all detections: {len(dets)}, parse: {parse}, data-model: {len(dets) - len(raw)}")
+kinds = collections.Counter(p["kind"] for d in raw for p in d["problems"])
+cmds = collections.Counter(p["command"] for d in raw for p in d["problems"] if p["kind"] != "lookup-not-shipped" and p["command"])
+print("raw-event problems by kind:", dict(kinds.most_common()))
+print("raw-event problems by command:", dict(cmds.most_common()))
+PY

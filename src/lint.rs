@@ -1,0 +1,464 @@
+//! `spelunk lint`: checks detections without running them — macros expand,
+//! the search parses, every command, option and function is supported, and
+//! every lookup it names is defined with its file present.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::detection::search_from_detection_yaml;
+use crate::diagnostic::Diagnostic;
+use crate::engine::Engine;
+use crate::error::{Error, MacroError};
+use crate::lookup::LookupProblem;
+use crate::source::{Location, SourceMap, Span};
+use crate::syntax::ast::{Pipeline, SearchExpr, SearchKind};
+use crate::syntax::parser::parse_lenient;
+
+/// Commands that read CIM data models; detections starting with one need
+/// data-model emulation, which spelunk does not have yet.
+const DATA_MODEL_COMMANDS: &[&str] = &["tstats", "mstats", "from", "datamodel", "pivot"];
+
+/// What kind of problem a line reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProblemKind {
+    /// A macro no file defines with that many arguments.
+    UndefinedMacro,
+    /// Another macro expansion failure (cycle, bad call, validation).
+    Macro,
+    /// The search does not parse.
+    Syntax,
+    /// A command spelunk does not implement.
+    UnsupportedCommand,
+    /// An option, function or argument a command does not accept.
+    BadArgument,
+    /// A lookup no transforms.conf, YAML or CSV file defines.
+    UndefinedLookup,
+    /// A lookup whose file is not in the lookup folders.
+    MissingLookupFile,
+    /// A lookup the corpus cannot ship: a KV-store collection, or an
+    /// Enterprise Security / CIM lookup.
+    LookupNotShipped,
+    /// The detection starts with `tstats`, `mstats` or `from datamodel`.
+    NeedsDataModels,
+    /// The detection file itself cannot be read.
+    File,
+}
+
+impl ProblemKind {
+    /// The kind's name as printed.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProblemKind::UndefinedMacro => "undefined-macro",
+            ProblemKind::Macro => "macro",
+            ProblemKind::Syntax => "syntax",
+            ProblemKind::UnsupportedCommand => "unsupported-command",
+            ProblemKind::BadArgument => "bad-argument",
+            ProblemKind::UndefinedLookup => "undefined-lookup",
+            ProblemKind::MissingLookupFile => "missing-lookup-file",
+            ProblemKind::LookupNotShipped => "lookup-not-shipped",
+            ProblemKind::NeedsDataModels => "needs-data-models",
+            ProblemKind::File => "file",
+        }
+    }
+}
+
+/// One problem, placed in the detection file.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Problem {
+    /// The kind.
+    pub kind: ProblemKind,
+    /// 1-based line in the file (0 when unknown).
+    pub line: usize,
+    /// 1-based column (0 when unknown).
+    pub column: usize,
+    /// The command concerned, if any.
+    pub command: Option<String>,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// The verdict on one detection.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    /// The file.
+    pub file: String,
+    /// The detection's name, from YAML.
+    pub name: Option<String>,
+    /// Whether macros expanded and the search parsed (unsupported commands
+    /// are skipped over, so they do not stop a parse).
+    pub parses: bool,
+    /// Whether the search starts with a data-model command.
+    pub data_model: bool,
+    /// The problems, in order.
+    pub problems: Vec<Problem>,
+}
+
+impl Report {
+    /// No problems at all.
+    pub fn is_clean(&self) -> bool {
+        self.problems.is_empty()
+    }
+
+    /// Every problem is a lookup the corpus does not ship.
+    pub fn only_unshipped_lookups(&self) -> bool {
+        !self.problems.is_empty()
+            && self
+                .problems
+                .iter()
+                .all(|p| p.kind == ProblemKind::LookupNotShipped)
+    }
+}
+
+/// Lookups that Enterprise Security or the CIM app provide, which no
+/// detection repository ships.
+const ES_LOOKUPS: &[&str] = &[
+    "identity_lookup_expanded",
+    "asset_lookup_by_str",
+    "asset_lookup_by_cidr",
+    "cim_corporate_web_domain_lookup",
+    "cim_cloud_domain_lookup",
+    "ut_shannon_lookup",
+    "ut_parse_extended_lookup",
+    "ut_levenshtein_lookup",
+    "ut_parse_lookup",
+    "update_is_up_to_date_lookup",
+    "cim_http_tag_lookup",
+];
+
+/// Lints every detection under `paths` (files, or folders searched for
+/// `.spl`, `.yml` and `.yaml` files). YAML files without `search:` are not
+/// detections and are skipped.
+pub fn lint_paths(paths: &[PathBuf], engine: &Engine) -> Vec<Report> {
+    let mut files = Vec::new();
+    for path in paths {
+        collect(path, &mut files);
+    }
+    files.sort();
+    files.iter().filter_map(|f| lint_file(f, engine)).collect()
+}
+
+fn collect(path: &Path, out: &mut Vec<PathBuf>) {
+    if path.is_dir() {
+        if let Ok(entries) = std::fs::read_dir(path) {
+            for entry in entries.flatten() {
+                collect(&entry.path(), out);
+            }
+        }
+    } else {
+        out.push(path.to_path_buf());
+    }
+}
+
+/// Lints one file; None when it is not a detection (a YAML without `search:`
+/// or a file of another type found in a folder).
+pub fn lint_file(path: &Path, engine: &Engine) -> Option<Report> {
+    let display = path.display().to_string();
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => return Some(file_problem(&display, e.to_string())),
+    };
+    match ext.as_str() {
+        "yml" | "yaml" => {
+            if !text.lines().any(|l| l.starts_with("search:")) {
+                return None;
+            }
+            match search_from_detection_yaml(&text, &display) {
+                Ok(file) => {
+                    // Positions are reported from the line of `search:`.
+                    let first_line = text
+                        .lines()
+                        .position(|l| l.starts_with("search:"))
+                        .map_or(1, |i| i + 1);
+                    let mut report = lint_text(&file.search, &display, engine);
+                    for p in &mut report.problems {
+                        if p.line > 0 {
+                            p.line += first_line - 1;
+                        }
+                    }
+                    report.name = file.name;
+                    Some(report)
+                }
+                Err(e) => Some(file_problem(&display, e.to_string())),
+            }
+        }
+        "spl" | "txt" => Some(lint_text(&text, &display, engine)),
+        _ => None,
+    }
+}
+
+fn file_problem(file: &str, message: String) -> Report {
+    Report {
+        file: file.to_string(),
+        name: None,
+        parses: false,
+        data_model: false,
+        problems: vec![Problem {
+            kind: ProblemKind::File,
+            line: 0,
+            column: 0,
+            command: None,
+            message,
+        }],
+    }
+}
+
+/// Lints one search text; `name` is used as the report's file.
+pub fn lint_text(text: &str, name: &str, engine: &Engine) -> Report {
+    let mut report = Report {
+        file: name.to_string(),
+        name: None,
+        parses: false,
+        // Known from the text as written even when expansion fails.
+        data_model: starts_with_data_model(text),
+        problems: Vec::new(),
+    };
+    let expanded = match engine.expand(text, name) {
+        Ok(e) => e,
+        Err(d) => {
+            report.problems.push(problem_from(&d));
+            return report;
+        }
+    };
+    let (pipeline, errors) = parse_lenient(&expanded.text);
+    report.data_model |= starts_with_data_model(&expanded.text);
+    for error in errors {
+        let d = Diagnostic::new(error, &expanded.map);
+        let mut p = problem_from(&d);
+        let is_dm = matches!(&d.error, Error::UnsupportedCommand { name, .. }
+            if DATA_MODEL_COMMANDS.contains(&name.to_ascii_lowercase().as_str()));
+        if report.data_model && is_dm {
+            p.kind = ProblemKind::NeedsDataModels;
+            p.message = format!(
+                "needs data models (not supported yet): `{}`",
+                p.command.as_deref().unwrap_or("tstats")
+            );
+        }
+        report.problems.push(p);
+    }
+    report.parses = pipeline.is_some()
+        && !report.problems.iter().any(|p| {
+            matches!(
+                p.kind,
+                ProblemKind::Syntax | ProblemKind::Macro | ProblemKind::UndefinedMacro
+            )
+        });
+    if let Some(pipeline) = &pipeline {
+        check_lookups(pipeline, &expanded.map, engine, &mut report.problems);
+    }
+    report
+}
+
+fn starts_with_data_model(text: &str) -> bool {
+    let t = text.trim_start().trim_start_matches('|').trim_start();
+    let first = t
+        .split_whitespace()
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    matches!(first.as_str(), "tstats" | "mstats" | "datamodel" | "pivot")
+        || (first == "from"
+            && t.split_whitespace()
+                .nth(1)
+                .is_some_and(|w| w.to_ascii_lowercase().starts_with("datamodel")))
+}
+
+fn problem_from(d: &Diagnostic) -> Problem {
+    let (kind, command) = match &d.error {
+        Error::Macro {
+            kind: MacroError::Undefined { .. },
+            ..
+        } => (ProblemKind::UndefinedMacro, None),
+        Error::Macro { .. } => (ProblemKind::Macro, None),
+        Error::Syntax { .. } => (ProblemKind::Syntax, None),
+        Error::UnsupportedCommand { name, .. } => (
+            ProblemKind::UnsupportedCommand,
+            Some(name.to_ascii_lowercase()),
+        ),
+        Error::BadArgument { command, .. } => (ProblemKind::BadArgument, Some(command.clone())),
+        Error::Lookup { .. } => (ProblemKind::UndefinedLookup, None),
+        _ => (ProblemKind::File, None),
+    };
+    let (line, column) = d
+        .location
+        .as_deref()
+        .map_or((0, 0), |l: &Location| (l.line, l.column));
+    Problem {
+        kind,
+        line,
+        column,
+        command,
+        message: d.error.to_string(),
+    }
+}
+
+fn check_lookups(pipeline: &Pipeline, map: &SourceMap, engine: &Engine, out: &mut Vec<Problem>) {
+    let mut refs: Vec<(String, Span, String)> = Vec::new();
+    collect_lookup_refs(pipeline, &mut refs);
+    for (name, span, command) in refs {
+        let Err(problem) = engine.lookups().check(&name) else {
+            continue;
+        };
+        let (kind, message) = match problem {
+            LookupProblem::Collection(c) => (
+                ProblemKind::LookupNotShipped,
+                format!("lookup `{name}` is the KV-store collection `{c}`, not shipped"),
+            ),
+            LookupProblem::Undefined if ES_LOOKUPS.contains(&name.as_str()) => (
+                ProblemKind::LookupNotShipped,
+                format!("lookup `{name}` comes from Enterprise Security / CIM, not shipped"),
+            ),
+            LookupProblem::Undefined => (
+                ProblemKind::UndefinedLookup,
+                format!("lookup `{name}` is not defined"),
+            ),
+            LookupProblem::FileMissing(f) => (
+                ProblemKind::MissingLookupFile,
+                format!("lookup `{name}`: its file `{f}` is missing"),
+            ),
+            LookupProblem::NoFile => (
+                ProblemKind::MissingLookupFile,
+                format!("lookup `{name}` defines no file"),
+            ),
+        };
+        let loc = map.locate(span);
+        out.push(Problem {
+            kind,
+            line: loc.line,
+            column: loc.column,
+            command: Some(command),
+            message,
+        });
+    }
+}
+
+fn collect_lookup_refs(pipeline: &Pipeline, out: &mut Vec<(String, Span, String)>) {
+    for command in &pipeline.commands {
+        for (name, span) in command.args.lookup_refs() {
+            out.push((name, span, command.name.clone()));
+        }
+        for sub in command.args.subpipelines() {
+            collect_lookup_refs(sub, out);
+        }
+        if let crate::commands::CommandArgs::Search(s) = &command.args {
+            collect_expr_refs(&s.expr, out);
+        }
+    }
+}
+
+fn collect_expr_refs(expr: &SearchExpr, out: &mut Vec<(String, Span, String)>) {
+    match &expr.kind {
+        SearchKind::And(items) | SearchKind::Or(items) => {
+            for e in items {
+                collect_expr_refs(e, out);
+            }
+        }
+        SearchKind::Not(inner) => collect_expr_refs(inner, out),
+        SearchKind::Subsearch(p) => collect_lookup_refs(p, out),
+        _ => {}
+    }
+}
+
+/// Totals over many reports.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Summary {
+    /// Detections linted.
+    pub detections: usize,
+    /// Detections with no problem.
+    pub clean: usize,
+    /// Detections with at least one problem.
+    pub with_problems: usize,
+    /// Detections whose only problems are lookups the corpus cannot ship.
+    pub only_unshipped_lookups: usize,
+    /// Detections that start with a data-model command.
+    pub data_model: usize,
+    /// Detections whose search expands and parses.
+    pub parse: usize,
+    /// Problems by kind.
+    pub by_kind: BTreeMap<String, usize>,
+    /// Problems by command.
+    pub by_command: BTreeMap<String, usize>,
+}
+
+/// Adds up reports.
+pub fn summarize(reports: &[Report]) -> Summary {
+    let mut s = Summary {
+        detections: reports.len(),
+        ..Summary::default()
+    };
+    for r in reports {
+        if r.is_clean() {
+            s.clean += 1;
+        } else {
+            s.with_problems += 1;
+        }
+        if r.only_unshipped_lookups() {
+            s.only_unshipped_lookups += 1;
+        }
+        if r.data_model {
+            s.data_model += 1;
+        }
+        if r.parses {
+            s.parse += 1;
+        }
+        for p in &r.problems {
+            *s.by_kind.entry(p.kind.as_str().to_string()).or_default() += 1;
+            if let Some(c) = &p.command {
+                *s.by_command.entry(c.clone()).or_default() += 1;
+            }
+        }
+    }
+    s
+}
+
+/// The human-readable report: one line per problem, then the summary.
+pub fn render_text(reports: &[Report]) -> String {
+    let mut out = String::new();
+    for r in reports {
+        for p in &r.problems {
+            out.push_str(&format!(
+                "{}:{}:{}: {}: {}\n",
+                r.file,
+                p.line,
+                p.column,
+                p.kind.as_str(),
+                p.message
+            ));
+        }
+    }
+    let s = summarize(reports);
+    out.push_str(&format!(
+        "\n{} detection(s): {} ok, {} with problems ({} only lookups not shipped), {} need data models; {} parse\n",
+        s.detections, s.clean, s.with_problems, s.only_unshipped_lookups, s.data_model, s.parse
+    ));
+    if !s.by_kind.is_empty() {
+        out.push_str("\nproblems by kind:\n");
+        for (k, n) in &s.by_kind {
+            out.push_str(&format!("  {k:<24} {n}\n"));
+        }
+    }
+    if !s.by_command.is_empty() {
+        out.push_str("\nproblems by command:\n");
+        let mut rows: Vec<(&String, &usize)> = s.by_command.iter().collect();
+        rows.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        for (c, n) in rows {
+            out.push_str(&format!("  {c:<24} {n}\n"));
+        }
+    }
+    out
+}
+
+/// The JSON report for tools.
+pub fn render_json(reports: &[Report]) -> String {
+    let value = serde_json::json!({
+        "summary": summarize(reports),
+        "detections": reports,
+    });
+    serde_json::to_string_pretty(&value).unwrap_or_default()
+}

@@ -1,0 +1,66 @@
+//! `spelunk lint` cases: each folder under `tests/lint/` holds a
+//! `detection.spl` and the exact report in `expected.txt`; lint exits 0 only
+//! for a clean detection.
+
+use std::path::Path;
+use std::process::Command;
+
+fn lint(args: &[&str]) -> (String, Option<i32>) {
+    let out = Command::new(env!("CARGO_BIN_EXE_spelunk"))
+        .arg("lint")
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("the binary runs");
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        out.status.code(),
+    )
+}
+
+#[test]
+fn every_lint_case_gives_its_report() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/lint");
+    let mut dirs: Vec<_> = std::fs::read_dir(&root)
+        .expect("tests/lint exists")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    dirs.sort();
+    assert!(dirs.len() >= 6);
+    for dir in dirs {
+        let name = dir
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .to_string();
+        let spl = format!("tests/lint/{name}/detection.spl");
+        let (stdout, code) = lint(&[&spl]);
+        let expected = std::fs::read_to_string(dir.join("expected.txt")).expect("expected.txt");
+        assert_eq!(stdout, expected, "case {name}");
+        let clean = name == "clean";
+        assert_eq!(
+            code,
+            Some(if clean { 0 } else { 1 }),
+            "exit code of case {name}"
+        );
+    }
+}
+
+#[test]
+fn json_report_has_summary_and_problems() {
+    let (stdout, code) = lint(&[
+        "-o",
+        "json",
+        "tests/lint/undefined_macro/detection.spl",
+        "tests/lint/clean/detection.spl",
+    ]);
+    assert_eq!(code, Some(1));
+    let v: serde_json::Value = serde_json::from_str(&stdout).expect("valid JSON");
+    assert_eq!(v["summary"]["detections"], 2);
+    assert_eq!(v["summary"]["clean"], 1);
+    assert_eq!(v["summary"]["by_kind"]["undefined-macro"], 1);
+    let problems = &v["detections"][1]["problems"];
+    assert_eq!(problems[0]["kind"], "undefined-macro");
+    assert_eq!(problems[0]["line"], 2);
+    assert_eq!(problems[0]["column"], 3);
+}
