@@ -187,6 +187,30 @@ impl Engine {
         Ok(loaded)
     }
 
+    /// Reads events from text in memory (any format `load_events` reads),
+    /// ordered newest first; `name` names the text in malformed-line reports.
+    pub fn read_events_str(
+        &self,
+        text: &str,
+        name: &str,
+        source: &EventSource,
+    ) -> Result<LoadedEvents> {
+        let opts = ReadOptions {
+            props: &self.props,
+            tz: self.tz,
+            strict: self.strict,
+        };
+        self.props
+            .sourcetype(&source.sourcetype)
+            .check_supported()?;
+        let mut loaded = LoadedEvents::default();
+        let report = events::read_str(text, name, source, &opts, &mut |e| loaded.events.push(e))?;
+        loaded.malformed = report.malformed;
+        loaded.untimed = report.untimed;
+        sort_newest_first(&mut loaded.events);
+        Ok(loaded)
+    }
+
     /// Runs a compiled query over events that are already newest first.
     pub fn run_query(&self, query: &Query, events: &[Event]) -> Result<SearchResults, Diagnostic> {
         let ctx = Context {

@@ -1,0 +1,185 @@
+//! Runs every raw-event security_content detection over the example events
+//! of its data sources (the corpus's `data_sources/*.yml` `example_log`), and
+//! reports how each run ends. Ignored by default (it needs ../shared):
+//! `cargo test --release --test corpus -- --ignored --nocapture`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use spelunk::{Engine, EventSource};
+
+fn corpus() -> Option<PathBuf> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/security_content");
+    p.exists().then_some(p)
+}
+
+struct DataSource {
+    sourcetype: String,
+    source: Option<String>,
+    example: Option<String>,
+}
+
+fn yaml(path: &Path) -> Option<serde_norway::Value> {
+    serde_norway::from_str(&std::fs::read_to_string(path).ok()?).ok()
+}
+
+fn text(v: &serde_norway::Value, key: &str) -> Option<String> {
+    v.get(key).and_then(|x| x.as_str()).map(str::to_string)
+}
+
+fn data_sources(dir: &Path) -> BTreeMap<String, DataSource> {
+    let mut out = BTreeMap::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let Some(v) = yaml(&entry.path()) else {
+            continue;
+        };
+        let Some(name) = text(&v, "name") else {
+            continue;
+        };
+        out.insert(
+            name,
+            DataSource {
+                sourcetype: text(&v, "sourcetype").unwrap_or_else(|| "_json".into()),
+                source: text(&v, "source"),
+                example: text(&v, "example_log"),
+            },
+        );
+    }
+    out
+}
+
+fn detections(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = entry.path();
+        if p.is_dir() {
+            detections(&p, out);
+        } else if p.extension().is_some_and(|e| e == "yml") {
+            out.push(p);
+        }
+    }
+}
+
+#[test]
+#[ignore = "needs ../shared; run with --ignored --nocapture"]
+fn raw_detections_run_over_their_example_events() {
+    let Some(root) = corpus() else {
+        eprintln!("../shared is absent; nothing to run");
+        return;
+    };
+    let engine = Engine::new()
+        .and_then(|e| e.with_macros_path(&root.join("macros")))
+        .and_then(|e| e.with_lookups_path(&root.join("lookups")))
+        .expect("corpus macros and lookups load");
+    let sources = data_sources(&root.join("data_sources"));
+    let mut files = Vec::new();
+    detections(&root.join("detections"), &mut files);
+    files.sort();
+    let mut outcomes: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut raw = 0;
+    for file in &files {
+        let Some(v) = yaml(file) else { continue };
+        let Some(search) = text(&v, "search") else {
+            continue;
+        };
+        let lower = search.to_ascii_lowercase();
+        let t = lower.trim_start().trim_start_matches('|').trim_start();
+        if t.starts_with("tstats") || t.starts_with("mstats") || t.starts_with("from datamodel") {
+            continue;
+        }
+        raw += 1;
+        let name = file
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .to_string();
+        let ds_names: Vec<String> = v
+            .get("data_source")
+            .and_then(|d| d.as_sequence())
+            .map(|s| {
+                s.iter()
+                    .filter_map(|x| x.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let query = match engine.compile(&search, &name) {
+            Ok(q) => q,
+            Err(d) => {
+                let first = d.to_string().lines().next().unwrap_or("").to_string();
+                outcomes
+                    .entry(format!(
+                        "compile error: {}",
+                        first.split(':').take(2).collect::<Vec<_>>().join(":")
+                    ))
+                    .or_default()
+                    .push(name);
+                continue;
+            }
+        };
+        let mut events = Vec::new();
+        let mut note = None;
+        for ds in &ds_names {
+            match sources.get(ds) {
+                Some(DataSource {
+                    example: Some(ex),
+                    sourcetype,
+                    source,
+                }) => {
+                    let src = EventSource {
+                        path: None,
+                        sourcetype: sourcetype.clone(),
+                        source: source.clone(),
+                        host: None,
+                        index: None,
+                    };
+                    match engine.read_events_str(ex, ds, &src) {
+                        Ok(l) if l.malformed.is_empty() => events.extend(l.events),
+                        Ok(_) => note = Some(format!("example not JSON ({sourcetype})")),
+                        Err(e) => note = Some(format!("cannot read example: {e}")),
+                    }
+                }
+                Some(_) => note = Some("data source has no example_log".into()),
+                None => note = Some("unknown data source".into()),
+            }
+        }
+        if events.is_empty() {
+            outcomes
+                .entry(format!(
+                    "no JSON example events: {}",
+                    note.unwrap_or_else(|| "no data_source".into())
+                ))
+                .or_default()
+                .push(name);
+            continue;
+        }
+        match engine.run_query(&query, &events) {
+            Ok(r) if r.rows.is_empty() => {
+                outcomes.entry("ran: 0 rows".into()).or_default().push(name)
+            }
+            Ok(_) => outcomes.entry("ran: rows".into()).or_default().push(name),
+            Err(d) => {
+                let first = d.to_string().lines().next().unwrap_or("").to_string();
+                outcomes
+                    .entry(format!("run error: {first}"))
+                    .or_default()
+                    .push(name);
+            }
+        }
+    }
+    println!("{raw} raw-event detections");
+    for (outcome, names) in &outcomes {
+        println!("{:5}  {outcome}", names.len());
+    }
+    for (outcome, names) in &outcomes {
+        if outcome.starts_with("run error") {
+            for n in names {
+                println!("  {n}: {outcome}");
+            }
+        }
+    }
+    let run_errors: usize = outcomes
+        .iter()
+        .filter(|(o, _)| o.starts_with("run error"))
+        .map(|(_, n)| n.len())
+        .sum();
+    assert_eq!(run_errors, 0, "detections failed at run time");
+}
