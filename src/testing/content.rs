@@ -73,7 +73,7 @@ pub fn cases(path: &Path, options: &Options) -> Option<Vec<TestCase>> {
             } else {
                 plan_test(path, test, options).map(|datasets| Plan {
                     search: search.clone(),
-                    search_name: path.display().to_string(),
+                    search_name: format!("{} search", path.display()),
                     config: config.clone(),
                     datasets,
                     check: Check::Contentctl {

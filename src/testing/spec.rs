@@ -175,7 +175,7 @@ fn detection_search(
     spec: &SpecFile,
 ) -> std::result::Result<(String, String, Option<PathBuf>), Verdict> {
     if let Some(search) = &spec.search {
-        return Ok((search.clone(), path.display().to_string(), None));
+        return Ok((search.clone(), format!("{} search", path.display()), None));
     }
     let rel = spec.detection.as_deref().unwrap_or_default();
     let detection = relative_to(path, rel);
