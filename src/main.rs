@@ -276,6 +276,11 @@ fn test(args: TestArgs) -> Result<ExitCode, Diagnostic> {
         args.paths
     };
     let cases = testing::discover(&paths, &options)?;
+    if cases.is_empty() {
+        eprintln!(
+            "warning: no tests found (looked for *.test.yml and detection YAMLs with `tests:`)"
+        );
+    }
     let mut report = testing::run_cases(&cases, &options);
     if args.bless {
         for (file, n) in testing::spec::bless(&report.results)? {
