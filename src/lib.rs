@@ -48,6 +48,7 @@ pub mod output;
 pub mod props;
 pub mod source;
 pub mod syntax;
+pub mod testing;
 pub mod timefmt;
 pub mod value;
 

@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand};
 
 use spelunk::detection::read_search_file;
 use spelunk::output::{self, Format};
+use spelunk::testing;
 use spelunk::{Diagnostic, Engine, Error, EventSource};
 
 /// Run Splunk searches offline over JSON events.
@@ -27,6 +28,9 @@ enum Command {
     /// Check detections without running them: macros, syntax, supported
     /// commands and options, lookups.
     Lint(LintArgs),
+    /// Replay datasets through detections and check the results
+    /// (security_content `tests:` and spelunk `*.test.yml` files).
+    Test(TestArgs),
 }
 
 #[derive(Args, Debug)]
@@ -112,8 +116,55 @@ struct ExpandArgs {
     input: SearchInput,
 }
 
+#[derive(Args, Debug)]
+struct TestArgs {
+    /// Test files or folders: `*.test.yml`, security_content detection YAMLs
+    /// with `tests:` (default: the current folder).
+    paths: Vec<PathBuf>,
+    /// A local checkout of splunk/attack_data: dataset URLs are read from it.
+    #[arg(long = "attack-data", value_name = "DIR")]
+    attack_data: Option<PathBuf>,
+    /// Macro definitions for every test (repeatable).
+    #[arg(short = 'm', long = "macros", value_name = "PATH")]
+    macros: Vec<PathBuf>,
+    /// Lookups for every test (repeatable).
+    #[arg(short = 'l', long = "lookups", value_name = "PATH")]
+    lookups: Vec<PathBuf>,
+    /// Sourcetype settings (props.conf) for every test (repeatable).
+    #[arg(long = "props", value_name = "PATH")]
+    props: Vec<PathBuf>,
+    /// Also write a JUnit XML report to FILE.
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
+    /// Output: table (one line per test and a summary) or json.
+    #[arg(
+        short = 'o',
+        long = "output",
+        value_name = "FORMAT",
+        default_value = "table"
+    )]
+    output: TestFormat,
+    /// Worker threads (default: one per core).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    jobs: usize,
+    /// Only run tests whose name or file contains PATTERN (case-insensitive).
+    #[arg(long, value_name = "PATTERN")]
+    filter: Option<String>,
+    /// Write each *.test.yml test's current rows into its file as `expect.rows`.
+    #[arg(long)]
+    bless: bool,
+}
+
+/// Output of `spelunk test`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum TestFormat {
+    Table,
+    Json,
+}
+
 /// Exit codes by kind of failure.
 mod exit {
+    pub const TEST_FAILED: u8 = 1;
     pub const QUERY: u8 = 3;
     pub const RUNTIME: u8 = 4;
     pub const INPUT: u8 = 5;
@@ -128,16 +179,19 @@ const USAGE: u8 = 2;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Run(args) => run(args),
-        Command::Expand(args) => expand(args),
-        Command::Lint(args) => match lint(args) {
-            Ok(true) => return ExitCode::SUCCESS,
-            Ok(false) => return ExitCode::from(LINT_PROBLEMS),
-            Err(d) => Err(d),
-        },
+        Command::Run(args) => run(args).map(|()| ExitCode::SUCCESS),
+        Command::Expand(args) => expand(args).map(|()| ExitCode::SUCCESS),
+        Command::Lint(args) => lint(args).map(|clean| {
+            if clean {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(LINT_PROBLEMS)
+            }
+        }),
+        Command::Test(args) => test(args),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(diagnostic) => {
             let code = exit_code(&diagnostic.error);
             eprintln!("{diagnostic}");
@@ -260,6 +314,56 @@ fn run(args: RunArgs) -> Result<(), Diagnostic> {
         .map_err(|e| Diagnostic::plain(Error::io("<stdout>", e)))?;
     print_or_quiet(&String::from_utf8_lossy(&buf));
     Ok(())
+}
+
+fn test(args: TestArgs) -> Result<ExitCode, Diagnostic> {
+    let options = testing::Options {
+        attack_data: args.attack_data,
+        macros: args.macros,
+        lookups: args.lookups,
+        props: args.props,
+        filter: args.filter,
+        jobs: args.jobs,
+    };
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths
+    };
+    let cases = testing::discover(&paths, &options)?;
+    if cases.is_empty() {
+        eprintln!(
+            "warning: no tests found (looked for *.test.yml and detection YAMLs with `tests:`)"
+        );
+    }
+    let mut report = testing::run_cases(&cases, &options);
+    if args.bless {
+        for (file, n) in testing::spec::bless(&report.results)? {
+            eprintln!("blessed {n} test(s) in {}", file.display());
+        }
+        // The blessed files now hold what ran; judge them again.
+        let cases = testing::discover(&paths, &options)?;
+        report = testing::run_cases(&cases, &options);
+    }
+    if let Some(path) = &args.junit {
+        std::fs::write(path, testing::report::junit(&report))
+            .map_err(|e| Diagnostic::plain(Error::io(path.display(), e)))?;
+    }
+    let text = match args.output {
+        TestFormat::Table => testing::report::text(&report, std::io::stdout().is_terminal()),
+        TestFormat::Json => {
+            let mut s =
+                serde_json::to_string_pretty(&testing::report::json(&report)).unwrap_or_default();
+            s.push('\n');
+            s
+        }
+    };
+    print_or_quiet(&text);
+    Ok(if report.failed() > 0 {
+        ExitCode::from(exit::TEST_FAILED)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// Writes to stdout; a closed pipe (`spelunk ... | head`) is not an error.

@@ -184,3 +184,84 @@ fn search_and_file_together_is_a_usage_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("not both"));
 }
+
+#[test]
+fn test_subcommand_passes_the_example_suite() {
+    let out = spelunk(&["test", "tests/detections", "--jobs", "2"]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
+    // Not a terminal: no color codes.
+    assert!(!stdout.contains('\x1b'), "{stdout}");
+    let summary = stdout.lines().last().unwrap_or_default();
+    let words: Vec<&str> = summary.split(' ').collect();
+    assert_eq!(words.len(), 6, "{summary}");
+    assert_eq!(
+        [words[1], words[2], words[3], words[5]],
+        ["passed,", "0", "failed,", "skipped"],
+        "{summary}"
+    );
+}
+
+#[test]
+fn test_subcommand_exits_1_on_failure_and_writes_json_and_junit() {
+    let junit = std::env::temp_dir().join(format!("spelunk-junit-{}.xml", std::process::id()));
+    let junit_arg = junit.display().to_string();
+    let out = spelunk(&[
+        "test",
+        "tests/testing_fixtures",
+        "-o",
+        "json",
+        "--junit",
+        &junit_arg,
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON output");
+    assert_eq!(json["failed"], 3);
+    assert_eq!(json["skipped"], 3);
+    assert_eq!(json["passed"], 0);
+    let xml = std::fs::read_to_string(&junit).expect("the JUnit file is written");
+    let _ = std::fs::remove_file(&junit);
+    assert!(xml.starts_with("<?xml"));
+    assert!(xml.contains("<testsuites name=\"spelunk\" tests=\"6\" failures=\"3\""));
+}
+
+#[test]
+fn test_subcommand_filter_selects_tests() {
+    let out = spelunk(&[
+        "test",
+        "tests/testing_fixtures",
+        "--filter",
+        "MISSING DATASET",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    assert!(text(&out.stdout).ends_with("0 passed, 0 failed, 1 skipped\n"));
+}
+
+#[test]
+fn test_subcommand_bless_writes_the_rows() {
+    let dir = std::env::temp_dir().join(format!("spelunk-bless-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/testing_fixtures/data/saml.json");
+    let file = dir.join("new.test.yml");
+    std::fs::write(
+        &file,
+        format!(
+            "search: '`cloudtrail` | stats count by eventName'\nsourcetype: aws:cloudtrail\ntests:\n- name: t\n  datasets:\n  - path: {}\n",
+            data.display()
+        ),
+    )
+    .expect("write test file");
+    let path = file.display().to_string();
+    let before = spelunk(&["test", &path]);
+    assert_eq!(before.status.code(), Some(1), "no expectation yet");
+    let blessed = spelunk(&["test", &path, "--bless"]);
+    assert_eq!(blessed.status.code(), Some(0), "{}", text(&blessed.stdout));
+    assert!(text(&blessed.stderr).contains("blessed 1 test(s)"));
+    let after = spelunk(&["test", &path]);
+    assert_eq!(after.status.code(), Some(0), "{}", text(&after.stdout));
+    let written = std::fs::read_to_string(&file).expect("read back");
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(written.contains("eventName: GetSAMLProvider"), "{written}");
+    assert!(written.contains("count: '1'"), "{written}");
+}

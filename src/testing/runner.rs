@@ -1,0 +1,339 @@
+//! Running tests: one engine per distinct configuration, tests spread over
+//! worker threads, each test replaying its datasets and judging the rows.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::Instant;
+
+use super::{
+    spec, Cause, Check, Dataset, EngineConfig, Options, Plan, Report, TestCase, TestResult, Verdict,
+};
+use crate::diagnostic::Diagnostic;
+use crate::engine::Engine;
+use crate::error::{Error, MacroError};
+use crate::event::Event;
+use crate::events::EventSource;
+
+/// How many leading bytes of a dataset are read to recognise its format.
+const SNIFF_BYTES: u64 = 64 * 1024;
+
+/// Runs `cases` on [`Options::jobs`] threads; results keep the cases' order.
+pub fn run_cases(cases: &[TestCase], options: &Options) -> Report {
+    let started = Instant::now();
+    let engines = build_engines(cases);
+    let jobs = match options.jobs {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    }
+    .min(cases.len().max(1));
+    let next = AtomicUsize::new(0);
+    let slots: Mutex<Vec<Option<TestResult>>> = Mutex::new(vec![None; cases.len()]);
+    std::thread::scope(|scope| {
+        for _ in 0..jobs {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(case) = cases.get(i) else { break };
+                let result = run_case(case, &engines);
+                // A worker that panicked poisons the lock; the other results
+                // are still good.
+                let mut slots = slots.lock().unwrap_or_else(|e| e.into_inner());
+                slots[i] = Some(result);
+            });
+        }
+    });
+    let slots = slots.into_inner().unwrap_or_else(|e| e.into_inner());
+    let results = slots
+        .into_iter()
+        .zip(cases)
+        .map(|(slot, case)| {
+            slot.unwrap_or_else(|| {
+                result_of(
+                    case,
+                    Verdict::fail(Cause::Search, "internal error: the test did not finish"),
+                    Instant::now(),
+                )
+            })
+        })
+        .collect();
+    Report {
+        results,
+        duration: started.elapsed(),
+    }
+}
+
+type Engines = HashMap<EngineConfig, Result<Engine, Verdict>>;
+
+/// Builds each distinct configuration once, before the workers start.
+fn build_engines(cases: &[TestCase]) -> Engines {
+    let mut engines = Engines::new();
+    for case in cases {
+        if let Ok(plan) = &case.plan {
+            if !engines.contains_key(&plan.config) {
+                engines.insert(plan.config.clone(), build_engine(&plan.config));
+            }
+        }
+    }
+    engines
+}
+
+fn build_engine(config: &EngineConfig) -> Result<Engine, Verdict> {
+    let config_failure = |e: Error| Verdict::fail(Cause::Config, e.to_string());
+    let mut engine = Engine::new().map_err(config_failure)?;
+    for p in &config.macros {
+        engine = engine.with_macros_path(p).map_err(config_failure)?;
+    }
+    for p in &config.lookups {
+        engine = engine.with_lookups_path(p).map_err(config_failure)?;
+    }
+    for p in &config.props {
+        engine = engine.with_props_path(p).map_err(config_failure)?;
+    }
+    Ok(engine)
+}
+
+fn result_of(case: &TestCase, verdict: Verdict, started: Instant) -> TestResult {
+    TestResult {
+        name: case.name.clone(),
+        file: case.file.clone(),
+        index: case.index,
+        verdict,
+        rows: None,
+        events: 0,
+        duration: started.elapsed(),
+    }
+}
+
+/// Runs one test.
+pub fn run_case(case: &TestCase, engines: &Engines) -> TestResult {
+    let started = Instant::now();
+    let plan = match &case.plan {
+        Ok(plan) => plan,
+        Err(verdict) => return result_of(case, verdict.clone(), started),
+    };
+    match execute(plan, engines) {
+        Ok((rows, events)) => {
+            let verdict = judge(&plan.check, &rows);
+            TestResult {
+                rows: Some(rows),
+                events,
+                ..result_of(case, verdict, started)
+            }
+        }
+        Err(verdict) => result_of(case, verdict, started),
+    }
+}
+
+/// Replays the datasets and runs the search: the rows and the number of
+/// events, or the verdict that stopped it.
+fn execute(plan: &Plan, engines: &Engines) -> Result<(Vec<Event>, usize), Verdict> {
+    for dataset in &plan.datasets {
+        check_dataset(dataset)?;
+    }
+    let engine = match engines.get(&plan.config) {
+        Some(Ok(engine)) => engine,
+        Some(Err(verdict)) => return Err(verdict.clone()),
+        None => return Err(Verdict::fail(Cause::Config, "internal error: no engine")),
+    };
+    let query = engine
+        .compile(&plan.search, &plan.search_name)
+        .map_err(|d| search_failure(&d))?;
+    let sources: Vec<EventSource> = plan
+        .datasets
+        .iter()
+        .map(|d| EventSource {
+            path: Some(d.path.clone()),
+            sourcetype: d.sourcetype.clone(),
+            source: d.source.clone(),
+            host: d.host.clone(),
+            index: d.index.clone(),
+        })
+        .collect();
+    let loaded = engine
+        .load_events(&sources)
+        .map_err(|e| search_failure(&Diagnostic::plain(e)))?;
+    if loaded.events.is_empty() {
+        if let Some(first) = loaded.malformed.first() {
+            return Err(Verdict::skip(
+                Cause::DataFormat,
+                format!(
+                    "unsupported dataset format: no line of {} is a JSON event ({}:{}: {})",
+                    first.file, first.file, first.line, first.reason
+                ),
+            ));
+        }
+    }
+    let results = engine
+        .run_query(&query, &loaded.events)
+        .map_err(|d| search_failure(&d))?;
+    Ok((results.rows, loaded.events.len()))
+}
+
+/// A missing dataset is a skip naming its path; so is a format spelunk
+/// cannot read (XML Windows events, plain-text logs).
+fn check_dataset(dataset: &Dataset) -> Result<(), Verdict> {
+    if !dataset.path.is_file() {
+        return Err(Verdict::skip(
+            Cause::MissingData,
+            format!("dataset not found: {}", dataset.path.display()),
+        ));
+    }
+    let head = read_head(&dataset.path).map_err(|e| {
+        Verdict::fail(
+            Cause::Config,
+            format!("cannot read dataset {}: {e}", dataset.path.display()),
+        )
+    })?;
+    let text = String::from_utf8_lossy(&head);
+    let first = text
+        .trim_start_matches('\u{feff}')
+        .trim_start()
+        .chars()
+        .next();
+    let what = match first {
+        None | Some('{') | Some('[') => return Ok(()),
+        Some('<') => "XML events",
+        Some(_) => "not JSON",
+    };
+    Err(Verdict::skip(
+        Cause::DataFormat,
+        format!(
+            "unsupported dataset format: {} is {what} (sourcetype {}); spelunk reads JSON events",
+            dataset.path.display(),
+            dataset.sourcetype
+        ),
+    ))
+}
+
+/// The first [`SNIFF_BYTES`] of a file, decompressed when it is gzip.
+fn read_head(path: &Path) -> std::io::Result<Vec<u8>> {
+    let mut magic = [0u8; 2];
+    let n = std::fs::File::open(path)?.read(&mut magic)?;
+    let file = std::fs::File::open(path)?;
+    let mut head = Vec::new();
+    if n == 2 && magic == [0x1f, 0x8b] {
+        flate2::read::MultiGzDecoder::new(file)
+            .take(SNIFF_BYTES)
+            .read_to_end(&mut head)?;
+    } else {
+        file.take(SNIFF_BYTES).read_to_end(&mut head)?;
+    }
+    Ok(head)
+}
+
+/// A search or configuration error as a failure. Something spelunk does
+/// not implement yet is told apart from a broken search, so a run over
+/// many detections shows what is missing.
+fn search_failure(diagnostic: &Diagnostic) -> Verdict {
+    let error = &diagnostic.error;
+    let unsupported = match error {
+        Error::UnsupportedCommand { .. } => true,
+        Error::Macro {
+            kind: MacroError::NeedsEval { .. },
+            ..
+        } => true,
+        Error::BadArgument { message, .. } | Error::Config { message, .. } => {
+            message.contains("not supported")
+        }
+        _ => false,
+    };
+    let cause = if unsupported {
+        Cause::Unsupported
+    } else {
+        match error {
+            Error::Io { .. } | Error::Config { .. } | Error::Usage(_) => Cause::Config,
+            Error::MalformedEvent { .. } => Cause::DataFormat,
+            _ => Cause::Search,
+        }
+    };
+    let mut reason = if unsupported {
+        format!("unsupported: {error}")
+    } else {
+        error.to_string()
+    };
+    if let Some(loc) = &diagnostic.location {
+        reason.push_str(&format!(" (at {}:{}:{})", loc.name, loc.line, loc.column));
+    }
+    Verdict::fail(cause, reason).with_detail(diagnostic.to_string())
+}
+
+/// Judges the rows by the test's check.
+pub fn judge(check: &Check, rows: &[Event]) -> Verdict {
+    match check {
+        Check::Expect(expect) => spec::judge(expect, rows),
+        Check::Contentctl { risk, threat } => contentctl_judge(risk, threat, rows),
+    }
+}
+
+/// contentctl's rule: at least one result; each risk object field non-null
+/// in every result; each threat object field non-null in at least one.
+pub fn contentctl_judge(risk: &[String], threat: &[String], rows: &[Event]) -> Verdict {
+    if rows.is_empty() {
+        return Verdict::fail(
+            Cause::Assertion,
+            "the detection returned no results (at least one is needed)",
+        );
+    }
+    for field in risk {
+        let nulls = rows.iter().filter(|r| spec::is_null(r, field)).count();
+        if nulls > 0 {
+            return Verdict::fail(
+                Cause::Assertion,
+                format!(
+                    "risk object field `{field}` is null in {nulls} of {} result(s)",
+                    rows.len()
+                ),
+            );
+        }
+    }
+    for field in threat {
+        if rows.iter().all(|r| spec::is_null(r, field)) {
+            return Verdict::fail(
+                Cause::Assertion,
+                format!(
+                    "threat object field `{field}` is null in all {} result(s)",
+                    rows.len()
+                ),
+            );
+        }
+    }
+    Verdict::pass()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::Status;
+    use crate::value::Value;
+
+    fn row(pairs: &[(&str, &str)]) -> Event {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), Value::from(*v)))
+            .collect()
+    }
+
+    #[test]
+    fn contentctl_rule() {
+        let risk = vec!["user".to_string()];
+        let threat = vec!["src".to_string()];
+        let rows = vec![
+            row(&[("user", "a"), ("src", "1.1.1.1")]),
+            row(&[("user", "b")]),
+        ];
+        assert_eq!(contentctl_judge(&risk, &threat, &rows).status, Status::Pass);
+        let rows = vec![row(&[("user", "a")]), row(&[("src", "1.1.1.1")])];
+        assert_eq!(
+            contentctl_judge(&risk, &threat, &rows).reason,
+            "risk object field `user` is null in 1 of 2 result(s)"
+        );
+        let rows = vec![row(&[("user", "a")])];
+        assert_eq!(
+            contentctl_judge(&risk, &threat, &rows).reason,
+            "threat object field `src` is null in all 1 result(s)"
+        );
+        assert_eq!(contentctl_judge(&risk, &threat, &[]).status, Status::Fail);
+    }
+}
