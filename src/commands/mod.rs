@@ -120,7 +120,7 @@ impl CommandArgs {
             CommandArgs::Fields(c) => c.apply(input),
             CommandArgs::Rename(c) => c.apply(input),
             CommandArgs::Table(c) => c.apply(input),
-            CommandArgs::Stats(c) => c.apply(input),
+            CommandArgs::Stats(c) => c.apply(input, ctx.tz),
             CommandArgs::Convert(c) => c.apply(input, ctx),
             CommandArgs::Eval(c) => c.apply(input, ctx),
             CommandArgs::Where(c) => c.apply(input, ctx),
