@@ -324,7 +324,10 @@ impl ExprParser {
             }
             Tok::Punct("+") => {
                 self.pos += 1;
-                self.prefix()
+                self.enter()?;
+                let inner = self.prefix();
+                self.depth -= 1;
+                inner
             }
             _ => self.primary(),
         }
@@ -493,5 +496,6 @@ mod tests {
         assert!(parse_expr(&"(".repeat(5000), 0).is_err());
         assert!(parse_expr(&"NOT ".repeat(5000), 0).is_err());
         assert!(parse_expr(&"-".repeat(5000), 0).is_err());
+        assert!(parse_expr(&"+".repeat(5000), 0).is_err());
     }
 }

@@ -58,7 +58,15 @@ fn log(args: Vec<EvalValue>, _: &CallSite) -> Result<EvalValue> {
         },
         None => 10.0,
     };
-    Ok(EvalValue::num(x.log(base)))
+    // log10 is exact for powers of ten, where `log(base)` is not.
+    let value = if base == 10.0 {
+        x.log10()
+    } else if base == 2.0 {
+        x.log2()
+    } else {
+        x.ln() / base.ln()
+    };
+    Ok(EvalValue::num(value))
 }
 
 /// `round(X [, digits])`: halves away from zero.
