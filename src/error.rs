@@ -33,6 +33,14 @@ pub enum Error {
         /// Where, in the expanded text.
         span: Span,
     },
+    /// An eval function that does not exist (or is not implemented).
+    #[error("unknown eval function `{name}`")]
+    UnknownFunction {
+        /// The function name as written.
+        name: String,
+        /// The name's span in the expanded text.
+        span: Span,
+    },
     /// A command this interpreter does not implement.
     #[error("command `{name}` is not supported yet")]
     UnsupportedCommand {
@@ -183,6 +191,7 @@ impl Error {
             Error::Macro { span, .. } => Some((*span, SpanIn::User)),
             Error::Syntax { span, .. }
             | Error::UnsupportedCommand { span, .. }
+            | Error::UnknownFunction { span, .. }
             | Error::BadArgument { span, .. } => Some((*span, SpanIn::Expanded)),
             Error::Lookup { span, .. } | Error::Runtime { span, .. } => {
                 span.map(|s| (s, SpanIn::Expanded))

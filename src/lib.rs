@@ -37,6 +37,7 @@ pub mod detection;
 pub mod diagnostic;
 pub mod engine;
 pub mod error;
+pub mod eval;
 pub mod event;
 pub mod events;
 pub mod exec;

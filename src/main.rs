@@ -205,6 +205,7 @@ fn exit_code(error: &Error) -> u8 {
         Error::Macro { .. }
         | Error::Syntax { .. }
         | Error::UnsupportedCommand { .. }
+        | Error::UnknownFunction { .. }
         | Error::BadArgument { .. } => exit::QUERY,
         Error::Lookup { .. } | Error::Runtime { .. } => exit::RUNTIME,
         Error::Io { .. } | Error::Config { .. } | Error::MalformedEvent { .. } => exit::INPUT,

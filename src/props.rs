@@ -15,6 +15,7 @@ use regex::Regex;
 
 use crate::conf;
 use crate::error::{Error, Result};
+use crate::eval::{parse_expr, EvalContext, EvalValue, Expr};
 use crate::event::Event;
 
 /// How fields are extracted from `_raw` at search time.
@@ -70,26 +71,25 @@ pub struct SourcetypeProps {
     /// `FIELDALIAS-<class>` settings: class name and its pairs, classes in
     /// ASCII order of their names.
     pub aliases: Vec<(String, Vec<FieldAlias>)>,
-    /// `EVAL-<field> = <expr>` settings (stored; applying them needs eval).
+    /// `EVAL-<field> = <expr>` settings as written, in ASCII order of the field.
     pub evals: Vec<(String, String)>,
     /// File and line of the first `EVAL-` setting, for error messages.
     pub eval_origin: Option<(String, usize)>,
+    /// The `EVAL-` expressions, parsed (calculated fields).
+    pub calculated: Vec<(String, Expr)>,
+    /// The first `EVAL-` expression that does not parse, as a configuration
+    /// error with its file and line.
+    pub eval_error: Option<Error>,
+    /// `now()` for calculated fields: when the configuration was resolved.
+    pub eval_now: f64,
 }
 
 impl SourcetypeProps {
-    /// Fails when events of this sourcetype need something not implemented
-    /// yet: an `EVAL-` calculated field or an unsupported `KV_MODE`.
+    /// Fails when events of this sourcetype cannot be read: an `EVAL-`
+    /// expression that does not parse, or an unsupported `KV_MODE`.
     pub fn check_supported(&self) -> Result<()> {
-        if let Some((field, _)) = self.evals.first() {
-            let (file, line) = self.eval_origin.clone().unwrap_or_default();
-            return Err(Error::Config {
-                file,
-                line,
-                message: format!(
-                    "EVAL-{field} in props.conf [{}] needs eval, not supported yet",
-                    self.name
-                ),
-            });
+        if let Some(err) = &self.eval_error {
+            return Err(err.clone());
         }
         if let KvMode::Unsupported(mode) = &self.kv_mode {
             return Err(Error::Config {
@@ -112,6 +112,33 @@ impl SourcetypeProps {
             for alias in pairs {
                 apply_alias(alias, event);
             }
+        }
+    }
+}
+
+impl SourcetypeProps {
+    /// Applies the `EVAL-` calculated fields, after the aliases (Splunk's
+    /// search-time order: field extraction, aliases, calculated fields).
+    /// Every expression is evaluated against the event as it was before any
+    /// of them is applied, so one calculated field cannot see another
+    /// ("Calculated fields", Knowledge Manager Manual). A null result
+    /// removes the field; an expression that fails or gives a boolean
+    /// leaves the field as it was.
+    pub fn apply_calculated_fields(&self, event: &mut Event) {
+        if self.calculated.is_empty() {
+            return;
+        }
+        let ctx = EvalContext::at(self.eval_now, self.tz.unwrap_or(chrono_tz::UTC));
+        let results: Vec<(&str, EvalValue)> = self
+            .calculated
+            .iter()
+            .filter_map(|(field, expr)| match expr.eval(event, &ctx) {
+                Ok(EvalValue::Bool(_)) | Err(_) => None,
+                Ok(v) => Some((field.as_str(), v)),
+            })
+            .collect();
+        for (field, value) in results {
+            event.set_opt(field, value.into_value());
         }
     }
 }
@@ -228,6 +255,9 @@ impl Props {
             aliases: Vec::new(),
             evals: Vec::new(),
             eval_origin: None,
+            calculated: Vec::new(),
+            eval_error: None,
+            eval_now: chrono::Utc::now().timestamp() as f64,
         };
         let mut merged: IndexMap<&str, &Entry> = IndexMap::new();
         for stanza in ["default", name] {
@@ -263,6 +293,17 @@ fn apply_setting(props: &mut SourcetypeProps, key: &str, entry: &Entry) {
             props.evals.push((field.to_string(), expr.clone()));
             if props.eval_origin.is_none() {
                 props.eval_origin = Some((entry.file.clone(), entry.line));
+            }
+            match parse_expr(expr, 0) {
+                Ok(parsed) => props.calculated.push((field.to_string(), parsed)),
+                Err(e) if props.eval_error.is_none() => {
+                    props.eval_error = Some(Error::Config {
+                        file: entry.file.clone(),
+                        line: entry.line,
+                        message: format!("EVAL-{field} in props.conf [{}]: {e}", props.name),
+                    })
+                }
+                Err(_) => {}
             }
         }
     }
@@ -471,17 +512,22 @@ mod tests {
     }
 
     #[test]
-    fn evals_are_stored_and_refused_when_applied() {
-        let p = props("[st]\nEVAL-action = if(x, \"a\", \"b\")\n");
+    fn evals_are_parsed_and_bad_ones_refused_with_their_line() {
+        let p = props("[st]\nEVAL-action = if(x=\"1\", \"a\", \"b\")\n");
         let st = p.sourcetype("st");
         assert_eq!(
             st.evals,
-            [("action".to_string(), "if(x, \"a\", \"b\")".to_string())]
+            [(
+                "action".to_string(),
+                "if(x=\"1\", \"a\", \"b\")".to_string()
+            )]
         );
+        assert!(st.check_supported().is_ok());
+        let st = props("[st]\n\nEVAL-bad = nosuch(x)\n").sourcetype("st");
         let err = st.check_supported().unwrap_err();
         assert_eq!(
             err.to_string(),
-            "props.conf:2: EVAL-action in props.conf [st] needs eval, not supported yet"
+            "props.conf:3: EVAL-bad in props.conf [st]: unknown eval function `nosuch`"
         );
         let st = props("[x]\nKV_MODE = xml\n").sourcetype("x");
         assert!(st
@@ -489,6 +535,19 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("xml"));
+    }
+
+    #[test]
+    fn calculated_fields_see_the_event_before_any_is_applied() {
+        let st = props("[st]\nEVAL-a = b . \"!\"\nEVAL-b = \"new\"\nEVAL-gone = null()\n")
+            .sourcetype("st");
+        let mut ev = Event::new();
+        ev.set("b", Value::from("old"));
+        ev.set("gone", Value::from("x"));
+        st.apply_calculated_fields(&mut ev);
+        assert_eq!(ev.get("a"), Some(&Value::from("old!")));
+        assert_eq!(ev.get("b"), Some(&Value::from("new")));
+        assert_eq!(ev.get("gone"), None);
     }
 
     #[test]

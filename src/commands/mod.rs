@@ -8,12 +8,14 @@ use crate::source::Span;
 use crate::syntax::parser::Parser;
 
 pub mod convert;
+pub mod eval;
 pub mod fields;
 pub mod inputlookup;
 pub mod rename;
 pub mod search;
 pub mod stats;
 pub mod table;
+pub mod where_;
 
 /// A command's registry entry.
 pub struct CommandSpec {
@@ -62,6 +64,16 @@ const COMMANDS: &[CommandSpec] = &[
         aliases: &[],
         parse: convert::parse,
     },
+    CommandSpec {
+        name: "eval",
+        aliases: &[],
+        parse: eval::parse,
+    },
+    CommandSpec {
+        name: "where",
+        aliases: &[],
+        parse: where_::parse,
+    },
 ];
 
 /// The registry entry for a (lower-case) command name.
@@ -93,6 +105,10 @@ pub enum CommandArgs {
     Stats(stats::Stats),
     /// `convert [timeformat=...] <fn>(<field>) [AS <name>] ...`.
     Convert(convert::Convert),
+    /// `eval <field>=<expr>, ...`.
+    Eval(eval::Eval),
+    /// `where <expr>`.
+    Where(where_::Where),
 }
 
 impl CommandArgs {
@@ -104,8 +120,10 @@ impl CommandArgs {
             CommandArgs::Fields(c) => c.apply(input),
             CommandArgs::Rename(c) => c.apply(input),
             CommandArgs::Table(c) => c.apply(input),
-            CommandArgs::Stats(c) => c.apply(input),
+            CommandArgs::Stats(c) => c.apply(input, ctx.tz),
             CommandArgs::Convert(c) => c.apply(input, ctx),
+            CommandArgs::Eval(c) => c.apply(input, ctx),
+            CommandArgs::Where(c) => c.apply(input, ctx),
         }
     }
 

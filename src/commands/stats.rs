@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use crate::commands::{field_list, CommandArgs};
 use crate::error::{Error, Result};
+use crate::eval::{parse_expr, EvalContext, EvalValue, Expr};
 use crate::event::Event;
 use crate::exec::Rows;
 use crate::functions::stats::{self as stats_fns, AggState, StatsFn};
@@ -28,8 +29,10 @@ pub struct Stats {
 pub struct Aggregation {
     /// The function.
     pub func: StatsFn,
-    /// Its field argument (None for a bare `count`).
+    /// Its field argument (None for a bare `count` and for `eval(...)`).
     pub field: Option<String>,
+    /// An `f(eval(expr))` argument: the expression evaluated per event.
+    pub expr: Option<Expr>,
     /// The output field name: the `AS` name, or the call as written.
     pub output: String,
     /// Where it is written.
@@ -74,19 +77,28 @@ fn aggregation(p: &mut Parser) -> Result<Aggregation> {
         });
     };
     let mut field = None;
+    let mut expr = None;
     let mut output = name.clone();
     if p.eat(&Tok::LParen) {
         if p.at_keyword("eval") && p.peek2() == Some(&Tok::LParen) {
-            return Err(Error::BadArgument {
-                command: "stats".into(),
-                message: format!("`{name}(eval(...))` is not supported yet (needs eval)"),
-                span: p.here(),
-            });
+            let (e, eval_span) = eval_argument(p)?;
+            p.expect(&Tok::RParen, "a closing `)`")?;
+            // Splunk: "You must specify a rename for the aggregation
+            // specifier on the dynamically evaluated field".
+            if !p.at_keyword("as") {
+                return Err(Error::BadArgument {
+                    command: "stats".into(),
+                    message: format!("`{name}(eval(...))` needs a name: add `AS <field>` after it"),
+                    span: eval_span,
+                });
+            }
+            expr = Some(e);
+        } else {
+            let (f, _) = p.field_name("a field name")?;
+            p.expect(&Tok::RParen, "a closing `)`")?;
+            output = format!("{name}({f})");
+            field = Some(f);
         }
-        let (f, _) = p.field_name("a field name")?;
-        p.expect(&Tok::RParen, "a closing `)`")?;
-        output = format!("{name}({f})");
-        field = Some(f);
     } else if !func.field_optional() {
         return Err(Error::BadArgument {
             command: "stats".into(),
@@ -103,9 +115,45 @@ fn aggregation(p: &mut Parser) -> Result<Aggregation> {
     Ok(Aggregation {
         func,
         field,
+        expr,
         output,
         span,
     })
+}
+
+/// `eval(<expression>)` inside an aggregation: the expression text runs to
+/// the matching `)` and is parsed with eval's rules. Returns the expression
+/// and the span of `eval(...)`.
+fn eval_argument(p: &mut Parser) -> Result<(Expr, Span)> {
+    let (_, eval_span) = p.word("eval")?;
+    p.expect(&Tok::LParen, "`(` after eval")?;
+    let start = p.here().start;
+    let mut depth = 1usize;
+    loop {
+        let Some(tok) = p.next_token() else {
+            return Err(p.expected("a closing `)` for eval("));
+        };
+        match tok.tok {
+            Tok::LParen => depth += 1,
+            Tok::RParen => {
+                depth -= 1;
+                if depth == 0 {
+                    let inner = Span::new(start, tok.span.start.max(start));
+                    let text = p.text_of(inner).to_string();
+                    let expr = parse_expr(&text, start)?;
+                    return Ok((expr, eval_span.to(tok.span)));
+                }
+            }
+            Tok::Pipe | Tok::RBracket if depth == 1 => {
+                return Err(Error::Syntax {
+                    expected: "a closing `)` for eval(".into(),
+                    found: tok.tok.describe(),
+                    span: tok.span,
+                })
+            }
+            _ => {}
+        }
+    }
 }
 
 impl Stats {
@@ -119,19 +167,24 @@ impl Stats {
     }
 
     /// Drains the input and yields one row per group, sorted by group key.
-    pub fn apply<'a>(&'a self, input: Rows<'a>) -> Result<Rows<'a>> {
+    pub fn apply<'a>(&'a self, input: Rows<'a>, tz: chrono_tz::Tz) -> Result<Rows<'a>> {
         let mut groups: HashMap<Vec<String>, Vec<AggState>> = HashMap::new();
         let fresh = || self.aggs.iter().map(|a| a.func.start()).collect::<Vec<_>>();
         if self.by.is_empty() {
             // Without BY there is always exactly one row, even for no events.
             groups.insert(Vec::new(), fresh());
         }
+        let ectx = EvalContext::new(tz);
         for row in input {
             let event = row?;
+            let evaluated = self.evaluate(&event, &ectx)?;
             for key in self.group_keys(&event) {
                 let states = groups.entry(key).or_insert_with(fresh);
-                for (state, agg) in states.iter_mut().zip(&self.aggs) {
-                    state.update(&event, agg.field.as_deref());
+                for ((state, agg), value) in states.iter_mut().zip(&self.aggs).zip(&evaluated) {
+                    match &agg.expr {
+                        Some(_) => state.update_value(&event, value.as_ref(), false),
+                        None => state.update(&event, agg.field.as_deref()),
+                    }
                 }
             }
         }
@@ -148,6 +201,25 @@ impl Stats {
             Ok(event)
         });
         Ok(Box::new(out))
+    }
+
+    /// The `eval(...)` arguments' values for one event (None for the other
+    /// aggregations). A true condition counts as a value and a false one as
+    /// null, so `count(eval(x="y"))` counts the events where it holds.
+    fn evaluate(&self, event: &Event, ctx: &EvalContext) -> Result<Vec<Option<Value>>> {
+        self.aggs
+            .iter()
+            .map(|agg| {
+                let Some(expr) = &agg.expr else {
+                    return Ok(None);
+                };
+                Ok(match expr.eval(event, ctx)? {
+                    EvalValue::Bool(false) => None,
+                    EvalValue::Bool(true) => Some(Value::Str("1".into())),
+                    other => other.into_value(),
+                })
+            })
+            .collect()
     }
 
     /// The groups an event belongs to: none when a by-field is null, one per

@@ -286,6 +286,7 @@ impl Reader<'_, '_> {
             }
         }
         self.st.apply_aliases(&mut event);
+        self.st.apply_calculated_fields(&mut event);
         event
     }
 }

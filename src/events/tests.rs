@@ -281,15 +281,24 @@ fn aliases_apply_after_flattening() {
 }
 
 #[test]
-fn evals_in_props_refuse_to_read() {
+fn evals_in_props_apply_after_aliases() {
     let mut props = Props::new();
     props
-        .load_str("[st]\nEVAL-action = \"x\"\n", "props.conf")
+        .load_str(
+            "[st]\nFIELDALIAS-u = name AS user\nEVAL-action = upper(user) . \"-x\"\n",
+            "props.conf",
+        )
+        .expect("props");
+    let (events, _) = read("{\"name\": \"bob\"}", &props, false).expect("read");
+    assert_eq!(text(&events[0], "action").as_deref(), Some("BOB-x"));
+    props
+        .load_str("[st]\nEVAL-action = nosuch(1)\n", "local.conf")
         .expect("props");
     let err = read("{}", &props, false).unwrap_err();
-    assert!(err
-        .to_string()
-        .contains("EVAL-action in props.conf [st] needs eval"));
+    assert!(
+        err.to_string().contains("unknown eval function `nosuch`"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -22,6 +22,7 @@ use std::ops::Range;
 pub use definitions::{MacroDef, MacroSet};
 
 use crate::error::{Error, MacroError, Result};
+use crate::eval::{parse_expr, EvalContext, EvalValue};
 use crate::source::{Origin, Segment, SourceMap, Span};
 
 /// Bounds on expansion, so that no input can make it run away.
@@ -529,13 +530,13 @@ impl Expander<'_> {
                 limit: self.limits.max_depth,
             });
         }
-        check_plain(def)?;
         let body = strip_comments(&def.definition).map_err(|e| e.kind)?.text;
         let budget = self.limits.max_len.saturating_sub(self.produced);
-        let body =
-            substitute(&body, &bind_args(def, &args), budget).ok_or(MacroError::TooLong {
-                limit: self.limits.max_len,
-            })?;
+        let bindings = bind_args(def, &args);
+        let body = substitute(&body, &bindings, budget).ok_or(MacroError::TooLong {
+            limit: self.limits.max_len,
+        })?;
+        let body = eval_macro(def, body, &bindings)?;
         stack.push(key);
         let result = self.expand_text(&body, stack);
         stack.pop();
@@ -606,19 +607,64 @@ impl Expander<'_> {
     }
 }
 
-/// Refuses macros that need the eval engine, rather than expanding them wrongly.
-fn check_plain(def: &MacroDef) -> Result<(), MacroError> {
-    let feature = if def.iseval {
-        "iseval"
-    } else if def.validation.is_some() {
-        "validation"
-    } else {
-        return Ok(());
-    };
-    Err(MacroError::NeedsEval {
+/// Runs a macro's `validation` and, for `iseval = 1`, evaluates its
+/// definition (macros.conf.spec). `body` is the definition with `$arg$`
+/// substituted; the arguments are also visible as fields named after them.
+/// Validation fails when its expression is false or null, or when it gives
+/// a string (the string is then the message); an eval definition expands
+/// to its result as text. Nothing here reads events.
+fn eval_macro(
+    def: &MacroDef,
+    body: String,
+    bindings: &[(&str, &str)],
+) -> Result<String, MacroError> {
+    if !def.iseval && def.validation.is_none() {
+        return Ok(body);
+    }
+    let mut args = crate::event::Event::new();
+    for (name, value) in bindings {
+        args.set(*name, crate::value::Value::from(*value));
+    }
+    let ctx = EvalContext::new(chrono_tz::UTC);
+    let bad = |what: &str, e: crate::error::Error| MacroError::BadCall {
         name: def.name.clone(),
-        feature: feature.to_string(),
-    })
+        message: format!("{what}: {e}"),
+    };
+    if let Some(validation) = &def.validation {
+        let text = substitute(validation, bindings, usize::MAX).unwrap_or_default();
+        let expr = parse_expr(&text, 0).map_err(|e| bad("validation", e))?;
+        let result = expr.eval(&args, &ctx).map_err(|e| bad("validation", e))?;
+        let failure = match result {
+            EvalValue::Bool(true) => None,
+            EvalValue::Bool(false) | EvalValue::Null => Some(
+                def.errormsg
+                    .clone()
+                    .unwrap_or_else(|| format!("validation `{validation}` failed")),
+            ),
+            // A non-boolean validation gives the error text itself.
+            other => other.as_text(),
+        };
+        if let Some(message) = failure {
+            return Err(MacroError::ValidationFailed {
+                name: def.name.clone(),
+                message,
+            });
+        }
+    }
+    if !def.iseval {
+        return Ok(body);
+    }
+    let expr = parse_expr(&body, 0).map_err(|e| bad("iseval definition", e))?;
+    match expr
+        .eval(&args, &ctx)
+        .map_err(|e| bad("iseval definition", e))?
+    {
+        EvalValue::Bool(_) => Err(MacroError::BadCall {
+            name: def.name.clone(),
+            message: "iseval definition gives a boolean, not the text of a search".into(),
+        }),
+        other => Ok(other.as_text().unwrap_or_default()),
+    }
 }
 
 /// Appends text to `chunks`, merging with the last chunk when it came from

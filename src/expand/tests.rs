@@ -269,28 +269,30 @@ fn undefined_macro_error_names_the_defined_arities() {
 }
 
 #[test]
-fn eval_macros_are_refused_clearly() {
+fn eval_macros_expand_to_their_result_and_validation_guards_arguments() {
     let mut m = MacroSet::new();
-    let mut def = MacroDef::new("e", &[], "1+1", "t");
+    let mut def = MacroDef::new("e", &["n"], "\"count > \" . tostring($n$ * 2)", "t");
     def.iseval = true;
     m.insert(def);
-    let mut def = MacroDef::new("v", &["x"], "$x$", "t");
-    def.validation = Some("isnum(x)".to_string());
+    let mut def = MacroDef::new("v", &["x"], "x=$x$", "t");
+    def.validation = Some("isnum(x) AND x > 0".to_string());
+    def.errormsg = Some("x must be a positive number".to_string());
     m.insert(def);
-    let (kind, at) = error_of("a `e` b", &m);
+    let out = expand("a | where `e(3)`", "<s>", &m, &ExpandLimits::default()).unwrap();
+    assert_eq!(out.text, "a | where count > 6");
+    let out = expand("`v(5)`", "<s>", &m, &ExpandLimits::default()).unwrap();
+    assert_eq!(out.text, "x=5");
+    let (kind, at) = error_of("a `v(-1)` b", &m);
     assert_eq!(
         kind,
-        MacroError::NeedsEval {
-            name: "e".into(),
-            feature: "iseval".into()
+        MacroError::ValidationFailed {
+            name: "v".into(),
+            message: "x must be a positive number".into()
         }
     );
-    assert_eq!(at, "`e`");
-    let (kind, _) = error_of("`v(1)`", &m);
-    assert_eq!(
-        kind.to_string(),
-        "macro `v`: validation is not supported yet (needs eval)"
-    );
+    assert_eq!(at, "`v(-1)`");
+    let (kind, _) = error_of("`v(abc)`", &m);
+    assert!(matches!(kind, MacroError::ValidationFailed { .. }));
 }
 
 #[test]

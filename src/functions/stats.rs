@@ -123,8 +123,15 @@ impl AggState {
     /// Adds one event; `field` is the function's argument (None for `count`).
     pub fn update(&mut self, event: &Event, field: Option<&str>) {
         let value = field.and_then(|f| event.get(f));
+        self.update_value(event, value, field.is_none());
+    }
+
+    /// Adds one event's value (None for null); `count_all` makes `count`
+    /// count the event whatever the value (a bare `count`). Used directly
+    /// by `f(eval(expr))`, whose value is computed per event.
+    pub fn update_value(&mut self, event: &Event, value: Option<&Value>, count_all: bool) {
         if let AggState::Count(n) = self {
-            if field.is_none() || value.is_some() {
+            if count_all || value.is_some() {
                 *n += 1;
             }
             return;

@@ -1,0 +1,259 @@
+//! Text functions: `len`, `lower`, `upper`, `trim`, `ltrim`, `rtrim`,
+//! `replace`, `substr`, `spath`, `urldecode`; and the regex helpers the
+//! other categories share (`match`, `like`, `mvfind`).
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use regex::Regex;
+
+use crate::error::{Error, Result};
+use crate::eval::EvalValue;
+use crate::functions::eval::{arg, eager, json, CallSite, FnSpec};
+use crate::source::Span;
+
+/// The functions of this category.
+pub const FUNCTIONS: &[FnSpec] = &[
+    eager("len", 1, 1, len),
+    eager("lower", 1, 1, |a, _| {
+        Ok(map_texts(arg(&a, 0), |s| s.to_lowercase()))
+    }),
+    eager("upper", 1, 1, |a, _| {
+        Ok(map_texts(arg(&a, 0), |s| s.to_uppercase()))
+    }),
+    eager("trim", 1, 2, |a, _| trim_with(a, true, true)),
+    eager("ltrim", 1, 2, |a, _| trim_with(a, true, false)),
+    eager("rtrim", 1, 2, |a, _| trim_with(a, false, true)),
+    eager("replace", 3, 3, replace),
+    eager("substr", 2, 3, substr),
+    eager("spath", 2, 2, spath),
+    eager("urldecode", 1, 1, urldecode),
+];
+
+/// Applies `f` to each value (a multivalue stays a multivalue).
+pub fn map_texts(v: &EvalValue, f: impl Fn(&str) -> String) -> EvalValue {
+    match v {
+        EvalValue::Null => EvalValue::Null,
+        EvalValue::Multi(vs) => EvalValue::Multi(vs.iter().map(|s| f(s)).collect()),
+        other => other
+            .as_text()
+            .map_or(EvalValue::Null, |s| EvalValue::Str(f(&s))),
+    }
+}
+
+fn len(args: Vec<EvalValue>, _: &CallSite) -> Result<EvalValue> {
+    Ok(arg(&args, 0).as_text().map_or(
+        EvalValue::Null,
+        |s| EvalValue::Num(s.chars().count() as f64),
+    ))
+}
+
+/// `trim(X [, chars])`: removes the characters in `chars` (default space
+/// and tab) from the chosen ends.
+fn trim_with(args: Vec<EvalValue>, left: bool, right: bool) -> Result<EvalValue> {
+    let chars: Vec<char> = match args.get(1) {
+        Some(v) => match v.as_text() {
+            Some(s) => s.chars().collect(),
+            None => return Ok(EvalValue::Null),
+        },
+        None => vec![' ', '\t'],
+    };
+    Ok(map_texts(arg(&args, 0), |s| {
+        let mut t = s;
+        if left {
+            t = t.trim_start_matches(|c| chars.contains(&c));
+        }
+        if right {
+            t = t.trim_end_matches(|c| chars.contains(&c));
+        }
+        t.to_string()
+    }))
+}
+
+/// `replace(X, regex, replacement)`: every match replaced; `\1` in the
+/// replacement refers to a capture group.
+fn replace(args: Vec<EvalValue>, site: &CallSite) -> Result<EvalValue> {
+    let (Some(pattern), Some(repl)) = (arg(&args, 1).as_text(), arg(&args, 2).as_text()) else {
+        return Ok(EvalValue::Null);
+    };
+    let re = regex(&pattern, site.span)?;
+    let repl = rust_replacement(&repl);
+    Ok(map_texts(arg(&args, 0), |s| {
+        re.replace_all(s, repl.as_str()).into_owned()
+    }))
+}
+
+/// Turns a PCRE-style replacement (`\1`, `\\`) into the regex crate's
+/// (`${1}`, `$$` for a literal dollar).
+fn rust_replacement(repl: &str) -> String {
+    let mut out = String::with_capacity(repl.len());
+    let mut chars = repl.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '$' => out.push_str("$$"),
+            '\\' => match chars.peek() {
+                Some(d) if d.is_ascii_digit() => {
+                    let mut num = String::new();
+                    while let Some(d) = chars.peek().filter(|d| d.is_ascii_digit()) {
+                        num.push(*d);
+                        chars.next();
+                    }
+                    out.push_str(&format!("${{{num}}}"));
+                }
+                Some('\\') => {
+                    chars.next();
+                    out.push('\\');
+                }
+                _ => out.push('\\'),
+            },
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// `substr(X, start [, length])`: 1-based; a negative start counts from
+/// the end.
+fn substr(args: Vec<EvalValue>, _: &CallSite) -> Result<EvalValue> {
+    let (Some(s), Some(start)) = (arg(&args, 0).as_text(), arg(&args, 1).as_number()) else {
+        return Ok(EvalValue::Null);
+    };
+    let chars: Vec<char> = s.chars().collect();
+    let n = chars.len() as i64;
+    let start = start.trunc() as i64;
+    let from = if start < 0 {
+        (n + start).max(0)
+    } else {
+        (start - 1).max(0)
+    };
+    let to = match args.get(2) {
+        Some(l) => match l.as_number() {
+            Some(l) if l >= 0.0 => (from + l.trunc() as i64).min(n),
+            Some(_) => from,
+            None => return Ok(EvalValue::Null),
+        },
+        None => n,
+    };
+    let from = from.min(n) as usize;
+    let to = (to.max(from as i64)) as usize;
+    Ok(EvalValue::Str(chars[from..to].iter().collect()))
+}
+
+/// `spath(json, path)`: the value at a path (`a.b{0}.c`, `{}` for every
+/// element); several results are a multivalue.
+fn spath(args: Vec<EvalValue>, _: &CallSite) -> Result<EvalValue> {
+    let (Some(text), Some(path)) = (arg(&args, 0).as_text(), arg(&args, 1).as_text()) else {
+        return Ok(EvalValue::Null);
+    };
+    let Ok(doc) = serde_json::from_str::<serde_json::Value>(&text) else {
+        return Ok(EvalValue::Null);
+    };
+    let found = json::select(&doc, &json::parse_path(&path));
+    Ok(EvalValue::from_list(
+        found.iter().map(|v| json::to_text(v)).collect(),
+    ))
+}
+
+/// `urldecode(X)`: `%XX` escapes decoded, `+` as a space.
+fn urldecode(args: Vec<EvalValue>, _: &CallSite) -> Result<EvalValue> {
+    Ok(map_texts(arg(&args, 0), |s| {
+        let b = s.as_bytes();
+        let mut out = Vec::with_capacity(b.len());
+        let mut i = 0;
+        while i < b.len() {
+            match b[i] {
+                b'%' if i + 2 < b.len() => {
+                    match s.get(i + 1..i + 3).map(|h| u8::from_str_radix(h, 16)) {
+                        Some(Ok(byte)) => {
+                            out.push(byte);
+                            i += 3;
+                            continue;
+                        }
+                        _ => out.push(b'%'),
+                    }
+                }
+                b'+' => out.push(b' '),
+                c => out.push(c),
+            }
+            i += 1;
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    }))
+}
+
+thread_local! {
+    /// Compiled regexes by pattern (patterns are nearly always literals, so
+    /// a search compiles each once).
+    static REGEXES: RefCell<HashMap<String, Regex>> = RefCell::new(HashMap::new());
+}
+
+/// Compiles a Splunk (PCRE) regex, cached. `(?<name>...)` groups work as
+/// they are; PCRE features the regex crate lacks (lookaround,
+/// backreferences, possessive quantifiers) are an error naming the pattern.
+pub fn regex(pattern: &str, span: Span) -> Result<Regex> {
+    if let Some(re) = REGEXES.with(|c| c.borrow().get(pattern).cloned()) {
+        return Ok(re);
+    }
+    let re = Regex::new(pattern).map_err(|e| Error::Runtime {
+        message: format!(
+            "regular expression `{pattern}` is not supported: {} (PCRE lookaround, backreferences and possessive quantifiers are not available)",
+            first_line(&e.to_string())
+        ),
+        span: Some(span),
+    })?;
+    REGEXES.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.len() > 512 {
+            c.clear();
+        }
+        c.insert(pattern.to_string(), re.clone());
+    });
+    Ok(re)
+}
+
+fn first_line(s: &str) -> String {
+    s.lines()
+        .filter(|l| l.starts_with("error:"))
+        .map(|l| l.trim_start_matches("error:").trim().to_string())
+        .next()
+        .unwrap_or_else(|| s.lines().last().unwrap_or("").to_string())
+}
+
+/// The regex for a `LIKE` pattern: `%` any run, `_` one character, the
+/// rest literal, anchored, case-sensitive.
+pub fn like_regex(pattern: &str, span: Span) -> Result<Regex> {
+    let mut re = String::from("(?s)^");
+    for c in pattern.chars() {
+        match c {
+            '%' => re.push_str(".*"),
+            '_' => re.push('.'),
+            c => re.push_str(&regex::escape(&c.to_string())),
+        }
+    }
+    re.push('$');
+    regex(&re, span)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replacement_backrefs_become_rust_syntax() {
+        assert_eq!(rust_replacement(r"\2/\1 $x \\"), "${2}/${1} $$x \\");
+    }
+
+    #[test]
+    fn like_patterns_are_anchored() {
+        let re = like_regex("a%b_", Span::default()).unwrap();
+        assert!(re.is_match("axxbc"));
+        assert!(!re.is_match("xaxbc"));
+        assert!(!re.is_match("ab"));
+    }
+
+    #[test]
+    fn unsupported_pcre_is_a_clear_error() {
+        let err = regex("(?<=a)b", Span::default()).unwrap_err();
+        assert!(err.to_string().contains("not supported"), "{err}");
+    }
+}
