@@ -7,11 +7,20 @@ use crate::exec::{Context, Rows};
 use crate::source::Span;
 use crate::syntax::parser::Parser;
 
+pub mod common;
 pub mod convert;
+pub mod dedup;
 pub mod fields;
+pub mod fillnull;
+pub mod head;
 pub mod inputlookup;
+pub mod mvexpand;
+pub mod regex;
 pub mod rename;
+pub mod replace;
+pub mod rex;
 pub mod search;
+pub mod sort;
 pub mod stats;
 pub mod table;
 
@@ -62,6 +71,76 @@ const COMMANDS: &[CommandSpec] = &[
         aliases: &[],
         parse: convert::parse,
     },
+    CommandSpec {
+        name: "head",
+        aliases: &[],
+        parse: head::parse_head,
+    },
+    CommandSpec {
+        name: "tail",
+        aliases: &[],
+        parse: head::parse_tail,
+    },
+    CommandSpec {
+        name: "reverse",
+        aliases: &[],
+        parse: head::parse_reverse,
+    },
+    CommandSpec {
+        name: "sort",
+        aliases: &[],
+        parse: sort::parse,
+    },
+    CommandSpec {
+        name: "dedup",
+        aliases: &[],
+        parse: dedup::parse,
+    },
+    CommandSpec {
+        name: "uniq",
+        aliases: &[],
+        parse: dedup::parse_uniq,
+    },
+    CommandSpec {
+        name: "fillnull",
+        aliases: &[],
+        parse: fillnull::parse,
+    },
+    CommandSpec {
+        name: "rex",
+        aliases: &[],
+        parse: rex::parse,
+    },
+    CommandSpec {
+        name: "regex",
+        aliases: &[],
+        parse: regex::parse,
+    },
+    CommandSpec {
+        name: "mvexpand",
+        aliases: &[],
+        parse: mvexpand::parse_mvexpand,
+    },
+    CommandSpec {
+        name: "makemv",
+        aliases: &[],
+        parse: mvexpand::parse_makemv,
+    },
+    CommandSpec {
+        name: "mvcombine",
+        aliases: &[],
+        parse: mvexpand::parse_mvcombine,
+    },
+    CommandSpec {
+        name: "nomv",
+        aliases: &[],
+        parse: mvexpand::parse_nomv,
+    },
+    CommandSpec {
+        name: "replace",
+        aliases: &[],
+        parse: replace::parse,
+    },
 ];
 
 /// The registry entry for a (lower-case) command name.
@@ -93,6 +172,32 @@ pub enum CommandArgs {
     Stats(stats::Stats),
     /// `convert [timeformat=...] <fn>(<field>) [AS <name>] ...`.
     Convert(convert::Convert),
+    /// `head [N] [limit=N]`, e.g. `head 5` (also `tail`).
+    Head(head::Head),
+    /// `reverse`.
+    Reverse(head::Reverse),
+    /// `sort [N] [limit=N] [-|+]<field>...`, e.g. `sort -count, str(user)`.
+    Sort(sort::Sort),
+    /// `dedup [N] <fields> [keepempty=..] [consecutive=..] [sortby ..]`, e.g. `dedup src dest`.
+    Dedup(dedup::Dedup),
+    /// `uniq`.
+    Uniq(dedup::Uniq),
+    /// `fillnull [value=<v>] [<fields>]`, e.g. `fillnull value=unknown user`.
+    Fillnull(fillnull::Fillnull),
+    /// `rex [field=f] "<regex>"` or `rex mode=sed "s/a/b/g"`.
+    Rex(rex::Rex),
+    /// `regex [<field>=|!=]"<regex>"`, e.g. `regex user!="^svc_"`.
+    Regex(regex::RegexFilter),
+    /// `mvexpand <field> [limit=N]`.
+    Mvexpand(mvexpand::Mvexpand),
+    /// `makemv [delim=","] <field>`.
+    Makemv(mvexpand::Makemv),
+    /// `mvcombine [delim=","] <field>`.
+    Mvcombine(mvexpand::Mvcombine),
+    /// `nomv <field>`.
+    Nomv(mvexpand::Nomv),
+    /// `replace <old> WITH <new> [, ...] [IN <fields>]`.
+    Replace(replace::Replace),
 }
 
 impl CommandArgs {
@@ -106,6 +211,19 @@ impl CommandArgs {
             CommandArgs::Table(c) => c.apply(input),
             CommandArgs::Stats(c) => c.apply(input),
             CommandArgs::Convert(c) => c.apply(input, ctx),
+            CommandArgs::Head(c) => c.apply(input),
+            CommandArgs::Reverse(c) => c.apply(input),
+            CommandArgs::Sort(c) => c.apply(input),
+            CommandArgs::Dedup(c) => c.apply(input),
+            CommandArgs::Uniq(c) => c.apply(input),
+            CommandArgs::Fillnull(c) => c.apply(input),
+            CommandArgs::Rex(c) => c.apply(input),
+            CommandArgs::Regex(c) => c.apply(input),
+            CommandArgs::Mvexpand(c) => c.apply(input),
+            CommandArgs::Makemv(c) => c.apply(input),
+            CommandArgs::Mvcombine(c) => c.apply(input),
+            CommandArgs::Nomv(c) => c.apply(input),
+            CommandArgs::Replace(c) => c.apply(input),
         }
     }
 
