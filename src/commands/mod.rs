@@ -14,6 +14,7 @@ pub mod fields;
 pub mod fillnull;
 pub mod head;
 pub mod inputlookup;
+pub mod lookup;
 pub mod mvexpand;
 pub mod regex;
 pub mod rename;
@@ -141,6 +142,11 @@ const COMMANDS: &[CommandSpec] = &[
         aliases: &[],
         parse: replace::parse,
     },
+    CommandSpec {
+        name: "lookup",
+        aliases: &[],
+        parse: lookup::parse,
+    },
 ];
 
 /// The registry entry for a (lower-case) command name.
@@ -198,6 +204,8 @@ pub enum CommandArgs {
     Nomv(mvexpand::Nomv),
     /// `replace <old> WITH <new> [, ...] [IN <fields>]`.
     Replace(replace::Replace),
+    /// `lookup <name> <field> [AS <f>] ... [OUTPUT|OUTPUTNEW <field> [AS <f>] ...]`.
+    Lookup(lookup::Lookup),
 }
 
 impl CommandArgs {
@@ -224,6 +232,7 @@ impl CommandArgs {
             CommandArgs::Mvcombine(c) => c.apply(input),
             CommandArgs::Nomv(c) => c.apply(input),
             CommandArgs::Replace(c) => c.apply(input),
+            CommandArgs::Lookup(c) => c.apply(input, ctx),
         }
     }
 
