@@ -7,9 +7,11 @@ use crate::exec::{Context, Rows};
 use crate::source::Span;
 use crate::syntax::parser::Parser;
 
+pub mod bin;
 pub mod common;
 pub mod convert;
 pub mod dedup;
+pub mod extract;
 pub mod fields;
 pub mod fillnull;
 pub mod head;
@@ -22,6 +24,7 @@ pub mod replace;
 pub mod rex;
 pub mod search;
 pub mod sort;
+pub mod spath;
 pub mod stats;
 pub mod table;
 
@@ -147,6 +150,36 @@ const COMMANDS: &[CommandSpec] = &[
         aliases: &[],
         parse: lookup::parse,
     },
+    CommandSpec {
+        name: "bin",
+        aliases: &["bucket"],
+        parse: bin::parse,
+    },
+    CommandSpec {
+        name: "spath",
+        aliases: &[],
+        parse: spath::parse,
+    },
+    CommandSpec {
+        name: "fromjson",
+        aliases: &[],
+        parse: spath::parse_fromjson,
+    },
+    CommandSpec {
+        name: "xmlkv",
+        aliases: &[],
+        parse: spath::parse_xmlkv,
+    },
+    CommandSpec {
+        name: "extract",
+        aliases: &["kv"],
+        parse: extract::parse,
+    },
+    CommandSpec {
+        name: "multikv",
+        aliases: &[],
+        parse: extract::parse_multikv,
+    },
 ];
 
 /// The registry entry for a (lower-case) command name.
@@ -206,6 +239,18 @@ pub enum CommandArgs {
     Replace(replace::Replace),
     /// `lookup <name> <field> [AS <f>] ... [OUTPUT|OUTPUTNEW <field> [AS <f>] ...]`.
     Lookup(lookup::Lookup),
+    /// `bin [span=<span>] [bins=N] ... <field> [AS <name>]`, e.g. `bin _time span=1h`.
+    Bin(bin::Bin),
+    /// `spath [input=f] [output=f] [path=p | p]`, e.g. `spath input=data path=a.b{}`.
+    Spath(spath::Spath),
+    /// `fromjson <field> [prefix=p]`.
+    Fromjson(spath::Fromjson),
+    /// `xmlkv [maxinputs=N]`.
+    Xmlkv(spath::Xmlkv),
+    /// `extract [pairdelim=..] [kvdelim=..]` (alias `kv`).
+    Extract(extract::Extract),
+    /// `multikv [fields f ...]`.
+    Multikv(extract::Multikv),
 }
 
 impl CommandArgs {
@@ -233,6 +278,12 @@ impl CommandArgs {
             CommandArgs::Nomv(c) => c.apply(input),
             CommandArgs::Replace(c) => c.apply(input),
             CommandArgs::Lookup(c) => c.apply(input, ctx),
+            CommandArgs::Bin(c) => c.apply(input, ctx),
+            CommandArgs::Spath(c) => c.apply(input),
+            CommandArgs::Fromjson(c) => c.apply(input),
+            CommandArgs::Xmlkv(c) => c.apply(input),
+            CommandArgs::Extract(c) => c.apply(input),
+            CommandArgs::Multikv(c) => c.apply(input),
         }
     }
 
