@@ -7,10 +7,12 @@ use crate::exec::{Context, Rows};
 use crate::source::Span;
 use crate::syntax::parser::Parser;
 
+pub mod append;
 pub mod bin;
 pub mod common;
 pub mod convert;
 pub mod dedup;
+pub mod eventstats;
 pub mod extract;
 pub mod fields;
 pub mod fillnull;
@@ -180,6 +182,36 @@ const COMMANDS: &[CommandSpec] = &[
         aliases: &[],
         parse: extract::parse_multikv,
     },
+    CommandSpec {
+        name: "eventstats",
+        aliases: &[],
+        parse: eventstats::parse,
+    },
+    CommandSpec {
+        name: "streamstats",
+        aliases: &[],
+        parse: eventstats::parse_streamstats,
+    },
+    CommandSpec {
+        name: "append",
+        aliases: &[],
+        parse: append::parse_append,
+    },
+    CommandSpec {
+        name: "appendpipe",
+        aliases: &[],
+        parse: append::parse_appendpipe,
+    },
+    CommandSpec {
+        name: "join",
+        aliases: &[],
+        parse: append::parse_join,
+    },
+    CommandSpec {
+        name: "map",
+        aliases: &[],
+        parse: append::parse_map,
+    },
 ];
 
 /// The registry entry for a (lower-case) command name.
@@ -251,6 +283,18 @@ pub enum CommandArgs {
     Extract(extract::Extract),
     /// `multikv [fields f ...]`.
     Multikv(extract::Multikv),
+    /// `eventstats <agg>... [BY <fields>]`, e.g. `eventstats count BY user`.
+    Eventstats(eventstats::Eventstats),
+    /// `streamstats [window=N] [current=..] <agg>... [BY <fields>]`.
+    Streamstats(eventstats::Streamstats),
+    /// `append [maxout=N] [<subsearch>]`.
+    Append(append::Append),
+    /// `appendpipe [<commands>]`, e.g. `appendpipe [stats count]`.
+    Appendpipe(append::Appendpipe),
+    /// `join [type=..] [max=N] <fields> [<subsearch>]`.
+    Join(append::Join),
+    /// `map search="... $field$ ..." [maxsearches=N]`.
+    Map(append::Map),
 }
 
 impl CommandArgs {
@@ -284,6 +328,12 @@ impl CommandArgs {
             CommandArgs::Xmlkv(c) => c.apply(input),
             CommandArgs::Extract(c) => c.apply(input),
             CommandArgs::Multikv(c) => c.apply(input),
+            CommandArgs::Eventstats(c) => c.apply(input),
+            CommandArgs::Streamstats(c) => c.apply(input),
+            CommandArgs::Append(c) => c.apply(input, ctx),
+            CommandArgs::Appendpipe(c) => c.apply(input, ctx),
+            CommandArgs::Join(c) => c.apply(input, ctx),
+            CommandArgs::Map(c) => c.apply(input, ctx),
         }
     }
 

@@ -303,6 +303,23 @@ impl Parser {
         })
     }
 
+    /// Commands separated by `|`, with no implicit leading search, up to
+    /// `]` or the end: the body of `appendpipe [ ... ]`.
+    pub fn command_pipeline(&mut self) -> Result<Pipeline> {
+        self.enter()?;
+        let start = self.here();
+        self.eat(&Tok::Pipe);
+        let mut commands = vec![self.command()?];
+        while self.eat(&Tok::Pipe) {
+            commands.push(self.command()?);
+        }
+        self.depth -= 1;
+        Ok(Pipeline {
+            span: start.to(self.last_span()),
+            commands,
+        })
+    }
+
     fn command(&mut self) -> Result<Command> {
         let (name, name_span) = self.word("a command name")?;
         let lname = name.to_ascii_lowercase();
