@@ -19,6 +19,7 @@ pub mod fillnull;
 pub mod head;
 pub mod inputlookup;
 pub mod lookup;
+pub mod makeresults;
 pub mod mvexpand;
 pub mod regex;
 pub mod rename;
@@ -212,6 +213,21 @@ const COMMANDS: &[CommandSpec] = &[
         aliases: &[],
         parse: append::parse_map,
     },
+    CommandSpec {
+        name: "makeresults",
+        aliases: &[],
+        parse: makeresults::parse,
+    },
+    CommandSpec {
+        name: "outputlookup",
+        aliases: &[],
+        parse: makeresults::parse_outputlookup,
+    },
+    CommandSpec {
+        name: "iplocation",
+        aliases: &[],
+        parse: makeresults::parse_iplocation,
+    },
 ];
 
 /// The registry entry for a (lower-case) command name.
@@ -295,6 +311,12 @@ pub enum CommandArgs {
     Join(append::Join),
     /// `map search="... $field$ ..." [maxsearches=N]`.
     Map(append::Map),
+    /// `makeresults [count=N]`.
+    Makeresults(makeresults::Makeresults),
+    /// `outputlookup [append=..] <file.csv>`.
+    Outputlookup(makeresults::Outputlookup),
+    /// `iplocation <ip-field>`.
+    Iplocation(makeresults::Iplocation),
 }
 
 impl CommandArgs {
@@ -334,6 +356,9 @@ impl CommandArgs {
             CommandArgs::Appendpipe(c) => c.apply(input, ctx),
             CommandArgs::Join(c) => c.apply(input, ctx),
             CommandArgs::Map(c) => c.apply(input, ctx),
+            CommandArgs::Makeresults(c) => c.apply(input, ctx),
+            CommandArgs::Outputlookup(c) => c.apply(input, ctx),
+            CommandArgs::Iplocation(c) => c.apply(input, ctx),
         }
     }
 
