@@ -19,6 +19,8 @@ struct Cli {
 }
 
 #[derive(Subcommand, Debug)]
+// Parsed once per process; boxing the large variant would gain nothing.
+#[allow(clippy::large_enum_variant)]
 enum Command {
     /// Run a search over events and print the results.
     Run(RunArgs),
