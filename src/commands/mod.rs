@@ -30,6 +30,7 @@ pub mod sort;
 pub mod spath;
 pub mod stats;
 pub mod table;
+pub mod transaction;
 
 /// A command's registry entry.
 pub struct CommandSpec {
@@ -228,6 +229,11 @@ const COMMANDS: &[CommandSpec] = &[
         aliases: &[],
         parse: makeresults::parse_iplocation,
     },
+    CommandSpec {
+        name: "transaction",
+        aliases: &[],
+        parse: transaction::parse,
+    },
 ];
 
 /// The registry entry for a (lower-case) command name.
@@ -317,6 +323,8 @@ pub enum CommandArgs {
     Outputlookup(makeresults::Outputlookup),
     /// `iplocation <ip-field>`.
     Iplocation(makeresults::Iplocation),
+    /// `transaction <fields> [maxspan=..] [maxpause=..] [startswith=..] [endswith=..]`.
+    Transaction(transaction::Transaction),
 }
 
 impl CommandArgs {
@@ -359,6 +367,7 @@ impl CommandArgs {
             CommandArgs::Makeresults(c) => c.apply(input, ctx),
             CommandArgs::Outputlookup(c) => c.apply(input, ctx),
             CommandArgs::Iplocation(c) => c.apply(input, ctx),
+            CommandArgs::Transaction(c) => c.apply(input, ctx),
         }
     }
 
