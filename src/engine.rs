@@ -31,6 +31,8 @@ pub struct Engine {
     strict: bool,
     limits: Limits,
     expand_limits: ExpandLimits,
+    output_lookups: Option<std::path::PathBuf>,
+    geoip: Option<std::path::PathBuf>,
 }
 
 /// A search that has been expanded and parsed, ready to run.
@@ -89,6 +91,8 @@ impl Engine {
             strict: false,
             limits: Limits::default(),
             expand_limits: ExpandLimits::default(),
+            output_lookups: None,
+            geoip: None,
         }
     }
 
@@ -121,6 +125,18 @@ impl Engine {
     /// Makes a malformed event line an error instead of a counted warning.
     pub fn with_strict(mut self, strict: bool) -> Self {
         self.strict = strict;
+        self
+    }
+
+    /// Lets `outputlookup` write CSV files into `dir` (and only there).
+    pub fn with_output_lookups(mut self, dir: &Path) -> Self {
+        self.output_lookups = Some(dir.to_path_buf());
+        self
+    }
+
+    /// Gives `iplocation` a MaxMind `.mmdb` database.
+    pub fn with_geoip(mut self, path: &Path) -> Self {
+        self.geoip = Some(path.to_path_buf());
         self
     }
 
@@ -219,6 +235,10 @@ impl Engine {
             tz: self.tz,
             limits: &self.limits,
             notices: RefCell::new(Vec::new()),
+            // One `now` for the whole search, as in Splunk.
+            now: crate::eval::search_start_time(),
+            output_lookups: self.output_lookups.as_deref(),
+            geoip: self.geoip.as_deref(),
         };
         let rows = exec::run_pipeline(&query.pipeline, &ctx)
             .map_err(|e| Diagnostic::new(e, &query.expanded.map))?;

@@ -20,6 +20,8 @@ struct Cli {
 }
 
 #[derive(Subcommand, Debug)]
+// Parsed once per process; boxing the large variant would gain nothing.
+#[allow(clippy::large_enum_variant)]
 enum Command {
     /// Run a search over events and print the results.
     Run(RunArgs),
@@ -108,6 +110,12 @@ struct RunArgs {
     /// Fail on a malformed event line instead of reporting and skipping it.
     #[arg(long)]
     strict: bool,
+    /// Folder `outputlookup` writes CSV files to (without it, `outputlookup` fails).
+    #[arg(long = "output-lookups", value_name = "DIR")]
+    output_lookups: Option<PathBuf>,
+    /// A MaxMind `.mmdb` database for `iplocation`.
+    #[arg(long = "geoip", value_name = "PATH")]
+    geoip: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -281,6 +289,12 @@ fn run(args: RunArgs) -> Result<(), Diagnostic> {
     }
     for path in &args.props {
         engine = engine.with_props_path(path)?;
+    }
+    if let Some(dir) = &args.output_lookups {
+        engine = engine.with_output_lookups(dir);
+    }
+    if let Some(path) = &args.geoip {
+        engine = engine.with_geoip(path);
     }
     let query = engine.compile(&text, &name)?;
     let sources = event_sources(&args)?;

@@ -7,14 +7,31 @@ use crate::exec::{Context, Rows};
 use crate::source::Span;
 use crate::syntax::parser::Parser;
 
+pub mod append;
+pub mod bin;
+pub mod common;
 pub mod convert;
+pub mod dedup;
 pub mod eval;
+pub mod eventstats;
+pub mod extract;
 pub mod fields;
+pub mod fillnull;
+pub mod head;
 pub mod inputlookup;
+pub mod lookup;
+pub mod makeresults;
+pub mod mvexpand;
+pub mod regex;
 pub mod rename;
+pub mod replace;
+pub mod rex;
 pub mod search;
+pub mod sort;
+pub mod spath;
 pub mod stats;
 pub mod table;
+pub mod transaction;
 pub mod where_;
 
 /// A command's registry entry.
@@ -74,6 +91,161 @@ const COMMANDS: &[CommandSpec] = &[
         aliases: &[],
         parse: where_::parse,
     },
+    CommandSpec {
+        name: "head",
+        aliases: &[],
+        parse: head::parse_head,
+    },
+    CommandSpec {
+        name: "tail",
+        aliases: &[],
+        parse: head::parse_tail,
+    },
+    CommandSpec {
+        name: "reverse",
+        aliases: &[],
+        parse: head::parse_reverse,
+    },
+    CommandSpec {
+        name: "sort",
+        aliases: &[],
+        parse: sort::parse,
+    },
+    CommandSpec {
+        name: "dedup",
+        aliases: &[],
+        parse: dedup::parse,
+    },
+    CommandSpec {
+        name: "uniq",
+        aliases: &[],
+        parse: dedup::parse_uniq,
+    },
+    CommandSpec {
+        name: "fillnull",
+        aliases: &[],
+        parse: fillnull::parse,
+    },
+    CommandSpec {
+        name: "rex",
+        aliases: &[],
+        parse: rex::parse,
+    },
+    CommandSpec {
+        name: "regex",
+        aliases: &[],
+        parse: regex::parse,
+    },
+    CommandSpec {
+        name: "mvexpand",
+        aliases: &[],
+        parse: mvexpand::parse_mvexpand,
+    },
+    CommandSpec {
+        name: "makemv",
+        aliases: &[],
+        parse: mvexpand::parse_makemv,
+    },
+    CommandSpec {
+        name: "mvcombine",
+        aliases: &[],
+        parse: mvexpand::parse_mvcombine,
+    },
+    CommandSpec {
+        name: "nomv",
+        aliases: &[],
+        parse: mvexpand::parse_nomv,
+    },
+    CommandSpec {
+        name: "replace",
+        aliases: &[],
+        parse: replace::parse,
+    },
+    CommandSpec {
+        name: "lookup",
+        aliases: &[],
+        parse: lookup::parse,
+    },
+    CommandSpec {
+        name: "bin",
+        aliases: &["bucket"],
+        parse: bin::parse,
+    },
+    CommandSpec {
+        name: "spath",
+        aliases: &[],
+        parse: spath::parse,
+    },
+    CommandSpec {
+        name: "fromjson",
+        aliases: &[],
+        parse: spath::parse_fromjson,
+    },
+    CommandSpec {
+        name: "xmlkv",
+        aliases: &[],
+        parse: spath::parse_xmlkv,
+    },
+    CommandSpec {
+        name: "extract",
+        aliases: &["kv"],
+        parse: extract::parse,
+    },
+    CommandSpec {
+        name: "multikv",
+        aliases: &[],
+        parse: extract::parse_multikv,
+    },
+    CommandSpec {
+        name: "eventstats",
+        aliases: &[],
+        parse: eventstats::parse,
+    },
+    CommandSpec {
+        name: "streamstats",
+        aliases: &[],
+        parse: eventstats::parse_streamstats,
+    },
+    CommandSpec {
+        name: "append",
+        aliases: &[],
+        parse: append::parse_append,
+    },
+    CommandSpec {
+        name: "appendpipe",
+        aliases: &[],
+        parse: append::parse_appendpipe,
+    },
+    CommandSpec {
+        name: "join",
+        aliases: &[],
+        parse: append::parse_join,
+    },
+    CommandSpec {
+        name: "map",
+        aliases: &[],
+        parse: append::parse_map,
+    },
+    CommandSpec {
+        name: "makeresults",
+        aliases: &[],
+        parse: makeresults::parse,
+    },
+    CommandSpec {
+        name: "outputlookup",
+        aliases: &[],
+        parse: makeresults::parse_outputlookup,
+    },
+    CommandSpec {
+        name: "iplocation",
+        aliases: &[],
+        parse: makeresults::parse_iplocation,
+    },
+    CommandSpec {
+        name: "transaction",
+        aliases: &[],
+        parse: transaction::parse,
+    },
 ];
 
 /// The registry entry for a (lower-case) command name.
@@ -109,6 +281,66 @@ pub enum CommandArgs {
     Eval(eval::Eval),
     /// `where <expr>`.
     Where(where_::Where),
+    /// `head [N] [limit=N]`, e.g. `head 5` (also `tail`).
+    Head(head::Head),
+    /// `reverse`.
+    Reverse(head::Reverse),
+    /// `sort [N] [limit=N] [-|+]<field>...`, e.g. `sort -count, str(user)`.
+    Sort(sort::Sort),
+    /// `dedup [N] <fields> [keepempty=..] [consecutive=..] [sortby ..]`, e.g. `dedup src dest`.
+    Dedup(dedup::Dedup),
+    /// `uniq`.
+    Uniq(dedup::Uniq),
+    /// `fillnull [value=<v>] [<fields>]`, e.g. `fillnull value=unknown user`.
+    Fillnull(fillnull::Fillnull),
+    /// `rex [field=f] "<regex>"` or `rex mode=sed "s/a/b/g"`.
+    Rex(rex::Rex),
+    /// `regex [<field>=|!=]"<regex>"`, e.g. `regex user!="^svc_"`.
+    Regex(regex::RegexFilter),
+    /// `mvexpand <field> [limit=N]`.
+    Mvexpand(mvexpand::Mvexpand),
+    /// `makemv [delim=","] <field>`.
+    Makemv(mvexpand::Makemv),
+    /// `mvcombine [delim=","] <field>`.
+    Mvcombine(mvexpand::Mvcombine),
+    /// `nomv <field>`.
+    Nomv(mvexpand::Nomv),
+    /// `replace <old> WITH <new> [, ...] [IN <fields>]`.
+    Replace(replace::Replace),
+    /// `lookup <name> <field> [AS <f>] ... [OUTPUT|OUTPUTNEW <field> [AS <f>] ...]`.
+    Lookup(lookup::Lookup),
+    /// `bin [span=<span>] [bins=N] ... <field> [AS <name>]`, e.g. `bin _time span=1h`.
+    Bin(bin::Bin),
+    /// `spath [input=f] [output=f] [path=p | p]`, e.g. `spath input=data path=a.b{}`.
+    Spath(spath::Spath),
+    /// `fromjson <field> [prefix=p]`.
+    Fromjson(spath::Fromjson),
+    /// `xmlkv [maxinputs=N]`.
+    Xmlkv(spath::Xmlkv),
+    /// `extract [pairdelim=..] [kvdelim=..]` (alias `kv`).
+    Extract(extract::Extract),
+    /// `multikv [fields f ...]`.
+    Multikv(extract::Multikv),
+    /// `eventstats <agg>... [BY <fields>]`, e.g. `eventstats count BY user`.
+    Eventstats(eventstats::Eventstats),
+    /// `streamstats [window=N] [current=..] <agg>... [BY <fields>]`.
+    Streamstats(eventstats::Streamstats),
+    /// `append [maxout=N] [<subsearch>]`.
+    Append(append::Append),
+    /// `appendpipe [<commands>]`, e.g. `appendpipe [stats count]`.
+    Appendpipe(append::Appendpipe),
+    /// `join [type=..] [max=N] <fields> [<subsearch>]`.
+    Join(append::Join),
+    /// `map search="... $field$ ..." [maxsearches=N]`.
+    Map(append::Map),
+    /// `makeresults [count=N]`.
+    Makeresults(makeresults::Makeresults),
+    /// `outputlookup [append=..] <file.csv>`.
+    Outputlookup(makeresults::Outputlookup),
+    /// `iplocation <ip-field>`.
+    Iplocation(makeresults::Iplocation),
+    /// `transaction <fields> [maxspan=..] [maxpause=..] [startswith=..] [endswith=..]`.
+    Transaction(transaction::Transaction),
 }
 
 impl CommandArgs {
@@ -120,10 +352,40 @@ impl CommandArgs {
             CommandArgs::Fields(c) => c.apply(input),
             CommandArgs::Rename(c) => c.apply(input),
             CommandArgs::Table(c) => c.apply(input),
-            CommandArgs::Stats(c) => c.apply(input, ctx.tz),
+            CommandArgs::Stats(c) => c.apply(input, ctx),
             CommandArgs::Convert(c) => c.apply(input, ctx),
             CommandArgs::Eval(c) => c.apply(input, ctx),
             CommandArgs::Where(c) => c.apply(input, ctx),
+            CommandArgs::Head(c) => c.apply(input),
+            CommandArgs::Reverse(c) => c.apply(input),
+            CommandArgs::Sort(c) => c.apply(input),
+            CommandArgs::Dedup(c) => c.apply(input),
+            CommandArgs::Uniq(c) => c.apply(input),
+            CommandArgs::Fillnull(c) => c.apply(input),
+            CommandArgs::Rex(c) => c.apply(input),
+            CommandArgs::Regex(c) => c.apply(input),
+            CommandArgs::Mvexpand(c) => c.apply(input),
+            CommandArgs::Makemv(c) => c.apply(input),
+            CommandArgs::Mvcombine(c) => c.apply(input),
+            CommandArgs::Nomv(c) => c.apply(input),
+            CommandArgs::Replace(c) => c.apply(input),
+            CommandArgs::Lookup(c) => c.apply(input, ctx),
+            CommandArgs::Bin(c) => c.apply(input, ctx),
+            CommandArgs::Spath(c) => c.apply(input),
+            CommandArgs::Fromjson(c) => c.apply(input),
+            CommandArgs::Xmlkv(c) => c.apply(input),
+            CommandArgs::Extract(c) => c.apply(input),
+            CommandArgs::Multikv(c) => c.apply(input),
+            CommandArgs::Eventstats(c) => c.apply(input),
+            CommandArgs::Streamstats(c) => c.apply(input),
+            CommandArgs::Append(c) => c.apply(input, ctx),
+            CommandArgs::Appendpipe(c) => c.apply(input, ctx),
+            CommandArgs::Join(c) => c.apply(input, ctx),
+            CommandArgs::Map(c) => c.apply(input, ctx),
+            CommandArgs::Makeresults(c) => c.apply(input, ctx),
+            CommandArgs::Outputlookup(c) => c.apply(input, ctx),
+            CommandArgs::Iplocation(c) => c.apply(input, ctx),
+            CommandArgs::Transaction(c) => c.apply(input, ctx),
         }
     }
 

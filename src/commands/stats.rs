@@ -7,7 +7,7 @@ use crate::commands::{field_list, CommandArgs};
 use crate::error::{Error, Result};
 use crate::eval::{parse_expr, EvalContext, EvalValue, Expr};
 use crate::event::Event;
-use crate::exec::Rows;
+use crate::exec::{Context, Rows};
 use crate::functions::stats::{self as stats_fns, AggState, StatsFn};
 use crate::source::Span;
 use crate::syntax::lexer::Tok;
@@ -22,7 +22,14 @@ pub struct Stats {
     pub aggs: Vec<Aggregation>,
     /// The group-by fields.
     pub by: Vec<String>,
+    /// `allnum=true`: numeric functions give null for a group with a
+    /// non-numeric value.
+    pub allnum: bool,
 }
+
+/// `stats` options: `allnum`, and `delim`, `partitions`, `dedup_splitvals`
+/// (accepted; they change display or performance, not results here).
+pub const STATS_OPTIONS: &[&str] = &["allnum", "delim", "partitions", "dedup_splitvals"];
 
 /// One aggregation, e.g. `dc(src) AS sources`.
 #[derive(Debug, Clone, PartialEq)]
@@ -41,6 +48,23 @@ pub struct Aggregation {
 
 /// Parses `stats`' arguments.
 pub fn parse(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
+    let mut allnum = false;
+    for (key, value, span) in p.options(STATS_OPTIONS)? {
+        if key == "allnum" {
+            allnum = crate::commands::common::bool_opt("stats", &key, &value, span)?;
+        }
+    }
+    let (aggs, by) = aggregations_and_by(p, "stats", name_span)?;
+    Ok(CommandArgs::Stats(Stats { aggs, by, allnum }))
+}
+
+/// Parses `<agg> [AS <name>] ... [BY <field> ...]`, shared by `stats`,
+/// `eventstats` and `streamstats`.
+pub fn aggregations_and_by(
+    p: &mut Parser,
+    command: &str,
+    name_span: Span,
+) -> Result<(Vec<Aggregation>, Vec<String>)> {
     let mut aggs = Vec::new();
     while !p.at_command_end() && !p.at_keyword("by") {
         if p.eat(&Tok::Comma) {
@@ -59,15 +83,16 @@ pub fn parse(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
     };
     if aggs.is_empty() {
         return Err(Error::BadArgument {
-            command: "stats".into(),
+            command: command.into(),
             message: "expected at least one aggregation, e.g. `count`".into(),
             span: name_span,
         });
     }
-    Ok(CommandArgs::Stats(Stats { aggs, by }))
+    Ok((aggs, by))
 }
 
-fn aggregation(p: &mut Parser) -> Result<Aggregation> {
+/// Parses one aggregation, e.g. `count`, `dc(src) AS n`, `perc95(bytes)`.
+pub fn aggregation(p: &mut Parser) -> Result<Aggregation> {
     let (name, name_span) = p.word("an aggregation such as `count` or `values(field)`")?;
     let Some(func) = stats_fns::find(&name) else {
         return Err(Error::BadArgument {
@@ -167,14 +192,14 @@ impl Stats {
     }
 
     /// Drains the input and yields one row per group, sorted by group key.
-    pub fn apply<'a>(&'a self, input: Rows<'a>, tz: chrono_tz::Tz) -> Result<Rows<'a>> {
+    pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &Context<'_>) -> Result<Rows<'a>> {
         let mut groups: HashMap<Vec<String>, Vec<AggState>> = HashMap::new();
         let fresh = || self.aggs.iter().map(|a| a.func.start()).collect::<Vec<_>>();
         if self.by.is_empty() {
             // Without BY there is always exactly one row, even for no events.
             groups.insert(Vec::new(), fresh());
         }
-        let ectx = EvalContext::new(tz);
+        let ectx = EvalContext::at(ctx.now, ctx.tz);
         for row in input {
             let event = row?;
             let evaluated = self.evaluate(&event, &ectx)?;
@@ -196,7 +221,7 @@ impl Stats {
                 event.set(name.clone(), Value::Str(value));
             }
             for (agg, state) in self.aggs.iter().zip(states) {
-                event.set_opt(agg.output.clone(), state.finish());
+                event.set_opt(agg.output.clone(), state.finish_with(self.allnum));
             }
             Ok(event)
         });
@@ -225,8 +250,16 @@ impl Stats {
     /// The groups an event belongs to: none when a by-field is null, one per
     /// combination of values when by-fields are multivalue.
     fn group_keys(&self, event: &Event) -> Vec<Vec<String>> {
+        group_keys(&self.by, event)
+    }
+}
+
+/// The groups an event belongs to for `by` fields: none when a by-field is
+/// null, one per combination of values when by-fields are multivalue.
+pub fn group_keys(by: &[String], event: &Event) -> Vec<Vec<String>> {
+    {
         let mut keys: Vec<Vec<String>> = vec![Vec::new()];
-        for field in &self.by {
+        for field in by {
             let Some(value) = event.get(field) else {
                 return Vec::new();
             };
@@ -245,7 +278,8 @@ impl Stats {
     }
 }
 
-fn compare_keys(a: &[String], b: &[String]) -> Ordering {
+/// Orders group keys as `stats` sorts its rows.
+pub fn compare_keys(a: &[String], b: &[String]) -> Ordering {
     a.iter()
         .zip(b)
         .map(|(x, y)| compare_text(x, y))

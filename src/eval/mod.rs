@@ -57,6 +57,15 @@ pub struct EvalContext {
     random_state: Cell<u64>,
 }
 
+/// The time a search starts, in epoch seconds: the clock, or the
+/// `SPELUNK_NOW` environment variable for reproducible runs.
+pub fn search_start_time() -> f64 {
+    std::env::var("SPELUNK_NOW")
+        .ok()
+        .and_then(|s| s.trim().parse::<f64>().ok())
+        .unwrap_or_else(|| chrono::Utc::now().timestamp() as f64)
+}
+
 /// Seed of `random()`: fixed, so results are reproducible.
 const RANDOM_SEED: u64 = 0x9E37_79B9_7F4A_7C15;
 
@@ -64,11 +73,7 @@ impl EvalContext {
     /// A context whose `now()` is the current time (or the `SPELUNK_NOW`
     /// environment variable, epoch seconds, for reproducible runs).
     pub fn new(tz: chrono_tz::Tz) -> Self {
-        let now = std::env::var("SPELUNK_NOW")
-            .ok()
-            .and_then(|s| s.trim().parse::<f64>().ok())
-            .unwrap_or_else(|| chrono::Utc::now().timestamp() as f64);
-        EvalContext::at(now, tz)
+        EvalContext::at(search_start_time(), tz)
     }
 
     /// A context with a fixed `now()`.

@@ -51,6 +51,12 @@ pub struct Context<'a> {
     pub limits: &'a Limits,
     /// Warnings collected while running.
     pub notices: RefCell<Vec<String>>,
+    /// The search's start time (epoch seconds), fixed once per search.
+    pub now: f64,
+    /// The folder `outputlookup` may write to, if any.
+    pub output_lookups: Option<&'a std::path::Path>,
+    /// The MaxMind database `iplocation` reads, if any.
+    pub geoip: Option<&'a std::path::Path>,
 }
 
 impl Context<'_> {

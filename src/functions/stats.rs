@@ -1,18 +1,23 @@
-//! Aggregation functions (`count`, `dc`, `values`, `min`, ...): their names,
-//! their running state, and their results, with Splunk's rules
-//! (SEMANTICS.md §5).
+//! Aggregation functions (`count`, `dc`, `values`, `min`, `perc95`, ...):
+//! their names, their running state, and their results, with Splunk's rules
+//! (SEMANTICS.md §5). Shared by `stats`, `eventstats`, `streamstats`,
+//! `chart`, `timechart`.
+//!
+//! Function list: <https://help.splunk.com/en/splunk-enterprise/spl-search-reference/9.3/statistical-and-charting-functions>
 
 use std::collections::{BTreeSet, HashSet};
+
+use indexmap::IndexMap;
 
 use crate::event::Event;
 use crate::value::{parse_number, Value};
 
 /// A supported aggregation function.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum StatsFn {
     /// `count` / `c`: events, or events where the field is non-null.
     Count,
-    /// `dc` / `distinct_count`: distinct values.
+    /// `dc` / `distinct_count` / `estdc` (exact here): distinct values.
     DistinctCount,
     /// `values`: distinct values, sorted.
     Values,
@@ -22,43 +27,129 @@ pub enum StatsFn {
     Min,
     /// `max`: largest number, or largest text when no value is a number.
     Max,
+    /// `range`: max - min of the numeric values.
+    Range,
     /// `sum`: sum of numeric values.
     Sum,
+    /// `sumsq`: sum of squares of numeric values.
+    Sumsq,
     /// `avg` / `mean`: mean of numeric values.
     Avg,
+    /// `median`: the 50th percentile.
+    Median,
+    /// `mode`: the most frequent value (the first seen on a tie).
+    Mode,
+    /// `perc<N>` / `p<N>` / `percentile<N>` / `exactperc<N>` / `upperperc<N>`.
+    Perc(PercKind, f64),
+    /// `stdev`: sample standard deviation.
+    Stdev,
+    /// `stdevp`: population standard deviation.
+    Stdevp,
+    /// `var`: sample variance.
+    Var,
+    /// `varp`: population variance.
+    Varp,
     /// `earliest`: the value from the event with the smallest `_time`.
     Earliest,
     /// `latest`: the value from the event with the largest `_time`.
     Latest,
+    /// `earliest_time`: the smallest `_time` of events with the field.
+    EarliestTime,
+    /// `latest_time`: the largest `_time` of events with the field.
+    LatestTime,
+    /// `rate`: (latest - earliest) / (latest_time - earliest_time).
+    Rate,
     /// `first`: the first value seen (events arrive newest first).
     First,
     /// `last`: the last value seen.
     Last,
 }
 
-/// Looks a function up by name (case-insensitive).
+/// How a percentile picks between the two ranks around it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PercKind {
+    /// `perc`/`p`/`percentile`/`exactperc`: linear interpolation.
+    Interpolated,
+    /// `upperperc`: the upper of the two neighbouring values.
+    Upper,
+}
+
+/// Looks a function up by name (case-insensitive), including the
+/// percentile forms `perc95`, `p99.9`, `exactperc50`, `upperperc75`.
 pub fn find(name: &str) -> Option<StatsFn> {
-    Some(match name.to_ascii_lowercase().as_str() {
+    let lower = name.to_ascii_lowercase();
+    Some(match lower.as_str() {
         "count" | "c" => StatsFn::Count,
-        "dc" | "distinct_count" => StatsFn::DistinctCount,
+        "dc" | "distinct_count" | "estdc" => StatsFn::DistinctCount,
         "values" => StatsFn::Values,
         "list" => StatsFn::List,
         "min" => StatsFn::Min,
         "max" => StatsFn::Max,
+        "range" => StatsFn::Range,
         "sum" => StatsFn::Sum,
+        "sumsq" => StatsFn::Sumsq,
         "avg" | "mean" => StatsFn::Avg,
+        "median" => StatsFn::Median,
+        "mode" => StatsFn::Mode,
+        "stdev" => StatsFn::Stdev,
+        "stdevp" => StatsFn::Stdevp,
+        "var" => StatsFn::Var,
+        "varp" => StatsFn::Varp,
         "earliest" => StatsFn::Earliest,
         "latest" => StatsFn::Latest,
+        "earliest_time" => StatsFn::EarliestTime,
+        "latest_time" => StatsFn::LatestTime,
+        "rate" => StatsFn::Rate,
         "first" => StatsFn::First,
         "last" => StatsFn::Last,
-        _ => return None,
+        _ => return percentile(&lower),
     })
+}
+
+fn percentile(lower: &str) -> Option<StatsFn> {
+    // Longest prefixes first: `percentile` before `perc` before `p`.
+    let prefixes = [
+        ("upperperc", PercKind::Upper),
+        ("exactperc", PercKind::Interpolated),
+        ("percentile", PercKind::Interpolated),
+        ("perc", PercKind::Interpolated),
+        ("p", PercKind::Interpolated),
+    ];
+    for (prefix, kind) in prefixes {
+        if let Some(rest) = lower.strip_prefix(prefix) {
+            let n: f64 = rest.parse().ok()?;
+            if !(0.0..=100.0).contains(&n) || !rest.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+            {
+                return None;
+            }
+            return Some(StatsFn::Perc(kind, n));
+        }
+    }
+    None
 }
 
 impl StatsFn {
     /// Whether the function may be written without a field (`count`).
     pub fn field_optional(self) -> bool {
         self == StatsFn::Count
+    }
+
+    /// Whether the function computes a number from numeric values (these
+    /// give null under `allnum=true` when a value is not a number).
+    pub fn is_numeric(self) -> bool {
+        matches!(
+            self,
+            StatsFn::Range
+                | StatsFn::Sum
+                | StatsFn::Sumsq
+                | StatsFn::Avg
+                | StatsFn::Median
+                | StatsFn::Perc(..)
+                | StatsFn::Stdev
+                | StatsFn::Stdevp
+                | StatsFn::Var
+                | StatsFn::Varp
+        )
     }
 
     /// A fresh running state.
@@ -70,10 +161,22 @@ impl StatsFn {
             StatsFn::List => AggState::List(Vec::new()),
             StatsFn::Min => AggState::Min(Extreme::default()),
             StatsFn::Max => AggState::Max(Extreme::default()),
-            StatsFn::Sum => AggState::Sum(None),
-            StatsFn::Avg => AggState::Avg(0.0, 0),
+            StatsFn::Sum
+            | StatsFn::Avg
+            | StatsFn::Range
+            | StatsFn::Sumsq
+            | StatsFn::Median
+            | StatsFn::Perc(..)
+            | StatsFn::Stdev
+            | StatsFn::Stdevp
+            | StatsFn::Var
+            | StatsFn::Varp => AggState::Numbers(self, Vec::new(), true),
+            StatsFn::Mode => AggState::Mode(IndexMap::new()),
             StatsFn::Earliest => AggState::Earliest(None),
             StatsFn::Latest => AggState::Latest(None),
+            StatsFn::EarliestTime => AggState::EarliestTime(None),
+            StatsFn::LatestTime => AggState::LatestTime(None),
+            StatsFn::Rate => AggState::Rate(None, None),
             StatsFn::First => AggState::First(None),
             StatsFn::Last => AggState::Last(None),
         }
@@ -89,6 +192,9 @@ pub struct Extreme {
 
 /// Most values `list` keeps (Splunk's documented cap).
 const LIST_CAP: usize = 100;
+
+/// A `_time` and the numeric value seen then (for `rate`).
+type TimedNumber = (f64, f64);
 
 /// The running state of one aggregation in one group.
 #[derive(Debug, Clone)]
@@ -109,10 +215,21 @@ pub enum AggState {
     Sum(Option<f64>),
     /// Sum and count of numbers so far.
     Avg(f64, u64),
+    /// Every numeric value, for functions needing them all; the flag is
+    /// false once a non-numeric value was seen (for `allnum`).
+    Numbers(StatsFn, Vec<f64>, bool),
+    /// Occurrences per value, in first-seen order.
+    Mode(IndexMap<String, u64>),
     /// Earliest `_time` and its value.
     Earliest(Option<(f64, Value)>),
     /// Latest `_time` and its value.
     Latest(Option<(f64, Value)>),
+    /// Smallest `_time` seen with the field.
+    EarliestTime(Option<f64>),
+    /// Largest `_time` seen with the field.
+    LatestTime(Option<f64>),
+    /// Earliest and latest (`_time`, number).
+    Rate(Option<TimedNumber>, Option<TimedNumber>),
     /// First value seen.
     First(Option<Value>),
     /// Last value seen.
@@ -139,70 +256,103 @@ impl AggState {
         let Some(value) = value else {
             return;
         };
+        self.add_value(value, event.time());
+    }
+
+    /// Adds one (possibly multivalue) value seen at `time`.
+    pub fn add_value(&mut self, value: &Value, time: Option<f64>) {
+        let each = |f: &mut dyn FnMut(&str)| {
+            value.any_text(|t| {
+                f(t);
+                false
+            });
+        };
         match self {
-            AggState::Count(_) => false,
-            AggState::Distinct(set) => value.any_text(|t| {
+            AggState::Count(n) => *n += 1,
+            AggState::Distinct(set) => each(&mut |t| {
                 set.insert(t.to_string());
-                false
             }),
-            AggState::Values(set) => value.any_text(|t| {
+            AggState::Values(set) => each(&mut |t| {
                 set.insert(t.to_string());
-                false
             }),
-            AggState::List(list) => value.any_text(|t| {
+            AggState::List(list) => each(&mut |t| {
                 if list.len() < LIST_CAP {
                     list.push(t.to_string());
                 }
-                false
             }),
-            AggState::Min(ext) => value.any_text(|t| {
-                ext.add(t, true);
-                false
-            }),
-            AggState::Max(ext) => value.any_text(|t| {
-                ext.add(t, false);
-                false
-            }),
-            AggState::Sum(sum) => value.any_text(|t| {
+            AggState::Min(ext) => each(&mut |t| ext.add(t, true)),
+            AggState::Max(ext) => each(&mut |t| ext.add(t, false)),
+            AggState::Sum(sum) => each(&mut |t| {
                 if let Some(n) = parse_number(t) {
                     *sum = Some(sum.unwrap_or(0.0) + n);
                 }
-                false
             }),
-            AggState::Avg(sum, count) => value.any_text(|t| {
+            AggState::Avg(sum, count) => each(&mut |t| {
                 if let Some(n) = parse_number(t) {
                     *sum += n;
                     *count += 1;
                 }
-                false
+            }),
+            AggState::Numbers(_, nums, all) => each(&mut |t| match parse_number(t) {
+                Some(n) => nums.push(n),
+                None => *all = false,
+            }),
+            AggState::Mode(counts) => each(&mut |t| {
+                *counts.entry(t.to_string()).or_insert(0) += 1;
             }),
             AggState::Earliest(best) => {
-                if let Some(t) = event.time() {
+                if let Some(t) = time {
                     if best.as_ref().is_none_or(|(bt, _)| t < *bt) {
                         *best = Some((t, value.clone()));
                     }
                 }
-                false
             }
             AggState::Latest(best) => {
-                if let Some(t) = event.time() {
-                    if best.as_ref().is_none_or(|(bt, _)| t > *bt) {
+                if let Some(t) = time {
+                    if best.as_ref().is_none_or(|(bt, _)| t >= *bt) {
                         *best = Some((t, value.clone()));
                     }
                 }
-                false
+            }
+            AggState::EarliestTime(best) => {
+                if let Some(t) = time {
+                    *best = Some(best.map_or(t, |b| b.min(t)));
+                }
+            }
+            AggState::LatestTime(best) => {
+                if let Some(t) = time {
+                    *best = Some(best.map_or(t, |b| b.max(t)));
+                }
+            }
+            AggState::Rate(earliest, latest) => {
+                if let (Some(t), Some(n)) = (time, value.as_number()) {
+                    if earliest.is_none_or(|(et, _)| t < et) {
+                        *earliest = Some((t, n));
+                    }
+                    if latest.is_none_or(|(lt, _)| t >= lt) {
+                        *latest = Some((t, n));
+                    }
+                }
             }
             AggState::First(first) => {
                 if first.is_none() {
                     *first = Some(value.clone());
                 }
-                false
             }
-            AggState::Last(last) => {
-                *last = Some(value.clone());
-                false
+            AggState::Last(last) => *last = Some(value.clone()),
+        }
+    }
+
+    /// The result, or None for null. `allnum` makes numeric functions null
+    /// when any value was not a number.
+    pub fn finish_with(self, allnum: bool) -> Option<Value> {
+        if let AggState::Numbers(func, nums, all) = self {
+            if allnum && !all {
+                return None;
             }
-        };
+            return numeric_result(func, nums).map(Value::Num);
+        }
+        self.finish()
     }
 
     /// The result, or None for null.
@@ -216,9 +366,73 @@ impl AggState {
             AggState::Max(ext) => ext.number.map(Value::Num).or(ext.text.map(Value::Str)),
             AggState::Sum(sum) => sum.map(Value::Num),
             AggState::Avg(sum, count) => (count > 0).then(|| Value::Num(sum / count as f64)),
+            AggState::Numbers(func, nums, _) => numeric_result(func, nums).map(Value::Num),
+            AggState::Mode(counts) => {
+                let mut best: Option<(&String, u64)> = None;
+                for (v, n) in &counts {
+                    if best.is_none_or(|(_, bn)| *n > bn) {
+                        best = Some((v, *n));
+                    }
+                }
+                best.map(|(v, _)| Value::Str(v.clone()))
+            }
             AggState::Earliest(best) | AggState::Latest(best) => best.map(|(_, v)| v),
+            AggState::EarliestTime(t) | AggState::LatestTime(t) => t.map(Value::Num),
+            AggState::Rate(Some((t0, v0)), Some((t1, v1))) if t1 > t0 => {
+                Some(Value::Num((v1 - v0) / (t1 - t0)))
+            }
+            AggState::Rate(..) => None,
             AggState::First(v) | AggState::Last(v) => v,
         }
+    }
+}
+
+/// Computes a function that needs every numeric value.
+fn numeric_result(func: StatsFn, mut nums: Vec<f64>) -> Option<f64> {
+    if nums.is_empty() {
+        return None;
+    }
+    let n = nums.len() as f64;
+    let mean = nums.iter().sum::<f64>() / n;
+    let squares = nums.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>();
+    Some(match func {
+        StatsFn::Sum => nums.iter().sum(),
+        StatsFn::Avg => mean,
+        StatsFn::Sumsq => nums.iter().map(|x| x * x).sum(),
+        StatsFn::Range => {
+            let max = nums.iter().cloned().fold(f64::MIN, f64::max);
+            let min = nums.iter().cloned().fold(f64::MAX, f64::min);
+            max - min
+        }
+        StatsFn::Var if nums.len() > 1 => squares / (n - 1.0),
+        StatsFn::Stdev if nums.len() > 1 => (squares / (n - 1.0)).sqrt(),
+        // A sample statistic of one value is undefined: null, as in Splunk.
+        StatsFn::Var | StatsFn::Stdev => return None,
+        StatsFn::Varp => squares / n,
+        StatsFn::Stdevp => (squares / n).sqrt(),
+        StatsFn::Median => {
+            nums.sort_by(f64::total_cmp);
+            percentile_of(&nums, 50.0, PercKind::Interpolated)
+        }
+        StatsFn::Perc(kind, pct) => {
+            nums.sort_by(f64::total_cmp);
+            percentile_of(&nums, pct, kind)
+        }
+        _ => return None,
+    })
+}
+
+/// The `pct` percentile of sorted values: the rank `pct/100 * (n-1)`, and
+/// between two ranks a linear interpolation (or, for `upperperc`, the upper
+/// value).
+pub fn percentile_of(sorted: &[f64], pct: f64, kind: PercKind) -> f64 {
+    let last = sorted.len().saturating_sub(1);
+    let rank = pct / 100.0 * last as f64;
+    let lo = (rank.floor() as usize).min(last);
+    let hi = (rank.ceil() as usize).min(last);
+    match kind {
+        PercKind::Upper => sorted[hi],
+        PercKind::Interpolated => sorted[lo] + (sorted[hi] - sorted[lo]) * (rank - lo as f64),
     }
 }
 
@@ -248,5 +462,61 @@ impl Extreme {
                 self.text = Some(text.to_string());
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(name: &str, values: &[&str]) -> Option<Value> {
+        let mut state = find(name).expect("known function").start();
+        for v in values {
+            state.add_value(&Value::from(*v), None);
+        }
+        state.finish()
+    }
+
+    #[test]
+    fn percentile_names_parse() {
+        assert_eq!(
+            find("perc95"),
+            Some(StatsFn::Perc(PercKind::Interpolated, 95.0))
+        );
+        assert_eq!(
+            find("p99.9"),
+            Some(StatsFn::Perc(PercKind::Interpolated, 99.9))
+        );
+        assert_eq!(
+            find("upperperc5"),
+            Some(StatsFn::Perc(PercKind::Upper, 5.0))
+        );
+        assert_eq!(
+            find("exactperc50"),
+            Some(StatsFn::Perc(PercKind::Interpolated, 50.0))
+        );
+        assert_eq!(find("perc"), None);
+        assert_eq!(find("p-1"), None);
+        assert_eq!(find("pizza"), None);
+    }
+
+    #[test]
+    fn spread_functions() {
+        let v = ["2", "4", "4", "4", "5", "5", "7", "9"];
+        assert_eq!(run("varp", &v), Some(Value::Num(4.0)));
+        assert_eq!(run("stdevp", &v), Some(Value::Num(2.0)));
+        assert_eq!(run("range", &v), Some(Value::Num(7.0)));
+        assert_eq!(run("sumsq", &["1", "2", "x"]), Some(Value::Num(5.0)));
+        assert_eq!(run("var", &["1"]), None);
+        assert_eq!(run("median", &["1", "3", "2", "10"]), Some(Value::Num(2.5)));
+        assert_eq!(
+            run("mode", &["a", "b", "b", "a", "c"]),
+            Some(Value::from("a"))
+        );
+        assert_eq!(
+            run("perc25", &["1", "2", "3", "4", "5"]),
+            Some(Value::Num(2.0))
+        );
+        assert_eq!(run("upperperc10", &["1", "2", "3"]), Some(Value::Num(2.0)));
     }
 }

@@ -283,9 +283,20 @@ impl Parser {
         }
     }
 
-    /// A value: a word or quoted string (`Str` unescaped).
+    /// A value: a word or quoted string (`Str` unescaped), one token only
+    /// (unlike [`Parser::field_name`], a touching `( ... )` is not absorbed).
     pub fn value(&mut self, what: &str) -> Result<(String, Span)> {
-        self.field_name(what)
+        match self.peek_token() {
+            Some(Token {
+                tok: Tok::Word(w) | Tok::Str(w),
+                span,
+            }) => {
+                let out = (w.clone(), *span);
+                self.pos += 1;
+                Ok(out)
+            }
+            _ => Err(self.expected(what)),
+        }
     }
 
     /// `name=value` options at the current position whose names are in
@@ -400,6 +411,23 @@ impl Parser {
             name_span: Span::new(start.start, start.start),
             span: start.to(self.last_span()),
             args,
+        })
+    }
+
+    /// Commands separated by `|`, with no implicit leading search, up to
+    /// `]` or the end: the body of `appendpipe [ ... ]`.
+    pub fn command_pipeline(&mut self) -> Result<Pipeline> {
+        self.enter()?;
+        let start = self.here();
+        self.eat(&Tok::Pipe);
+        let mut commands = vec![self.command()?];
+        while self.eat(&Tok::Pipe) {
+            commands.push(self.command()?);
+        }
+        self.depth -= 1;
+        Ok(Pipeline {
+            span: start.to(self.last_span()),
+            commands,
         })
     }
 

@@ -216,6 +216,10 @@ fn compile_search(text: &str, site: &CallSite) -> Result<Matcher> {
         tz: site.ctx.tz,
         limits: &limits,
         notices: RefCell::new(Vec::new()),
+        // Compiling a matcher reads none of these.
+        now: 0.0,
+        output_lookups: None,
+        geoip: None,
     };
     Matcher::compile(&expr, &ctx)
 }

@@ -1,0 +1,258 @@
+//! `bin` (alias `bucket`): puts continuous values into discrete sets.
+//!
+//! Docs: <https://help.splunk.com/splunk-enterprise/spl-search-reference/9.1/search-commands/bin>:
+//! `bin [bins=<int>] [minspan=<span>] [span=<span>] [start=<num>] [end=<num>]
+//! [aligntime=<time>] <field> [AS <newfield>]`. `_time` values become the
+//! bin's start time; other numbers become a `<start>-<end>` range. Time
+//! spans of a day or more align to midnight in the search's time zone.
+
+use chrono::{Datelike, Offset, TimeZone};
+
+use crate::commands::common::{
+    at_option, bad, collect, count_opt, number_opt, option, time_span_seconds, unknown_option,
+};
+use crate::commands::CommandArgs;
+use crate::error::Result;
+use crate::exec::{Context, Rows};
+use crate::source::Span;
+use crate::syntax::parser::Parser;
+use crate::value::{format_number, Value};
+
+/// `bin _time span=1h`, `bucket bytes bins=10 AS size`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bin {
+    /// The field binned.
+    pub field: String,
+    /// The output field (default: the field itself).
+    pub output: String,
+    /// The bin size.
+    pub span: Option<BinSpan>,
+    /// Most bins (when no span is given; default 100).
+    pub bins: usize,
+    /// Smallest span chosen automatically.
+    pub minspan: Option<f64>,
+    /// Lower bound of the auto range.
+    pub start: Option<f64>,
+    /// Upper bound of the auto range.
+    pub end: Option<f64>,
+    /// Time bins align to this epoch instead of 0/midnight.
+    pub aligntime: Option<f64>,
+}
+
+/// A bin size.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum BinSpan {
+    /// A size in seconds (or plain units for non-time fields).
+    Seconds(f64),
+    /// Calendar months.
+    Months(u32),
+}
+
+/// Default number of bins.
+const DEFAULT_BINS: usize = 100;
+
+/// Time spans `bin` picks from when none is given.
+const AUTO_TIME_SPANS: &[f64] = &[
+    1.0,
+    5.0,
+    10.0,
+    30.0,
+    60.0,
+    300.0,
+    600.0,
+    1800.0,
+    3600.0,
+    86_400.0,
+    604_800.0,
+    2_592_000.0,
+    31_536_000.0,
+];
+
+/// Parses a span option value: `1h`, `5m`, `2mon`, or a number.
+pub fn parse_span(text: &str, command: &str, span: Span) -> Result<BinSpan> {
+    let lower = text.to_ascii_lowercase();
+    for unit in ["months", "month", "mon"] {
+        if let Some(n) = lower.strip_suffix(unit) {
+            let n: u32 = if n.is_empty() {
+                1
+            } else {
+                n.parse().unwrap_or(0)
+            };
+            if n > 0 {
+                return Ok(BinSpan::Months(n));
+            }
+        }
+    }
+    match time_span_seconds(&lower) {
+        Some(s) if s > 0.0 => Ok(BinSpan::Seconds(s)),
+        _ => Err(bad(
+            command,
+            format!("`{text}` is not a span such as 1h, 5m, 1d or 10"),
+            span,
+        )),
+    }
+}
+
+/// Parses `bin`'s arguments.
+pub fn parse(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
+    let mut out = Bin {
+        field: String::new(),
+        output: String::new(),
+        span: None,
+        bins: DEFAULT_BINS,
+        minspan: None,
+        start: None,
+        end: None,
+        aligntime: None,
+    };
+    while !p.at_command_end() {
+        if at_option(p) {
+            let (key, value, span) = option(p)?;
+            match key.as_str() {
+                "span" => out.span = Some(parse_span(&value, "bin", span)?),
+                "bins" => out.bins = count_opt("bin", &key, &value, span)?.max(1),
+                "minspan" => {
+                    out.minspan = Some(
+                        time_span_seconds(&value)
+                            .ok_or_else(|| bad("bin", format!("`{value}` is not a span"), span))?,
+                    )
+                }
+                "start" => out.start = Some(number_opt("bin", &key, &value, span)?),
+                "end" => out.end = Some(number_opt("bin", &key, &value, span)?),
+                "aligntime" => {
+                    if value.eq_ignore_ascii_case("earliest")
+                        || value.eq_ignore_ascii_case("latest")
+                    {
+                        return Err(bad("bin", "`aligntime=earliest|latest` needs a search time range, which offline searches do not have", span));
+                    }
+                    out.aligntime = Some(number_opt("bin", &key, &value, span)?)
+                }
+                _ => return Err(unknown_option("bin", &key, span)),
+            }
+        } else if p.at_keyword("as") && !out.field.is_empty() {
+            p.next_token();
+            out.output = p.field_name("a field name after `AS`")?.0;
+        } else if out.field.is_empty() {
+            out.field = p.field_name("a field name")?.0;
+        } else {
+            return Err(p.expected("the end of `bin`"));
+        }
+    }
+    if out.field.is_empty() {
+        return Err(bad(
+            "bin",
+            "expected a field name, e.g. `bin _time span=1h`",
+            name_span,
+        ));
+    }
+    if out.output.is_empty() {
+        out.output = out.field.clone();
+    }
+    Ok(CommandArgs::Bin(out))
+}
+
+impl Bin {
+    /// Bins every row's value.
+    pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
+        let is_time = self.field == "_time";
+        let rows = collect(input)?;
+        let span = match self.span {
+            Some(s) => s,
+            None => BinSpan::Seconds(self.auto_span(&rows, is_time)),
+        };
+        let tz = ctx.tz;
+        let out = rows.into_iter().map(move |mut event| {
+            let Some(v) = event.get(&self.field).and_then(Value::as_number) else {
+                return Ok(event);
+            };
+            let value = if is_time {
+                Value::Num(self.bin_time(v, span, tz))
+            } else {
+                let BinSpan::Seconds(size) = span else {
+                    return Ok(event);
+                };
+                let lo = self.floor(v, size);
+                Value::Str(format!(
+                    "{}-{}",
+                    format_number(lo),
+                    format_number(lo + size)
+                ))
+            };
+            event.set(self.output.clone(), value);
+            Ok(event)
+        });
+        Ok(Box::new(out))
+    }
+
+    fn floor(&self, v: f64, size: f64) -> f64 {
+        let base = self.aligntime.unwrap_or(0.0);
+        ((v - base) / size).floor() * size + base
+    }
+
+    fn bin_time(&self, t: f64, span: BinSpan, tz: chrono_tz::Tz) -> f64 {
+        match span {
+            BinSpan::Seconds(size) if size >= 86_400.0 && self.aligntime.is_none() => {
+                // Days and longer align to local midnight.
+                let offset = tz
+                    .timestamp_opt(t.floor() as i64, 0)
+                    .single()
+                    .map(|d| d.offset().fix().local_minus_utc() as f64)
+                    .unwrap_or(0.0);
+                ((t + offset) / size).floor() * size - offset
+            }
+            BinSpan::Seconds(size) => self.floor(t, size),
+            BinSpan::Months(n) => {
+                let Some(local) = tz.timestamp_opt(t.floor() as i64, 0).single() else {
+                    return t;
+                };
+                let months = local.year() * 12 + local.month0() as i32;
+                let start = months - months.rem_euclid(n as i32);
+                tz.with_ymd_and_hms(
+                    start.div_euclid(12),
+                    start.rem_euclid(12) as u32 + 1,
+                    1,
+                    0,
+                    0,
+                    0,
+                )
+                .earliest()
+                .map(|d| d.timestamp() as f64)
+                .unwrap_or(t)
+            }
+        }
+    }
+
+    /// The span chosen when none is given: for `_time` the smallest standard
+    /// span giving at most `bins` bins; otherwise the smallest power of ten.
+    fn auto_span(&self, rows: &[crate::event::Event], is_time: bool) -> f64 {
+        let values: Vec<f64> = rows
+            .iter()
+            .filter_map(|e| e.get(&self.field).and_then(Value::as_number))
+            .collect();
+        let lo = values.iter().cloned().fold(f64::INFINITY, f64::min);
+        let hi = values.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+        let lo = self.start.map_or(lo, |s| s.min(lo));
+        let hi = self.end.map_or(hi, |e| e.max(hi));
+        let range = if hi > lo { hi - lo } else { 0.0 };
+        let min = self.minspan.unwrap_or(0.0);
+        let bins = self.bins as f64;
+        if is_time {
+            return AUTO_TIME_SPANS
+                .iter()
+                .cloned()
+                .find(|s| *s >= min && range / s < bins)
+                .unwrap_or(31_536_000.0);
+        }
+        let mut span = 1.0f64;
+        while span < min || range / span >= bins {
+            span *= 10.0;
+        }
+        while span / 10.0 >= min.max(f64::MIN_POSITIVE)
+            && range / (span / 10.0) < bins
+            && span > 1.0
+        {
+            span /= 10.0;
+        }
+        span
+    }
+}

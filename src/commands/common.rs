@@ -1,0 +1,154 @@
+//! Helpers shared by command parsers and executors: typed option values,
+//! bracketed subsearches, time spans and sorting keys.
+
+use std::cmp::Ordering;
+
+use crate::conf::is_true;
+use crate::error::{Error, Result};
+use crate::event::Event;
+use crate::source::Span;
+use crate::syntax::ast::Pipeline;
+use crate::syntax::lexer::Tok;
+use crate::syntax::parser::Parser;
+use crate::value::{compare_text, Value};
+
+/// A `BadArgument` error for `command`.
+pub fn bad(command: &str, message: impl Into<String>, span: Span) -> Error {
+    Error::BadArgument {
+        command: command.to_string(),
+        message: message.into(),
+        span,
+    }
+}
+
+/// A boolean option value (`true`/`false`/`t`/`f`/`1`/`0`/`yes`/`no`).
+pub fn bool_opt(command: &str, key: &str, value: &str, span: Span) -> Result<bool> {
+    match value.to_ascii_lowercase().as_str() {
+        "true" | "t" | "1" | "yes" | "y" => Ok(true),
+        "false" | "f" | "0" | "no" | "n" => Ok(false),
+        _ if is_true(value) => Ok(true),
+        _ => Err(bad(
+            command,
+            format!("`{key}` must be true or false, found `{value}`"),
+            span,
+        )),
+    }
+}
+
+/// A non-negative whole-number option value.
+pub fn count_opt(command: &str, key: &str, value: &str, span: Span) -> Result<usize> {
+    value.trim().parse().map_err(|_| {
+        bad(
+            command,
+            format!("`{key}` must be a whole number, found `{value}`"),
+            span,
+        )
+    })
+}
+
+/// A number option value.
+pub fn number_opt(command: &str, key: &str, value: &str, span: Span) -> Result<f64> {
+    crate::value::parse_number(value).ok_or_else(|| {
+        bad(
+            command,
+            format!("`{key}` must be a number, found `{value}`"),
+            span,
+        )
+    })
+}
+
+/// Whether the next two tokens are `<word>=`: an option.
+pub fn at_option(p: &Parser) -> bool {
+    matches!((p.peek(), p.peek2()), (Some(Tok::Word(_)), Some(Tok::Eq)))
+}
+
+/// Reads one `key=value` option (the caller checked [`at_option`]); the key
+/// is lower-cased.
+pub fn option(p: &mut Parser) -> Result<(String, String, Span)> {
+    let (key, start) = p.word("an option name")?;
+    p.expect(&Tok::Eq, "`=`")?;
+    let (value, vspan) = p.value(&format!("a value for `{key}`"))?;
+    Ok((key.to_ascii_lowercase(), value, start.to(vspan)))
+}
+
+/// An "unknown option" error.
+pub fn unknown_option(command: &str, key: &str, span: Span) -> Error {
+    bad(command, format!("option `{key}` is not supported"), span)
+}
+
+/// A bracketed subsearch `[ ... ]`, e.g. for `append` and `join`.
+pub fn subsearch(p: &mut Parser, command: &str) -> Result<Pipeline> {
+    p.expect(&Tok::LBracket, &format!("a `[subsearch]` for `{command}`"))?;
+    let pipeline = p.pipeline()?;
+    p.expect(&Tok::RBracket, "a closing `]` for the subsearch")?;
+    Ok(pipeline)
+}
+
+/// Parses a time span such as `30s`, `5m`, `1h`, `1d`, `2w`, `1mon`, `1y`
+/// into seconds (months are 30 days and years 365 days here); a plain
+/// number is seconds. Returns `None` when the text is not a span.
+pub fn time_span_seconds(text: &str) -> Option<f64> {
+    let t = text.trim().to_ascii_lowercase();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: f64 = if num.is_empty() {
+        1.0
+    } else {
+        num.parse().ok()?
+    };
+    let mult = match unit {
+        "" | "s" | "sec" | "secs" | "second" | "seconds" => 1.0,
+        "m" | "min" | "mins" | "minute" | "minutes" => 60.0,
+        "h" | "hr" | "hrs" | "hour" | "hours" => 3600.0,
+        "d" | "day" | "days" => 86_400.0,
+        "w" | "week" | "weeks" => 7.0 * 86_400.0,
+        "mon" | "month" | "months" => 30.0 * 86_400.0,
+        "q" | "qtr" | "qtrs" | "quarter" | "quarters" => 90.0 * 86_400.0,
+        "y" | "yr" | "yrs" | "year" | "years" => 365.0 * 86_400.0,
+        "ms" => 0.001,
+        _ => return None,
+    };
+    Some(n * mult)
+}
+
+/// The group key of a row for a list of fields: each field's value as text
+/// (multivalue joined with newlines), or `None` when a field is null.
+pub fn key_of(event: &Event, fields: &[String]) -> Option<Vec<String>> {
+    fields
+        .iter()
+        .map(|f| event.get(f).map(|v| v.to_text().into_owned()))
+        .collect()
+}
+
+/// Compares two optional values as `sort` does by default: numbers before
+/// text, numbers numerically, text lexicographically; null last.
+pub fn compare_values(a: Option<&Value>, b: Option<&Value>) -> Ordering {
+    match (a, b) {
+        (Some(x), Some(y)) => compare_text(&x.to_text(), &y.to_text()),
+        (Some(_), None) => Ordering::Less,
+        (None, Some(_)) => Ordering::Greater,
+        (None, None) => Ordering::Equal,
+    }
+}
+
+/// Collects rows, stopping at the first error.
+pub fn collect(input: crate::exec::Rows<'_>) -> Result<Vec<Event>> {
+    input.collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spans_in_seconds() {
+        assert_eq!(time_span_seconds("1h"), Some(3600.0));
+        assert_eq!(time_span_seconds("5m"), Some(300.0));
+        assert_eq!(time_span_seconds("30"), Some(30.0));
+        assert_eq!(time_span_seconds("1d"), Some(86_400.0));
+        assert_eq!(time_span_seconds("h"), Some(3600.0));
+        assert_eq!(time_span_seconds("1x"), None);
+    }
+}

@@ -1,0 +1,156 @@
+//! `dedup`: keeps the first N results for each combination of field values.
+//!
+//! Docs: <https://help.splunk.com/splunk-enterprise/spl-search-reference/9.1/search-commands/dedup>:
+//! `dedup [<int>] <field-list> [keepevents=<bool>] [keepempty=<bool>]
+//! [consecutive=<bool>] [sortby <sort-by-clause>]`. Results missing any of
+//! the fields are dropped unless `keepempty=true`.
+
+use std::collections::HashMap;
+
+use crate::commands::common::{
+    at_option, bad, bool_opt, collect, count_opt, option, unknown_option,
+};
+use crate::commands::sort::{self, Sort};
+use crate::commands::CommandArgs;
+use crate::error::Result;
+use crate::event::Event;
+use crate::exec::Rows;
+use crate::source::Span;
+use crate::syntax::lexer::Tok;
+use crate::syntax::parser::Parser;
+
+/// `dedup 2 src, dest keepempty=true sortby -_time`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dedup {
+    /// Results kept per combination (default 1).
+    pub count: usize,
+    /// The fields whose combined values must be distinct.
+    pub fields: Vec<String>,
+    /// Keep duplicates, with the dedup fields removed.
+    pub keepevents: bool,
+    /// Keep results missing a field.
+    pub keepempty: bool,
+    /// Only remove duplicates that follow each other.
+    pub consecutive: bool,
+    /// Sort the output afterwards.
+    pub sortby: Option<Sort>,
+}
+
+/// Parses `dedup`'s arguments.
+pub fn parse(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
+    let mut out = Dedup {
+        count: 1,
+        fields: Vec::new(),
+        keepevents: false,
+        keepempty: false,
+        consecutive: false,
+        sortby: None,
+    };
+    if let (Some(Tok::Word(w)), false) = (p.peek(), p.peek2() == Some(&Tok::Eq)) {
+        if w.bytes().all(|b| b.is_ascii_digit()) {
+            let (w, span) = p.word("a count")?;
+            out.count = count_opt("dedup", "count", &w, span)?.max(1);
+        }
+    }
+    while !p.at_command_end() {
+        if p.eat(&Tok::Comma) {
+            continue;
+        }
+        if at_option(p) {
+            let (key, value, span) = option(p)?;
+            let flag = bool_opt("dedup", &key, &value, span);
+            match key.as_str() {
+                "keepevents" => out.keepevents = flag?,
+                "keepempty" => out.keepempty = flag?,
+                "consecutive" => out.consecutive = flag?,
+                _ => return Err(unknown_option("dedup", &key, span)),
+            }
+            continue;
+        }
+        if p.at_keyword("sortby") {
+            let (_, span) = p.word("sortby")?;
+            let mut s = sort::parse_sort(p, span)?;
+            s.limit = 0;
+            out.sortby = Some(s);
+            break;
+        }
+        out.fields.push(p.field_name("a field name")?.0);
+    }
+    if out.fields.is_empty() {
+        return Err(bad("dedup", "expected at least one field name", name_span));
+    }
+    Ok(CommandArgs::Dedup(out))
+}
+
+impl Dedup {
+    /// Removes duplicates, keeping the first `count` of each combination.
+    pub fn apply<'a>(&'a self, input: Rows<'a>) -> Result<Rows<'a>> {
+        let mut seen: HashMap<Vec<String>, usize> = HashMap::new();
+        let mut previous: Option<Vec<String>> = None;
+        let mut run = 0usize;
+        let mut out = Vec::new();
+        for row in input {
+            let mut event = row?;
+            let Some(key) = self.key(&event) else {
+                if self.keepempty {
+                    out.push(event);
+                }
+                continue;
+            };
+            let keep = if self.consecutive {
+                if previous.as_ref() == Some(&key) {
+                    run += 1;
+                } else {
+                    run = 1;
+                }
+                previous = Some(key);
+                run <= self.count
+            } else {
+                let n = seen.entry(key).or_insert(0);
+                *n += 1;
+                *n <= self.count
+            };
+            if keep {
+                out.push(event);
+            } else if self.keepevents {
+                for f in &self.fields {
+                    event.remove(f);
+                }
+                out.push(event);
+            }
+        }
+        let rows: Rows<'a> = Box::new(out.into_iter().map(Ok));
+        match &self.sortby {
+            Some(sort) => Ok(Box::new(collect(sort.apply(rows)?)?.into_iter().map(Ok))),
+            None => Ok(rows),
+        }
+    }
+
+    fn key(&self, event: &Event) -> Option<Vec<String>> {
+        crate::commands::common::key_of(event, &self.fields)
+    }
+}
+
+/// `uniq`: removes a result identical to the one before it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Uniq;
+
+/// Parses `uniq` (no arguments).
+pub fn parse_uniq(_p: &mut Parser, _name_span: Span) -> Result<CommandArgs> {
+    Ok(CommandArgs::Uniq(Uniq))
+}
+
+impl Uniq {
+    /// Drops consecutive duplicate rows (all fields equal).
+    pub fn apply<'a>(&'a self, input: Rows<'a>) -> Result<Rows<'a>> {
+        let mut previous: Option<Event> = None;
+        Ok(Box::new(input.filter(move |row| match row {
+            Ok(event) => {
+                let dup = previous.as_ref() == Some(event);
+                previous = Some(event.clone());
+                !dup
+            }
+            Err(_) => true,
+        })))
+    }
+}

@@ -1,0 +1,267 @@
+//! `makeresults`, `outputlookup` and `iplocation`.
+//!
+//! Docs: <https://help.splunk.com/splunk-enterprise/spl-search-reference/9.1/search-commands/makeresults>,
+//! `.../outputlookup`, `.../iplocation`.
+
+use std::path::Path;
+
+use crate::commands::common::{
+    at_option, bad, bool_opt, collect, count_opt, option, unknown_option,
+};
+use crate::commands::CommandArgs;
+use crate::error::{Error, Result};
+use crate::event::Event;
+use crate::exec::{Context, Rows};
+use crate::source::Span;
+use crate::syntax::parser::Parser;
+use crate::value::Value;
+
+/// `makeresults [count=<int>] [annotate=<bool>]`: generates results whose
+/// only field is `_time`, the search's start time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Makeresults {
+    /// How many results (default 1).
+    pub count: usize,
+}
+
+/// Parses `makeresults`' arguments.
+pub fn parse(p: &mut Parser, _name_span: Span) -> Result<CommandArgs> {
+    let mut count = 1;
+    while at_option(p) {
+        let (key, value, span) = option(p)?;
+        match key.as_str() {
+            "count" => count = count_opt("makeresults", &key, &value, span)?,
+            // The annotated fields (host, source, ...) are empty offline.
+            "annotate" => {
+                bool_opt("makeresults", &key, &value, span)?;
+            }
+            "splitby" | "format" | "data" => {
+                return Err(bad(
+                    "makeresults",
+                    format!("`{key}` is not supported yet"),
+                    span,
+                ))
+            }
+            _ => return Err(unknown_option("makeresults", &key, span)),
+        }
+    }
+    Ok(CommandArgs::Makeresults(Makeresults { count }))
+}
+
+impl Makeresults {
+    /// Generates the results (any input is replaced).
+    pub fn apply<'a>(&'a self, _input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
+        let now = ctx.now;
+        Ok(Box::new((0..self.count).map(move |_| {
+            let mut e = Event::new();
+            e.set("_time", Value::Num(now));
+            Ok(e)
+        })))
+    }
+}
+
+/// `outputlookup [append=<bool>] [create_empty=<bool>] [override_if_empty=<bool>]
+/// [max=<int>] <file.csv>`: writes the results to a CSV file in the output
+/// lookup folder (`--output-lookups`) and passes them on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outputlookup {
+    /// The file name (`.csv` added when missing).
+    pub name: String,
+    /// Where the name is written.
+    pub span: Span,
+    /// Add rows to an existing file.
+    pub append: bool,
+    /// Write a header-only file for no results (default true).
+    pub create_empty: bool,
+    /// Replace an existing file with an empty one (default true).
+    pub override_if_empty: bool,
+    /// Most rows written.
+    pub max: Option<usize>,
+}
+
+/// Parses `outputlookup`'s arguments.
+pub fn parse_outputlookup(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
+    let c = "outputlookup";
+    let mut out = Outputlookup {
+        name: String::new(),
+        span: name_span,
+        append: false,
+        create_empty: true,
+        override_if_empty: true,
+        max: None,
+    };
+    while !p.at_command_end() {
+        if at_option(p) {
+            let (key, value, span) = option(p)?;
+            match key.as_str() {
+                "append" => out.append = bool_opt(c, &key, &value, span)?,
+                "create_empty" => out.create_empty = bool_opt(c, &key, &value, span)?,
+                "override_if_empty" => out.override_if_empty = bool_opt(c, &key, &value, span)?,
+                "max" => out.max = Some(count_opt(c, &key, &value, span)?),
+                "createinapp" | "key_field" | "output_format" => {}
+                _ => return Err(unknown_option(c, &key, span)),
+            }
+        } else if out.name.is_empty() {
+            let (name, span) = p.value("a lookup file name")?;
+            out.name = name;
+            out.span = span;
+        } else {
+            return Err(p.expected("the end of `outputlookup`"));
+        }
+    }
+    if out.name.is_empty() {
+        return Err(bad(c, "expected a lookup file name", name_span));
+    }
+    Ok(CommandArgs::Outputlookup(out))
+}
+
+impl Outputlookup {
+    /// Writes the file, then passes the results on unchanged.
+    pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
+        let rows = collect(input)?;
+        let Some(dir) = ctx.output_lookups else {
+            return Err(Error::Runtime {
+                message: format!(
+                    "outputlookup: writing `{}` needs an output folder: pass --output-lookups DIR (spelunk never writes over bundled or input lookups)",
+                    self.name
+                ),
+                span: Some(self.span),
+            });
+        };
+        if self.name.contains(['/', '\\']) || self.name.contains("..") || self.name.is_empty() {
+            return Err(bad(
+                "outputlookup",
+                "the file name must not contain a path",
+                self.span,
+            ));
+        }
+        let file = if self.name.to_ascii_lowercase().ends_with(".csv") {
+            self.name.clone()
+        } else {
+            format!("{}.csv", self.name)
+        };
+        let written: Vec<&Event> = rows.iter().take(self.max.unwrap_or(usize::MAX)).collect();
+        self.write(&dir.join(file), &written)?;
+        Ok(Box::new(rows.into_iter().map(Ok)))
+    }
+
+    fn write(&self, path: &Path, rows: &[&Event]) -> Result<()> {
+        if rows.is_empty() && (!self.create_empty || (path.exists() && !self.override_if_empty)) {
+            return Ok(());
+        }
+        let owned: Vec<Event> = rows.iter().map(|e| (*e).clone()).collect();
+        let mut columns: Vec<String> = crate::exec::columns(&owned)
+            .into_iter()
+            .filter(|c| !c.starts_with('_') || c == "_time")
+            .collect();
+        let mut existing: Vec<Vec<String>> = Vec::new();
+        if self.append && path.exists() {
+            let text = std::fs::read_to_string(path).map_err(|e| Error::io(path.display(), e))?;
+            let table =
+                crate::lookup::parse_csv(&text).map_err(|e| Error::io(path.display(), e))?;
+            // New columns go after the file's own.
+            let mut merged = table.columns.clone();
+            merged.extend(
+                columns
+                    .iter()
+                    .filter(|c| !table.columns.contains(c))
+                    .cloned(),
+            );
+            for r in table.rows {
+                existing.push(
+                    merged
+                        .iter()
+                        .map(|c| {
+                            table
+                                .columns
+                                .iter()
+                                .position(|x| x == c)
+                                .and_then(|i| r.get(i).cloned().flatten())
+                                .unwrap_or_default()
+                        })
+                        .collect(),
+                );
+            }
+            columns = merged;
+        }
+        let mut w = csv::Writer::from_path(path).map_err(|e| Error::io(path.display(), e))?;
+        let io = |e: csv::Error| Error::io(path.display(), e);
+        w.write_record(&columns).map_err(io)?;
+        for r in existing {
+            w.write_record(&r).map_err(io)?;
+        }
+        for row in rows {
+            let cells: Vec<String> = columns
+                .iter()
+                .map(|c| {
+                    row.get(c)
+                        .map(|v| v.to_text().into_owned())
+                        .unwrap_or_default()
+                })
+                .collect();
+            w.write_record(&cells).map_err(io)?;
+        }
+        w.flush().map_err(|e| Error::io(path.display(), e))
+    }
+}
+
+/// `iplocation [prefix=<string>] [allfields=<bool>] [lang=<string>] <ip-field>`.
+/// Needs a MaxMind database (`--geoip`); without one it adds no fields and
+/// reports one notice.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Iplocation {
+    /// The field holding IP addresses.
+    pub field: String,
+    /// Where the command is written.
+    pub span: Span,
+}
+
+/// Parses `iplocation`'s arguments.
+pub fn parse_iplocation(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
+    let mut field = None;
+    while !p.at_command_end() {
+        if at_option(p) {
+            let (key, value, span) = option(p)?;
+            match key.as_str() {
+                "prefix" | "lang" => {}
+                "allfields" => {
+                    bool_opt("iplocation", &key, &value, span)?;
+                }
+                _ => return Err(unknown_option("iplocation", &key, span)),
+            }
+        } else if field.is_none() {
+            field = Some(p.field_name("an IP field")?.0);
+        } else {
+            return Err(p.expected("the end of `iplocation`"));
+        }
+    }
+    let field =
+        field.ok_or_else(|| bad("iplocation", "expected an IP address field", name_span))?;
+    Ok(CommandArgs::Iplocation(Iplocation {
+        field,
+        span: name_span,
+    }))
+}
+
+impl Iplocation {
+    /// Without a database: passes results through and notes why no
+    /// location fields were added.
+    pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
+        match ctx.geoip {
+            None => {
+                ctx.notice(format!(
+                    "iplocation {}: no GeoIP database given (--geoip PATH), so no location fields were added",
+                    self.field
+                ));
+                Ok(input)
+            }
+            Some(path) => Err(Error::Runtime {
+                message: format!(
+                    "iplocation: reading the MaxMind database {} is not supported yet",
+                    path.display()
+                ),
+                span: Some(self.span),
+            }),
+        }
+    }
+}

@@ -1,0 +1,266 @@
+//! Multivalue commands: `mvexpand`, `makemv`, `mvcombine`, `nomv`.
+//!
+//! Docs: <https://help.splunk.com/splunk-enterprise/spl-search-reference/9.1/search-commands/mvexpand>,
+//! `.../makemv`, `.../mvcombine`, `.../nomv`.
+
+use indexmap::IndexMap;
+use regex::Regex;
+
+use crate::commands::common::{
+    at_option, bad, bool_opt, collect, count_opt, option, unknown_option,
+};
+use crate::commands::rex::compile_pcre;
+use crate::commands::CommandArgs;
+use crate::error::Result;
+use crate::event::Event;
+use crate::exec::Rows;
+use crate::source::Span;
+use crate::syntax::parser::Parser;
+use crate::value::Value;
+
+/// `mvexpand <field> [limit=<int>]`: one result per value of the field.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mvexpand {
+    /// The multivalue field.
+    pub field: String,
+    /// Most values expanded per result (0 = all).
+    pub limit: usize,
+}
+
+/// Parses `mvexpand`'s arguments.
+pub fn parse_mvexpand(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
+    let mut field = None;
+    let mut limit = 0;
+    while !p.at_command_end() {
+        if at_option(p) {
+            let (key, value, span) = option(p)?;
+            match key.as_str() {
+                "limit" => limit = count_opt("mvexpand", &key, &value, span)?,
+                _ => return Err(unknown_option("mvexpand", &key, span)),
+            }
+        } else if field.is_none() {
+            field = Some(p.field_name("a field name")?.0);
+        } else {
+            return Err(p.expected("the end of `mvexpand`"));
+        }
+    }
+    let field = field.ok_or_else(|| bad("mvexpand", "expected a field name", name_span))?;
+    Ok(CommandArgs::Mvexpand(Mvexpand { field, limit }))
+}
+
+impl Mvexpand {
+    /// Expands each row; a row without the field passes unchanged.
+    pub fn apply<'a>(&'a self, input: Rows<'a>) -> Result<Rows<'a>> {
+        Ok(Box::new(input.flat_map(move |row| -> Vec<Result<Event>> {
+            let event = match row {
+                Ok(e) => e,
+                Err(e) => return vec![Err(e)],
+            };
+            let values: Vec<String> = match event.get(&self.field) {
+                Some(v) => v.texts().iter().map(|t| t.to_string()).collect(),
+                None => return vec![Ok(event)],
+            };
+            let take = if self.limit == 0 {
+                values.len()
+            } else {
+                self.limit
+            };
+            values
+                .into_iter()
+                .take(take)
+                .map(|v| {
+                    let mut e = event.clone();
+                    e.set(self.field.clone(), Value::Str(v));
+                    Ok(e)
+                })
+                .collect()
+        })))
+    }
+}
+
+/// `makemv [delim=<string>|tokenizer=<regex>] [allowempty=<bool>] [setsv=<bool>] <field>`.
+#[derive(Debug, Clone)]
+pub struct Makemv {
+    /// The field split.
+    pub field: String,
+    /// The delimiter (default a single space).
+    pub delim: String,
+    /// A regex whose matches (first group, or whole match) are the values.
+    pub tokenizer: Option<Regex>,
+    /// Keep empty values between adjacent delimiters.
+    pub allowempty: bool,
+    /// Keep the single value as well (here: leave the field unsplit).
+    pub setsv: bool,
+}
+
+impl PartialEq for Makemv {
+    fn eq(&self, other: &Self) -> bool {
+        self.field == other.field
+            && self.delim == other.delim
+            && self.tokenizer.as_ref().map(Regex::as_str)
+                == other.tokenizer.as_ref().map(Regex::as_str)
+            && self.allowempty == other.allowempty
+            && self.setsv == other.setsv
+    }
+}
+
+/// Parses `makemv`'s arguments.
+pub fn parse_makemv(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
+    let mut out = Makemv {
+        field: String::new(),
+        delim: " ".into(),
+        tokenizer: None,
+        allowempty: false,
+        setsv: false,
+    };
+    while !p.at_command_end() {
+        if at_option(p) {
+            let (key, value, span) = option(p)?;
+            match key.as_str() {
+                "delim" => out.delim = value,
+                "tokenizer" => {
+                    out.tokenizer = Some(compile_pcre(&value).map_err(|m| bad("makemv", m, span))?)
+                }
+                "allowempty" => out.allowempty = bool_opt("makemv", &key, &value, span)?,
+                "setsv" => out.setsv = bool_opt("makemv", &key, &value, span)?,
+                _ => return Err(unknown_option("makemv", &key, span)),
+            }
+        } else if out.field.is_empty() {
+            out.field = p.field_name("a field name")?.0;
+        } else {
+            return Err(p.expected("the end of `makemv`"));
+        }
+    }
+    if out.field.is_empty() {
+        return Err(bad("makemv", "expected a field name", name_span));
+    }
+    Ok(CommandArgs::Makemv(out))
+}
+
+impl Makemv {
+    /// Splits the field's value into a multivalue.
+    pub fn apply<'a>(&'a self, input: Rows<'a>) -> Result<Rows<'a>> {
+        Ok(Box::new(input.map(move |row| {
+            row.map(|mut event| {
+                if self.setsv {
+                    return event;
+                }
+                if let Some(v) = event.get(&self.field) {
+                    let text = v.to_text().into_owned();
+                    let parts = self.split(&text);
+                    event.set_opt(self.field.clone(), Value::from_list(parts));
+                }
+                event
+            })
+        })))
+    }
+
+    fn split(&self, text: &str) -> Vec<String> {
+        let parts: Vec<String> = match &self.tokenizer {
+            Some(re) => re
+                .captures_iter(text)
+                .filter_map(|c| c.get(1).or_else(|| c.get(0)))
+                .map(|m| m.as_str().to_string())
+                .collect(),
+            None if self.delim.is_empty() => vec![text.to_string()],
+            None => text
+                .split(self.delim.as_str())
+                .map(str::to_string)
+                .collect(),
+        };
+        if self.allowempty {
+            parts
+        } else {
+            parts.into_iter().filter(|p| !p.is_empty()).collect()
+        }
+    }
+}
+
+/// `mvcombine [delim=<string>] <field>`: merges results that differ only in
+/// the field into one result whose field holds every value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mvcombine {
+    /// The field combined.
+    pub field: String,
+    /// The delimiter of the single-value form (multivalue output is kept).
+    pub delim: String,
+}
+
+/// Parses `mvcombine`'s arguments.
+pub fn parse_mvcombine(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
+    let mut delim = " ".to_string();
+    let mut field = None;
+    while !p.at_command_end() {
+        if at_option(p) {
+            let (key, value, span) = option(p)?;
+            match key.as_str() {
+                "delim" => delim = value,
+                _ => return Err(unknown_option("mvcombine", &key, span)),
+            }
+        } else if field.is_none() {
+            field = Some(p.field_name("a field name")?.0);
+        } else {
+            return Err(p.expected("the end of `mvcombine`"));
+        }
+    }
+    let field = field.ok_or_else(|| bad("mvcombine", "expected a field name", name_span))?;
+    Ok(CommandArgs::Mvcombine(Mvcombine { field, delim }))
+}
+
+impl Mvcombine {
+    /// Groups rows by every other field and combines the field's values in
+    /// order of appearance; rows without the field pass unchanged.
+    pub fn apply<'a>(&'a self, input: Rows<'a>) -> Result<Rows<'a>> {
+        let rows = collect(input)?;
+        let mut groups: IndexMap<String, (Event, Vec<String>)> = IndexMap::new();
+        let mut out = Vec::new();
+        for (i, mut event) in rows.into_iter().enumerate() {
+            let Some(value) = event.remove(&self.field) else {
+                out.push((i, event));
+                continue;
+            };
+            let key = format!("{:?}", event);
+            let entry = groups.entry(key).or_insert_with(|| (event, Vec::new()));
+            entry.1.extend(value.texts().iter().map(|t| t.to_string()));
+            let _ = i;
+        }
+        let mut combined: Vec<Event> = groups
+            .into_values()
+            .map(|(mut e, vals)| {
+                e.set_opt(self.field.clone(), Value::from_list(vals));
+                e
+            })
+            .collect();
+        combined.extend(out.into_iter().map(|(_, e)| e));
+        Ok(Box::new(combined.into_iter().map(Ok)))
+    }
+}
+
+/// `nomv <field>`: turns a multivalue field into one value, values
+/// separated by newlines.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Nomv {
+    /// The field.
+    pub field: String,
+}
+
+/// Parses `nomv`'s argument.
+pub fn parse_nomv(p: &mut Parser, _name_span: Span) -> Result<CommandArgs> {
+    let field = p.field_name("a field name")?.0;
+    Ok(CommandArgs::Nomv(Nomv { field }))
+}
+
+impl Nomv {
+    /// Joins the values.
+    pub fn apply<'a>(&'a self, input: Rows<'a>) -> Result<Rows<'a>> {
+        Ok(Box::new(input.map(move |row| {
+            row.map(|mut event| {
+                if let Some(Value::Multi(vs)) = event.get(&self.field) {
+                    let joined = vs.join("\n");
+                    event.set(self.field.clone(), Value::Str(joined));
+                }
+                event
+            })
+        })))
+    }
+}
