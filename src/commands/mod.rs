@@ -398,13 +398,19 @@ impl CommandArgs {
     /// Pipelines nested in the command's arguments (`append [...]`,
     /// `join [...]`), for walks over the whole search.
     pub fn subpipelines(&self) -> Vec<&crate::syntax::ast::Pipeline> {
-        Vec::new()
+        match self {
+            CommandArgs::Append(c) => vec![&c.pipeline],
+            CommandArgs::Appendpipe(c) => vec![&c.pipeline],
+            CommandArgs::Join(c) => vec![&c.pipeline],
+            _ => Vec::new(),
+        }
     }
 
     /// The lookups the command names, with their spans (for lint).
     pub fn lookup_refs(&self) -> Vec<(String, Span)> {
         match self {
             CommandArgs::InputLookup(c) => vec![(c.name.clone(), c.name_span)],
+            CommandArgs::Lookup(c) => vec![(c.name.clone(), c.name_span)],
             _ => Vec::new(),
         }
     }

@@ -122,10 +122,23 @@ pub fn lex(text: &str, base: usize) -> Result<Vec<Token>> {
 
 /// Whether a number may start here: `.5` is a number only where an operand
 /// is expected, otherwise `.` is concatenation (`x.5` is `x . 5`).
+/// Whether an identifier is a word operator. Splunk's eval accepts them in
+/// any case: security_content detections write `where a > 1 and b < 2` and
+/// `if(x like "%", ...)`.
+pub fn is_word_operator(w: &str) -> bool {
+    ["AND", "OR", "XOR", "NOT", "LIKE", "IN"]
+        .iter()
+        .any(|op| w.eq_ignore_ascii_case(op))
+}
+
 fn starts_operand(tokens: &[Token]) -> bool {
     match tokens.last() {
         None => true,
-        Some(t) => matches!(&t.tok, Tok::Punct(p) if *p != ")" && *p != "]"),
+        Some(t) => match &t.tok {
+            Tok::Punct(p) => *p != ")" && *p != "]",
+            Tok::Ident(w) => is_word_operator(w),
+            _ => false,
+        },
     }
 }
 

@@ -173,7 +173,7 @@ impl ExprParser {
     }
 
     fn at_keyword(&self, kw: &str) -> bool {
-        matches!(self.peek(), Some(Tok::Ident(w)) if w == kw)
+        matches!(self.peek(), Some(Tok::Ident(w)) if w.eq_ignore_ascii_case(kw))
     }
 
     fn expected(&self, what: &str) -> Error {
@@ -227,8 +227,8 @@ impl ExprParser {
                 "%" => BinaryOp::Mod,
                 _ => return None,
             },
-            // Operators are upper case, as Splunk requires.
-            Tok::Ident(w) => match w.as_str() {
+            // Word operators in any case (see `lexer::is_word_operator`).
+            Tok::Ident(w) => match w.to_ascii_uppercase().as_str() {
                 "AND" => BinaryOp::And,
                 "OR" => BinaryOp::Or,
                 "XOR" => BinaryOp::Xor,
@@ -303,7 +303,7 @@ impl ExprParser {
             return Err(self.expected("an expression"));
         };
         match &tok.tok {
-            Tok::Ident(w) if w == "NOT" => {
+            Tok::Ident(w) if w.eq_ignore_ascii_case("NOT") => {
                 self.pos += 1;
                 let inner = self.expr(NOT_PRECEDENCE - 1)?;
                 Ok(unary(UnaryOp::Not, inner, tok.span))
