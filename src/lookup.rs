@@ -348,7 +348,9 @@ pub fn parse_csv(text: &str) -> std::result::Result<LookupTable, String> {
         .headers()
         .map_err(|e| e.to_string())?
         .iter()
-        .map(str::to_string)
+        // Header names are trimmed: security_content ships headers written
+        // `workflow_name, job_name` whose detections use `job_name`.
+        .map(|h| h.trim().to_string())
         .collect();
     let mut rows = Vec::new();
     for record in reader.records() {
@@ -380,6 +382,13 @@ mod tests {
             t.rows,
             vec![vec![Some("1".into()), None], vec![None, Some("2".into())]]
         );
+    }
+
+    #[test]
+    fn header_names_are_trimmed() {
+        let t = parse_csv("a, b\n1, 2\n").unwrap();
+        assert_eq!(t.columns, vec!["a", "b"]);
+        assert_eq!(t.rows, vec![vec![Some("1".into()), Some(" 2".into())]]);
     }
 
     #[test]
