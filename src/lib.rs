@@ -47,6 +47,7 @@ pub mod lint;
 pub mod lookup;
 pub mod output;
 pub mod props;
+pub mod regex_compat;
 pub mod source;
 pub mod syntax;
 pub mod testing;

@@ -11,12 +11,12 @@
 use std::path::Path;
 
 use indexmap::IndexMap;
-use regex::Regex;
 
 use crate::conf;
 use crate::error::{Error, Result};
 use crate::eval::{parse_expr, EvalContext, EvalValue, Expr};
 use crate::event::Event;
+use crate::regex_compat::{compile, SplRegex};
 
 /// How fields are extracted from `_raw` at search time.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,7 +63,7 @@ pub struct SourcetypeProps {
     /// Fields holding the timestamp, first present wins (`TIMESTAMP_FIELDS`).
     pub timestamp_fields: Vec<String>,
     /// Regex matched against `_raw`; the timestamp starts where it ends.
-    pub time_prefix: Option<Regex>,
+    pub time_prefix: Option<SplRegex>,
     /// Splunk `strptime` format of the timestamp (`TIME_FORMAT`).
     pub time_format: Option<String>,
     /// Zone of timestamps that carry no offset (`TZ`).
@@ -167,7 +167,7 @@ struct Entry {
 enum Setting {
     KvMode(KvMode),
     TimestampFields(Vec<String>),
-    TimePrefix(Regex),
+    TimePrefix(SplRegex),
     TimeFormat(String),
     Tz(chrono_tz::Tz),
     Alias(Vec<FieldAlias>),
@@ -322,7 +322,7 @@ fn parse_setting(key: &str, value: &str) -> std::result::Result<Option<Setting>,
                 .collect(),
         ),
         "TIME_PREFIX" => Setting::TimePrefix(
-            Regex::new(value).map_err(|e| format!("TIME_PREFIX is not a valid regex: {e}"))?,
+            compile(value, false).map_err(|e| format!("TIME_PREFIX is not a valid regex: {e}"))?,
         ),
         "TIME_FORMAT" => Setting::TimeFormat(value.to_string()),
         "TZ" => Setting::Tz(

@@ -4,16 +4,15 @@
 //! `.../makemv`, `.../mvcombine`, `.../nomv`.
 
 use indexmap::IndexMap;
-use regex::Regex;
 
 use crate::commands::common::{
     at_option, bad, bool_opt, collect, count_opt, option, unknown_option,
 };
-use crate::commands::rex::compile_pcre;
 use crate::commands::CommandArgs;
 use crate::error::Result;
 use crate::event::Event;
 use crate::exec::Rows;
+use crate::regex_compat::{compile, SplRegex};
 use crate::source::Span;
 use crate::syntax::parser::Parser;
 use crate::value::Value;
@@ -86,7 +85,7 @@ pub struct Makemv {
     /// The delimiter (default a single space).
     pub delim: String,
     /// A regex whose matches (first group, or whole match) are the values.
-    pub tokenizer: Option<Regex>,
+    pub tokenizer: Option<SplRegex>,
     /// Keep empty values between adjacent delimiters.
     pub allowempty: bool,
     /// Keep the single value as well (here: leave the field unsplit).
@@ -97,8 +96,8 @@ impl PartialEq for Makemv {
     fn eq(&self, other: &Self) -> bool {
         self.field == other.field
             && self.delim == other.delim
-            && self.tokenizer.as_ref().map(Regex::as_str)
-                == other.tokenizer.as_ref().map(Regex::as_str)
+            && self.tokenizer.as_ref().map(SplRegex::as_str)
+                == other.tokenizer.as_ref().map(SplRegex::as_str)
             && self.allowempty == other.allowempty
             && self.setsv == other.setsv
     }
@@ -119,7 +118,9 @@ pub fn parse_makemv(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
             match key.as_str() {
                 "delim" => out.delim = value,
                 "tokenizer" => {
-                    out.tokenizer = Some(compile_pcre(&value).map_err(|m| bad("makemv", m, span))?)
+                    out.tokenizer = Some(
+                        compile(&value, false).map_err(|e| bad("makemv", e.to_string(), span))?,
+                    )
                 }
                 "allowempty" => out.allowempty = bool_opt("makemv", &key, &value, span)?,
                 "setsv" => out.setsv = bool_opt("makemv", &key, &value, span)?,
@@ -160,7 +161,7 @@ impl Makemv {
             Some(re) => re
                 .captures_iter(text)
                 .filter_map(|c| c.get(1).or_else(|| c.get(0)))
-                .map(|m| m.as_str().to_string())
+                .map(str::to_string)
                 .collect(),
             None if self.delim.is_empty() => vec![text.to_string()],
             None => text

@@ -5,13 +5,11 @@
 //! `regex [<field>=<regex>] | [<field>!=<regex>] | <regex>`; the default
 //! field is `_raw`.
 
-use regex::Regex;
-
 use crate::commands::common::bad;
-use crate::commands::rex::compile_pcre;
 use crate::commands::CommandArgs;
 use crate::error::Result;
 use crate::exec::Rows;
+use crate::regex_compat::{compile, SplRegex};
 use crate::source::Span;
 use crate::syntax::lexer::Tok;
 use crate::syntax::parser::Parser;
@@ -26,7 +24,7 @@ pub struct RegexFilter {
     /// The pattern as written.
     pub pattern: String,
     /// The compiled pattern.
-    pub regex: Regex,
+    pub regex: SplRegex,
 }
 
 impl PartialEq for RegexFilter {
@@ -54,7 +52,7 @@ pub fn parse(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
         Some(Tok::Str(_)) => p.value("a regular expression")?,
         _ => p.rest_of_command(),
     };
-    let regex = compile_pcre(&pattern).map_err(|m| bad("regex", m, span))?;
+    let regex = compile(&pattern, false).map_err(|e| bad("regex", e.to_string(), span))?;
     Ok(CommandArgs::Regex(RegexFilter {
         field,
         negate,

@@ -8,13 +8,12 @@
 //! `s/<regex>/<replacement>/<flags>` (flags `g` or a number N: replace the
 //! Nth match) and `y/<chars>/<chars>/`.
 
-use regex::Regex;
-
 use crate::commands::common::{at_option, bad, count_opt, option, unknown_option};
 use crate::commands::CommandArgs;
 use crate::error::Result;
 use crate::event::Event;
 use crate::exec::Rows;
+use crate::regex_compat::{compile, Replacement, SplRegex};
 use crate::source::Span;
 use crate::syntax::lexer::Tok;
 use crate::syntax::parser::Parser;
@@ -41,7 +40,7 @@ pub enum RexAction {
     /// Extract named groups.
     Extract {
         /// The compiled regex.
-        regex: Regex,
+        regex: SplRegex,
         /// Most matches (0 = unlimited).
         max_match: usize,
         /// Field receiving the match offsets.
@@ -50,9 +49,9 @@ pub enum RexAction {
     /// `s/regex/replacement/flags`.
     Substitute {
         /// The compiled regex.
-        regex: Regex,
-        /// The replacement in Rust's `${n}` syntax.
-        replacement: String,
+        regex: SplRegex,
+        /// The replacement (`\1` inserts group 1).
+        replacement: Replacement,
         /// `None`: all matches (`g`); `Some(n)`: only the nth (1-based).
         which: Option<usize>,
     },
@@ -61,27 +60,6 @@ pub enum RexAction {
         /// Pairs of (from, to) characters.
         map: Vec<(char, char)>,
     },
-}
-
-/// Compiles a PCRE-style pattern with Rust's `regex` (which accepts
-/// `(?<name>...)`); unsupported PCRE features give a clear error.
-pub fn compile_pcre(pattern: &str) -> std::result::Result<Regex, String> {
-    Regex::new(pattern).map_err(|e| {
-        let msg = e.to_string();
-        let hint = if pattern.contains("(?=")
-            || pattern.contains("(?!")
-            || pattern.contains("(?<=")
-            || pattern.contains("(?<!")
-        {
-            " (look-around assertions are not supported)"
-        } else {
-            ""
-        };
-        format!(
-            "invalid regular expression{hint}: {}",
-            msg.lines().last().unwrap_or(&msg)
-        )
-    })
 }
 
 /// Parses `rex`'s arguments.
@@ -121,7 +99,7 @@ pub fn parse(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
     let action = if sed {
         sed_action(&pattern, span)?
     } else {
-        let regex = compile_pcre(&pattern).map_err(|m| bad("rex", m, span))?;
+        let regex = compile(&pattern, false).map_err(|e| bad("rex", e.to_string(), span))?;
         RexAction::Extract {
             regex,
             max_match,
@@ -145,7 +123,7 @@ fn sed_action(expr: &str, span: Span) -> Result<RexAction> {
     let parts = split_sed(chars.as_str(), delim);
     match (kind, parts.as_slice()) {
         (Some('s'), [re, rep, flags]) => {
-            let regex = compile_pcre(re).map_err(|m| bad("rex", m, span))?;
+            let regex = compile(re, false).map_err(|e| bad("rex", e.to_string(), span))?;
             let which = match flags.trim() {
                 "" => Some(1),
                 f if f.contains('g') => None,
@@ -157,7 +135,7 @@ fn sed_action(expr: &str, span: Span) -> Result<RexAction> {
             };
             Ok(RexAction::Substitute {
                 regex,
-                replacement: sed_replacement(rep),
+                replacement: Replacement::parse(rep),
                 which,
             })
         }
@@ -202,24 +180,6 @@ fn split_sed(text: &str, delim: char) -> Vec<String> {
     parts
 }
 
-/// Turns sed's `\1` back-references into `${1}` and escapes `$`.
-fn sed_replacement(rep: &str) -> String {
-    let mut out = String::new();
-    let mut chars = rep.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => match chars.next() {
-                Some(d) if d.is_ascii_digit() => out.push_str(&format!("${{{d}}}")),
-                Some(other) => out.push(other),
-                None => out.push('\\'),
-            },
-            '$' => out.push_str("$$"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
 impl Rex {
     /// Applies the extraction or edit to every row.
     pub fn apply<'a>(&'a self, input: Rows<'a>) -> Result<Rows<'a>> {
@@ -249,7 +209,7 @@ impl Rex {
             } => {
                 let edited: Vec<String> = texts
                     .iter()
-                    .map(|t| substitute(regex, t, replacement, *which))
+                    .map(|t| regex.replace(t, replacement, *which))
                     .collect();
                 event.set_opt(self.field.clone(), Value::from_list(edited));
             }
@@ -268,33 +228,22 @@ impl Rex {
     }
 }
 
-fn substitute(regex: &Regex, text: &str, replacement: &str, which: Option<usize>) -> String {
-    match which {
-        None => regex.replace_all(text, replacement).into_owned(),
-        Some(n) => {
-            let Some(caps) = regex.captures_iter(text).nth(n - 1) else {
-                return text.to_string();
-            };
-            let Some(m) = caps.get(0) else {
-                return text.to_string();
-            };
-            let mut rep = String::new();
-            caps.expand(replacement, &mut rep);
-            format!("{}{}{}", &text[..m.start()], rep, &text[m.end()..])
-        }
-    }
-}
-
 /// Sets each named group's values (multivalue when several matches) and,
 /// when asked, the offsets as `name=start-end` (end inclusive) joined by `&`.
 fn extract(
     event: &mut Event,
-    regex: &Regex,
+    regex: &SplRegex,
     max_match: usize,
     offset_field: Option<&str>,
     texts: &[String],
 ) {
-    let names: Vec<&str> = regex.capture_names().flatten().collect();
+    // Named groups with their indexes, in pattern order.
+    let names: Vec<(usize, &str)> = regex
+        .capture_names()
+        .iter()
+        .enumerate()
+        .filter_map(|(i, n)| n.as_deref().map(|n| (i, n)))
+        .collect();
     let mut values: Vec<Vec<String>> = vec![Vec::new(); names.len()];
     let mut offsets = Vec::new();
     let mut matches = 0usize;
@@ -304,17 +253,17 @@ fn extract(
                 break 'texts;
             }
             matches += 1;
-            for (i, name) in names.iter().enumerate() {
-                if let Some(m) = caps.name(name) {
-                    values[i].push(m.as_str().to_string());
-                    if m.end() > m.start() {
-                        offsets.push(format!("{name}={}-{}", m.start(), m.end() - 1));
+            for (slot, (group, name)) in names.iter().enumerate() {
+                if let Some((start, end)) = caps.range(*group) {
+                    values[slot].push(text[start..end].to_string());
+                    if end > start {
+                        offsets.push(format!("{name}={start}-{}", end - 1));
                     }
                 }
             }
         }
     }
-    for (name, vals) in names.iter().zip(values) {
+    for ((_, name), vals) in names.iter().zip(values) {
         let vals: Vec<String> = vals.into_iter().filter(|v| !v.is_empty()).collect();
         if let Some(v) = Value::from_list(vals) {
             event.set(name.to_string(), v);
@@ -332,9 +281,5 @@ mod tests {
     #[test]
     fn sed_pieces() {
         assert_eq!(split_sed(r"a\/b/c/g", '/'), vec!["a/b", "c", "g"]);
-        assert_eq!(sed_replacement(r"x\1$"), "x${1}$$");
-        let re = Regex::new("a").unwrap();
-        assert_eq!(substitute(&re, "banana", "o", Some(2)), "banona");
-        assert_eq!(substitute(&re, "banana", "o", None), "bonono");
     }
 }

@@ -47,7 +47,7 @@ pub fn event_time(st: &SourcetypeProps, fields: &Event, raw: &str, tz: Tz) -> Op
         return parse(&text);
     }
     if let Some(prefix) = &st.time_prefix {
-        let end = prefix.find(raw)?.end();
+        let (_, end) = prefix.find_iter(raw).next()?;
         return parse(&raw[end..]);
     }
     AUTO_TIME_FIELDS

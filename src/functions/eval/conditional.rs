@@ -111,7 +111,7 @@ fn match_(args: Vec<EvalValue>, site: &CallSite) -> Result<EvalValue> {
     if text.is_null() {
         return Ok(EvalValue::Null);
     }
-    let re = regex(&pattern, site.span)?;
+    let re = regex(&pattern, site.name, site.span)?;
     Ok(EvalValue::Bool(text.texts().iter().any(|t| re.is_match(t))))
 }
 

@@ -103,7 +103,7 @@ fn mvfind(args: Vec<EvalValue>, site: &CallSite) -> Result<EvalValue> {
     let Some(pattern) = arg(&args, 1).as_text() else {
         return Ok(EvalValue::Null);
     };
-    let re = regex(&pattern, site.span)?;
+    let re = regex(&pattern, site.name, site.span)?;
     Ok(arg(&args, 0)
         .texts()
         .iter()

@@ -5,11 +5,10 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-use regex::Regex;
-
 use crate::error::{Error, Result};
 use crate::eval::EvalValue;
 use crate::functions::eval::{arg, eager, json, CallSite, FnSpec};
+use crate::regex_compat::{compile, Replacement, SplRegex};
 use crate::source::Span;
 
 /// The functions of this category.
@@ -76,40 +75,9 @@ fn replace(args: Vec<EvalValue>, site: &CallSite) -> Result<EvalValue> {
     let (Some(pattern), Some(repl)) = (arg(&args, 1).as_text(), arg(&args, 2).as_text()) else {
         return Ok(EvalValue::Null);
     };
-    let re = regex(&pattern, site.span)?;
-    let repl = rust_replacement(&repl);
-    Ok(map_texts(arg(&args, 0), |s| {
-        re.replace_all(s, repl.as_str()).into_owned()
-    }))
-}
-
-/// Turns a PCRE-style replacement (`\1`, `\\`) into the regex crate's
-/// (`${1}`, `$$` for a literal dollar).
-fn rust_replacement(repl: &str) -> String {
-    let mut out = String::with_capacity(repl.len());
-    let mut chars = repl.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '$' => out.push_str("$$"),
-            '\\' => match chars.peek() {
-                Some(d) if d.is_ascii_digit() => {
-                    let mut num = String::new();
-                    while let Some(d) = chars.peek().filter(|d| d.is_ascii_digit()) {
-                        num.push(*d);
-                        chars.next();
-                    }
-                    out.push_str(&format!("${{{num}}}"));
-                }
-                Some('\\') => {
-                    chars.next();
-                    out.push('\\');
-                }
-                _ => out.push('\\'),
-            },
-            _ => out.push(c),
-        }
-    }
-    out
+    let re = regex(&pattern, site.name, site.span)?;
+    let repl = Replacement::parse(&repl);
+    Ok(map_texts(arg(&args, 0), |s| re.replace(s, &repl, None)))
 }
 
 /// `substr(X, start [, length])`: 1-based; a negative start counts from
@@ -184,21 +152,18 @@ fn urldecode(args: Vec<EvalValue>, _: &CallSite) -> Result<EvalValue> {
 thread_local! {
     /// Compiled regexes by pattern (patterns are nearly always literals, so
     /// a search compiles each once).
-    static REGEXES: RefCell<HashMap<String, Regex>> = RefCell::new(HashMap::new());
+    static REGEXES: RefCell<HashMap<String, SplRegex>> = RefCell::new(HashMap::new());
 }
 
-/// Compiles a Splunk (PCRE) regex, cached. `(?<name>...)` groups work as
-/// they are; PCRE features the regex crate lacks (lookaround,
-/// backreferences, possessive quantifiers) are an error naming the pattern.
-pub fn regex(pattern: &str, span: Span) -> Result<Regex> {
+/// Compiles a Splunk (PCRE) regex for the eval function `user`, cached.
+/// PCRE syntax is translated by [`crate::regex_compat`]; a feature neither
+/// engine has is an error naming it.
+pub fn regex(pattern: &str, user: &str, span: Span) -> Result<SplRegex> {
     if let Some(re) = REGEXES.with(|c| c.borrow().get(pattern).cloned()) {
         return Ok(re);
     }
-    let re = Regex::new(pattern).map_err(|e| Error::Runtime {
-        message: format!(
-            "regular expression `{pattern}` is not supported: {} (PCRE lookaround, backreferences and possessive quantifiers are not available)",
-            first_line(&e.to_string())
-        ),
+    let re = compile(pattern, false).map_err(|e| Error::Runtime {
+        message: format!("{user}(): {e}"),
         span: Some(span),
     })?;
     REGEXES.with(|c| {
@@ -211,17 +176,9 @@ pub fn regex(pattern: &str, span: Span) -> Result<Regex> {
     Ok(re)
 }
 
-fn first_line(s: &str) -> String {
-    s.lines()
-        .filter(|l| l.starts_with("error:"))
-        .map(|l| l.trim_start_matches("error:").trim().to_string())
-        .next()
-        .unwrap_or_else(|| s.lines().last().unwrap_or("").to_string())
-}
-
 /// The regex for a `LIKE` pattern: `%` any run, `_` one character, the
 /// rest literal, anchored, case-sensitive.
-pub fn like_regex(pattern: &str, span: Span) -> Result<Regex> {
+pub fn like_regex(pattern: &str, span: Span) -> Result<SplRegex> {
     let mut re = String::from("(?s)^");
     for c in pattern.chars() {
         match c {
@@ -231,17 +188,12 @@ pub fn like_regex(pattern: &str, span: Span) -> Result<Regex> {
         }
     }
     re.push('$');
-    regex(&re, span)
+    regex(&re, "like", span)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn replacement_backrefs_become_rust_syntax() {
-        assert_eq!(rust_replacement(r"\2/\1 $x \\"), "${2}/${1} $$x \\");
-    }
 
     #[test]
     fn like_patterns_are_anchored() {
@@ -253,7 +205,8 @@ mod tests {
 
     #[test]
     fn unsupported_pcre_is_a_clear_error() {
-        let err = regex("(?<=a)b", Span::default()).unwrap_err();
-        assert!(err.to_string().contains("not supported"), "{err}");
+        let err = regex("(?|a|b)", "match", Span::default()).unwrap_err();
+        assert!(err.to_string().contains("branch reset"), "{err}");
+        assert!(err.to_string().contains("match()"), "{err}");
     }
 }
