@@ -63,6 +63,20 @@ pub fn parse_search_expr_at(text: &str, span: Span) -> Result<SearchExpr> {
     Ok(expr)
 }
 
+/// Parses `text` as commands separated by `|` with no implicit search (the
+/// body of a bracketed template such as `foreach`'s). Spans point into the
+/// whole search as if `text` started at byte `base`.
+pub fn parse_commands_at(text: &str, base: usize) -> Result<Pipeline> {
+    let tokens = lex(text, base)?;
+    let source = format!("{}{text}", " ".repeat(base));
+    let mut p = Parser::new(tokens, &source);
+    let pipeline = p.command_pipeline()?;
+    if let Some(tok) = p.peek_token() {
+        return Err(p.expected_at("`|` or the end of the commands", tok));
+    }
+    Ok(pipeline)
+}
+
 /// A cursor over tokens, with the helpers command parsers use.
 pub struct Parser {
     tokens: Vec<Token>,
