@@ -445,12 +445,14 @@ impl CommandArgs {
     }
 
     /// Pipelines nested in the command's arguments (`append [...]`,
-    /// `join [...]`), for walks over the whole search.
+    /// `join [...]`, `foreach`'s template with its tokens replaced by
+    /// placeholders), for walks over the whole search.
     pub fn subpipelines(&self) -> Vec<&crate::syntax::ast::Pipeline> {
         match self {
             CommandArgs::Append(c) => vec![&c.pipeline],
             CommandArgs::Appendpipe(c) => vec![&c.pipeline],
             CommandArgs::Join(c) => vec![&c.pipeline],
+            CommandArgs::Foreach(c) => vec![&c.checked],
             _ => Vec::new(),
         }
     }

@@ -386,10 +386,16 @@ impl Parser {
             }
         }
         loop {
+            let (command_start, depth_at_start) = (self.pos, self.depth);
             match self.command() {
                 Ok(command) => commands.push(command),
                 Err(e) if self.lenient => {
                     self.problems.push(e);
+                    // Skip the whole command from its name, so an error
+                    // inside its brackets (`appendpipe [| timechart ...]`)
+                    // does not leave the rest of the brackets behind.
+                    self.pos = command_start;
+                    self.depth = depth_at_start;
                     self.rest_of_command();
                 }
                 Err(e) => return Err(e),
@@ -827,6 +833,18 @@ mod tests {
                 span: Span::new(4, 14)
             }
         );
+    }
+
+    #[test]
+    fn lenient_skips_a_bad_command_with_its_brackets() {
+        let (pipeline, problems) =
+            parse_lenient("x | appendpipe [| frob a ] | foreach * [eval <<FIELD>>=1] | top y");
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(matches!(&problems[0], Error::UnsupportedCommand { name, .. } if name == "frob"));
+        let names: Vec<String> = pipeline
+            .map(|p| p.commands.into_iter().map(|c| c.name).collect())
+            .unwrap_or_default();
+        assert_eq!(names, vec!["search", "foreach", "top"]);
     }
 
     #[test]
