@@ -142,7 +142,9 @@ impl Addtotals {
                 summary.set(lf.clone(), label());
             }
         }
-        rows.push(summary);
+        if !summary.is_empty() {
+            rows.push(summary);
+        }
         Ok(Box::new(rows.into_iter().map(Ok)))
     }
 

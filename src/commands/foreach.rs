@@ -181,49 +181,72 @@ fn substitute(text: &str, tokens: &Tokens, with: impl Fn(&str) -> String) -> Str
     out
 }
 
-/// Matches `name` against a `*` pattern, returning what each `*` matched
-/// (greedy, left to right), or `None` when it does not match.
-fn wildcard_captures(pattern: &str, name: &str) -> Option<Vec<String>> {
-    if !pattern.contains('*') {
-        return (pattern == name).then(Vec::new);
-    }
-    if name.starts_with('_') && !pattern.starts_with('_') {
-        return None;
-    }
-    let mut re = String::from("^");
-    for (i, part) in pattern.split('*').enumerate() {
-        if i > 0 {
-            re.push_str("(.*)");
+/// A field-list entry compiled for matching: a plain name, or a wildcard
+/// pattern as a regex with one group per `*` (greedy, left to right).
+struct FieldPattern<'a> {
+    text: &'a str,
+    regex: Option<regex::Regex>,
+}
+
+impl<'a> FieldPattern<'a> {
+    fn new(text: &'a str) -> Self {
+        let regex = text.contains('*').then(|| {
+            let mut re = String::from("(?s)^");
+            for (i, part) in text.split('*').enumerate() {
+                if i > 0 {
+                    re.push_str("(.*)");
+                }
+                re.push_str(&regex::escape(part));
+            }
+            re.push('$');
+            re
+        });
+        FieldPattern {
+            text,
+            // An escaped literal with `(.*)` groups always compiles; a
+            // failure would only mean the pattern matches nothing.
+            regex: regex.and_then(|re| regex::Regex::new(&re).ok()),
         }
-        re.push_str(&regex::escape(part));
     }
-    re.push('$');
-    let re = regex::Regex::new(&re).ok()?;
-    let caps = re.captures(name)?;
-    Some(
-        caps.iter()
-            .skip(1)
-            .map(|m| m.map(|m| m.as_str().to_string()).unwrap_or_default())
-            .collect(),
-    )
+
+    /// What each `*` matched in `name`, or `None` when it does not match.
+    /// A wildcard does not match a name starting with `_` unless the
+    /// pattern starts with `_` too.
+    fn captures(&self, name: &str) -> Option<Vec<String>> {
+        let Some(re) = &self.regex else {
+            return (self.text == name).then(Vec::new);
+        };
+        if name.starts_with('_') && !self.text.starts_with('_') {
+            return None;
+        }
+        let caps = re.captures(name)?;
+        Some(
+            caps.iter()
+                .skip(1)
+                .map(|m| m.map(|m| m.as_str().to_string()).unwrap_or_default())
+                .collect(),
+        )
+    }
 }
 
 impl Foreach {
     /// Runs the template over each result once per matching field.
     pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
         let rows = collect(input)?;
+        let patterns: Vec<FieldPattern<'_>> =
+            self.patterns.iter().map(|p| FieldPattern::new(p)).collect();
         let mut cache: HashMap<String, Pipeline> = HashMap::new();
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
             let mut current = row;
             let names: Vec<String> = current.names().map(str::to_string).collect();
             let mut done: Vec<&str> = Vec::new();
-            for pattern in &self.patterns {
+            for pattern in &patterns {
                 for name in &names {
                     if done.contains(&name.as_str()) {
                         continue;
                     }
-                    let Some(caps) = wildcard_captures(pattern, name) else {
+                    let Some(caps) = pattern.captures(name) else {
                         continue;
                     };
                     done.push(name);
@@ -292,6 +315,10 @@ impl Foreach {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn wildcard_captures(pattern: &str, name: &str) -> Option<Vec<String>> {
+        FieldPattern::new(pattern).captures(name)
+    }
 
     #[test]
     fn captures_per_wildcard() {
