@@ -23,12 +23,13 @@ const DEFAULT_COUNT: usize = 10;
 ///
 /// With an expression, results are returned until it is false (or null,
 /// unless `null=true`); `keeplast=true` also returns the result that ended
-/// it. A count limits the results only when one is written (`N` or
-/// `limit=`); with an expression alone there is no count limit.
+/// it. The count (default 10) still applies: the smaller limit wins, as in
+/// the docs' `head (timerange<100)` example ("up to 10 results ... or
+/// until").
 #[derive(Debug, Clone, PartialEq)]
 pub struct Head {
-    /// How many results to keep (None: no limit, with an expression).
-    pub count: Option<usize>,
+    /// How many results to keep.
+    pub count: usize,
     /// `tail`: the last results, newest-last first.
     pub tail: bool,
     /// `head (<eval-expression>)`: results while it is true.
@@ -80,10 +81,7 @@ fn parse(p: &mut Parser, tail: bool) -> Result<CommandArgs> {
             _ => return Err(p.expected("a count")),
         }
     }
-    let count = match (count, &expr) {
-        (None, None) => Some(DEFAULT_COUNT),
-        (c, _) => c,
-    };
+    let count = count.unwrap_or(DEFAULT_COUNT);
     Ok(CommandArgs::Head(Head {
         count,
         tail,
@@ -97,7 +95,7 @@ impl Head {
     /// Keeps the first (or, for `tail`, the last, reversed) N rows; with an
     /// expression, the rows while it holds.
     pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
-        let limit = self.count.unwrap_or(usize::MAX);
+        let limit = self.count;
         if !self.tail {
             let Some(expr) = &self.expr else {
                 return Ok(Box::new(input.take(limit)));
