@@ -203,7 +203,7 @@ pub fn field_terms(name: &str, value: &Value, mvsep: &str) -> String {
     }
 }
 
-/// A value in double quotes, `\\` and `"` escaped.
+/// A value in double quotes, with backslashes and quotes escaped.
 pub fn quote_value(v: &str) -> String {
     format!("\"{}\"", v.replace('\\', "\\\\").replace('"', "\\\""))
 }
