@@ -76,6 +76,74 @@ pub fn unknown_option(command: &str, key: &str, span: Span) -> Error {
     bad(command, format!("option `{key}` is not supported"), span)
 }
 
+/// A `( ... )` group at the current position, consumed: its raw text
+/// (parentheses included) and span, e.g. `head (x > 3)`. `what` names the
+/// group in the error for a missing `)`.
+pub fn paren_group(p: &mut Parser, what: &str) -> Result<(String, Span)> {
+    let open = p.here();
+    let mut depth = 0usize;
+    let mut end = open;
+    loop {
+        match p.peek() {
+            Some(Tok::LParen) => depth += 1,
+            Some(Tok::RParen) => depth = depth.saturating_sub(1),
+            None | Some(Tok::Pipe) | Some(Tok::RBracket) => {
+                return Err(p.expected(&format!("a closing `)` for {what}")))
+            }
+            _ => {}
+        }
+        if let Some(tok) = p.next_token() {
+            end = tok.span;
+        }
+        if depth == 0 {
+            break;
+        }
+    }
+    let span = open.to(end);
+    Ok((p.text_of(span).to_string(), span))
+}
+
+/// An eval expression given as an option value: `key=(<expr>)`,
+/// `key="(<expr>)"` or `key=eval(<expr>)` (the `key=` already consumed);
+/// e.g. `streamstats reset_after=("count>=3")`.
+pub fn eval_option_value(p: &mut Parser, what: &str) -> Result<crate::eval::Expr> {
+    if p.at_keyword("eval") && p.peek2() == Some(&Tok::LParen) {
+        p.next_token();
+    }
+    let here = p.here();
+    if p.text_of(here).starts_with("\"(\"") {
+        // The documented form `key="("<eval-expression>")"`: the quoted
+        // parentheses touch the expression, so read the raw text.
+        let end = loop {
+            let Some(tok) = p.next_token() else {
+                return Err(p.expected(&format!("`\")\"` closing {what}")));
+            };
+            if matches!(tok.tok, Tok::Pipe | Tok::RBracket) {
+                return Err(p.expected(&format!("`\")\"` closing {what}")));
+            }
+            let raw = p.text_of(here.to(tok.span));
+            if raw.len() >= 6 && raw.ends_with("\")\"") {
+                break tok.span;
+            }
+        };
+        let span = here.to(end);
+        let raw = p.text_of(span);
+        let inner = raw.get(3..raw.len() - 3).unwrap_or("").to_string();
+        return crate::eval::parse_expr(&inner, span.start + 3);
+    }
+    match p.peek() {
+        Some(Tok::LParen) => {
+            let (text, span) = paren_group(p, what)?;
+            crate::eval::parse_expr(&text, span.start)
+        }
+        Some(Tok::Str(_)) => {
+            let (text, span) = p.value(what)?;
+            crate::eval::parse_expr(&text, span.start + 1)
+        }
+        _ => Err(p.expected(&format!("`(<eval-expression>)` for {what}"))),
+    }
+}
+
 /// A bracketed subsearch `[ ... ]`, e.g. for `append` and `join`.
 pub fn subsearch(p: &mut Parser, command: &str) -> Result<Pipeline> {
     p.expect(&Tok::LBracket, &format!("a `[subsearch]` for `{command}`"))?;

@@ -7,15 +7,18 @@
 use std::collections::{HashMap, VecDeque};
 
 use crate::commands::common::{
-    at_option, bool_opt, collect, count_opt, option, time_span_seconds, unknown_option,
+    at_option, bool_opt, collect, count_opt, eval_option_value, option, time_span_seconds,
+    unknown_option,
 };
 use crate::commands::stats::{aggregations_and_by, group_keys, Aggregation};
 use crate::commands::CommandArgs;
 use crate::error::Result;
+use crate::eval::{EvalContext, Expr, Scope};
 use crate::event::Event;
-use crate::exec::Rows;
+use crate::exec::{Context, Rows};
 use crate::functions::stats::AggState;
 use crate::source::Span;
+use crate::syntax::lexer::Tok;
 use crate::syntax::parser::Parser;
 
 /// `eventstats [allnum=<bool>] <agg>... [BY <field>...]`, e.g.
@@ -90,7 +93,8 @@ impl Eventstats {
 }
 
 /// `streamstats [current=<bool>] [window=<int>] [global=<bool>]
-/// [reset_on_change=<bool>] [time_window=<span>] <agg>... [BY <field>...]`,
+/// [reset_on_change=<bool>] [reset_before=(<expr>)] [reset_after=(<expr>)]
+/// [time_window=<span>] <agg>... [BY <field>...]`,
 /// e.g. `streamstats count AS n BY user`: running statistics in result order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Streamstats {
@@ -106,13 +110,31 @@ pub struct Streamstats {
     pub time_window: Option<f64>,
     /// Reset every statistic when a by-field value changes.
     pub reset_on_change: bool,
+    /// `reset_before=(<expr>)`: reset before a result for which it is true.
+    pub reset_before: Option<Expr>,
+    /// `reset_after=(<expr>)`: reset after a result (with its statistics
+    /// added) for which it is true.
+    pub reset_after: Option<Expr>,
 }
 
 /// Parses `streamstats`' arguments.
 pub fn parse_streamstats(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
     let c = "streamstats";
     let (mut current, mut window, mut time_window, mut reset_on_change) = (true, 0, None, false);
+    let (mut reset_before, mut reset_after) = (None, None);
     while at_option(p) {
+        if p.at_keyword("reset_before") || p.at_keyword("reset_after") {
+            let (key, _) = p.word("an option")?;
+            p.expect(&Tok::Eq, "`=`")?;
+            let what = format!("`{}`", key.to_ascii_lowercase());
+            let expr = eval_option_value(p, &what)?;
+            if key.eq_ignore_ascii_case("reset_before") {
+                reset_before = Some(expr);
+            } else {
+                reset_after = Some(expr);
+            }
+            continue;
+        }
         let (key, value, span) = option(p)?;
         match key.as_str() {
             "current" => current = bool_opt(c, &key, &value, span)?,
@@ -121,13 +143,6 @@ pub fn parse_streamstats(p: &mut Parser, name_span: Span) -> Result<CommandArgs>
                 bool_opt(c, &key, &value, span)?;
             }
             "reset_on_change" => reset_on_change = bool_opt(c, &key, &value, span)?,
-            "reset_before" | "reset_after" => {
-                return Err(crate::commands::common::bad(
-                    c,
-                    format!("`{key}=eval(...)` is not supported yet (needs eval)"),
-                    span,
-                ))
-            }
             "time_window" => {
                 time_window = Some(time_span_seconds(&value).ok_or_else(|| {
                     crate::commands::common::bad(c, format!("`{value}` is not a span"), span)
@@ -144,18 +159,29 @@ pub fn parse_streamstats(p: &mut Parser, name_span: Span) -> Result<CommandArgs>
         window,
         time_window,
         reset_on_change,
+        reset_before,
+        reset_after,
     }))
 }
 
 impl Streamstats {
     /// Adds running statistics to each result.
-    pub fn apply<'a>(&'a self, input: Rows<'a>) -> Result<Rows<'a>> {
+    pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
+        let ectx = EvalContext::at(ctx.now, ctx.tz);
         let mut windows: HashMap<Vec<String>, VecDeque<Event>> = HashMap::new();
         let mut running: HashMap<Vec<String>, Vec<AggState>> = HashMap::new();
         let mut previous: Option<Vec<String>> = None;
         let unbounded = self.window == 0 && self.time_window.is_none();
         Ok(Box::new(input.map(move |row| {
             let mut event = row?;
+            if let Some(expr) = &self.reset_before {
+                if expr.eval_condition(&Scope::new(&event, &ectx), "streamstats reset_before")?
+                    == Some(true)
+                {
+                    windows.clear();
+                    running.clear();
+                }
+            }
             let Some(key) = group_keys(&self.by, &event).into_iter().next() else {
                 return Ok(event);
             };
@@ -182,6 +208,10 @@ impl Streamstats {
                 for (agg, v) in self.aggs.iter().zip(values) {
                     event.set_opt(agg.output.clone(), v);
                 }
+                if self.resets_after(&event, &ectx)? {
+                    windows.clear();
+                    running.clear();
+                }
                 return Ok(event);
             }
             let window = windows.entry(key).or_default();
@@ -205,8 +235,21 @@ impl Streamstats {
             for (agg, state) in self.aggs.iter().zip(states) {
                 event.set_opt(agg.output.clone(), state.finish());
             }
+            if self.resets_after(&event, &ectx)? {
+                windows.clear();
+                running.clear();
+            }
             Ok(event)
         })))
+    }
+
+    fn resets_after(&self, event: &Event, ectx: &EvalContext) -> Result<bool> {
+        match &self.reset_after {
+            Some(expr) => Ok(expr
+                .eval_condition(&Scope::new(event, ectx), "streamstats reset_after")?
+                == Some(true)),
+            None => Ok(false),
+        }
     }
 
     fn trim(&self, window: &mut VecDeque<Event>) {

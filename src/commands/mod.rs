@@ -7,6 +7,7 @@ use crate::exec::{Context, Rows};
 use crate::source::Span;
 use crate::syntax::parser::Parser;
 
+pub mod addtotals;
 pub mod append;
 pub mod bin;
 pub mod common;
@@ -17,6 +18,8 @@ pub mod eventstats;
 pub mod extract;
 pub mod fields;
 pub mod fillnull;
+pub mod foreach;
+pub mod format;
 pub mod head;
 pub mod inputlookup;
 pub mod lookup;
@@ -31,6 +34,7 @@ pub mod sort;
 pub mod spath;
 pub mod stats;
 pub mod table;
+pub mod top;
 pub mod transaction;
 pub mod where_;
 
@@ -246,6 +250,36 @@ const COMMANDS: &[CommandSpec] = &[
         aliases: &[],
         parse: transaction::parse,
     },
+    CommandSpec {
+        name: "foreach",
+        aliases: &[],
+        parse: foreach::parse,
+    },
+    CommandSpec {
+        name: "addtotals",
+        aliases: &[],
+        parse: addtotals::parse,
+    },
+    CommandSpec {
+        name: "top",
+        aliases: &[],
+        parse: top::parse_top,
+    },
+    CommandSpec {
+        name: "rare",
+        aliases: &[],
+        parse: top::parse_rare,
+    },
+    CommandSpec {
+        name: "format",
+        aliases: &[],
+        parse: format::parse_format,
+    },
+    CommandSpec {
+        name: "return",
+        aliases: &[],
+        parse: format::parse_return,
+    },
 ];
 
 /// The registry entry for a (lower-case) command name.
@@ -341,6 +375,16 @@ pub enum CommandArgs {
     Iplocation(makeresults::Iplocation),
     /// `transaction <fields> [maxspan=..] [maxpause=..] [startswith=..] [endswith=..]`.
     Transaction(transaction::Transaction),
+    /// `foreach <wildcard-fields> [fieldstr=..] [matchstr=..] [matchseg1=..] [<template>]`.
+    Foreach(foreach::Foreach),
+    /// `addtotals [row=..] [col=..] [labelfield=..] [label=..] [fieldname=..] [<fields>]`.
+    Addtotals(addtotals::Addtotals),
+    /// `top [N] [options] <fields> [BY <fields>]` (also `rare`).
+    Top(top::Top),
+    /// `format [mvsep=..] [maxresults=N] ["(" "(" "AND" ")" "OR" ")"] [emptystr=..]`.
+    Format(format::Format),
+    /// `return [N] [alias=field] [field] [$field]`.
+    Return(format::Return),
 }
 
 impl CommandArgs {
@@ -356,7 +400,7 @@ impl CommandArgs {
             CommandArgs::Convert(c) => c.apply(input, ctx),
             CommandArgs::Eval(c) => c.apply(input, ctx),
             CommandArgs::Where(c) => c.apply(input, ctx),
-            CommandArgs::Head(c) => c.apply(input),
+            CommandArgs::Head(c) => c.apply(input, ctx),
             CommandArgs::Reverse(c) => c.apply(input),
             CommandArgs::Sort(c) => c.apply(input),
             CommandArgs::Dedup(c) => c.apply(input),
@@ -377,7 +421,7 @@ impl CommandArgs {
             CommandArgs::Extract(c) => c.apply(input),
             CommandArgs::Multikv(c) => c.apply(input),
             CommandArgs::Eventstats(c) => c.apply(input),
-            CommandArgs::Streamstats(c) => c.apply(input),
+            CommandArgs::Streamstats(c) => c.apply(input, ctx),
             CommandArgs::Append(c) => c.apply(input, ctx),
             CommandArgs::Appendpipe(c) => c.apply(input, ctx),
             CommandArgs::Join(c) => c.apply(input, ctx),
@@ -386,6 +430,11 @@ impl CommandArgs {
             CommandArgs::Outputlookup(c) => c.apply(input, ctx),
             CommandArgs::Iplocation(c) => c.apply(input, ctx),
             CommandArgs::Transaction(c) => c.apply(input, ctx),
+            CommandArgs::Foreach(c) => c.apply(input, ctx),
+            CommandArgs::Addtotals(c) => c.apply(input),
+            CommandArgs::Top(c) => c.apply(input),
+            CommandArgs::Format(c) => c.apply(input),
+            CommandArgs::Return(c) => c.apply(input),
         }
     }
 
@@ -396,12 +445,14 @@ impl CommandArgs {
     }
 
     /// Pipelines nested in the command's arguments (`append [...]`,
-    /// `join [...]`), for walks over the whole search.
+    /// `join [...]`, `foreach`'s template with its tokens replaced by
+    /// placeholders), for walks over the whole search.
     pub fn subpipelines(&self) -> Vec<&crate::syntax::ast::Pipeline> {
         match self {
             CommandArgs::Append(c) => vec![&c.pipeline],
             CommandArgs::Appendpipe(c) => vec![&c.pipeline],
             CommandArgs::Join(c) => vec![&c.pipeline],
+            CommandArgs::Foreach(c) => vec![&c.checked],
             _ => Vec::new(),
         }
     }

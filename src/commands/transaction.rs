@@ -10,10 +10,12 @@
 use std::collections::HashMap;
 
 use crate::commands::common::{
-    at_option, bad, bool_opt, collect, count_opt, option, time_span_seconds, unknown_option,
+    at_option, bad, bool_opt, collect, count_opt, eval_option_value, option, time_span_seconds,
+    unknown_option,
 };
 use crate::commands::CommandArgs;
 use crate::error::Result;
+use crate::eval::{EvalContext, Expr, Scope};
 use crate::event::Event;
 use crate::exec::matcher::Matcher;
 use crate::exec::{Context, Rows};
@@ -35,11 +37,45 @@ pub struct Transaction {
     /// Most events per transaction (default 1000).
     pub maxevents: usize,
     /// An event matching this starts a transaction.
-    pub startswith: Option<SearchExpr>,
+    pub startswith: Option<Filter>,
     /// An event matching this ends a transaction.
-    pub endswith: Option<SearchExpr>,
+    pub endswith: Option<Filter>,
     /// Keep transactions that never started/ended (with `closed_txn=0`).
     pub keepevicted: bool,
+}
+
+/// A `startswith`/`endswith` filter: a search expression
+/// (`startswith="login"`) or an eval expression (`startswith=eval(x>3)`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Filter {
+    /// Search syntax, matched like `search`.
+    Search(SearchExpr),
+    /// `eval(<expr>)`: the event matches when the expression is true.
+    Eval(Expr),
+}
+
+/// A compiled [`Filter`].
+enum Compiled<'a> {
+    Search(Matcher),
+    Eval(&'a Expr),
+}
+
+impl Compiled<'_> {
+    fn matches(&self, event: &Event, ectx: &EvalContext) -> Result<bool> {
+        match self {
+            Compiled::Search(m) => Ok(m.matches(event)),
+            Compiled::Eval(e) => {
+                Ok(e.eval_condition(&Scope::new(event, ectx), "transaction")? == Some(true))
+            }
+        }
+    }
+}
+
+fn compile<'a>(f: &'a Filter, ctx: &Context<'_>) -> Result<Compiled<'a>> {
+    Ok(match f {
+        Filter::Search(e) => Compiled::Search(Matcher::compile(e, ctx)?),
+        Filter::Eval(e) => Compiled::Eval(e),
+    })
 }
 
 /// Default `maxevents`.
@@ -67,22 +103,19 @@ pub fn parse(p: &mut Parser, _name_span: Span) -> Result<CommandArgs> {
         }
         let key_is_filter = p.at_keyword("startswith") || p.at_keyword("endswith");
         if key_is_filter {
-            let (key, kspan) = p.word("an option")?;
+            let (key, _) = p.word("an option")?;
             p.expect(&Tok::Eq, "`=`")?;
-            if p.at_keyword("eval") && p.peek2() == Some(&Tok::LParen) {
-                return Err(bad(
-                    c,
-                    format!("`{key}=eval(...)` is not supported yet (needs eval)"),
-                    kspan,
-                ));
-            }
-            let (text, span) = p.value("a search filter")?;
-            let text = text
-                .trim()
-                .trim_start_matches('(')
-                .trim_end_matches(')')
-                .to_string();
-            let expr = parse_search_expr_at(&text, span)?;
+            let expr = if p.at_keyword("eval") && p.peek2() == Some(&Tok::LParen) {
+                Filter::Eval(eval_option_value(p, &format!("`{key}=eval(...)`"))?)
+            } else {
+                let (text, span) = p.value("a search filter")?;
+                let text = text
+                    .trim()
+                    .trim_start_matches('(')
+                    .trim_end_matches(')')
+                    .to_string();
+                Filter::Search(parse_search_expr_at(&text, span)?)
+            };
             if key.eq_ignore_ascii_case("startswith") {
                 out.startswith = Some(expr);
             } else {
@@ -126,13 +159,14 @@ impl Transaction {
         let start = self
             .startswith
             .as_ref()
-            .map(|e| Matcher::compile(e, ctx))
+            .map(|f| compile(f, ctx))
             .transpose()?;
         let end = self
             .endswith
             .as_ref()
-            .map(|e| Matcher::compile(e, ctx))
+            .map(|f| compile(f, ctx))
             .transpose()?;
+        let ectx = EvalContext::at(ctx.now, ctx.tz);
         let mut rows = collect(input)?;
         // Build in time order (oldest first); the input is newest first.
         rows.reverse();
@@ -143,8 +177,14 @@ impl Transaction {
                 continue;
             };
             let t = event.time().unwrap_or(0.0);
-            let is_start = start.as_ref().is_some_and(|m| m.matches(&event));
-            let is_end = end.as_ref().is_some_and(|m| m.matches(&event));
+            let is_start = match &start {
+                Some(m) => m.matches(&event, &ectx)?,
+                None => false,
+            };
+            let is_end = match &end {
+                Some(m) => m.matches(&event, &ectx)?,
+                None => false,
+            };
             if let Some(cur) = open.get(&key) {
                 let first = cur.events.first().and_then(Event::time).unwrap_or(t);
                 let last = cur.events.last().and_then(Event::time).unwrap_or(t);

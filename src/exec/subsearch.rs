@@ -63,7 +63,7 @@ fn resolve_expr(expr: &mut SearchExpr, ctx: &Context<'_>, depth: usize, run: Run
                 ));
                 rows.truncate(max);
             }
-            let text = format_rows(&rows);
+            let text = subsearch_text(pipeline, &rows);
             *expr = parse_search_expr_at(&text, expr.span)?;
         }
         SearchKind::Compare { .. }
@@ -75,18 +75,94 @@ fn resolve_expr(expr: &mut SearchExpr, ctx: &Context<'_>, depth: usize, run: Run
     Ok(())
 }
 
+/// The search text a subsearch's results stand for. When the subsearch ends
+/// with `format` or `return`, the `search` field of its result is the text,
+/// used as it is (Splunk inserts a `search` or `query` field verbatim);
+/// otherwise the rows are rendered as `format` renders them by default.
+fn subsearch_text(pipeline: &Pipeline, rows: &[Event]) -> String {
+    let ends_with_format = matches!(
+        pipeline.commands.last().map(|c| &c.args),
+        Some(CommandArgs::Format(_) | CommandArgs::Return(_))
+    );
+    if ends_with_format {
+        if let [row] = rows {
+            if let Some(v) = row.get("search").or_else(|| row.get("query")) {
+                return v.texts().join(" ");
+            }
+        }
+    }
+    format_rows(rows)
+}
+
+/// How `format` renders rows: `format [mvsep=..] [maxresults=N]
+/// ["<row prefix>" "<column prefix>" "<column separator>" "<column end>"
+/// "<row separator>" "<row end>"] [emptystr=..]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FormatSpec {
+    /// Opens the whole result (default `(`).
+    pub row_prefix: String,
+    /// Opens one row (default `(`).
+    pub column_prefix: String,
+    /// Between the fields of a row (default `AND`).
+    pub column_separator: String,
+    /// Closes one row (default `)`).
+    pub column_end: String,
+    /// Between rows (default `OR`).
+    pub row_separator: String,
+    /// Closes the whole result (default `)`).
+    pub row_end: String,
+    /// Between the values of a multivalue field (default `OR`).
+    pub mvsep: String,
+    /// The text for no rows (default `NOT ( )`).
+    pub emptystr: String,
+    /// Most rows rendered (0 = all).
+    pub maxresults: usize,
+}
+
+impl Default for FormatSpec {
+    fn default() -> Self {
+        FormatSpec {
+            row_prefix: "(".into(),
+            column_prefix: "(".into(),
+            column_separator: "AND".into(),
+            column_end: ")".into(),
+            row_separator: "OR".into(),
+            row_end: ")".into(),
+            mvsep: "OR".into(),
+            emptystr: "NOT ( )".into(),
+            maxresults: 0,
+        }
+    }
+}
+
 /// Renders rows as `format` does by default: fields AND-ed within a row, rows
 /// OR-ed, a multivalue cell OR-ed, fields starting with `_` left out, a field
 /// named `search` or `query` inserted as written, and `NOT ( )` for no rows.
 pub fn format_rows(rows: &[Event]) -> String {
-    if rows.is_empty() {
-        return "NOT ( )".to_string();
-    }
-    let rendered: Vec<String> = rows.iter().map(format_row).collect();
-    format!("( {} )", rendered.join(" OR "))
+    format_rows_with(rows, &FormatSpec::default())
 }
 
-fn format_row(row: &Event) -> String {
+/// Renders rows as `format` does with the given settings; the one code path
+/// for the implicit format of a subsearch and the `format` command.
+pub fn format_rows_with(rows: &[Event], spec: &FormatSpec) -> String {
+    let rows = match spec.maxresults {
+        0 => rows,
+        n => &rows[..n.min(rows.len())],
+    };
+    if rows.is_empty() {
+        return spec.emptystr.clone();
+    }
+    let rendered: Vec<String> = rows.iter().map(|r| format_row(r, spec)).collect();
+    let sep = format!(" {} ", spec.row_separator);
+    format!(
+        "{} {} {}",
+        spec.row_prefix,
+        rendered.join(&sep),
+        spec.row_end
+    )
+}
+
+fn format_row(row: &Event, spec: &FormatSpec) -> String {
     let mut parts = Vec::new();
     for (name, value) in row.iter() {
         if name.starts_with('_') {
@@ -96,26 +172,39 @@ fn format_row(row: &Event) -> String {
             parts.push(value.texts().join(" "));
             continue;
         }
-        let field = quote_name(name);
-        match value {
-            Value::Multi(vs) => {
-                let alts: Vec<String> = vs
-                    .iter()
-                    .map(|v| format!("{field}={}", quote_value(v)))
-                    .collect();
-                parts.push(format!("( {} )", alts.join(" OR ")));
-            }
-            single => parts.push(format!("{field}={}", quote_value(&single.to_text()))),
-        }
+        parts.push(field_terms(name, value, &spec.mvsep));
     }
     if parts.is_empty() {
-        "( )".to_string()
+        format!("{} {}", spec.column_prefix, spec.column_end)
     } else {
-        format!("( {} )", parts.join(" AND "))
+        let sep = format!(" {} ", spec.column_separator);
+        format!(
+            "{} {} {}",
+            spec.column_prefix,
+            parts.join(&sep),
+            spec.column_end
+        )
     }
 }
 
-fn quote_value(v: &str) -> String {
+/// `name="value"`, or `( name="a" OR name="b" )` for a multivalue field
+/// (`mvsep` between the values).
+pub fn field_terms(name: &str, value: &Value, mvsep: &str) -> String {
+    let field = quote_name(name);
+    match value {
+        Value::Multi(vs) => {
+            let alts: Vec<String> = vs
+                .iter()
+                .map(|v| format!("{field}={}", quote_value(v)))
+                .collect();
+            format!("( {} )", alts.join(&format!(" {mvsep} ")))
+        }
+        single => format!("{field}={}", quote_value(&single.to_text())),
+    }
+}
+
+/// A value in double quotes, with backslashes and quotes escaped.
+pub fn quote_value(v: &str) -> String {
     format!("\"{}\"", v.replace('\\', "\\\\").replace('"', "\\\""))
 }
 

@@ -63,6 +63,20 @@ pub fn parse_search_expr_at(text: &str, span: Span) -> Result<SearchExpr> {
     Ok(expr)
 }
 
+/// Parses `text` as commands separated by `|` with no implicit search (the
+/// body of a bracketed template such as `foreach`'s). Spans point into the
+/// whole search as if `text` started at byte `base`.
+pub fn parse_commands_at(text: &str, base: usize) -> Result<Pipeline> {
+    let tokens = lex(text, base)?;
+    let source = format!("{}{text}", " ".repeat(base));
+    let mut p = Parser::new(tokens, &source);
+    let pipeline = p.command_pipeline()?;
+    if let Some(tok) = p.peek_token() {
+        return Err(p.expected_at("`|` or the end of the commands", tok));
+    }
+    Ok(pipeline)
+}
+
 /// A cursor over tokens, with the helpers command parsers use.
 pub struct Parser {
     tokens: Vec<Token>,
@@ -372,10 +386,16 @@ impl Parser {
             }
         }
         loop {
+            let (command_start, depth_at_start) = (self.pos, self.depth);
             match self.command() {
                 Ok(command) => commands.push(command),
                 Err(e) if self.lenient => {
                     self.problems.push(e);
+                    // Skip the whole command from its name, so an error
+                    // inside its brackets (`appendpipe [| timechart ...]`)
+                    // does not leave the rest of the brackets behind.
+                    self.pos = command_start;
+                    self.depth = depth_at_start;
                     self.rest_of_command();
                 }
                 Err(e) => return Err(e),
@@ -813,6 +833,18 @@ mod tests {
                 span: Span::new(4, 14)
             }
         );
+    }
+
+    #[test]
+    fn lenient_skips_a_bad_command_with_its_brackets() {
+        let (pipeline, problems) =
+            parse_lenient("x | appendpipe [| frob a ] | foreach * [eval <<FIELD>>=1] | top y");
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(matches!(&problems[0], Error::UnsupportedCommand { name, .. } if name == "frob"));
+        let names: Vec<String> = pipeline
+            .map(|p| p.commands.into_iter().map(|c| c.name).collect())
+            .unwrap_or_default();
+        assert_eq!(names, vec!["search", "foreach", "top"]);
     }
 
     #[test]
