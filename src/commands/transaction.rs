@@ -107,6 +107,10 @@ pub fn parse(p: &mut Parser, _name_span: Span) -> Result<CommandArgs> {
             p.expect(&Tok::Eq, "`=`")?;
             let expr = if p.at_keyword("eval") && p.peek2() == Some(&Tok::LParen) {
                 Filter::Eval(eval_option_value(p, &format!("`{key}=eval(...)`"))?)
+            } else if p.peek() == Some(&Tok::LParen) {
+                // Splunk's `startswith=(EventCode=4698)`: an unquoted,
+                // parenthesised search expression.
+                Filter::Search(p.search_group()?)
             } else {
                 let (text, span) = p.value("a search filter")?;
                 let text = text

@@ -485,6 +485,13 @@ impl Parser {
         })
     }
 
+    /// A parenthesised search expression, e.g. the `(EventCode=4698)` of
+    /// `transaction startswith=(EventCode=4698)`. The caller checks that the
+    /// current token is `(`.
+    pub fn search_group(&mut self) -> Result<SearchExpr> {
+        self.primary()
+    }
+
     /// Implicit AND: terms until `)`, `|`, `]` or the end. Precedence is
     /// Splunk's: NOT binds tightest, then OR, then (implicit) AND.
     fn and_terms(&mut self) -> Result<Vec<SearchExpr>> {
