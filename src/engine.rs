@@ -174,6 +174,25 @@ impl Engine {
         })
     }
 
+    /// Expands macro calls in `text` with `macros` in place of the engine's
+    /// own definitions (the linter adds stand-ins for undefined macros).
+    pub fn expand_with(
+        &self,
+        macros: &MacroSet,
+        text: &str,
+        name: &str,
+    ) -> Result<Expanded, Diagnostic> {
+        expand::expand(text, name, macros, &self.expand_limits).map_err(|e| {
+            let map = crate::source::SourceMap::identity(name, text);
+            Diagnostic::new(e, &map)
+        })
+    }
+
+    /// The macro definitions.
+    pub fn macros(&self) -> &MacroSet {
+        &self.macros
+    }
+
     /// Expands and parses a search. `name` names the text in error messages
     /// (a file path, or `<search>`).
     pub fn compile(&self, text: &str, name: &str) -> Result<Query, Diagnostic> {

@@ -11,6 +11,7 @@ use crate::detection::search_from_detection_yaml;
 use crate::diagnostic::Diagnostic;
 use crate::engine::Engine;
 use crate::error::{Error, MacroError};
+use crate::expand::{Expanded, MacroDef, MacroSet};
 use crate::lookup::LookupProblem;
 use crate::source::{Location, SourceMap, Span};
 use crate::syntax::ast::{Pipeline, SearchExpr, SearchKind};
@@ -219,12 +220,8 @@ pub fn lint_text(text: &str, name: &str, engine: &Engine) -> Report {
         data_model: starts_with_data_model(text),
         problems: Vec::new(),
     };
-    let expanded = match engine.expand(text, name) {
-        Ok(e) => e,
-        Err(d) => {
-            report.problems.push(problem_from(&d));
-            return report;
-        }
+    let Some(expanded) = expand_with_stand_ins(text, name, engine, &mut report.problems) else {
+        return report;
     };
     let (pipeline, errors) = parse_lenient(&expanded.text);
     report.data_model |= starts_with_data_model(&expanded.text);
@@ -243,16 +240,64 @@ pub fn lint_text(text: &str, name: &str, engine: &Engine) -> Report {
         report.problems.push(p);
     }
     report.parses = pipeline.is_some()
-        && !report.problems.iter().any(|p| {
-            matches!(
-                p.kind,
-                ProblemKind::Syntax | ProblemKind::Macro | ProblemKind::UndefinedMacro
-            )
-        });
+        && !report
+            .problems
+            .iter()
+            .any(|p| matches!(p.kind, ProblemKind::Syntax | ProblemKind::Macro));
     if let Some(pipeline) = &pipeline {
         check_lookups(pipeline, &expanded.map, engine, &mut report.problems);
     }
     report
+}
+
+/// How many undefined macros one search may stand in for before lint gives up.
+const MAX_STAND_INS: usize = 32;
+
+/// Expands `text`, reporting each undefined macro and then standing in for it
+/// with `search *`, so that the rest of the search still has its syntax and
+/// commands checked (an Enterprise Security macro such as `get_asset` must not
+/// hide a problem after it). `None` when expansion fails otherwise.
+fn expand_with_stand_ins(
+    text: &str,
+    name: &str,
+    engine: &Engine,
+    problems: &mut Vec<Problem>,
+) -> Option<Expanded> {
+    let mut stand_ins: Option<MacroSet> = None;
+    for _ in 0..=MAX_STAND_INS {
+        let result = match &stand_ins {
+            None => engine.expand(text, name),
+            Some(set) => engine.expand_with(set, text, name),
+        };
+        let d = match result {
+            Ok(expanded) => return Some(expanded),
+            Err(d) => d,
+        };
+        problems.push(problem_from(&d));
+        let Error::Macro {
+            kind:
+                MacroError::Undefined {
+                    name: macro_name,
+                    arity,
+                    ..
+                },
+            ..
+        } = &d.error
+        else {
+            return None;
+        };
+        let args: Vec<String> = (1..=*arity).map(|i| format!("arg{i}")).collect();
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        stand_ins
+            .get_or_insert_with(|| engine.macros().clone())
+            .insert(MacroDef::new(
+                macro_name,
+                &args,
+                "search *",
+                "<lint stand-in>",
+            ));
+    }
+    None
 }
 
 fn starts_with_data_model(text: &str) -> bool {
