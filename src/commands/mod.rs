@@ -9,6 +9,7 @@ use crate::syntax::parser::Parser;
 
 pub mod append;
 pub mod bin;
+pub mod chart;
 pub mod common;
 pub mod convert;
 pub mod dedup;
@@ -246,6 +247,11 @@ const COMMANDS: &[CommandSpec] = &[
         aliases: &[],
         parse: transaction::parse,
     },
+    CommandSpec {
+        name: "chart",
+        aliases: &[],
+        parse: chart::parse,
+    },
 ];
 
 /// The registry entry for a (lower-case) command name.
@@ -341,6 +347,9 @@ pub enum CommandArgs {
     Iplocation(makeresults::Iplocation),
     /// `transaction <fields> [maxspan=..] [maxpause=..] [startswith=..] [endswith=..]`.
     Transaction(transaction::Transaction),
+    /// `chart <agg>... [over <field>] [by <field> [<field>]] [limit=..] ...`,
+    /// e.g. `chart count over host by status`.
+    Chart(chart::Chart),
 }
 
 impl CommandArgs {
@@ -386,6 +395,7 @@ impl CommandArgs {
             CommandArgs::Outputlookup(c) => c.apply(input, ctx),
             CommandArgs::Iplocation(c) => c.apply(input, ctx),
             CommandArgs::Transaction(c) => c.apply(input, ctx),
+            CommandArgs::Chart(c) => c.apply(input, ctx),
         }
     }
 
