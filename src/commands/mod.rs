@@ -32,6 +32,7 @@ pub mod sort;
 pub mod spath;
 pub mod stats;
 pub mod table;
+pub mod timechart;
 pub mod transaction;
 pub mod where_;
 
@@ -252,6 +253,11 @@ const COMMANDS: &[CommandSpec] = &[
         aliases: &[],
         parse: chart::parse,
     },
+    CommandSpec {
+        name: "timechart",
+        aliases: &[],
+        parse: timechart::parse,
+    },
 ];
 
 /// The registry entry for a (lower-case) command name.
@@ -350,6 +356,9 @@ pub enum CommandArgs {
     /// `chart <agg>... [over <field>] [by <field> [<field>]] [limit=..] ...`,
     /// e.g. `chart count over host by status`.
     Chart(chart::Chart),
+    /// `timechart [span=..] [limit=..] <agg>... [by <field>]`, e.g.
+    /// `timechart span=1h count by user`.
+    Timechart(timechart::Timechart),
 }
 
 impl CommandArgs {
@@ -396,6 +405,7 @@ impl CommandArgs {
             CommandArgs::Iplocation(c) => c.apply(input, ctx),
             CommandArgs::Transaction(c) => c.apply(input, ctx),
             CommandArgs::Chart(c) => c.apply(input, ctx),
+            CommandArgs::Timechart(c) => c.apply(input, ctx),
         }
     }
 
