@@ -7,6 +7,7 @@ use crate::exec::{Context, Rows};
 use crate::source::Span;
 use crate::syntax::parser::Parser;
 
+pub mod anomalydetection;
 pub mod append;
 pub mod bin;
 pub mod chart;
@@ -258,6 +259,16 @@ const COMMANDS: &[CommandSpec] = &[
         aliases: &[],
         parse: timechart::parse,
     },
+    CommandSpec {
+        name: "anomalydetection",
+        aliases: &[],
+        parse: anomalydetection::parse,
+    },
+    CommandSpec {
+        name: "outlier",
+        aliases: &[],
+        parse: anomalydetection::parse_outlier,
+    },
 ];
 
 /// The registry entry for a (lower-case) command name.
@@ -359,6 +370,10 @@ pub enum CommandArgs {
     /// `timechart [span=..] [limit=..] <agg>... [by <field>]`, e.g.
     /// `timechart span=1h count by user`.
     Timechart(timechart::Timechart),
+    /// `anomalydetection [method=..] [action=..] <fields>`, e.g.
+    /// `anomalydetection "count" "user" action=annotate` (also `outlier`,
+    /// which is `method=iqr`).
+    Anomalydetection(anomalydetection::Anomalydetection),
 }
 
 impl CommandArgs {
@@ -406,6 +421,7 @@ impl CommandArgs {
             CommandArgs::Transaction(c) => c.apply(input, ctx),
             CommandArgs::Chart(c) => c.apply(input, ctx),
             CommandArgs::Timechart(c) => c.apply(input, ctx),
+            CommandArgs::Anomalydetection(c) => c.apply(input),
         }
     }
 
