@@ -352,8 +352,8 @@ impl Anomalydetection {
             let count = anomalous.iter().filter(|a| **a).count();
             row.set("num_anomalies", Value::Num(count as f64));
             row.set("thresh", Value::Num(thresh));
-            row.set("max_logprob", Value::Num(sorted[sorted.len() - 1]));
-            row.set("min_logprob", Value::Num(sorted[0]));
+            row.set_opt("max_logprob", sorted.last().map(|x| Value::Num(*x)));
+            row.set_opt("min_logprob", sorted.first().map(|x| Value::Num(*x)));
             row.set("1st_quartile", Value::Num(q1));
             row.set("3rd_quartile", Value::Num(q3));
             return vec![row];
