@@ -68,6 +68,23 @@ const AUTO_TIME_SPANS: &[f64] = &[
     31_536_000.0,
 ];
 
+/// The spans `timechart` picks from when none is given, as its docs list
+/// them ("Spans used when minspan is specified": 1s ... 1h, 1d, 30 days);
+/// 30 days stands for one calendar month ("Previous year → 1 month").
+pub const TIMECHART_SPANS: &[f64] = &[
+    1.0,
+    5.0,
+    10.0,
+    30.0,
+    60.0,
+    300.0,
+    600.0,
+    1800.0,
+    3600.0,
+    86_400.0,
+    2_592_000.0,
+];
+
 /// Parses a span option value: `1h`, `5m`, `2mon`, or a number.
 pub fn parse_span(text: &str, command: &str, span: Span) -> Result<BinSpan> {
     let lower = text.to_ascii_lowercase();
@@ -190,36 +207,7 @@ impl Bin {
     }
 
     fn bin_time(&self, t: f64, span: BinSpan, tz: chrono_tz::Tz) -> f64 {
-        match span {
-            BinSpan::Seconds(size) if size >= 86_400.0 && self.aligntime.is_none() => {
-                // Days and longer align to local midnight.
-                let offset = tz
-                    .timestamp_opt(t.floor() as i64, 0)
-                    .single()
-                    .map(|d| d.offset().fix().local_minus_utc() as f64)
-                    .unwrap_or(0.0);
-                ((t + offset) / size).floor() * size - offset
-            }
-            BinSpan::Seconds(size) => self.floor(t, size),
-            BinSpan::Months(n) => {
-                let Some(local) = tz.timestamp_opt(t.floor() as i64, 0).single() else {
-                    return t;
-                };
-                let months = local.year() * 12 + local.month0() as i32;
-                let start = months - months.rem_euclid(n as i32);
-                tz.with_ymd_and_hms(
-                    start.div_euclid(12),
-                    start.rem_euclid(12) as u32 + 1,
-                    1,
-                    0,
-                    0,
-                    0,
-                )
-                .earliest()
-                .map(|d| d.timestamp() as f64)
-                .unwrap_or(t)
-            }
-        }
+        bin_time(t, span, self.aligntime, tz)
     }
 
     /// The span chosen when none is given: for `_time` the smallest standard
@@ -237,11 +225,7 @@ impl Bin {
         let min = self.minspan.unwrap_or(0.0);
         let bins = self.bins as f64;
         if is_time {
-            return AUTO_TIME_SPANS
-                .iter()
-                .cloned()
-                .find(|s| *s >= min && range / s < bins)
-                .unwrap_or(31_536_000.0);
+            return auto_time_span(range, self.bins, min, AUTO_TIME_SPANS);
         }
         let mut span = 1.0f64;
         while span < min || range / span >= bins {
@@ -255,4 +239,56 @@ impl Bin {
         }
         span
     }
+}
+
+/// The start of the time bin holding `t`: spans of a day or more align to
+/// local midnight in `tz` (unless `aligntime` is given), months to the first
+/// of the month, other spans to multiples of the span from `aligntime` (or
+/// the epoch). Shared by `bin`, `timechart`, `chart` and `sparkline`.
+pub fn bin_time(t: f64, span: BinSpan, aligntime: Option<f64>, tz: chrono_tz::Tz) -> f64 {
+    match span {
+        BinSpan::Seconds(size) if size >= 86_400.0 && aligntime.is_none() => {
+            // Days and longer align to local midnight.
+            let offset = tz
+                .timestamp_opt(t.floor() as i64, 0)
+                .single()
+                .map(|d| d.offset().fix().local_minus_utc() as f64)
+                .unwrap_or(0.0);
+            ((t + offset) / size).floor() * size - offset
+        }
+        BinSpan::Seconds(size) => {
+            let base = aligntime.unwrap_or(0.0);
+            ((t - base) / size).floor() * size + base
+        }
+        BinSpan::Months(n) => {
+            let Some(local) = tz.timestamp_opt(t.floor() as i64, 0).single() else {
+                return t;
+            };
+            let months = local.year() * 12 + local.month0() as i32;
+            let start = months - months.rem_euclid(n as i32);
+            tz.with_ymd_and_hms(
+                start.div_euclid(12),
+                start.rem_euclid(12) as u32 + 1,
+                1,
+                0,
+                0,
+                0,
+            )
+            .earliest()
+            .map(|d| d.timestamp() as f64)
+            .unwrap_or(t)
+        }
+    }
+}
+
+/// The smallest span in `table` (seconds) of at least `minspan` that gives
+/// fewer than `bins` bins over `range` seconds (the largest when none does).
+pub fn auto_time_span(range: f64, bins: usize, minspan: f64, table: &[f64]) -> f64 {
+    let bins = bins.max(1) as f64;
+    table
+        .iter()
+        .cloned()
+        .find(|s| *s >= minspan && range / s < bins)
+        .or_else(|| table.last().cloned())
+        .unwrap_or(1.0)
 }

@@ -8,8 +8,10 @@ use crate::source::Span;
 use crate::syntax::parser::Parser;
 
 pub mod addtotals;
+pub mod anomalydetection;
 pub mod append;
 pub mod bin;
+pub mod chart;
 pub mod common;
 pub mod convert;
 pub mod dedup;
@@ -34,6 +36,7 @@ pub mod sort;
 pub mod spath;
 pub mod stats;
 pub mod table;
+pub mod timechart;
 pub mod top;
 pub mod transaction;
 pub mod where_;
@@ -280,6 +283,26 @@ const COMMANDS: &[CommandSpec] = &[
         aliases: &[],
         parse: format::parse_return,
     },
+    CommandSpec {
+        name: "chart",
+        aliases: &[],
+        parse: chart::parse,
+    },
+    CommandSpec {
+        name: "timechart",
+        aliases: &[],
+        parse: timechart::parse,
+    },
+    CommandSpec {
+        name: "anomalydetection",
+        aliases: &[],
+        parse: anomalydetection::parse,
+    },
+    CommandSpec {
+        name: "outlier",
+        aliases: &[],
+        parse: anomalydetection::parse_outlier,
+    },
 ];
 
 /// The registry entry for a (lower-case) command name.
@@ -385,6 +408,16 @@ pub enum CommandArgs {
     Format(format::Format),
     /// `return [N] [alias=field] [field] [$field]`.
     Return(format::Return),
+    /// `chart <agg>... [over <field>] [by <field> [<field>]] [limit=..] ...`,
+    /// e.g. `chart count over host by status`.
+    Chart(chart::Chart),
+    /// `timechart [span=..] [limit=..] <agg>... [by <field>]`, e.g.
+    /// `timechart span=1h count by user`.
+    Timechart(timechart::Timechart),
+    /// `anomalydetection [method=..] [action=..] <fields>`, e.g.
+    /// `anomalydetection "count" "user" action=annotate` (also `outlier`,
+    /// which is `method=iqr`).
+    Anomalydetection(anomalydetection::Anomalydetection),
 }
 
 impl CommandArgs {
@@ -435,6 +468,9 @@ impl CommandArgs {
             CommandArgs::Top(c) => c.apply(input),
             CommandArgs::Format(c) => c.apply(input),
             CommandArgs::Return(c) => c.apply(input),
+            CommandArgs::Chart(c) => c.apply(input, ctx),
+            CommandArgs::Timechart(c) => c.apply(input, ctx),
+            CommandArgs::Anomalydetection(c) => c.apply(input),
         }
     }
 

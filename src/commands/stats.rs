@@ -3,12 +3,13 @@
 use std::cmp::Ordering;
 use std::collections::HashMap;
 
+use crate::commands::bin::BinSpan;
 use crate::commands::{field_list, CommandArgs};
 use crate::error::{Error, Result};
 use crate::eval::{parse_expr, EvalContext, EvalValue, Expr};
 use crate::event::Event;
 use crate::exec::{Context, Rows};
-use crate::functions::stats::{self as stats_fns, AggState, StatsFn};
+use crate::functions::stats::{self as stats_fns, AggState, SparkFn, StatsFn};
 use crate::source::Span;
 use crate::syntax::lexer::Tok;
 use crate::syntax::parser::Parser;
@@ -94,6 +95,9 @@ pub fn aggregations_and_by(
 /// Parses one aggregation, e.g. `count`, `dc(src) AS n`, `perc95(bytes)`.
 pub fn aggregation(p: &mut Parser) -> Result<Aggregation> {
     let (name, name_span) = p.word("an aggregation such as `count` or `values(field)`")?;
+    if name.eq_ignore_ascii_case("sparkline") {
+        return sparkline(p, name_span);
+    }
     let Some(func) = stats_fns::find(&name) else {
         return Err(Error::BadArgument {
             command: "stats".into(),
@@ -143,6 +147,59 @@ pub fn aggregation(p: &mut Parser) -> Result<Aggregation> {
         expr,
         output,
         span,
+    })
+}
+
+/// `sparkline [(<func>[(<field>)] [, <span>])] [AS <name>]`, e.g.
+/// `sparkline(count, 1h)`, `sparkline(dc(user))` (the name is read).
+fn sparkline(p: &mut Parser, name_span: Span) -> Result<Aggregation> {
+    let mut func = SparkFn::Count;
+    let mut field = None;
+    let mut span = None;
+    if p.eat(&Tok::LParen) {
+        let (fname, fspan) = p.word("a sparkline function such as `count` or `avg(field)`")?;
+        func = SparkFn::find(&fname).ok_or_else(|| Error::BadArgument {
+            command: "stats".into(),
+            message: format!(
+                "`{fname}` cannot make a sparkline (c, count, dc, mean, avg, stdev, stdevp, var, varp, sum, sumsq, min, max, range can)"
+            ),
+            span: fspan,
+        })?;
+        if p.eat(&Tok::LParen) && !p.eat(&Tok::RParen) {
+            field = Some(p.field_name("a field name")?.0);
+            p.expect(&Tok::RParen, "a closing `)`")?;
+        }
+        if field.is_none() && func != SparkFn::Count {
+            return Err(Error::BadArgument {
+                command: "stats".into(),
+                message: format!(
+                    "`sparkline({fname})` needs a field, e.g. `sparkline({fname}(bytes))`"
+                ),
+                span: fspan,
+            });
+        }
+        if p.eat(&Tok::Comma) {
+            let (text, tspan) = p.value("a span such as 1h")?;
+            span = match crate::commands::bin::parse_span(&text, "stats", tspan)? {
+                BinSpan::Seconds(s) => Some(s),
+                BinSpan::Months(n) => Some(f64::from(n) * 2_592_000.0),
+            };
+        }
+        p.expect(&Tok::RParen, "a closing `)` for sparkline(")?;
+    }
+    let mut span_all = name_span.to(p.last_span());
+    let mut output = p.text_of(span_all).to_string();
+    if p.eat_keyword("as") {
+        let (alias, alias_span) = p.field_name("a name after `AS`")?;
+        output = alias;
+        span_all = span_all.to(alias_span);
+    }
+    Ok(Aggregation {
+        func: StatsFn::Sparkline(func, span),
+        field,
+        expr: None,
+        output,
+        span: span_all,
     })
 }
 
@@ -200,19 +257,17 @@ impl Stats {
             groups.insert(Vec::new(), fresh());
         }
         let ectx = EvalContext::at(ctx.now, ctx.tz);
+        let mut range = TimeRange::default();
         for row in input {
             let event = row?;
+            range.add(&event);
             let evaluated = self.evaluate(&event, &ectx)?;
             for key in self.group_keys(&event) {
                 let states = groups.entry(key).or_insert_with(fresh);
-                for ((state, agg), value) in states.iter_mut().zip(&self.aggs).zip(&evaluated) {
-                    match &agg.expr {
-                        Some(_) => state.update_value(&event, value.as_ref(), false),
-                        None => state.update(&event, agg.field.as_deref()),
-                    }
-                }
+                update_states(states, &self.aggs, &event, &evaluated);
             }
         }
+        let range = range.get();
         let mut rows: Vec<(Vec<String>, Vec<AggState>)> = groups.into_iter().collect();
         rows.sort_by(|a, b| compare_keys(&a.0, &b.0));
         let out = rows.into_iter().map(move |(key, states)| {
@@ -221,7 +276,7 @@ impl Stats {
                 event.set(name.clone(), Value::Str(value));
             }
             for (agg, state) in self.aggs.iter().zip(states) {
-                event.set_opt(agg.output.clone(), state.finish_with(self.allnum));
+                event.set_opt(agg.output.clone(), state.finish_in(self.allnum, range));
             }
             Ok(event)
         });
@@ -232,25 +287,69 @@ impl Stats {
     /// aggregations). A true condition counts as a value and a false one as
     /// null, so `count(eval(x="y"))` counts the events where it holds.
     fn evaluate(&self, event: &Event, ctx: &EvalContext) -> Result<Vec<Option<Value>>> {
-        self.aggs
-            .iter()
-            .map(|agg| {
-                let Some(expr) = &agg.expr else {
-                    return Ok(None);
-                };
-                Ok(match expr.eval(event, ctx)? {
-                    EvalValue::Bool(false) => None,
-                    EvalValue::Bool(true) => Some(Value::Str("1".into())),
-                    other => other.into_value(),
-                })
-            })
-            .collect()
+        evaluate(&self.aggs, event, ctx)
     }
 
     /// The groups an event belongs to: none when a by-field is null, one per
     /// combination of values when by-fields are multivalue.
     fn group_keys(&self, event: &Event) -> Vec<Vec<String>> {
         group_keys(&self.by, event)
+    }
+}
+
+/// The `eval(...)` arguments' values of `aggs` for one event (None for the
+/// other aggregations). A true condition counts as a value and a false one
+/// as null, so `count(eval(x="y"))` counts the events where it holds.
+pub fn evaluate(
+    aggs: &[Aggregation],
+    event: &Event,
+    ctx: &EvalContext,
+) -> Result<Vec<Option<Value>>> {
+    aggs.iter()
+        .map(|agg| {
+            let Some(expr) = &agg.expr else {
+                return Ok(None);
+            };
+            Ok(match expr.eval(event, ctx)? {
+                EvalValue::Bool(false) => None,
+                EvalValue::Bool(true) => Some(Value::Str("1".into())),
+                other => other.into_value(),
+            })
+        })
+        .collect()
+}
+
+/// Adds one event to the running states of `aggs`; `evaluated` holds the
+/// event's `eval(...)` values from [`evaluate`].
+pub fn update_states(
+    states: &mut [AggState],
+    aggs: &[Aggregation],
+    event: &Event,
+    evaluated: &[Option<Value>],
+) {
+    for ((state, agg), value) in states.iter_mut().zip(aggs).zip(evaluated) {
+        match &agg.expr {
+            Some(_) => state.update_value(event, value.as_ref(), false),
+            None => state.update(event, agg.field.as_deref()),
+        }
+    }
+}
+
+/// The earliest and latest `_time` of a command's input (for sparklines).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TimeRange(Option<(f64, f64)>);
+
+impl TimeRange {
+    /// Widens the range to an event's `_time`.
+    pub fn add(&mut self, event: &Event) {
+        if let Some(t) = event.time() {
+            self.0 = Some(self.0.map_or((t, t), |(lo, hi)| (lo.min(t), hi.max(t))));
+        }
+    }
+
+    /// The range, None when no event had a time.
+    pub fn get(self) -> Option<(f64, f64)> {
+        self.0
     }
 }
 

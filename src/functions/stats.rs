@@ -63,7 +63,87 @@ pub enum StatsFn {
     First,
     /// `last`: the last value seen.
     Last,
+    /// `sparkline(<func>(<field>), <span>)`: the function per time bucket of
+    /// `span` seconds (chosen from the time range when None).
+    Sparkline(SparkFn, Option<f64>),
 }
+
+/// The functions a sparkline may apply per bucket (Splunk's `sparkline-func`:
+/// `c`, `count`, `dc`, `mean`, `avg`, `stdev`, `stdevp`, `var`, `varp`,
+/// `sum`, `sumsq`, `min`, `max`, `range`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SparkFn {
+    /// `count` / `c`.
+    Count,
+    /// `dc`.
+    DistinctCount,
+    /// `avg` / `mean`.
+    Avg,
+    /// `stdev`.
+    Stdev,
+    /// `stdevp`.
+    Stdevp,
+    /// `var`.
+    Var,
+    /// `varp`.
+    Varp,
+    /// `sum`.
+    Sum,
+    /// `sumsq`.
+    Sumsq,
+    /// `min`.
+    Min,
+    /// `max`.
+    Max,
+    /// `range`.
+    Range,
+}
+
+impl SparkFn {
+    /// Looks a sparkline function up by name (case-insensitive).
+    pub fn find(name: &str) -> Option<SparkFn> {
+        Some(match name.to_ascii_lowercase().as_str() {
+            "c" | "count" => SparkFn::Count,
+            "dc" => SparkFn::DistinctCount,
+            "mean" | "avg" => SparkFn::Avg,
+            "stdev" => SparkFn::Stdev,
+            "stdevp" => SparkFn::Stdevp,
+            "var" => SparkFn::Var,
+            "varp" => SparkFn::Varp,
+            "sum" => SparkFn::Sum,
+            "sumsq" => SparkFn::Sumsq,
+            "min" => SparkFn::Min,
+            "max" => SparkFn::Max,
+            "range" => SparkFn::Range,
+            _ => return None,
+        })
+    }
+
+    /// The aggregation applied to each bucket.
+    pub fn stats_fn(self) -> StatsFn {
+        match self {
+            SparkFn::Count => StatsFn::Count,
+            SparkFn::DistinctCount => StatsFn::DistinctCount,
+            SparkFn::Avg => StatsFn::Avg,
+            SparkFn::Stdev => StatsFn::Stdev,
+            SparkFn::Stdevp => StatsFn::Stdevp,
+            SparkFn::Var => StatsFn::Var,
+            SparkFn::Varp => StatsFn::Varp,
+            SparkFn::Sum => StatsFn::Sum,
+            SparkFn::Sumsq => StatsFn::Sumsq,
+            SparkFn::Min => StatsFn::Min,
+            SparkFn::Max => StatsFn::Max,
+            SparkFn::Range => StatsFn::Range,
+        }
+    }
+}
+
+/// The first value of a sparkline, which marks the multivalue as one.
+pub const SPARKLINE_MARKER: &str = "##__SPARKLINE__##";
+
+/// Spans a sparkline without a span picks from (Splunk's documented
+/// timechart spans), aiming at fewer than this many buckets.
+const SPARKLINE_BUCKETS: usize = 100;
 
 /// How a percentile picks between the two ranks around it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -131,7 +211,13 @@ fn percentile(lower: &str) -> Option<StatsFn> {
 impl StatsFn {
     /// Whether the function may be written without a field (`count`).
     pub fn field_optional(self) -> bool {
-        self == StatsFn::Count
+        matches!(self, StatsFn::Count | StatsFn::Sparkline(SparkFn::Count, _))
+    }
+
+    /// Whether an empty group's result shows as 0 in `chart`/`timechart`
+    /// cells (`count`, `dc`), rather than null.
+    pub fn zero_when_empty(self) -> bool {
+        matches!(self, StatsFn::Count | StatsFn::DistinctCount)
     }
 
     /// Whether the function computes a number from numeric values (these
@@ -179,6 +265,7 @@ impl StatsFn {
             StatsFn::Rate => AggState::Rate(None, None),
             StatsFn::First => AggState::First(None),
             StatsFn::Last => AggState::Last(None),
+            StatsFn::Sparkline(func, span) => AggState::Sparkline(func, span, Vec::new()),
         }
     }
 }
@@ -234,6 +321,9 @@ pub enum AggState {
     First(Option<Value>),
     /// Last value seen.
     Last(Option<Value>),
+    /// A sparkline's function, span, and every (`_time`, value) seen (the
+    /// value is None for a bare `count`).
+    Sparkline(SparkFn, Option<f64>, Vec<(f64, Option<Value>)>),
 }
 
 impl AggState {
@@ -250,6 +340,14 @@ impl AggState {
         if let AggState::Count(n) = self {
             if count_all || value.is_some() {
                 *n += 1;
+            }
+            return;
+        }
+        if let AggState::Sparkline(_, _, points) = self {
+            if let Some(t) = event.time() {
+                if count_all || value.is_some() {
+                    points.push((t, value.cloned()));
+                }
             }
             return;
         }
@@ -340,12 +438,26 @@ impl AggState {
                 }
             }
             AggState::Last(last) => *last = Some(value.clone()),
+            AggState::Sparkline(_, _, points) => {
+                if let Some(t) = time {
+                    points.push((t, Some(value.clone())));
+                }
+            }
         }
     }
 
     /// The result, or None for null. `allnum` makes numeric functions null
     /// when any value was not a number.
     pub fn finish_with(self, allnum: bool) -> Option<Value> {
+        self.finish_in(allnum, None)
+    }
+
+    /// The result, with `range` the (earliest, latest) `_time` of the whole
+    /// input: every sparkline of a command covers the same buckets.
+    pub fn finish_in(self, allnum: bool, range: Option<(f64, f64)>) -> Option<Value> {
+        if let AggState::Sparkline(func, span, points) = self {
+            return Some(sparkline(func, span, &points, range));
+        }
         if let AggState::Numbers(func, nums, all) = self {
             if allnum && !all {
                 return None;
@@ -383,8 +495,62 @@ impl AggState {
             }
             AggState::Rate(..) => None,
             AggState::First(v) | AggState::Last(v) => v,
+            AggState::Sparkline(func, span, points) => Some(sparkline(func, span, &points, None)),
         }
     }
+}
+
+/// A sparkline: the marker, then the function's value for each bucket of
+/// `span` seconds from the bucket of the earliest time to that of the latest
+/// (`range`, or the points' own). Buckets are multiples of the span from
+/// the epoch (UTC). An empty bucket is `0` for `count`/`dc` and empty text
+/// otherwise. Without a span, the span is the smallest of Splunk's timechart
+/// spans giving fewer than 100 buckets.
+fn sparkline(
+    func: SparkFn,
+    span: Option<f64>,
+    points: &[(f64, Option<Value>)],
+    range: Option<(f64, f64)>,
+) -> Value {
+    let own = points.iter().fold(None, |acc: Option<(f64, f64)>, (t, _)| {
+        Some(acc.map_or((*t, *t), |(lo, hi)| (lo.min(*t), hi.max(*t))))
+    });
+    let mut out = vec![SPARKLINE_MARKER.to_string()];
+    let Some((lo, hi)) = range.or(own) else {
+        return Value::Multi(out);
+    };
+    let span = span.filter(|s| *s > 0.0).unwrap_or_else(|| {
+        crate::commands::bin::auto_time_span(
+            hi - lo,
+            SPARKLINE_BUCKETS,
+            0.0,
+            crate::commands::bin::TIMECHART_SPANS,
+        )
+    });
+    let first = (lo / span).floor();
+    let count = ((hi / span).floor() - first).max(0.0) as usize + 1;
+    let count = count.min(100_000);
+    let stats_fn = func.stats_fn();
+    let mut buckets: Vec<AggState> = (0..count).map(|_| stats_fn.start()).collect();
+    for (t, value) in points {
+        let i = ((t / span).floor() - first).max(0.0) as usize;
+        if let Some(state) = buckets.get_mut(i) {
+            match (state, value) {
+                (AggState::Count(n), _) => *n += 1,
+                (state, Some(v)) => state.add_value(v, Some(*t)),
+                (_, None) => {}
+            }
+        }
+    }
+    for state in buckets {
+        let text = match state.finish() {
+            Some(v) => v.to_text().into_owned(),
+            None if stats_fn.zero_when_empty() => "0".to_string(),
+            None => String::new(),
+        };
+        out.push(text);
+    }
+    Value::Multi(out)
 }
 
 /// Computes a function that needs every numeric value.
