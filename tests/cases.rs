@@ -4,7 +4,7 @@
 //! `events.json`, `macros.conf`, `lookups/`, `props.conf`, and either
 //! `expected.json` (the rows, key order significant) or `expected_error.txt`
 //! (each non-empty line must appear in the rendered error). `case.toml` keys:
-//! `sourcetype`, `ordered`, `tz`, `query_file`, `events_path`, `description`,
+//! `sourcetype`, `ordered`, `tz`, `query_file`, `events_path`, `geoip`, `description`,
 //! `doc`. Run one case with `cargo test --test cases -- <name>`.
 
 use std::path::{Path, PathBuf};
@@ -23,6 +23,7 @@ struct CaseConfig {
     tz: Option<String>,
     query_file: Option<String>,
     events_path: Option<String>,
+    geoip: Option<String>,
     #[allow(dead_code)]
     description: Option<String>,
     #[allow(dead_code)]
@@ -127,6 +128,9 @@ fn run_search(dir: &Path, config: &CaseConfig, events: Option<PathBuf>) -> Resul
         engine = engine
             .with_props_path(&dir.join("props.conf"))
             .map_err(|e| e.to_string())?;
+    }
+    if let Some(geoip) = &config.geoip {
+        engine = engine.with_geoip(&dir.join(geoip));
     }
     if let Some(tz) = &config.tz {
         let tz: chrono_tz::Tz = tz.parse().map_err(|_| format!("bad tz {tz}"))?;

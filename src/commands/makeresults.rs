@@ -1,7 +1,7 @@
-//! `makeresults`, `outputlookup` and `iplocation`.
+//! `makeresults` and `outputlookup`.
 //!
 //! Docs: <https://help.splunk.com/splunk-enterprise/spl-search-reference/9.1/search-commands/makeresults>,
-//! `.../outputlookup`, `.../iplocation`.
+//! `.../outputlookup`.
 
 use std::path::Path;
 
@@ -202,66 +202,5 @@ impl Outputlookup {
             w.write_record(&cells).map_err(io)?;
         }
         w.flush().map_err(|e| Error::io(path.display(), e))
-    }
-}
-
-/// `iplocation [prefix=<string>] [allfields=<bool>] [lang=<string>] <ip-field>`.
-/// Needs a MaxMind database (`--geoip`); without one it adds no fields and
-/// reports one notice.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Iplocation {
-    /// The field holding IP addresses.
-    pub field: String,
-    /// Where the command is written.
-    pub span: Span,
-}
-
-/// Parses `iplocation`'s arguments.
-pub fn parse_iplocation(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
-    let mut field = None;
-    while !p.at_command_end() {
-        if at_option(p) {
-            let (key, value, span) = option(p)?;
-            match key.as_str() {
-                "prefix" | "lang" => {}
-                "allfields" => {
-                    bool_opt("iplocation", &key, &value, span)?;
-                }
-                _ => return Err(unknown_option("iplocation", &key, span)),
-            }
-        } else if field.is_none() {
-            field = Some(p.field_name("an IP field")?.0);
-        } else {
-            return Err(p.expected("the end of `iplocation`"));
-        }
-    }
-    let field =
-        field.ok_or_else(|| bad("iplocation", "expected an IP address field", name_span))?;
-    Ok(CommandArgs::Iplocation(Iplocation {
-        field,
-        span: name_span,
-    }))
-}
-
-impl Iplocation {
-    /// Without a database: passes results through and notes why no
-    /// location fields were added.
-    pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
-        match ctx.geoip {
-            None => {
-                ctx.notice(format!(
-                    "iplocation {}: no GeoIP database given (--geoip PATH), so no location fields were added",
-                    self.field
-                ));
-                Ok(input)
-            }
-            Some(path) => Err(Error::Runtime {
-                message: format!(
-                    "iplocation: reading the MaxMind database {} is not supported yet",
-                    path.display()
-                ),
-                span: Some(self.span),
-            }),
-        }
     }
 }

@@ -24,6 +24,7 @@ pub mod foreach;
 pub mod format;
 pub mod head;
 pub mod inputlookup;
+pub mod iplocation;
 pub mod lookup;
 pub mod makeresults;
 pub mod mvexpand;
@@ -246,7 +247,7 @@ const COMMANDS: &[CommandSpec] = &[
     CommandSpec {
         name: "iplocation",
         aliases: &[],
-        parse: makeresults::parse_iplocation,
+        parse: iplocation::parse,
     },
     CommandSpec {
         name: "transaction",
@@ -394,8 +395,8 @@ pub enum CommandArgs {
     Makeresults(makeresults::Makeresults),
     /// `outputlookup [append=..] <file.csv>`.
     Outputlookup(makeresults::Outputlookup),
-    /// `iplocation <ip-field>`.
-    Iplocation(makeresults::Iplocation),
+    /// `iplocation [prefix=..] [allfields=..] [lang=..] <ip-field>`.
+    Iplocation(iplocation::Iplocation),
     /// `transaction <fields> [maxspan=..] [maxpause=..] [startswith=..] [endswith=..]`.
     Transaction(transaction::Transaction),
     /// `foreach <wildcard-fields> [fieldstr=..] [matchstr=..] [matchseg1=..] [<template>]`.
