@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Lints every security_content detection with the corpus's own macros and
 # lookups and prints the issue-3 measures: raw-event detections that lint
-# clean, those whose only problem is a lookup the corpus cannot ship, and how
+# clean, those whose only problem is a lookup the corpus cannot ship (or does
+# not define at all: add-on lookups), and how
 # many of all detections parse. Usage: scripts/corpus_lint.sh [CORPUS_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,7 +25,13 @@ print(f"  only lookups not shipped:    {len(unshipped)}")
 for d in unshipped:
     names = sorted({p["message"].split("`")[1] for p in d["problems"]})
     print(f"    {d['file'].split('/')[-1]}: {', '.join(names)}")
-print(f"  with other problems:         {len(raw) - len(clean) - len(unshipped)}")
+undefined = [d for d in raw if d["problems"] and d not in unshipped
+             and all(p["kind"] in ("lookup-not-shipped", "undefined-lookup") for p in d["problems"])]
+print(f"  only lookups not defined:    {len(undefined)}")
+for d in undefined:
+    names = sorted({p["message"].split("`")[1] for p in d["problems"]})
+    print(f"    {d['file'].split('/')[-1]}: {', '.join(names)}")
+print(f"  with other problems:         {len(raw) - len(clean) - len(unshipped) - len(undefined)}")
 print(f"all detections: {len(dets)}, parse: {parse}, data-model: {len(dets) - len(raw)}")
 kinds = collections.Counter(p["kind"] for d in raw for p in d["problems"])
 cmds = collections.Counter(p["command"] for d in raw for p in d["problems"] if p["kind"] != "lookup-not-shipped" and p["command"])
