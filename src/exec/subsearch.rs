@@ -153,13 +153,18 @@ pub fn format_rows_with(rows: &[Event], spec: &FormatSpec) -> String {
         return spec.emptystr.clone();
     }
     let rendered: Vec<String> = rows.iter().map(|r| format_row(r, spec)).collect();
-    let sep = format!(" {} ", spec.row_separator);
-    format!(
-        "{} {} {}",
-        spec.row_prefix,
-        rendered.join(&sep),
-        spec.row_end
+    enclose(
+        &spec.row_prefix,
+        &rendered,
+        &spec.row_separator,
+        &spec.row_end,
     )
+}
+
+/// `open a sep b sep c close`, spaces between every piece, as `format` writes.
+fn enclose(open: &str, parts: &[String], separator: &str, close: &str) -> String {
+    let joined = parts.join(&format!(" {separator} "));
+    format!("{open} {joined} {close}")
 }
 
 fn format_row(row: &Event, spec: &FormatSpec) -> String {
@@ -177,12 +182,11 @@ fn format_row(row: &Event, spec: &FormatSpec) -> String {
     if parts.is_empty() {
         format!("{} {}", spec.column_prefix, spec.column_end)
     } else {
-        let sep = format!(" {} ", spec.column_separator);
-        format!(
-            "{} {} {}",
-            spec.column_prefix,
-            parts.join(&sep),
-            spec.column_end
+        enclose(
+            &spec.column_prefix,
+            &parts,
+            &spec.column_separator,
+            &spec.column_end,
         )
     }
 }
