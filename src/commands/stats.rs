@@ -14,6 +14,9 @@ use crate::syntax::lexer::Tok;
 use crate::syntax::parser::Parser;
 use crate::value::{compare_text, Value};
 
+/// Running aggregation states per group key.
+pub type Groups = HashMap<Vec<String>, Vec<AggState>>;
+
 /// `stats <agg> [AS <name>] ... [BY <field> ...]`, e.g.
 /// `stats count min(_time) as firstTime values(eventName) by user`.
 #[derive(Debug, Clone, PartialEq)]
@@ -193,39 +196,83 @@ impl Stats {
 
     /// Drains the input and yields one row per group, sorted by group key.
     pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &Context<'_>) -> Result<Rows<'a>> {
-        let mut groups: HashMap<Vec<String>, Vec<AggState>> = HashMap::new();
-        let fresh = || self.aggs.iter().map(|a| a.func.start()).collect::<Vec<_>>();
-        if self.by.is_empty() {
-            // Without BY there is always exactly one row, even for no events.
-            groups.insert(Vec::new(), fresh());
-        }
+        let mut groups = self.new_groups();
         let ectx = EvalContext::at(ctx.now, ctx.tz);
         for row in input {
-            let event = row?;
-            let evaluated = self.evaluate(&event, &ectx)?;
-            for key in self.group_keys(&event) {
-                let states = groups.entry(key).or_insert_with(fresh);
-                for ((state, agg), value) in states.iter_mut().zip(&self.aggs).zip(&evaluated) {
-                    match &agg.expr {
-                        Some(_) => state.update_value(&event, value.as_ref(), false),
-                        None => state.update(&event, agg.field.as_deref()),
-                    }
+            self.accumulate(&mut groups, &row?, &ectx)?;
+        }
+        Ok(Box::new(self.finish_groups(groups).into_iter().map(Ok)))
+    }
+
+    /// Empty running states: none without BY fields' groups, and the one
+    /// group of a `stats` without BY (which always gives a row).
+    pub fn new_groups(&self) -> Groups {
+        let mut groups = Groups::new();
+        if self.by.is_empty() {
+            groups.insert(Vec::new(), self.fresh());
+        }
+        groups
+    }
+
+    fn fresh(&self) -> Vec<AggState> {
+        self.aggs.iter().map(|a| a.func.start()).collect()
+    }
+
+    /// Adds one event to the running states.
+    pub fn accumulate(&self, groups: &mut Groups, event: &Event, ectx: &EvalContext) -> Result<()> {
+        let evaluated = self.evaluate(event, ectx)?;
+        for key in self.group_keys(event) {
+            let states = groups.entry(key).or_insert_with(|| self.fresh());
+            for ((state, agg), value) in states.iter_mut().zip(&self.aggs).zip(&evaluated) {
+                match &agg.expr {
+                    Some(_) => state.update_value(event, value.as_ref(), false),
+                    None => state.update(event, agg.field.as_deref()),
                 }
             }
         }
+        Ok(())
+    }
+
+    /// Whether every aggregation's result is the same whatever order the
+    /// events arrive in, so states built from parts of the input can be
+    /// [merged](Stats::merge_groups).
+    pub fn order_insensitive(&self) -> bool {
+        self.aggs.iter().all(|a| a.func.order_insensitive())
+    }
+
+    /// Merges running states built over another part of the input (only
+    /// for [order-insensitive](Stats::order_insensitive) aggregations).
+    pub fn merge_groups(&self, into: &mut Groups, other: Groups) {
+        for (key, states) in other {
+            match into.get_mut(&key) {
+                Some(existing) => {
+                    for (a, b) in existing.iter_mut().zip(states) {
+                        a.merge(b);
+                    }
+                }
+                None => {
+                    into.insert(key, states);
+                }
+            }
+        }
+    }
+
+    /// One row per group, sorted by group key.
+    pub fn finish_groups(&self, groups: Groups) -> Vec<Event> {
         let mut rows: Vec<(Vec<String>, Vec<AggState>)> = groups.into_iter().collect();
         rows.sort_by(|a, b| compare_keys(&a.0, &b.0));
-        let out = rows.into_iter().map(move |(key, states)| {
-            let mut event = Event::new();
-            for (name, value) in self.by.iter().zip(key) {
-                event.set(name.clone(), Value::Str(value));
-            }
-            for (agg, state) in self.aggs.iter().zip(states) {
-                event.set_opt(agg.output.clone(), state.finish_with(self.allnum));
-            }
-            Ok(event)
-        });
-        Ok(Box::new(out))
+        rows.into_iter()
+            .map(|(key, states)| {
+                let mut event = Event::new();
+                for (name, value) in self.by.iter().zip(key) {
+                    event.set(name.clone(), Value::Str(value));
+                }
+                for (agg, state) in self.aggs.iter().zip(states) {
+                    event.set_opt(agg.output.clone(), state.finish_with(self.allnum));
+                }
+                event
+            })
+            .collect()
     }
 
     /// The `eval(...)` arguments' values for one event (None for the other
