@@ -13,16 +13,16 @@ use std::fmt;
 use indexmap::IndexMap;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use crate::event::Event;
+use crate::event::{Event, FieldBuildHasher};
 use crate::value::Value;
 
 /// The flattened names to extract, with every path that leads to one.
 #[derive(Debug, Clone, Default)]
 pub struct FieldSet {
-    names: HashSet<String>,
+    names: HashSet<String, FieldBuildHasher>,
     /// Every `n[..i]` of a name `n` where `n[i]` is `.` or `{`: a path whose
     /// subtree may hold a wanted field.
-    prefixes: HashSet<String>,
+    prefixes: HashSet<String, FieldBuildHasher>,
 }
 
 impl FieldSet {
@@ -76,7 +76,7 @@ pub fn flatten_projected(
     let mut state = State {
         set,
         path: String::new(),
-        fields: IndexMap::new(),
+        fields: IndexMap::default(),
         duplicate: false,
     };
     let mut de = serde_json::Deserializer::from_str(text);
@@ -97,7 +97,7 @@ pub fn flatten_projected(
 struct State<'a> {
     set: &'a FieldSet,
     path: String,
-    fields: IndexMap<String, Vec<String>>,
+    fields: IndexMap<String, Vec<String>, FieldBuildHasher>,
     duplicate: bool,
 }
 

@@ -21,7 +21,8 @@ use serde_json::Value as Json;
 
 use super::prefilter::Prefilter;
 use super::project::{flatten_projected, FieldSet, ProjectError};
-use super::{flatten_json, strip_bom, timestamp, Malformed, ReadOptions, AUTO_TIME_FIELDS};
+use super::timestamp::{self, TimeCache};
+use super::{flatten_json, strip_bom, Malformed, ReadOptions, AUTO_TIME_FIELDS};
 use crate::error::{Error, Result};
 use crate::event::Event;
 use crate::plan::Projection;
@@ -158,7 +159,7 @@ pub struct ChunkReport {
 pub struct LineReader {
     name: String,
     st: SourcetypeProps,
-    metadata: [(&'static str, String); 4],
+    metadata: Vec<(&'static str, String)>,
     tz: chrono_tz::Tz,
     /// `None`: every field.
     fields: Option<FieldSet>,
@@ -186,10 +187,20 @@ impl LineReader {
             ("host", src.host.clone().unwrap_or_else(|| "spelunk".into())),
             ("index", src.index.clone().unwrap_or_else(|| "main".into())),
         ];
+        let mut st = st;
+        let mut metadata = metadata.to_vec();
         // Calculated fields may read anything.
         let projection = projection.filter(|_| st.calculated.is_empty());
         let (fields, raw) = match projection {
-            Some(p) => (Some(FieldSet::new(wanted_fields(p, &st))), p.raw),
+            Some(p) => {
+                let wanted = wanted_fields(p, &st);
+                // Aliases and metadata nothing reads are left out.
+                for (_, pairs) in &mut st.aliases {
+                    pairs.retain(|a| wanted.contains(&a.target));
+                }
+                metadata.retain(|(name, _)| wanted.iter().any(|w| w == name));
+                (Some(FieldSet::new(wanted)), p.raw)
+            }
             None => (None, true),
         };
         Ok(LineReader {
@@ -214,6 +225,7 @@ impl LineReader {
     /// Reads the lines of one chunk, passing each event to `sink`.
     pub fn read_chunk(&self, chunk: &[u8], sink: &mut dyn FnMut(Event)) -> ChunkReport {
         let mut report = ChunkReport::default();
+        let mut times = TimeCache::default();
         for (idx, line) in chunk.split(|&b| b == b'\n').enumerate() {
             report.lines = idx;
             let line_no = idx + 1;
@@ -235,7 +247,7 @@ impl LineReader {
                     continue;
                 }
             }
-            match self.build_event(line) {
+            match self.build_event(line, &mut times) {
                 Ok(event) => {
                     if event.time().is_none() {
                         report.untimed += 1;
@@ -259,7 +271,7 @@ impl LineReader {
 
     /// Field order: `_raw`, `_time`, metadata, then the JSON fields (as in
     /// the whole-file reader).
-    fn build_event(&self, line: &str) -> std::result::Result<Event, String> {
+    fn build_event(&self, line: &str, times: &mut TimeCache) -> std::result::Result<Event, String> {
         let mut fields = Event::new();
         match &self.fields {
             None => {
@@ -277,7 +289,7 @@ impl LineReader {
                 }
             },
         }
-        let time = timestamp::event_time(&self.st, &fields, line, self.tz);
+        let time = timestamp::event_time_cached(&self.st, &fields, line, self.tz, times);
         let mut event = Event::new();
         if self.raw {
             event.set("_raw", Value::Str(line.to_string()));
