@@ -549,8 +549,7 @@ impl Engine {
     /// Compiles `text`, reads `sources` and runs the search.
     pub fn run(&self, text: &str, sources: &[EventSource]) -> Result<SearchResults, Diagnostic> {
         let query = self.compile(text, "<search>")?;
-        let loaded = self.load_events(sources).map_err(Diagnostic::plain)?;
-        self.run_query(&query, &loaded.events)
+        Ok(self.run_sources(&query, sources)?.results)
     }
 }
 

@@ -55,6 +55,9 @@ const QUERIES: &[&str] = &[
     "sourcetype=aws:cloudtrail earliest=-24h | stats count by sourcetype",
     "* | eval t=_time | table t eventName | head 3",
     "eventName=*Instances | stats count by eventName | sort - count",
+    "readOnly=false | stats count by eventName",
+    "userIdentity.type=iamuser userIdentity.sessionContext.attributes.mfaAuthenticated=FALSE | stats count by user",
+    "requestParameters.items{}.id=i-1 | table eventName",
 ];
 
 fn extra_file() -> PathBuf {

@@ -19,6 +19,7 @@
 //! Kelvin sign, `ſ`, `İ`) onto ASCII letters.
 
 use aho_corasick::AhoCorasick;
+use regex::bytes::Regex;
 
 use crate::props::SourcetypeProps;
 use crate::syntax::ast::{CompareOp, SearchExpr, SearchKind, SearchValue};
@@ -32,6 +33,11 @@ const NOT_FROM_JSON: [&str; 6] = ["_raw", "_time", "sourcetype", "source", "host
 pub struct Prefilter {
     needles: Vec<String>,
     finders: Vec<AhoCorasick>,
+    /// Key/value shapes that must occur: for `f=v` with an exact text value,
+    /// `K"`, optional spaces, `:`, optional spaces, then `"v"` (ignoring
+    /// case), an array, or for `true`/`false` the bare literal; `K` is the
+    /// last key of `f`.
+    pairs: Vec<Regex>,
 }
 
 impl Prefilter {
@@ -39,13 +45,24 @@ impl Prefilter {
     /// `None` when no needle can be derived.
     pub fn from_search(expr: &SearchExpr, st: &SourcetypeProps) -> Option<Prefilter> {
         let mut needles = Vec::new();
-        collect(expr, st, &mut needles);
+        let mut pairs = Vec::new();
+        collect(expr, st, &mut needles, &mut pairs);
         needles.sort();
         needles.dedup();
         // A needle inside another is implied by it.
         let all = needles.clone();
         needles.retain(|n| !all.iter().any(|m| m != n && m.contains(n.as_str())));
-        Prefilter::new(needles)
+        let pairs: Vec<Regex> = pairs.iter().filter_map(|r| Regex::new(r).ok()).collect();
+        if needles.is_empty() && pairs.is_empty() {
+            return None;
+        }
+        let mut p = Prefilter::new(needles).unwrap_or(Prefilter {
+            needles: Vec::new(),
+            finders: Vec::new(),
+            pairs: Vec::new(),
+        });
+        p.pairs = pairs;
+        Some(p)
     }
 
     /// A pre-filter for given needles (ASCII; matched ignoring case).
@@ -62,7 +79,11 @@ impl Prefilter {
                     .ok()
             })
             .collect::<Option<Vec<_>>>()?;
-        Some(Prefilter { needles, finders })
+        Some(Prefilter {
+            needles,
+            finders,
+            pairs: Vec::new(),
+        })
     }
 
     /// The needles, for tests and `--explain`-style output.
@@ -70,18 +91,30 @@ impl Prefilter {
         &self.needles
     }
 
+    /// The key/value patterns (regex syntax), for tests.
+    pub fn pairs(&self) -> Vec<String> {
+        self.pairs.iter().map(|r| r.as_str().to_string()).collect()
+    }
+
     /// Whether the line may match (false only when it provably cannot).
     pub fn may_match(&self, line: &[u8]) -> bool {
-        if self.finders.iter().all(|f| f.is_match(line)) {
+        if self.finders.iter().all(|f| f.is_match(line))
+            && self.pairs.iter().all(|r| r.is_match(line))
+        {
             return true;
         }
         !line.is_ascii() || memchr::memmem::find(line, b"\\u").is_some()
     }
 }
 
-fn collect(expr: &SearchExpr, st: &SourcetypeProps, out: &mut Vec<String>) {
+fn collect(
+    expr: &SearchExpr,
+    st: &SourcetypeProps,
+    out: &mut Vec<String>,
+    pairs: &mut Vec<String>,
+) {
     match &expr.kind {
-        SearchKind::And(items) => items.iter().for_each(|e| collect(e, st, out)),
+        SearchKind::And(items) => items.iter().for_each(|e| collect(e, st, out, pairs)),
         SearchKind::Term(v) => {
             if let Some(n) = longest_part(&v.text, |b| b.is_ascii() && !b.is_ascii_control()) {
                 out.push(n);
@@ -94,6 +127,7 @@ fn collect(expr: &SearchExpr, st: &SourcetypeProps, out: &mut Vec<String>) {
             out.extend(key_needle(field));
             if *op == CompareOp::Eq && value.text != "*" {
                 out.extend(value_needle(value));
+                pairs.extend(pair_pattern(field, value));
             }
         }
         SearchKind::In { field, .. } => {
@@ -150,6 +184,35 @@ fn value_needle(value: &SearchValue) -> Option<String> {
         return None;
     }
     Some(needle)
+}
+
+/// The key/value shape `f=v` needs (see [`Prefilter`]), when `v` is an exact
+/// text (no wildcard, not a number, only characters JSON writes as
+/// themselves) and `f`'s last key is whole: it does not end in `{}` (an
+/// array element) and is written as itself.
+fn pair_pattern(field: &str, value: &SearchValue) -> Option<String> {
+    let v = &value.text;
+    if v.is_empty() || v.contains('*') || parse_number(v).is_some() || !v.bytes().all(json_literal)
+    {
+        return None;
+    }
+    if field.ends_with("{}") {
+        return None;
+    }
+    let key = field.rsplit(['.', '}']).next()?;
+    if key.is_empty() || !key.bytes().all(json_literal) {
+        return None;
+    }
+    let lit = regex::escape(v);
+    let bare = if v.eq_ignore_ascii_case("true") || v.eq_ignore_ascii_case("false") {
+        format!("|{lit}")
+    } else {
+        String::new()
+    };
+    Some(format!(
+        "{}\"[ \\t\\r\\n]*:[ \\t\\r\\n]*(?i:\"{lit}\"|\\[{bare})",
+        regex::escape(key)
+    ))
 }
 
 /// The longest run of allowed bytes between `*` wildcards (at least 2 long).
@@ -221,6 +284,44 @@ mod tests {
         assert_eq!(needles("src*=abc"), Vec::<String>::new());
         assert_eq!(needles("items{}.id=i-123x"), ["i-123x", "id"]);
         assert_eq!(needles_st("user=bob", "ct"), Vec::<String>::new());
+    }
+
+    fn pairs(search: &str) -> Vec<String> {
+        let pipeline = crate::syntax::parse(search).expect("parses");
+        let Some(CommandArgs::Search(s)) = pipeline.commands.first().map(|c| &c.args) else {
+            panic!("a search");
+        };
+        Prefilter::from_search(&s.expr, &Props::new().sourcetype("_json"))
+            .map(|p| p.pairs())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn key_value_shapes() {
+        let [p] = &pairs("a.mfaAuthenticated=false")[..] else {
+            panic!("one pattern");
+        };
+        let re = Regex::new(p).expect("valid");
+        for yes in [
+            r#"{"a":{"mfaAuthenticated": "false"}}"#,
+            r#"{"a":{"mfaAuthenticated":"FALSE"}}"#,
+            r#"{"a":{"mfaAuthenticated" : false}}"#,
+            r#"{"a":{"x.mfaAuthenticated":["true","false"]}}"#,
+        ] {
+            assert!(re.is_match(yes.as_bytes()), "{yes}");
+        }
+        for no in [
+            r#"{"a":{"mfaAuthenticated": "true"}, "b": "false"}"#,
+            r#"{"a":{"mfaAuthenticated": "falsey"}}"#,
+            r#"{"a":{"MFAAuthenticated": "false"}}"#,
+        ] {
+            assert!(!re.is_match(no.as_bytes()), "{no}");
+        }
+        assert!(pairs("a=x*").is_empty());
+        assert!(pairs("a=12").is_empty());
+        assert!(pairs("a{}=x").is_empty());
+        assert!(pairs("a=\"x/y\"").is_empty());
+        assert_eq!(pairs("a.b=x y").len(), 1);
     }
 
     #[test]

@@ -7,8 +7,9 @@
 //! containers absent, repeated names collected into a multivalue); the
 //! tests compare both over the sample files.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
+use std::hash::{BuildHasher, Hasher};
 
 use indexmap::IndexMap;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -20,9 +21,10 @@ use crate::value::Value;
 #[derive(Debug, Clone, Default)]
 pub struct FieldSet {
     names: HashSet<String, FieldBuildHasher>,
-    /// Every `n[..i]` of a name `n` where `n[i]` is `.` or `{`: a path whose
-    /// subtree may hold a wanted field.
-    prefixes: HashSet<String, FieldBuildHasher>,
+    /// Every wanted name and every `n[..i]` of a name `n` where `n[i]` is
+    /// `.` or `{` (a path whose subtree may hold a wanted field), with
+    /// (is a wanted name, leads to one).
+    paths: HashMap<String, (bool, bool), FieldBuildHasher>,
 }
 
 impl FieldSet {
@@ -37,9 +39,10 @@ impl FieldSet {
             let name: String = name.into();
             for (i, b) in name.bytes().enumerate() {
                 if b == b'.' || b == b'{' {
-                    set.prefixes.insert(name[..i].to_string());
+                    set.paths.entry(name[..i].to_string()).or_default().1 = true;
                 }
             }
+            set.paths.entry(name.clone()).or_default().0 = true;
             set.names.insert(name);
         }
         set
@@ -52,7 +55,7 @@ impl FieldSet {
 
     /// (the path itself is wanted, something below it may be).
     fn wants(&self, path: &str) -> (bool, bool) {
-        (self.names.contains(path), self.prefixes.contains(path))
+        self.paths.get(path).copied().unwrap_or_default()
     }
 }
 
@@ -114,7 +117,9 @@ impl State<'_> {
     /// Reads an object's entries; `top` names children without a leading dot.
     fn read_map<'de, A: MapAccess<'de>>(&mut self, mut map: A, top: bool) -> Result<(), A::Error> {
         let len = self.path.len();
-        let mut seen: Vec<String> = Vec::new();
+        // Hashes of the wanted keys seen; a repeated hash (a repeated key,
+        // or very rarely a collision) asks for a full parse, which is safe.
+        let mut seen: Vec<u64> = Vec::new();
         loop {
             self.path.truncate(len);
             if !top {
@@ -125,11 +130,13 @@ impl State<'_> {
             }
             let (here, below) = self.set.wants(&self.path);
             if here || below {
-                let key = &self.path[len..];
-                if seen.iter().any(|k| k == key) {
+                let mut h = FieldBuildHasher::default().build_hasher();
+                h.write(&self.path.as_bytes()[len..]);
+                let key = h.finish();
+                if seen.contains(&key) {
                     self.duplicate = true;
                 } else {
-                    seen.push(key.to_string());
+                    seen.push(key);
                 }
                 map.next_value_seed(ValueSeed(self))?;
             } else {
@@ -209,7 +216,7 @@ impl<'de> DeserializeSeed<'de> for ValueSeed<'_, '_> {
 
 impl ValueSeed<'_, '_> {
     fn scalar(self, text: impl FnOnce() -> String) {
-        if self.0.set.names.contains(self.0.path.as_str()) {
+        if self.0.set.wants(&self.0.path).0 {
             let text = text();
             self.0.push(text);
         }
