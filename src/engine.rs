@@ -405,50 +405,31 @@ impl Engine {
                 None
             };
             let reader = LineReader::new(source, &opts, plan.projection.as_ref(), prefilter)?;
-            let mut line_base = 0usize;
-            loop {
-                let mut batch = Vec::new();
-                while batch.len() < threads {
-                    match chunks
+            let work = |chunk: &[u8]| self.process_chunk(&reader, chunk, prefix, stats, now);
+            let complete = if threads <= 1 {
+                let mut line_base = 0usize;
+                loop {
+                    let chunk = chunks
                         .next_chunk()
-                        .map_err(|e| Error::io(reader.name(), e))?
-                    {
-                        Some(chunk) => batch.push(chunk),
-                        None => break,
-                    }
-                }
-                if batch.is_empty() {
-                    break;
-                }
-                let work = |chunk: &Vec<u8>| self.process_chunk(&reader, chunk, prefix, stats, now);
-                let outs: Vec<Result<ChunkOut>> = if batch.len() == 1 {
-                    batch.iter().map(work).collect()
-                } else {
-                    std::thread::scope(|scope| {
-                        let handles: Vec<_> = batch
-                            .iter()
-                            .map(|chunk| scope.spawn(move || work(chunk)))
-                            .collect();
-                        handles
-                            .into_iter()
-                            .map(|h| {
-                                h.join().unwrap_or_else(|_| {
-                                    Err(Error::Runtime {
-                                        message: "internal: a reader thread panicked".into(),
-                                        span: None,
-                                    })
-                                })
-                            })
-                            .collect()
-                    })
-                };
-                for out in outs {
-                    let Ok(out) = out else {
-                        return Ok(None);
+                        .map_err(|e| Error::io(reader.name(), e))?;
+                    let Some(chunk) = chunk else {
+                        break true;
+                    };
+                    let Ok(out) = work(&chunk) else {
+                        break false;
                     };
                     merged.add(out, line_base, stats);
                     line_base += merged.last_lines;
                 }
+            } else {
+                pipelined(&mut chunks, threads, &work, &mut |out, line_base| {
+                    merged.add(out, line_base, stats);
+                    merged.last_lines
+                })
+                .map_err(|e| Error::io(reader.name(), e))?
+            };
+            if !complete {
+                return Ok(None);
             }
         }
         if self.strict {
@@ -600,6 +581,113 @@ impl Merged {
             s.merge_groups(into, part);
         }
     }
+}
+
+/// Reads chunks on this thread while `threads` workers process them, and
+/// hands the results to `merge` in chunk order with the number of lines
+/// before each chunk (`merge` returns the chunk's line count). At most
+/// `2 * threads` chunks are in flight. Returns false when a chunk failed
+/// (the caller then takes the plain path), or the read error.
+fn pipelined(
+    chunks: &mut NdjsonChunks,
+    threads: usize,
+    work: &(dyn Fn(&[u8]) -> Result<ChunkOut> + Sync),
+    merge: &mut dyn FnMut(ChunkOut, usize) -> usize,
+) -> std::io::Result<bool> {
+    use std::collections::BTreeMap;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{mpsc, Mutex};
+
+    let failed = AtomicBool::new(false);
+    let (job_tx, job_rx) = mpsc::sync_channel::<(usize, Vec<u8>)>(threads);
+    let job_rx = Mutex::new(job_rx);
+    let (done_tx, done_rx) = mpsc::channel::<(usize, Result<ChunkOut>)>();
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            let done_tx = done_tx.clone();
+            let (job_rx, failed) = (&job_rx, &failed);
+            scope.spawn(move || loop {
+                let job = match job_rx.lock() {
+                    Ok(rx) => rx.recv(),
+                    Err(_) => return,
+                };
+                let Ok((index, chunk)) = job else {
+                    return;
+                };
+                let out = if failed.load(Ordering::Relaxed) {
+                    Err(Error::Runtime {
+                        message: "stopped".into(),
+                        span: None,
+                    })
+                } else {
+                    work(&chunk)
+                };
+                if done_tx.send((index, out)).is_err() {
+                    return;
+                }
+            });
+        }
+        drop(done_tx);
+        // Merges what has arrived, in order.
+        let mut pending: BTreeMap<usize, Result<ChunkOut>> = BTreeMap::new();
+        let mut next = 0usize;
+        let mut line_base = 0usize;
+        let mut drain = |pending: &mut BTreeMap<usize, Result<ChunkOut>>, next: &mut usize| {
+            while let Some(out) = pending.remove(next) {
+                match out {
+                    Ok(out) if !failed.load(Ordering::Relaxed) => {
+                        line_base += merge(out, line_base)
+                    }
+                    _ => failed.store(true, Ordering::Relaxed),
+                }
+                *next += 1;
+            }
+        };
+        let mut sent = 0usize;
+        let mut received = 0usize;
+        let mut read_error = None;
+        loop {
+            if failed.load(Ordering::Relaxed) {
+                break;
+            }
+            match chunks.next_chunk() {
+                Ok(Some(chunk)) => {
+                    // Keep memory bounded: wait for results when too many
+                    // chunks are in flight.
+                    while sent - received >= 2 * threads {
+                        match done_rx.recv() {
+                            Ok((i, out)) => {
+                                received += 1;
+                                pending.insert(i, out);
+                                drain(&mut pending, &mut next);
+                            }
+                            Err(_) => break,
+                        }
+                    }
+                    if job_tx.send((sent, chunk)).is_err() {
+                        failed.store(true, Ordering::Relaxed);
+                        break;
+                    }
+                    sent += 1;
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    read_error = Some(e);
+                    failed.store(true, Ordering::Relaxed);
+                    break;
+                }
+            }
+        }
+        drop(job_tx);
+        for (i, out) in done_rx {
+            pending.insert(i, out);
+            drain(&mut pending, &mut next);
+        }
+        match read_error {
+            Some(e) => Err(e),
+            None => Ok(next == sent && !failed.load(Ordering::Relaxed)),
+        }
+    })
 }
 
 /// Whether subsearches and nested pipelines leave the events alone, so the

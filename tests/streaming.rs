@@ -164,3 +164,30 @@ fn strict_reports_the_first_malformed_line() {
     let text = err.to_string();
     assert!(text.contains("extra.ndjson:7"), "{text}");
 }
+
+#[test]
+fn per_event_errors_are_those_of_the_plain_path() {
+    let sources = [source(Path::new(SAMPLE))];
+    let base = Engine::new().expect("engine");
+    for query in [
+        "* | stats count(eval(eventName + 1)) as n",
+        "* | where eventName + 1 > 0 | table eventName",
+    ] {
+        let compiled = base.compile(query, "<search>").expect("compiles");
+        let loaded = base.load_events(&sources).expect("loads");
+        let expected = base
+            .run_query(&compiled, &loaded.events)
+            .map(|r| r.rows.len());
+        for threads in [1, 2] {
+            let engine = base.clone().with_threads(threads).with_chunk_bytes(500);
+            let got = engine
+                .run_sources(&compiled, &sources)
+                .map(|o| o.results.rows.len());
+            assert_eq!(
+                format!("{got:?}"),
+                format!("{expected:?}"),
+                "{query} threads={threads}"
+            );
+        }
+    }
+}
