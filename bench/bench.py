@@ -28,7 +28,9 @@ DUCK_COLUMNS = (
 
 DUCK_SEED = """
 import duckdb, json, sys
-rows = duckdb.connect(config={"enable_progress_bar": False}).sql('''
+con = duckdb.connect()
+con.execute("SET enable_progress_bar = false")
+rows = con.sql('''
 SELECT userIdentity.arn, userIdentity.type, userIdentity.userName, count(*),
   replace(min(eventTime), 'Z', ''), replace(max(eventTime), 'Z', ''),
   list(DISTINCT eventName ORDER BY eventName)
@@ -43,7 +45,9 @@ json.dump([list(r) for r in rows], sys.stdout)
 
 DUCK_STATS = """
 import duckdb, json, sys
-rows = duckdb.connect(config={"enable_progress_bar": False}).sql('''
+con = duckdb.connect()
+con.execute("SET enable_progress_bar = false")
+rows = con.sql('''
 SELECT eventSource, eventName, awsRegion, count(*) FROM read_json_auto('%(path)s')
 GROUP BY ALL
 ''').fetchall()
@@ -52,7 +56,9 @@ json.dump([list(r) for r in rows], sys.stdout)
 
 DUCK_ALL = """
 import duckdb, sys
-rows = duckdb.connect(config={"enable_progress_bar": False}).sql("SELECT * FROM read_json_auto('%(path)s')").fetchall()
+con = duckdb.connect()
+con.execute("SET enable_progress_bar = false")
+rows = con.sql("SELECT * FROM read_json_auto('%(path)s')").fetchall()
 print(len(rows))
 """
 
