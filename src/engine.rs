@@ -1,18 +1,25 @@
 //! The embedding API: an [`Engine`] holds macros, lookups, sourcetype props
 //! and settings; it compiles search text and runs it over events.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::path::Path;
+use std::rc::Rc;
 
+use crate::commands::stats::{Groups, Stats};
 use crate::commands::CommandArgs;
 use crate::diagnostic::Diagnostic;
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::eval::EvalContext;
 use crate::event::Event;
+use crate::events::prefilter::Prefilter;
+use crate::events::stream::{ChunkReport, LineReader, NdjsonChunks, DEFAULT_CHUNK_BYTES};
 use crate::events::{self, EventSource, Malformed, ReadOptions};
-use crate::exec::{self, matcher::Glob, Context, Limits};
+use crate::exec::{self, matcher::Glob, Context, Limits, Rows};
 use crate::expand::{self, ExpandLimits, Expanded, MacroSet};
 use crate::lookup::LookupRegistry;
+use crate::plan::Plan;
 use crate::props::Props;
+use crate::syntax::ast::{Command, SearchExpr, SearchKind};
 use crate::syntax::{self, ast::Pipeline};
 
 /// Bundled `macros/macros.conf`.
@@ -33,6 +40,9 @@ pub struct Engine {
     expand_limits: ExpandLimits,
     output_lookups: Option<std::path::PathBuf>,
     geoip: Option<std::path::PathBuf>,
+    threads: usize,
+    prefilter: bool,
+    chunk_bytes: usize,
 }
 
 /// A search that has been expanded and parsed, ready to run.
@@ -93,7 +103,33 @@ impl Engine {
             expand_limits: ExpandLimits::default(),
             output_lookups: None,
             geoip: None,
+            threads: 0,
+            prefilter: true,
+            chunk_bytes: DEFAULT_CHUNK_BYTES,
         }
+    }
+
+    /// Sets how many threads read and filter events in
+    /// [`Engine::run_sources`] (0, the default: one per core). Results do
+    /// not depend on it.
+    pub fn with_threads(mut self, threads: usize) -> Self {
+        self.threads = threads;
+        self
+    }
+
+    /// Turns the raw pre-filter (skipping NDJSON lines that lack a literal
+    /// the leading search needs, before parsing them) on (default) or off.
+    /// Results do not depend on it.
+    pub fn with_prefilter(mut self, prefilter: bool) -> Self {
+        self.prefilter = prefilter;
+        self
+    }
+
+    /// Sets the size of the chunks NDJSON files are read in (default 4 MiB;
+    /// tiny values are for tests). Results do not depend on it.
+    pub fn with_chunk_bytes(mut self, bytes: usize) -> Self {
+        self.chunk_bytes = bytes.max(1);
+        self
     }
 
     /// Adds macro definitions from a `macros.conf`, a security_content macro
@@ -246,21 +282,29 @@ impl Engine {
         Ok(loaded)
     }
 
-    /// Runs a compiled query over events that are already newest first.
-    pub fn run_query(&self, query: &Query, events: &[Event]) -> Result<SearchResults, Diagnostic> {
-        let ctx = Context {
+    fn context<'a>(&'a self, events: &'a [Event], now: f64) -> Context<'a> {
+        Context {
             events,
             lookups: &self.lookups,
             tz: self.tz,
             limits: &self.limits,
             notices: RefCell::new(Vec::new()),
-            // One `now` for the whole search, as in Splunk.
-            now: crate::eval::search_start_time(),
+            now,
             output_lookups: self.output_lookups.as_deref(),
             geoip: self.geoip.as_deref(),
-        };
+        }
+    }
+
+    /// Runs a compiled query over events that are already newest first.
+    pub fn run_query(&self, query: &Query, events: &[Event]) -> Result<SearchResults, Diagnostic> {
+        // One `now` for the whole search, as in Splunk.
+        let ctx = self.context(events, crate::eval::search_start_time());
         let rows = exec::run_pipeline(&query.pipeline, &ctx)
             .map_err(|e| Diagnostic::new(e, &query.expanded.map))?;
+        Ok(self.results(query, rows, ctx))
+    }
+
+    fn results(&self, query: &Query, rows: Vec<Event>, ctx: Context<'_>) -> SearchResults {
         let columns = result_columns(&query.pipeline, &rows);
         let mut notices: Vec<String> = query
             .expanded
@@ -269,11 +313,226 @@ impl Engine {
             .map(|n| n.message.clone())
             .collect();
         notices.extend(ctx.notices.into_inner());
-        Ok(SearchResults {
+        SearchResults {
             rows,
             columns,
             notices,
+        }
+    }
+
+    /// Reads `sources` and runs a compiled query over them, streaming when it
+    /// can: plain NDJSON files are read in chunks on [several
+    /// threads](Engine::with_threads), only the fields the search can see
+    /// are extracted, lines are [pre-filtered](Engine::with_prefilter), and
+    /// a leading run of streaming commands (`search`, `where`, `eval`, ...)
+    /// runs per chunk, followed by partial `stats` when its functions do not
+    /// depend on event order. The results are those of
+    /// [`Engine::load_events`] followed by [`Engine::run_query`], which is
+    /// what runs otherwise (other formats, stdin, subsearches that read
+    /// events).
+    pub fn run_sources(
+        &self,
+        query: &Query,
+        sources: &[EventSource],
+    ) -> Result<RunOutput, Diagnostic> {
+        if let Some(out) = self.run_streaming(query, sources)? {
+            return Ok(out);
+        }
+        let loaded = self.load_events(sources)?;
+        let results = self.run_query(query, &loaded.events)?;
+        Ok(RunOutput {
+            results,
+            events: loaded.events.len(),
+            malformed: loaded.malformed,
+            untimed: loaded.untimed,
         })
+    }
+
+    fn thread_count(&self) -> usize {
+        match self.threads {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n,
+        }
+    }
+
+    /// The streaming path of [`Engine::run_sources`]; `Ok(None)` when it does
+    /// not apply (or a per-event error needs the plain path to report it
+    /// exactly as it would).
+    fn run_streaming(
+        &self,
+        query: &Query,
+        sources: &[EventSource],
+    ) -> Result<Option<RunOutput>, Diagnostic> {
+        let first_search = match query.pipeline.commands.first().map(|c| &c.args) {
+            Some(CommandArgs::Search(s)) => s,
+            _ => return Ok(None),
+        };
+        if sources.is_empty() || !streamable(&query.pipeline, false) {
+            return Ok(None);
+        }
+        let mut files = Vec::new();
+        for source in sources {
+            let Some(path) = &source.path else {
+                return Ok(None);
+            };
+            self.props
+                .sourcetype(&source.sourcetype)
+                .check_supported()?;
+            match NdjsonChunks::open(path, self.chunk_bytes)? {
+                Some(chunks) => files.push((source, chunks)),
+                None => return Ok(None),
+            }
+        }
+        let diag = |e: Error| Diagnostic::new(e, &query.expanded.map);
+        let now = crate::eval::search_start_time();
+        let ctx = self.context(&[], now);
+        let resolved = exec::resolve_subsearches(&query.pipeline, &ctx).map_err(diag)?;
+        let plan = Plan::of(&resolved);
+        if plan.streaming_prefix == 0 {
+            return Ok(None);
+        }
+        let (prefix, suffix) = resolved.commands.split_at(plan.streaming_prefix);
+        // Argument errors and notices of the prefix, once, in order.
+        {
+            let mut dry: Rows<'_> = Box::new(std::iter::empty());
+            for command in prefix {
+                dry = command.args.apply(dry, &ctx).map_err(diag)?;
+            }
+        }
+        let stats = match suffix.first().map(|c| &c.args) {
+            Some(CommandArgs::Stats(s)) if s.order_insensitive() => Some(s),
+            _ => None,
+        };
+        let search_expr = match resolved.commands.first().map(|c| &c.args) {
+            Some(CommandArgs::Search(s)) => &s.expr,
+            _ => &first_search.expr,
+        };
+        let opts = ReadOptions {
+            props: &self.props,
+            tz: self.tz,
+            strict: self.strict,
+        };
+        let threads = self.thread_count();
+        let mut merged = Merged {
+            groups: stats.map(Stats::new_groups),
+            ..Merged::default()
+        };
+        for (source, mut chunks) in files {
+            let prefilter = if self.prefilter {
+                Prefilter::from_search(search_expr, &self.props.sourcetype(&source.sourcetype))
+            } else {
+                None
+            };
+            let reader = LineReader::new(source, &opts, plan.projection.as_ref(), prefilter)?;
+            let work = |chunk: &[u8]| self.process_chunk(&reader, chunk, prefix, stats, now);
+            let complete = if threads <= 1 {
+                let mut line_base = 0usize;
+                loop {
+                    let chunk = chunks
+                        .next_chunk()
+                        .map_err(|e| Error::io(reader.name(), e))?;
+                    let Some(chunk) = chunk else {
+                        break true;
+                    };
+                    let Ok(out) = work(&chunk) else {
+                        break false;
+                    };
+                    merged.add(out, line_base, stats);
+                    line_base += merged.last_lines;
+                }
+            } else {
+                pipelined(&mut chunks, threads, &work, &mut |out, line_base| {
+                    merged.add(out, line_base, stats);
+                    merged.last_lines
+                })
+                .map_err(|e| Error::io(reader.name(), e))?
+            };
+            if !complete {
+                return Ok(None);
+            }
+        }
+        if self.strict {
+            if let Some(m) = merged.malformed.first() {
+                return Err(Diagnostic::plain(Error::MalformedEvent {
+                    file: m.file.clone(),
+                    line: m.line,
+                    message: m.reason.clone(),
+                }));
+            }
+        }
+        let (mut rows, rest): (Rows<'_>, &[Command]) = match (stats, merged.groups.take()) {
+            (Some(s), Some(groups)) => (
+                Box::new(s.finish_groups(groups).into_iter().map(Ok)),
+                &suffix[1..],
+            ),
+            _ => {
+                let mut tagged = std::mem::take(&mut merged.rows);
+                tagged.sort_by(|a, b| newest_first(a.0, b.0));
+                (Box::new(tagged.into_iter().map(|(_, r)| r)), suffix)
+            }
+        };
+        for command in rest {
+            rows = command.args.apply(rows, &ctx).map_err(diag)?;
+        }
+        let rows = rows.collect::<Result<Vec<Event>>>().map_err(diag)?;
+        let results = self.results(query, rows, ctx);
+        Ok(Some(RunOutput {
+            results,
+            events: merged.events,
+            malformed: merged.malformed,
+            untimed: merged.untimed,
+        }))
+    }
+
+    /// Reads one chunk and runs the streaming prefix over its events (and
+    /// then partial `stats`, or keeps each row with its event's `_time`).
+    fn process_chunk(
+        &self,
+        reader: &LineReader,
+        chunk: &[u8],
+        prefix: &[Command],
+        stats: Option<&Stats>,
+        now: f64,
+    ) -> Result<ChunkOut> {
+        let mut events = Vec::new();
+        let report = reader.read_chunk(chunk, &mut |e| events.push(e));
+        let ctx = self.context(&[], now);
+        let times: Vec<Option<f64>> = events.iter().map(Event::time).collect();
+        // Prefix commands are one-row-in, at-most-one-row-out maps and
+        // filters over a lazy iterator, so the row coming out is the one
+        // last pulled in: its index tells which event's `_time` orders it.
+        let current = Rc::new(Cell::new(0usize));
+        let pulled = Rc::clone(&current);
+        let input = events.into_iter().enumerate().map(move |(i, e)| {
+            pulled.set(i);
+            Ok(e)
+        });
+        let mut rows: Rows<'_> = Box::new(input);
+        for command in prefix {
+            rows = command.args.apply(rows, &ctx)?;
+        }
+        let mut out = ChunkOut {
+            report,
+            rows: Vec::new(),
+            groups: None,
+        };
+        match stats {
+            Some(s) => {
+                let ectx = EvalContext::at(now, self.tz);
+                let mut groups = s.new_groups();
+                for row in rows {
+                    s.accumulate(&mut groups, &row?, &ectx)?;
+                }
+                out.groups = Some(groups);
+            }
+            None => {
+                for row in rows {
+                    let time = times.get(current.get()).copied().flatten();
+                    out.rows.push((time, row));
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// Compiles `text` and runs it over `events` (sorted newest first here).
@@ -290,20 +549,213 @@ impl Engine {
     /// Compiles `text`, reads `sources` and runs the search.
     pub fn run(&self, text: &str, sources: &[EventSource]) -> Result<SearchResults, Diagnostic> {
         let query = self.compile(text, "<search>")?;
-        let loaded = self.load_events(sources).map_err(Diagnostic::plain)?;
-        self.run_query(&query, &loaded.events)
+        Ok(self.run_sources(&query, sources)?.results)
+    }
+}
+
+/// What [`Engine::run_sources`] produced.
+#[derive(Debug, Clone, Default)]
+pub struct RunOutput {
+    /// The search results.
+    pub results: SearchResults,
+    /// Events read (valid lines, including those the pre-filter skipped).
+    pub events: usize,
+    /// Lines that were not valid JSON.
+    pub malformed: Vec<Malformed>,
+    /// Events with no recognisable timestamp (among those flattened: the
+    /// pre-filter skips lines without looking for their time).
+    pub untimed: usize,
+}
+
+/// One chunk's results.
+struct ChunkOut {
+    report: ChunkReport,
+    rows: Vec<(Option<f64>, Result<Event>)>,
+    groups: Option<Groups>,
+}
+
+/// Chunk results merged in input order.
+#[derive(Default)]
+struct Merged {
+    rows: Vec<(Option<f64>, Result<Event>)>,
+    groups: Option<Groups>,
+    malformed: Vec<Malformed>,
+    untimed: usize,
+    events: usize,
+    last_lines: usize,
+}
+
+impl Merged {
+    fn add(&mut self, out: ChunkOut, line_base: usize, stats: Option<&Stats>) {
+        self.malformed
+            .extend(out.report.malformed.into_iter().map(|mut m| {
+                m.line += line_base;
+                m
+            }));
+        self.untimed += out.report.untimed;
+        self.events += out.report.events;
+        self.last_lines = out.report.lines;
+        self.rows.extend(out.rows);
+        if let (Some(s), Some(into), Some(part)) = (stats, self.groups.as_mut(), out.groups) {
+            s.merge_groups(into, part);
+        }
+    }
+}
+
+/// Reads chunks on this thread while `threads` workers process them, and
+/// hands the results to `merge` in chunk order with the number of lines
+/// before each chunk (`merge` returns the chunk's line count). At most
+/// `2 * threads` chunks are in flight. Returns false when a chunk failed
+/// (the caller then takes the plain path), or the read error.
+fn pipelined(
+    chunks: &mut NdjsonChunks,
+    threads: usize,
+    work: &(dyn Fn(&[u8]) -> Result<ChunkOut> + Sync),
+    merge: &mut dyn FnMut(ChunkOut, usize) -> usize,
+) -> std::io::Result<bool> {
+    use std::collections::BTreeMap;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{mpsc, Mutex};
+
+    let failed = AtomicBool::new(false);
+    let (job_tx, job_rx) = mpsc::sync_channel::<(usize, Vec<u8>)>(threads);
+    let job_rx = Mutex::new(job_rx);
+    let (done_tx, done_rx) = mpsc::channel::<(usize, Result<ChunkOut>)>();
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            let done_tx = done_tx.clone();
+            let (job_rx, failed) = (&job_rx, &failed);
+            scope.spawn(move || loop {
+                let job = match job_rx.lock() {
+                    Ok(rx) => rx.recv(),
+                    Err(_) => return,
+                };
+                let Ok((index, chunk)) = job else {
+                    return;
+                };
+                let out = if failed.load(Ordering::Relaxed) {
+                    Err(Error::Runtime {
+                        message: "stopped".into(),
+                        span: None,
+                    })
+                } else {
+                    work(&chunk)
+                };
+                if done_tx.send((index, out)).is_err() {
+                    return;
+                }
+            });
+        }
+        drop(done_tx);
+        // Merges what has arrived, in order.
+        let mut pending: BTreeMap<usize, Result<ChunkOut>> = BTreeMap::new();
+        let mut next = 0usize;
+        let mut line_base = 0usize;
+        let mut drain = |pending: &mut BTreeMap<usize, Result<ChunkOut>>, next: &mut usize| {
+            while let Some(out) = pending.remove(next) {
+                match out {
+                    Ok(out) if !failed.load(Ordering::Relaxed) => {
+                        line_base += merge(out, line_base)
+                    }
+                    _ => failed.store(true, Ordering::Relaxed),
+                }
+                *next += 1;
+            }
+        };
+        let mut sent = 0usize;
+        let mut received = 0usize;
+        let mut read_error = None;
+        loop {
+            if failed.load(Ordering::Relaxed) {
+                break;
+            }
+            match chunks.next_chunk() {
+                Ok(Some(chunk)) => {
+                    // Keep memory bounded: wait for results when too many
+                    // chunks are in flight.
+                    while sent - received >= 2 * threads {
+                        match done_rx.recv() {
+                            Ok((i, out)) => {
+                                received += 1;
+                                pending.insert(i, out);
+                                drain(&mut pending, &mut next);
+                            }
+                            Err(_) => break,
+                        }
+                    }
+                    if job_tx.send((sent, chunk)).is_err() {
+                        failed.store(true, Ordering::Relaxed);
+                        break;
+                    }
+                    sent += 1;
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    read_error = Some(e);
+                    failed.store(true, Ordering::Relaxed);
+                    break;
+                }
+            }
+        }
+        drop(job_tx);
+        for (i, out) in done_rx {
+            pending.insert(i, out);
+            drain(&mut pending, &mut next);
+        }
+        match read_error {
+            Some(e) => Err(e),
+            None => Ok(next == sent && !failed.load(Ordering::Relaxed)),
+        }
+    })
+}
+
+/// Whether subsearches and nested pipelines leave the events alone, so the
+/// search can stream: every subsearch starts with a generating command and
+/// no command runs other pipelines over the events (`append`, `join`, ...).
+fn streamable(pipeline: &Pipeline, nested: bool) -> bool {
+    if nested
+        && matches!(
+            pipeline.commands.first().map(|c| &c.args),
+            Some(CommandArgs::Search(_)) | None
+        )
+    {
+        return false;
+    }
+    pipeline.commands.iter().all(|c| {
+        if !c.args.subpipelines().is_empty() || matches!(c.args, CommandArgs::Map(_)) {
+            return false;
+        }
+        match &c.args {
+            CommandArgs::Search(s) => expr_streamable(&s.expr),
+            CommandArgs::InputLookup(l) => l.filter.as_ref().is_none_or(expr_streamable),
+            _ => true,
+        }
+    })
+}
+
+fn expr_streamable(expr: &SearchExpr) -> bool {
+    match &expr.kind {
+        SearchKind::And(items) | SearchKind::Or(items) => items.iter().all(expr_streamable),
+        SearchKind::Not(inner) => expr_streamable(inner),
+        SearchKind::Subsearch(p) => streamable(p, true),
+        _ => true,
+    }
+}
+
+/// The order of [`sort_newest_first`] on event times.
+fn newest_first(a: Option<f64>, b: Option<f64>) -> std::cmp::Ordering {
+    match (a, b) {
+        (Some(x), Some(y)) => y.partial_cmp(&x).unwrap_or(std::cmp::Ordering::Equal),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => std::cmp::Ordering::Equal,
     }
 }
 
 /// Orders events by descending `_time`, as a Splunk search returns them;
 /// events without a time go last; ties keep their input order.
 pub fn sort_newest_first(events: &mut [Event]) {
-    events.sort_by(|a, b| match (a.time(), b.time()) {
-        (Some(x), Some(y)) => y.partial_cmp(&x).unwrap_or(std::cmp::Ordering::Equal),
-        (Some(_), None) => std::cmp::Ordering::Less,
-        (None, Some(_)) => std::cmp::Ordering::Greater,
-        (None, None) => std::cmp::Ordering::Equal,
-    });
+    events.sort_by(|a, b| newest_first(a.time(), b.time()));
 }
 
 /// Display columns: a final `table` fixes them (even for fields no row has);

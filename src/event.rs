@@ -1,8 +1,56 @@
 //! An event or search result: an ordered map from field name to [`Value`].
 
+use std::hash::{BuildHasherDefault, Hasher};
+
 use indexmap::IndexMap;
 
 use crate::value::Value;
+
+/// A fast, non-cryptographic hasher for field names (the Fx hash: a
+/// word at a time, rotate, xor, multiply). Field maps keep insertion order,
+/// so the hash never shows in results.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FieldHasher(u64);
+
+impl FieldHasher {
+    const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(Self::SEED);
+    }
+}
+
+impl Hasher for FieldHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// Builds [`FieldHasher`]s.
+pub type FieldBuildHasher = BuildHasherDefault<FieldHasher>;
 
 /// One event (before a transforming command) or one result row (after).
 ///
@@ -10,7 +58,7 @@ use crate::value::Value;
 /// no command (`table`, `stats`) fixes one. An absent field is null.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Event {
-    fields: IndexMap<String, Value>,
+    fields: IndexMap<String, Value, FieldBuildHasher>,
 }
 
 impl Event {

@@ -46,6 +46,7 @@ pub mod functions;
 pub mod lint;
 pub mod lookup;
 pub mod output;
+pub mod plan;
 pub mod props;
 pub mod regex_compat;
 pub mod source;
@@ -55,7 +56,7 @@ pub mod timefmt;
 pub mod value;
 
 pub use diagnostic::Diagnostic;
-pub use engine::{Engine, LoadedEvents, Query, SearchResults};
+pub use engine::{Engine, LoadedEvents, Query, RunOutput, SearchResults};
 pub use error::{Error, Result};
 pub use event::Event;
 pub use events::EventSource;

@@ -15,6 +15,9 @@ use crate::syntax::lexer::Tok;
 use crate::syntax::parser::Parser;
 use crate::value::{compare_text, Value};
 
+/// Running aggregation states per group key.
+pub type Groups = HashMap<Vec<String>, Vec<AggState>>;
+
 /// `stats <agg> [AS <name>] ... [BY <field> ...]`, e.g.
 /// `stats count min(_time) as firstTime values(eventName) by user`.
 #[derive(Debug, Clone, PartialEq)]
@@ -250,37 +253,90 @@ impl Stats {
 
     /// Drains the input and yields one row per group, sorted by group key.
     pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &Context<'_>) -> Result<Rows<'a>> {
-        let mut groups: HashMap<Vec<String>, Vec<AggState>> = HashMap::new();
-        let fresh = || self.aggs.iter().map(|a| a.func.start()).collect::<Vec<_>>();
-        if self.by.is_empty() {
-            // Without BY there is always exactly one row, even for no events.
-            groups.insert(Vec::new(), fresh());
-        }
+        let mut groups = self.new_groups();
         let ectx = EvalContext::at(ctx.now, ctx.tz);
         let mut range = TimeRange::default();
         for row in input {
             let event = row?;
             range.add(&event);
-            let evaluated = self.evaluate(&event, &ectx)?;
-            for key in self.group_keys(&event) {
-                let states = groups.entry(key).or_insert_with(fresh);
-                update_states(states, &self.aggs, &event, &evaluated);
+            self.accumulate(&mut groups, &event, &ectx)?;
+        }
+        let rows = self.finish_groups_in(groups, range.get());
+        Ok(Box::new(rows.into_iter().map(Ok)))
+    }
+
+    /// Empty running states: none without BY fields' groups, and the one
+    /// group of a `stats` without BY (which always gives a row).
+    pub fn new_groups(&self) -> Groups {
+        let mut groups = Groups::new();
+        if self.by.is_empty() {
+            groups.insert(Vec::new(), self.fresh());
+        }
+        groups
+    }
+
+    fn fresh(&self) -> Vec<AggState> {
+        self.aggs.iter().map(|a| a.func.start()).collect()
+    }
+
+    /// Adds one event to the running states.
+    pub fn accumulate(&self, groups: &mut Groups, event: &Event, ectx: &EvalContext) -> Result<()> {
+        let evaluated = self.evaluate(event, ectx)?;
+        for key in self.group_keys(event) {
+            let states = groups.entry(key).or_insert_with(|| self.fresh());
+            update_states(states, &self.aggs, event, &evaluated);
+        }
+        Ok(())
+    }
+
+    /// Whether every aggregation's result is the same whatever order the
+    /// events arrive in, so states built from parts of the input can be
+    /// [merged](Stats::merge_groups).
+    pub fn order_insensitive(&self) -> bool {
+        self.aggs.iter().all(|a| a.func.order_insensitive())
+    }
+
+    /// Merges running states built over another part of the input (only
+    /// for [order-insensitive](Stats::order_insensitive) aggregations).
+    pub fn merge_groups(&self, into: &mut Groups, other: Groups) {
+        for (key, states) in other {
+            match into.get_mut(&key) {
+                Some(existing) => {
+                    for (a, b) in existing.iter_mut().zip(states) {
+                        a.merge(b);
+                    }
+                }
+                None => {
+                    into.insert(key, states);
+                }
             }
         }
-        let range = range.get();
+    }
+
+    /// One row per group, sorted by group key, for states merged from
+    /// parts of the input: only [order-insensitive](Stats::order_insensitive)
+    /// aggregations, so no sparkline needs the input's time range.
+    pub fn finish_groups(&self, groups: Groups) -> Vec<Event> {
+        self.finish_groups_in(groups, None)
+    }
+
+    /// One row per group, sorted by group key; `range` is the input's
+    /// earliest and latest `_time`, which sparklines bucket.
+    fn finish_groups_in(&self, groups: Groups, range: Option<(f64, f64)>) -> Vec<Event> {
         let mut rows: Vec<(Vec<String>, Vec<AggState>)> = groups.into_iter().collect();
         rows.sort_by(|a, b| compare_keys(&a.0, &b.0));
-        let out = rows.into_iter().map(move |(key, states)| {
-            let mut event = Event::new();
-            for (name, value) in self.by.iter().zip(key) {
-                event.set(name.clone(), Value::Str(value));
-            }
-            for (agg, state) in self.aggs.iter().zip(states) {
-                event.set_opt(agg.output.clone(), state.finish_in(self.allnum, range));
-            }
-            Ok(event)
-        });
-        Ok(Box::new(out))
+        rows.into_iter()
+            .map(|(key, states)| {
+                let mut event = Event::new();
+                for (name, value) in self.by.iter().zip(key) {
+                    event.set(name.clone(), Value::Str(value));
+                }
+                for (agg, state) in self.aggs.iter().zip(states) {
+                    event.set_opt(agg.output.clone(), state.finish_in(self.allnum, range));
+                }
+                event
+            })
+            .collect()
     }
 
     /// The `eval(...)` arguments' values for one event (None for the other

@@ -13,6 +13,9 @@
 //! gzip input is recognised by its magic bytes (`1f 8b`).
 
 mod flatten;
+pub mod prefilter;
+pub mod project;
+pub mod stream;
 mod timestamp;
 
 pub use flatten::flatten_json;
@@ -174,7 +177,7 @@ fn read_bytes(
     Ok(reader.report)
 }
 
-fn strip_bom(bytes: &[u8]) -> &[u8] {
+pub(crate) fn strip_bom(bytes: &[u8]) -> &[u8] {
     bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes)
 }
 

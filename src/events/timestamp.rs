@@ -30,12 +30,40 @@ pub const AUTO_TIME_FIELDS: [&str; 6] = [
 /// [`detect`] (real CloudTrail exports mix `2019-01-01T00:00:00Z` and
 /// `2022-09-15 13:45:24`).
 pub fn event_time(st: &SourcetypeProps, fields: &Event, raw: &str, tz: Tz) -> Option<f64> {
+    event_time_cached(st, fields, raw, tz, &mut TimeCache::default())
+}
+
+/// The last timestamp text parsed and its result: consecutive events often
+/// carry the same text (one-second resolution), and parsing is the costly
+/// part of reading a small event.
+#[derive(Debug, Clone, Default)]
+pub struct TimeCache {
+    last: Option<(String, Option<f64>)>,
+}
+
+/// [`event_time`] remembering the last text parsed (for the same
+/// sourcetype and zone).
+pub fn event_time_cached(
+    st: &SourcetypeProps,
+    fields: &Event,
+    raw: &str,
+    tz: Tz,
+    cache: &mut TimeCache,
+) -> Option<f64> {
     let tz = st.tz.unwrap_or(tz);
-    let parse = |text: &str| {
-        st.time_format
+    let mut parse = |text: &str| {
+        if let Some((last, value)) = &cache.last {
+            if last == text {
+                return *value;
+            }
+        }
+        let value = st
+            .time_format
             .as_deref()
             .and_then(|fmt| timefmt::strptime(text, fmt, tz))
-            .or_else(|| detect(text, tz))
+            .or_else(|| detect(text, tz));
+        cache.last = Some((text.to_string(), value));
+        value
     };
     let first_text = |name: &str| {
         fields

@@ -71,6 +71,12 @@ pub fn run_pipeline(pipeline: &Pipeline, ctx: &Context<'_>) -> Result<Vec<Event>
     run_at_depth(pipeline, ctx, 0)
 }
 
+/// A copy of the pipeline with its subsearches run and replaced by their
+/// formatted results (as [`run_pipeline`] does first).
+pub fn resolve_subsearches(pipeline: &Pipeline, ctx: &Context<'_>) -> Result<Pipeline> {
+    subsearch::resolve(pipeline, ctx, 0, run_at_depth)
+}
+
 fn run_at_depth(pipeline: &Pipeline, ctx: &Context<'_>, depth: usize) -> Result<Vec<Event>> {
     let resolved = subsearch::resolve(pipeline, ctx, depth, run_at_depth)?;
     let reads_events = matches!(

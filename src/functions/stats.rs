@@ -238,6 +238,22 @@ impl StatsFn {
         )
     }
 
+    /// Whether the result does not depend on the order values arrive in
+    /// (so partial states can be merged): not `first`, `last`, `list`,
+    /// `mode`, `earliest`/`latest` (ties), nor float sums.
+    pub fn order_insensitive(self) -> bool {
+        matches!(
+            self,
+            StatsFn::Count
+                | StatsFn::DistinctCount
+                | StatsFn::Values
+                | StatsFn::Min
+                | StatsFn::Max
+                | StatsFn::EarliestTime
+                | StatsFn::LatestTime
+        )
+    }
+
     /// A fresh running state.
     pub fn start(self) -> AggState {
         match self {
@@ -446,6 +462,26 @@ impl AggState {
         }
     }
 
+    /// Adds the values of a state of the same function built over other
+    /// events. Exact for [order-insensitive](StatsFn::order_insensitive)
+    /// functions; other states are left unchanged.
+    pub fn merge(&mut self, other: AggState) {
+        match (self, other) {
+            (AggState::Count(a), AggState::Count(b)) => *a += b,
+            (AggState::Distinct(a), AggState::Distinct(b)) => a.extend(b),
+            (AggState::Values(a), AggState::Values(b)) => a.extend(b),
+            (AggState::Min(a), AggState::Min(b)) => a.merge(b, true),
+            (AggState::Max(a), AggState::Max(b)) => a.merge(b, false),
+            (AggState::EarliestTime(a), AggState::EarliestTime(Some(t))) => {
+                *a = Some(a.map_or(t, |x| x.min(t)));
+            }
+            (AggState::LatestTime(a), AggState::LatestTime(Some(t))) => {
+                *a = Some(a.map_or(t, |x| x.max(t)));
+            }
+            _ => {}
+        }
+    }
+
     /// The result, or None for null. `allnum` makes numeric functions null
     /// when any value was not a number.
     pub fn finish_with(self, allnum: bool) -> Option<Value> {
@@ -603,6 +639,30 @@ pub fn percentile_of(sorted: &[f64], pct: f64, kind: PercKind) -> f64 {
 }
 
 impl Extreme {
+    /// Combines with the extremes of other values.
+    fn merge(&mut self, other: Extreme, smallest: bool) {
+        if let Some(n) = other.number {
+            let better = self
+                .number
+                .is_none_or(|cur| if smallest { n < cur } else { n > cur });
+            if better {
+                self.number = Some(n);
+            }
+        }
+        if let Some(t) = other.text {
+            let better = self.text.as_deref().is_none_or(|cur| {
+                if smallest {
+                    t.as_str() < cur
+                } else {
+                    t.as_str() > cur
+                }
+            });
+            if better {
+                self.text = Some(t);
+            }
+        }
+    }
+
     /// Adds a value; numbers win over text (SEMANTICS.md §5.1: min/max are
     /// numeric when values are numbers, lexicographic otherwise).
     fn add(&mut self, text: &str, smallest: bool) {

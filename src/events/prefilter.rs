@@ -1,0 +1,335 @@
+//! Raw pre-filter: literal byte strings that must occur in an NDJSON line
+//! for the leading search to match it, checked before any JSON parsing
+//! (like Splunk's index-term lookup).
+//!
+//! A needle is derived only when it is provably necessary:
+//!
+//! - from AND-ed terms only (never under `OR`, `NOT`, `IN`'s alternatives);
+//! - a bare term must occur in `_raw`, which is the line itself;
+//! - `field=value` on a field that comes from the JSON (not `_raw`, `_time`,
+//!   metadata, a `FIELDALIAS-` target, nor any field when `EVAL-` calculated
+//!   fields exist): the value text, unless it reads as a number (`5`
+//!   matches `5.0`), and the field's last key;
+//! - `field!=v`, `field<v`, `field IN (...)`, `field=*` need the field, so
+//!   its last key.
+//!
+//! Matching ignores ASCII case. A line without a needle is still kept when
+//! it holds a `\u` escape or any non-ASCII byte: an escape can spell any
+//! character, and Unicode case folding maps a few non-ASCII characters (the
+//! Kelvin sign, `ſ`, `İ`) onto ASCII letters.
+
+use aho_corasick::AhoCorasick;
+use regex::bytes::Regex;
+
+use crate::props::SourcetypeProps;
+use crate::syntax::ast::{CompareOp, SearchExpr, SearchKind, SearchValue};
+use crate::value::parse_number;
+
+/// Fields every event gets from its source, not from the JSON.
+const NOT_FROM_JSON: [&str; 6] = ["_raw", "_time", "sourcetype", "source", "host", "index"];
+
+/// Needles that must all occur in a line.
+#[derive(Debug, Clone)]
+pub struct Prefilter {
+    needles: Vec<String>,
+    finders: Vec<AhoCorasick>,
+    /// Key/value shapes that must occur: for `f=v` with an exact text value,
+    /// `K"`, optional spaces, `:`, optional spaces, then `"v"` (ignoring
+    /// case), an array, or for `true`/`false` the bare literal; `K` is the
+    /// last key of `f`.
+    pairs: Vec<Regex>,
+}
+
+impl Prefilter {
+    /// The pre-filter for a leading search over events of sourcetype `st`;
+    /// `None` when no needle can be derived.
+    pub fn from_search(expr: &SearchExpr, st: &SourcetypeProps) -> Option<Prefilter> {
+        let mut needles = Vec::new();
+        let mut pairs = Vec::new();
+        collect(expr, st, &mut needles, &mut pairs);
+        needles.sort();
+        needles.dedup();
+        // A needle inside another is implied by it.
+        let all = needles.clone();
+        needles.retain(|n| !all.iter().any(|m| m != n && m.contains(n.as_str())));
+        let pairs: Vec<Regex> = pairs.iter().filter_map(|r| Regex::new(r).ok()).collect();
+        if needles.is_empty() && pairs.is_empty() {
+            return None;
+        }
+        let mut p = Prefilter::new(needles).unwrap_or(Prefilter {
+            needles: Vec::new(),
+            finders: Vec::new(),
+            pairs: Vec::new(),
+        });
+        p.pairs = pairs;
+        Some(p)
+    }
+
+    /// A pre-filter for given needles (ASCII; matched ignoring case).
+    pub fn new(needles: Vec<String>) -> Option<Prefilter> {
+        if needles.is_empty() {
+            return None;
+        }
+        let finders = needles
+            .iter()
+            .map(|n| {
+                AhoCorasick::builder()
+                    .ascii_case_insensitive(true)
+                    .build([n.as_str()])
+                    .ok()
+            })
+            .collect::<Option<Vec<_>>>()?;
+        Some(Prefilter {
+            needles,
+            finders,
+            pairs: Vec::new(),
+        })
+    }
+
+    /// The needles, for tests and `--explain`-style output.
+    pub fn needles(&self) -> &[String] {
+        &self.needles
+    }
+
+    /// The key/value patterns (regex syntax), for tests.
+    pub fn pairs(&self) -> Vec<String> {
+        self.pairs.iter().map(|r| r.as_str().to_string()).collect()
+    }
+
+    /// Whether the line may match (false only when it provably cannot).
+    pub fn may_match(&self, line: &[u8]) -> bool {
+        if self.finders.iter().all(|f| f.is_match(line))
+            && self.pairs.iter().all(|r| r.is_match(line))
+        {
+            return true;
+        }
+        !line.is_ascii() || memchr::memmem::find(line, b"\\u").is_some()
+    }
+}
+
+fn collect(
+    expr: &SearchExpr,
+    st: &SourcetypeProps,
+    out: &mut Vec<String>,
+    pairs: &mut Vec<String>,
+) {
+    match &expr.kind {
+        SearchKind::And(items) => items.iter().for_each(|e| collect(e, st, out, pairs)),
+        SearchKind::Term(v) => {
+            if let Some(n) = longest_part(&v.text, |b| b.is_ascii() && !b.is_ascii_control()) {
+                out.push(n);
+            }
+        }
+        SearchKind::Compare { field, op, value } => {
+            if !from_json(field, st) {
+                return;
+            }
+            out.extend(key_needle(field));
+            if *op == CompareOp::Eq && value.text != "*" {
+                out.extend(value_needle(value));
+                pairs.extend(pair_pattern(field, value));
+            }
+        }
+        SearchKind::In { field, .. } => {
+            if from_json(field, st) {
+                out.extend(key_needle(field));
+            }
+        }
+        SearchKind::Or(_)
+        | SearchKind::Not(_)
+        | SearchKind::Subsearch(_)
+        | SearchKind::TimeModifier { .. }
+        | SearchKind::Empty => {}
+    }
+}
+
+/// Whether a field can only come from the event's JSON.
+fn from_json(field: &str, st: &SourcetypeProps) -> bool {
+    !field.contains('*')
+        && !NOT_FROM_JSON.contains(&field)
+        && st.calculated.is_empty()
+        && st.evals.is_empty()
+        && !st
+            .aliases
+            .iter()
+            .any(|(_, pairs)| pairs.iter().any(|a| a.target == field))
+}
+
+/// Characters a needle from JSON text may hold: printable ASCII that JSON
+/// writes as itself (no quote, backslash or slash, which may be escaped).
+fn json_literal(b: u8) -> bool {
+    (b' '..=b'~').contains(&b) && !matches!(b, b'"' | b'\\' | b'/')
+}
+
+/// The field's last key: the text after the last `.`, without trailing
+/// `{}`; every flattened name ends with part of its last key.
+fn key_needle(field: &str) -> Option<String> {
+    let mut name = field;
+    while let Some(rest) = name.strip_suffix("{}") {
+        name = rest;
+    }
+    let last = name.rsplit(['.', '}']).next().unwrap_or(name);
+    longest_part(last, json_literal)
+}
+
+/// The value's longest literal run, when the value cannot be a number (a
+/// number's text is rendered from the parsed number, not copied).
+fn value_needle(value: &SearchValue) -> Option<String> {
+    if !value.text.contains('*') && parse_number(&value.text).is_some() {
+        return None;
+    }
+    let needle = longest_part(&value.text, json_literal)?;
+    let numeric_chars = |b: u8| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-');
+    if needle.bytes().all(numeric_chars) {
+        return None;
+    }
+    Some(needle)
+}
+
+/// The key/value shape `f=v` needs (see [`Prefilter`]), when `v` is an exact
+/// text (no wildcard, not a number, only characters JSON writes as
+/// themselves) and `f`'s last key is whole: it does not end in `{}` (an
+/// array element) and is written as itself.
+fn pair_pattern(field: &str, value: &SearchValue) -> Option<String> {
+    let v = &value.text;
+    if v.is_empty() || v.contains('*') || parse_number(v).is_some() || !v.bytes().all(json_literal)
+    {
+        return None;
+    }
+    if field.ends_with("{}") {
+        return None;
+    }
+    let key = field.rsplit(['.', '}']).next()?;
+    if key.is_empty() || !key.bytes().all(json_literal) {
+        return None;
+    }
+    let lit = regex::escape(v);
+    let bare = if v.eq_ignore_ascii_case("true") || v.eq_ignore_ascii_case("false") {
+        format!("|{lit}")
+    } else {
+        String::new()
+    };
+    Some(format!(
+        "{}\"[ \\t\\r\\n]*:[ \\t\\r\\n]*(?i:\"{lit}\"|\\[{bare})",
+        regex::escape(key)
+    ))
+}
+
+/// The longest run of allowed bytes between `*` wildcards (at least 2 long).
+fn longest_part(text: &str, allowed: impl Fn(u8) -> bool) -> Option<String> {
+    let mut best: &str = "";
+    for part in text.split('*') {
+        let bytes = part.as_bytes();
+        let mut start = 0;
+        for i in 0..=bytes.len() {
+            if i == bytes.len() || !allowed(bytes[i]) || bytes[i] == b'*' {
+                let run = &part[start..i];
+                if run.len() > best.len() {
+                    best = run;
+                }
+                start = i + 1;
+            }
+        }
+    }
+    (best.len() >= 2).then(|| best.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::commands::CommandArgs;
+    use crate::props::Props;
+
+    fn needles(search: &str) -> Vec<String> {
+        needles_st(search, "_json")
+    }
+
+    fn needles_st(search: &str, sourcetype: &str) -> Vec<String> {
+        let mut props = Props::new();
+        props
+            .load_str("[ct]\nFIELDALIAS-u = userIdentity.userName AS user\n", "p")
+            .expect("props");
+        let pipeline = crate::syntax::parse(search).expect("parses");
+        let Some(CommandArgs::Search(s)) = pipeline.commands.first().map(|c| &c.args) else {
+            panic!("a search");
+        };
+        Prefilter::from_search(&s.expr, &props.sourcetype(sourcetype))
+            .map(|p| p.needles().to_vec())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn derives_only_necessary_needles() {
+        assert_eq!(
+            needles("userIdentity.sessionContext.attributes.mfaAuthenticated=false"),
+            ["false", "mfaAuthenticated"]
+        );
+        assert_eq!(
+            needles("error \"access denied\""),
+            ["access denied", "error"]
+        );
+        assert_eq!(needles("a=1 OR b=2"), Vec::<String>::new());
+        assert_eq!(needles("NOT user=bob"), Vec::<String>::new());
+        assert_eq!(needles("count=5"), ["count"]);
+        assert_eq!(needles("code=1e3"), ["code"]);
+        assert_eq!(needles("x=*.0"), Vec::<String>::new());
+        assert_eq!(needles("user!=bob"), ["user"]);
+        assert_eq!(needles("user=*"), ["user"]);
+        assert_eq!(needles("user=adm*strator"), ["strator", "user"]);
+        assert_eq!(needles("path=\"/usr/bin\""), ["path", "usr"]);
+        assert_eq!(
+            needles("sourcetype=x host=web01 _raw=*a*"),
+            Vec::<String>::new()
+        );
+        assert_eq!(needles("src*=abc"), Vec::<String>::new());
+        assert_eq!(needles("items{}.id=i-123x"), ["i-123x", "id"]);
+        assert_eq!(needles_st("user=bob", "ct"), Vec::<String>::new());
+    }
+
+    fn pairs(search: &str) -> Vec<String> {
+        let pipeline = crate::syntax::parse(search).expect("parses");
+        let Some(CommandArgs::Search(s)) = pipeline.commands.first().map(|c| &c.args) else {
+            panic!("a search");
+        };
+        Prefilter::from_search(&s.expr, &Props::new().sourcetype("_json"))
+            .map(|p| p.pairs())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn key_value_shapes() {
+        let [p] = &pairs("a.mfaAuthenticated=false")[..] else {
+            panic!("one pattern");
+        };
+        let re = Regex::new(p).expect("valid");
+        for yes in [
+            r#"{"a":{"mfaAuthenticated": "false"}}"#,
+            r#"{"a":{"mfaAuthenticated":"FALSE"}}"#,
+            r#"{"a":{"mfaAuthenticated" : false}}"#,
+            r#"{"a":{"x.mfaAuthenticated":["true","false"]}}"#,
+        ] {
+            assert!(re.is_match(yes.as_bytes()), "{yes}");
+        }
+        for no in [
+            r#"{"a":{"mfaAuthenticated": "true"}, "b": "false"}"#,
+            r#"{"a":{"mfaAuthenticated": "falsey"}}"#,
+            r#"{"a":{"MFAAuthenticated": "false"}}"#,
+        ] {
+            assert!(!re.is_match(no.as_bytes()), "{no}");
+        }
+        assert!(pairs("a=x*").is_empty());
+        assert!(pairs("a=12").is_empty());
+        assert!(pairs("a{}=x").is_empty());
+        assert!(pairs("a=\"x/y\"").is_empty());
+        assert_eq!(pairs("a.b=x y").len(), 1);
+    }
+
+    #[test]
+    fn escapes_and_non_ascii_lines_are_kept() {
+        let p = Prefilter::new(vec!["false".into()]).expect("needle");
+        assert!(p.may_match(br#"{"a":"FALSE"}"#));
+        assert!(!p.may_match(br#"{"a":"true"}"#));
+        assert!(p.may_match(br#"{"a":"f\u0061lse"}"#));
+        assert!(p.may_match("{\"a\":\"fal\u{017f}e\"}".as_bytes()));
+    }
+}

@@ -1,0 +1,349 @@
+//! Streaming NDJSON reading: a file is read in line-aligned chunks, and each
+//! chunk's lines become events independently (so chunks can be read on
+//! several threads), extracting only the projected fields.
+//!
+//! Only plain NDJSON files stream; a JSON array, a CloudTrail
+//! `{"Records":[...]}` file, a single multi-line object, gzip and stdin go
+//! through [`super::read_source`] (see [`NdjsonChunks::open`]).
+//!
+//! Every line is read exactly as [`super::read_source`] reads NDJSON: a BOM
+//! and a trailing `\r` are removed, blank lines skipped, `_raw` is the line,
+//! and a line that is not UTF-8 or not JSON is reported as
+//! `file:line: reason`. A line the [`Prefilter`] rejects is not flattened,
+//! only checked to be valid JSON, so malformed lines are still reported.
+
+use std::fs::File;
+use std::io::Read;
+use std::path::Path;
+
+use serde::de::IgnoredAny;
+use serde_json::Value as Json;
+
+use super::prefilter::Prefilter;
+use super::project::{flatten_projected, FieldSet, ProjectError};
+use super::timestamp::{self, TimeCache};
+use super::{flatten_json, strip_bom, Malformed, ReadOptions, AUTO_TIME_FIELDS};
+use crate::error::{Error, Result};
+use crate::event::Event;
+use crate::plan::Projection;
+use crate::props::{KvMode, SourcetypeProps};
+use crate::value::Value;
+
+use super::EventSource;
+
+/// Default chunk size.
+pub const DEFAULT_CHUNK_BYTES: usize = 4 << 20;
+
+/// A file's content in chunks that end at a line end (the last one at the
+/// end of the file).
+#[derive(Debug)]
+pub struct NdjsonChunks {
+    file: File,
+    carry: Vec<u8>,
+    first: Option<Vec<u8>>,
+    chunk_bytes: usize,
+    eof: bool,
+}
+
+impl NdjsonChunks {
+    /// Opens `path` for chunked reading; `Ok(None)` when the file is not
+    /// plain NDJSON (its first non-blank line is not a whole JSON object
+    /// written without surrounding spaces, is a CloudTrail `Records`
+    /// file, or is gzip) and must be read whole.
+    pub fn open(path: &Path, chunk_bytes: usize) -> Result<Option<NdjsonChunks>> {
+        let name = path.display().to_string();
+        let file = File::open(path).map_err(|e| Error::io(&name, e))?;
+        let mut chunks = NdjsonChunks {
+            file,
+            carry: Vec::new(),
+            first: None,
+            chunk_bytes: chunk_bytes.max(1),
+            eof: false,
+        };
+        let Some(first) = chunks.read_chunk().map_err(|e| Error::io(&name, e))? else {
+            return Ok(None);
+        };
+        if !looks_like_ndjson(&first, chunks.eof) {
+            return Ok(None);
+        }
+        chunks.first = Some(first);
+        Ok(Some(chunks))
+    }
+
+    /// The next chunk.
+    pub fn next_chunk(&mut self) -> std::io::Result<Option<Vec<u8>>> {
+        if let Some(first) = self.first.take() {
+            return Ok(Some(first));
+        }
+        self.read_chunk()
+    }
+
+    fn read_chunk(&mut self) -> std::io::Result<Option<Vec<u8>>> {
+        let mut buf = std::mem::take(&mut self.carry);
+        let mut target = self.chunk_bytes;
+        loop {
+            while !self.eof && buf.len() < target {
+                let start = buf.len();
+                buf.resize(target, 0);
+                let n = self.file.read(&mut buf[start..])?;
+                buf.truncate(start + n);
+                if n == 0 {
+                    self.eof = true;
+                }
+            }
+            if self.eof {
+                return Ok((!buf.is_empty()).then_some(buf));
+            }
+            match memchr::memrchr(b'\n', &buf) {
+                Some(pos) => {
+                    self.carry = buf[pos + 1..].to_vec();
+                    buf.truncate(pos + 1);
+                    return Ok(Some(buf));
+                }
+                // A line longer than the chunk: read more.
+                None => target = buf.len() * 2,
+            }
+        }
+    }
+}
+
+/// Whether the text starts like NDJSON that the whole-file reader would
+/// also read line by line (see [`NdjsonChunks::open`]).
+fn looks_like_ndjson(chunk: &[u8], eof: bool) -> bool {
+    let bytes = strip_bom(chunk);
+    let Some(first) = bytes.iter().position(|b| !b.is_ascii_whitespace()) else {
+        return false;
+    };
+    if bytes[first] != b'{' {
+        return false;
+    }
+    let line_start = bytes[..first]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |p| p + 1);
+    let rest = &bytes[line_start..];
+    let line = match memchr::memchr(b'\n', rest) {
+        Some(end) => &rest[..end],
+        None if eof => rest,
+        None => return false,
+    };
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    let Ok(text) = std::str::from_utf8(line) else {
+        return false;
+    };
+    if text.trim() != text {
+        return false;
+    }
+    match serde_json::from_str::<Json>(text) {
+        Ok(Json::Object(map)) => !matches!(map.get("Records"), Some(Json::Array(_))),
+        _ => false,
+    }
+}
+
+/// What reading one chunk produced besides its events.
+#[derive(Debug, Clone, Default)]
+pub struct ChunkReport {
+    /// Line ends in the chunk (to number the next chunk's lines).
+    pub lines: usize,
+    /// Malformed lines, numbered from 1 within the chunk.
+    pub malformed: Vec<Malformed>,
+    /// Events without `_time` (among the lines that were flattened).
+    pub untimed: usize,
+    /// Valid events, including those the pre-filter skipped.
+    pub events: usize,
+}
+
+/// Turns NDJSON lines of one source into events, extracting only the
+/// projected fields.
+#[derive(Debug, Clone)]
+pub struct LineReader {
+    name: String,
+    st: SourcetypeProps,
+    metadata: Vec<(&'static str, String)>,
+    tz: chrono_tz::Tz,
+    /// `None`: every field.
+    fields: Option<FieldSet>,
+    raw: bool,
+    prefilter: Option<Prefilter>,
+}
+
+impl LineReader {
+    /// A reader for `src`'s lines; `projection` `None` flattens every field.
+    pub fn new(
+        src: &EventSource,
+        opts: &ReadOptions,
+        projection: Option<&Projection>,
+        prefilter: Option<Prefilter>,
+    ) -> Result<LineReader> {
+        let st = opts.props.sourcetype(&src.sourcetype);
+        st.check_supported()?;
+        let default_source = match &src.path {
+            Some(path) => path.display().to_string(),
+            None => "stdin".to_string(),
+        };
+        let metadata = [
+            ("sourcetype", src.sourcetype.clone()),
+            ("source", src.source.clone().unwrap_or(default_source)),
+            ("host", src.host.clone().unwrap_or_else(|| "spelunk".into())),
+            ("index", src.index.clone().unwrap_or_else(|| "main".into())),
+        ];
+        let mut st = st;
+        let mut metadata = metadata.to_vec();
+        // Calculated fields may read anything.
+        let projection = projection.filter(|_| st.calculated.is_empty());
+        let (fields, raw) = match projection {
+            Some(p) => {
+                let wanted = wanted_fields(p, &st);
+                // Aliases and metadata nothing reads are left out.
+                for (_, pairs) in &mut st.aliases {
+                    pairs.retain(|a| wanted.contains(&a.target));
+                }
+                metadata.retain(|(name, _)| wanted.iter().any(|w| w == name));
+                (Some(FieldSet::new(wanted)), p.raw)
+            }
+            None => (None, true),
+        };
+        Ok(LineReader {
+            name: match &src.path {
+                Some(path) => path.display().to_string(),
+                None => "-".to_string(),
+            },
+            st,
+            metadata,
+            tz: opts.tz,
+            fields,
+            raw,
+            prefilter,
+        })
+    }
+
+    /// The name malformed lines are reported under.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Reads the lines of one chunk, passing each event to `sink`.
+    pub fn read_chunk(&self, chunk: &[u8], sink: &mut dyn FnMut(Event)) -> ChunkReport {
+        let mut report = ChunkReport::default();
+        let mut times = TimeCache::default();
+        for (idx, line) in chunk.split(|&b| b == b'\n').enumerate() {
+            report.lines = idx;
+            let line_no = idx + 1;
+            let line = strip_bom(line);
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            let Ok(line) = std::str::from_utf8(line) else {
+                self.malformed(&mut report, line_no, "line is not valid UTF-8".into());
+                continue;
+            };
+            if line.trim().is_empty() {
+                continue;
+            }
+            if let Some(p) = &self.prefilter {
+                if !p.may_match(line.as_bytes()) {
+                    match serde_json::from_str::<IgnoredAny>(line) {
+                        Ok(_) => report.events += 1,
+                        Err(e) => self.malformed(&mut report, line_no, full_parse_error(line, e)),
+                    }
+                    continue;
+                }
+            }
+            match self.build_event(line, &mut times) {
+                Ok(event) => {
+                    if event.time().is_none() {
+                        report.untimed += 1;
+                    }
+                    report.events += 1;
+                    sink(event);
+                }
+                Err(reason) => self.malformed(&mut report, line_no, reason),
+            }
+        }
+        report
+    }
+
+    fn malformed(&self, report: &mut ChunkReport, line: usize, reason: String) {
+        report.malformed.push(Malformed {
+            file: self.name.clone(),
+            line,
+            reason,
+        });
+    }
+
+    /// Field order: `_raw`, `_time`, metadata, then the JSON fields (as in
+    /// the whole-file reader).
+    fn build_event(&self, line: &str, times: &mut TimeCache) -> std::result::Result<Event, String> {
+        let mut fields = Event::new();
+        match &self.fields {
+            None => {
+                let value: Json = serde_json::from_str(line).map_err(|e| e.to_string())?;
+                flatten_json(&value, &mut fields);
+            }
+            Some(set) => match flatten_projected(line, set, &mut fields) {
+                Ok(()) => {}
+                Err(ProjectError::Json(e)) => return Err(full_parse_error(line, e)),
+                Err(ProjectError::DuplicateKey) => {
+                    fields = Event::new();
+                    let value: Json = serde_json::from_str(line).map_err(|e| e.to_string())?;
+                    flatten_json(&value, &mut fields);
+                    fields.retain(|name, _| set.contains(name));
+                }
+            },
+        }
+        let time = timestamp::event_time_cached(&self.st, &fields, line, self.tz, times);
+        let mut event = Event::new();
+        if self.raw {
+            event.set("_raw", Value::Str(line.to_string()));
+        }
+        if let Some(t) = time {
+            event.set("_time", Value::Num(t));
+        }
+        for (name, value) in &self.metadata {
+            event.set(*name, Value::Str(value.clone()));
+        }
+        if self.st.kv_mode == KvMode::Json {
+            for (name, value) in fields.iter() {
+                if !event.contains(name) && (name != "_raw" || self.raw) {
+                    event.set(name, value.clone());
+                }
+            }
+        }
+        self.st.apply_aliases(&mut event);
+        self.st.apply_calculated_fields(&mut event);
+        Ok(event)
+    }
+}
+
+/// The message a full parse gives for an invalid line (a skipping parse may
+/// word the same problem differently); `fallback` if it somehow parses.
+fn full_parse_error(line: &str, fallback: serde_json::Error) -> String {
+    match serde_json::from_str::<Json>(line) {
+        Err(e) => e.to_string(),
+        Ok(_) => fallback.to_string(),
+    }
+}
+
+/// The projection plus what reading itself needs: the timestamp fields, and
+/// both ends of every field alias touching a wanted field (to a fixpoint,
+/// for chains).
+fn wanted_fields(p: &Projection, st: &SourcetypeProps) -> Vec<String> {
+    let mut names: Vec<String> = p.fields.iter().cloned().collect();
+    names.extend(st.timestamp_fields.iter().cloned());
+    names.extend(AUTO_TIME_FIELDS.iter().map(|s| s.to_string()));
+    loop {
+        let before = names.len();
+        for (_, pairs) in &st.aliases {
+            for a in pairs {
+                if names.contains(&a.target) || names.contains(&a.source) {
+                    for n in [&a.source, &a.target] {
+                        if !names.contains(n) {
+                            names.push(n.clone());
+                        }
+                    }
+                }
+            }
+        }
+        if names.len() == before {
+            return names;
+        }
+    }
+}

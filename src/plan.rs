@@ -1,0 +1,280 @@
+//! Plan analysis: what each command of a parsed pipeline reads and whether it
+//! works one row at a time, and from that the fields the events must carry.
+//!
+//! This is plain data derived from the AST; execution does not depend on it
+//! for meaning, only for speed. Every command this table does not know (and
+//! every argument it cannot see through, such as wildcards) takes the
+//! conservative path: it reads all fields and is blocking, so the reader
+//! extracts everything and nothing runs out of order.
+
+use std::collections::BTreeSet;
+
+use crate::commands::CommandArgs;
+use crate::syntax::ast::{Pipeline, SearchExpr, SearchKind};
+
+/// How a command consumes its input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StreamClass {
+    /// One row in, at most one row out, depending only on that row: safe to
+    /// run on chunks of the input in parallel, in any order.
+    Streaming,
+    /// Needs to see rows in order, or all of them (`stats`, `sort`, `head`,
+    /// `dedup`, and every command not known to be streaming).
+    Blocking,
+}
+
+/// What one command needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CommandPlan {
+    /// The fields it reads; `None` means every field (unknown command,
+    /// wildcards, `spath`, ...).
+    pub reads: Option<Vec<String>>,
+    /// Streaming or blocking.
+    pub class: StreamClass,
+    /// Whether its output rows hold only fields it names or computes
+    /// (`stats`, `table` without wildcards): later commands cannot see the
+    /// input's other fields.
+    pub resets: bool,
+}
+
+/// Fields to extract from each event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Projection {
+    /// Flattened field names (`a.b.c`, `a{}.b`), always with `_time`.
+    pub fields: BTreeSet<String>,
+    /// Whether `_raw` is read.
+    pub raw: bool,
+}
+
+/// The analysis of a whole pipeline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    /// One entry per command, in order.
+    pub commands: Vec<CommandPlan>,
+    /// How many leading commands are streaming, starting with the search that
+    /// reads the events (0 when the pipeline does not start with `search`).
+    pub streaming_prefix: usize,
+    /// The fields the pipeline can observe; `None` means all of them.
+    pub projection: Option<Projection>,
+}
+
+impl Plan {
+    /// Analyses a pipeline (whose subsearches should be resolved already; an
+    /// unresolved one counts as reading everything).
+    pub fn of(pipeline: &Pipeline) -> Plan {
+        let commands: Vec<CommandPlan> = pipeline
+            .commands
+            .iter()
+            .map(|c| CommandPlan::of(&c.args))
+            .collect();
+        let starts_with_search = matches!(
+            pipeline.commands.first().map(|c| &c.args),
+            Some(CommandArgs::Search(_))
+        );
+        let streaming_prefix = if starts_with_search {
+            commands
+                .iter()
+                .take_while(|c| c.class == StreamClass::Streaming)
+                .count()
+        } else {
+            0
+        };
+        let projection = projection(&commands);
+        Plan {
+            commands,
+            streaming_prefix,
+            projection,
+        }
+    }
+}
+
+/// Union of the reads up to the first command that resets the field set;
+/// all fields when a command reads everything or nothing resets (the output
+/// then shows every field).
+fn projection(commands: &[CommandPlan]) -> Option<Projection> {
+    let mut fields = BTreeSet::new();
+    fields.insert("_time".to_string());
+    for command in commands {
+        fields.extend(command.reads.as_ref()?.iter().cloned());
+        if command.resets {
+            let raw = fields.remove("_raw");
+            return Some(Projection { fields, raw });
+        }
+    }
+    None
+}
+
+impl CommandPlan {
+    /// The entry for one command.
+    pub fn of(args: &CommandArgs) -> CommandPlan {
+        let reads = args.reads();
+        let class = match args {
+            CommandArgs::Search(_)
+            | CommandArgs::Where(_)
+            | CommandArgs::Eval(_)
+            | CommandArgs::Rename(_)
+            | CommandArgs::Fields(_)
+            | CommandArgs::Table(_)
+            | CommandArgs::Convert(_)
+            | CommandArgs::Rex(_)
+            | CommandArgs::Regex(_) => StreamClass::Streaming,
+            CommandArgs::Fillnull(f) if !f.fields.is_empty() => StreamClass::Streaming,
+            _ => StreamClass::Blocking,
+        };
+        // A command reading everything could depend on anything; never run
+        // it out of order.
+        let class = if reads.is_none() {
+            StreamClass::Blocking
+        } else {
+            class
+        };
+        let resets =
+            reads.is_some() && matches!(args, CommandArgs::Stats(_) | CommandArgs::Table(_));
+        CommandPlan {
+            reads,
+            class,
+            resets,
+        }
+    }
+}
+
+impl CommandArgs {
+    /// The fields the command reads, or `None` when it may read any field
+    /// (unknown to this analysis, wildcards, whole-event commands).
+    pub fn reads(&self) -> Option<Vec<String>> {
+        let plain = |names: &[String]| -> Option<Vec<String>> {
+            if names.iter().any(|n| n.contains('*')) {
+                None
+            } else {
+                Some(names.to_vec())
+            }
+        };
+        match self {
+            CommandArgs::Search(s) => {
+                let mut out = Vec::new();
+                search_reads(&s.expr, &mut out).then_some(out)
+            }
+            CommandArgs::Where(w) => Some(w.expr.fields()),
+            CommandArgs::Eval(e) => {
+                Some(e.assignments.iter().flat_map(|a| a.expr.fields()).collect())
+            }
+            CommandArgs::Rename(r) => {
+                let from: Vec<String> = r.pairs.iter().map(|p| p.from.clone()).collect();
+                let to: Vec<String> = r.pairs.iter().map(|p| p.to.clone()).collect();
+                plain(&to)?;
+                plain(&from)
+            }
+            CommandArgs::Fields(f) => plain(&f.names),
+            CommandArgs::Table(t) => plain(&t.names),
+            CommandArgs::Stats(s) => {
+                let mut out = s.by.clone();
+                out.push("_time".to_string());
+                for agg in &s.aggs {
+                    out.extend(agg.field.iter().cloned());
+                    if let Some(expr) = &agg.expr {
+                        out.extend(expr.fields());
+                    }
+                }
+                plain(&out)
+            }
+            CommandArgs::Head(h) => Some(h.expr.as_ref().map(|e| e.fields()).unwrap_or_default()),
+            CommandArgs::Reverse(_) => Some(Vec::new()),
+            CommandArgs::Sort(s) => {
+                plain(&s.keys.iter().map(|k| k.field.clone()).collect::<Vec<_>>())
+            }
+            CommandArgs::Dedup(d) if d.sortby.is_none() => plain(&d.fields),
+            CommandArgs::Convert(c) => plain(
+                &c.conversions
+                    .iter()
+                    .map(|c| c.field.clone())
+                    .collect::<Vec<_>>(),
+            ),
+            CommandArgs::Rex(r) => plain(std::slice::from_ref(&r.field)),
+            CommandArgs::Regex(r) => plain(std::slice::from_ref(&r.field)),
+            CommandArgs::Fillnull(f) if !f.fields.is_empty() => plain(&f.fields),
+            _ => None,
+        }
+    }
+}
+
+/// Adds the fields a search expression reads; false when it may read any.
+fn search_reads(expr: &SearchExpr, out: &mut Vec<String>) -> bool {
+    match &expr.kind {
+        SearchKind::And(items) | SearchKind::Or(items) => {
+            items.iter().all(|item| search_reads(item, out))
+        }
+        SearchKind::Not(inner) => search_reads(inner, out),
+        SearchKind::Compare { field, .. } | SearchKind::In { field, .. } => {
+            if field.contains('*') {
+                return false;
+            }
+            out.push(field.clone());
+            true
+        }
+        // Terms match `_raw`.
+        SearchKind::Term(_) => {
+            out.push("_raw".to_string());
+            true
+        }
+        SearchKind::TimeModifier { .. } | SearchKind::Empty => true,
+        SearchKind::Subsearch(_) => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan(text: &str) -> Plan {
+        Plan::of(&crate::syntax::parse(text).expect("parses"))
+    }
+
+    fn names(p: &Plan) -> Vec<String> {
+        let proj = p.projection.as_ref().expect("a projection");
+        proj.fields.iter().cloned().collect()
+    }
+
+    #[test]
+    fn stats_after_search_projects_what_both_read() {
+        let p = plan("index=main user=a* | eval x=lower(src) | stats count values(dest) by user");
+        assert_eq!(p.streaming_prefix, 2);
+        assert_eq!(names(&p), ["_time", "dest", "index", "src", "user"]);
+        assert!(!p.projection.as_ref().is_some_and(|x| x.raw));
+        assert!(p.commands[2].resets);
+    }
+
+    #[test]
+    fn terms_read_raw() {
+        let p = plan("error user=bob | table user");
+        assert!(p.projection.expect("projection").raw);
+    }
+
+    #[test]
+    fn everything_when_the_output_shows_events() {
+        assert_eq!(plan("user=bob").projection, None);
+        assert_eq!(plan("user=bob | eval a=1").projection, None);
+    }
+
+    #[test]
+    fn wildcards_and_unknown_commands_read_all() {
+        assert_eq!(plan("user=bob | table *").projection, None);
+        assert_eq!(plan("src*=x | stats count").projection, None);
+        assert_eq!(plan("a=1 | spath | stats count by b").projection, None);
+        let p = plan("a=1 | spath | stats count by b");
+        assert_eq!(p.commands[1].class, StreamClass::Blocking);
+        assert_eq!(p.streaming_prefix, 1);
+    }
+
+    #[test]
+    fn order_sensitive_commands_are_blocking() {
+        let p = plan("a=1 | head 5 | eval b=1 | table b");
+        assert_eq!(p.streaming_prefix, 1);
+        assert_eq!(names(&p), ["_time", "a", "b"]);
+    }
+
+    #[test]
+    fn generating_pipelines_have_no_prefix() {
+        let p = plan("| makeresults | eval a=1");
+        assert_eq!(p.streaming_prefix, 0);
+    }
+}

@@ -1,0 +1,199 @@
+//! The streaming path (`Engine::run_sources`: chunks, threads, projection,
+//! pre-filter, partial stats) gives byte-identical results to reading every
+//! event whole and running the pipeline over them (`load_events` +
+//! `run_query`), for any thread count, chunk size, and with or without the
+//! pre-filter.
+
+use std::path::{Path, PathBuf};
+
+use spelunk::output::{self, Format};
+use spelunk::{Engine, EventSource};
+
+const SAMPLE: &str = "examples/cloudtrail_sample.json";
+
+/// Lines that exercise ordering ties, missing times, escapes, case,
+/// duplicate keys, CRLF, blank and malformed lines.
+const EXTRA: &str = concat!(
+    r#"{"eventTime":"2024-03-04T09:01:15Z","eventName":"Tie1","userIdentity":{"type":"IAMUser","userName":"alice","arn":"arn:a","sessionContext":{"attributes":{"mfaAuthenticated":"false"}}},"readOnly":true,"n":1.50}"#,
+    "\n",
+    r#"{"eventTime":"2024-03-04T09:01:15Z","eventName":"Tie2","userIdentity":{"type":"IAMUser","userName":"alice","arn":"arn:a","sessionContext":{"attributes":{"mfaAuthenticated":"FALSE"}}},"n":2}"#,
+    "\r\n",
+    "\n",
+    r#"{"eventName":"NoTime","userIdentity":{"type":"Root","userName":"zed","sessionContext":{"attributes":{"mfaAuthenticated":"false"}}}}"#,
+    "\n",
+    r#"{"eventTime":"2024-03-09T00:00:00Z","eventName":"Esc\u0061ped","userIdentity":{"type":"IAMUser","userName":"bob","arn":"arn:b","sessionContext":{"attributes":{"mfaAuthenticated":"f\u0061lse"}}}}"#,
+    "\n",
+    r#"{"eventTime":"2024-03-09T00:00:01Z","eventName":"Dup","eventName":"Dup2","userIdentity":{"type":"IAMUser","userName":"bob","arn":"arn:b"}}"#,
+    "\n",
+    r#"{"eventTime":"2024-03-09T00:00:02Z","eventName":"Broken","#,
+    "\n",
+    r#"{"eventTime":"2024-03-04T09:01:15Z","eventName":"Tie3","userIdentity":{"type":"AssumedRole","userName":"carol"},"requestParameters":{"items":[{"id":"i-1"},{"id":"i-2"}]}}"#,
+    "\n",
+);
+
+const QUERIES: &[&str] = &[
+    "userIdentity.sessionContext.attributes.mfaAuthenticated=false | stats count dc(eventName) values(eventName) min(_time) max(_time) by user",
+    "userIdentity.sessionContext.attributes.mfaAuthenticated=false | stats count min(_time) as firstTime max(_time) as lastTime values(eventName) as eventName by userIdentity.arn userIdentity.type user",
+    "* | stats list(eventName) first(eventName) last(eventName) earliest(eventName) latest(eventName) by userIdentity.type",
+    "* | stats count earliest_time(eventName) latest_time(eventName) sum(n) avg(n) mode(userIdentity.type)",
+    "eventSource=*amazonaws.com | head 5",
+    "* | dedup userIdentity.type | table _time userIdentity.type eventName",
+    "readOnly=true | table *",
+    "eventName=Describe* | eval l=len(eventName) | where l > 5 | table eventName l",
+    "false | stats count by eventName",
+    "NOT userIdentity.type=IAMUser | stats count",
+    "errorCode=* | table errorCode errorMessage",
+    "awsRegion=us-west-2 OR eventName=ListUsers | sort eventTime | table eventTime eventName",
+    "requestParameters.items{}.id=i-* | stats values(requestParameters.items{}.id) as ids by eventName",
+    "user=alice | stats count",
+    "eventName=Tie* | table eventName",
+    "eventName=dup* | table eventName",
+    "\"AWS Internal\" | rex field=userAgent \"(?<agent>\\w+)\" | stats count by agent",
+    "userIdentity.type=IAMUser | rename userIdentity.userName as who | stats dc(eventName) by who",
+    "mfaAuthenticated | stats count",
+    "userIdentity.sessionContext.attributes.mfaAuthenticated=false",
+    "sourcetype=aws:cloudtrail earliest=-24h | stats count by sourcetype",
+    "* | eval t=_time | table t eventName | head 3",
+    "eventName=*Instances | stats count by eventName | sort - count",
+    "readOnly=false | stats count by eventName",
+    "userIdentity.type=iamuser userIdentity.sessionContext.attributes.mfaAuthenticated=FALSE | stats count by user",
+    "requestParameters.items{}.id=i-1 | table eventName",
+    "* | head (n<2 OR isnull(n)) 500 | table eventName",
+    "* | stats sparkline(count, 1h) as trend count by userIdentity.type",
+    "* | timechart span=1h count by eventSource",
+    "* | top limit=3 eventName | table eventName count percent",
+    "* | foreach userIdentity.* [eval seen_<<MATCHSTR>>=1] | stats count by seen_type",
+    "* | chart count over userIdentity.type by readOnly",
+];
+
+fn extra_file() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("spelunk-streaming-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("extra.ndjson");
+    std::fs::write(&path, EXTRA).expect("write");
+    path
+}
+
+fn source(path: &Path) -> EventSource {
+    EventSource {
+        path: Some(path.to_path_buf()),
+        sourcetype: "aws:cloudtrail".into(),
+        source: None,
+        host: None,
+        index: None,
+    }
+}
+
+/// Rows as JSON, columns, notices, malformed lines, event count.
+fn render(engine: &Engine, query: &str, sources: &[EventSource], streaming: bool) -> String {
+    let compiled = engine.compile(query, "<search>").expect("compiles");
+    let (results, malformed, events) = if streaming {
+        let out = engine.run_sources(&compiled, sources).expect("runs");
+        (out.results, out.malformed, out.events)
+    } else {
+        let loaded = engine.load_events(sources).expect("loads");
+        let results = engine.run_query(&compiled, &loaded.events).expect("runs");
+        (results, loaded.malformed, loaded.events.len())
+    };
+    let mut buf = Vec::new();
+    output::write(&mut buf, Format::Json, &results.rows, &results.columns).expect("writes");
+    format!(
+        "{}\ncolumns={:?}\nnotices={:?}\nmalformed={:?}\nevents={events}",
+        String::from_utf8_lossy(&buf),
+        results.columns,
+        results.notices,
+        malformed
+    )
+}
+
+#[test]
+fn streaming_matches_the_whole_file_path() {
+    let extra = extra_file();
+    let sources = [source(Path::new(SAMPLE)), source(&extra)];
+    let base = Engine::new().expect("engine");
+    for query in QUERIES {
+        let expected = render(&base, query, &sources, false);
+        // (threads, chunk bytes, pre-filter): one line per chunk, a few
+        // lines per chunk, whole files per chunk.
+        let configs = [
+            (1, 1 << 20, true),
+            (1, 1, false),
+            (2, 1, true),
+            (2, 300, false),
+            (3, 300, true),
+            (2, 1 << 20, false),
+        ];
+        for (threads, chunk, prefilter) in configs {
+            let engine = base
+                .clone()
+                .with_threads(threads)
+                .with_chunk_bytes(chunk)
+                .with_prefilter(prefilter);
+            let got = render(&engine, query, &sources, true);
+            assert_eq!(
+                got, expected,
+                "query `{query}` threads={threads} chunk={chunk} prefilter={prefilter}"
+            );
+        }
+    }
+}
+
+#[test]
+fn seed_detection_streams_identically() {
+    let query = std::fs::read_to_string("tests/cases/seed_sample/query.spl").expect("seed");
+    let sources = [source(Path::new(SAMPLE))];
+    let base = Engine::new().expect("engine");
+    let expected = render(&base, &query, &sources, false);
+    assert!(expected.contains("alice"));
+    for threads in [1, 2] {
+        for chunk in [1, 1 << 20] {
+            let engine = base.clone().with_threads(threads).with_chunk_bytes(chunk);
+            assert_eq!(render(&engine, &query, &sources, true), expected);
+        }
+    }
+}
+
+#[test]
+fn strict_reports_the_first_malformed_line() {
+    let extra = extra_file();
+    let engine = Engine::new()
+        .expect("engine")
+        .with_strict(true)
+        .with_threads(2)
+        .with_chunk_bytes(1);
+    let query = engine
+        .compile("* | stats count", "<search>")
+        .expect("compiles");
+    let err = engine
+        .run_sources(&query, &[source(&extra)])
+        .expect_err("strict fails");
+    let text = err.to_string();
+    assert!(text.contains("extra.ndjson:7"), "{text}");
+}
+
+#[test]
+fn per_event_errors_are_those_of_the_plain_path() {
+    let sources = [source(Path::new(SAMPLE))];
+    let base = Engine::new().expect("engine");
+    for query in [
+        "* | stats count(eval(eventName + 1)) as n",
+        "* | where eventName + 1 > 0 | table eventName",
+    ] {
+        let compiled = base.compile(query, "<search>").expect("compiles");
+        let loaded = base.load_events(&sources).expect("loads");
+        let expected = base
+            .run_query(&compiled, &loaded.events)
+            .map(|r| r.rows.len());
+        for threads in [1, 2] {
+            let engine = base.clone().with_threads(threads).with_chunk_bytes(500);
+            let got = engine
+                .run_sources(&compiled, &sources)
+                .map(|o| o.results.rows.len());
+            assert_eq!(
+                format!("{got:?}"),
+                format!("{expected:?}"),
+                "{query} threads={threads}"
+            );
+        }
+    }
+}
