@@ -141,6 +141,22 @@ struct Reader<'a, 'b> {
     sink: &'a mut dyn FnMut(Event),
 }
 
+/// The metadata fields every event of `src` gets: `sourcetype`, `source`
+/// (default: the file's path), `host` (default `spelunk`), `index` (default
+/// `main`).
+pub(crate) fn metadata_fields(src: &EventSource) -> [(&'static str, String); 4] {
+    let default_source = match &src.path {
+        Some(path) => path.display().to_string(),
+        None => "stdin".to_string(),
+    };
+    [
+        ("sourcetype", src.sourcetype.clone()),
+        ("source", src.source.clone().unwrap_or(default_source)),
+        ("host", src.host.clone().unwrap_or_else(|| "spelunk".into())),
+        ("index", src.index.clone().unwrap_or_else(|| "main".into())),
+    ]
+}
+
 fn read_bytes(
     bytes: &[u8],
     name: &str,
@@ -150,16 +166,7 @@ fn read_bytes(
 ) -> Result<ReadReport> {
     let st = opts.props.sourcetype(&src.sourcetype);
     st.check_supported()?;
-    let default_source = match &src.path {
-        Some(path) => path.display().to_string(),
-        None => "stdin".to_string(),
-    };
-    let metadata = [
-        ("sourcetype", src.sourcetype.clone()),
-        ("source", src.source.clone().unwrap_or(default_source)),
-        ("host", src.host.clone().unwrap_or_else(|| "spelunk".into())),
-        ("index", src.index.clone().unwrap_or_else(|| "main".into())),
-    ];
+    let metadata = metadata_fields(src);
     let mut reader = Reader {
         name,
         st,

@@ -177,16 +177,7 @@ impl LineReader {
     ) -> Result<LineReader> {
         let st = opts.props.sourcetype(&src.sourcetype);
         st.check_supported()?;
-        let default_source = match &src.path {
-            Some(path) => path.display().to_string(),
-            None => "stdin".to_string(),
-        };
-        let metadata = [
-            ("sourcetype", src.sourcetype.clone()),
-            ("source", src.source.clone().unwrap_or(default_source)),
-            ("host", src.host.clone().unwrap_or_else(|| "spelunk".into())),
-            ("index", src.index.clone().unwrap_or_else(|| "main".into())),
-        ];
+        let metadata = super::metadata_fields(src);
         let mut st = st;
         let mut metadata = metadata.to_vec();
         // Calculated fields may read anything.
