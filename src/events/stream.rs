@@ -83,11 +83,12 @@ impl NdjsonChunks {
         let mut target = self.chunk_bytes;
         loop {
             while !self.eof && buf.len() < target {
-                let start = buf.len();
-                buf.resize(target, 0);
-                let n = self.file.read(&mut buf[start..])?;
-                buf.truncate(start + n);
-                if n == 0 {
+                // Reads into spare capacity, which (unlike `resize`) is not
+                // zeroed first.
+                let want = target - buf.len();
+                buf.reserve_exact(want);
+                let n = (&mut self.file).take(want as u64).read_to_end(&mut buf)?;
+                if n < want {
                     self.eof = true;
                 }
             }
