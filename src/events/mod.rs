@@ -278,27 +278,43 @@ impl Reader<'_, '_> {
         let mut fields = Event::new();
         flatten_json(value, &mut fields);
         let time = timestamp::event_time(&self.st, &fields, &raw, self.opts.tz);
-        let mut event = Event::new();
+        assemble_event(&self.st, &self.metadata, Some(raw), time, &fields)
+    }
+}
+
+/// Builds an event in Splunk's field order — `_raw` (when kept), `_time`,
+/// the metadata fields, then the flattened JSON fields — and applies the
+/// sourcetype's field aliases and calculated fields. `_raw`, `_time` and
+/// the metadata keep their values when the JSON has keys of the same name
+/// (a JSON `_raw` key never becomes `_raw`, even when `_raw` is not kept).
+/// Shared by the whole-file and the streaming readers.
+pub(crate) fn assemble_event(
+    st: &SourcetypeProps,
+    metadata: &[(&'static str, String)],
+    raw: Option<String>,
+    time: Option<f64>,
+    fields: &Event,
+) -> Event {
+    let mut event = Event::new();
+    if let Some(raw) = raw {
         event.set("_raw", Value::Str(raw));
-        if let Some(t) = time {
-            event.set("_time", Value::Num(t));
-        }
-        for (name, value) in &self.metadata {
-            event.set(*name, Value::Str(value.clone()));
-        }
-        if self.st.kv_mode == KvMode::Json {
-            for (name, value) in fields.iter() {
-                // `_raw`, `_time` and the metadata fields keep the values
-                // set above when the JSON has keys of the same name.
-                if !event.contains(name) {
-                    event.set(name, value.clone());
-                }
+    }
+    if let Some(t) = time {
+        event.set("_time", Value::Num(t));
+    }
+    for (name, value) in metadata {
+        event.set(*name, Value::Str(value.clone()));
+    }
+    if st.kv_mode == KvMode::Json {
+        for (name, value) in fields.iter() {
+            if name != "_raw" && !event.contains(name) {
+                event.set(name, value.clone());
             }
         }
-        self.st.apply_aliases(&mut event);
-        self.st.apply_calculated_fields(&mut event);
-        event
     }
+    st.apply_aliases(&mut event);
+    st.apply_calculated_fields(&mut event);
+    event
 }
 
 #[cfg(test)]

@@ -19,6 +19,7 @@ use std::path::Path;
 use serde::de::IgnoredAny;
 use serde_json::Value as Json;
 
+use super::assemble_event;
 use super::prefilter::Prefilter;
 use super::project::{flatten_projected, FieldSet, ProjectError};
 use super::timestamp::{self, TimeCache};
@@ -26,8 +27,7 @@ use super::{flatten_json, strip_bom, Malformed, ReadOptions, AUTO_TIME_FIELDS};
 use crate::error::{Error, Result};
 use crate::event::Event;
 use crate::plan::Projection;
-use crate::props::{KvMode, SourcetypeProps};
-use crate::value::Value;
+use crate::props::SourcetypeProps;
 
 use super::EventSource;
 
@@ -287,26 +287,8 @@ impl LineReader {
             },
         }
         let time = timestamp::event_time_cached(&self.st, &fields, line, self.tz, times);
-        let mut event = Event::new();
-        if self.raw {
-            event.set("_raw", Value::Str(line.to_string()));
-        }
-        if let Some(t) = time {
-            event.set("_time", Value::Num(t));
-        }
-        for (name, value) in &self.metadata {
-            event.set(*name, Value::Str(value.clone()));
-        }
-        if self.st.kv_mode == KvMode::Json {
-            for (name, value) in fields.iter() {
-                if !event.contains(name) && (name != "_raw" || self.raw) {
-                    event.set(name, value.clone());
-                }
-            }
-        }
-        self.st.apply_aliases(&mut event);
-        self.st.apply_calculated_fields(&mut event);
-        Ok(event)
+        let raw = self.raw.then(|| line.to_string());
+        Ok(assemble_event(&self.st, &self.metadata, raw, time, &fields))
     }
 }
 
