@@ -1,7 +1,8 @@
 //! Micro-benchmarks (divan): `cargo bench --bench micro`.
 //!
 //! Parsing SPL, expanding macros, flattening one CloudTrail record (fully and
-//! projected to the seed's fields), and matching a search over events.
+//! projected to the seed's fields, by serde and by the fast scanner),
+//! validating a record, and matching a search over events.
 
 use spelunk::event::Event;
 use spelunk::events::flatten_json;
@@ -14,6 +15,16 @@ fn main() {
 
 const SEED: &str = include_str!("../tests/cases/seed_sample/query.spl");
 const SAMPLE: &str = include_str!("../examples/cloudtrail_sample.json");
+
+/// The JSON fields the seed detection reads.
+const SEED_FIELDS: [&str; 6] = [
+    "eventTime",
+    "eventName",
+    "userIdentity.arn",
+    "userIdentity.type",
+    "userIdentity.userName",
+    "userIdentity.sessionContext.attributes.mfaAuthenticated",
+];
 
 fn record() -> &'static str {
     SAMPLE.lines().next().unwrap_or("{}")
@@ -46,14 +57,7 @@ fn flatten_full(bencher: divan::Bencher) {
 #[divan::bench]
 fn flatten_projected_seed_fields(bencher: divan::Bencher) {
     let line = record();
-    let set = FieldSet::new([
-        "eventTime",
-        "eventName",
-        "userIdentity.arn",
-        "userIdentity.type",
-        "userIdentity.userName",
-        "userIdentity.sessionContext.attributes.mfaAuthenticated",
-    ]);
+    let set = FieldSet::new(SEED_FIELDS);
     bencher.bench(|| {
         let mut event = Event::new();
         flatten_projected(divan::black_box(line), &set, &mut event).is_ok() && !event.is_empty()
@@ -92,4 +96,19 @@ fn search_matching(bencher: divan::Bencher) {
 fn validate_only(bencher: divan::Bencher) {
     let line = record();
     bencher.bench(|| serde_json::from_str::<serde::de::IgnoredAny>(divan::black_box(line)).is_ok());
+}
+
+#[divan::bench]
+fn scan_validate_record(bencher: divan::Bencher) {
+    let line = record();
+    bencher.bench(|| spelunk::events::scan::validate(divan::black_box(line.as_bytes())));
+}
+
+#[divan::bench]
+fn scan_project_seed_fields(bencher: divan::Bencher) {
+    use spelunk::events::scan::{Extracted, Projector};
+    let line = record();
+    let projector = Projector::new(SEED_FIELDS);
+    let mut out = Extracted::default();
+    bencher.bench_local(|| projector.scan(divan::black_box(line.as_bytes()), &mut out));
 }

@@ -67,6 +67,13 @@ impl Event {
         Event::default()
     }
 
+    /// An event with room for `n` fields.
+    pub fn with_capacity(n: usize) -> Self {
+        Event {
+            fields: IndexMap::with_capacity_and_hasher(n, FieldBuildHasher::default()),
+        }
+    }
+
     /// The value of a field, or `None` when it is null.
     pub fn get(&self, name: &str) -> Option<&Value> {
         self.fields.get(name)
@@ -164,6 +171,14 @@ impl Event {
             Some(Value::Str(s)) => Some(s),
             _ => None,
         }
+    }
+}
+
+impl IntoIterator for Event {
+    type Item = (String, Value);
+    type IntoIter = indexmap::map::IntoIter<String, Value>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.fields.into_iter()
     }
 }
 

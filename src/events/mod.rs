@@ -15,6 +15,7 @@
 mod flatten;
 pub mod prefilter;
 pub mod project;
+pub mod scan;
 pub mod stream;
 mod timestamp;
 
@@ -278,7 +279,7 @@ impl Reader<'_, '_> {
         let mut fields = Event::new();
         flatten_json(value, &mut fields);
         let time = timestamp::event_time(&self.st, &fields, &raw, self.opts.tz);
-        assemble_event(&self.st, &self.metadata, Some(raw), time, &fields)
+        assemble_event(&self.st, &self.metadata, Some(raw), time, fields)
     }
 }
 
@@ -293,7 +294,7 @@ pub(crate) fn assemble_event(
     metadata: &[(&'static str, String)],
     raw: Option<String>,
     time: Option<f64>,
-    fields: &Event,
+    fields: Event,
 ) -> Event {
     let mut event = Event::new();
     if let Some(raw) = raw {
@@ -306,9 +307,9 @@ pub(crate) fn assemble_event(
         event.set(*name, Value::Str(value.clone()));
     }
     if st.kv_mode == KvMode::Json {
-        for (name, value) in fields.iter() {
-            if name != "_raw" && !event.contains(name) {
-                event.set(name, value.clone());
+        for (name, value) in fields {
+            if name != "_raw" && !event.contains(&name) {
+                event.set(name, value);
             }
         }
     }

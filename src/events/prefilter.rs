@@ -38,6 +38,16 @@ pub struct Prefilter {
     /// case), an array, or for `true`/`false` the bare literal; `K` is the
     /// last key of `f`.
     pairs: Vec<Regex>,
+    /// The finders a pair does not already imply (a pair holds its key
+    /// literally), in the order to try them.
+    unimplied: Vec<usize>,
+}
+
+/// Finds the `\u` escapes that keep a line whatever its needles.
+fn escape_finder() -> &'static memchr::memmem::Finder<'static> {
+    static FINDER: std::sync::OnceLock<memchr::memmem::Finder<'static>> =
+        std::sync::OnceLock::new();
+    FINDER.get_or_init(|| memchr::memmem::Finder::new(b"\\u"))
 }
 
 impl Prefilter {
@@ -60,7 +70,12 @@ impl Prefilter {
             needles: Vec::new(),
             finders: Vec::new(),
             pairs: Vec::new(),
+            unimplied: Vec::new(),
         });
+        let keys: Vec<String> = pairs.iter().filter_map(pair_key).collect();
+        p.unimplied = (0..p.needles.len())
+            .filter(|&i| !keys.iter().any(|k| k.contains(p.needles[i].as_str())))
+            .collect();
         p.pairs = pairs;
         Some(p)
     }
@@ -80,6 +95,7 @@ impl Prefilter {
             })
             .collect::<Option<Vec<_>>>()?;
         Some(Prefilter {
+            unimplied: (0..needles.len()).collect(),
             needles,
             finders,
             pairs: Vec::new(),
@@ -98,12 +114,17 @@ impl Prefilter {
 
     /// Whether the line may match (false only when it provably cannot).
     pub fn may_match(&self, line: &[u8]) -> bool {
-        if self.finders.iter().all(|f| f.is_match(line))
-            && self.pairs.iter().all(|r| r.is_match(line))
+        // The pairs first: they are the most selective, and a pair's key
+        // needle need not be searched again.
+        if self.pairs.iter().all(|r| r.is_match(line))
+            && self
+                .unimplied
+                .iter()
+                .all(|&i| self.finders[i].is_match(line))
         {
             return true;
         }
-        !line.is_ascii() || memchr::memmem::find(line, b"\\u").is_some()
+        !line.is_ascii() || escape_finder().find(line).is_some()
     }
 }
 
@@ -215,6 +236,17 @@ fn pair_pattern(field: &str, value: &SearchValue) -> Option<String> {
     ))
 }
 
+/// The key a pair pattern holds literally (it is written without regex
+/// escapes: [`pair_pattern`] only takes keys of JSON-literal characters,
+/// and the key is the text before the first `"`).
+fn pair_key(pattern: &Regex) -> Option<String> {
+    let text = pattern.as_str();
+    let key = &text[..text.find('"')?];
+    key.bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b' ')
+        .then(|| key.to_string())
+}
+
 /// The longest run of allowed bytes between `*` wildcards (at least 2 long).
 fn longest_part(text: &str, allowed: impl Fn(u8) -> bool) -> Option<String> {
     let mut best: &str = "";
@@ -322,6 +354,22 @@ mod tests {
         assert!(pairs("a{}=x").is_empty());
         assert!(pairs("a=\"x/y\"").is_empty());
         assert_eq!(pairs("a.b=x y").len(), 1);
+    }
+
+    #[test]
+    fn a_pairs_key_is_not_searched_again() {
+        let pipeline = crate::syntax::parse("a.mfaAuthenticated=false").expect("parses");
+        let Some(CommandArgs::Search(s)) = pipeline.commands.first().map(|c| &c.args) else {
+            panic!("a search");
+        };
+        let p = Prefilter::from_search(&s.expr, &Props::new().sourcetype("_json")).expect("one");
+        assert_eq!(p.needles(), ["false", "mfaAuthenticated"]);
+        let searched: Vec<&str> = p.unimplied.iter().map(|&i| p.needles[i].as_str()).collect();
+        assert_eq!(searched, ["false"]);
+        assert!(p.may_match(br#"{"a":{"mfaAuthenticated": "false"}}"#));
+        assert!(p.may_match(br#"{"a":{"mfaAuthenticated": ["x", "FALSE"]}}"#));
+        assert!(!p.may_match(br#"{"a":{"mfaAuthenticated": ["x"]}}"#));
+        assert!(!p.may_match(br#"{"a":{"mfaAuthenticated": "true"}, "b": false}"#));
     }
 
     #[test]

@@ -22,12 +22,14 @@ use serde_json::Value as Json;
 use super::assemble_event;
 use super::prefilter::Prefilter;
 use super::project::{flatten_projected, FieldSet, ProjectError};
+use super::scan::{self, Extracted, Projector, Scan};
 use super::timestamp::{self, TimeCache};
 use super::{flatten_json, strip_bom, Malformed, ReadOptions, AUTO_TIME_FIELDS};
 use crate::error::{Error, Result};
 use crate::event::Event;
 use crate::plan::Projection;
-use crate::props::SourcetypeProps;
+use crate::props::{KvMode, SourcetypeProps};
+use crate::value::Value;
 
 use super::EventSource;
 
@@ -164,6 +166,8 @@ pub struct LineReader {
     tz: chrono_tz::Tz,
     /// `None`: every field.
     fields: Option<FieldSet>,
+    /// The same fields for the fast scanner.
+    projector: Option<Projector>,
     raw: bool,
     prefilter: Option<Prefilter>,
 }
@@ -191,10 +195,14 @@ impl LineReader {
                     pairs.retain(|a| wanted.contains(&a.target));
                 }
                 metadata.retain(|(name, _)| wanted.iter().any(|w| w == name));
-                (Some(FieldSet::new(wanted)), p.raw)
+                (Some(wanted), p.raw)
             }
             None => (None, true),
         };
+        let projector = fields
+            .as_ref()
+            .map(|names| Projector::new(names.iter().map(String::as_str)));
+        let fields = fields.map(FieldSet::new);
         Ok(LineReader {
             name: match &src.path {
                 Some(path) => path.display().to_string(),
@@ -204,6 +212,7 @@ impl LineReader {
             metadata,
             tz: opts.tz,
             fields,
+            projector,
             raw,
             prefilter,
         })
@@ -218,6 +227,7 @@ impl LineReader {
     pub fn read_chunk(&self, chunk: &[u8], sink: &mut dyn FnMut(Event)) -> ChunkReport {
         let mut report = ChunkReport::default();
         let mut times = TimeCache::default();
+        let mut extracted = Extracted::default();
         // The pieces `chunk.split(|&b| b == b'\n')` gives, found with memchr.
         let mut start = 0;
         let ends = memchr::memchr_iter(b'\n', chunk).chain(std::iter::once(chunk.len()));
@@ -237,6 +247,10 @@ impl LineReader {
             }
             if let Some(p) = &self.prefilter {
                 if !p.may_match(line.as_bytes()) {
+                    if scan::validate(line.as_bytes()) == Scan::Done {
+                        report.events += 1;
+                        continue;
+                    }
                     match serde_json::from_str::<IgnoredAny>(line) {
                         Ok(_) => report.events += 1,
                         Err(e) => self.malformed(&mut report, line_no, full_parse_error(line, e)),
@@ -244,7 +258,7 @@ impl LineReader {
                     continue;
                 }
             }
-            match self.build_event(line, &mut times) {
+            match self.build_event(line, &mut times, &mut extracted) {
                 Ok(event) => {
                     if event.time().is_none() {
                         report.untimed += 1;
@@ -268,7 +282,17 @@ impl LineReader {
 
     /// Field order: `_raw`, `_time`, metadata, then the JSON fields (as in
     /// the whole-file reader).
-    fn build_event(&self, line: &str, times: &mut TimeCache) -> std::result::Result<Event, String> {
+    fn build_event(
+        &self,
+        line: &str,
+        times: &mut TimeCache,
+        extracted: &mut Extracted,
+    ) -> std::result::Result<Event, String> {
+        if let Some(p) = &self.projector {
+            if p.scan(line.as_bytes(), extracted) == Scan::Done {
+                return Ok(self.assemble_extracted(p, line, times, extracted));
+            }
+        }
         let mut fields = Event::new();
         match &self.fields {
             None => {
@@ -288,7 +312,50 @@ impl LineReader {
         }
         let time = timestamp::event_time_cached(&self.st, &fields, line, self.tz, times);
         let raw = self.raw.then(|| line.to_string());
-        Ok(assemble_event(&self.st, &self.metadata, raw, time, &fields))
+        Ok(assemble_event(&self.st, &self.metadata, raw, time, fields))
+    }
+
+    /// [`assemble_event`] straight from the scanner's values, without an
+    /// intermediate field map: the same fields in the same order.
+    fn assemble_extracted(
+        &self,
+        p: &Projector,
+        line: &str,
+        times: &mut TimeCache,
+        extracted: &mut Extracted,
+    ) -> Event {
+        let first_text = |name: &str| {
+            p.node_of(name)
+                .and_then(|node| extracted.first(node))
+                .map(str::to_string)
+        };
+        let time = timestamp::event_time_from(&self.st, &first_text, line, self.tz, times);
+        let mut event = Event::with_capacity(2 + self.metadata.len() + extracted.len());
+        if self.raw {
+            event.set("_raw", Value::Str(line.to_string()));
+        }
+        if let Some(t) = time {
+            event.set("_time", Value::Num(t));
+        }
+        for (name, value) in &self.metadata {
+            event.set(*name, Value::Str(value.clone()));
+        }
+        if self.st.kv_mode == KvMode::Json {
+            for (node, value) in extracted.take_fields() {
+                let name = p.name(node);
+                // `_raw`, `_time` and the metadata keep their own values.
+                let shadowed = name == "_raw"
+                    || (name == "_time" && time.is_some())
+                    || self.metadata.iter().any(|(m, _)| *m == name);
+                if shadowed {
+                    continue;
+                }
+                event.set(name, value);
+            }
+        }
+        self.st.apply_aliases(&mut event);
+        self.st.apply_calculated_fields(&mut event);
+        event
     }
 }
 

@@ -50,6 +50,23 @@ pub fn event_time_cached(
     tz: Tz,
     cache: &mut TimeCache,
 ) -> Option<f64> {
+    let first_text = |name: &str| {
+        fields
+            .get(name)
+            .and_then(|v| v.texts().first().map(|t| t.to_string()))
+    };
+    event_time_from(st, &first_text, raw, tz, cache)
+}
+
+/// [`event_time_cached`] reading field texts through `first_text` (a
+/// field's first value), for readers that have not built an [`Event`] yet.
+pub fn event_time_from(
+    st: &SourcetypeProps,
+    first_text: &dyn Fn(&str) -> Option<String>,
+    raw: &str,
+    tz: Tz,
+    cache: &mut TimeCache,
+) -> Option<f64> {
     let tz = st.tz.unwrap_or(tz);
     let mut parse = |text: &str| {
         if let Some((last, value)) = &cache.last {
@@ -64,11 +81,6 @@ pub fn event_time_cached(
             .or_else(|| detect(text, tz));
         cache.last = Some((text.to_string(), value));
         value
-    };
-    let first_text = |name: &str| {
-        fields
-            .get(name)
-            .and_then(|v| v.texts().first().map(|t| t.to_string()))
     };
     if !st.timestamp_fields.is_empty() {
         let text = st.timestamp_fields.iter().find_map(|f| first_text(f))?;

@@ -44,7 +44,7 @@ fn if_(args: &[Expr], scope: &Scope, _: &CallSite) -> Result<EvalValue> {
 /// `case(c1, v1, c2, v2, ...)`: the value of the first true condition, or
 /// null. An odd argument count is an error, as in Splunk.
 fn case(args: &[Expr], scope: &Scope, site: &CallSite) -> Result<EvalValue> {
-    if args.len() % 2 != 0 {
+    if !args.len().is_multiple_of(2) {
         return Err(site.error("expects condition/value pairs (an even number of arguments)"));
     }
     for pair in args.chunks(2) {
@@ -58,7 +58,7 @@ fn case(args: &[Expr], scope: &Scope, site: &CallSite) -> Result<EvalValue> {
 /// `validate(c1, msg1, ...)`: the message of the first false condition, or
 /// null when all are true.
 fn validate(args: &[Expr], scope: &Scope, site: &CallSite) -> Result<EvalValue> {
-    if args.len() % 2 != 0 {
+    if !args.len().is_multiple_of(2) {
         return Err(site.error("expects condition/message pairs (an even number of arguments)"));
     }
     for pair in args.chunks(2) {

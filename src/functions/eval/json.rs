@@ -155,7 +155,7 @@ fn json(args: Vec<EvalValue>, _: &CallSite) -> Result<EvalValue> {
 }
 
 fn json_object(args: Vec<EvalValue>, site: &CallSite) -> Result<EvalValue> {
-    if args.len() % 2 != 0 {
+    if !args.len().is_multiple_of(2) {
         return Err(site.error("expects key/value pairs (an even number of arguments)"));
     }
     let mut map = Map::new();
@@ -348,7 +348,7 @@ fn json_set_with(args: Vec<EvalValue>, site: &CallSite, exact: bool) -> Result<E
     let Some(mut doc) = parse_doc(arg(&args, 0)) else {
         return Ok(EvalValue::Null);
     };
-    if (args.len() - 1) % 2 != 0 {
+    if !(args.len() - 1).is_multiple_of(2) {
         return Err(site.error("expects path/value pairs after the JSON"));
     }
     for pair in args[1..].chunks(2) {
@@ -372,7 +372,7 @@ fn json_add(args: Vec<EvalValue>, site: &CallSite, extend: bool) -> Result<EvalV
     let Some(mut doc) = parse_doc(arg(&args, 0)) else {
         return Ok(EvalValue::Null);
     };
-    if (args.len() - 1) % 2 != 0 {
+    if !(args.len() - 1).is_multiple_of(2) {
         return Err(site.error("expects path/value pairs after the JSON"));
     }
     for pair in args[1..].chunks(2) {

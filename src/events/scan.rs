@@ -1,0 +1,985 @@
+//! A fast, allocation-free JSON scanner for NDJSON lines: it validates a
+//! line and extracts the projected fields in one pass over the bytes,
+//! without serde's visitor machinery.
+//!
+//! It is a fast path, not a second source of truth: whenever it is not
+//! certain that it gives exactly what [`super::project::flatten_projected`]
+//! (and so [`super::flatten_json`]) would, it answers
+//! [`Scan::Fallback`] and the caller takes the serde_json path, which also
+//! words the error for an invalid line. It falls back on any syntax error,
+//! on numbers whose value serde_json may reject or render differently
+//! (exponents, more than 18 integer digits, `-0`), on `\u` surrogate
+//! escapes, on nesting deeper than [`MAX_DEPTH`], on a repeated key where
+//! a wanted field lies, and on a key holding `.`, `{` or `}` where a
+//! wanted field may lie (such keys make flattened names ambiguous).
+//!
+//! The input must already be valid UTF-8 (the readers check each line with
+//! `str::from_utf8` first), so only ASCII bytes are interpreted here.
+
+use crate::value::Value;
+
+/// Nesting the scanner follows before it leaves a line to serde_json
+/// (whose own limit is 128).
+pub const MAX_DEPTH: usize = 100;
+
+/// What a scan concluded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scan {
+    /// The line is valid JSON and the extracted fields are exact.
+    Done,
+    /// Not certain: parse the line with serde_json instead.
+    Fallback,
+}
+
+/// The wanted field names as a tree of key segments (`a.b{}.c` is `a` →
+/// `b` → elements → `c`), so each JSON key is matched against the few
+/// children of the current node instead of hashing a whole path.
+#[derive(Debug, Clone, Default)]
+pub struct Projector {
+    nodes: Vec<Node>,
+    /// A wanted name is not of the `a.b{}.c` shape (only keys holding `.`,
+    /// `{` or `}` can spell it), so every line takes the serde path.
+    irregular: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Node {
+    /// The flattened name, when this node is a wanted field.
+    name: Option<String>,
+    /// Object keys below this node.
+    children: Children,
+    /// The node of this node's array elements (`{}`).
+    elements: Option<u32>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Children {
+    list: Vec<(Box<[u8]>, u32)>,
+    /// Per first byte (256: the empty key), 1 + the position in `list` of
+    /// the first child starting with it; 0 for none.
+    by_first: Vec<u32>,
+    /// 1 + the position of the next child with the same first byte.
+    next: Vec<u32>,
+}
+
+/// What a JSON key is at a node.
+enum Lookup {
+    /// The child at this position in the list.
+    Child(usize),
+    /// Nothing wanted lies below it.
+    Unwanted,
+    /// It may spell a wanted name in a way only the serde path sees
+    /// (escapes, or `.`, `{`, `}` inside the key right after a child's key).
+    Ambiguous,
+}
+
+impl Children {
+    fn index(&mut self) {
+        self.by_first = vec![0; 257];
+        self.next = vec![0; self.list.len()];
+        for (i, (key, _)) in self.list.iter().enumerate().rev() {
+            let bucket = key.first().map_or(256, |&b| usize::from(b));
+            self.next[i] = self.by_first[bucket];
+            self.by_first[bucket] = i as u32 + 1;
+        }
+    }
+
+    #[inline(always)]
+    fn lookup(&self, key: &[u8], escaped: bool) -> Lookup {
+        if self.list.is_empty() {
+            return Lookup::Unwanted;
+        }
+        if escaped {
+            return Lookup::Ambiguous;
+        }
+        let special = |b: u8| matches!(b, b'.' | b'{' | b'}');
+        let bucket = key.first().map_or(256, |&b| usize::from(b));
+        let mut at = self.by_first[bucket];
+        while at != 0 {
+            let i = at as usize - 1;
+            let child = &*self.list[i].0;
+            if child == key {
+                return Lookup::Child(i);
+            }
+            if key.len() > child.len() && key.starts_with(child) && special(key[child.len()]) {
+                return Lookup::Ambiguous;
+            }
+            at = self.next[i];
+        }
+        // A key starting with a separator continues an empty child's name.
+        if key.first().is_some_and(|&b| special(b)) && self.by_first[256] != 0 {
+            return Lookup::Ambiguous;
+        }
+        Lookup::Unwanted
+    }
+}
+
+/// Extracted values in document order, each with its wanted node.
+#[derive(Debug, Default)]
+pub struct Extracted {
+    values: Vec<(u32, String)>,
+    /// Some node has more than one value (a multivalue field).
+    repeated: bool,
+}
+
+impl Extracted {
+    /// Forgets the previous line's values.
+    pub fn clear(&mut self) {
+        self.values.clear();
+        self.repeated = false;
+    }
+
+    /// How many fields there are at most.
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    /// Whether nothing was extracted.
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    /// The first value of `node`.
+    pub fn first(&self, node: u32) -> Option<&str> {
+        self.values
+            .iter()
+            .find(|(n, _)| *n == node)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Takes the fields out: per node its value (several make a
+    /// multivalue), nodes in the order of their first value.
+    pub fn take_fields(&mut self) -> Vec<(u32, Value)> {
+        if !self.repeated {
+            return self
+                .values
+                .drain(..)
+                .map(|(n, v)| (n, Value::Str(v)))
+                .collect();
+        }
+        let mut grouped: Vec<(u32, Vec<String>)> = Vec::new();
+        for (node, text) in self.values.drain(..) {
+            match grouped.iter_mut().find(|(n, _)| *n == node) {
+                Some((_, values)) => values.push(text),
+                None => grouped.push((node, vec![text])),
+            }
+        }
+        self.repeated = false;
+        grouped
+            .into_iter()
+            .filter_map(|(n, values)| Value::from_list(values).map(|v| (n, v)))
+            .collect()
+    }
+
+    fn push(&mut self, node: u32, text: String) {
+        if !self.repeated && self.values.iter().any(|(n, _)| *n == node) {
+            self.repeated = true;
+        }
+        self.values.push((node, text));
+    }
+}
+
+impl Projector {
+    /// A projector for `names` (flattened field names). A name that no JSON
+    /// without `.`, `{` or `}` in its keys can produce is left out: only the
+    /// fallback path could find it, and keys like that fall back.
+    pub fn new<'a>(names: impl IntoIterator<Item = &'a str>) -> Projector {
+        let mut p = Projector {
+            nodes: vec![Node::default()],
+            irregular: false,
+        };
+        for name in names {
+            match segments(name) {
+                Some(segments) => p.insert(name, &segments),
+                None => p.irregular = true,
+            }
+        }
+        for node in &mut p.nodes {
+            node.children.index();
+        }
+        p
+    }
+
+    fn insert(&mut self, name: &str, segments: &[Segment<'_>]) {
+        let mut at = 0usize;
+        for segment in segments {
+            let next = match segment {
+                Segment::Key(key) => match self.nodes[at]
+                    .children
+                    .list
+                    .iter()
+                    .find(|(k, _)| **k == *key.as_bytes())
+                {
+                    Some((_, id)) => *id,
+                    None => {
+                        let id = self.add_node();
+                        let key: Box<[u8]> = key.as_bytes().into();
+                        self.nodes[at].children.list.push((key, id));
+                        id
+                    }
+                },
+                Segment::Elements => match self.nodes[at].elements {
+                    Some(id) => id,
+                    None => {
+                        let id = self.add_node();
+                        self.nodes[at].elements = Some(id);
+                        id
+                    }
+                },
+            };
+            at = next as usize;
+        }
+        self.nodes[at].name = Some(name.to_string());
+    }
+
+    fn add_node(&mut self) -> u32 {
+        self.nodes.push(Node::default());
+        (self.nodes.len() - 1) as u32
+    }
+
+    /// The node of a wanted name.
+    pub fn node_of(&self, name: &str) -> Option<u32> {
+        self.nodes
+            .iter()
+            .position(|n| n.name.as_deref() == Some(name))
+            .map(|i| i as u32)
+    }
+
+    /// The flattened name of a wanted node.
+    pub fn name(&self, node: u32) -> &str {
+        self.nodes[node as usize]
+            .name
+            .as_deref()
+            .unwrap_or_default()
+    }
+
+    /// Validates `line` and collects the wanted fields into `out` (cleared
+    /// first).
+    pub fn scan(&self, line: &[u8], out: &mut Extracted) -> Scan {
+        out.clear();
+        if self.irregular {
+            return Scan::Fallback;
+        }
+        let start = skip_ws(line, 0);
+        // Only an object's keys become fields.
+        let result = match line.get(start) {
+            Some(b'{') => self.project_value(line, start, out),
+            _ => skip_value(line, start, 0),
+        };
+        match result {
+            Ok(end) if skip_ws(line, end) == line.len() => Scan::Done,
+            _ => Scan::Fallback,
+        }
+    }
+
+    /// [`skip_value`] that also follows the wanted nodes and collects their
+    /// values: one loop with an explicit stack, no recursion.
+    fn project_value(&self, b: &[u8], mut i: usize, out: &mut Extracted) -> Step<usize> {
+        let mut frames = [Frame::default(); MAX_DEPTH + 1];
+        let mut depth = 0usize;
+        // The node of the value at `i`.
+        let mut node = ROOT;
+        'value: loop {
+            match *b.get(i).ok_or(Stop)? {
+                b'"' => {
+                    let (end, escaped) = string_end(b, i + 1)?;
+                    if self.wanted(node) {
+                        out.push(node, text_of(&b[i + 1..end - 1], escaped)?);
+                    }
+                    i = end;
+                }
+                open @ (b'{' | b'[') => {
+                    if node == NONE {
+                        i = skip_value(b, i, depth)?;
+                    } else {
+                        depth += 1;
+                        if depth > MAX_DEPTH {
+                            return Err(Stop);
+                        }
+                        let object = open == b'{';
+                        frames[depth] = Frame {
+                            object,
+                            node,
+                            seen: 0,
+                        };
+                        i = skip_ws(b, i + 1);
+                        let close = if object { b'}' } else { b']' };
+                        if b.get(i) == Some(&close) {
+                            i += 1;
+                            depth -= 1;
+                        } else {
+                            (i, node) = self.element(b, i, &mut frames[depth])?;
+                            continue 'value;
+                        }
+                    }
+                }
+                b't' => i = self.literal(b, i, "true", node, out)?,
+                b'f' => i = self.literal(b, i, "false", node, out)?,
+                b'n' => i = literal_end(b, i, b"null")?,
+                b'-' | b'0'..=b'9' => {
+                    let (end, plain) = number_end(b, i)?;
+                    if self.wanted(node) {
+                        out.push(node, number_text(&b[i..end], plain)?);
+                    }
+                    i = end;
+                }
+                _ => return Err(Stop),
+            }
+            // After a value: close containers or move to the next element.
+            loop {
+                if depth == 0 {
+                    return Ok(i);
+                }
+                i = skip_ws(b, i);
+                let frame = &mut frames[depth];
+                match (b.get(i), frame.object) {
+                    (Some(b','), _) => {
+                        i = skip_ws(b, i + 1);
+                        (i, node) = self.element(b, i, frame)?;
+                        continue 'value;
+                    }
+                    (Some(b'}'), true) | (Some(b']'), false) => {
+                        i += 1;
+                        depth -= 1;
+                    }
+                    _ => return Err(Stop),
+                }
+            }
+        }
+    }
+
+    /// At the start of an element of `frame`'s container (for an object,
+    /// its key): the position of the element's value and its node.
+    #[inline(always)]
+    fn element(&self, b: &[u8], i: usize, frame: &mut Frame) -> Step<(usize, u32)> {
+        let parent = &self.nodes[frame.node as usize];
+        if !frame.object {
+            return Ok((i, parent.elements.unwrap_or(NONE)));
+        }
+        if b.get(i) != Some(&b'"') {
+            return Err(Stop);
+        }
+        let (end, escaped) = string_end(b, i + 1)?;
+        let key = &b[i + 1..end - 1];
+        let node = match parent.children.lookup(key, escaped) {
+            Lookup::Child(at) => {
+                // A repeated key: serde_json keeps the last value.
+                if at >= 64 || frame.seen & (1 << at) != 0 {
+                    return Err(Stop);
+                }
+                frame.seen |= 1 << at;
+                parent.children.list[at].1
+            }
+            Lookup::Unwanted => NONE,
+            Lookup::Ambiguous => return Err(Stop),
+        };
+        let i = skip_ws(b, end);
+        if b.get(i) != Some(&b':') {
+            return Err(Stop);
+        }
+        Ok((skip_ws(b, i + 1), node))
+    }
+
+    #[inline(always)]
+    fn wanted(&self, node: u32) -> bool {
+        node != NONE && self.nodes[node as usize].name.is_some()
+    }
+
+    fn literal(
+        &self,
+        b: &[u8],
+        i: usize,
+        word: &'static str,
+        node: u32,
+        out: &mut Extracted,
+    ) -> Step<usize> {
+        let end = literal_end(b, i, word.as_bytes())?;
+        if self.wanted(node) {
+            out.push(node, word.to_string());
+        }
+        Ok(end)
+    }
+}
+
+/// The root node's id.
+const ROOT: u32 = 0;
+/// No node: a value nothing wanted lies in.
+const NONE: u32 = u32::MAX;
+
+/// One open container on [`Projector::project_value`]'s stack.
+#[derive(Debug, Clone, Copy, Default)]
+struct Frame {
+    object: bool,
+    node: u32,
+    /// The children met so far (object keys), to catch repeated keys.
+    seen: u64,
+}
+
+/// Validates `line` as JSON; [`Scan::Fallback`] when it may be invalid.
+pub fn validate(line: &[u8]) -> Scan {
+    let start = skip_ws(line, 0);
+    match skip_value(line, start, 0) {
+        Ok(end) if skip_ws(line, end) == line.len() => Scan::Done,
+        _ => Scan::Fallback,
+    }
+}
+
+/// The position after the JSON whitespace at `i`.
+#[inline(always)]
+fn skip_ws(b: &[u8], mut i: usize) -> usize {
+    while let Some(b' ' | b'\t' | b'\n' | b'\r') = b.get(i) {
+        i += 1;
+    }
+    i
+}
+
+/// Validates the value starting at `i` (not whitespace), inside `outer`
+/// containers, without extracting anything; returns the position after it.
+fn skip_value(b: &[u8], mut i: usize, outer: usize) -> Step<usize> {
+    // One bit per open container (1: object), innermost lowest.
+    let mut stack: u128 = 0;
+    let mut depth = 0usize;
+    let max_depth = MAX_DEPTH.saturating_sub(outer);
+    'value: loop {
+        // A value starts at `i`.
+        match *b.get(i).ok_or(Stop)? {
+            b'"' => i = string_end(b, i + 1)?.0,
+            b'{' | b'[' => {
+                let object = b[i] == b'{';
+                depth += 1;
+                if depth > max_depth {
+                    return Err(Stop);
+                }
+                stack = stack << 1 | u128::from(object);
+                i = skip_ws(b, i + 1);
+                let close = if object { b'}' } else { b']' };
+                if b.get(i) == Some(&close) {
+                    i += 1;
+                    depth -= 1;
+                    stack >>= 1;
+                } else if object {
+                    i = key_colon(b, i)?;
+                    continue 'value;
+                } else {
+                    continue 'value;
+                }
+            }
+            b't' => i = literal_end(b, i, b"true")?,
+            b'f' => i = literal_end(b, i, b"false")?,
+            b'n' => i = literal_end(b, i, b"null")?,
+            b'-' | b'0'..=b'9' => i = number_end(b, i)?.0,
+            _ => return Err(Stop),
+        }
+        // After a value: close containers or move to the next element.
+        loop {
+            if depth == 0 {
+                return Ok(i);
+            }
+            i = skip_ws(b, i);
+            let object = stack & 1 == 1;
+            match (b.get(i), object) {
+                (Some(b','), _) => {
+                    i = skip_ws(b, i + 1);
+                    if object {
+                        i = key_colon(b, i)?;
+                    }
+                    continue 'value;
+                }
+                (Some(b'}'), true) | (Some(b']'), false) => {
+                    i += 1;
+                    depth -= 1;
+                    stack >>= 1;
+                }
+                _ => return Err(Stop),
+            }
+        }
+    }
+}
+
+/// At a key: the position of its value after `"key"`, whitespace, `:` and
+/// whitespace.
+#[inline(always)]
+fn key_colon(b: &[u8], i: usize) -> Step<usize> {
+    if b.get(i) != Some(&b'"') {
+        return Err(Stop);
+    }
+    let i = skip_ws(b, string_end(b, i + 1)?.0);
+    if b.get(i) != Some(&b':') {
+        return Err(Stop);
+    }
+    Ok(skip_ws(b, i + 1))
+}
+
+/// The position after `word` at `i`.
+#[inline]
+fn literal_end(b: &[u8], i: usize, word: &[u8]) -> Step<usize> {
+    match b.get(i..i + word.len()) {
+        Some(w) if w == word => Ok(i + word.len()),
+        _ => Err(Stop),
+    }
+}
+
+/// Scans the string whose content starts at `i` (after the opening quote):
+/// the position after the closing quote, and whether it holds escapes.
+#[inline(always)]
+fn string_end(b: &[u8], mut i: usize) -> Step<(usize, bool)> {
+    let mut escaped = false;
+    loop {
+        i += special_offset(b.get(i..).ok_or(Stop)?).ok_or(Stop)?;
+        match b[i] {
+            b'"' => return Ok((i + 1, escaped)),
+            b'\\' => {
+                escaped = true;
+                i = escape_end(b, i)?;
+            }
+            // A control character, which JSON strings may not hold raw.
+            _ => return Err(Stop),
+        }
+    }
+}
+
+/// The position after the escape at the backslash at `i`.
+fn escape_end(b: &[u8], i: usize) -> Step<usize> {
+    match b.get(i + 1).ok_or(Stop)? {
+        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => Ok(i + 2),
+        b'u' => {
+            let code = hex4(b.get(i + 2..i + 6).ok_or(Stop)?)?;
+            // Surrogate pairs (and lone surrogates, which serde_json
+            // rejects) are left to serde_json.
+            if (0xD800..0xE000).contains(&code) {
+                return Err(Stop);
+            }
+            Ok(i + 6)
+        }
+        _ => Err(Stop),
+    }
+}
+
+/// Scans the number at `i`: the position after it, and whether it is a
+/// plain integer whose text serde_json renders unchanged.
+fn number_end(b: &[u8], start: usize) -> Step<(usize, bool)> {
+    let digits = |mut i: usize| {
+        while let Some(b'0'..=b'9') = b.get(i) {
+            i += 1;
+        }
+        i
+    };
+    let mut i = start;
+    if b.get(i) == Some(&b'-') {
+        i += 1;
+    }
+    let int_start = i;
+    match b.get(i) {
+        Some(b'0') => i += 1,
+        Some(b'1'..=b'9') => i = digits(i),
+        _ => return Err(Stop),
+    }
+    // Large integers may overflow into floats that serde_json rejects or
+    // renders in its own way.
+    if i - int_start > 18 {
+        return Err(Stop);
+    }
+    let mut plain = true;
+    if b.get(i) == Some(&b'.') {
+        let frac_start = i + 1;
+        i = digits(frac_start);
+        if i == frac_start {
+            return Err(Stop);
+        }
+        plain = false;
+    }
+    if let Some(b'e' | b'E') = b.get(i) {
+        // The exponent may take the value out of range.
+        return Err(Stop);
+    }
+    if &b[start..i] == b"-0" {
+        plain = false;
+    }
+    Ok((i, plain))
+}
+
+enum Segment<'a> {
+    Key(&'a str),
+    Elements,
+}
+
+/// `name` as key segments: `key ('{}')* ('.' key ('{}')*)*`, keys free of
+/// `.`, `{` and `}`; `None` for any other shape.
+fn segments(name: &str) -> Option<Vec<Segment<'_>>> {
+    let mut out = Vec::new();
+    let bytes = name.as_bytes();
+    let mut i = 0;
+    loop {
+        let start = i;
+        while i < bytes.len() && !matches!(bytes[i], b'.' | b'{' | b'}') {
+            i += 1;
+        }
+        out.push(Segment::Key(&name[start..i]));
+        while bytes[i..].starts_with(b"{}") {
+            out.push(Segment::Elements);
+            i += 2;
+        }
+        match bytes.get(i) {
+            None => return Some(out),
+            Some(b'.') => i += 1,
+            Some(_) => return None,
+        }
+    }
+}
+
+/// Stops the scan: the caller falls back to serde_json.
+struct Stop;
+
+type Step<T = ()> = Result<T, Stop>;
+
+/// The offset of the first `"`, `\` or control character in `bytes`.
+#[inline(always)]
+fn special_offset(bytes: &[u8]) -> Option<usize> {
+    let mut i = 0;
+    #[cfg(target_arch = "x86_64")]
+    while i + 16 <= bytes.len() {
+        let mask = sse2::special_mask(&bytes[i..i + 16]);
+        if mask != 0 {
+            return Some(i + mask.trailing_zeros() as usize);
+        }
+        i += 16;
+    }
+    special_offset_swar(&bytes[i..]).map(|p| i + p)
+}
+
+/// [`special_offset`] eight bytes at a time.
+fn special_offset_swar(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let mut i = 0;
+    while i + 8 <= bytes.len() {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(&bytes[i..i + 8]);
+        let v = u64::from_le_bytes(word);
+        let quote = v ^ (ONES * u64::from(b'"'));
+        let slash = v ^ (ONES * u64::from(b'\\'));
+        // A byte is flagged when it is zero after the xor (a quote or a
+        // backslash) or below 0x20; the lowest flagged byte is exact.
+        let found = (quote.wrapping_sub(ONES) & !quote
+            | slash.wrapping_sub(ONES) & !slash
+            | v.wrapping_sub(ONES * 0x20) & !v)
+            & HIGHS;
+        if found != 0 {
+            return Some(i + (found.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    bytes[i..]
+        .iter()
+        .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+        .map(|p| i + p)
+}
+
+/// SSE2, which every x86_64 processor has (through `safe_arch`, so the
+/// crate stays free of `unsafe`).
+#[cfg(target_arch = "x86_64")]
+mod sse2 {
+    use safe_arch::{
+        bitor_m128i, cmp_eq_mask_i8_m128i, load_unaligned_m128i, max_u8_m128i, move_mask_i8_m128i,
+        set_splat_i8_m128i,
+    };
+
+    /// A bit per byte of `block`'s first 16 bytes: `"`, `\\` or below 0x20.
+    #[inline(always)]
+    pub fn special_mask(block: &[u8]) -> u32 {
+        let Some(block) = block.first_chunk::<16>() else {
+            return 0;
+        };
+        let v = load_unaligned_m128i(block);
+        let quote = cmp_eq_mask_i8_m128i(v, set_splat_i8_m128i(b'"' as i8));
+        let slash = cmp_eq_mask_i8_m128i(v, set_splat_i8_m128i(b'\\' as i8));
+        // max(v, 0x1f) == 0x1f exactly when v <= 0x1f (unsigned).
+        let low = set_splat_i8_m128i(0x1f);
+        let control = cmp_eq_mask_i8_m128i(max_u8_m128i(v, low), low);
+        move_mask_i8_m128i(bitor_m128i(bitor_m128i(quote, slash), control)) as u32
+    }
+}
+
+fn hex4(digits: &[u8]) -> Step<u32> {
+    let mut code = 0u32;
+    for &d in digits {
+        let v = match d {
+            b'0'..=b'9' => d - b'0',
+            b'a'..=b'f' => d - b'a' + 10,
+            b'A'..=b'F' => d - b'A' + 10,
+            _ => return Err(Stop),
+        };
+        code = code * 16 + u32::from(v);
+    }
+    Ok(code)
+}
+
+/// A string's text: its bytes, or with escapes decoded.
+fn text_of(raw: &[u8], escaped: bool) -> Step<String> {
+    let text = std::str::from_utf8(raw).map_err(|_| Stop)?;
+    if !escaped {
+        return Ok(text.to_string());
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('\\') {
+        out.push_str(&rest[..at]);
+        let tail = &rest.as_bytes()[at + 1..];
+        let (ch, used) = match tail.first().ok_or(Stop)? {
+            b'"' => ('"', 1),
+            b'\\' => ('\\', 1),
+            b'/' => ('/', 1),
+            b'b' => ('\u{8}', 1),
+            b'f' => ('\u{c}', 1),
+            b'n' => ('\n', 1),
+            b'r' => ('\r', 1),
+            b't' => ('\t', 1),
+            b'u' => {
+                let code = hex4(tail.get(1..5).ok_or(Stop)?)?;
+                (char::from_u32(code).ok_or(Stop)?, 5)
+            }
+            _ => return Err(Stop),
+        };
+        out.push(ch);
+        rest = &rest[at + 1 + used..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// A number's field text as serde_json renders it.
+fn number_text(raw: &[u8], plain: bool) -> Step<String> {
+    let text = std::str::from_utf8(raw).map_err(|_| Stop)?;
+    if plain {
+        return Ok(text.to_string());
+    }
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(value @ serde_json::Value::Number(_)) => Ok(value.to_string()),
+        _ => Err(Stop),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn projected(line: &str, names: &[&str]) -> Option<Vec<(String, Vec<String>)>> {
+        let p = Projector::new(names.iter().copied());
+        let mut out = Extracted::default();
+        match p.scan(line.as_bytes(), &mut out) {
+            Scan::Done => Some(
+                out.take_fields()
+                    .iter()
+                    .map(|(n, v)| {
+                        let texts = v.texts().iter().map(|t| t.to_string()).collect();
+                        (p.name(*n).to_string(), texts)
+                    })
+                    .collect(),
+            ),
+            Scan::Fallback => None,
+        }
+    }
+
+    #[test]
+    fn extracts_nested_array_and_scalar_fields() {
+        let line =
+            r#"{"a":{"b":"x","c":[1,2.50,{"d":true}]},"e":null,"f":"q\"\u00e9","g":[[3],[4]]}"#;
+        let got = projected(line, &["a.b", "a.c{}", "a.c{}.d", "e", "f", "g{}{}"]).expect("fast");
+        let want = [
+            ("a.b", vec!["x"]),
+            ("a.c{}", vec!["1", "2.5"]),
+            ("a.c{}.d", vec!["true"]),
+            ("f", vec!["q\"é"]),
+            ("g{}{}", vec!["3", "4"]),
+        ];
+        let want: Vec<(String, Vec<String>)> = want
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.iter().map(|s| s.to_string()).collect()))
+            .collect();
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn validates_like_serde_json_or_falls_back() {
+        let lines = [
+            r#"{"a":1}"#,
+            r#" {"a" : [ ] , "b" : { } } "#,
+            r#"{"a":1,}"#,
+            r#"{"a":01}"#,
+            r#"{"a":1.}"#,
+            r#"{"a":-}"#,
+            r#"{"a":tru}"#,
+            r#"{"a":"x"}x"#,
+            "{\"a\":\"tab\there\"}",
+            r#"{"a":"\x"}"#,
+            r#"{"a":"\u12"}"#,
+            r#"{"a":[1,2}"#,
+            r#"{"a" 1}"#,
+            r#"[1,2,3]"#,
+            r#""just a string""#,
+            r#"{"a":"\ud83d\ude00"}"#,
+            r#"{"a":1e400}"#,
+            "",
+            "{",
+            r#"{"a":"unterminated}"#,
+        ];
+        for line in lines {
+            let serde_ok = serde_json::from_str::<serde_json::Value>(line).is_ok();
+            if validate(line.as_bytes()) == Scan::Done {
+                assert!(
+                    serde_ok,
+                    "fast path accepted what serde_json rejects: {line}"
+                );
+            }
+        }
+        assert_eq!(validate(br#"{"a":[1,{"b":null}],"c":"\n"}"#), Scan::Done);
+        assert_eq!(validate(b"[1,2,3]"), Scan::Done);
+    }
+
+    #[test]
+    fn ambiguous_or_repeated_keys_fall_back_only_where_wanted() {
+        assert!(projected(r#"{"a":{"b":1},"a":{"c":2}}"#, &["a.b"]).is_none());
+        assert!(projected(r#"{"x.y":1,"x":{"y":2}}"#, &["x.y"]).is_none());
+        assert!(projected(r#"{"z":{"x.y":1}}"#, &["a"]).is_some());
+        assert!(projected(r#"{"b":1,"b":2,"a":3}"#, &["a"]).is_some());
+        assert!(projected(r#"{"a\u0062":1}"#, &["ab"]).is_none());
+        // A name only a key with braces can spell: never the fast path.
+        assert!(projected(r#"{"a{0}":1}"#, &["a{0}"]).is_none());
+        assert!(projected(r#"{"a":{".x":1}}"#, &["a..x"]).is_none());
+        assert!(projected(r#"{"a":{"b{}":1}}"#, &["a.b{}"]).is_none());
+        let unwanted = projected(r#"{"q.r":1,"ab.c":3,"a":2}"#, &["a"]).expect("fast");
+        assert_eq!(unwanted, [("a".to_string(), vec!["2".to_string()])]);
+    }
+
+    /// Valid JSON lines from the repository's sample and case files.
+    fn sample_lines() -> Vec<String> {
+        let mut files = vec![std::path::PathBuf::from("examples/cloudtrail_sample.json")];
+        for entry in std::fs::read_dir("tests/cases").expect("cases").flatten() {
+            files.push(entry.path().join("events.json"));
+        }
+        let mut lines: Vec<String> = Vec::new();
+        for path in files {
+            if let Ok(text) = std::fs::read_to_string(&path) {
+                lines.extend(
+                    text.lines()
+                        .filter(|l| serde_json::from_str::<serde_json::Value>(l).is_ok())
+                        .map(String::from),
+                );
+            }
+        }
+        lines
+    }
+
+    fn serde_projected(line: &str, names: &[&str]) -> Vec<(String, Vec<String>)> {
+        use crate::events::project::{flatten_projected, FieldSet};
+        let mut e = crate::event::Event::new();
+        flatten_projected(line, &FieldSet::new(names.iter().copied()), &mut e).expect("parses");
+        e.iter()
+            .map(|(n, v)| {
+                (
+                    n.to_string(),
+                    v.texts().iter().map(|t| t.to_string()).collect(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn scan_equals_the_serde_projection_on_the_samples() {
+        let lines = sample_lines();
+        assert!(lines.len() > 100);
+        let mut fast = 0;
+        for line in &lines {
+            let mut all = crate::event::Event::new();
+            crate::events::flatten_json(&serde_json::from_str(line).expect("json"), &mut all);
+            let names: Vec<&str> = all.names().collect();
+            let mut sets: Vec<Vec<&str>> = vec![names.clone()];
+            for (i, name) in names.iter().enumerate() {
+                sets.push(vec![*name]);
+                if let Some(next) = names.get(i + 1) {
+                    sets.push(vec![*name, *next, "absent.field", "a{}"]);
+                }
+            }
+            for set in sets {
+                if let Some(got) = projected(line, &set) {
+                    fast += 1;
+                    assert_eq!(got, serde_projected(line, &set), "{set:?} in {line}");
+                }
+            }
+        }
+        // The fast path must actually serve the common case.
+        assert!(fast > 1000, "only {fast} scans took the fast path");
+    }
+
+    #[test]
+    fn validate_never_accepts_a_mutated_line_serde_json_rejects() {
+        let lines = sample_lines();
+        let mut accepted = 0;
+        for line in lines.iter().step_by(4).take(40) {
+            assert_eq!(validate(line.as_bytes()), Scan::Done, "{line}");
+            let bytes = line.as_bytes();
+            for i in (0..bytes.len()).step_by(2) {
+                for insert in [
+                    b",".as_slice(),
+                    b"}",
+                    b"]",
+                    b"\"",
+                    b"\\",
+                    b"x",
+                    b"\t",
+                    b":",
+                    b"-",
+                    b"0",
+                ] {
+                    let mut m = bytes[..i].to_vec();
+                    m.extend_from_slice(insert);
+                    m.extend_from_slice(&bytes[i..]);
+                    check_mutation(&m, &mut accepted);
+                }
+                let mut cut = bytes.to_vec();
+                cut.remove(i);
+                check_mutation(&cut, &mut accepted);
+                check_mutation(&bytes[..i], &mut accepted);
+            }
+        }
+        assert!(accepted > 0);
+    }
+
+    fn check_mutation(m: &[u8], accepted: &mut usize) {
+        let Ok(text) = std::str::from_utf8(m) else {
+            return;
+        };
+        if validate(m) == Scan::Done {
+            *accepted += 1;
+            assert!(
+                serde_json::from_str::<serde_json::Value>(text).is_ok(),
+                "accepted invalid JSON: {text}"
+            );
+        }
+    }
+
+    #[test]
+    fn deep_nesting_falls_back() {
+        let deep = format!("{}{}", "[".repeat(120), "]".repeat(120));
+        assert_eq!(validate(deep.as_bytes()), Scan::Fallback);
+        let ok = format!("{}{}", "[".repeat(50), "]".repeat(50));
+        assert_eq!(validate(ok.as_bytes()), Scan::Done);
+    }
+
+    #[test]
+    fn special_offset_finds_the_first_special_byte() {
+        for (text, want) in [
+            ("abcdefghij\"", Some(10)),
+            ("abc\\def\"", Some(3)),
+            ("abcdefgh\u{1}", Some(8)),
+            ("é€\"", Some(5)),
+            ("plain", None),
+            ("\u{7f}\u{80}~ \"", Some(5)),
+            ("0123456789abcdefghij\"", Some(20)),
+            ("0123456789abcde\"", Some(15)),
+            ("0123456789abcdef\n", Some(16)),
+        ] {
+            assert_eq!(special_offset(text.as_bytes()), want, "{text:?}");
+        }
+    }
+}
