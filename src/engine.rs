@@ -437,6 +437,7 @@ impl Engine {
                     let Ok(out) = work(&chunk) else {
                         break false;
                     };
+                    chunks.recycle(chunk);
                     merged.add(out, line_base, stats);
                     line_base += merged.last_lines;
                 }
@@ -620,7 +621,7 @@ fn pipelined(
     let failed = AtomicBool::new(false);
     let (job_tx, job_rx) = mpsc::sync_channel::<(usize, Vec<u8>)>(threads);
     let job_rx = Mutex::new(job_rx);
-    let (done_tx, done_rx) = mpsc::channel::<(usize, Result<ChunkOut>)>();
+    let (done_tx, done_rx) = mpsc::channel::<(usize, Result<ChunkOut>, Vec<u8>)>();
     std::thread::scope(|scope| {
         for _ in 0..threads {
             let done_tx = done_tx.clone();
@@ -641,7 +642,7 @@ fn pipelined(
                 } else {
                     work(&chunk)
                 };
-                if done_tx.send((index, out)).is_err() {
+                if done_tx.send((index, out, chunk)).is_err() {
                     return;
                 }
             });
@@ -675,7 +676,8 @@ fn pipelined(
                     // chunks are in flight.
                     while sent - received >= 2 * threads {
                         match done_rx.recv() {
-                            Ok((i, out)) => {
+                            Ok((i, out, buf)) => {
+                                chunks.recycle(buf);
                                 received += 1;
                                 pending.insert(i, out);
                                 drain(&mut pending, &mut next);
@@ -698,7 +700,7 @@ fn pipelined(
             }
         }
         drop(job_tx);
-        for (i, out) in done_rx {
+        for (i, out, _) in done_rx {
             pending.insert(i, out);
             drain(&mut pending, &mut next);
         }

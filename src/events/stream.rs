@@ -42,6 +42,9 @@ pub const DEFAULT_CHUNK_BYTES: usize = 4 << 20;
 pub struct NdjsonChunks {
     file: File,
     carry: Vec<u8>,
+    /// Buffers of chunks already processed, read into again (a fresh
+    /// 4 MiB buffer costs page faults and the kernel's zeroing).
+    spare: Vec<Vec<u8>>,
     first: Option<Vec<u8>>,
     chunk_bytes: usize,
     eof: bool,
@@ -58,6 +61,7 @@ impl NdjsonChunks {
         let mut chunks = NdjsonChunks {
             file,
             carry: Vec::new(),
+            spare: Vec::new(),
             first: None,
             chunk_bytes: chunk_bytes.max(1),
             eof: false,
@@ -80,8 +84,23 @@ impl NdjsonChunks {
         self.read_chunk()
     }
 
+    /// Hands back a chunk's buffer for a later chunk.
+    pub fn recycle(&mut self, mut buf: Vec<u8>) {
+        if self.spare.len() < 8 {
+            buf.clear();
+            self.spare.push(buf);
+        }
+    }
+
     fn read_chunk(&mut self) -> std::io::Result<Option<Vec<u8>>> {
-        let mut buf = std::mem::take(&mut self.carry);
+        let mut buf = match self.spare.pop() {
+            Some(mut spare) => {
+                spare.extend_from_slice(&self.carry);
+                self.carry.clear();
+                spare
+            }
+            None => std::mem::take(&mut self.carry),
+        };
         let mut target = self.chunk_bytes;
         loop {
             while !self.eof && buf.len() < target {
@@ -99,7 +118,8 @@ impl NdjsonChunks {
             }
             match memchr::memrchr(b'\n', &buf) {
                 Some(pos) => {
-                    self.carry = buf[pos + 1..].to_vec();
+                    self.carry.clear();
+                    self.carry.extend_from_slice(&buf[pos + 1..]);
                     buf.truncate(pos + 1);
                     return Ok(Some(buf));
                 }
