@@ -1,13 +1,15 @@
 //! `stats`: aggregates events into one row per group.
 
 use std::cmp::Ordering;
-use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+
+use indexmap::{Equivalent, IndexMap};
 
 use crate::commands::bin::BinSpan;
 use crate::commands::{field_list, CommandArgs};
 use crate::error::{Error, Result};
 use crate::eval::{parse_expr, EvalContext, EvalValue, Expr};
-use crate::event::Event;
+use crate::event::{Event, FieldBuildHasher};
 use crate::exec::{Context, Rows};
 use crate::functions::stats::{self as stats_fns, AggState, SparkFn, StatsFn};
 use crate::source::Span;
@@ -15,8 +17,25 @@ use crate::syntax::lexer::Tok;
 use crate::syntax::parser::Parser;
 use crate::value::{compare_text, Value};
 
-/// Running aggregation states per group key.
-pub type Groups = HashMap<Vec<String>, Vec<AggState>>;
+/// Running aggregation states per group key (rows are sorted by key at
+/// the end, so the map's order never shows).
+pub type Groups = IndexMap<Vec<String>, Vec<AggState>, FieldBuildHasher>;
+
+/// A group key borrowed from an event's field texts, looked up without
+/// building the owned key; it hashes exactly as the `Vec<String>` does.
+struct KeyRef<'a>(&'a [&'a str]);
+
+impl Hash for KeyRef<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.0.hash(state);
+    }
+}
+
+impl Equivalent<Vec<String>> for KeyRef<'_> {
+    fn equivalent(&self, key: &Vec<String>) -> bool {
+        self.0.len() == key.len() && self.0.iter().zip(key).all(|(a, b)| *a == b.as_str())
+    }
+}
 
 /// `stats <agg> [AS <name>] ... [BY <field> ...]`, e.g.
 /// `stats count min(_time) as firstTime values(eventName) by user`.
@@ -268,7 +287,7 @@ impl Stats {
     /// Empty running states: none without BY fields' groups, and the one
     /// group of a `stats` without BY (which always gives a row).
     pub fn new_groups(&self) -> Groups {
-        let mut groups = Groups::new();
+        let mut groups = Groups::default();
         if self.by.is_empty() {
             groups.insert(Vec::new(), self.fresh());
         }
@@ -282,6 +301,36 @@ impl Stats {
     /// Adds one event to the running states.
     pub fn accumulate(&self, groups: &mut Groups, event: &Event, ectx: &EvalContext) -> Result<()> {
         let evaluated = self.evaluate(event, ectx)?;
+        // The common case, every BY field a single text: no key is built
+        // unless the group is new.
+        if !self.by.is_empty() && self.by.len() <= 8 {
+            let mut texts = [""; 8];
+            let single =
+                self.by
+                    .iter()
+                    .zip(&mut texts)
+                    .all(|(field, slot)| match event.get(field) {
+                        Some(Value::Str(s)) => {
+                            *slot = s.as_str();
+                            true
+                        }
+                        _ => false,
+                    });
+            if single {
+                let key = KeyRef(&texts[..self.by.len()]);
+                let index = match groups.get_index_of(&key) {
+                    Some(i) => i,
+                    None => {
+                        let owned = key.0.iter().map(|t| t.to_string()).collect();
+                        groups.insert_full(owned, self.fresh()).0
+                    }
+                };
+                if let Some((_, states)) = groups.get_index_mut(index) {
+                    update_states(states, &self.aggs, event, &evaluated);
+                }
+                return Ok(());
+            }
+        }
         for key in self.group_keys(event) {
             let states = groups.entry(key).or_insert_with(|| self.fresh());
             update_states(states, &self.aggs, event, &evaluated);

@@ -383,12 +383,29 @@ impl AggState {
         };
         match self {
             AggState::Count(n) => *n += 1,
+            // Owned copies only of values not seen yet.
             AggState::Distinct(set) => each(&mut |t| {
-                set.insert(t.to_string());
+                if !set.contains(t) {
+                    set.insert(t.to_string());
+                }
             }),
             AggState::Values(set) => each(&mut |t| {
-                set.insert(t.to_string());
+                if !set.contains(t) {
+                    set.insert(t.to_string());
+                }
             }),
+            // A finite number is its own value: no text round trip
+            // (`format_number` is exact for finite numbers).
+            AggState::Min(ext) if matches!(value, Value::Num(n) if n.is_finite()) => {
+                if let Value::Num(n) = value {
+                    ext.add_number(*n, true);
+                }
+            }
+            AggState::Max(ext) if matches!(value, Value::Num(n) if n.is_finite()) => {
+                if let Value::Num(n) = value {
+                    ext.add_number(*n, false);
+                }
+            }
             AggState::List(list) => each(&mut |t| {
                 if list.len() < LIST_CAP {
                     list.push(t.to_string());
@@ -663,16 +680,21 @@ impl Extreme {
         }
     }
 
+    /// Adds a number.
+    fn add_number(&mut self, n: f64, smallest: bool) {
+        let better = self
+            .number
+            .is_none_or(|cur| if smallest { n < cur } else { n > cur });
+        if better {
+            self.number = Some(n);
+        }
+    }
+
     /// Adds a value; numbers win over text (SEMANTICS.md §5.1: min/max are
     /// numeric when values are numbers, lexicographic otherwise).
     fn add(&mut self, text: &str, smallest: bool) {
         if let Some(n) = parse_number(text) {
-            let better = self
-                .number
-                .is_none_or(|cur| if smallest { n < cur } else { n > cur });
-            if better {
-                self.number = Some(n);
-            }
+            self.add_number(n, smallest);
         } else {
             let better =
                 self.text.as_deref().is_none_or(
