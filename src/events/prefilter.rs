@@ -19,7 +19,6 @@
 //! Kelvin sign, `ſ`, `İ`) onto ASCII letters.
 
 use aho_corasick::AhoCorasick;
-use regex::bytes::Regex;
 
 use crate::props::SourcetypeProps;
 use crate::syntax::ast::{CompareOp, SearchExpr, SearchKind, SearchValue};
@@ -37,7 +36,7 @@ pub struct Prefilter {
     /// `K"`, optional spaces, `:`, optional spaces, then `"v"` (ignoring
     /// case), an array, or for `true`/`false` the bare literal; `K` is the
     /// last key of `f`.
-    pairs: Vec<Regex>,
+    pairs: Vec<PairShape>,
     /// The finders a pair does not already imply (a pair holds its key
     /// literally), in the order to try them.
     unimplied: Vec<usize>,
@@ -62,7 +61,6 @@ impl Prefilter {
         // A needle inside another is implied by it.
         let all = needles.clone();
         needles.retain(|n| !all.iter().any(|m| m != n && m.contains(n.as_str())));
-        let pairs: Vec<Regex> = pairs.iter().filter_map(|r| Regex::new(r).ok()).collect();
         if needles.is_empty() && pairs.is_empty() {
             return None;
         }
@@ -72,9 +70,8 @@ impl Prefilter {
             pairs: Vec::new(),
             unimplied: Vec::new(),
         });
-        let keys: Vec<String> = pairs.iter().filter_map(pair_key).collect();
         p.unimplied = (0..p.needles.len())
-            .filter(|&i| !keys.iter().any(|k| k.contains(p.needles[i].as_str())))
+            .filter(|&i| !pairs.iter().any(|k| k.key.contains(p.needles[i].as_str())))
             .collect();
         p.pairs = pairs;
         Some(p)
@@ -109,7 +106,7 @@ impl Prefilter {
 
     /// The key/value patterns (regex syntax), for tests.
     pub fn pairs(&self) -> Vec<String> {
-        self.pairs.iter().map(|r| r.as_str().to_string()).collect()
+        self.pairs.iter().map(PairShape::pattern).collect()
     }
 
     /// Whether the line may match (false only when it provably cannot).
@@ -132,7 +129,7 @@ fn collect(
     expr: &SearchExpr,
     st: &SourcetypeProps,
     out: &mut Vec<String>,
-    pairs: &mut Vec<String>,
+    pairs: &mut Vec<PairShape>,
 ) {
     match &expr.kind {
         SearchKind::And(items) => items.iter().for_each(|e| collect(e, st, out, pairs)),
@@ -148,7 +145,7 @@ fn collect(
             out.extend(key_needle(field));
             if *op == CompareOp::Eq && value.text != "*" {
                 out.extend(value_needle(value));
-                pairs.extend(pair_pattern(field, value));
+                pairs.extend(pair_shape(field, value));
             }
         }
         SearchKind::In { field, .. } => {
@@ -211,7 +208,7 @@ fn value_needle(value: &SearchValue) -> Option<String> {
 /// text (no wildcard, not a number, only characters JSON writes as
 /// themselves) and `f`'s last key is whole: it does not end in `{}` (an
 /// array element) and is written as itself.
-fn pair_pattern(field: &str, value: &SearchValue) -> Option<String> {
+fn pair_shape(field: &str, value: &SearchValue) -> Option<PairShape> {
     let v = &value.text;
     if v.is_empty() || v.contains('*') || parse_number(v).is_some() || !v.bytes().all(json_literal)
     {
@@ -224,27 +221,69 @@ fn pair_pattern(field: &str, value: &SearchValue) -> Option<String> {
     if key.is_empty() || !key.bytes().all(json_literal) {
         return None;
     }
-    let lit = regex::escape(v);
-    let bare = if v.eq_ignore_ascii_case("true") || v.eq_ignore_ascii_case("false") {
-        format!("|{lit}")
-    } else {
-        String::new()
-    };
-    Some(format!(
-        "{}\"[ \\t\\r\\n]*:[ \\t\\r\\n]*(?i:\"{lit}\"|\\[{bare})",
-        regex::escape(key)
-    ))
+    let bare = v.eq_ignore_ascii_case("true") || v.eq_ignore_ascii_case("false");
+    Some(PairShape {
+        key: key.to_string(),
+        key_quote: memchr::memmem::Finder::new(format!("{key}\"").as_bytes()).into_owned(),
+        value: v.to_ascii_lowercase().into_bytes(),
+        bare,
+    })
 }
 
-/// The key a pair pattern holds literally (it is written without regex
-/// escapes: [`pair_pattern`] only takes keys of JSON-literal characters,
-/// and the key is the text before the first `"`).
-fn pair_key(pattern: &Regex) -> Option<String> {
-    let text = pattern.as_str();
-    let key = &text[..text.find('"')?];
-    key.bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b' ')
-        .then(|| key.to_string())
+/// `K"`, JSON whitespace, `:`, JSON whitespace, then `"v"` (ASCII case
+/// ignored), `[`, or for `true`/`false` the bare literal: the shape a JSON
+/// line must hold somewhere for `f=v` to match (see [`Prefilter`]).
+#[derive(Debug, Clone)]
+struct PairShape {
+    key: String,
+    key_quote: memchr::memmem::Finder<'static>,
+    /// The value, lowercased.
+    value: Vec<u8>,
+    bare: bool,
+}
+
+impl PairShape {
+    /// The same shape as a regex, for tests and explanations.
+    fn pattern(&self) -> String {
+        let lit = regex::escape(&String::from_utf8_lossy(&self.value));
+        let bare = if self.bare {
+            format!("|{lit}")
+        } else {
+            String::new()
+        };
+        format!(
+            "{}\"[ \\t\\r\\n]*:[ \\t\\r\\n]*(?i:\"{lit}\"|\\[{bare})",
+            regex::escape(&self.key)
+        )
+    }
+
+    /// Whether `line` holds the shape (on ASCII lines; others are kept
+    /// anyway, see [`Prefilter::may_match`]).
+    fn is_match(&self, line: &[u8]) -> bool {
+        let skip_ws = |mut i: usize| {
+            while let Some(b' ' | b'\t' | b'\r' | b'\n') = line.get(i) {
+                i += 1;
+            }
+            i
+        };
+        let value_at = |at: usize| {
+            line.get(at..at + self.value.len())
+                .is_some_and(|w| w.eq_ignore_ascii_case(&self.value))
+        };
+        self.key_quote.find_iter(line).any(|at| {
+            let i = skip_ws(at + self.key.len() + 1);
+            if line.get(i) != Some(&b':') {
+                return false;
+            }
+            let i = skip_ws(i + 1);
+            match line.get(i) {
+                Some(b'[') => true,
+                Some(b'"') => value_at(i + 1) && line.get(i + 1 + self.value.len()) == Some(&b'"'),
+                Some(_) => self.bare && value_at(i),
+                None => false,
+            }
+        })
+    }
 }
 
 /// The longest run of allowed bytes between `*` wildcards (at least 2 long).
@@ -271,6 +310,7 @@ mod tests {
     use super::*;
     use crate::commands::CommandArgs;
     use crate::props::Props;
+    use regex::bytes::Regex;
 
     fn needles(search: &str) -> Vec<String> {
         needles_st(search, "_json")
@@ -354,6 +394,51 @@ mod tests {
         assert!(pairs("a{}=x").is_empty());
         assert!(pairs("a=\"x/y\"").is_empty());
         assert_eq!(pairs("a.b=x y").len(), 1);
+    }
+
+    #[test]
+    fn shapes_agree_with_their_regex() {
+        let mut lines: Vec<String> = vec![
+            r#"{"a":{"mfaAuthenticated": "false"}}"#.into(),
+            r#"{"mfaAuthenticated" :	false}"#.into(),
+            r#"{"mfaAuthenticated":["x"]}"#.into(),
+            r#"{"mfaAuthenticated":"falsey"}"#.into(),
+            r#"{"mfaAuthenticated":fals"#.into(),
+            r#"{"xmfaAuthenticated":"FALSE"}"#.into(),
+            r#"{"mfaAuthenticated""#.into(),
+            r#"{"mfaAuthenticated":"true","mfaAuthenticated":"False"}"#.into(),
+        ];
+        for path in [
+            "examples/cloudtrail_sample.json",
+            "tests/cases/seed_sample/events.json",
+        ] {
+            if let Ok(text) = std::fs::read_to_string(path) {
+                lines.extend(text.lines().map(String::from));
+            }
+        }
+        for search in [
+            "a.mfaAuthenticated=false",
+            "eventName=ConsoleLogin",
+            "x.readOnly=TRUE",
+        ] {
+            let pipeline = crate::syntax::parse(search).expect("parses");
+            let Some(CommandArgs::Search(s)) = pipeline.commands.first().map(|c| &c.args) else {
+                panic!("a search");
+            };
+            let p = Prefilter::from_search(&s.expr, &Props::new().sourcetype("_json"))
+                .expect("a prefilter");
+            let [shape] = &p.pairs[..] else {
+                panic!("one shape");
+            };
+            let re = Regex::new(&shape.pattern()).expect("valid");
+            for line in &lines {
+                assert_eq!(
+                    shape.is_match(line.as_bytes()),
+                    re.is_match(line.as_bytes()),
+                    "{search}: {line}"
+                );
+            }
+        }
     }
 
     #[test]
