@@ -426,7 +426,18 @@ pub fn validate(line: &[u8]) -> Scan {
 
 /// The position after the JSON whitespace at `i`.
 #[inline(always)]
-fn skip_ws(b: &[u8], mut i: usize) -> usize {
+fn skip_ws(b: &[u8], i: usize) -> usize {
+    // Writers put no space or one between tokens (`", "`, `": "`): both
+    // are decided without a loop.
+    match b.get(i) {
+        Some(&c) if c > b' ' => i,
+        Some(b' ') if b.get(i + 1).is_some_and(|&c| c > b' ') => i + 1,
+        _ => skip_ws_run(b, i),
+    }
+}
+
+/// [`skip_ws`] for any run of whitespace.
+fn skip_ws_run(b: &[u8], mut i: usize) -> usize {
     while let Some(b' ' | b'\t' | b'\n' | b'\r') = b.get(i) {
         i += 1;
     }
