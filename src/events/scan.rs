@@ -536,7 +536,7 @@ fn literal_end(b: &[u8], i: usize, word: &[u8]) -> Step<usize> {
 fn string_end(b: &[u8], mut i: usize) -> Step<(usize, bool)> {
     let mut escaped = false;
     loop {
-        i += special_offset(b.get(i..).ok_or(Stop)?).ok_or(Stop)?;
+        i = next_special(b, i).ok_or(Stop)?;
         match b[i] {
             b'"' => return Ok((i + 1, escaped)),
             b'\\' => {
@@ -643,19 +643,25 @@ struct Stop;
 
 type Step<T = ()> = Result<T, Stop>;
 
-/// The offset of the first `"`, `\` or control character in `bytes`.
+/// The position of the first `"`, `\` or control character at or after
+/// `i` in `b`.
 #[inline(always)]
-fn special_offset(bytes: &[u8]) -> Option<usize> {
-    let mut i = 0;
+fn next_special(b: &[u8], mut i: usize) -> Option<usize> {
     #[cfg(target_arch = "x86_64")]
-    while i + 16 <= bytes.len() {
-        let mask = sse2::special_mask(&bytes[i..i + 16]);
+    while let Some(block) = b.get(i..).and_then(|rest| rest.first_chunk::<16>()) {
+        let mask = sse2::special_mask(block);
         if mask != 0 {
             return Some(i + mask.trailing_zeros() as usize);
         }
         i += 16;
     }
-    special_offset_swar(&bytes[i..]).map(|p| i + p)
+    special_offset_swar(b.get(i..)?).map(|p| i + p)
+}
+
+/// The offset of the first `"`, `\` or control character in `bytes`.
+#[cfg(test)]
+fn special_offset(bytes: &[u8]) -> Option<usize> {
+    next_special(bytes, 0)
 }
 
 /// [`special_offset`] eight bytes at a time.
@@ -695,12 +701,9 @@ mod sse2 {
         set_splat_i8_m128i,
     };
 
-    /// A bit per byte of `block`'s first 16 bytes: `"`, `\\` or below 0x20.
+    /// A bit per byte of `block`: `"`, `\\` or below 0x20.
     #[inline(always)]
-    pub fn special_mask(block: &[u8]) -> u32 {
-        let Some(block) = block.first_chunk::<16>() else {
-            return 0;
-        };
+    pub fn special_mask(block: &[u8; 16]) -> u32 {
         let v = load_unaligned_m128i(block);
         let quote = cmp_eq_mask_i8_m128i(v, set_splat_i8_m128i(b'"' as i8));
         let slash = cmp_eq_mask_i8_m128i(v, set_splat_i8_m128i(b'\\' as i8));
