@@ -403,13 +403,19 @@ impl Stats {
 }
 
 /// The `eval(...)` arguments' values of `aggs` for one event (None for the
-/// other aggregations). A true condition counts as a value and a false one
-/// as null, so `count(eval(x="y"))` counts the events where it holds.
+/// other aggregations; an empty list when none has one). A true condition
+/// counts as a value and a false one as null, so `count(eval(x="y"))`
+/// counts the events where it holds.
 pub fn evaluate(
     aggs: &[Aggregation],
     event: &Event,
     ctx: &EvalContext,
 ) -> Result<Vec<Option<Value>>> {
+    // Nothing to evaluate: an empty list, which allocates nothing (missing
+    // entries read as None in `update_states`).
+    if aggs.iter().all(|a| a.expr.is_none()) {
+        return Ok(Vec::new());
+    }
     aggs.iter()
         .map(|agg| {
             let Some(expr) = &agg.expr else {
@@ -432,9 +438,12 @@ pub fn update_states(
     event: &Event,
     evaluated: &[Option<Value>],
 ) {
-    for ((state, agg), value) in states.iter_mut().zip(aggs).zip(evaluated) {
+    for (i, (state, agg)) in states.iter_mut().zip(aggs).enumerate() {
         match &agg.expr {
-            Some(_) => state.update_value(event, value.as_ref(), false),
+            Some(_) => {
+                let value = evaluated.get(i).and_then(Option::as_ref);
+                state.update_value(event, value, false)
+            }
             None => state.update(event, agg.field.as_deref()),
         }
     }

@@ -350,7 +350,10 @@ impl LineReader {
                 .map(str::to_string)
         };
         let time = timestamp::event_time_from(&self.st, &first_text, line, self.tz, times);
-        let mut event = Event::with_capacity(2 + self.metadata.len() + extracted.len());
+        // Room for the aliases too: growing the map mid-event costs more
+        // than the slots.
+        let aliases: usize = self.st.aliases.iter().map(|(_, a)| a.len()).sum();
+        let mut event = Event::with_capacity(2 + self.metadata.len() + extracted.len() + aliases);
         if self.raw {
             event.set("_raw", Value::Str(line.to_string()));
         }
