@@ -42,11 +42,10 @@ pub struct Prefilter {
     unimplied: Vec<usize>,
 }
 
-/// Finds the `\u` escapes that keep a line whatever its needles.
-fn escape_finder() -> &'static memchr::memmem::Finder<'static> {
-    static FINDER: std::sync::OnceLock<memchr::memmem::Finder<'static>> =
-        std::sync::OnceLock::new();
-    FINDER.get_or_init(|| memchr::memmem::Finder::new(b"\\u"))
+/// Whether `line` holds `\u` (an escape that may spell any character),
+/// found through its backslashes, which most lines have none of.
+fn has_unicode_escape(line: &[u8]) -> bool {
+    memchr::memchr_iter(b'\\', line).any(|i| line.get(i + 1) == Some(&b'u'))
 }
 
 impl Prefilter {
@@ -121,7 +120,7 @@ impl Prefilter {
         {
             return true;
         }
-        !line.is_ascii() || escape_finder().find(line).is_some()
+        !line.is_ascii() || has_unicode_escape(line)
     }
 }
 
