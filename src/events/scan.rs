@@ -275,7 +275,9 @@ impl Projector {
     /// [`skip_value`] that also follows the wanted nodes and collects their
     /// values: one loop with an explicit stack, no recursion.
     fn project_value(&self, b: &[u8], mut i: usize, out: &mut Extracted) -> Step<usize> {
-        let mut frames = [Frame::default(); MAX_DEPTH + 1];
+        // Only containers on a wanted path get a frame (the others are
+        // skipped whole), so the stack is as deep as the wanted names.
+        let mut frames = [Frame::default(); TRACKED_DEPTH + 1];
         let mut depth = 0usize;
         // The node of the value at `i`.
         let mut node = ROOT;
@@ -293,7 +295,7 @@ impl Projector {
                         i = skip_value(b, i, depth)?;
                     } else {
                         depth += 1;
-                        if depth > MAX_DEPTH {
+                        if depth > TRACKED_DEPTH {
                             return Err(Stop);
                         }
                         let object = open == b'{';
@@ -400,6 +402,9 @@ impl Projector {
         Ok(end)
     }
 }
+
+/// Wanted paths deeper than this many containers go to the serde path.
+const TRACKED_DEPTH: usize = 16;
 
 /// The root node's id.
 const ROOT: u32 = 0;
@@ -970,6 +975,20 @@ mod tests {
                 "accepted invalid JSON: {text}"
             );
         }
+    }
+
+    #[test]
+    fn wanted_names_deeper_than_the_tracked_stack_fall_back() {
+        let name = ["a"; 20].join(".");
+        let line = format!("{}1{}", r#"{"a":"#.repeat(20), "}".repeat(20));
+        assert_eq!(validate(line.as_bytes()), Scan::Done);
+        assert!(projected(&line, &[name.as_str()]).is_none());
+        let shallow = ["a"; 10].join(".");
+        let line = format!("{}1{}", r#"{"a":"#.repeat(10), "}".repeat(10));
+        assert_eq!(
+            projected(&line, &[shallow.as_str()]),
+            Some(vec![(shallow.clone(), vec!["1".to_string()])])
+        );
     }
 
     #[test]
