@@ -40,6 +40,16 @@ impl Value {
         }
     }
 
+    /// The first value as text (a multivalue's first element), without
+    /// building the list [`Value::texts`] gives.
+    pub fn first_text(&self) -> Option<Cow<'_, str>> {
+        match self {
+            Value::Str(s) => Some(Cow::Borrowed(s.as_str())),
+            Value::Num(n) => Some(Cow::Owned(format_number(*n))),
+            Value::Multi(vs) => vs.first().map(|s| Cow::Borrowed(s.as_str())),
+        }
+    }
+
     /// Calls `f` on every value as text, stopping at the first `true`;
     /// returns whether any call returned `true` (a multivalue field matches
     /// when any of its values does).

@@ -136,7 +136,7 @@ impl Iplocation {
         // A multivalue field is located by its first value.
         let Some(ip) = event
             .get(&self.field)
-            .and_then(|v| v.texts().first().and_then(|t| parse_ip(t)))
+            .and_then(|v| v.first_text().and_then(|t| parse_ip(&t)))
         else {
             return Ok(());
         };

@@ -185,7 +185,7 @@ impl Sort {
 
 /// Compares two values under a sort mode (a multivalue by its first value).
 pub fn compare_mode(mode: SortMode, x: &Value, y: &Value) -> Ordering {
-    let first = |v: &Value| v.texts().first().map(|t| t.to_string()).unwrap_or_default();
+    let first = |v: &Value| v.first_text().map(|t| t.into_owned()).unwrap_or_default();
     let (a, b) = (first(x), first(y));
     match mode {
         SortMode::Auto => compare_text(&a, &b),

@@ -288,15 +288,20 @@ impl Reader<'_, '_> {
 /// sourcetype's field aliases and calculated fields. `_raw`, `_time` and
 /// the metadata keep their values when the JSON has keys of the same name
 /// (a JSON `_raw` key never becomes `_raw`, even when `_raw` is not kept).
-/// Shared by the whole-file and the streaming readers.
-pub(crate) fn assemble_event(
+/// Shared by the whole-file and the streaming readers (which pass a
+/// flattened [`Event`], or the fast scanner's names and values).
+pub(crate) fn assemble_event<N: AsRef<str> + Into<String>>(
     st: &SourcetypeProps,
     metadata: &[(&'static str, String)],
     raw: Option<String>,
     time: Option<f64>,
-    fields: Event,
+    fields: impl IntoIterator<Item = (N, Value)>,
 ) -> Event {
-    let mut event = Event::new();
+    let fields = fields.into_iter();
+    // Room for every field up front: growing the map mid-event costs more
+    // than the slots.
+    let aliases: usize = st.aliases.iter().map(|(_, a)| a.len()).sum();
+    let mut event = Event::with_capacity(2 + metadata.len() + fields.size_hint().0 + aliases);
     if let Some(raw) = raw {
         event.set("_raw", Value::Str(raw));
     }
@@ -308,7 +313,8 @@ pub(crate) fn assemble_event(
     }
     if st.kv_mode == KvMode::Json {
         for (name, value) in fields {
-            if name != "_raw" && !event.contains(&name) {
+            let text = name.as_ref();
+            if text != "_raw" && !event.contains(text) {
                 event.set(name, value);
             }
         }

@@ -28,8 +28,7 @@ use super::{flatten_json, strip_bom, Malformed, ReadOptions, AUTO_TIME_FIELDS};
 use crate::error::{Error, Result};
 use crate::event::Event;
 use crate::plan::Projection;
-use crate::props::{KvMode, SourcetypeProps};
-use crate::value::Value;
+use crate::props::SourcetypeProps;
 
 use super::EventSource;
 
@@ -336,7 +335,7 @@ impl LineReader {
     }
 
     /// [`assemble_event`] straight from the scanner's values, without an
-    /// intermediate field map: the same fields in the same order.
+    /// intermediate field map.
     fn assemble_extracted(
         &self,
         p: &Projector,
@@ -344,41 +343,19 @@ impl LineReader {
         times: &mut TimeCache,
         extracted: &mut Extracted,
     ) -> Event {
+        let fields = extracted.take_fields();
         let first_text = |name: &str| {
-            p.node_of(name)
-                .and_then(|node| extracted.first(node))
-                .map(str::to_string)
+            fields
+                .iter()
+                .find(|(node, _)| p.name(*node) == name)
+                .and_then(|(_, value)| value.first_text())
         };
         let time = timestamp::event_time_from(&self.st, &first_text, line, self.tz, times);
-        // Room for the aliases too: growing the map mid-event costs more
-        // than the slots.
-        let aliases: usize = self.st.aliases.iter().map(|(_, a)| a.len()).sum();
-        let mut event = Event::with_capacity(2 + self.metadata.len() + extracted.len() + aliases);
-        if self.raw {
-            event.set("_raw", Value::Str(line.to_string()));
-        }
-        if let Some(t) = time {
-            event.set("_time", Value::Num(t));
-        }
-        for (name, value) in &self.metadata {
-            event.set(*name, Value::Str(value.clone()));
-        }
-        if self.st.kv_mode == KvMode::Json {
-            for (node, value) in extracted.take_fields() {
-                let name = p.name(node);
-                // `_raw`, `_time` and the metadata keep their own values.
-                let shadowed = name == "_raw"
-                    || (name == "_time" && time.is_some())
-                    || self.metadata.iter().any(|(m, _)| *m == name);
-                if shadowed {
-                    continue;
-                }
-                event.set(name, value);
-            }
-        }
-        self.st.apply_aliases(&mut event);
-        self.st.apply_calculated_fields(&mut event);
-        event
+        let raw = self.raw.then(|| line.to_string());
+        let named = fields
+            .into_iter()
+            .map(|(node, value)| (p.name(node), value));
+        assemble_event(&self.st, &self.metadata, raw, time, named)
     }
 }
 

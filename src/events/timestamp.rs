@@ -1,6 +1,7 @@
 //! Finding an event's `_time`: the sourcetype's configured timestamp, or
 //! common timestamp shapes detected automatically.
 
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
 use chrono::{Duration, NaiveDate};
@@ -10,6 +11,7 @@ use regex::Regex;
 use crate::event::Event;
 use crate::props::SourcetypeProps;
 use crate::timefmt;
+use crate::value::Value;
 
 /// Fields searched, in order, when the sourcetype names none.
 pub const AUTO_TIME_FIELDS: [&str; 6] = [
@@ -50,19 +52,15 @@ pub fn event_time_cached(
     tz: Tz,
     cache: &mut TimeCache,
 ) -> Option<f64> {
-    let first_text = |name: &str| {
-        fields
-            .get(name)
-            .and_then(|v| v.texts().first().map(|t| t.to_string()))
-    };
+    let first_text = |name: &str| fields.get(name).and_then(Value::first_text);
     event_time_from(st, &first_text, raw, tz, cache)
 }
 
 /// [`event_time_cached`] reading field texts through `first_text` (a
 /// field's first value), for readers that have not built an [`Event`] yet.
-pub fn event_time_from(
+pub fn event_time_from<'f>(
     st: &SourcetypeProps,
-    first_text: &dyn Fn(&str) -> Option<String>,
+    first_text: &dyn Fn(&str) -> Option<Cow<'f, str>>,
     raw: &str,
     tz: Tz,
     cache: &mut TimeCache,
@@ -201,7 +199,6 @@ fn epoch_number(text: &str) -> Option<f64> {
 mod tests {
     use super::*;
     use crate::props::Props;
-    use crate::value::Value;
 
     const UTC: Tz = chrono_tz::UTC;
 
