@@ -20,6 +20,7 @@
 
 use aho_corasick::AhoCorasick;
 
+use super::scan::skip_ws;
 use crate::props::SourcetypeProps;
 use crate::syntax::ast::{CompareOp, SearchExpr, SearchKind, SearchValue};
 use crate::value::parse_number;
@@ -259,12 +260,7 @@ impl PairShape {
     /// Whether `line` holds the shape (on ASCII lines; others are kept
     /// anyway, see [`Prefilter::may_match`]).
     fn is_match(&self, line: &[u8]) -> bool {
-        let skip_ws = |mut i: usize| {
-            while let Some(b' ' | b'\t' | b'\r' | b'\n') = line.get(i) {
-                i += 1;
-            }
-            i
-        };
+        let skip_ws = |i: usize| skip_ws(line, i);
         let value_at = |at: usize| {
             line.get(at..at + self.value.len())
                 .is_some_and(|w| w.eq_ignore_ascii_case(&self.value))
@@ -357,14 +353,17 @@ mod tests {
         assert_eq!(needles_st("user=bob", "ct"), Vec::<String>::new());
     }
 
-    fn pairs(search: &str) -> Vec<String> {
+    /// The pre-filter of a leading search over `_json` events.
+    fn prefilter_for(search: &str) -> Option<Prefilter> {
         let pipeline = crate::syntax::parse(search).expect("parses");
         let Some(CommandArgs::Search(s)) = pipeline.commands.first().map(|c| &c.args) else {
             panic!("a search");
         };
         Prefilter::from_search(&s.expr, &Props::new().sourcetype("_json"))
-            .map(|p| p.pairs())
-            .unwrap_or_default()
+    }
+
+    fn pairs(search: &str) -> Vec<String> {
+        prefilter_for(search).map(|p| p.pairs()).unwrap_or_default()
     }
 
     #[test]
@@ -420,12 +419,7 @@ mod tests {
             "eventName=ConsoleLogin",
             "x.readOnly=TRUE",
         ] {
-            let pipeline = crate::syntax::parse(search).expect("parses");
-            let Some(CommandArgs::Search(s)) = pipeline.commands.first().map(|c| &c.args) else {
-                panic!("a search");
-            };
-            let p = Prefilter::from_search(&s.expr, &Props::new().sourcetype("_json"))
-                .expect("a prefilter");
+            let p = prefilter_for(search).expect("a prefilter");
             let [shape] = &p.pairs[..] else {
                 panic!("one shape");
             };
@@ -442,11 +436,7 @@ mod tests {
 
     #[test]
     fn a_pairs_key_is_not_searched_again() {
-        let pipeline = crate::syntax::parse("a.mfaAuthenticated=false").expect("parses");
-        let Some(CommandArgs::Search(s)) = pipeline.commands.first().map(|c| &c.args) else {
-            panic!("a search");
-        };
-        let p = Prefilter::from_search(&s.expr, &Props::new().sourcetype("_json")).expect("one");
+        let p = prefilter_for("a.mfaAuthenticated=false").expect("one");
         assert_eq!(p.needles(), ["false", "mfaAuthenticated"]);
         let searched: Vec<&str> = p.unimplied.iter().map(|&i| p.needles[i].as_str()).collect();
         assert_eq!(searched, ["false"]);

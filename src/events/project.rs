@@ -304,21 +304,7 @@ mod tests {
 
     #[test]
     fn projection_equals_restricted_full_flatten_on_the_samples() {
-        let mut lines: Vec<String> = Vec::new();
-        let mut files = vec![std::path::PathBuf::from("examples/cloudtrail_sample.json")];
-        for entry in std::fs::read_dir("tests/cases").expect("cases").flatten() {
-            files.push(entry.path().join("events.json"));
-        }
-        for path in files {
-            let Ok(text) = std::fs::read_to_string(&path) else {
-                continue;
-            };
-            lines.extend(
-                text.lines()
-                    .filter(|l| serde_json::from_str::<serde_json::Value>(l).is_ok())
-                    .map(String::from),
-            );
-        }
+        let mut lines = crate::events::tests::sample_lines();
         assert!(lines.len() > 100);
         lines.push(
             r#"{"a":[[1,2],[3]],"o":[{"p":[4,5],"q":{"r":1.50}},{"p":6}],"n":null,"e":{},"s":"caf\u00e9","x.y":1,"x":{"y":2},"big":1e300,"big2":18446744073709551616,"f":-0.0,"i":-7}"#

@@ -1,6 +1,6 @@
-//! A fast, allocation-free JSON scanner for NDJSON lines: it validates a
-//! line and extracts the projected fields in one pass over the bytes,
-//! without serde's visitor machinery.
+//! A fast JSON scanner for NDJSON lines: it validates a line (without
+//! allocating) and extracts the projected fields in one pass over the
+//! bytes, without serde's visitor machinery.
 //!
 //! It is a fast path, not a second source of truth: whenever it is not
 //! certain that it gives exactly what [`super::project::flatten_projected`]
@@ -10,8 +10,10 @@
 //! on numbers whose value serde_json may reject or render differently
 //! (exponents, more than 18 integer digits, `-0`), on `\u` surrogate
 //! escapes, on nesting deeper than [`MAX_DEPTH`], on a repeated key where
-//! a wanted field lies, and on a key holding `.`, `{` or `}` where a
-//! wanted field may lie (such keys make flattened names ambiguous).
+//! a wanted field lies, on an escaped key or one holding `.`, `{` or `}`
+//! where a wanted field may lie (such keys make flattened names
+//! ambiguous), on wanted names not of the `a.b{}.c` shape, and on wanted
+//! paths more than 16 containers deep.
 //!
 //! The input must already be valid UTF-8 (the readers check each line with
 //! `str::from_utf8` first), so only ASCII bytes are interpreted here.
@@ -129,24 +131,6 @@ impl Extracted {
         self.repeated = false;
     }
 
-    /// How many fields there are at most.
-    pub fn len(&self) -> usize {
-        self.values.len()
-    }
-
-    /// Whether nothing was extracted.
-    pub fn is_empty(&self) -> bool {
-        self.values.is_empty()
-    }
-
-    /// The first value of `node`.
-    pub fn first(&self, node: u32) -> Option<&str> {
-        self.values
-            .iter()
-            .find(|(n, _)| *n == node)
-            .map(|(_, v)| v.as_str())
-    }
-
     /// Takes the fields out: per node its value (several make a
     /// multivalue), nodes in the order of their first value.
     pub fn take_fields(&mut self) -> Vec<(u32, Value)> {
@@ -235,14 +219,6 @@ impl Projector {
     fn add_node(&mut self) -> u32 {
         self.nodes.push(Node::default());
         (self.nodes.len() - 1) as u32
-    }
-
-    /// The node of a wanted name.
-    pub fn node_of(&self, name: &str) -> Option<u32> {
-        self.nodes
-            .iter()
-            .position(|n| n.name.as_deref() == Some(name))
-            .map(|i| i as u32)
     }
 
     /// The flattened name of a wanted node.
@@ -431,7 +407,7 @@ pub fn validate(line: &[u8]) -> Scan {
 
 /// The position after the JSON whitespace at `i`.
 #[inline(always)]
-fn skip_ws(b: &[u8], i: usize) -> usize {
+pub(crate) fn skip_ws(b: &[u8], i: usize) -> usize {
     // Writers put no space or one between tokens (`", "`, `": "`): both
     // are decided without a loop.
     match b.get(i) {
@@ -870,25 +846,6 @@ mod tests {
         assert_eq!(unwanted, [("a".to_string(), vec!["2".to_string()])]);
     }
 
-    /// Valid JSON lines from the repository's sample and case files.
-    fn sample_lines() -> Vec<String> {
-        let mut files = vec![std::path::PathBuf::from("examples/cloudtrail_sample.json")];
-        for entry in std::fs::read_dir("tests/cases").expect("cases").flatten() {
-            files.push(entry.path().join("events.json"));
-        }
-        let mut lines: Vec<String> = Vec::new();
-        for path in files {
-            if let Ok(text) = std::fs::read_to_string(&path) {
-                lines.extend(
-                    text.lines()
-                        .filter(|l| serde_json::from_str::<serde_json::Value>(l).is_ok())
-                        .map(String::from),
-                );
-            }
-        }
-        lines
-    }
-
     fn serde_projected(line: &str, names: &[&str]) -> Vec<(String, Vec<String>)> {
         use crate::events::project::{flatten_projected, FieldSet};
         let mut e = crate::event::Event::new();
@@ -905,7 +862,7 @@ mod tests {
 
     #[test]
     fn scan_equals_the_serde_projection_on_the_samples() {
-        let lines = sample_lines();
+        let lines = crate::events::tests::sample_lines();
         assert!(lines.len() > 100);
         let mut fast = 0;
         for line in &lines {
@@ -932,7 +889,7 @@ mod tests {
 
     #[test]
     fn validate_never_accepts_a_mutated_line_serde_json_rejects() {
-        let lines = sample_lines();
+        let lines = crate::events::tests::sample_lines();
         let mut accepted = 0;
         for line in lines.iter().step_by(4).take(40) {
             assert_eq!(validate(line.as_bytes()), Scan::Done, "{line}");

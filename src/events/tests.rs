@@ -5,6 +5,26 @@ use super::*;
 
 const UTC: chrono_tz::Tz = chrono_tz::UTC;
 
+/// Valid JSON lines from the repository's sample and case files (for tests
+/// that compare readers over real-looking events).
+pub(super) fn sample_lines() -> Vec<String> {
+    let mut files = vec![PathBuf::from("examples/cloudtrail_sample.json")];
+    for entry in std::fs::read_dir("tests/cases").expect("cases").flatten() {
+        files.push(entry.path().join("events.json"));
+    }
+    let mut lines: Vec<String> = Vec::new();
+    for path in files {
+        if let Ok(text) = std::fs::read_to_string(&path) {
+            lines.extend(
+                text.lines()
+                    .filter(|l| serde_json::from_str::<serde_json::Value>(l).is_ok())
+                    .map(String::from),
+            );
+        }
+    }
+    lines
+}
+
 fn source(sourcetype: &str) -> EventSource {
     EventSource {
         path: None,
