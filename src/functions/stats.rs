@@ -381,6 +381,17 @@ impl AggState {
                 false
             });
         };
+        // A finite number is its own value for min/max: no text round trip
+        // (`format_number` is exact for finite numbers).
+        if let Value::Num(n) = value {
+            if n.is_finite() {
+                match self {
+                    AggState::Min(ext) => return ext.add_number(*n, true),
+                    AggState::Max(ext) => return ext.add_number(*n, false),
+                    _ => {}
+                }
+            }
+        }
         match self {
             AggState::Count(n) => *n += 1,
             // Owned copies only of values not seen yet.
@@ -394,18 +405,6 @@ impl AggState {
                     set.insert(t.to_string());
                 }
             }),
-            // A finite number is its own value: no text round trip
-            // (`format_number` is exact for finite numbers).
-            AggState::Min(ext) if matches!(value, Value::Num(n) if n.is_finite()) => {
-                if let Value::Num(n) = value {
-                    ext.add_number(*n, true);
-                }
-            }
-            AggState::Max(ext) if matches!(value, Value::Num(n) if n.is_finite()) => {
-                if let Value::Num(n) = value {
-                    ext.add_number(*n, false);
-                }
-            }
             AggState::List(list) => each(&mut |t| {
                 if list.len() < LIST_CAP {
                     list.push(t.to_string());
