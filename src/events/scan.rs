@@ -103,7 +103,9 @@ impl Children {
             if child == key {
                 return Lookup::Child(i);
             }
-            if key.len() > child.len() && key.starts_with(child) && special(key[child.len()]) {
+            // The separator byte first: it rules out almost every key
+            // without comparing the prefix.
+            if key.get(child.len()).is_some_and(|&b| special(b)) && key.starts_with(child) {
                 return Lookup::Ambiguous;
             }
             at = self.next[i];

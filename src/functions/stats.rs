@@ -5,11 +5,11 @@
 //!
 //! Function list: <https://help.splunk.com/en/splunk-enterprise/spl-search-reference/9.3/statistical-and-charting-functions>
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::HashSet;
 
 use indexmap::IndexMap;
 
-use crate::event::Event;
+use crate::event::{Event, FieldBuildHasher};
 use crate::value::{parse_number, Value};
 
 /// A supported aggregation function.
@@ -258,8 +258,8 @@ impl StatsFn {
     pub fn start(self) -> AggState {
         match self {
             StatsFn::Count => AggState::Count(0),
-            StatsFn::DistinctCount => AggState::Distinct(HashSet::new()),
-            StatsFn::Values => AggState::Values(BTreeSet::new()),
+            StatsFn::DistinctCount => AggState::Distinct(TextSet::default()),
+            StatsFn::Values => AggState::Values(TextSet::default()),
             StatsFn::List => AggState::List(Vec::new()),
             StatsFn::Min => AggState::Min(Extreme::default()),
             StatsFn::Max => AggState::Max(Extreme::default()),
@@ -293,6 +293,10 @@ pub struct Extreme {
     text: Option<String>,
 }
 
+/// Distinct texts: one hash and one comparison per value seen, where a
+/// sorted set compares along a path; `values()` sorts once at the end.
+pub type TextSet = HashSet<String, FieldBuildHasher>;
+
 /// Most values `list` keeps (Splunk's documented cap).
 const LIST_CAP: usize = 100;
 
@@ -305,9 +309,9 @@ pub enum AggState {
     /// Count so far.
     Count(u64),
     /// Distinct values so far.
-    Distinct(HashSet<String>),
-    /// Distinct values, kept sorted by byte order.
-    Values(BTreeSet<String>),
+    Distinct(TextSet),
+    /// Distinct values (sorted by byte order when finished).
+    Values(TextSet),
     /// Values in arrival order.
     List(Vec<String>),
     /// Minimum so far.
@@ -524,7 +528,11 @@ impl AggState {
         match self {
             AggState::Count(n) => Some(Value::Num(n as f64)),
             AggState::Distinct(set) => Some(Value::Num(set.len() as f64)),
-            AggState::Values(set) => Value::from_list(set.into_iter().collect()),
+            AggState::Values(set) => {
+                let mut values: Vec<String> = set.into_iter().collect();
+                values.sort_unstable();
+                Value::from_list(values)
+            }
             AggState::List(list) => Value::from_list(list),
             AggState::Min(ext) => ext.number.map(Value::Num).or(ext.text.map(Value::Str)),
             AggState::Max(ext) => ext.number.map(Value::Num).or(ext.text.map(Value::Str)),
