@@ -31,6 +31,17 @@ const EXTRA: &str = concat!(
     "\n",
 );
 
+/// Lines the pre-filter rejects by their bytes but must still judge: not
+/// UTF-8 (in a string, outside one), non-ASCII that may fold to a needle,
+/// a backslash before `u`.
+const EXTRA_BYTES: &[&[u8]] = &[
+    b"{\"eventTime\":\"2024-03-10T00:00:00Z\",\"eventName\":\"Bad\xff\",\"userIdentity\":{\"type\":\"IAMUser\"}}\n",
+    b"{\"eventTime\":\"2024-03-10T00:00:01Z\",\"eventName\":\"Tail\"}\xc3\n",
+    "{\"eventTime\":\"2024-03-10T00:00:02Z\",\"eventName\":\"Caf\u{e9}\",\"userIdentity\":{\"type\":\"IAMUser\",\"userName\":\"dana\",\"arn\":\"arn:d\",\"sessionContext\":{\"attributes\":{\"mfaAuthenticated\":\"fal\u{17f}e\"}}}}\n".as_bytes(),
+    br#"{"eventTime":"2024-03-10T00:00:03Z","eventName":"Slash\\u","userIdentity":{"type":"IAMUser","userName":"eve","arn":"arn:e","sessionContext":{"attributes":{"mfaAuthenticated":"\u0066alse"}}}}"#,
+    b"\n",
+];
+
 const QUERIES: &[&str] = &[
     "userIdentity.sessionContext.attributes.mfaAuthenticated=false | stats count dc(eventName) values(eventName) min(_time) max(_time) by user",
     "userIdentity.sessionContext.attributes.mfaAuthenticated=false | stats count min(_time) as firstTime max(_time) as lastTime values(eventName) as eventName by userIdentity.arn userIdentity.type user",
@@ -70,7 +81,11 @@ fn extra_file() -> PathBuf {
     let dir = std::env::temp_dir().join(format!("spelunk-streaming-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let path = dir.join("extra.ndjson");
-    std::fs::write(&path, EXTRA).expect("write");
+    let mut bytes = EXTRA.as_bytes().to_vec();
+    for line in EXTRA_BYTES {
+        bytes.extend_from_slice(line);
+    }
+    std::fs::write(&path, bytes).expect("write");
     path
 }
 

@@ -45,7 +45,7 @@ pub struct Prefilter {
 
 /// Whether `line` holds `\u` (an escape that may spell any character),
 /// found through its backslashes, which most lines have none of.
-fn has_unicode_escape(line: &[u8]) -> bool {
+pub(crate) fn has_unicode_escape(line: &[u8]) -> bool {
     memchr::memchr_iter(b'\\', line).any(|i| line.get(i + 1) == Some(&b'u'))
 }
 
@@ -111,17 +111,22 @@ impl Prefilter {
 
     /// Whether the line may match (false only when it provably cannot).
     pub fn may_match(&self, line: &[u8]) -> bool {
+        self.needles_found(line) || !line.is_ascii() || has_unicode_escape(line)
+    }
+
+    /// Whether every needle (and pair shape) occurs in the line's bytes.
+    /// When not, the line cannot match unless it is non-ASCII or holds a
+    /// backslash followed by `u` (see [`Prefilter::may_match`]); a caller
+    /// that learns those two facts otherwise (a validating scan) need not
+    /// look for them again.
+    pub fn needles_found(&self, line: &[u8]) -> bool {
         // The pairs first: they are the most selective, and a pair's key
         // needle need not be searched again.
-        if self.pairs.iter().all(|r| r.is_match(line))
+        self.pairs.iter().all(|r| r.is_match(line))
             && self
                 .unimplied
                 .iter()
                 .all(|&i| self.finders[i].is_match(line))
-        {
-            return true;
-        }
-        !line.is_ascii() || has_unicode_escape(line)
     }
 }
 

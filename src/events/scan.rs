@@ -15,8 +15,11 @@
 //! ambiguous), on wanted names not of the `a.b{}.c` shape, and on wanted
 //! paths more than 16 containers deep.
 //!
-//! The input must already be valid UTF-8 (the readers check each line with
-//! `str::from_utf8` first), so only ASCII bytes are interpreted here.
+//! [`Projector::scan`]'s input must already be valid UTF-8 (the reader
+//! checks each line it parses with `str::from_utf8` first), so only ASCII
+//! bytes are interpreted there. [`validate_bytes`] takes any bytes: it notes
+//! non-ASCII bytes on the way and checks UTF-8 only for lines holding them,
+//! so a line the pre-filter rejects is read once, not three times.
 
 use crate::value::Value;
 
@@ -242,7 +245,7 @@ impl Projector {
         // Only an object's keys become fields.
         let result = match line.get(start) {
             Some(b'{') => self.project_value(line, start, out),
-            _ => skip_value(line, start, 0),
+            _ => skip_value(line, start, 0, &mut 0),
         };
         match result {
             Ok(end) if skip_ws(line, end) == line.len() => Scan::Done,
@@ -262,15 +265,15 @@ impl Projector {
         'value: loop {
             match *b.get(i).ok_or(Stop)? {
                 b'"' => {
-                    let (end, escaped) = string_end(b, i + 1)?;
+                    let (end, found) = string_end(b, i + 1)?;
                     if self.wanted(node) {
-                        out.push(node, text_of(&b[i + 1..end - 1], escaped)?);
+                        out.push(node, text_of(&b[i + 1..end - 1], found & ESCAPED != 0)?);
                     }
                     i = end;
                 }
                 open @ (b'{' | b'[') => {
                     if node == NONE {
-                        i = skip_value(b, i, depth)?;
+                        i = skip_value(b, i, depth, &mut 0)?;
                     } else {
                         depth += 1;
                         if depth > TRACKED_DEPTH {
@@ -339,9 +342,9 @@ impl Projector {
         if b.get(i) != Some(&b'"') {
             return Err(Stop);
         }
-        let (end, escaped) = string_end(b, i + 1)?;
+        let (end, found) = string_end(b, i + 1)?;
         let key = &b[i + 1..end - 1];
-        let node = match parent.children.lookup(key, escaped) {
+        let node = match parent.children.lookup(key, found & ESCAPED != 0) {
             Lookup::Child(at) => {
                 // A repeated key: serde_json keeps the last value.
                 if at >= 64 || frame.seen & (1 << at) != 0 {
@@ -400,12 +403,47 @@ struct Frame {
 
 /// Validates `line` as JSON; [`Scan::Fallback`] when it may be invalid.
 pub fn validate(line: &[u8]) -> Scan {
-    let start = skip_ws(line, 0);
-    match skip_value(line, start, 0) {
-        Ok(end) if skip_ws(line, end) == line.len() => Scan::Done,
-        _ => Scan::Fallback,
+    match validate_bytes(line) {
+        Some(_) => Scan::Done,
+        None => Scan::Fallback,
     }
 }
+
+/// What validating a line's bytes showed besides validity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LineFacts {
+    /// Every byte is ASCII (so the line is UTF-8 without a second pass).
+    pub ascii: bool,
+    /// Some backslash is followed by `u` (as [`super::prefilter`] asks).
+    pub backslash_u: bool,
+}
+
+/// Validates `line`, which need not be UTF-8, as JSON: `None` when it may
+/// be invalid (or is not UTF-8), else what the scan saw on the way.
+pub fn validate_bytes(line: &[u8]) -> Option<LineFacts> {
+    let start = skip_ws(line, 0);
+    let mut flags = 0;
+    match skip_value(line, start, 0, &mut flags) {
+        Ok(end) if skip_ws(line, end) == line.len() => {}
+        _ => return None,
+    }
+    let ascii = flags & NON_ASCII == 0;
+    // Outside strings only ASCII is valid, so a string held the others.
+    if !ascii && std::str::from_utf8(line).is_err() {
+        return None;
+    }
+    Some(LineFacts {
+        ascii,
+        backslash_u: flags & BACKSLASH_U != 0,
+    })
+}
+
+/// [`string_end`]'s findings: the string holds an escape...
+const ESCAPED: u8 = 1;
+/// ...a byte above 0x7f...
+const NON_ASCII: u8 = 2;
+/// ...or a backslash followed by `u` (`\u` or `\\u`).
+const BACKSLASH_U: u8 = 4;
 
 /// The position after the JSON whitespace at `i`.
 #[inline(always)]
@@ -428,8 +466,9 @@ fn skip_ws_run(b: &[u8], mut i: usize) -> usize {
 }
 
 /// Validates the value starting at `i` (not whitespace), inside `outer`
-/// containers, without extracting anything; returns the position after it.
-fn skip_value(b: &[u8], mut i: usize, outer: usize) -> Step<usize> {
+/// containers, without extracting anything; returns the position after it
+/// and adds its strings' [`string_end`] findings to `flags`.
+fn skip_value(b: &[u8], mut i: usize, outer: usize, flags: &mut u8) -> Step<usize> {
     // One bit per open container (1: object), innermost lowest.
     let mut stack: u128 = 0;
     let mut depth = 0usize;
@@ -437,7 +476,11 @@ fn skip_value(b: &[u8], mut i: usize, outer: usize) -> Step<usize> {
     'value: loop {
         // A value starts at `i`.
         match *b.get(i).ok_or(Stop)? {
-            b'"' => i = string_end(b, i + 1)?.0,
+            b'"' => {
+                let (end, found) = string_end(b, i + 1)?;
+                *flags |= found;
+                i = end;
+            }
             b'{' | b'[' => {
                 let object = b[i] == b'{';
                 depth += 1;
@@ -452,7 +495,7 @@ fn skip_value(b: &[u8], mut i: usize, outer: usize) -> Step<usize> {
                     depth -= 1;
                     stack >>= 1;
                 } else if object {
-                    i = key_colon(b, i)?;
+                    i = key_colon(b, i, flags)?;
                     continue 'value;
                 } else {
                     continue 'value;
@@ -475,7 +518,7 @@ fn skip_value(b: &[u8], mut i: usize, outer: usize) -> Step<usize> {
                 (Some(b','), _) => {
                     i = skip_ws(b, i + 1);
                     if object {
-                        i = key_colon(b, i)?;
+                        i = key_colon(b, i, flags)?;
                     }
                     continue 'value;
                 }
@@ -493,11 +536,13 @@ fn skip_value(b: &[u8], mut i: usize, outer: usize) -> Step<usize> {
 /// At a key: the position of its value after `"key"`, whitespace, `:` and
 /// whitespace.
 #[inline(always)]
-fn key_colon(b: &[u8], i: usize) -> Step<usize> {
+fn key_colon(b: &[u8], i: usize, flags: &mut u8) -> Step<usize> {
     if b.get(i) != Some(&b'"') {
         return Err(Stop);
     }
-    let i = skip_ws(b, string_end(b, i + 1)?.0);
+    let (end, found) = string_end(b, i + 1)?;
+    *flags |= found;
+    let i = skip_ws(b, end);
     if b.get(i) != Some(&b':') {
         return Err(Stop);
     }
@@ -514,17 +559,29 @@ fn literal_end(b: &[u8], i: usize, word: &[u8]) -> Step<usize> {
 }
 
 /// Scans the string whose content starts at `i` (after the opening quote):
-/// the position after the closing quote, and whether it holds escapes.
+/// the position after the closing quote, and what it holds
+/// ([`ESCAPED`], [`NON_ASCII`], [`BACKSLASH_U`]).
 #[inline(always)]
-fn string_end(b: &[u8], mut i: usize) -> Step<(usize, bool)> {
-    let mut escaped = false;
+fn string_end(b: &[u8], mut i: usize) -> Step<(usize, u8)> {
+    let mut found = 0;
     loop {
         i = next_special(b, i).ok_or(Stop)?;
         match b[i] {
-            b'"' => return Ok((i + 1, escaped)),
+            b'"' => return Ok((i + 1, found)),
             b'\\' => {
-                escaped = true;
+                found |= ESCAPED;
+                if b.get(i + 1) == Some(&b'u') {
+                    found |= BACKSLASH_U;
+                }
                 i = escape_end(b, i)?;
+                // The second backslash of `\\` may be followed by `u` too.
+                if b[i - 1] == b'\\' && b.get(i) == Some(&b'u') {
+                    found |= BACKSLASH_U;
+                }
+            }
+            0x80.. => {
+                found |= NON_ASCII;
+                i += 1;
             }
             // A control character, which JSON strings may not hold raw.
             _ => return Err(Stop),
@@ -626,8 +683,8 @@ struct Stop;
 
 type Step<T = ()> = Result<T, Stop>;
 
-/// The position of the first `"`, `\` or control character at or after
-/// `i` in `b`.
+/// The position of the first `"`, `\`, control character or non-ASCII
+/// byte at or after `i` in `b`.
 #[inline(always)]
 fn next_special(b: &[u8], mut i: usize) -> Option<usize> {
     #[cfg(target_arch = "x86_64")]
@@ -641,7 +698,8 @@ fn next_special(b: &[u8], mut i: usize) -> Option<usize> {
     special_offset_swar(b.get(i..)?).map(|p| i + p)
 }
 
-/// The offset of the first `"`, `\` or control character in `bytes`.
+/// The offset of the first `"`, `\`, control character or non-ASCII byte
+/// in `bytes`.
 #[cfg(test)]
 fn special_offset(bytes: &[u8]) -> Option<usize> {
     next_special(bytes, 0)
@@ -659,10 +717,12 @@ fn special_offset_swar(bytes: &[u8]) -> Option<usize> {
         let quote = v ^ (ONES * u64::from(b'"'));
         let slash = v ^ (ONES * u64::from(b'\\'));
         // A byte is flagged when it is zero after the xor (a quote or a
-        // backslash) or below 0x20; the lowest flagged byte is exact.
+        // backslash), below 0x20 or above 0x7f; the lowest flagged byte is
+        // exact.
         let found = (quote.wrapping_sub(ONES) & !quote
             | slash.wrapping_sub(ONES) & !slash
-            | v.wrapping_sub(ONES * 0x20) & !v)
+            | v.wrapping_sub(ONES * 0x20) & !v
+            | v)
             & HIGHS;
         if found != 0 {
             return Some(i + (found.trailing_zeros() / 8) as usize);
@@ -671,7 +731,7 @@ fn special_offset_swar(bytes: &[u8]) -> Option<usize> {
     }
     bytes[i..]
         .iter()
-        .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+        .position(|&b| b == b'"' || b == b'\\' || !(0x20..0x80).contains(&b))
         .map(|p| i + p)
 }
 
@@ -684,7 +744,7 @@ mod sse2 {
         set_splat_i8_m128i,
     };
 
-    /// A bit per byte of `block`: `"`, `\\` or below 0x20.
+    /// A bit per byte of `block`: `"`, `\\`, below 0x20 or above 0x7f.
     #[inline(always)]
     pub fn special_mask(block: &[u8; 16]) -> u32 {
         let v = load_unaligned_m128i(block);
@@ -693,7 +753,9 @@ mod sse2 {
         // max(v, 0x1f) == 0x1f exactly when v <= 0x1f (unsigned).
         let low = set_splat_i8_m128i(0x1f);
         let control = cmp_eq_mask_i8_m128i(max_u8_m128i(v, low), low);
-        move_mask_i8_m128i(bitor_m128i(bitor_m128i(quote, slash), control)) as u32
+        // A non-ASCII byte's own top bit marks it.
+        let marked = bitor_m128i(bitor_m128i(quote, slash), bitor_m128i(control, v));
+        move_mask_i8_m128i(marked) as u32
     }
 }
 
@@ -908,6 +970,11 @@ mod tests {
                     b":",
                     b"-",
                     b"0",
+                    b"u",
+                    b"\\u",
+                    b"\xff",
+                    b"\xc3",
+                    "é".as_bytes(),
                 ] {
                     let mut m = bytes[..i].to_vec();
                     m.extend_from_slice(insert);
@@ -923,17 +990,49 @@ mod tests {
         assert!(accepted > 0);
     }
 
+    /// A line [`validate_bytes`] accepts is UTF-8, valid JSON, and its
+    /// facts are exactly what `is_ascii` and the pre-filter's escape check
+    /// say.
     fn check_mutation(m: &[u8], accepted: &mut usize) {
-        let Ok(text) = std::str::from_utf8(m) else {
+        let Some(facts) = validate_bytes(m) else {
             return;
         };
-        if validate(m) == Scan::Done {
-            *accepted += 1;
-            assert!(
-                serde_json::from_str::<serde_json::Value>(text).is_ok(),
-                "accepted invalid JSON: {text}"
-            );
-        }
+        *accepted += 1;
+        let text = std::str::from_utf8(m).expect("accepted a line that is not UTF-8");
+        assert!(
+            serde_json::from_str::<serde_json::Value>(text).is_ok(),
+            "accepted invalid JSON: {text}"
+        );
+        let backslash_u = crate::events::prefilter::has_unicode_escape(m);
+        assert_eq!(
+            facts,
+            LineFacts {
+                ascii: m.is_ascii(),
+                backslash_u
+            },
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn validate_bytes_reports_non_ascii_and_backslash_u() {
+        let facts = |line: &[u8]| validate_bytes(line).map(|f| (f.ascii, f.backslash_u));
+        assert_eq!(facts(br#"{"a":"x"}"#), Some((true, false)));
+        assert_eq!(facts("{\"a\":\"é\"}".as_bytes()), Some((false, false)));
+        assert_eq!(facts("{\"é\":1}".as_bytes()), Some((false, false)));
+        assert_eq!(facts(br#"{"a":"\u0061"}"#), Some((true, true)));
+        assert_eq!(facts(br#"{"a":"\\u"}"#), Some((true, true)));
+        assert_eq!(facts(br#"{"a":"\\\\u"}"#), Some((true, true)));
+        assert_eq!(facts(br#"{"a":"\\\\x"}"#), Some((true, false)));
+        assert_eq!(facts(br#"{"a":"\\\u0075"}"#), Some((true, true)));
+        assert_eq!(facts(br#"{"a":"u\n"}"#), Some((true, false)));
+        // Not UTF-8, inside a string and outside.
+        assert_eq!(facts(b"{\"a\":\"\xff\"}"), None);
+        assert_eq!(facts(b"{\"a\":\"\xc3\"}"), None);
+        assert_eq!(facts(b"{\"a\":1}\xc3\xa9"), None);
+        // A long string: the non-ASCII byte in a later 16-byte block.
+        let long = format!("{{\"a\":\"{}é{}\"}}", "x".repeat(40), "y".repeat(9));
+        assert_eq!(facts(long.as_bytes()), Some((false, false)));
     }
 
     #[test]
@@ -964,9 +1063,11 @@ mod tests {
             ("abcdefghij\"", Some(10)),
             ("abc\\def\"", Some(3)),
             ("abcdefgh\u{1}", Some(8)),
-            ("é€\"", Some(5)),
+            ("é€\"", Some(0)),
+            ("ab€\"", Some(2)),
+            ("0123456789abcdefghé", Some(18)),
             ("plain", None),
-            ("\u{7f}\u{80}~ \"", Some(5)),
+            ("\u{7f}\u{80}~ \"", Some(1)),
             ("0123456789abcdefghij\"", Some(20)),
             ("0123456789abcde\"", Some(15)),
             ("0123456789abcdef\n", Some(16)),

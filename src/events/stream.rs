@@ -20,7 +20,7 @@ use serde::de::IgnoredAny;
 use serde_json::Value as Json;
 
 use super::assemble_event;
-use super::prefilter::Prefilter;
+use super::prefilter::{has_unicode_escape, Prefilter};
 use super::project::{flatten_projected, FieldSet, ProjectError};
 use super::scan::{self, Extracted, Projector, Scan};
 use super::timestamp::{self, TimeCache};
@@ -257,6 +257,19 @@ impl LineReader {
             let line_no = idx + 1;
             let line = strip_bom(line);
             let line = line.strip_suffix(b"\r").unwrap_or(line);
+            let needles = self.prefilter.as_ref().map(|p| p.needles_found(line));
+            // Most lines the pre-filter rejects are settled here: one scan
+            // of the bytes validates the line and shows it ASCII (so UTF-8)
+            // without `\u`, so the rejection stands. The rest, including
+            // invalid lines, go the way every line went before.
+            if needles == Some(false) {
+                if let Some(facts) = scan::validate_bytes(line) {
+                    if facts.ascii && !facts.backslash_u {
+                        report.events += 1;
+                        continue;
+                    }
+                }
+            }
             let Ok(line) = std::str::from_utf8(line) else {
                 self.malformed(&mut report, line_no, "line is not valid UTF-8".into());
                 continue;
@@ -264,18 +277,13 @@ impl LineReader {
             if line.trim().is_empty() {
                 continue;
             }
-            if let Some(p) = &self.prefilter {
-                if !p.may_match(line.as_bytes()) {
-                    if scan::validate(line.as_bytes()) == Scan::Done {
-                        report.events += 1;
-                        continue;
-                    }
-                    match serde_json::from_str::<IgnoredAny>(line) {
-                        Ok(_) => report.events += 1,
-                        Err(e) => self.malformed(&mut report, line_no, full_parse_error(line, e)),
-                    }
-                    continue;
+            // Rejected, but not settled by the scan: serde_json decides.
+            if needles == Some(false) && line.is_ascii() && !has_unicode_escape(line.as_bytes()) {
+                match serde_json::from_str::<IgnoredAny>(line) {
+                    Ok(_) => report.events += 1,
+                    Err(e) => self.malformed(&mut report, line_no, full_parse_error(line, e)),
                 }
+                continue;
             }
             match self.build_event(line, &mut times, &mut extracted) {
                 Ok(event) => {
