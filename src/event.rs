@@ -56,9 +56,59 @@ pub type FieldBuildHasher = BuildHasherDefault<FieldHasher>;
 ///
 /// Field order is insertion order; it is the order fields are shown in when
 /// no command (`table`, `stats`) fixes one. An absent field is null.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default)]
 pub struct Event {
-    fields: IndexMap<String, Value, FieldBuildHasher>,
+    fields: Fields,
+}
+
+/// Most fields kept in a plain list: an event read through a projection
+/// has a dozen, and finding one of a dozen names by its length and bytes
+/// is cheaper than hashing it. Beyond this the fields move to a hash map.
+const FEW_FIELDS: usize = 32;
+
+#[derive(Debug, Clone)]
+enum Fields {
+    Few(Vec<(String, Value)>),
+    Many(IndexMap<String, Value, FieldBuildHasher>),
+}
+
+impl Default for Fields {
+    fn default() -> Self {
+        Fields::Few(Vec::new())
+    }
+}
+
+impl Fields {
+    fn position(list: &[(String, Value)], name: &str) -> Option<usize> {
+        list.iter().position(|(k, _)| k == name)
+    }
+
+    fn index_of(&self, name: &str) -> Option<usize> {
+        match self {
+            Fields::Few(list) => Fields::position(list, name),
+            Fields::Many(map) => map.get_index_of(name),
+        }
+    }
+
+    /// Moves the fields into a hash map (once there are many).
+    fn grow(&mut self) {
+        if let Fields::Few(list) = self {
+            let mut map =
+                IndexMap::with_capacity_and_hasher(list.len() * 2, FieldBuildHasher::default());
+            map.extend(list.drain(..));
+            *self = Fields::Many(map);
+        }
+    }
+}
+
+impl PartialEq for Event {
+    /// The same fields with the same values, in any order.
+    fn eq(&self, other: &Event) -> bool {
+        self.len() == other.len()
+            && self
+                .iter()
+                .all(|(name, value)| other.get(name) == Some(value))
+    }
 }
 
 impl Event {
@@ -69,95 +119,145 @@ impl Event {
 
     /// An event with room for `n` fields.
     pub fn with_capacity(n: usize) -> Self {
-        Event {
-            fields: IndexMap::with_capacity_and_hasher(n, FieldBuildHasher::default()),
-        }
+        let fields = if n <= FEW_FIELDS {
+            Fields::Few(Vec::with_capacity(n))
+        } else {
+            Fields::Many(IndexMap::with_capacity_and_hasher(
+                n,
+                FieldBuildHasher::default(),
+            ))
+        };
+        Event { fields }
     }
 
     /// The value of a field, or `None` when it is null.
     pub fn get(&self, name: &str) -> Option<&Value> {
-        self.fields.get(name)
+        match &self.fields {
+            Fields::Few(list) => list.iter().find(|(k, _)| k == name).map(|(_, v)| v),
+            Fields::Many(map) => map.get(name),
+        }
     }
 
     /// Sets a field, keeping its position if it already exists.
-    pub fn set(&mut self, name: impl Into<String>, value: Value) {
-        self.fields.insert(name.into(), value);
+    pub fn set(&mut self, name: impl Into<String> + AsRef<str>, value: Value) {
+        if let Fields::Few(list) = &mut self.fields {
+            if let Some(i) = Fields::position(list, name.as_ref()) {
+                list[i].1 = value;
+                return;
+            }
+            if list.len() < FEW_FIELDS {
+                list.push((name.into(), value));
+                return;
+            }
+            self.fields.grow();
+        }
+        if let Fields::Many(map) = &mut self.fields {
+            map.insert(name.into(), value);
+        }
+    }
+
+    /// Sets a field that is not set yet; false (and no change) when it is.
+    pub fn set_new(&mut self, name: impl Into<String> + AsRef<str>, value: Value) -> bool {
+        if self.contains(name.as_ref()) {
+            return false;
+        }
+        self.set(name, value);
+        true
     }
 
     /// Sets a field or, for `None`, removes it.
-    pub fn set_opt(&mut self, name: impl Into<String>, value: Option<Value>) {
+    pub fn set_opt(&mut self, name: impl Into<String> + AsRef<str>, value: Option<Value>) {
         match value {
             Some(v) => self.set(name, v),
             None => {
-                self.remove(&name.into());
+                self.remove(name.as_ref());
             }
         }
     }
 
     /// Removes a field, keeping the order of the others.
     pub fn remove(&mut self, name: &str) -> Option<Value> {
-        self.fields.shift_remove(name)
+        match &mut self.fields {
+            Fields::Few(list) => Fields::position(list, name).map(|i| list.remove(i).1),
+            Fields::Many(map) => map.shift_remove(name),
+        }
     }
 
     /// Renames `from` to `to` in `from`'s position, replacing any existing
     /// `to`. Returns false (and changes nothing) when `from` is absent.
     pub fn rename(&mut self, from: &str, to: &str) -> bool {
+        let Some(at) = self.fields.index_of(from) else {
+            return false;
+        };
         if from == to {
-            return self.contains(from);
+            return true;
         }
-        let Some(value) = self.fields.shift_remove(to).map(|old| (old, ())) else {
-            return self.rename_into_free(from, to);
-        };
-        // `to` existed and is now gone; put it back if `from` is missing,
-        // so a failed rename leaves the event unchanged for the caller.
-        if !self.contains(from) {
-            self.fields.insert(to.to_string(), value.0);
-            return false;
+        match &mut self.fields {
+            Fields::Few(list) => {
+                let mut at = at;
+                if let Some(old) = Fields::position(list, to) {
+                    list.remove(old);
+                    if old < at {
+                        at -= 1;
+                    }
+                }
+                list[at].0 = to.to_string();
+            }
+            Fields::Many(map) => {
+                map.shift_remove(to);
+                // `to` may have stood before `from`.
+                let Some(at) = map.get_index_of(from) else {
+                    return false;
+                };
+                let Some(value) = map.shift_remove(from) else {
+                    return false;
+                };
+                map.insert(to.to_string(), value);
+                let last = map.len() - 1;
+                map.move_index(last, at);
+            }
         }
-        self.rename_into_free(from, to)
-    }
-
-    fn rename_into_free(&mut self, from: &str, to: &str) -> bool {
-        let Some(index) = self.fields.get_index_of(from) else {
-            return false;
-        };
-        let Some(value) = self.fields.shift_remove(from) else {
-            return false;
-        };
-        self.fields.insert(to.to_string(), value);
-        let last = self.fields.len() - 1;
-        self.fields.move_index(last, index);
         true
     }
 
     /// Whether the field is present (non-null).
     pub fn contains(&self, name: &str) -> bool {
-        self.fields.contains_key(name)
+        self.fields.index_of(name).is_some()
     }
 
     /// Fields in order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
-        self.fields.iter().map(|(k, v)| (k.as_str(), v))
+        let (few, many) = match &self.fields {
+            Fields::Few(list) => (Some(list.iter().map(|(k, v)| (k.as_str(), v))), None),
+            Fields::Many(map) => (None, Some(map.iter().map(|(k, v)| (k.as_str(), v)))),
+        };
+        few.into_iter().flatten().chain(many.into_iter().flatten())
     }
 
     /// Field names in order.
     pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.fields.keys().map(|k| k.as_str())
+        self.iter().map(|(k, _)| k)
     }
 
     /// Number of (non-null) fields.
     pub fn len(&self) -> usize {
-        self.fields.len()
+        match &self.fields {
+            Fields::Few(list) => list.len(),
+            Fields::Many(map) => map.len(),
+        }
     }
 
     /// Whether the event has no fields.
     pub fn is_empty(&self) -> bool {
-        self.fields.is_empty()
+        self.len() == 0
     }
 
     /// Keeps only the fields for which `keep` returns true.
     pub fn retain(&mut self, mut keep: impl FnMut(&str, &Value) -> bool) {
-        self.fields.retain(|k, v| keep(k, v));
+        match &mut self.fields {
+            Fields::Few(list) => list.retain(|(k, v)| keep(k, v)),
+            Fields::Many(map) => map.retain(|k, v| keep(k, v)),
+        }
     }
 
     /// `_time` as epoch seconds, if present and numeric.
@@ -176,16 +276,138 @@ impl Event {
 
 impl IntoIterator for Event {
     type Item = (String, Value);
-    type IntoIter = indexmap::map::IntoIter<String, Value>;
+    type IntoIter = Box<dyn Iterator<Item = (String, Value)>>;
     fn into_iter(self) -> Self::IntoIter {
-        self.fields.into_iter()
+        match self.fields {
+            Fields::Few(list) => Box::new(list.into_iter()),
+            Fields::Many(map) => Box::new(map.into_iter()),
+        }
     }
 }
 
 impl FromIterator<(String, Value)> for Event {
     fn from_iter<T: IntoIterator<Item = (String, Value)>>(iter: T) -> Self {
-        Event {
-            fields: iter.into_iter().collect(),
+        let mut event = Event::new();
+        for (name, value) in iter {
+            event.set(name, value);
+        }
+        event
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The reference: an ordered list with the documented semantics.
+    #[derive(Default)]
+    struct Model(Vec<(String, Value)>);
+
+    impl Model {
+        fn at(&self, name: &str) -> Option<usize> {
+            self.0.iter().position(|(k, _)| k == name)
+        }
+        fn set(&mut self, name: &str, value: Value) {
+            match self.at(name) {
+                Some(i) => self.0[i].1 = value,
+                None => self.0.push((name.to_string(), value)),
+            }
+        }
+        fn remove(&mut self, name: &str) -> Option<Value> {
+            self.at(name).map(|i| self.0.remove(i).1)
+        }
+        fn rename(&mut self, from: &str, to: &str) -> bool {
+            let Some(_) = self.at(from) else {
+                return false;
+            };
+            if from != to {
+                self.remove(to);
+                let i = self.at(from).expect("still there");
+                self.0[i].0 = to.to_string();
+            }
+            true
+        }
+    }
+
+    /// Random operations over 60 names, so events cross from the list to
+    /// the hash map; after each, the event equals the model in order.
+    #[test]
+    fn few_and_many_fields_behave_as_one_ordered_map() {
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        let mut most = 0;
+        for _round in 0..40 {
+            let mut event = Event::new();
+            let mut model = Model::default();
+            for step in 0..400 {
+                let name = format!("f{}", next(60));
+                let other = format!("f{}", next(60));
+                let value = Value::Str(format!("v{step}"));
+                match next(10) {
+                    0..=4 => {
+                        event.set(name.as_str(), value.clone());
+                        model.set(&name, value);
+                    }
+                    5 => assert_eq!(event.remove(&name), model.remove(&name)),
+                    6 => assert_eq!(event.rename(&name, &other), model.rename(&name, &other)),
+                    7 => {
+                        let fresh = !event.contains(&name);
+                        assert_eq!(event.set_new(name.as_str(), value.clone()), fresh);
+                        if fresh {
+                            model.set(&name, value);
+                        }
+                    }
+                    8 => {
+                        let cut = next(60);
+                        let keep = |k: &str| {
+                            k.trim_start_matches('f')
+                                .parse::<u64>()
+                                .is_ok_and(|n| n != cut)
+                        };
+                        event.retain(|k, _| keep(k));
+                        model.0.retain(|(k, _)| keep(k));
+                    }
+                    _ => {
+                        event.set_opt(name.as_str(), None);
+                        model.remove(&name);
+                    }
+                }
+                let got: Vec<(&str, &Value)> = event.iter().collect();
+                let want: Vec<(&str, &Value)> =
+                    model.0.iter().map(|(k, v)| (k.as_str(), v)).collect();
+                assert_eq!(got, want);
+                assert_eq!(event.len(), model.0.len());
+                most = most.max(event.len());
+                assert_eq!(event.get(&other), model.at(&other).map(|i| &model.0[i].1));
+            }
+        }
+        assert!(most > FEW_FIELDS, "never left the list form: {most}");
+    }
+
+    #[test]
+    fn equality_ignores_field_order_in_both_forms() {
+        for n in [3, 40] {
+            let names: Vec<String> = (0..n).map(|i| format!("f{i}")).collect();
+            let forward: Event = names
+                .iter()
+                .map(|k| (k.clone(), Value::Str(k.clone())))
+                .collect();
+            let backward: Event = names
+                .iter()
+                .rev()
+                .map(|k| (k.clone(), Value::Str(k.clone())))
+                .collect();
+            assert_eq!(forward, backward);
+            let mut changed = backward.clone();
+            changed.set("f1", Value::Str("other".into()));
+            assert_ne!(forward, changed);
+            let into: Vec<String> = forward.into_iter().map(|(k, _)| k).collect();
+            assert_eq!(into, names);
         }
     }
 }

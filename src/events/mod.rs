@@ -313,9 +313,8 @@ pub(crate) fn assemble_event<N: AsRef<str> + Into<String>>(
     }
     if st.kv_mode == KvMode::Json {
         for (name, value) in fields {
-            let text = name.as_ref();
-            if text != "_raw" && !event.contains(text) {
-                event.set(name, value);
+            if name.as_ref() != "_raw" {
+                event.set_new(name, value);
             }
         }
     }
