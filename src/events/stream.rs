@@ -32,8 +32,10 @@ use crate::props::SourcetypeProps;
 
 use super::EventSource;
 
-/// Default chunk size.
-pub const DEFAULT_CHUNK_BYTES: usize = 4 << 20;
+/// Default chunk size: small enough that a chunk the reader has just
+/// copied is still in cache when a worker scans it (1 MiB measured faster
+/// than 4 MiB and than 128 KiB on the seed over 1M records).
+pub const DEFAULT_CHUNK_BYTES: usize = 1 << 20;
 
 /// A file's content in chunks that end at a line end (the last one at the
 /// end of the file).
