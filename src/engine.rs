@@ -424,32 +424,41 @@ impl Engine {
                 None
             };
             let reader = LineReader::new(source, &opts, plan.projection.as_ref(), prefilter)?;
-            let work = |chunk: &[u8]| self.process_chunk(&reader, chunk, prefix, stats, now);
-            let complete = if threads <= 1 {
+            let work = |chunk: &[u8], part: &mut Option<Groups>| {
+                self.process_chunk(&reader, chunk, prefix, stats, now, part)
+            };
+            let (complete, parts) = if threads <= 1 {
                 let mut line_base = 0usize;
-                loop {
+                let mut part = None;
+                let complete = loop {
                     let chunk = chunks
                         .next_chunk()
                         .map_err(|e| Error::io(reader.name(), e))?;
                     let Some(chunk) = chunk else {
                         break true;
                     };
-                    let Ok(out) = work(&chunk) else {
+                    let Ok(out) = work(&chunk, &mut part) else {
                         break false;
                     };
                     chunks.recycle(chunk);
-                    merged.add(out, line_base, stats);
+                    merged.add(out, line_base);
                     line_base += merged.last_lines;
-                }
+                };
+                (complete, part.into_iter().collect())
             } else {
                 pipelined(&mut chunks, threads, &work, &mut |out, line_base| {
-                    merged.add(out, line_base, stats);
+                    merged.add(out, line_base);
                     merged.last_lines
                 })
                 .map_err(|e| Error::io(reader.name(), e))?
             };
             if !complete {
                 return Ok(None);
+            }
+            if let (Some(s), Some(into)) = (stats, merged.groups.as_mut()) {
+                for part in parts {
+                    s.merge_groups(into, part);
+                }
             }
         }
         if self.strict {
@@ -486,7 +495,8 @@ impl Engine {
     }
 
     /// Reads one chunk and runs the streaming prefix over its events (and
-    /// then partial `stats`, or keeps each row with its event's `_time`).
+    /// then adds them to the worker's partial `stats` groups in `part`, or
+    /// keeps each row with its event's `_time`).
     fn process_chunk(
         &self,
         reader: &LineReader,
@@ -494,6 +504,7 @@ impl Engine {
         prefix: &[Command],
         stats: Option<&Stats>,
         now: f64,
+        part: &mut Option<Groups>,
     ) -> Result<ChunkOut> {
         let mut events = Vec::new();
         let report = reader.read_chunk(chunk, &mut |e| events.push(e));
@@ -515,16 +526,17 @@ impl Engine {
         let mut out = ChunkOut {
             report,
             rows: Vec::new(),
-            groups: None,
         };
         match stats {
             Some(s) => {
                 let ectx = EvalContext::at(now, self.tz);
-                let mut groups = s.new_groups();
+                // One partial state per worker, not per chunk: merging
+                // is exact only for order-insensitive aggregations, which
+                // is all `stats` here has.
+                let groups = part.get_or_insert_with(|| s.new_groups());
                 for row in rows {
-                    s.accumulate(&mut groups, &row?, &ectx)?;
+                    s.accumulate(groups, &row?, &ectx)?;
                 }
-                out.groups = Some(groups);
             }
             None => {
                 for row in rows {
@@ -572,7 +584,6 @@ pub struct RunOutput {
 struct ChunkOut {
     report: ChunkReport,
     rows: Vec<(Option<f64>, Result<Event>)>,
-    groups: Option<Groups>,
 }
 
 /// Chunk results merged in input order.
@@ -587,7 +598,7 @@ struct Merged {
 }
 
 impl Merged {
-    fn add(&mut self, out: ChunkOut, line_base: usize, stats: Option<&Stats>) {
+    fn add(&mut self, out: ChunkOut, line_base: usize) {
         self.malformed
             .extend(out.report.malformed.into_iter().map(|mut m| {
                 m.line += line_base;
@@ -597,23 +608,25 @@ impl Merged {
         self.events += out.report.events;
         self.last_lines = out.report.lines;
         self.rows.extend(out.rows);
-        if let (Some(s), Some(into), Some(part)) = (stats, self.groups.as_mut(), out.groups) {
-            s.merge_groups(into, part);
-        }
     }
 }
 
+/// Processes one chunk, adding to the worker's partial `stats` groups.
+type ChunkWork<'a> = dyn Fn(&[u8], &mut Option<Groups>) -> Result<ChunkOut> + Sync + 'a;
+
 /// Reads chunks on this thread while `threads` workers process them, and
 /// hands the results to `merge` in chunk order with the number of lines
-/// before each chunk (`merge` returns the chunk's line count). At most
-/// `2 * threads` chunks are in flight. Returns false when a chunk failed
-/// (the caller then takes the plain path), or the read error.
+/// before each chunk (`merge` returns the chunk's line count). Each worker
+/// keeps its own partial `stats` groups across its chunks. At most
+/// `2 * threads` chunks are in flight. Returns whether every chunk
+/// succeeded (if not, the caller takes the plain path) and the workers'
+/// groups, or the read error.
 fn pipelined(
     chunks: &mut NdjsonChunks,
     threads: usize,
-    work: &(dyn Fn(&[u8]) -> Result<ChunkOut> + Sync),
+    work: &ChunkWork<'_>,
     merge: &mut dyn FnMut(ChunkOut, usize) -> usize,
-) -> std::io::Result<bool> {
+) -> std::io::Result<(bool, Vec<Groups>)> {
     use std::collections::BTreeMap;
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::{mpsc, Mutex};
@@ -623,29 +636,33 @@ fn pipelined(
     let job_rx = Mutex::new(job_rx);
     let (done_tx, done_rx) = mpsc::channel::<(usize, Result<ChunkOut>, Vec<u8>)>();
     std::thread::scope(|scope| {
+        let mut workers = Vec::with_capacity(threads);
         for _ in 0..threads {
             let done_tx = done_tx.clone();
             let (job_rx, failed) = (&job_rx, &failed);
-            scope.spawn(move || loop {
-                let job = match job_rx.lock() {
-                    Ok(rx) => rx.recv(),
-                    Err(_) => return,
-                };
-                let Ok((index, chunk)) = job else {
-                    return;
-                };
-                let out = if failed.load(Ordering::Relaxed) {
-                    Err(Error::Runtime {
-                        message: "stopped".into(),
-                        span: None,
-                    })
-                } else {
-                    work(&chunk)
-                };
-                if done_tx.send((index, out, chunk)).is_err() {
-                    return;
+            workers.push(scope.spawn(move || {
+                let mut part = None;
+                loop {
+                    let job = match job_rx.lock() {
+                        Ok(rx) => rx.recv(),
+                        Err(_) => return part,
+                    };
+                    let Ok((index, chunk)) = job else {
+                        return part;
+                    };
+                    let out = if failed.load(Ordering::Relaxed) {
+                        Err(Error::Runtime {
+                            message: "stopped".into(),
+                            span: None,
+                        })
+                    } else {
+                        work(&chunk, &mut part)
+                    };
+                    if done_tx.send((index, out, chunk)).is_err() {
+                        return part;
+                    }
                 }
-            });
+            }));
         }
         drop(done_tx);
         // Merges what has arrived, in order.
@@ -704,9 +721,21 @@ fn pipelined(
             pending.insert(i, out);
             drain(&mut pending, &mut next);
         }
+        // A worker that panicked leaves no groups: the run is incomplete.
+        let mut parts = Vec::with_capacity(threads);
+        let mut joined = true;
+        for worker in workers {
+            match worker.join() {
+                Ok(part) => parts.extend(part),
+                Err(_) => joined = false,
+            }
+        }
         match read_error {
             Some(e) => Err(e),
-            None => Ok(next == sent && !failed.load(Ordering::Relaxed)),
+            None => Ok((
+                next == sent && joined && !failed.load(Ordering::Relaxed),
+                parts,
+            )),
         }
     })
 }
