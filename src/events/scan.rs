@@ -565,9 +565,12 @@ fn literal_end(b: &[u8], i: usize, word: &[u8]) -> Step<usize> {
 fn string_end(b: &[u8], mut i: usize) -> Step<(usize, u8)> {
     let mut found = 0;
     loop {
-        i = next_special(b, i).ok_or(Stop)?;
+        let (at, quote) = next_special(b, i).ok_or(Stop)?;
+        i = at;
+        if quote {
+            return Ok((i + 1, found));
+        }
         match b[i] {
-            b'"' => return Ok((i + 1, found)),
             b'\\' => {
                 found |= ESCAPED;
                 if b.get(i + 1) == Some(&b'u') {
@@ -685,24 +688,32 @@ type Step<T = ()> = Result<T, Stop>;
 
 /// The position of the first `"`, `\`, control character or non-ASCII
 /// byte at or after `i` in `b`.
+/// Also says whether that byte is `"` (from the block's masks, so the
+/// common case, a string's closing quote, needs no second look at it).
 #[inline(always)]
-fn next_special(b: &[u8], mut i: usize) -> Option<usize> {
+fn next_special(b: &[u8], mut i: usize) -> Option<(usize, bool)> {
     #[cfg(target_arch = "x86_64")]
     while let Some(block) = b.get(i..).and_then(|rest| rest.first_chunk::<16>()) {
-        let mask = sse2::special_mask(block);
-        if mask != 0 {
-            return Some(i + mask.trailing_zeros() as usize);
+        let (marked, quotes) = sse2::special_masks(block);
+        if marked != 0 {
+            let first = marked.trailing_zeros();
+            return Some((i + first as usize, quotes >> first & 1 == 1));
         }
         i += 16;
     }
-    special_offset_swar(b.get(i..)?).map(|p| i + p)
+    let at = i + special_offset_swar(b.get(i..)?)?;
+    Some((at, b[at] == b'"'))
 }
 
 /// The offset of the first `"`, `\`, control character or non-ASCII byte
 /// in `bytes`.
 #[cfg(test)]
 fn special_offset(bytes: &[u8]) -> Option<usize> {
-    next_special(bytes, 0)
+    let found = next_special(bytes, 0);
+    if let Some((at, quote)) = found {
+        assert_eq!(quote, bytes[at] == b'"');
+    }
+    found.map(|(at, _)| at)
 }
 
 /// [`special_offset`] eight bytes at a time.
@@ -744,9 +755,10 @@ mod sse2 {
         set_splat_i8_m128i,
     };
 
-    /// A bit per byte of `block`: `"`, `\\`, below 0x20 or above 0x7f.
+    /// A bit per byte of `block`: `"`, `\\`, below 0x20 or above 0x7f;
+    /// and a bit per `"`.
     #[inline(always)]
-    pub fn special_mask(block: &[u8; 16]) -> u32 {
+    pub fn special_masks(block: &[u8; 16]) -> (u32, u32) {
         let v = load_unaligned_m128i(block);
         let quote = cmp_eq_mask_i8_m128i(v, set_splat_i8_m128i(b'"' as i8));
         let slash = cmp_eq_mask_i8_m128i(v, set_splat_i8_m128i(b'\\' as i8));
@@ -755,7 +767,10 @@ mod sse2 {
         let control = cmp_eq_mask_i8_m128i(max_u8_m128i(v, low), low);
         // A non-ASCII byte's own top bit marks it.
         let marked = bitor_m128i(bitor_m128i(quote, slash), bitor_m128i(control, v));
-        move_mask_i8_m128i(marked) as u32
+        (
+            move_mask_i8_m128i(marked) as u32,
+            move_mask_i8_m128i(quote) as u32,
+        )
     }
 }
 
