@@ -22,8 +22,9 @@
 //! Unicode-aware here (PCRE without UCP is ASCII-only). Both only matter for
 //! non-ASCII text or values ending in a newline.
 
+use std::collections::HashMap;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// A compiled Splunk regular expression.
 #[derive(Clone)]
@@ -81,6 +82,54 @@ const BACKTRACK_LIMIT: usize = 1_000_000;
 
 /// Compiles a PCRE pattern; `case_insensitive` adds a leading `(?i)`.
 pub fn compile(pattern: &str, case_insensitive: bool) -> Result<SplRegex, RegexError> {
+    static COMPILED: Memo<(String, bool), SplRegex> = Memo::new();
+    COMPILED.get_or_try((pattern.to_string(), case_insensitive), || {
+        compile_uncached(pattern, case_insensitive)
+    })
+}
+
+/// [`regex::Regex::new`], remembered like [`compile`].
+pub fn plain(pattern: &str) -> Result<regex::Regex, regex::Error> {
+    static COMPILED: Memo<String, regex::Regex> = Memo::new();
+    COMPILED.get_or_try(pattern.to_string(), || regex::Regex::new(pattern))
+}
+
+/// Compiled regexes by pattern. A streamed search applies its commands
+/// afresh to every chunk on every thread, and compiling a pattern (a
+/// case-insensitive search term with Unicode classes above all) can cost
+/// more than scanning the chunk with it. Both engines' regexes are shared
+/// behind an `Arc`, so a clone is cheap; the memo forgets everything when
+/// it grows past [`MEMO_LIMIT`] patterns.
+struct Memo<K, V>(Mutex<Option<HashMap<K, V>>>);
+
+const MEMO_LIMIT: usize = 256;
+
+impl<K: std::hash::Hash + Eq, V: Clone> Memo<K, V> {
+    const fn new() -> Self {
+        Memo(Mutex::new(None))
+    }
+
+    fn get_or_try<E>(&self, key: K, build: impl FnOnce() -> Result<V, E>) -> Result<V, E> {
+        // A poisoned lock only means another thread panicked mid-insert:
+        // compile without the memo.
+        if let Ok(guard) = self.0.lock() {
+            if let Some(found) = guard.as_ref().and_then(|map| map.get(&key)) {
+                return Ok(found.clone());
+            }
+        }
+        let value = build()?;
+        if let Ok(mut guard) = self.0.lock() {
+            let map = guard.get_or_insert_with(HashMap::new);
+            if map.len() >= MEMO_LIMIT {
+                map.clear();
+            }
+            map.insert(key, value.clone());
+        }
+        Ok(value)
+    }
+}
+
+fn compile_uncached(pattern: &str, case_insensitive: bool) -> Result<SplRegex, RegexError> {
     let t = translate(pattern)?;
     let text = if case_insensitive {
         format!("(?i){}", t.text)
@@ -1085,6 +1134,25 @@ impl Translator {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn compiled_regexes_are_remembered_by_pattern_and_case() {
+        let a = compile("(?<x>ab+)", false).unwrap();
+        let b = compile("(?<x>ab+)", false).unwrap();
+        let c = compile("(?<x>ab+)", true).unwrap();
+        assert!(Arc::ptr_eq(&a.inner, &b.inner));
+        assert!(!Arc::ptr_eq(&a.inner, &c.inner));
+        assert!(c.is_match("ABB") && !a.is_match("ABB"));
+        // Errors are not remembered as values: each call reports again.
+        assert!(compile("(?<x>", false).is_err());
+        assert!(compile("(?<x>", false).is_err());
+        let memo: Memo<String, usize> = Memo::new();
+        for n in 0..(MEMO_LIMIT + 10) {
+            assert_eq!(memo.get_or_try::<()>(n.to_string(), || Ok(n)), Ok(n));
+        }
+        let again = memo.get_or_try::<()>("3".to_string(), || Ok(99));
+        assert_eq!(again, Ok(99), "cleared when full, so rebuilt");
+    }
 
     fn tr(p: &str) -> String {
         translate(p).unwrap().text

@@ -227,7 +227,7 @@ impl TermPattern {
         if !v.text.ends_with('*') {
             pattern.push_str(r"(?:$|[^\p{L}\p{N}])");
         }
-        let regex = Regex::new(&pattern).map_err(|e| Error::Runtime {
+        let regex = crate::regex_compat::plain(&pattern).map_err(|e| Error::Runtime {
             message: format!("cannot compile search term `{}`: {e}", v.text),
             span: Some(expr.span),
         })?;
