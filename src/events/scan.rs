@@ -236,7 +236,8 @@ impl Projector {
 
     /// Validates `line` and collects the wanted fields into `out` (cleared
     /// first).
-    pub fn scan(&self, line: &[u8], out: &mut Extracted) -> Scan {
+    pub fn scan(&self, text: &str, out: &mut Extracted) -> Scan {
+        let line = text.as_bytes();
         out.clear();
         if self.irregular {
             return Scan::Fallback;
@@ -244,7 +245,7 @@ impl Projector {
         let start = skip_ws(line, 0);
         // Only an object's keys become fields.
         let result = match line.get(start) {
-            Some(b'{') => self.project_value(line, start, out),
+            Some(b'{') => self.project_value(text, start, out),
             _ => skip_value(line, start, 0, &mut 0),
         };
         match result {
@@ -255,7 +256,8 @@ impl Projector {
 
     /// [`skip_value`] that also follows the wanted nodes and collects their
     /// values: one loop with an explicit stack, no recursion.
-    fn project_value(&self, b: &[u8], mut i: usize, out: &mut Extracted) -> Step<usize> {
+    fn project_value(&self, text: &str, mut i: usize, out: &mut Extracted) -> Step<usize> {
+        let b = text.as_bytes();
         // Only containers on a wanted path get a frame (the others are
         // skipped whole), so the stack is as deep as the wanted names.
         let mut frames = [Frame::default(); TRACKED_DEPTH + 1];
@@ -267,7 +269,10 @@ impl Projector {
                 b'"' => {
                     let (end, found) = string_end(b, i + 1)?;
                     if self.wanted(node) {
-                        out.push(node, text_of(&b[i + 1..end - 1], found & ESCAPED != 0)?);
+                        // Slicing the text at its quotes (ASCII, so char
+                        // boundaries) copies without checking UTF-8 again.
+                        let raw = text.get(i + 1..end - 1).ok_or(Stop)?;
+                        out.push(node, text_of(raw, found & ESCAPED != 0)?);
                     }
                     i = end;
                 }
@@ -302,7 +307,7 @@ impl Projector {
                 b'-' | b'0'..=b'9' => {
                     let (end, plain) = number_end(b, i)?;
                     if self.wanted(node) {
-                        out.push(node, number_text(&b[i..end], plain)?);
+                        out.push(node, number_text(text.get(i..end).ok_or(Stop)?, plain)?);
                     }
                     i = end;
                 }
@@ -789,8 +794,7 @@ fn hex4(digits: &[u8]) -> Step<u32> {
 }
 
 /// A string's text: its bytes, or with escapes decoded.
-fn text_of(raw: &[u8], escaped: bool) -> Step<String> {
-    let text = std::str::from_utf8(raw).map_err(|_| Stop)?;
+fn text_of(text: &str, escaped: bool) -> Step<String> {
     if !escaped {
         return Ok(text.to_string());
     }
@@ -822,8 +826,7 @@ fn text_of(raw: &[u8], escaped: bool) -> Step<String> {
 }
 
 /// A number's field text as serde_json renders it.
-fn number_text(raw: &[u8], plain: bool) -> Step<String> {
-    let text = std::str::from_utf8(raw).map_err(|_| Stop)?;
+fn number_text(text: &str, plain: bool) -> Step<String> {
     if plain {
         return Ok(text.to_string());
     }
@@ -840,7 +843,7 @@ mod tests {
     fn projected(line: &str, names: &[&str]) -> Option<Vec<(String, Vec<String>)>> {
         let p = Projector::new(names.iter().copied());
         let mut out = Extracted::default();
-        match p.scan(line.as_bytes(), &mut out) {
+        match p.scan(line, &mut out) {
             Scan::Done => Some(
                 out.take_fields()
                     .iter()

@@ -318,7 +318,7 @@ impl LineReader {
         extracted: &mut Extracted,
     ) -> std::result::Result<Event, String> {
         if let Some(p) = &self.projector {
-            if p.scan(line.as_bytes(), extracted) == Scan::Done {
+            if p.scan(line, extracted) == Scan::Done {
                 return Ok(self.assemble_extracted(p, line, times, extracted));
             }
         }
