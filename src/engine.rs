@@ -125,7 +125,7 @@ impl Engine {
         self
     }
 
-    /// Sets the size of the chunks NDJSON files are read in (default 4 MiB;
+    /// Sets the size of the chunks NDJSON files are read in (default 1 MiB;
     /// tiny values are for tests). Results do not depend on it.
     pub fn with_chunk_bytes(mut self, bytes: usize) -> Self {
         self.chunk_bytes = bytes.max(1);

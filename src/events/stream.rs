@@ -44,7 +44,7 @@ pub struct NdjsonChunks {
     file: File,
     carry: Vec<u8>,
     /// Buffers of chunks already processed, read into again (a fresh
-    /// 4 MiB buffer costs page faults and the kernel's zeroing).
+    /// chunk-sized buffer costs page faults and the kernel's zeroing).
     spare: Vec<Vec<u8>>,
     first: Option<Vec<u8>>,
     chunk_bytes: usize,
