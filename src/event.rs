@@ -133,7 +133,7 @@ impl Event {
     /// The value of a field, or `None` when it is null.
     pub fn get(&self, name: &str) -> Option<&Value> {
         match &self.fields {
-            Fields::Few(list) => list.iter().find(|(k, _)| k == name).map(|(_, v)| v),
+            Fields::Few(list) => Fields::position(list, name).map(|i| &list[i].1),
             Fields::Many(map) => map.get(name),
         }
     }

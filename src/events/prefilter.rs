@@ -43,6 +43,13 @@ pub struct Prefilter {
     unimplied: Vec<usize>,
 }
 
+/// Whether a line lacking a needle may still match: it is non-ASCII (a
+/// character may fold to a needle's letter) or holds `\u` (an escape that
+/// may spell any character).
+pub(crate) fn may_spell_needles_otherwise(line: &[u8]) -> bool {
+    !line.is_ascii() || has_unicode_escape(line)
+}
+
 /// Whether `line` holds `\u` (an escape that may spell any character),
 /// found through its backslashes, which most lines have none of.
 pub(crate) fn has_unicode_escape(line: &[u8]) -> bool {
@@ -111,7 +118,7 @@ impl Prefilter {
 
     /// Whether the line may match (false only when it provably cannot).
     pub fn may_match(&self, line: &[u8]) -> bool {
-        self.needles_found(line) || !line.is_ascii() || has_unicode_escape(line)
+        self.needles_found(line) || may_spell_needles_otherwise(line)
     }
 
     /// Whether every needle (and pair shape) occurs in the line's bytes.

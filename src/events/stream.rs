@@ -20,7 +20,7 @@ use serde::de::IgnoredAny;
 use serde_json::Value as Json;
 
 use super::assemble_event;
-use super::prefilter::{has_unicode_escape, Prefilter};
+use super::prefilter::{may_spell_needles_otherwise, Prefilter};
 use super::project::{flatten_projected, FieldSet, ProjectError};
 use super::scan::{self, Extracted, Projector, Scan};
 use super::timestamp::{self, TimeCache};
@@ -280,7 +280,7 @@ impl LineReader {
                 continue;
             }
             // Rejected, but not settled by the scan: serde_json decides.
-            if needles == Some(false) && line.is_ascii() && !has_unicode_escape(line.as_bytes()) {
+            if needles == Some(false) && !may_spell_needles_otherwise(line.as_bytes()) {
                 match serde_json::from_str::<IgnoredAny>(line) {
                     Ok(_) => report.events += 1,
                     Err(e) => self.malformed(&mut report, line_no, full_parse_error(line, e)),

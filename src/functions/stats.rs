@@ -399,12 +399,7 @@ impl AggState {
         match self {
             AggState::Count(n) => *n += 1,
             // Owned copies only of values not seen yet.
-            AggState::Distinct(set) => each(&mut |t| {
-                if !set.contains(t) {
-                    set.insert(t.to_string());
-                }
-            }),
-            AggState::Values(set) => each(&mut |t| {
+            AggState::Distinct(set) | AggState::Values(set) => each(&mut |t| {
                 if !set.contains(t) {
                     set.insert(t.to_string());
                 }
@@ -488,8 +483,8 @@ impl AggState {
     pub fn merge(&mut self, other: AggState) {
         match (self, other) {
             (AggState::Count(a), AggState::Count(b)) => *a += b,
-            (AggState::Distinct(a), AggState::Distinct(b)) => a.extend(b),
-            (AggState::Values(a), AggState::Values(b)) => a.extend(b),
+            (AggState::Distinct(a), AggState::Distinct(b))
+            | (AggState::Values(a), AggState::Values(b)) => a.extend(b),
             (AggState::Min(a), AggState::Min(b)) => a.merge(b, true),
             (AggState::Max(a), AggState::Max(b)) => a.merge(b, false),
             (AggState::EarliestTime(a), AggState::EarliestTime(Some(t))) => {
