@@ -509,7 +509,12 @@ impl Engine {
         let mut events = Vec::new();
         let report = reader.read_chunk(chunk, &mut |e| events.push(e));
         let ctx = self.context(&[], now);
-        let times: Vec<Option<f64>> = events.iter().map(Event::time).collect();
+        // Rows kept for the rest of the pipeline are ordered by their
+        // event's `_time`; `stats` needs no order.
+        let times: Vec<Option<f64>> = match stats {
+            Some(_) => Vec::new(),
+            None => events.iter().map(Event::time).collect(),
+        };
         // Prefix commands are one-row-in, at-most-one-row-out maps and
         // filters over a lazy iterator, so the row coming out is the one
         // last pulled in: its index tells which event's `_time` orders it.
