@@ -158,6 +158,16 @@ impl Event {
 
     /// Sets a field that is not set yet; false (and no change) when it is.
     pub fn set_new(&mut self, name: impl Into<String> + AsRef<str>, value: Value) -> bool {
+        // One search of the list, not `contains` and then `set`'s own.
+        if let Fields::Few(list) = &mut self.fields {
+            if Fields::position(list, name.as_ref()).is_some() {
+                return false;
+            }
+            if list.len() < FEW_FIELDS {
+                list.push((name.into(), value));
+                return true;
+            }
+        }
         if self.contains(name.as_ref()) {
             return false;
         }

@@ -305,6 +305,7 @@ impl Stats {
         // unless the group is new.
         if !self.by.is_empty() && self.by.len() <= 8 {
             let mut texts = [""; 8];
+            let mut missing = false;
             let single =
                 self.by
                     .iter()
@@ -314,8 +315,17 @@ impl Stats {
                             *slot = s.as_str();
                             true
                         }
+                        None => {
+                            missing = true;
+                            false
+                        }
                         _ => false,
                     });
+            // An event without a BY field joins no group (`group_keys`
+            // gives none).
+            if missing {
+                return Ok(());
+            }
             if single {
                 let key = KeyRef(&texts[..self.by.len()]);
                 let index = match groups.get_index_of(&key) {
