@@ -52,6 +52,160 @@ impl Hasher for FieldHasher {
 /// Builds [`FieldHasher`]s.
 pub type FieldBuildHasher = BuildHasherDefault<FieldHasher>;
 
+/// A field name kept for the life of the process, so that setting it on an
+/// event copies no bytes: the names a search reads are the same in every
+/// event, and building each event with its own copies was an allocation per
+/// field per event. Interned names are never freed; there are as many as
+/// distinct names ever interned (the fields of the searches run), each
+/// stored once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FieldName(&'static str);
+
+impl FieldName {
+    /// A name known when the program is written (`_raw`, `sourcetype`).
+    pub const fn from_static(name: &'static str) -> FieldName {
+        FieldName(name)
+    }
+
+    /// The process-wide copy of `name`, made on first use.
+    pub fn intern(name: &str) -> FieldName {
+        use std::collections::HashSet;
+        use std::sync::{Mutex, OnceLock};
+        static NAMES: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
+        let names = NAMES.get_or_init(Default::default);
+        // A panic elsewhere while holding the lock leaves the set intact.
+        let mut names = names.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(&known) = names.get(name) {
+            return FieldName(known);
+        }
+        let leaked: &'static str = Box::leak(name.to_owned().into_boxed_str());
+        names.insert(leaked);
+        FieldName(leaked)
+    }
+
+    /// The name.
+    pub fn as_str(&self) -> &'static str {
+        self.0
+    }
+}
+
+impl std::ops::Deref for FieldName {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.0
+    }
+}
+
+impl PartialEq<str> for FieldName {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for FieldName {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl AsRef<str> for FieldName {
+    fn as_ref(&self) -> &str {
+        self.0
+    }
+}
+
+impl std::fmt::Display for FieldName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+/// A field name as an event holds it: an interned [`FieldName`] or an
+/// owned string. Compared, hashed and ordered as its text.
+#[derive(Debug, Clone)]
+pub struct Key(KeyText);
+
+#[derive(Debug, Clone)]
+enum KeyText {
+    Interned(&'static str),
+    Owned(String),
+}
+
+impl Key {
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        match &self.0 {
+            KeyText::Interned(s) => s,
+            KeyText::Owned(s) => s,
+        }
+    }
+
+    /// The name as an owned string.
+    pub fn into_string(self) -> String {
+        match self.0 {
+            KeyText::Interned(s) => s.to_string(),
+            KeyText::Owned(s) => s,
+        }
+    }
+}
+
+impl PartialEq for Key {
+    fn eq(&self, other: &Key) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Key {}
+
+impl std::hash::Hash for Key {
+    // As `str` hashes, so that maps keyed by `Key` are searched by `&str`.
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state)
+    }
+}
+
+impl std::borrow::Borrow<str> for Key {
+    fn borrow(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl AsRef<str> for Key {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl From<FieldName> for Key {
+    fn from(name: FieldName) -> Key {
+        Key(KeyText::Interned(name.0))
+    }
+}
+
+impl From<String> for Key {
+    fn from(name: String) -> Key {
+        Key(KeyText::Owned(name))
+    }
+}
+
+impl From<&str> for Key {
+    fn from(name: &str) -> Key {
+        Key(KeyText::Owned(name.to_string()))
+    }
+}
+
+impl From<&String> for Key {
+    fn from(name: &String) -> Key {
+        Key(KeyText::Owned(name.clone()))
+    }
+}
+
+impl From<std::borrow::Cow<'_, str>> for Key {
+    fn from(name: std::borrow::Cow<'_, str>) -> Key {
+        Key(KeyText::Owned(name.into_owned()))
+    }
+}
+
 /// One event (before a transforming command) or one result row (after).
 ///
 /// Field order is insertion order; it is the order fields are shown in when
@@ -68,8 +222,8 @@ const FEW_FIELDS: usize = 32;
 
 #[derive(Debug, Clone)]
 enum Fields {
-    Few(Vec<(String, Value)>),
-    Many(IndexMap<String, Value, FieldBuildHasher>),
+    Few(Vec<(Key, Value)>),
+    Many(IndexMap<Key, Value, FieldBuildHasher>),
 }
 
 impl Default for Fields {
@@ -79,8 +233,8 @@ impl Default for Fields {
 }
 
 impl Fields {
-    fn position(list: &[(String, Value)], name: &str) -> Option<usize> {
-        list.iter().position(|(k, _)| k == name)
+    fn position(list: &[(Key, Value)], name: &str) -> Option<usize> {
+        list.iter().position(|(k, _)| k.as_str() == name)
     }
 
     fn index_of(&self, name: &str) -> Option<usize> {
@@ -139,7 +293,7 @@ impl Event {
     }
 
     /// Sets a field, keeping its position if it already exists.
-    pub fn set(&mut self, name: impl Into<String> + AsRef<str>, value: Value) {
+    pub fn set(&mut self, name: impl Into<Key> + AsRef<str>, value: Value) {
         if let Fields::Few(list) = &mut self.fields {
             if let Some(i) = Fields::position(list, name.as_ref()) {
                 list[i].1 = value;
@@ -157,7 +311,7 @@ impl Event {
     }
 
     /// Sets a field that is not set yet; false (and no change) when it is.
-    pub fn set_new(&mut self, name: impl Into<String> + AsRef<str>, value: Value) -> bool {
+    pub fn set_new(&mut self, name: impl Into<Key> + AsRef<str>, value: Value) -> bool {
         // One search of the list, not `contains` and then `set`'s own.
         if let Fields::Few(list) = &mut self.fields {
             if Fields::position(list, name.as_ref()).is_some() {
@@ -176,7 +330,7 @@ impl Event {
     }
 
     /// Sets a field or, for `None`, removes it.
-    pub fn set_opt(&mut self, name: impl Into<String> + AsRef<str>, value: Option<Value>) {
+    pub fn set_opt(&mut self, name: impl Into<Key> + AsRef<str>, value: Option<Value>) {
         match value {
             Some(v) => self.set(name, v),
             None => {
@@ -211,7 +365,7 @@ impl Event {
                         at -= 1;
                     }
                 }
-                list[at].0 = to.to_string();
+                list[at].0 = to.into();
             }
             Fields::Many(map) => {
                 map.shift_remove(to);
@@ -222,7 +376,7 @@ impl Event {
                 let Some(value) = map.shift_remove(from) else {
                     return false;
                 };
-                map.insert(to.to_string(), value);
+                map.insert(to.into(), value);
                 let last = map.len() - 1;
                 map.move_index(last, at);
             }
@@ -265,8 +419,8 @@ impl Event {
     /// Keeps only the fields for which `keep` returns true.
     pub fn retain(&mut self, mut keep: impl FnMut(&str, &Value) -> bool) {
         match &mut self.fields {
-            Fields::Few(list) => list.retain(|(k, v)| keep(k, v)),
-            Fields::Many(map) => map.retain(|k, v| keep(k, v)),
+            Fields::Few(list) => list.retain(|(k, v)| keep(k.as_str(), v)),
+            Fields::Many(map) => map.retain(|k, v| keep(k.as_str(), v)),
         }
     }
 
@@ -289,8 +443,8 @@ impl IntoIterator for Event {
     type IntoIter = Box<dyn Iterator<Item = (String, Value)>>;
     fn into_iter(self) -> Self::IntoIter {
         match self.fields {
-            Fields::Few(list) => Box::new(list.into_iter()),
-            Fields::Many(map) => Box::new(map.into_iter()),
+            Fields::Few(list) => Box::new(list.into_iter().map(|(k, v)| (k.into_string(), v))),
+            Fields::Many(map) => Box::new(map.into_iter().map(|(k, v)| (k.into_string(), v))),
         }
     }
 }
@@ -418,6 +572,32 @@ mod tests {
             assert_ne!(forward, changed);
             let into: Vec<String> = forward.into_iter().map(|(k, _)| k).collect();
             assert_eq!(into, names);
+        }
+    }
+
+    #[test]
+    fn interned_names_are_shared_and_act_as_their_text() {
+        let a = FieldName::intern("userIdentity.arn");
+        let b = FieldName::intern(&String::from("userIdentity.arn"));
+        assert!(std::ptr::eq(a.as_str(), b.as_str()));
+        assert_eq!(a, "userIdentity.arn");
+        for n in [3, 40] {
+            // Interned and owned names of the same text are one field, in
+            // the list form and the map form alike.
+            let mut event = Event::new();
+            for i in 0..n {
+                event.set(format!("f{i}"), Value::Str(i.to_string()));
+            }
+            event.set(FieldName::intern("f1"), Value::Str("interned".into()));
+            event.set_new(FieldName::intern("f2"), Value::Str("kept".into()));
+            event.set(FieldName::intern("new"), Value::Str("x".into()));
+            assert_eq!(event.len(), n + 1);
+            assert_eq!(event.get("f1"), Some(&Value::Str("interned".into())));
+            assert_eq!(event.get("f2"), Some(&Value::Str("2".into())));
+            assert!(event.rename("new", "renamed"));
+            assert_eq!(event.get("renamed"), Some(&Value::Str("x".into())));
+            let names: Vec<String> = event.clone().into_iter().map(|(k, _)| k).collect();
+            assert_eq!(names.last().map(String::as_str), Some("renamed"));
         }
     }
 }

@@ -15,7 +15,7 @@ use indexmap::IndexMap;
 use crate::conf;
 use crate::error::{Error, Result};
 use crate::eval::{parse_expr, EvalContext, EvalValue, Expr};
-use crate::event::Event;
+use crate::event::{Event, FieldName};
 use crate::regex_compat::{compile, SplRegex};
 
 /// How fields are extracted from `_raw` at search time.
@@ -47,8 +47,8 @@ pub enum AliasMode {
 pub struct FieldAlias {
     /// The original field (`userIdentity.userName`).
     pub source: String,
-    /// The alias (`user`).
-    pub target: String,
+    /// The alias (`user`), interned: every event gets it.
+    pub target: FieldName,
     /// `AS` or `ASNEW`.
     pub mode: AliasMode,
 }
@@ -146,9 +146,9 @@ impl SourcetypeProps {
 fn apply_alias(alias: &FieldAlias, event: &mut Event) {
     let value = event.get(&alias.source).cloned();
     match (alias.mode, value) {
-        (AliasMode::Overwrite, value) => event.set_opt(alias.target.clone(), value),
+        (AliasMode::Overwrite, value) => event.set_opt(alias.target, value),
         (AliasMode::KeepExisting, Some(value)) if !event.contains(&alias.target) => {
-            event.set(alias.target.clone(), value)
+            event.set(alias.target, value)
         }
         (AliasMode::KeepExisting, _) => {}
     }
@@ -368,7 +368,7 @@ fn parse_aliases(key: &str, value: &str) -> std::result::Result<Vec<FieldAlias>,
             };
             Ok(FieldAlias {
                 source: chunk[0].clone(),
-                target: chunk[2].clone(),
+                target: FieldName::intern(&chunk[2]),
                 mode,
             })
         })
@@ -467,12 +467,12 @@ mod tests {
             &[
                 FieldAlias {
                     source: "user name".into(),
-                    target: "user".into(),
+                    target: FieldName::intern("user"),
                     mode: AliasMode::Overwrite
                 },
                 FieldAlias {
                     source: "src".into(),
-                    target: "src_ip".into(),
+                    target: FieldName::intern("src_ip"),
                     mode: AliasMode::KeepExisting
                 },
             ]

@@ -28,7 +28,7 @@ use std::path::PathBuf;
 use serde_json::Value as Json;
 
 use crate::error::{Error, Result};
-use crate::event::Event;
+use crate::event::{Event, FieldName, Key};
 use crate::props::{KvMode, Props, SourcetypeProps};
 use crate::value::Value;
 
@@ -290,7 +290,7 @@ impl Reader<'_, '_> {
 /// (a JSON `_raw` key never becomes `_raw`, even when `_raw` is not kept).
 /// Shared by the whole-file and the streaming readers (which pass a
 /// flattened [`Event`], or the fast scanner's names and values).
-pub(crate) fn assemble_event<N: AsRef<str> + Into<String>>(
+pub(crate) fn assemble_event<N: AsRef<str> + Into<Key>>(
     st: &SourcetypeProps,
     metadata: &[(&'static str, String)],
     raw: Option<String>,
@@ -303,13 +303,13 @@ pub(crate) fn assemble_event<N: AsRef<str> + Into<String>>(
     let aliases: usize = st.aliases.iter().map(|(_, a)| a.len()).sum();
     let mut event = Event::with_capacity(2 + metadata.len() + fields.size_hint().0 + aliases);
     if let Some(raw) = raw {
-        event.set("_raw", Value::Str(raw));
+        event.set(FieldName::from_static("_raw"), Value::Str(raw));
     }
     if let Some(t) = time {
-        event.set("_time", Value::Num(t));
+        event.set(FieldName::from_static("_time"), Value::Num(t));
     }
     for (name, value) in metadata {
-        event.set(*name, Value::Str(value.clone()));
+        event.set(FieldName::from_static(name), Value::Str(value.clone()));
     }
     if st.kv_mode == KvMode::Json {
         for (name, value) in fields {

@@ -182,7 +182,7 @@ fn from_json(field: &str, st: &SourcetypeProps) -> bool {
         && !st
             .aliases
             .iter()
-            .any(|(_, pairs)| pairs.iter().any(|a| a.target == field))
+            .any(|(_, pairs)| pairs.iter().any(|a| *a.target == *field))
 }
 
 /// Characters a needle from JSON text may hold: printable ASCII that JSON

@@ -21,6 +21,7 @@
 //! non-ASCII bytes on the way and checks UTF-8 only for lines holding them,
 //! so a line the pre-filter rejects is read once, not three times.
 
+use crate::event::FieldName;
 use crate::value::Value;
 
 /// Nesting the scanner follows before it leaves a line to serde_json
@@ -50,7 +51,7 @@ pub struct Projector {
 #[derive(Debug, Clone, Default)]
 struct Node {
     /// The flattened name, when this node is a wanted field.
-    name: Option<String>,
+    name: Option<FieldName>,
     /// Object keys below this node.
     children: Children,
     /// The node of this node's array elements (`{}`).
@@ -218,7 +219,7 @@ impl Projector {
             };
             at = next as usize;
         }
-        self.nodes[at].name = Some(name.to_string());
+        self.nodes[at].name = Some(FieldName::intern(name));
     }
 
     fn add_node(&mut self) -> u32 {
@@ -227,11 +228,10 @@ impl Projector {
     }
 
     /// The flattened name of a wanted node.
-    pub fn name(&self, node: u32) -> &str {
+    pub fn name(&self, node: u32) -> FieldName {
         self.nodes[node as usize]
             .name
-            .as_deref()
-            .unwrap_or_default()
+            .unwrap_or(FieldName::from_static(""))
     }
 
     /// Validates `line` and collects the wanted fields into `out` (cleared

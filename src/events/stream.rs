@@ -213,7 +213,7 @@ impl LineReader {
                 let wanted = wanted_fields(p, &st);
                 // Aliases and metadata nothing reads are left out.
                 for (_, pairs) in &mut st.aliases {
-                    pairs.retain(|a| wanted.contains(&a.target));
+                    pairs.retain(|a| wanted.iter().any(|w| *w == *a.target));
                 }
                 metadata.retain(|(name, _)| wanted.iter().any(|w| w == name));
                 (Some(wanted), p.raw)
@@ -357,7 +357,7 @@ impl LineReader {
         let first_text = |name: &str| {
             fields
                 .iter()
-                .find(|(node, _)| p.name(*node) == name)
+                .find(|(node, _)| p.name(*node).as_str() == name)
                 .and_then(|(_, value)| value.first_text())
         };
         let time = timestamp::event_time_from(&self.st, &first_text, line, self.tz, times);
@@ -389,10 +389,11 @@ fn wanted_fields(p: &Projection, st: &SourcetypeProps) -> Vec<String> {
         let before = names.len();
         for (_, pairs) in &st.aliases {
             for a in pairs {
-                if names.contains(&a.target) || names.contains(&a.source) {
-                    for n in [&a.source, &a.target] {
-                        if !names.contains(n) {
-                            names.push(n.clone());
+                let has = |n: &str| names.iter().any(|w| w == n);
+                if has(&a.target) || has(&a.source) {
+                    for n in [a.source.as_str(), a.target.as_str()] {
+                        if !names.iter().any(|w| w == n) {
+                            names.push(n.to_string());
                         }
                     }
                 }
