@@ -77,8 +77,9 @@ impl Prefilter {
             pairs: Vec::new(),
             unimplied: Vec::new(),
         });
+        // A needle inside a pair's key or value is found by the pair.
         p.unimplied = (0..p.needles.len())
-            .filter(|&i| !pairs.iter().any(|k| k.key.contains(p.needles[i].as_str())))
+            .filter(|&i| !pairs.iter().any(|k| k.implies(&p.needles[i])))
             .collect();
         p.pairs = pairs;
         Some(p)
@@ -254,7 +255,23 @@ struct PairShape {
     bare: bool,
 }
 
+/// Whether `lower` (lowercase ASCII) occurs in `hay`, ASCII case ignored.
+fn contains_ignoring_case(hay: &[u8], lower: &[u8]) -> bool {
+    lower.is_empty()
+        || hay
+            .windows(lower.len())
+            .any(|w| w.eq_ignore_ascii_case(lower))
+}
+
 impl PairShape {
+    /// Whether every line holding this shape holds `needle` (ASCII case
+    /// ignored), so the needle need not be looked for.
+    fn implies(&self, needle: &str) -> bool {
+        let lower = needle.to_ascii_lowercase();
+        self.key.to_ascii_lowercase().contains(&lower)
+            || contains_ignoring_case(&self.value, lower.as_bytes())
+    }
+
     /// The same shape as a regex, for tests and explanations.
     fn pattern(&self) -> String {
         let lit = regex::escape(&String::from_utf8_lossy(&self.value));
@@ -264,7 +281,7 @@ impl PairShape {
             String::new()
         };
         format!(
-            "{}\"[ \\t\\r\\n]*:[ \\t\\r\\n]*(?i:\"{lit}\"|\\[{bare})",
+            "{}\"[ \\t\\r\\n]*:[ \\t\\r\\n]*(?i:\"{lit}\"|\\[(?s:.*){lit}{bare})",
             regex::escape(&self.key)
         )
     }
@@ -284,7 +301,8 @@ impl PairShape {
             }
             let i = skip_ws(i + 1);
             match line.get(i) {
-                Some(b'[') => true,
+                // Any element may hold the value; it must occur after `[`.
+                Some(b'[') => contains_ignoring_case(&line[i..], &self.value),
                 Some(b'"') => value_at(i + 1) && line.get(i + 1 + self.value.len()) == Some(&b'"'),
                 Some(_) => self.bare && value_at(i),
                 None => false,
@@ -412,6 +430,8 @@ mod tests {
             r#"{"a":{"mfaAuthenticated": "false"}}"#.into(),
             r#"{"mfaAuthenticated" :	false}"#.into(),
             r#"{"mfaAuthenticated":["x"]}"#.into(),
+            r#"{"mfaAuthenticated":["x", "FALSE"]}"#.into(),
+            r#"{"mfaAuthenticated":[], "b": "false"}"#.into(),
             r#"{"mfaAuthenticated":"falsey"}"#.into(),
             r#"{"mfaAuthenticated":fals"#.into(),
             r#"{"xmfaAuthenticated":"FALSE"}"#.into(),
@@ -447,11 +467,13 @@ mod tests {
     }
 
     #[test]
-    fn a_pairs_key_is_not_searched_again() {
+    fn a_pairs_key_and_value_are_not_searched_again() {
         let p = prefilter_for("a.mfaAuthenticated=false").expect("one");
         assert_eq!(p.needles(), ["false", "mfaAuthenticated"]);
-        let searched: Vec<&str> = p.unimplied.iter().map(|&i| p.needles[i].as_str()).collect();
-        assert_eq!(searched, ["false"]);
+        assert!(p.unimplied.is_empty());
+        let q = prefilter_for("a.mfaAuthenticated=false eventName=Get*").expect("two");
+        let searched: Vec<&str> = q.unimplied.iter().map(|&i| q.needles[i].as_str()).collect();
+        assert_eq!(searched, ["Get", "eventName"]);
         assert!(p.may_match(br#"{"a":{"mfaAuthenticated": "false"}}"#));
         assert!(p.may_match(br#"{"a":{"mfaAuthenticated": ["x", "FALSE"]}}"#));
         assert!(!p.may_match(br#"{"a":{"mfaAuthenticated": ["x"]}}"#));
