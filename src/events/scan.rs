@@ -128,6 +128,8 @@ pub struct Extracted {
     values: Vec<(u32, String)>,
     /// Some node has more than one value (a multivalue field).
     repeated: bool,
+    /// The nodes below 64 that have a value.
+    seen: u64,
 }
 
 impl Extracted {
@@ -135,11 +137,13 @@ impl Extracted {
     pub fn clear(&mut self) {
         self.values.clear();
         self.repeated = false;
+        self.seen = 0;
     }
 
     /// Takes the fields out: per node its value (several make a
     /// multivalue), nodes in the order of their first value.
     pub fn take_fields(&mut self) -> Vec<(u32, Value)> {
+        self.seen = 0;
         if !self.repeated {
             return self
                 .values
@@ -162,8 +166,16 @@ impl Extracted {
     }
 
     fn push(&mut self, node: u32, text: String) {
-        if !self.repeated && self.values.iter().any(|(n, _)| *n == node) {
-            self.repeated = true;
+        if !self.repeated {
+            // Nodes below 64 are remembered in a bit each.
+            self.repeated = match 1u64.checked_shl(node) {
+                Some(bit) => {
+                    let before = self.seen;
+                    self.seen |= bit;
+                    before & bit != 0
+                }
+                None => self.values.iter().any(|(n, _)| *n == node),
+            };
         }
         self.values.push((node, text));
     }

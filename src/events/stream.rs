@@ -378,29 +378,81 @@ fn full_parse_error(line: &str, fallback: serde_json::Error) -> String {
     }
 }
 
-/// The projection plus what reading itself needs: the timestamp fields, and
-/// both ends of every field alias touching a wanted field (to a fixpoint,
-/// for chains).
+/// The projection plus what reading itself needs: the fields the event's
+/// time is read from (see `timestamp::event_time_from`: the TIMESTAMP_FIELDS
+/// when set, else the automatic ones unless TIME_PREFIX reads `_raw`), and
+/// the source of every field alias whose target is wanted (to a fixpoint,
+/// for chains). An alias whose target nothing reads is not applied (see
+/// [`LineReader::new`]), so its source is not wanted for it.
 fn wanted_fields(p: &Projection, st: &SourcetypeProps) -> Vec<String> {
     let mut names: Vec<String> = p.fields.iter().cloned().collect();
     names.extend(st.timestamp_fields.iter().cloned());
-    names.extend(AUTO_TIME_FIELDS.iter().map(|s| s.to_string()));
+    if st.timestamp_fields.is_empty() && st.time_prefix.is_none() {
+        names.extend(AUTO_TIME_FIELDS.iter().map(|s| s.to_string()));
+    }
     loop {
         let before = names.len();
         for (_, pairs) in &st.aliases {
             for a in pairs {
                 let has = |n: &str| names.iter().any(|w| w == n);
-                if has(&a.target) || has(&a.source) {
-                    for n in [a.source.as_str(), a.target.as_str()] {
-                        if !names.iter().any(|w| w == n) {
-                            names.push(n.to_string());
-                        }
-                    }
+                if has(&a.target) && !has(&a.source) {
+                    names.push(a.source.clone());
                 }
             }
         }
         if names.len() == before {
             return names;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::props::Props;
+
+    fn wanted(conf: &str, fields: &[&str]) -> Vec<String> {
+        let mut props = Props::new();
+        props.load_str(conf, "props.conf").expect("valid props");
+        let projection = Projection {
+            fields: fields.iter().map(|f| f.to_string()).collect(),
+            raw: false,
+        };
+        let mut names = wanted_fields(&projection, &props.sourcetype("st"));
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn an_alias_source_is_wanted_only_for_a_wanted_target() {
+        let conf = "[st]\nTIMESTAMP_FIELDS = eventTime\n\
+                    FIELDALIAS-a = userIdentity.userName AS user\n\
+                    FIELDALIAS-b = userIdentity.type AS user_type\n\
+                    FIELDALIAS-c = x AS y\nFIELDALIAS-d = y AS z\n";
+        assert_eq!(
+            wanted(conf, &["_time", "user", "userIdentity.type"]),
+            [
+                "_time",
+                "eventTime",
+                "user",
+                "userIdentity.type",
+                "userIdentity.userName"
+            ]
+        );
+        // Chains are followed back to their first source.
+        assert_eq!(
+            wanted(conf, &["_time", "z"]),
+            ["_time", "eventTime", "x", "y", "z"]
+        );
+    }
+
+    #[test]
+    fn automatic_time_fields_are_wanted_only_without_timestamp_settings() {
+        let auto = wanted("[st]\n", &["_time"]);
+        assert!(AUTO_TIME_FIELDS.iter().all(|f| auto.iter().any(|w| w == f)));
+        assert_eq!(
+            wanted("[st]\nTIME_PREFIX = \"at\":\n", &["_time"]),
+            ["_time"]
+        );
     }
 }

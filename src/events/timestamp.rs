@@ -77,7 +77,15 @@ pub fn event_time_from<'f>(
             .as_deref()
             .and_then(|fmt| iso_utc_seconds(text, fmt).or_else(|| timefmt::strptime(text, fmt, tz)))
             .or_else(|| detect(text, tz));
-        cache.last = Some((text.to_string(), value));
+        // The text's buffer is reused: most events' times differ.
+        match &mut cache.last {
+            Some((last, cached)) => {
+                last.clear();
+                last.push_str(text);
+                *cached = value;
+            }
+            None => cache.last = Some((text.to_string(), value)),
+        }
         value
     };
     if !st.timestamp_fields.is_empty() {
