@@ -14,6 +14,7 @@ use crate::event::Event;
 use crate::events::prefilter::Prefilter;
 use crate::events::stream::{ChunkReport, LineReader, NdjsonChunks, DEFAULT_CHUNK_BYTES};
 use crate::events::{self, EventSource, Malformed, ReadOptions};
+use crate::exec::fold::decide_metadata_terms;
 use crate::exec::{self, matcher::Glob, Context, Limits, Rows};
 use crate::expand::{self, ExpandLimits, Expanded, MacroSet};
 use crate::lookup::LookupRegistry;
@@ -21,6 +22,7 @@ use crate::plan::Plan;
 use crate::props::Props;
 use crate::syntax::ast::{Command, SearchExpr, SearchKind};
 use crate::syntax::{self, ast::Pipeline};
+use crate::value::Value;
 
 /// Bundled `macros/macros.conf`.
 const BUNDLED_MACROS: &str = include_str!("../macros/macros.conf");
@@ -423,9 +425,24 @@ impl Engine {
             } else {
                 None
             };
-            let reader = LineReader::new(source, &opts, plan.projection.as_ref(), prefilter)?;
+            // The leading search with its terms on this source's metadata
+            // decided, and what the pipeline then reads from each event.
+            let mut specialised = resolved.clone();
+            if let Some(CommandArgs::Search(s)) =
+                specialised.commands.first_mut().map(|c| &mut c.args)
+            {
+                let st = self.props.sourcetype(&source.sourcetype);
+                let metadata: Event = crate::events::metadata_fields(source)
+                    .into_iter()
+                    .map(|(name, value)| (name.to_string(), Value::Str(value)))
+                    .collect();
+                s.expr = decide_metadata_terms(&s.expr, &metadata, &st, &ctx);
+            }
+            let projection = Plan::of(&specialised).projection;
+            let source_prefix = &specialised.commands[..plan.streaming_prefix];
+            let reader = LineReader::new(source, &opts, projection.as_ref(), prefilter)?;
             let work = |chunk: &[u8], part: &mut Option<Groups>| {
-                self.process_chunk(&reader, chunk, prefix, stats, now, part)
+                self.process_chunk(&reader, chunk, source_prefix, stats, now, part)
             };
             let (complete, parts) = if threads <= 1 {
                 let mut line_base = 0usize;

@@ -75,6 +75,13 @@ const QUERIES: &[&str] = &[
     "* | top limit=3 eventName | table eventName count percent",
     "* | foreach userIdentity.* [eval seen_<<MATCHSTR>>=1] | stats count by seen_type",
     "* | chart count over userIdentity.type by readOnly",
+    // Terms on metadata, decided once per source (true for one file only,
+    // for both, for neither, under OR).
+    "source=*extra.ndjson | stats count by userIdentity.type",
+    "sourcetype=aws:cloudtrail index=main host=spelunk | stats count",
+    "sourcetype=other | stats count",
+    "sourcetype IN (x, AWS:*) eventName=* | table eventName sourcetype source | head 5",
+    "source=*extra* OR eventName=ListUsers | stats count by source",
 ];
 
 fn extra_file() -> PathBuf {

@@ -6,6 +6,7 @@
 //! own rows. Subsearches run first, innermost first, and are replaced in the
 //! outer search by their formatted results, as Splunk does.
 
+pub mod fold;
 pub mod matcher;
 pub mod subsearch;
 
