@@ -8,6 +8,7 @@ from wait4), checks that the three tools agree, and prints a table.
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -112,6 +113,8 @@ def main():
     ap.add_argument("--small", required=True, help="the 10k-record file")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--no-jq", action="store_true")
+    ap.add_argument("--pairs", type=int, default=5,
+                    help="back-to-back spelunk/DuckDB seed runs for the paired ratio")
     args = ap.parse_args()
     data = Path(args.data)
     mb = data.stat().st_size / 1e6
@@ -139,6 +142,13 @@ def main():
         sys.exit("--threads 1 and --threads 2 outputs are not byte-identical")
     if sorted(json.load(open(duck))) != reference:
         sys.exit("spelunk and DuckDB disagree on the seed")
+    # This machine's speed drifts over minutes, so rows measured a minute
+    # apart compare badly: each pair runs spelunk and DuckDB back to back.
+    ratios = sorted(
+        measure(seed + ["--threads", "2"], tmp / "pair.json")[0]
+        / measure([str(PYTHON), "-c", script], tmp / "pair_duck.json")[0]
+        for _ in range(args.pairs)
+    )
     if not args.no_jq:
         jq = tmp / "jq.json"
         row("jq seed", *measure(["jq", "-n", "-c", JQ_SEED, str(data)], jq))
@@ -172,6 +182,10 @@ def main():
     for name, wall, cpu, rss, rate in results:
         ratio = f"{wall / duck_wall:.2f}" if "seed" in name else ""
         print(f"| {name} | {wall:.2f} | {cpu:.2f} | {rss:.0f} | {rate:.0f} | {ratio} |")
+    if ratios:
+        print(f"\nPaired seed runs (spelunk 2 threads, then DuckDB, {len(ratios)} times): "
+              f"wall ratio median {statistics.median(ratios):.2f} "
+              f"(min {ratios[0]:.2f}, max {ratios[-1]:.2f})")
 
 
 if __name__ == "__main__":
