@@ -329,6 +329,20 @@ impl Event {
         true
     }
 
+    /// Adds a field the caller knows is absent, without searching the
+    /// names (building an event from parts whose names are distinct).
+    pub(crate) fn push_absent(&mut self, name: impl Into<Key> + AsRef<str>, value: Value) {
+        debug_assert!(
+            !self.contains(name.as_ref()),
+            "{} is present",
+            name.as_ref()
+        );
+        match &mut self.fields {
+            Fields::Few(list) if list.len() < FEW_FIELDS => list.push((name.into(), value)),
+            _ => self.set(name, value),
+        }
+    }
+
     /// Sets a field or, for `None`, removes it.
     pub fn set_opt(&mut self, name: impl Into<Key> + AsRef<str>, value: Option<Value>) {
         match value {

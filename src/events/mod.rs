@@ -289,7 +289,8 @@ impl Reader<'_, '_> {
 /// the metadata keep their values when the JSON has keys of the same name
 /// (a JSON `_raw` key never becomes `_raw`, even when `_raw` is not kept).
 /// Shared by the whole-file and the streaming readers (which pass a
-/// flattened [`Event`], or the fast scanner's names and values).
+/// flattened [`Event`], or the fast scanner's names and values: either
+/// way, `fields` holds each name once).
 pub(crate) fn assemble_event<N: AsRef<str> + Into<Key>>(
     st: &SourcetypeProps,
     metadata: &[(&'static str, String)],
@@ -312,9 +313,16 @@ pub(crate) fn assemble_event<N: AsRef<str> + Into<Key>>(
         event.set(FieldName::from_static(name), Value::Str(value.clone()));
     }
     if st.kv_mode == KvMode::Json {
+        // The JSON fields' names are distinct, so each needs comparing
+        // only with the few set above, not with every field so far.
+        let has_time = time.is_some();
         for (name, value) in fields {
-            if name.as_ref() != "_raw" {
-                event.set_new(name, value);
+            let text = name.as_ref();
+            let reserved = text == "_raw"
+                || (has_time && text == "_time")
+                || metadata.iter().any(|(m, _)| *m == text);
+            if !reserved {
+                event.push_absent(name, value);
             }
         }
     }
