@@ -104,7 +104,7 @@ impl Children {
         while at != 0 {
             let i = at as usize - 1;
             let child = &*self.list[i].0;
-            if child == key {
+            if child.len() == key.len() && same_bytes(child, key) {
                 return Lookup::Child(i);
             }
             // The separator byte first: it rules out almost every key
@@ -119,6 +119,30 @@ impl Children {
             return Lookup::Ambiguous;
         }
         Lookup::Unwanted
+    }
+}
+
+/// Whether two slices of one length hold the same bytes: keys are short,
+/// and for up to 16 bytes two overlapping word compares beat a call to
+/// `memcmp` (several per line, for keys sharing a first byte and a length,
+/// like `eventName`, `eventTime` and `eventType`).
+#[inline(always)]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    let word = |s: &[u8], at: usize| {
+        s.get(at..at + 8)
+            .and_then(|w| w.first_chunk::<8>())
+            .map(|w| u64::from_le_bytes(*w))
+    };
+    let half = |s: &[u8], at: usize| {
+        s.get(at..at + 4)
+            .and_then(|w| w.first_chunk::<4>())
+            .map(|w| u32::from_le_bytes(*w))
+    };
+    match n {
+        8..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
+        4..=7 => half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4),
+        _ => a == b,
     }
 }
 
@@ -1077,6 +1101,19 @@ mod tests {
             projected(&line, &[shallow.as_str()]),
             Some(vec![(shallow.clone(), vec!["1".to_string()])])
         );
+    }
+
+    #[test]
+    fn same_bytes_is_slice_equality() {
+        for n in 0..24usize {
+            let a: Vec<u8> = (0..n as u8).map(|i| b'a' + i).collect();
+            assert!(same_bytes(&a, &a.clone()), "{n}");
+            for at in 0..n {
+                let mut b = a.clone();
+                b[at] ^= 0x20;
+                assert!(!same_bytes(&a, &b), "{n} at {at}");
+            }
+        }
     }
 
     #[test]
