@@ -164,6 +164,28 @@ impl Extracted {
         self.seen = 0;
     }
 
+    /// Whether some node has more than one value (then only
+    /// [`Extracted::take_fields`] gives the fields).
+    pub fn has_multivalues(&self) -> bool {
+        self.repeated
+    }
+
+    /// The first value of the node named `name`.
+    pub fn first_text(&self, p: &Projector, name: &str) -> Option<&str> {
+        self.values
+            .iter()
+            .find(|(node, _)| p.name(*node).as_str() == name)
+            .map(|(_, text)| text.as_str())
+    }
+
+    /// Takes the fields out when no node has several values: each node's
+    /// value, in document order, without an intermediate list.
+    pub fn drain_single(&mut self) -> impl ExactSizeIterator<Item = (u32, String)> + '_ {
+        debug_assert!(!self.repeated);
+        self.seen = 0;
+        self.values.drain(..)
+    }
+
     /// Takes the fields out: per node its value (several make a
     /// multivalue), nodes in the order of their first value.
     pub fn take_fields(&mut self) -> Vec<(u32, Value)> {

@@ -12,6 +12,7 @@
 //! `file:line: reason`. A line the [`Prefilter`] rejects is not flattened,
 //! only checked to be valid JSON, so malformed lines are still reported.
 
+use std::borrow::Cow;
 use std::fs::File;
 use std::io::Read;
 use std::path::Path;
@@ -29,6 +30,7 @@ use crate::error::{Error, Result};
 use crate::event::Event;
 use crate::plan::Projection;
 use crate::props::SourcetypeProps;
+use crate::value::Value;
 
 use super::EventSource;
 
@@ -353,6 +355,17 @@ impl LineReader {
         times: &mut TimeCache,
         extracted: &mut Extracted,
     ) -> Event {
+        let raw = self.raw.then(|| line.to_string());
+        if !extracted.has_multivalues() {
+            // The common case: one value per field, moved straight from
+            // the scanner into the event.
+            let first_text = |name: &str| extracted.first_text(p, name).map(Cow::Borrowed);
+            let time = timestamp::event_time_from(&self.st, &first_text, line, self.tz, times);
+            let named = extracted
+                .drain_single()
+                .map(|(node, text)| (p.name(node), Value::Str(text)));
+            return assemble_event(&self.st, &self.metadata, raw, time, named);
+        }
         let fields = extracted.take_fields();
         let first_text = |name: &str| {
             fields
@@ -361,7 +374,6 @@ impl LineReader {
                 .and_then(|(_, value)| value.first_text())
         };
         let time = timestamp::event_time_from(&self.st, &first_text, line, self.tz, times);
-        let raw = self.raw.then(|| line.to_string());
         let named = fields
             .into_iter()
             .map(|(node, value)| (p.name(node), value));
