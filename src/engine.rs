@@ -14,7 +14,7 @@ use crate::event::Event;
 use crate::events::prefilter::Prefilter;
 use crate::events::stream::{ChunkReport, LineReader, NdjsonChunks, DEFAULT_CHUNK_BYTES};
 use crate::events::{self, EventSource, Malformed, ReadOptions};
-use crate::exec::fold::decide_metadata_terms;
+use crate::exec::fold::{always_true, decide_metadata_terms};
 use crate::exec::{self, matcher::Glob, Context, Limits, Rows};
 use crate::expand::{self, ExpandLimits, Expanded, MacroSet};
 use crate::lookup::LookupRegistry;
@@ -439,7 +439,15 @@ impl Engine {
                 s.expr = decide_metadata_terms(&s.expr, &metadata, &st, &ctx);
             }
             let projection = Plan::of(&specialised).projection;
-            let source_prefix = &specialised.commands[..plan.streaming_prefix];
+            // A search that every event passes (`search NOT [...]` whose
+            // subsearch found nothing, a leading search decided above) is
+            // left out of the per-event work.
+            let source_prefix: Vec<Command> = specialised.commands[..plan.streaming_prefix]
+                .iter()
+                .filter(|c| !matches!(&c.args, CommandArgs::Search(s) if always_true(&s.expr)))
+                .cloned()
+                .collect();
+            let source_prefix = &source_prefix[..];
             let reader = LineReader::new(source, &opts, projection.as_ref(), prefilter)?;
             let work = |chunk: &[u8], part: &mut Option<Groups>| {
                 self.process_chunk(&reader, chunk, source_prefix, stats, now, part)

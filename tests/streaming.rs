@@ -82,6 +82,8 @@ const QUERIES: &[&str] = &[
     "sourcetype=other | stats count",
     "sourcetype IN (x, AWS:*) eventName=* | table eventName sourcetype source | head 5",
     "source=*extra* OR eventName=ListUsers | stats count by source",
+    // Searches every event passes, left out of the per-event work.
+    "sourcetype=aws:cloudtrail | search NOT NOT ( ) | search a=1 OR ( ) | stats count by userIdentity.type",
 ];
 
 fn extra_file() -> PathBuf {

@@ -43,11 +43,38 @@ pub fn decide_metadata_terms(
         false => term.clone(),
     };
     match &expr.kind {
-        SearchKind::And(terms) => SearchExpr {
-            kind: SearchKind::And(terms.iter().map(decided).collect()),
-            span: expr.span,
-        },
+        SearchKind::And(terms) => {
+            // Terms true for every event need no matching.
+            let rest: Vec<SearchExpr> = terms
+                .iter()
+                .map(decided)
+                .filter(|t| !always_true(t))
+                .collect();
+            SearchExpr {
+                kind: match rest.is_empty() {
+                    true => SearchKind::Empty,
+                    false => SearchKind::And(rest),
+                },
+                span: expr.span,
+            }
+        }
         _ => decided(expr),
+    }
+}
+
+/// Whether `expr` matches every event whatever it holds: `( )`, and
+/// ANDs, ORs and double negations of it (`NOT NOT ( )` is what
+/// `search NOT [subsearch]` becomes when the subsearch finds nothing).
+pub fn always_true(expr: &SearchExpr) -> bool {
+    match &expr.kind {
+        SearchKind::Empty => true,
+        SearchKind::And(terms) => terms.iter().all(always_true),
+        SearchKind::Or(terms) => terms.iter().any(always_true),
+        SearchKind::Not(inner) => match &inner.kind {
+            SearchKind::Not(twice) => always_true(twice),
+            _ => false,
+        },
+        _ => false,
     }
 }
 
@@ -110,10 +137,10 @@ mod tests {
     #[test]
     fn true_metadata_terms_become_empty_and_the_rest_stay() {
         let e = decided("sourcetype=aws:cloudtrail eventName=x", "");
-        assert_eq!(kinds(&e), ["( )", "eventName"]);
+        assert_eq!(kinds(&e), ["eventName"]);
         // Case-insensitive, wildcards, IN: the matcher's own rules.
         let e = decided("sourcetype=AWS:Cloud* index IN (main, other) a=1", "");
-        assert_eq!(kinds(&e), ["( )", "( )", "a"]);
+        assert_eq!(kinds(&e), ["a"]);
         // A term that does not hold is kept: it rejects every event.
         let e = decided("sourcetype=other a=1", "");
         assert_eq!(kinds(&e), ["sourcetype", "a"]);
@@ -121,8 +148,26 @@ mod tests {
         let e = decided("host=x NOT sourcetype=aws:cloudtrail", "");
         assert_eq!(kinds(&e).len(), 2);
         assert!(!kinds(&e).contains(&"( )".to_string()));
-        // A lone term.
+        // A lone term, or all terms.
         assert_eq!(kinds(&decided("sourcetype=aws:cloudtrail", "")), ["( )"]);
+        assert_eq!(
+            kinds(&decided("sourcetype=aws:cloudtrail index=main", "")),
+            ["( )"]
+        );
+    }
+
+    #[test]
+    fn always_true_expressions() {
+        for (text, expected) in [
+            ("NOT NOT ( )", true),
+            ("( ) ( )", true),
+            ("a=1 OR ( )", true),
+            ("NOT ( )", false),
+            ("a=1", false),
+            ("NOT NOT a=1", false),
+        ] {
+            assert_eq!(always_true(&leading_search(text)), expected, "{text}");
+        }
     }
 
     #[test]
