@@ -104,6 +104,18 @@ impl SourcetypeProps {
         Ok(())
     }
 
+    /// Whether search-time settings may give `field` a value other than
+    /// the one read: an alias onto it, or any calculated field (whose
+    /// expressions are not inspected).
+    pub fn may_change(&self, field: &str) -> bool {
+        !self.calculated.is_empty()
+            || !self.evals.is_empty()
+            || self
+                .aliases
+                .iter()
+                .any(|(_, pairs)| pairs.iter().any(|a| *a.target == *field))
+    }
+
     /// Applies the field aliases to an event, as props.conf.spec describes:
     /// `AS` overwrites the target and removes it when the source is absent;
     /// `ASNEW` only fills a target that does not exist.

@@ -176,14 +176,7 @@ fn collect(
 
 /// Whether a field can only come from the event's JSON.
 fn from_json(field: &str, st: &SourcetypeProps) -> bool {
-    !field.contains('*')
-        && !NOT_FROM_JSON.contains(&field)
-        && st.calculated.is_empty()
-        && st.evals.is_empty()
-        && !st
-            .aliases
-            .iter()
-            .any(|(_, pairs)| pairs.iter().any(|a| *a.target == *field))
+    !field.contains('*') && !NOT_FROM_JSON.contains(&field) && !st.may_change(field)
 }
 
 /// Characters a needle from JSON text may hold: printable ASCII that JSON

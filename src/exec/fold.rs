@@ -32,7 +32,7 @@ pub fn decide_metadata_terms(
             _ => return false,
         };
         metadata.contains(field)
-            && !may_be_changed(field, st)
+            && !st.may_change(field)
             && Matcher::compile(term, ctx).is_ok_and(|m| m.matches(metadata))
     };
     let decided = |term: &SearchExpr| match holds(term) {
@@ -76,17 +76,6 @@ pub fn always_true(expr: &SearchExpr) -> bool {
         },
         _ => false,
     }
-}
-
-/// Whether search-time settings may give `field` another value than the
-/// metadata's (an alias onto it, or any calculated field).
-fn may_be_changed(field: &str, st: &SourcetypeProps) -> bool {
-    !st.calculated.is_empty()
-        || !st.evals.is_empty()
-        || st
-            .aliases
-            .iter()
-            .any(|(_, pairs)| pairs.iter().any(|a| *a.target == *field))
 }
 
 #[cfg(test)]
