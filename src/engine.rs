@@ -447,10 +447,9 @@ impl Engine {
                 .filter(|c| !matches!(&c.args, CommandArgs::Search(s) if always_true(&s.expr)))
                 .cloned()
                 .collect();
-            let source_prefix = &source_prefix[..];
             let reader = LineReader::new(source, &opts, projection.as_ref(), prefilter)?;
             let work = |chunk: &[u8], part: &mut Option<Groups>| {
-                self.process_chunk(&reader, chunk, source_prefix, stats, now, part)
+                self.process_chunk(&reader, chunk, &source_prefix, stats, now, part)
             };
             let (complete, parts) = if threads <= 1 {
                 let mut line_base = 0usize;

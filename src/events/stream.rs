@@ -356,25 +356,20 @@ impl LineReader {
         extracted: &mut Extracted,
     ) -> Event {
         let raw = self.raw.then(|| line.to_string());
+        // A field's first value in document order is its (multi)value's
+        // first text, so the time is read before the fields are taken.
+        let first_text = |name: &str| extracted.first_text(p, name).map(Cow::Borrowed);
+        let time = timestamp::event_time_from(&self.st, &first_text, line, self.tz, times);
         if !extracted.has_multivalues() {
             // The common case: one value per field, moved straight from
             // the scanner into the event.
-            let first_text = |name: &str| extracted.first_text(p, name).map(Cow::Borrowed);
-            let time = timestamp::event_time_from(&self.st, &first_text, line, self.tz, times);
             let named = extracted
                 .drain_single()
                 .map(|(node, text)| (p.name(node), Value::Str(text)));
             return assemble_event(&self.st, &self.metadata, raw, time, named);
         }
-        let fields = extracted.take_fields();
-        let first_text = |name: &str| {
-            fields
-                .iter()
-                .find(|(node, _)| p.name(*node).as_str() == name)
-                .and_then(|(_, value)| value.first_text())
-        };
-        let time = timestamp::event_time_from(&self.st, &first_text, line, self.tz, times);
-        let named = fields
+        let named = extracted
+            .take_fields()
             .into_iter()
             .map(|(node, value)| (p.name(node), value));
         assemble_event(&self.st, &self.metadata, raw, time, named)
