@@ -159,10 +159,10 @@ fn apply_alias(alias: &FieldAlias, event: &mut Event) {
     let value = event.get(&alias.source).cloned();
     match (alias.mode, value) {
         (AliasMode::Overwrite, value) => event.set_opt(alias.target, value),
-        (AliasMode::KeepExisting, Some(value)) if !event.contains(&alias.target) => {
-            event.set(alias.target, value)
+        (AliasMode::KeepExisting, Some(value)) => {
+            event.set_new(alias.target, value);
         }
-        (AliasMode::KeepExisting, _) => {}
+        (AliasMode::KeepExisting, None) => {}
     }
 }
 

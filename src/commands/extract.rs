@@ -76,8 +76,8 @@ impl Extract {
                     return event;
                 };
                 for (k, v) in self.pairs(&raw, &re) {
-                    if !k.is_empty() && !v.is_empty() && !event.contains(&k) {
-                        event.set(k, Value::Str(v));
+                    if !k.is_empty() && !v.is_empty() {
+                        event.set_new(k, Value::Str(v));
                     }
                 }
                 event
