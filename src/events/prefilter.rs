@@ -261,8 +261,9 @@ impl PairShape {
     /// ignored), so the needle need not be looked for.
     fn implies(&self, needle: &str) -> bool {
         let lower = needle.to_ascii_lowercase();
-        self.key.to_ascii_lowercase().contains(&lower)
-            || contains_ignoring_case(&self.value, lower.as_bytes())
+        [self.key.as_bytes(), &self.value]
+            .iter()
+            .any(|part| contains_ignoring_case(part, lower.as_bytes()))
     }
 
     /// The same shape as a regex, for tests and explanations.
