@@ -987,9 +987,21 @@ mod tests {
     }
 
     fn serde_projected(line: &str, names: &[&str]) -> Vec<(String, Vec<String>)> {
-        use crate::events::project::{flatten_projected, FieldSet};
+        use crate::events::project::{flatten_projected, FieldSet, ProjectError};
         let mut e = crate::event::Event::new();
-        flatten_projected(line, &FieldSet::new(names.iter().copied()), &mut e).expect("parses");
+        let set = FieldSet::new(names.iter().copied());
+        match flatten_projected(line, &set, &mut e) {
+            Ok(()) => {}
+            // As the reader does: a full parse keeps a repeated key's last
+            // value.
+            Err(ProjectError::DuplicateKey) => {
+                e = crate::event::Event::new();
+                let value = serde_json::from_str(line).expect("parses");
+                crate::events::flatten_json(&value, &mut e);
+                e.retain(|name, _| set.contains(name));
+            }
+            Err(ProjectError::Json(err)) => panic!("{err}: {line}"),
+        }
         e.iter()
             .map(|(n, v)| {
                 (
@@ -1088,6 +1100,71 @@ mod tests {
             },
             "{text}"
         );
+    }
+
+    #[test]
+    fn projection_of_a_mutated_line_is_serde_json_s_or_falls_back() {
+        let lines = crate::events::tests::sample_lines();
+        let mut fast = 0;
+        for line in lines.iter().step_by(7).take(25) {
+            let mut all = crate::event::Event::new();
+            crate::events::flatten_json(&serde_json::from_str(line).expect("json"), &mut all);
+            // Every field, and a few (with names that may be spelled by a
+            // mutated key) on their own.
+            let names: Vec<&str> = all.names().collect();
+            let some: Vec<&str> = names
+                .iter()
+                .copied()
+                .step_by(3)
+                .chain(["a.b", "x{}"])
+                .collect();
+            // A member repeating the line's last key.
+            let value: serde_json::Value = serde_json::from_str(line).expect("json");
+            let last_key = value
+                .as_object()
+                .and_then(|o| o.keys().next_back().cloned());
+            let repeat = format!("\"{}\":\"again\",", last_key.unwrap_or_default());
+            let bytes = line.as_bytes();
+            for i in (0..bytes.len()).step_by(3) {
+                for insert in [
+                    repeat.as_str(),
+                    "\"",
+                    ",",
+                    "}",
+                    "]",
+                    "[",
+                    "{",
+                    ".",
+                    "{}",
+                    "1",
+                    ":",
+                    "\\u0041",
+                    // Members (where an object starts) that spell wanted
+                    // names with dots, or repeat a key.
+                    "\"a.b\":2,",
+                    "\"a\":{\"b\":3},",
+                    "\"x\":[4],",
+                ] {
+                    if !line.is_char_boundary(i) {
+                        continue;
+                    }
+                    let mut m = line[..i].to_string();
+                    m.push_str(insert);
+                    m.push_str(&line[i..]);
+                    for set in [&names, &some] {
+                        if let Some(got) = projected(&m, set) {
+                            fast += 1;
+                            assert!(
+                                serde_json::from_str::<serde_json::Value>(&m).is_ok(),
+                                "projected invalid JSON: {m}"
+                            );
+                            assert_eq!(got, serde_projected(&m, set), "{set:?} in {m}");
+                        }
+                    }
+                }
+            }
+        }
+        assert!(fast > 100, "only {fast} mutated lines took the fast path");
     }
 
     #[test]
