@@ -66,6 +66,18 @@ struct Children {
     by_first: Vec<u32>,
     /// 1 + the position of the next child with the same first byte.
     next: Vec<u32>,
+    /// Per first byte's low six bits, a bit per length (63: 63 or more) of
+    /// the children starting with such a byte: most keys are ruled out by
+    /// one test, without reading a child.
+    lengths: Vec<u64>,
+    /// Some child is the empty key.
+    empty: bool,
+}
+
+/// Bytes that separate key segments in a flattened name.
+#[inline(always)]
+fn separator(b: u8) -> bool {
+    matches!(b, b'.' | b'{' | b'}')
 }
 
 /// What a JSON key is at a node.
@@ -83,11 +95,43 @@ impl Children {
     fn index(&mut self) {
         self.by_first = vec![0; 257];
         self.next = vec![0; self.list.len()];
+        self.lengths = vec![0; 64];
         for (i, (key, _)) in self.list.iter().enumerate().rev() {
             let bucket = key.first().map_or(256, |&b| usize::from(b));
             self.next[i] = self.by_first[bucket];
             self.by_first[bucket] = i as u32 + 1;
+            match key.first() {
+                Some(&b) => self.lengths[usize::from(b & 63)] |= 1 << key.len().min(63),
+                None => self.empty = true,
+            }
         }
+    }
+
+    /// Whether no child can equal `key` or be spelled by it (see
+    /// [`Lookup::Ambiguous`]), decided from the lengths alone: no child of
+    /// its first byte has its length, and at every shorter child's length
+    /// the key holds no separator.
+    #[inline(always)]
+    fn surely_unwanted(&self, key: &[u8]) -> bool {
+        let Some(&first) = key.first() else {
+            return false;
+        };
+        let Some(&bits) = self.lengths.get(usize::from(first & 63)) else {
+            return false;
+        };
+        let own = 1u64 << key.len().min(63);
+        if bits & own != 0 || (self.empty && separator(first)) {
+            return false;
+        }
+        let mut shorter = bits & (own - 1);
+        while shorter != 0 {
+            let at = shorter.trailing_zeros() as usize;
+            if key.get(at).is_some_and(|&b| separator(b)) {
+                return false;
+            }
+            shorter &= shorter - 1;
+        }
+        true
     }
 
     #[inline(always)]
@@ -98,7 +142,10 @@ impl Children {
         if escaped {
             return Lookup::Ambiguous;
         }
-        let special = |b: u8| matches!(b, b'.' | b'{' | b'}');
+        if self.surely_unwanted(key) {
+            return Lookup::Unwanted;
+        }
+        let special = separator;
         let bucket = key.first().map_or(256, |&b| usize::from(b));
         let mut at = self.by_first[bucket];
         while at != 0 {
@@ -303,7 +350,7 @@ impl Projector {
         let start = skip_ws(line, 0);
         // Only an object's keys become fields.
         let result = match line.get(start) {
-            Some(b'{') => self.project_value(text, start, out),
+            Some(b'{') => self.project_object(text, start, ROOT, 1, out),
             _ => skip_value(line, start, 0, &mut 0),
         };
         match result {
@@ -312,118 +359,133 @@ impl Projector {
         }
     }
 
-    /// [`skip_value`] that also follows the wanted nodes and collects their
-    /// values: one loop with an explicit stack, no recursion.
-    fn project_value(&self, text: &str, mut i: usize, out: &mut Extracted) -> Step<usize> {
+    /// The object at `i` (its `{`), of the wanted path's node `node`, the
+    /// `depth`th tracked container: follows the keys that lead to wanted
+    /// fields and skips the others' values whole. One call per tracked
+    /// container (at most [`TRACKED_DEPTH`] deep), so each level keeps its
+    /// node and its seen keys in registers.
+    fn project_object(
+        &self,
+        text: &str,
+        i: usize,
+        node: u32,
+        depth: usize,
+        out: &mut Extracted,
+    ) -> Step<usize> {
         let b = text.as_bytes();
-        // Only containers on a wanted path get a frame (the others are
-        // skipped whole), so the stack is as deep as the wanted names.
-        let mut frames = [Frame::default(); TRACKED_DEPTH + 1];
-        let mut depth = 0usize;
-        // The node of the value at `i`.
-        let mut node = ROOT;
-        'value: loop {
-            match *b.get(i).ok_or(Stop)? {
-                b'"' => {
-                    let (end, found) = string_end(b, i + 1)?;
-                    if self.wanted(node) {
-                        // Slicing the text at its quotes (ASCII, so char
-                        // boundaries) copies without checking UTF-8 again.
-                        let raw = text.get(i + 1..end - 1).ok_or(Stop)?;
-                        out.push(node, text_of(raw, found & ESCAPED != 0)?);
-                    }
-                    i = end;
-                }
-                open @ (b'{' | b'[') => {
-                    if node == NONE {
-                        i = skip_value(b, i, depth, &mut 0)?;
-                    } else {
-                        depth += 1;
-                        if depth > TRACKED_DEPTH {
-                            return Err(Stop);
-                        }
-                        let object = open == b'{';
-                        frames[depth] = Frame {
-                            object,
-                            node,
-                            seen: 0,
-                        };
-                        i = skip_ws(b, i + 1);
-                        let close = if object { b'}' } else { b']' };
-                        if b.get(i) == Some(&close) {
-                            i += 1;
-                            depth -= 1;
-                        } else {
-                            (i, node) = self.element(b, i, &mut frames[depth])?;
-                            continue 'value;
-                        }
-                    }
-                }
-                b't' => i = self.literal(b, i, "true", node, out)?,
-                b'f' => i = self.literal(b, i, "false", node, out)?,
-                b'n' => i = literal_end(b, i, b"null")?,
-                b'-' | b'0'..=b'9' => {
-                    let (end, plain) = number_end(b, i)?;
-                    if self.wanted(node) {
-                        out.push(node, number_text(text.get(i..end).ok_or(Stop)?, plain)?);
-                    }
-                    i = end;
-                }
-                _ => return Err(Stop),
+        let children = &self.nodes[node as usize].children;
+        // The children met so far, to catch repeated keys.
+        let mut seen = 0u64;
+        let mut i = skip_ws(b, i + 1);
+        if b.get(i) == Some(&b'}') {
+            return Ok(i + 1);
+        }
+        loop {
+            if b.get(i) != Some(&b'"') {
+                return Err(Stop);
             }
-            // After a value: close containers or move to the next element.
-            loop {
-                if depth == 0 {
-                    return Ok(i);
-                }
-                i = skip_ws(b, i);
-                let frame = &mut frames[depth];
-                match (b.get(i), frame.object) {
-                    (Some(b','), _) => {
-                        i = skip_ws(b, i + 1);
-                        (i, node) = self.element(b, i, frame)?;
-                        continue 'value;
+            let (end, found) = string_end(b, i + 1)?;
+            let key = &b[i + 1..end - 1];
+            let child = match children.lookup(key, found & ESCAPED != 0) {
+                Lookup::Child(at) => {
+                    // A repeated key: serde_json keeps the last value.
+                    if at >= 64 || seen & (1 << at) != 0 {
+                        return Err(Stop);
                     }
-                    (Some(b'}'), true) | (Some(b']'), false) => {
-                        i += 1;
-                        depth -= 1;
-                    }
-                    _ => return Err(Stop),
+                    seen |= 1 << at;
+                    children.list[at].1
                 }
+                Lookup::Unwanted => NONE,
+                Lookup::Ambiguous => return Err(Stop),
+            };
+            i = skip_ws(b, end);
+            if b.get(i) != Some(&b':') {
+                return Err(Stop);
+            }
+            i = self.project_member(text, skip_ws(b, i + 1), child, depth, out)?;
+            i = skip_ws(b, i);
+            match b.get(i) {
+                Some(b',') => i = skip_ws(b, i + 1),
+                Some(b'}') => return Ok(i + 1),
+                _ => return Err(Stop),
             }
         }
     }
 
-    /// At the start of an element of `frame`'s container (for an object,
-    /// its key): the position of the element's value and its node.
+    /// [`Projector::project_object`] for an array: every element is of the
+    /// node's elements node.
+    fn project_array(
+        &self,
+        text: &str,
+        i: usize,
+        node: u32,
+        depth: usize,
+        out: &mut Extracted,
+    ) -> Step<usize> {
+        let b = text.as_bytes();
+        let elements = self.nodes[node as usize].elements.unwrap_or(NONE);
+        let mut i = skip_ws(b, i + 1);
+        if b.get(i) == Some(&b']') {
+            return Ok(i + 1);
+        }
+        loop {
+            i = self.project_member(text, i, elements, depth, out)?;
+            i = skip_ws(b, i);
+            match b.get(i) {
+                Some(b',') => i = skip_ws(b, i + 1),
+                Some(b']') => return Ok(i + 1),
+                _ => return Err(Stop),
+            }
+        }
+    }
+
+    /// The value at `i` (not whitespace) of node `node` ([`NONE`]: nothing
+    /// wanted lies in it) inside `depth` tracked containers: the position
+    /// after it, its text collected when the node is a wanted field.
     #[inline(always)]
-    fn element(&self, b: &[u8], i: usize, frame: &mut Frame) -> Step<(usize, u32)> {
-        let parent = &self.nodes[frame.node as usize];
-        if !frame.object {
-            return Ok((i, parent.elements.unwrap_or(NONE)));
-        }
-        if b.get(i) != Some(&b'"') {
-            return Err(Stop);
-        }
-        let (end, found) = string_end(b, i + 1)?;
-        let key = &b[i + 1..end - 1];
-        let node = match parent.children.lookup(key, found & ESCAPED != 0) {
-            Lookup::Child(at) => {
-                // A repeated key: serde_json keeps the last value.
-                if at >= 64 || frame.seen & (1 << at) != 0 {
+    fn project_member(
+        &self,
+        text: &str,
+        i: usize,
+        node: u32,
+        depth: usize,
+        out: &mut Extracted,
+    ) -> Step<usize> {
+        let b = text.as_bytes();
+        match *b.get(i).ok_or(Stop)? {
+            b'"' => {
+                let (end, found) = string_end(b, i + 1)?;
+                if self.wanted(node) {
+                    // Slicing the text at its quotes (ASCII, so char
+                    // boundaries) copies without checking UTF-8 again.
+                    let raw = text.get(i + 1..end - 1).ok_or(Stop)?;
+                    out.push(node, text_of(raw, found & ESCAPED != 0)?);
+                }
+                Ok(end)
+            }
+            b'{' | b'[' if node == NONE => skip_value(b, i, depth, &mut 0),
+            open @ (b'{' | b'[') => {
+                if depth >= TRACKED_DEPTH {
                     return Err(Stop);
                 }
-                frame.seen |= 1 << at;
-                parent.children.list[at].1
+                if open == b'{' {
+                    self.project_object(text, i, node, depth + 1, out)
+                } else {
+                    self.project_array(text, i, node, depth + 1, out)
+                }
             }
-            Lookup::Unwanted => NONE,
-            Lookup::Ambiguous => return Err(Stop),
-        };
-        let i = skip_ws(b, end);
-        if b.get(i) != Some(&b':') {
-            return Err(Stop);
+            b't' => self.literal(b, i, "true", node, out),
+            b'f' => self.literal(b, i, "false", node, out),
+            b'n' => literal_end(b, i, b"null"),
+            b'-' | b'0'..=b'9' => {
+                let (end, plain) = number_end(b, i)?;
+                if self.wanted(node) {
+                    out.push(node, number_text(text.get(i..end).ok_or(Stop)?, plain)?);
+                }
+                Ok(end)
+            }
+            _ => Err(Stop),
         }
-        Ok((skip_ws(b, i + 1), node))
     }
 
     #[inline(always)]
@@ -454,15 +516,6 @@ const TRACKED_DEPTH: usize = 16;
 const ROOT: u32 = 0;
 /// No node: a value nothing wanted lies in.
 const NONE: u32 = u32::MAX;
-
-/// One open container on [`Projector::project_value`]'s stack.
-#[derive(Debug, Clone, Copy, Default)]
-struct Frame {
-    object: bool,
-    node: u32,
-    /// The children met so far (object keys), to catch repeated keys.
-    seen: u64,
-}
 
 /// Validates `line` as JSON; [`Scan::Fallback`] when it may be invalid.
 pub fn validate(line: &[u8]) -> Scan {
