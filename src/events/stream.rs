@@ -274,7 +274,7 @@ impl LineReader {
                     }
                 }
             }
-            let Ok(line) = std::str::from_utf8(line) else {
+            let Ok(line) = simdutf8::basic::from_utf8(line) else {
                 self.malformed(&mut report, line_no, "line is not valid UTF-8".into());
                 continue;
             };
