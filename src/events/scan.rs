@@ -584,67 +584,66 @@ fn skip_ws_run(b: &[u8], mut i: usize) -> usize {
 /// Validates the value starting at `i` (not whitespace), inside `outer`
 /// containers, without extracting anything; returns the position after it
 /// and adds its strings' [`string_end`] findings to `flags`.
-fn skip_value(b: &[u8], mut i: usize, outer: usize, flags: &mut u8) -> Step<usize> {
-    // One bit per open container (1: object), innermost lowest.
-    let mut stack: u128 = 0;
-    let mut depth = 0usize;
-    let max_depth = MAX_DEPTH.saturating_sub(outer);
-    'value: loop {
-        // A value starts at `i`.
-        match *b.get(i).ok_or(Stop)? {
-            b'"' => {
-                let (end, found) = string_end(b, i + 1)?;
-                *flags |= found;
-                i = end;
-            }
-            b'{' | b'[' => {
-                let object = b[i] == b'{';
-                depth += 1;
-                if depth > max_depth {
-                    return Err(Stop);
-                }
-                stack = stack << 1 | u128::from(object);
-                i = skip_ws(b, i + 1);
-                let close = if object { b'}' } else { b']' };
-                if b.get(i) == Some(&close) {
-                    i += 1;
-                    depth -= 1;
-                    stack >>= 1;
-                } else if object {
-                    i = key_colon(b, i, flags)?;
-                    continue 'value;
-                } else {
-                    continue 'value;
-                }
-            }
-            b't' => i = literal_end(b, i, b"true")?,
-            b'f' => i = literal_end(b, i, b"false")?,
-            b'n' => i = literal_end(b, i, b"null")?,
-            b'-' | b'0'..=b'9' => i = number_end(b, i)?.0,
+fn skip_value(b: &[u8], i: usize, outer: usize, flags: &mut u8) -> Step<usize> {
+    skip_member(b, i, outer, flags)
+}
+
+/// [`skip_value`] inside `depth` containers: strings, literals and numbers
+/// here, containers by a call of their own (so each container's loop knows
+/// whether it is an object or an array without asking).
+#[inline(always)]
+fn skip_member(b: &[u8], i: usize, depth: usize, flags: &mut u8) -> Step<usize> {
+    match *b.get(i).ok_or(Stop)? {
+        b'"' => {
+            let (end, found) = string_end(b, i + 1)?;
+            *flags |= found;
+            Ok(end)
+        }
+        b'{' => skip_object(b, i, depth + 1, flags),
+        b'[' => skip_array(b, i, depth + 1, flags),
+        b't' => literal_end(b, i, b"true"),
+        b'f' => literal_end(b, i, b"false"),
+        b'n' => literal_end(b, i, b"null"),
+        b'-' | b'0'..=b'9' => Ok(number_end(b, i)?.0),
+        _ => Err(Stop),
+    }
+}
+
+/// The object at `i` (its `{`), the `depth`th open container.
+fn skip_object(b: &[u8], i: usize, depth: usize, flags: &mut u8) -> Step<usize> {
+    if depth > MAX_DEPTH {
+        return Err(Stop);
+    }
+    let mut i = skip_ws(b, i + 1);
+    if b.get(i) == Some(&b'}') {
+        return Ok(i + 1);
+    }
+    loop {
+        i = key_colon(b, i, flags)?;
+        i = skip_ws(b, skip_member(b, i, depth, flags)?);
+        match b.get(i) {
+            Some(b',') => i = skip_ws(b, i + 1),
+            Some(b'}') => return Ok(i + 1),
             _ => return Err(Stop),
         }
-        // After a value: close containers or move to the next element.
-        loop {
-            if depth == 0 {
-                return Ok(i);
-            }
-            i = skip_ws(b, i);
-            let object = stack & 1 == 1;
-            match (b.get(i), object) {
-                (Some(b','), _) => {
-                    i = skip_ws(b, i + 1);
-                    if object {
-                        i = key_colon(b, i, flags)?;
-                    }
-                    continue 'value;
-                }
-                (Some(b'}'), true) | (Some(b']'), false) => {
-                    i += 1;
-                    depth -= 1;
-                    stack >>= 1;
-                }
-                _ => return Err(Stop),
-            }
+    }
+}
+
+/// The array at `i` (its `[`), the `depth`th open container.
+fn skip_array(b: &[u8], i: usize, depth: usize, flags: &mut u8) -> Step<usize> {
+    if depth > MAX_DEPTH {
+        return Err(Stop);
+    }
+    let mut i = skip_ws(b, i + 1);
+    if b.get(i) == Some(&b']') {
+        return Ok(i + 1);
+    }
+    loop {
+        i = skip_ws(b, skip_member(b, i, depth, flags)?);
+        match b.get(i) {
+            Some(b',') => i = skip_ws(b, i + 1),
+            Some(b']') => return Ok(i + 1),
+            _ => return Err(Stop),
         }
     }
 }
