@@ -493,6 +493,7 @@ impl Projector {
         node != NONE && self.nodes[node as usize].name.is_some()
     }
 
+    #[inline(always)]
     fn literal(
         &self,
         b: &[u8],
@@ -584,6 +585,7 @@ fn skip_ws_run(b: &[u8], mut i: usize) -> usize {
 /// Validates the value starting at `i` (not whitespace), inside `outer`
 /// containers, without extracting anything; returns the position after it
 /// and adds its strings' [`string_end`] findings to `flags`.
+#[inline]
 fn skip_value(b: &[u8], i: usize, outer: usize, flags: &mut u8) -> Step<usize> {
     skip_member(b, i, outer, flags)
 }
