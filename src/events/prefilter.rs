@@ -122,6 +122,16 @@ impl Prefilter {
         self.needles_found(line) || may_spell_needles_otherwise(line)
     }
 
+    /// A search of `chunk`'s lines, in order, for [`ChunkSearch::needles_found`].
+    pub fn chunk_search<'a>(&'a self, chunk: &'a [u8]) -> ChunkSearch<'a> {
+        ChunkSearch {
+            prefilter: self,
+            chunk,
+            pair_next: vec![None; self.pairs.len()],
+            finder_next: vec![None; self.finders.len()],
+        }
+    }
+
     /// Whether every needle (and pair shape) occurs in the line's bytes.
     /// When not, the line cannot match unless it is non-ASCII or holds a
     /// backslash followed by `u` (see [`Prefilter::may_match`]); a caller
@@ -136,6 +146,76 @@ impl Prefilter {
                 .iter()
                 .all(|&i| self.finders[i].is_match(line))
     }
+}
+
+/// [`Prefilter::needles_found`] for the lines of one chunk, taken in
+/// order: each needle is searched for through the chunk, not line by line,
+/// and where it occurs next is remembered, so a line holding none is
+/// settled without a search of its own and no byte is searched twice for
+/// one needle. Needles hold no line break, so an occurrence that starts in
+/// a line ends in it.
+pub struct ChunkSearch<'a> {
+    prefilter: &'a Prefilter,
+    chunk: &'a [u8],
+    /// Per pair, where its key occurs next at or after the position it was
+    /// last searched from (`usize::MAX`: nowhere); `None`: not searched.
+    pair_next: Vec<Option<usize>>,
+    /// The same for each finder.
+    finder_next: Vec<Option<usize>>,
+}
+
+impl ChunkSearch<'_> {
+    /// [`Prefilter::needles_found`] for the line `chunk[start..end]`; lines
+    /// must come in order (`start` never below an earlier line's end).
+    pub fn needles_found(&mut self, start: usize, end: usize) -> bool {
+        let p = self.prefilter;
+        (0..p.pairs.len()).all(|k| self.pair_in(k, start, end))
+            && p.unimplied.iter().all(|&i| self.finder_in(i, start, end))
+    }
+
+    fn pair_in(&mut self, k: usize, start: usize, end: usize) -> bool {
+        let pair = &self.prefilter.pairs[k];
+        let line = &self.chunk[start..end];
+        let mut at = match self.pair_next[k] {
+            Some(next) if next >= start => next,
+            _ => next_at(&pair.key_quote, self.chunk, start),
+        };
+        while at < end {
+            if pair.holds_at(line, at - start) {
+                self.pair_next[k] = Some(at);
+                return true;
+            }
+            at = next_at(
+                &pair.key_quote,
+                self.chunk,
+                at + pair.key_quote.needle().len(),
+            );
+        }
+        self.pair_next[k] = Some(at);
+        false
+    }
+
+    fn finder_in(&mut self, i: usize, start: usize, end: usize) -> bool {
+        let at = match self.finder_next[i] {
+            Some(next) if next >= start => next,
+            _ => {
+                let input = aho_corasick::Input::new(self.chunk).span(start..self.chunk.len());
+                self.prefilter.finders[i]
+                    .find(input)
+                    .map_or(usize::MAX, |m| m.start())
+            }
+        };
+        self.finder_next[i] = Some(at);
+        at < end
+    }
+}
+
+/// Where `finder`'s needle occurs first in `hay` at or after `from`
+/// (`usize::MAX`: nowhere).
+fn next_at(finder: &memchr::memmem::Finder<'_>, hay: &[u8], from: usize) -> usize {
+    hay.get(from..)
+        .and_then(|rest| finder.find(rest))
+        .map_or(usize::MAX, |p| p + from)
 }
 
 fn collect(
@@ -283,25 +363,31 @@ impl PairShape {
     /// Whether `line` holds the shape (on ASCII lines; others are kept
     /// anyway, see [`Prefilter::may_match`]).
     fn is_match(&self, line: &[u8]) -> bool {
+        self.key_quote
+            .find_iter(line)
+            .any(|at| self.holds_at(line, at))
+    }
+
+    /// Whether the shape holds at `at`, where `line` holds the key and its
+    /// quote.
+    fn holds_at(&self, line: &[u8], at: usize) -> bool {
         let skip_ws = |i: usize| skip_ws(line, i);
         let value_at = |at: usize| {
             line.get(at..at + self.value.len())
                 .is_some_and(|w| w.eq_ignore_ascii_case(&self.value))
         };
-        self.key_quote.find_iter(line).any(|at| {
-            let i = skip_ws(at + self.key.len() + 1);
-            if line.get(i) != Some(&b':') {
-                return false;
-            }
-            let i = skip_ws(i + 1);
-            match line.get(i) {
-                // Any element may hold the value; it must occur after `[`.
-                Some(b'[') => contains_ignoring_case(&line[i..], &self.value),
-                Some(b'"') => value_at(i + 1) && line.get(i + 1 + self.value.len()) == Some(&b'"'),
-                Some(_) => self.bare && value_at(i),
-                None => false,
-            }
-        })
+        let i = skip_ws(at + self.key.len() + 1);
+        if line.get(i) != Some(&b':') {
+            return false;
+        }
+        let i = skip_ws(i + 1);
+        match line.get(i) {
+            // Any element may hold the value; it must occur after `[`.
+            Some(b'[') => contains_ignoring_case(&line[i..], &self.value),
+            Some(b'"') => value_at(i + 1) && line.get(i + 1 + self.value.len()) == Some(&b'"'),
+            Some(_) => self.bare && value_at(i),
+            None => false,
+        }
     }
 }
 
@@ -456,6 +542,58 @@ mod tests {
                     re.is_match(line.as_bytes()),
                     "{search}: {line}"
                 );
+            }
+        }
+    }
+
+    #[test]
+    fn the_chunk_search_agrees_with_each_line_on_its_own() {
+        let mut lines: Vec<String> = vec![
+            r#"{"a":{"mfaAuthenticated": "true"}, "b": {"mfaAuthenticated": "false"}}"#.into(),
+            r#"{"mfaAuthenticated":"false"}"#.into(),
+            r#"{"mfaAuthenticated":"true"} {"eventName": "GetX"}"#.into(),
+            String::new(),
+            "\u{feff}{\"mfaAuthenticated\": \"false\", \"eventName\": \"getThing\"}".into(),
+            "{\"mfaAuthenticated\": \"false\"}\r".into(),
+            r#"{"eventName":"Get","x":"mfaAuthenticated"}"#.into(),
+        ];
+        for path in [
+            "examples/cloudtrail_sample.json",
+            "tests/cases/seed_sample/events.json",
+        ] {
+            if let Ok(text) = std::fs::read_to_string(path) {
+                lines.extend(text.lines().map(String::from));
+            }
+        }
+        for search in [
+            "a.mfaAuthenticated=false",
+            "a.mfaAuthenticated=false eventName=Get*",
+            "eventName=get* userIdentity.type=IAMUser",
+            "x.readOnly=TRUE NOT error",
+            "mfaAuthenticated",
+        ] {
+            let p = prefilter_for(search).expect("a prefilter");
+            // Chunks of every size, so lines are also searched from the
+            // middle of a chunk and up to its end.
+            for size in [1, 2, 3, 7, lines.len()] {
+                for group in lines.chunks(size) {
+                    let chunk = group.join("\n");
+                    let mut search_all = p.chunk_search(chunk.as_bytes());
+                    let mut start = 0;
+                    for line in group {
+                        let piece = line.as_bytes();
+                        let unmarked = crate::events::strip_bom(piece);
+                        let bom = piece.len() - unmarked.len();
+                        let bytes = unmarked.strip_suffix(b"\r").unwrap_or(unmarked);
+                        let at = start + bom;
+                        assert_eq!(
+                            search_all.needles_found(at, at + bytes.len()),
+                            p.needles_found(bytes),
+                            "{search}: {line}"
+                        );
+                        start += piece.len() + 1;
+                    }
+                }
             }
         }
     }

@@ -253,15 +253,20 @@ impl LineReader {
         let mut extracted = Extracted::default();
         // The pieces `chunk.split(|&b| b == b'\n')` gives, found with memchr.
         let mut start = 0;
+        let mut search = self.prefilter.as_ref().map(|p| p.chunk_search(chunk));
         let ends = memchr::memchr_iter(b'\n', chunk).chain(std::iter::once(chunk.len()));
         for (idx, end) in ends.enumerate() {
-            let line = &chunk[start..end];
-            start = end + 1;
+            let piece = &chunk[start..end];
             report.lines = idx;
             let line_no = idx + 1;
-            let line = strip_bom(line);
-            let line = line.strip_suffix(b"\r").unwrap_or(line);
-            let needles = self.prefilter.as_ref().map(|p| p.needles_found(line));
+            let unmarked = strip_bom(piece);
+            // Where the line starts in the chunk, for the chunk-wide search.
+            let line_start = start + (piece.len() - unmarked.len());
+            let line = unmarked.strip_suffix(b"\r").unwrap_or(unmarked);
+            let needles = search
+                .as_mut()
+                .map(|s| s.needles_found(line_start, line_start + line.len()));
+            start = end + 1;
             // Most lines the pre-filter rejects are settled here: one scan
             // of the bytes validates the line and shows it ASCII (so UTF-8)
             // without `\u`, so the rejection stands. The rest, including
