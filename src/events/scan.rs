@@ -69,9 +69,20 @@ struct Children {
     /// Per first byte's low six bits, a bit per length (63: 63 or more) of
     /// the children starting with such a byte: most keys are ruled out by
     /// one test, without reading a child.
-    lengths: Vec<u64>,
+    lengths: LengthMasks,
     /// Some child is the empty key.
     empty: bool,
+}
+
+/// [`Children::lengths`]: inline, so reading one costs no indirection and
+/// no bounds check.
+#[derive(Debug, Clone)]
+struct LengthMasks([u64; 64]);
+
+impl Default for LengthMasks {
+    fn default() -> Self {
+        LengthMasks([0; 64])
+    }
 }
 
 /// Bytes that separate key segments in a flattened name.
@@ -95,13 +106,13 @@ impl Children {
     fn index(&mut self) {
         self.by_first = vec![0; 257];
         self.next = vec![0; self.list.len()];
-        self.lengths = vec![0; 64];
+        self.lengths = LengthMasks::default();
         for (i, (key, _)) in self.list.iter().enumerate().rev() {
             let bucket = key.first().map_or(256, |&b| usize::from(b));
             self.next[i] = self.by_first[bucket];
             self.by_first[bucket] = i as u32 + 1;
             match key.first() {
-                Some(&b) => self.lengths[usize::from(b & 63)] |= 1 << key.len().min(63),
+                Some(&b) => self.lengths.0[usize::from(b & 63)] |= 1 << key.len().min(63),
                 None => self.empty = true,
             }
         }
@@ -116,9 +127,7 @@ impl Children {
         let Some(&first) = key.first() else {
             return false;
         };
-        let Some(&bits) = self.lengths.get(usize::from(first & 63)) else {
-            return false;
-        };
+        let bits = self.lengths.0[usize::from(first & 63)];
         let own = 1u64 << key.len().min(63);
         if bits & own != 0 || (self.empty && separator(first)) {
             return false;
@@ -136,14 +145,15 @@ impl Children {
 
     #[inline(always)]
     fn lookup(&self, key: &[u8], escaped: bool) -> Lookup {
+        // Most keys: unescaped and of no child's length.
+        if !escaped && self.surely_unwanted(key) {
+            return Lookup::Unwanted;
+        }
         if self.list.is_empty() {
             return Lookup::Unwanted;
         }
         if escaped {
             return Lookup::Ambiguous;
-        }
-        if self.surely_unwanted(key) {
-            return Lookup::Unwanted;
         }
         let special = separator;
         let bucket = key.first().map_or(256, |&b| usize::from(b));
