@@ -504,6 +504,18 @@ mod tests {
         assert_eq!(pairs("a.b=x y").len(), 1);
     }
 
+    /// Adds the lines of the CloudTrail samples to `lines`.
+    fn add_sample_lines(lines: &mut Vec<String>) {
+        for path in [
+            "examples/cloudtrail_sample.json",
+            "tests/cases/seed_sample/events.json",
+        ] {
+            if let Ok(text) = std::fs::read_to_string(path) {
+                lines.extend(text.lines().map(String::from));
+            }
+        }
+    }
+
     #[test]
     fn shapes_agree_with_their_regex() {
         let mut lines: Vec<String> = vec![
@@ -518,14 +530,7 @@ mod tests {
             r#"{"mfaAuthenticated""#.into(),
             r#"{"mfaAuthenticated":"true","mfaAuthenticated":"False"}"#.into(),
         ];
-        for path in [
-            "examples/cloudtrail_sample.json",
-            "tests/cases/seed_sample/events.json",
-        ] {
-            if let Ok(text) = std::fs::read_to_string(path) {
-                lines.extend(text.lines().map(String::from));
-            }
-        }
+        add_sample_lines(&mut lines);
         for search in [
             "a.mfaAuthenticated=false",
             "eventName=ConsoleLogin",
@@ -557,14 +562,7 @@ mod tests {
             "{\"mfaAuthenticated\": \"false\"}\r".into(),
             r#"{"eventName":"Get","x":"mfaAuthenticated"}"#.into(),
         ];
-        for path in [
-            "examples/cloudtrail_sample.json",
-            "tests/cases/seed_sample/events.json",
-        ] {
-            if let Ok(text) = std::fs::read_to_string(path) {
-                lines.extend(text.lines().map(String::from));
-            }
-        }
+        add_sample_lines(&mut lines);
         for search in [
             "a.mfaAuthenticated=false",
             "a.mfaAuthenticated=false eventName=Get*",
