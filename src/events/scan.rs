@@ -155,7 +155,6 @@ impl Children {
         if escaped {
             return Lookup::Ambiguous;
         }
-        let special = separator;
         let bucket = key.first().map_or(256, |&b| usize::from(b));
         let mut at = self.by_first[bucket];
         while at != 0 {
@@ -166,13 +165,13 @@ impl Children {
             }
             // The separator byte first: it rules out almost every key
             // without comparing the prefix.
-            if key.get(child.len()).is_some_and(|&b| special(b)) && key.starts_with(child) {
+            if key.get(child.len()).is_some_and(|&b| separator(b)) && key.starts_with(child) {
                 return Lookup::Ambiguous;
             }
             at = self.next[i];
         }
         // A key starting with a separator continues an empty child's name.
-        if key.first().is_some_and(|&b| special(b)) && self.by_first[256] != 0 {
+        if self.empty && key.first().is_some_and(|&b| separator(b)) {
             return Lookup::Ambiguous;
         }
         Lookup::Unwanted
@@ -592,19 +591,14 @@ fn skip_ws_run(b: &[u8], mut i: usize) -> usize {
     i
 }
 
-/// Validates the value starting at `i` (not whitespace), inside `outer`
+/// Validates the value starting at `i` (not whitespace), inside `depth`
 /// containers, without extracting anything; returns the position after it
-/// and adds its strings' [`string_end`] findings to `flags`.
-#[inline]
-fn skip_value(b: &[u8], i: usize, outer: usize, flags: &mut u8) -> Step<usize> {
-    skip_member(b, i, outer, flags)
-}
-
-/// [`skip_value`] inside `depth` containers: strings, literals and numbers
-/// here, containers by a call of their own (so each container's loop knows
-/// whether it is an object or an array without asking).
+/// and adds its strings' [`string_end`] findings to `flags`. Strings,
+/// literals and numbers are read here, containers by a call of their own
+/// (so each container's loop knows whether it is an object or an array
+/// without asking).
 #[inline(always)]
-fn skip_member(b: &[u8], i: usize, depth: usize, flags: &mut u8) -> Step<usize> {
+fn skip_value(b: &[u8], i: usize, depth: usize, flags: &mut u8) -> Step<usize> {
     match *b.get(i).ok_or(Stop)? {
         b'"' => {
             let (end, found) = string_end(b, i + 1)?;
@@ -632,7 +626,7 @@ fn skip_object(b: &[u8], i: usize, depth: usize, flags: &mut u8) -> Step<usize> 
     }
     loop {
         i = key_colon(b, i, flags)?;
-        i = skip_ws(b, skip_member(b, i, depth, flags)?);
+        i = skip_ws(b, skip_value(b, i, depth, flags)?);
         match b.get(i) {
             Some(b',') => i = skip_ws(b, i + 1),
             Some(b'}') => return Ok(i + 1),
@@ -651,7 +645,7 @@ fn skip_array(b: &[u8], i: usize, depth: usize, flags: &mut u8) -> Step<usize> {
         return Ok(i + 1);
     }
     loop {
-        i = skip_ws(b, skip_member(b, i, depth, flags)?);
+        i = skip_ws(b, skip_value(b, i, depth, flags)?);
         match b.get(i) {
             Some(b',') => i = skip_ws(b, i + 1),
             Some(b']') => return Ok(i + 1),
@@ -1171,8 +1165,9 @@ mod tests {
         let lines = crate::events::tests::sample_lines();
         let mut fast = 0;
         for line in lines.iter().step_by(7).take(25) {
+            let value: serde_json::Value = serde_json::from_str(line).expect("json");
             let mut all = crate::event::Event::new();
-            crate::events::flatten_json(&serde_json::from_str(line).expect("json"), &mut all);
+            crate::events::flatten_json(&value, &mut all);
             // Every field, and a few (with names that may be spelled by a
             // mutated key) on their own.
             let names: Vec<&str> = all.names().collect();
@@ -1183,7 +1178,6 @@ mod tests {
                 .chain(["a.b", "x{}"])
                 .collect();
             // A member repeating the line's last key.
-            let value: serde_json::Value = serde_json::from_str(line).expect("json");
             let last_key = value
                 .as_object()
                 .and_then(|o| o.keys().next_back().cloned());
