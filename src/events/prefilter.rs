@@ -138,13 +138,7 @@ impl Prefilter {
     /// that learns those two facts otherwise (a validating scan) need not
     /// look for them again.
     pub fn needles_found(&self, line: &[u8]) -> bool {
-        // The pairs first: they are the most selective, and a pair's key
-        // needle need not be searched again.
-        self.pairs.iter().all(|r| r.is_match(line))
-            && self
-                .unimplied
-                .iter()
-                .all(|&i| self.finders[i].is_match(line))
+        self.chunk_search(line).needles_found(0, line.len())
     }
 }
 
@@ -169,6 +163,8 @@ impl ChunkSearch<'_> {
     /// must come in order (`start` never below an earlier line's end).
     pub fn needles_found(&mut self, start: usize, end: usize) -> bool {
         let p = self.prefilter;
+        // The pairs first: they are the most selective, and a pair's key
+        // needle need not be searched again.
         (0..p.pairs.len()).all(|k| self.pair_in(k, start, end))
             && p.unimplied.iter().all(|&i| self.finder_in(i, start, end))
     }
@@ -361,7 +357,9 @@ impl PairShape {
     }
 
     /// Whether `line` holds the shape (on ASCII lines; others are kept
-    /// anyway, see [`Prefilter::may_match`]).
+    /// anyway, see [`Prefilter::may_match`]): each line on its own, the
+    /// reference [`ChunkSearch`] is tested against.
+    #[cfg(test)]
     fn is_match(&self, line: &[u8]) -> bool {
         self.key_quote
             .find_iter(line)
@@ -584,11 +582,15 @@ mod tests {
                         let bom = piece.len() - unmarked.len();
                         let bytes = unmarked.strip_suffix(b"\r").unwrap_or(unmarked);
                         let at = start + bom;
+                        // Each needle looked for in the line alone.
+                        let alone = p.pairs.iter().all(|r| r.is_match(bytes))
+                            && p.unimplied.iter().all(|&i| p.finders[i].is_match(bytes));
                         assert_eq!(
                             search_all.needles_found(at, at + bytes.len()),
-                            p.needles_found(bytes),
+                            alone,
                             "{search}: {line}"
                         );
+                        assert_eq!(p.needles_found(bytes), alone, "{search}: {line}");
                         start += piece.len() + 1;
                     }
                 }
