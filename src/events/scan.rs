@@ -605,8 +605,8 @@ fn skip_value(b: &[u8], i: usize, depth: usize, flags: &mut u8) -> Step<usize> {
             *flags |= found;
             Ok(end)
         }
-        b'{' => skip_object(b, i, depth + 1, flags),
-        b'[' => skip_array(b, i, depth + 1, flags),
+        b'{' => skip_container::<true>(b, i, depth + 1, flags),
+        b'[' => skip_container::<false>(b, i, depth + 1, flags),
         b't' => literal_end(b, i, b"true"),
         b'f' => literal_end(b, i, b"false"),
         b'n' => literal_end(b, i, b"null"),
@@ -615,40 +615,30 @@ fn skip_value(b: &[u8], i: usize, depth: usize, flags: &mut u8) -> Step<usize> {
     }
 }
 
-/// The object at `i` (its `{`), the `depth`th open container.
-fn skip_object(b: &[u8], i: usize, depth: usize, flags: &mut u8) -> Step<usize> {
+/// The object (`OBJECT`) or array at `i` (its `{` or `[`), the `depth`th
+/// open container. One function per kind, so the loop never asks which.
+fn skip_container<const OBJECT: bool>(
+    b: &[u8],
+    i: usize,
+    depth: usize,
+    flags: &mut u8,
+) -> Step<usize> {
+    let close = if OBJECT { b'}' } else { b']' };
     if depth > MAX_DEPTH {
         return Err(Stop);
     }
     let mut i = skip_ws(b, i + 1);
-    if b.get(i) == Some(&b'}') {
+    if b.get(i) == Some(&close) {
         return Ok(i + 1);
     }
     loop {
-        i = key_colon(b, i, flags)?;
-        i = skip_ws(b, skip_value(b, i, depth, flags)?);
-        match b.get(i) {
-            Some(b',') => i = skip_ws(b, i + 1),
-            Some(b'}') => return Ok(i + 1),
-            _ => return Err(Stop),
+        if OBJECT {
+            i = key_colon(b, i, flags)?;
         }
-    }
-}
-
-/// The array at `i` (its `[`), the `depth`th open container.
-fn skip_array(b: &[u8], i: usize, depth: usize, flags: &mut u8) -> Step<usize> {
-    if depth > MAX_DEPTH {
-        return Err(Stop);
-    }
-    let mut i = skip_ws(b, i + 1);
-    if b.get(i) == Some(&b']') {
-        return Ok(i + 1);
-    }
-    loop {
         i = skip_ws(b, skip_value(b, i, depth, flags)?);
         match b.get(i) {
             Some(b',') => i = skip_ws(b, i + 1),
-            Some(b']') => return Ok(i + 1),
+            Some(&c) if c == close => return Ok(i + 1),
             _ => return Err(Stop),
         }
     }
