@@ -1,9 +1,11 @@
-//! The embedding API: an [`Engine`] holds macros, lookups, sourcetype props
-//! and settings; it compiles search text and runs it over events.
+//! The embedding API: an [`Engine`] holds macros, lookups, the search-time
+//! knowledge layer (props, transforms, event types, tags) and settings; it
+//! compiles search text and runs it over events.
 
 use std::cell::{Cell, RefCell};
 use std::path::Path;
 use std::rc::Rc;
+use std::sync::{Arc, OnceLock};
 
 use crate::commands::stats::{Groups, Stats};
 use crate::commands::CommandArgs;
@@ -17,17 +19,18 @@ use crate::events::{self, EventSource, Malformed, ReadOptions};
 use crate::exec::fold::{always_true, decide_metadata_terms};
 use crate::exec::{self, matcher::Glob, Context, Limits, Rows};
 use crate::expand::{self, ExpandLimits, Expanded, MacroSet};
+use crate::knowledge::apps::{AppSummary, AppTargets};
+use crate::knowledge::eventtypes::CompiledEventTypes;
+use crate::knowledge::tags::CompiledTags;
+use crate::knowledge::{ConfWarning, Knowledge, KnowledgeView, Props, SourceMeta, SourcetypeProps};
 use crate::lookup::LookupRegistry;
 use crate::plan::Plan;
-use crate::props::Props;
 use crate::syntax::ast::{Command, SearchExpr, SearchKind};
 use crate::syntax::{self, ast::Pipeline};
 use crate::value::Value;
 
 /// Bundled `macros/macros.conf`.
 const BUNDLED_MACROS: &str = include_str!("../macros/macros.conf");
-/// Bundled `props/props.conf`.
-const BUNDLED_PROPS: &str = include_str!("../props/props.conf");
 
 /// Runs SPL searches. Build one with [`Engine::new`] (bundled defaults) and
 /// the `with_*` methods, then call [`Engine::run`].
@@ -35,7 +38,10 @@ const BUNDLED_PROPS: &str = include_str!("../props/props.conf");
 pub struct Engine {
     macros: MacroSet,
     lookups: LookupRegistry,
-    props: Props,
+    knowledge: Knowledge,
+    /// Event types and tags compiled from `knowledge` and `macros`, on
+    /// first use (reset whenever either changes).
+    compiled: OnceLock<Arc<CompiledKnowledge>>,
     tz: chrono_tz::Tz,
     strict: bool,
     limits: Limits,
@@ -65,6 +71,16 @@ pub struct LoadedEvents {
     pub malformed: Vec<Malformed>,
     /// Events with no recognisable timestamp.
     pub untimed: usize,
+    /// Knowledge that applies but cannot run, to show once.
+    pub notices: Vec<String>,
+}
+
+/// Event types and tags, compiled once per engine.
+#[derive(Debug)]
+struct CompiledKnowledge {
+    event_types: Arc<CompiledEventTypes>,
+    tags: Arc<CompiledTags>,
+    warnings: Vec<ConfWarning>,
 }
 
 /// What a search produced.
@@ -80,17 +96,39 @@ pub struct SearchResults {
 }
 
 impl Engine {
-    /// An engine with spelunk's bundled macros, lookups and props, in UTC.
+    /// An engine with spelunk's bundled macros, lookups and knowledge
+    /// (the apps under `props/`), in UTC.
     pub fn new() -> Result<Self> {
         let mut engine = Engine::empty();
         engine
             .macros
             .load_conf_str(BUNDLED_MACROS, "<bundled>/macros.conf")?;
         engine.lookups = LookupRegistry::bundled()?;
-        engine
-            .props
-            .load_str(BUNDLED_PROPS, "<bundled>/props.conf")?;
+        engine.app_targets().load_bundled()?;
         Ok(engine)
+    }
+
+    fn app_targets(&mut self) -> AppTargets<'_> {
+        self.compiled = OnceLock::new();
+        AppTargets {
+            knowledge: &mut self.knowledge,
+            macros: &mut self.macros,
+            lookups: &mut self.lookups,
+        }
+    }
+
+    /// Adds a Splunk app folder as installed (`default/`, then `local/`
+    /// props, transforms, event types, tags, macros and KV-store
+    /// collections, and its `lookups/`); it wins over what was loaded
+    /// before.
+    pub fn with_app(mut self, dir: &Path) -> Result<Self> {
+        self.app_targets().load_app_dir(dir)?;
+        Ok(self)
+    }
+
+    /// Like [`Engine::with_app`], saying what was found.
+    pub fn add_app(&mut self, dir: &Path) -> Result<AppSummary> {
+        self.app_targets().load_app_dir(dir)
     }
 
     /// An engine with nothing bundled.
@@ -98,7 +136,8 @@ impl Engine {
         Engine {
             macros: MacroSet::new(),
             lookups: LookupRegistry::new(),
-            props: Props::new(),
+            knowledge: Knowledge::new(),
+            compiled: OnceLock::new(),
             tz: chrono_tz::UTC,
             strict: false,
             limits: Limits::default(),
@@ -138,6 +177,7 @@ impl Engine {
     /// YAML, or a folder of them; they win over earlier ones on a name clash.
     pub fn with_macros_path(mut self, path: &Path) -> Result<Self> {
         self.macros.load_path(path)?;
+        self.compiled = OnceLock::new();
         Ok(self)
     }
 
@@ -150,7 +190,7 @@ impl Engine {
 
     /// Adds sourcetype settings from a props.conf or a folder of them.
     pub fn with_props_path(mut self, path: &Path) -> Result<Self> {
-        self.props.load_path(path)?;
+        self.knowledge.props.load_path(path)?;
         Ok(self)
     }
 
@@ -191,6 +231,7 @@ impl Engine {
 
     /// The macro definitions, for adding more programmatically.
     pub fn macros_mut(&mut self) -> &mut MacroSet {
+        self.compiled = OnceLock::new();
         &mut self.macros
     }
 
@@ -201,7 +242,57 @@ impl Engine {
 
     /// The sourcetype settings, for adding more programmatically.
     pub fn props_mut(&mut self) -> &mut Props {
-        &mut self.props
+        &mut self.knowledge.props
+    }
+
+    /// The knowledge layer (props, transforms, event types, tags).
+    pub fn knowledge(&self) -> &Knowledge {
+        &self.knowledge
+    }
+
+    /// The knowledge layer, for adding more programmatically.
+    pub fn knowledge_mut(&mut self) -> &mut Knowledge {
+        self.compiled = OnceLock::new();
+        &mut self.knowledge
+    }
+
+    fn compiled(&self) -> &Arc<CompiledKnowledge> {
+        self.compiled.get_or_init(|| {
+            let (event_types, warnings) = self
+                .knowledge
+                .event_types
+                .compile(&self.macros, &self.expand_limits);
+            Arc::new(CompiledKnowledge {
+                event_types: Arc::new(event_types),
+                tags: Arc::new(self.knowledge.compile_tags()),
+                warnings,
+            })
+        })
+    }
+
+    /// The knowledge as the event readers use it.
+    pub fn knowledge_view(&self) -> KnowledgeView<'_> {
+        let compiled = self.compiled();
+        KnowledgeView {
+            knowledge: &self.knowledge,
+            lookups: &self.lookups,
+            event_types: Arc::clone(&compiled.event_types),
+            tags: Arc::clone(&compiled.tags),
+        }
+    }
+
+    /// The knowledge that applies to events of a sourcetype, source and
+    /// host.
+    pub fn source_knowledge(&self, meta: SourceMeta<'_>) -> SourcetypeProps {
+        self.knowledge_view().resolve(meta)
+    }
+
+    /// Settings of the loaded knowledge that do not run as written, or are
+    /// unknown, each with its file and line.
+    pub fn knowledge_warnings(&self) -> Vec<ConfWarning> {
+        let mut out = self.knowledge.warnings();
+        out.extend(self.compiled().warnings.iter().cloned());
+        out
     }
 
     /// Expands macros in a search without parsing it (`spelunk expand`).
@@ -243,18 +334,16 @@ impl Engine {
     /// Reads events from sources and orders them newest first.
     pub fn load_events(&self, sources: &[EventSource]) -> Result<LoadedEvents> {
         let mut loaded = LoadedEvents::default();
-        let opts = ReadOptions {
-            props: &self.props,
-            tz: self.tz,
-            strict: self.strict,
-        };
+        let opts = self.read_options();
         for source in sources {
-            self.props
-                .sourcetype(&source.sourcetype)
-                .check_supported()?;
             let report = events::read_source(source, &opts, &mut |e| loaded.events.push(e))?;
             loaded.malformed.extend(report.malformed);
             loaded.untimed += report.untimed;
+            for notice in report.notices {
+                if !loaded.notices.contains(&notice) {
+                    loaded.notices.push(notice);
+                }
+            }
         }
         sort_newest_first(&mut loaded.events);
         Ok(loaded)
@@ -268,20 +357,22 @@ impl Engine {
         name: &str,
         source: &EventSource,
     ) -> Result<LoadedEvents> {
-        let opts = ReadOptions {
-            props: &self.props,
-            tz: self.tz,
-            strict: self.strict,
-        };
-        self.props
-            .sourcetype(&source.sourcetype)
-            .check_supported()?;
+        let opts = self.read_options();
         let mut loaded = LoadedEvents::default();
         let report = events::read_str(text, name, source, &opts, &mut |e| loaded.events.push(e))?;
         loaded.malformed = report.malformed;
         loaded.untimed = report.untimed;
+        loaded.notices = report.notices;
         sort_newest_first(&mut loaded.events);
         Ok(loaded)
+    }
+
+    fn read_options(&self) -> ReadOptions<'_> {
+        ReadOptions {
+            knowledge: self.knowledge_view(),
+            tz: self.tz,
+            strict: self.strict,
+        }
     }
 
     fn context<'a>(&'a self, events: &'a [Event], now: f64) -> Context<'a> {
@@ -341,7 +432,8 @@ impl Engine {
             return Ok(out);
         }
         let loaded = self.load_events(sources)?;
-        let results = self.run_query(query, &loaded.events)?;
+        let mut results = self.run_query(query, &loaded.events)?;
+        results.notices.splice(0..0, loaded.notices);
         Ok(RunOutput {
             results,
             events: loaded.events.len(),
@@ -377,9 +469,7 @@ impl Engine {
             let Some(path) = &source.path else {
                 return Ok(None);
             };
-            self.props
-                .sourcetype(&source.sourcetype)
-                .check_supported()?;
+            events::knowledge_for(source, &self.knowledge_view()).check_supported()?;
             match NdjsonChunks::open(path, self.chunk_bytes)? {
                 Some(chunks) => files.push((source, chunks)),
                 None => return Ok(None),
@@ -409,19 +499,17 @@ impl Engine {
             Some(CommandArgs::Search(s)) => &s.expr,
             _ => &first_search.expr,
         };
-        let opts = ReadOptions {
-            props: &self.props,
-            tz: self.tz,
-            strict: self.strict,
-        };
+        let opts = self.read_options();
         let threads = self.thread_count();
         let mut merged = Merged {
             groups: stats.map(Stats::new_groups),
             ..Merged::default()
         };
+        let mut notices: Vec<String> = Vec::new();
         for (source, mut chunks) in files {
+            let st = events::knowledge_for(source, &opts.knowledge);
             let prefilter = if self.prefilter {
-                Prefilter::from_search(search_expr, &self.props.sourcetype(&source.sourcetype))
+                Prefilter::from_search(search_expr, &st)
             } else {
                 None
             };
@@ -431,8 +519,7 @@ impl Engine {
             if let Some(CommandArgs::Search(s)) =
                 specialised.commands.first_mut().map(|c| &mut c.args)
             {
-                let st = self.props.sourcetype(&source.sourcetype);
-                let metadata: Event = crate::events::metadata_fields(source)
+                let metadata: Event = crate::events::metadata_for(source, &st)
                     .into_iter()
                     .map(|(name, value)| (name.to_string(), Value::Str(value)))
                     .collect();
@@ -448,6 +535,11 @@ impl Engine {
                 .cloned()
                 .collect();
             let reader = LineReader::new(source, &opts, projection.as_ref(), prefilter)?;
+            for notice in reader.notices() {
+                if !notices.contains(notice) {
+                    notices.push(notice.clone());
+                }
+            }
             let work = |chunk: &[u8], part: &mut Option<Groups>| {
                 self.process_chunk(&reader, chunk, &source_prefix, stats, now, part)
             };
@@ -509,7 +601,8 @@ impl Engine {
             rows = command.args.apply(rows, &ctx).map_err(diag)?;
         }
         let rows = rows.collect::<Result<Vec<Event>>>().map_err(diag)?;
-        let results = self.results(query, rows, ctx);
+        let mut results = self.results(query, rows, ctx);
+        results.notices.splice(0..0, notices);
         Ok(Some(RunOutput {
             results,
             events: merged.events,

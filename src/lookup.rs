@@ -8,6 +8,9 @@ use indexmap::IndexMap;
 
 use crate::conf;
 use crate::error::{Error, Result};
+use crate::event::Event;
+use crate::exec::matcher::Glob;
+use crate::value::Value;
 
 /// A named lookup: a transforms.conf stanza or a security_content YAML file.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,6 +31,8 @@ pub struct LookupDef {
     pub min_matches: Option<usize>,
     /// `default_match`.
     pub default_match: Option<String>,
+    /// `fields_list` of a KV-store lookup: the collection's columns.
+    pub fields_list: Vec<String>,
     /// Where it was defined.
     pub origin: String,
 }
@@ -39,7 +44,8 @@ pub enum LookupProblem {
     Undefined,
     /// Defined, but its file is not in any lookup folder.
     FileMissing(String),
-    /// Backed by a KV-store collection, which offline runs cannot read.
+    /// Backed by a KV-store collection with no data file (`<collection>.csv`
+    /// or `.json` in a lookups folder): it runs as an empty collection.
     Collection(String),
     /// Defined with neither a file nor a collection.
     NoFile,
@@ -66,6 +72,8 @@ pub struct LookupTable {
 pub struct LookupRegistry {
     defs: IndexMap<String, LookupDef>,
     files: HashMap<String, FileSource>,
+    /// collections.conf: collection → its `field.<name>` columns.
+    collections: IndexMap<String, Vec<String>>,
 }
 
 /// The bundled `lookups/` folder, compiled in.
@@ -128,10 +136,13 @@ impl LookupRegistry {
             .map(|n| n.to_string_lossy().to_string())
             .unwrap_or_default();
         let lower = name.to_ascii_lowercase();
-        if lower.ends_with(".csv") || lower.ends_with(".csv.gz") {
+        if lower.ends_with(".csv") || lower.ends_with(".csv.gz") || lower.ends_with(".json") {
             self.files
                 .insert(name, FileSource::Path(path.to_path_buf()));
             Ok(1)
+        } else if lower == "collections.conf" {
+            let text = read_text(path)?;
+            self.load_collections_str(&text, &path.display().to_string())
         } else if lower.ends_with(".conf") {
             let text = read_text(path)?;
             self.load_transforms_str(&text, &path.display().to_string())
@@ -162,6 +173,7 @@ impl LookupRegistry {
                 max_matches: parse_count(stanza.get("max_matches"), origin, &stanza)?,
                 min_matches: parse_count(stanza.get("min_matches"), origin, &stanza)?,
                 default_match: stanza.get("default_match").map(str::to_string),
+                fields_list: split_list(stanza.get("fields_list").unwrap_or("")),
                 origin: origin.to_string(),
             };
             self.insert(def);
@@ -211,6 +223,7 @@ impl LookupRegistry {
             max_matches: count("max_matches")?,
             min_matches: count("min_matches")?,
             default_match: field("default_match"),
+            fields_list: split_list(&field("fields_list").unwrap_or_default()),
             origin: origin.to_string(),
             name,
         };
@@ -218,12 +231,127 @@ impl LookupRegistry {
         Ok(1)
     }
 
+    /// Loads the collections of a collections.conf text (KV store
+    /// collections: `[<collection>]` with `field.<name> = <type>` columns).
+    pub fn load_collections_str(&mut self, text: &str, origin: &str) -> Result<usize> {
+        let stanzas = conf::parse(text, origin)?;
+        for stanza in &stanzas {
+            if stanza.name == "default" {
+                continue;
+            }
+            let columns: Vec<String> = stanza
+                .settings
+                .keys()
+                .filter_map(|k| k.strip_prefix("field."))
+                .map(str::to_string)
+                .collect();
+            self.collections.insert(stanza.name.clone(), columns);
+        }
+        Ok(stanzas.len())
+    }
+
+    /// Adds every lookup file of a folder (an app's `lookups/`):
+    /// `*.csv`, `*.csv.gz`, and `*.json` collection data. Returns how many.
+    pub fn load_files_in(&mut self, dir: &Path) -> Result<usize> {
+        let mut entries = Vec::new();
+        collect_files(dir, &mut entries)?;
+        entries.sort();
+        let mut n = 0;
+        for path in entries {
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default();
+            let lower = name.to_ascii_lowercase();
+            if lower.ends_with(".csv") || lower.ends_with(".csv.gz") || lower.ends_with(".json") {
+                self.files.insert(name, FileSource::Path(path));
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+
+    /// Adds a lookup file compiled into the binary.
+    pub fn add_bundled_file(&mut self, name: &str, text: &'static str) {
+        self.files
+            .insert(name.to_string(), FileSource::Bundled(text));
+    }
+
+    /// The data file of a KV-store collection: `<collection>.csv` or
+    /// `<collection>.json` in a lookups folder.
+    fn collection_file(&self, collection: &str) -> Option<(String, &FileSource)> {
+        ["csv", "json", "csv.gz"].iter().find_map(|ext| {
+            let name = format!("{collection}.{ext}");
+            self.files.get(&name).map(|f| (name, f))
+        })
+    }
+
+    /// A KV-store collection's rows: from its data file, or none (a
+    /// collection nobody has written to, as on a fresh Splunk), with the
+    /// columns of `fields_list` or collections.conf.
+    fn collection_table(
+        &self,
+        def: &LookupDef,
+        collection: &str,
+    ) -> std::result::Result<LookupTable, String> {
+        match self.collection_file(collection) {
+            Some((name, source)) => {
+                let text = match source {
+                    FileSource::Bundled(t) => t.to_string(),
+                    FileSource::Path(p) => read_text(p).map_err(|e| e.to_string())?,
+                };
+                if name.ends_with(".json") {
+                    parse_json_rows(&text).map_err(|e| format!("collection file `{name}`: {e}"))
+                } else {
+                    parse_csv(&text).map_err(|e| format!("collection file `{name}`: {e}"))
+                }
+            }
+            None => {
+                let mut columns = def.fields_list.clone();
+                if columns.is_empty() {
+                    columns.push("_key".to_string());
+                    columns.extend(
+                        self.collections
+                            .get(collection)
+                            .cloned()
+                            .unwrap_or_default(),
+                    );
+                }
+                Ok(LookupTable {
+                    columns,
+                    rows: Vec::new(),
+                })
+            }
+        }
+    }
+
+    /// A warning to show once when a lookup runs as an empty KV-store
+    /// collection (no `<collection>.csv` or `.json` in a lookups folder).
+    pub fn table_notice(&self, name: &str) -> Option<String> {
+        let def = self.defs.get(name)?;
+        if def.filename.is_some() {
+            return None;
+        }
+        let c = def.collection.as_deref()?;
+        if self.collection_file(c).is_some() {
+            return None;
+        }
+        Some(format!(
+            "lookup `{name}` reads the KV store collection `{c}`, which has no data here (give {c}.csv or {c}.json in a lookups folder): it is empty, as on a fresh Splunk"
+        ))
+    }
+
     /// Checks that a lookup a search names can be read, without reading it.
     pub fn check(&self, name: &str) -> std::result::Result<(), LookupProblem> {
         let filename = match self.defs.get(name) {
             Some(def) => match (&def.filename, &def.collection) {
                 (Some(f), _) => f.clone(),
-                (None, Some(c)) => return Err(LookupProblem::Collection(c.clone())),
+                (None, Some(c)) => {
+                    return match self.collection_file(c) {
+                        Some(_) => Ok(()),
+                        None => Err(LookupProblem::Collection(c.clone())),
+                    }
+                }
                 (None, None) => return Err(LookupProblem::NoFile),
             },
             None if is_csv_name(name) => name.to_string(),
@@ -242,11 +370,7 @@ impl LookupRegistry {
         let filename = match self.defs.get(name) {
             Some(def) => match (&def.filename, &def.collection) {
                 (Some(f), _) => f.clone(),
-                (None, Some(c)) => {
-                    return Err(format!(
-                        "is backed by the KV store collection `{c}`, which is not supported offline"
-                    ))
-                }
+                (None, Some(c)) => return self.collection_table(def, c),
                 (None, None) => return Err("defines no file".into()),
             },
             None if is_csv_name(name) => name.to_string(),
@@ -265,6 +389,219 @@ impl LookupRegistry {
             FileSource::Path(p) => read_text(p).map_err(|e| e.to_string())?,
         };
         parse_csv(&text).map_err(|e| format!("file `{filename}`: {e}"))
+    }
+}
+
+/// Splunk's default `max_matches` for a lookup without a time field.
+const DEFAULT_MAX_MATCHES: usize = 100;
+
+/// How one input column is compared.
+#[derive(Debug, Clone)]
+enum Rule {
+    Exact,
+    Wildcard,
+    Cidr,
+}
+
+/// A lookup table prepared for matching events: which columns are
+/// compared, how (`match_type`, `case_sensitive_match`), and which are
+/// written (the `lookup` command and props.conf `LOOKUP-` share it).
+/// Docs: <https://help.splunk.com/splunk-enterprise/manage-knowledge-objects/knowledge-management-manual/9.4/use-the-configuration-files-to-configure-lookups/add-field-matching-rules-to-your-lookup-configuration>.
+#[derive(Debug, Clone)]
+pub struct TableMatcher {
+    table: LookupTable,
+    /// Per input: column index, rule, and the event field.
+    inputs: Vec<(usize, Rule, String)>,
+    /// Per output: column index and event field.
+    outputs: Vec<(usize, String)>,
+    case_sensitive: bool,
+    max_matches: usize,
+    min_matches: usize,
+    default_match: Option<String>,
+    /// Globs for wildcard columns, per row and input (compiled once).
+    globs: Vec<Vec<Option<Glob>>>,
+}
+
+impl TableMatcher {
+    /// Reads the lookup `name` and prepares it: `inputs` are (lookup
+    /// column, event field) pairs that must match, `outputs` (lookup column,
+    /// event field) pairs to write, or every other column when empty.
+    /// The error says what is wrong with the lookup (for the caller to name
+    /// it).
+    pub fn prepare(
+        registry: &LookupRegistry,
+        name: &str,
+        inputs: &[(String, String)],
+        outputs: &[(String, String)],
+    ) -> std::result::Result<TableMatcher, String> {
+        let table = registry.table(name)?;
+        let def: Option<&LookupDef> = registry.get(name);
+        let column = |c: &str| table.columns.iter().position(|x| x == c);
+        let rule_for = |c: &str| -> Rule {
+            let Some(def) = def else { return Rule::Exact };
+            for mt in &def.match_type {
+                let upper = mt.to_ascii_uppercase();
+                let inner = mt
+                    .find('(')
+                    .and_then(|i| mt.strip_suffix(')').map(|s| s[i + 1..].trim()));
+                if inner == Some(c) {
+                    if upper.starts_with("WILDCARD") {
+                        return Rule::Wildcard;
+                    }
+                    if upper.starts_with("CIDR") {
+                        return Rule::Cidr;
+                    }
+                }
+            }
+            Rule::Exact
+        };
+        let mut matched_inputs = Vec::with_capacity(inputs.len());
+        for (c, field) in inputs {
+            let i = column(c).ok_or_else(|| format!("has no column `{c}`"))?;
+            matched_inputs.push((i, rule_for(c), field.clone()));
+        }
+        let outputs: Vec<(usize, String)> = if outputs.is_empty() {
+            table
+                .columns
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| !inputs.iter().any(|(i, _)| i == *c))
+                .map(|(i, c)| (i, c.clone()))
+                .collect()
+        } else {
+            let mut out = Vec::new();
+            for (c, f) in outputs {
+                let i = column(c).ok_or_else(|| format!("has no column `{c}`"))?;
+                out.push((i, f.clone()));
+            }
+            out
+        };
+        let case_sensitive = def.is_none_or(|d| d.case_sensitive_match);
+        let globs = table
+            .rows
+            .iter()
+            .map(|row| {
+                matched_inputs
+                    .iter()
+                    .map(
+                        |(i, rule, _)| match (rule, row.get(*i).cloned().flatten()) {
+                            (Rule::Wildcard, Some(text)) => Some(Glob::new(&text, case_sensitive)),
+                            _ => None,
+                        },
+                    )
+                    .collect()
+            })
+            .collect();
+        Ok(TableMatcher {
+            inputs: matched_inputs,
+            outputs,
+            case_sensitive,
+            max_matches: def
+                .and_then(|d| d.max_matches)
+                .unwrap_or(DEFAULT_MAX_MATCHES)
+                .max(1),
+            min_matches: def.and_then(|d| d.min_matches).unwrap_or(0),
+            default_match: def.and_then(|d| d.default_match.clone()),
+            globs,
+            table,
+        })
+    }
+
+    /// The event fields matched against the table.
+    pub fn input_fields(&self) -> impl Iterator<Item = &str> {
+        self.inputs.iter().map(|(_, _, f)| f.as_str())
+    }
+
+    /// The event fields the outputs are written to.
+    pub fn output_fields(&self) -> impl Iterator<Item = &str> {
+        self.outputs.iter().map(|(_, f)| f.as_str())
+    }
+
+    /// Writes the outputs of the rows matching `event` (every input field
+    /// present and matching; a multivalue input matches on any value).
+    /// `output_new` (`OUTPUTNEW`) leaves fields the event has alone; with
+    /// `OUTPUT` the outputs are replaced, and removed when nothing matches.
+    pub fn enrich(&self, event: &mut Event, output_new: bool) {
+        let matched = self.matching_rows(event);
+        self.write(event, &matched, output_new);
+    }
+
+    /// Like [`TableMatcher::enrich`], but an event missing an input field is
+    /// left as it is (props.conf `LOOKUP-`: only "an event that has all of
+    /// the <match_field> values but no matching entry" has its outputs
+    /// cleared).
+    pub fn enrich_if_inputs(&self, event: &mut Event, output_new: bool) {
+        if self.inputs.iter().all(|(_, _, f)| event.contains(f)) {
+            self.enrich(event, output_new);
+        }
+    }
+
+    fn matching_rows(&self, event: &Event) -> Vec<usize> {
+        // Every input field must be present; each may be multivalue.
+        let mut wanted: Vec<Vec<String>> = Vec::with_capacity(self.inputs.len());
+        for (_, _, field) in &self.inputs {
+            match event.get(field) {
+                Some(v) => wanted.push(v.texts().iter().map(|s| s.to_string()).collect()),
+                None => return Vec::new(),
+            }
+        }
+        let mut matched: Vec<usize> = Vec::new();
+        for (r, row) in self.table.rows.iter().enumerate() {
+            if matched.len() >= self.max_matches {
+                break;
+            }
+            let all = self.inputs.iter().enumerate().all(|(k, (col, rule, _))| {
+                let Some(cell) = row.get(*col).and_then(|c| c.as_deref()) else {
+                    return false;
+                };
+                wanted[k].iter().any(|v| {
+                    cell_matches(
+                        rule,
+                        cell,
+                        v,
+                        self.case_sensitive,
+                        self.globs[r][k].as_ref(),
+                    )
+                })
+            });
+            if all {
+                matched.push(r);
+            }
+        }
+        matched
+    }
+
+    fn write(&self, event: &mut Event, matched: &[usize], output_new: bool) {
+        for (col, field) in &self.outputs {
+            if output_new && event.contains(field) {
+                continue;
+            }
+            let mut values: Vec<String> = matched
+                .iter()
+                .filter_map(|r| self.table.rows[*r].get(*col).cloned().flatten())
+                .collect();
+            if matched.len() < self.min_matches {
+                if let Some(d) = &self.default_match {
+                    values = vec![d.clone()];
+                }
+            }
+            event.set_opt(field.clone(), Value::from_list(values));
+        }
+    }
+}
+
+fn cell_matches(
+    rule: &Rule,
+    cell: &str,
+    value: &str,
+    case_sensitive: bool,
+    glob: Option<&Glob>,
+) -> bool {
+    match rule {
+        Rule::Exact if case_sensitive => cell == value,
+        Rule::Exact => cell.to_lowercase() == value.to_lowercase(),
+        Rule::Wildcard => glob.is_some_and(|g| g.matches(value)),
+        Rule::Cidr => crate::commands::lookup::cidr_contains(cell, value),
     }
 }
 
@@ -308,6 +645,72 @@ fn parse_count(value: Option<&str>, origin: &str, stanza: &conf::Stanza) -> Resu
             message: format!("[{}]: expected a whole number, found `{v}`", stanza.name),
         }),
     }
+}
+
+/// A comma-separated list (`fields_list = _key, a, b`).
+fn split_list(text: &str) -> Vec<String> {
+    text.split(',')
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+/// KV-store collection data as JSON: an array of objects (as the KV store's
+/// REST API returns a collection) or one object per line. Columns are the
+/// keys in first-seen order; values are text, arrays become multivalue
+/// cells joined by newlines.
+fn parse_json_rows(text: &str) -> std::result::Result<LookupTable, String> {
+    use serde_json::Value as Json;
+    let trimmed = text.trim_start();
+    let objects: Vec<Json> = if trimmed.starts_with('[') {
+        match serde_json::from_str::<Json>(trimmed) {
+            Ok(Json::Array(items)) => items,
+            Ok(_) => return Err("expected an array of objects".into()),
+            Err(e) => return Err(e.to_string()),
+        }
+    } else {
+        let mut out = Vec::new();
+        for (i, line) in text.lines().enumerate() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            out.push(serde_json::from_str(line).map_err(|e| format!("line {}: {e}", i + 1))?);
+        }
+        out
+    };
+    let mut columns: Vec<String> = Vec::new();
+    let mut cells: Vec<IndexMap<String, String>> = Vec::new();
+    for (i, obj) in objects.iter().enumerate() {
+        let Json::Object(map) = obj else {
+            return Err(format!("item {} is not an object", i + 1));
+        };
+        let mut row = IndexMap::new();
+        for (k, v) in map {
+            if !columns.contains(k) {
+                columns.push(k.clone());
+            }
+            let text = match v {
+                Json::Null => continue,
+                Json::String(s) => s.clone(),
+                Json::Array(items) => items
+                    .iter()
+                    .map(|x| match x {
+                        Json::String(s) => s.clone(),
+                        other => other.to_string(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+                other => other.to_string(),
+            };
+            row.insert(k.clone(), text);
+        }
+        cells.push(row);
+    }
+    let rows = cells
+        .into_iter()
+        .map(|row| columns.iter().map(|c| row.get(c).cloned()).collect())
+        .collect();
+    Ok(LookupTable { columns, rows })
 }
 
 fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {

@@ -10,17 +10,11 @@ use std::net::IpAddr;
 use crate::commands::common::{at_option, bad, option};
 use crate::commands::CommandArgs;
 use crate::error::{Error, Result};
-use crate::event::Event;
-use crate::exec::matcher::Glob;
 use crate::exec::{Context, Rows};
-use crate::lookup::{LookupDef, LookupTable};
+use crate::lookup::TableMatcher;
 use crate::source::Span;
 use crate::syntax::lexer::Tok;
 use crate::syntax::parser::Parser;
-use crate::value::Value;
-
-/// Splunk's default `max_matches` for a lookup without a time field.
-const DEFAULT_MAX_MATCHES: usize = 100;
 
 /// `lookup users uid AS user_id OUTPUT name AS full_name, dept`.
 #[derive(Debug, Clone, PartialEq)]
@@ -98,184 +92,21 @@ fn field_pairs(p: &mut Parser) -> Result<Vec<(String, String)>> {
     Ok(out)
 }
 
-/// How one input column is compared.
-#[derive(Debug, Clone)]
-enum Rule {
-    Exact,
-    Wildcard,
-    Cidr,
-}
-
-/// A table ready for matching.
-struct Prepared {
-    table: LookupTable,
-    /// Per input: column index and rule.
-    inputs: Vec<(Option<usize>, Rule)>,
-    /// Per output: column index and event field.
-    outputs: Vec<(usize, String)>,
-    case_sensitive: bool,
-    max_matches: usize,
-    min_matches: usize,
-    default_match: Option<String>,
-    /// Globs for wildcard columns, per row and input (compiled once).
-    globs: Vec<Vec<Option<Glob>>>,
-}
-
 impl Lookup {
     /// Adds the output fields to every row.
     pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
-        let prepared = self.prepare(ctx)?;
-        Ok(Box::new(input.map(move |row| {
-            row.map(|mut event| {
-                self.enrich(&prepared, &mut event);
-                event
-            })
-        })))
-    }
-
-    fn prepare(&self, ctx: &Context<'_>) -> Result<Prepared> {
-        let lookup_error = |message: String| Error::Lookup {
+        let matcher = TableMatcher::prepare(ctx.lookups, &self.name, &self.inputs, &self.outputs)
+            .map_err(|message| Error::Lookup {
             name: self.name.clone(),
             message,
             span: Some(self.name_span),
-        };
-        let table = ctx.lookups.table(&self.name).map_err(lookup_error)?;
-        let def: Option<&LookupDef> = ctx.lookups.get(&self.name);
-        let column = |c: &str| table.columns.iter().position(|x| x == c);
-        let rule_for = |c: &str| -> Rule {
-            let Some(def) = def else { return Rule::Exact };
-            for mt in &def.match_type {
-                let upper = mt.to_ascii_uppercase();
-                let inner = mt
-                    .find('(')
-                    .and_then(|i| mt.strip_suffix(')').map(|s| s[i + 1..].trim()));
-                if inner == Some(c) {
-                    if upper.starts_with("WILDCARD") {
-                        return Rule::Wildcard;
-                    }
-                    if upper.starts_with("CIDR") {
-                        return Rule::Cidr;
-                    }
-                }
-            }
-            Rule::Exact
-        };
-        let inputs: Vec<(Option<usize>, Rule)> = self
-            .inputs
-            .iter()
-            .map(|(c, _)| (column(c), rule_for(c)))
-            .collect();
-        if let Some((c, _)) = self.inputs.iter().find(|(c, _)| column(c).is_none()) {
-            return Err(lookup_error(format!("has no column `{c}`")));
-        }
-        let outputs: Vec<(usize, String)> = if self.outputs.is_empty() {
-            table
-                .columns
-                .iter()
-                .enumerate()
-                .filter(|(_, c)| !self.inputs.iter().any(|(i, _)| i == *c))
-                .map(|(i, c)| (i, c.clone()))
-                .collect()
-        } else {
-            let mut out = Vec::new();
-            for (c, f) in &self.outputs {
-                let i = column(c).ok_or_else(|| lookup_error(format!("has no column `{c}`")))?;
-                out.push((i, f.clone()));
-            }
-            out
-        };
-        let case_sensitive = def.is_none_or(|d| d.case_sensitive_match);
-        let globs = table
-            .rows
-            .iter()
-            .map(|row| {
-                inputs
-                    .iter()
-                    .map(
-                        |(i, rule)| match (rule, i.and_then(|i| row.get(i).cloned().flatten())) {
-                            (Rule::Wildcard, Some(text)) => Some(Glob::new(&text, case_sensitive)),
-                            _ => None,
-                        },
-                    )
-                    .collect()
+        })?;
+        Ok(Box::new(input.map(move |row| {
+            row.map(|mut event| {
+                matcher.enrich(&mut event, self.output_new);
+                event
             })
-            .collect();
-        Ok(Prepared {
-            inputs,
-            outputs,
-            case_sensitive,
-            max_matches: def
-                .and_then(|d| d.max_matches)
-                .unwrap_or(DEFAULT_MAX_MATCHES)
-                .max(1),
-            min_matches: def.and_then(|d| d.min_matches).unwrap_or(0),
-            default_match: def.and_then(|d| d.default_match.clone()),
-            globs,
-            table,
-        })
-    }
-
-    fn enrich(&self, t: &Prepared, event: &mut Event) {
-        // Every input field must be present; each may be multivalue.
-        let mut wanted: Vec<Vec<String>> = Vec::new();
-        for (_, field) in &self.inputs {
-            match event.get(field) {
-                Some(v) => wanted.push(v.texts().iter().map(|s| s.to_string()).collect()),
-                None => {
-                    wanted.clear();
-                    break;
-                }
-            }
-        }
-        let mut matched: Vec<usize> = Vec::new();
-        if wanted.len() == self.inputs.len() {
-            for (r, row) in t.table.rows.iter().enumerate() {
-                if matched.len() >= t.max_matches {
-                    break;
-                }
-                let all = t.inputs.iter().enumerate().all(|(k, (col, rule))| {
-                    let Some(cell) = col.and_then(|c| row.get(c)).and_then(|c| c.as_deref()) else {
-                        return false;
-                    };
-                    wanted[k].iter().any(|v| {
-                        cell_matches(rule, cell, v, t.case_sensitive, t.globs[r][k].as_ref())
-                    })
-                });
-                if all {
-                    matched.push(r);
-                }
-            }
-        }
-        for (col, field) in &t.outputs {
-            if self.output_new && event.contains(field) {
-                continue;
-            }
-            let mut values: Vec<String> = matched
-                .iter()
-                .filter_map(|r| t.table.rows[*r].get(*col).cloned().flatten())
-                .collect();
-            if matched.len() < t.min_matches {
-                if let Some(d) = &t.default_match {
-                    values = vec![d.clone()];
-                }
-            }
-            event.set_opt(field.clone(), Value::from_list(values));
-        }
-    }
-}
-
-fn cell_matches(
-    rule: &Rule,
-    cell: &str,
-    value: &str,
-    case_sensitive: bool,
-    glob: Option<&Glob>,
-) -> bool {
-    match rule {
-        Rule::Exact if case_sensitive => cell == value,
-        Rule::Exact => cell.to_lowercase() == value.to_lowercase(),
-        Rule::Wildcard => glob.is_some_and(|g| g.matches(value)),
-        Rule::Cidr => cidr_contains(cell, value),
+        })))
     }
 }
 

@@ -12,6 +12,7 @@
 //!
 //! gzip input is recognised by its magic bytes (`1f 8b`).
 
+pub mod defaults;
 mod flatten;
 pub mod prefilter;
 pub mod project;
@@ -29,8 +30,10 @@ use serde_json::Value as Json;
 
 use crate::error::{Error, Result};
 use crate::event::{Event, FieldName, Key};
-use crate::props::{KvMode, Props, SourcetypeProps};
+use crate::knowledge::extracted::INDEXED_NAMES;
+use crate::knowledge::{KnowledgeView, SourceMeta, SourcetypeProps};
 use crate::value::Value;
+use defaults::DefaultFields;
 
 /// Where events come from and the metadata they get.
 #[derive(Debug, Clone)]
@@ -67,13 +70,17 @@ pub struct ReadReport {
     pub malformed: Vec<Malformed>,
     /// Events for which no `_time` was found (they have no `_time` field).
     pub untimed: usize,
+    /// Knowledge that applies but cannot run (a `REPORT-` naming no
+    /// transform, a `LOOKUP-` whose table is missing), to show once.
+    pub notices: Vec<String>,
 }
 
 /// How to read.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct ReadOptions<'a> {
-    /// Sourcetype configuration.
-    pub props: &'a Props,
+    /// The knowledge layer: sourcetype settings, transforms, lookups, event
+    /// types, tags.
+    pub knowledge: KnowledgeView<'a>,
     /// Zone for timestamps without an offset, unless the sourcetype sets `TZ`.
     pub tz: chrono_tz::Tz,
     /// Fail on the first malformed item instead of reporting and skipping it.
@@ -144,7 +151,8 @@ struct Reader<'a, 'b> {
 
 /// The metadata fields every event of `src` gets: `sourcetype`, `source`
 /// (default: the file's path), `host` (default `spelunk`), `index` (default
-/// `main`).
+/// `main`). The sourcetype is the one given; [`metadata_for`] gives the one
+/// searches see.
 pub(crate) fn metadata_fields(src: &EventSource) -> [(&'static str, String); 4] {
     let default_source = match &src.path {
         Some(path) => path.display().to_string(),
@@ -158,6 +166,24 @@ pub(crate) fn metadata_fields(src: &EventSource) -> [(&'static str, String); 4] 
     ]
 }
 
+/// The metadata of `src`'s events as searches see them: the sourcetype
+/// after `rename`.
+pub(crate) fn metadata_for(src: &EventSource, st: &SourcetypeProps) -> [(&'static str, String); 4] {
+    let mut metadata = metadata_fields(src);
+    metadata[0].1 = st.name.clone();
+    metadata
+}
+
+/// The knowledge that applies to `src`'s events.
+pub(crate) fn knowledge_for(src: &EventSource, knowledge: &KnowledgeView<'_>) -> SourcetypeProps {
+    let metadata = metadata_fields(src);
+    knowledge.resolve(SourceMeta {
+        sourcetype: &src.sourcetype,
+        source: &metadata[1].1,
+        host: &metadata[2].1,
+    })
+}
+
 fn read_bytes(
     bytes: &[u8],
     name: &str,
@@ -165,15 +191,19 @@ fn read_bytes(
     opts: &ReadOptions,
     sink: &mut dyn FnMut(Event),
 ) -> Result<ReadReport> {
-    let st = opts.props.sourcetype(&src.sourcetype);
+    let st = knowledge_for(src, &opts.knowledge);
     st.check_supported()?;
-    let metadata = metadata_fields(src);
+    let metadata = metadata_for(src, &st);
+    let report = ReadReport {
+        notices: st.problems.clone(),
+        ..ReadReport::default()
+    };
     let mut reader = Reader {
         name,
         st,
         metadata,
         opts,
-        report: ReadReport::default(),
+        report,
         sink,
     };
     let bytes = strip_bom(bytes);
@@ -279,30 +309,41 @@ impl Reader<'_, '_> {
         let mut fields = Event::new();
         flatten_json(value, &mut fields);
         let time = timestamp::event_time(&self.st, &fields, &raw, self.opts.tz);
-        assemble_event(&self.st, &self.metadata, Some(raw), time, fields)
+        assemble_event(
+            &self.st,
+            &self.metadata,
+            Some(raw),
+            time,
+            fields,
+            DefaultFields::ALL,
+        )
     }
 }
 
-/// Builds an event in Splunk's field order — `_raw` (when kept), `_time`,
-/// the metadata fields, then the flattened JSON fields — and applies the
-/// sourcetype's field aliases and calculated fields. `_raw`, `_time` and
-/// the metadata keep their values when the JSON has keys of the same name
-/// (a JSON `_raw` key never becomes `_raw`, even when `_raw` is not kept).
-/// Shared by the whole-file and the streaming readers (which pass a
-/// flattened [`Event`], or the fast scanner's names and values: either
-/// way, `fields` holds each name once).
+/// Builds a JSON event in Splunk's field order — `_raw` (when kept),
+/// `_time`, the metadata fields, the default fields, then the JSON fields —
+/// and runs the search-time knowledge over it (see
+/// [`crate::knowledge::resolved`]). A JSON key named like a field Splunk
+/// sets when indexing (`host`, `source`, ...) becomes `extracted_<name>`
+/// (see [`crate::knowledge::extracted`]); a JSON `_raw` key never becomes
+/// `_raw`, nor `_time` when the event has a time. Shared by the whole-file
+/// and the streaming readers (which pass a flattened [`Event`], or the fast
+/// scanner's names and values: either way, `fields` holds each name once).
 pub(crate) fn assemble_event<N: AsRef<str> + Into<Key>>(
     st: &SourcetypeProps,
     metadata: &[(&'static str, String)],
     raw: Option<String>,
     time: Option<f64>,
     fields: impl IntoIterator<Item = (N, Value)>,
+    defaults: DefaultFields,
 ) -> Event {
     let fields = fields.into_iter();
     // Room for every field up front: growing the map mid-event costs more
     // than the slots.
     let aliases: usize = st.aliases.iter().map(|(_, a)| a.len()).sum();
-    let mut event = Event::with_capacity(2 + metadata.len() + fields.size_hint().0 + aliases);
+    let mut event = Event::with_capacity(
+        2 + metadata.len() + defaults.count() + fields.size_hint().0 + aliases,
+    );
     if let Some(raw) = raw {
         event.set(FieldName::from_static("_raw"), Value::Str(raw));
     }
@@ -312,22 +353,31 @@ pub(crate) fn assemble_event<N: AsRef<str> + Into<Key>>(
     for (name, value) in metadata {
         event.set(FieldName::from_static(name), Value::Str(value.clone()));
     }
-    if st.kv_mode == KvMode::Json {
-        // The JSON fields' names are distinct, so each needs comparing
-        // only with the few set above, not with every field so far.
+    defaults.add_to(&mut event, None);
+    let explicit = st.has_explicit_extractions();
+    if explicit {
+        st.apply_extractions(&mut event);
+    }
+    if st.extracts_json() {
         let has_time = time.is_some();
         for (name, value) in fields {
             let text = name.as_ref();
-            let reserved = text == "_raw"
-                || (has_time && text == "_time")
-                || metadata.iter().any(|(m, _)| *m == text);
-            if !reserved {
+            if text == "_raw" || (has_time && text == "_time") {
+                continue;
+            }
+            if INDEXED_NAMES.contains(&text) {
+                event.set(format!("extracted_{text}"), value);
+            } else if explicit || defaults::NAMES.contains(&text) {
+                // Automatic extraction replaces what explicit ones found.
+                event.set(name, value);
+            } else {
+                // The JSON fields' names are distinct, so each needs no
+                // search of the fields set above (none has a JSON name).
                 event.push_absent(name, value);
             }
         }
     }
-    st.apply_aliases(&mut event);
-    st.apply_calculated_fields(&mut event);
+    st.apply_after_kv(&mut event);
     event
 }
 

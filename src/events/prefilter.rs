@@ -21,7 +21,7 @@
 use aho_corasick::AhoCorasick;
 
 use super::scan::skip_ws;
-use crate::props::SourcetypeProps;
+use crate::knowledge::SourcetypeProps;
 use crate::syntax::ast::{CompareOp, SearchExpr, SearchKind, SearchValue};
 use crate::value::parse_number;
 
@@ -412,7 +412,7 @@ fn longest_part(text: &str, allowed: impl Fn(u8) -> bool) -> Option<String> {
 mod tests {
     use super::*;
     use crate::commands::CommandArgs;
-    use crate::props::Props;
+    use crate::knowledge::Props;
     use regex::bytes::Regex;
 
     fn needles(search: &str) -> Vec<String> {

@@ -21,6 +21,7 @@ use serde::de::IgnoredAny;
 use serde_json::Value as Json;
 
 use super::assemble_event;
+use super::defaults::DefaultFields;
 use super::prefilter::{may_spell_needles_otherwise, Prefilter};
 use super::project::{flatten_projected, FieldSet, ProjectError};
 use super::scan::{self, Extracted, Projector, Scan};
@@ -28,8 +29,8 @@ use super::timestamp::{self, TimeCache};
 use super::{flatten_json, strip_bom, Malformed, ReadOptions, AUTO_TIME_FIELDS};
 use crate::error::{Error, Result};
 use crate::event::Event;
+use crate::knowledge::SourcetypeProps;
 use crate::plan::Projection;
-use crate::props::SourcetypeProps;
 use crate::value::Value;
 
 use super::EventSource;
@@ -192,6 +193,7 @@ pub struct LineReader {
     /// The same fields for the fast scanner.
     projector: Option<Projector>,
     raw: bool,
+    defaults: DefaultFields,
     prefilter: Option<Prefilter>,
 }
 
@@ -203,24 +205,19 @@ impl LineReader {
         projection: Option<&Projection>,
         prefilter: Option<Prefilter>,
     ) -> Result<LineReader> {
-        let st = opts.props.sourcetype(&src.sourcetype);
+        let mut st = super::knowledge_for(src, &opts.knowledge);
         st.check_supported()?;
-        let metadata = super::metadata_fields(src);
-        let mut st = st;
-        let mut metadata = metadata.to_vec();
-        // Calculated fields may read anything.
-        let projection = projection.filter(|_| st.calculated.is_empty());
-        let (fields, raw) = match projection {
-            Some(p) => {
-                let wanted = wanted_fields(p, &st);
-                // Aliases and metadata nothing reads are left out.
-                for (_, pairs) in &mut st.aliases {
-                    pairs.retain(|a| wanted.iter().any(|w| *w == *a.target));
-                }
+        let mut metadata = super::metadata_for(src, &st).to_vec();
+        // The fields to extract, when the knowledge lets us know them.
+        let wanted = projection.and_then(|p| wanted_fields(p, &st).map(|w| (p, w)));
+        let (fields, raw, defaults) = match wanted {
+            Some((p, wanted)) => {
+                st.prune_to(&wanted);
                 metadata.retain(|(name, _)| wanted.iter().any(|w| w == name));
-                (Some(wanted), p.raw)
+                let defaults = DefaultFields::among(&wanted);
+                (Some(wanted), p.raw || defaults.need_raw(), defaults)
             }
-            None => (None, true),
+            None => (None, true, DefaultFields::ALL),
         };
         let projector = fields
             .as_ref()
@@ -237,8 +234,14 @@ impl LineReader {
             fields,
             projector,
             raw,
+            defaults,
             prefilter,
         })
+    }
+
+    /// Knowledge that applies but cannot run, to show once.
+    pub fn notices(&self) -> &[String] {
+        &self.st.problems
     }
 
     /// The name malformed lines are reported under.
@@ -348,7 +351,14 @@ impl LineReader {
         }
         let time = timestamp::event_time_cached(&self.st, &fields, line, self.tz, times);
         let raw = self.raw.then(|| line.to_string());
-        Ok(assemble_event(&self.st, &self.metadata, raw, time, fields))
+        Ok(assemble_event(
+            &self.st,
+            &self.metadata,
+            raw,
+            time,
+            fields,
+            self.defaults,
+        ))
     }
 
     /// [`assemble_event`] straight from the scanner's values, without an
@@ -371,13 +381,13 @@ impl LineReader {
             let named = extracted
                 .drain_single()
                 .map(|(node, text)| (p.name(node), Value::Str(text)));
-            return assemble_event(&self.st, &self.metadata, raw, time, named);
+            return assemble_event(&self.st, &self.metadata, raw, time, named, self.defaults);
         }
         let named = extracted
             .take_fields()
             .into_iter()
             .map(|(node, value)| (p.name(node), value));
-        assemble_event(&self.st, &self.metadata, raw, time, named)
+        assemble_event(&self.st, &self.metadata, raw, time, named, self.defaults)
     }
 }
 
@@ -392,36 +402,31 @@ fn full_parse_error(line: &str, fallback: serde_json::Error) -> String {
 
 /// The projection plus what reading itself needs: the fields the event's
 /// time is read from (see `timestamp::event_time_from`: the TIMESTAMP_FIELDS
-/// when set, else the automatic ones unless TIME_PREFIX reads `_raw`), and
-/// the source of every field alias whose target is wanted (to a fixpoint,
-/// for chains). An alias whose target nothing reads is not applied (see
-/// [`LineReader::new`]), so its source is not wanted for it.
-fn wanted_fields(p: &Projection, st: &SourcetypeProps) -> Vec<String> {
+/// when set, else the automatic ones unless TIME_PREFIX reads `_raw`), the
+/// JSON keys of wanted `extracted_<name>` fields, and what the sourcetype's
+/// search-time knowledge reads to produce wanted fields (see
+/// [`SourcetypeProps::fields_needed_for`]); `None` when every field must be
+/// read.
+fn wanted_fields(p: &Projection, st: &SourcetypeProps) -> Option<Vec<String>> {
     let mut names: Vec<String> = p.fields.iter().cloned().collect();
     names.extend(st.timestamp_fields.iter().cloned());
     if st.timestamp_fields.is_empty() && st.time_prefix.is_none() {
         names.extend(AUTO_TIME_FIELDS.iter().map(|s| s.to_string()));
     }
-    loop {
-        let before = names.len();
-        for (_, pairs) in &st.aliases {
-            for a in pairs {
-                let has = |n: &str| names.iter().any(|w| w == n);
-                if has(&a.target) && !has(&a.source) {
-                    names.push(a.source.clone());
-                }
-            }
-        }
-        if names.len() == before {
-            return names;
-        }
-    }
+    let extracted: Vec<String> = names
+        .iter()
+        .filter_map(|n| n.strip_prefix("extracted_"))
+        .filter(|n| crate::knowledge::extracted::INDEXED_NAMES.contains(n))
+        .map(str::to_string)
+        .collect();
+    names.extend(extracted);
+    st.fields_needed_for(&names)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::props::Props;
+    use crate::knowledge::Props;
 
     fn wanted(conf: &str, fields: &[&str]) -> Vec<String> {
         let mut props = Props::new();
@@ -430,7 +435,7 @@ mod tests {
             fields: fields.iter().map(|f| f.to_string()).collect(),
             raw: false,
         };
-        let mut names = wanted_fields(&projection, &props.sourcetype("st"));
+        let mut names = wanted_fields(&projection, &props.sourcetype("st")).expect("a projection");
         names.sort();
         names
     }

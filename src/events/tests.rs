@@ -2,6 +2,34 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::*;
+use crate::knowledge::{Knowledge, Props};
+use crate::lookup::LookupRegistry;
+
+/// Knowledge made of one props.conf, and no lookups.
+struct Setup {
+    knowledge: Knowledge,
+    lookups: LookupRegistry,
+}
+
+impl Setup {
+    fn new(props: &Props) -> Setup {
+        Setup {
+            knowledge: Knowledge {
+                props: props.clone(),
+                ..Knowledge::default()
+            },
+            lookups: LookupRegistry::new(),
+        }
+    }
+
+    fn opts(&self, strict: bool) -> ReadOptions<'_> {
+        ReadOptions {
+            knowledge: KnowledgeView::new(&self.knowledge, &self.lookups),
+            tz: UTC,
+            strict,
+        }
+    }
+}
 
 const UTC: chrono_tz::Tz = chrono_tz::UTC;
 
@@ -36,11 +64,8 @@ fn source(sourcetype: &str) -> EventSource {
 }
 
 fn read(text: &str, props: &Props, strict: bool) -> Result<(Vec<Event>, ReadReport)> {
-    let opts = ReadOptions {
-        props,
-        tz: UTC,
-        strict,
-    };
+    let setup = Setup::new(props);
+    let opts = setup.opts(strict);
     let mut events = Vec::new();
     let report = read_str(text, "test.json", &source("st"), &opts, &mut |e| {
         events.push(e)
@@ -80,6 +105,9 @@ fn ndjson_lines_become_events_in_field_order() {
             "source",
             "host",
             "index",
+            "linecount",
+            "punct",
+            "splunk_server",
             "b",
             "time"
         ]
@@ -215,11 +243,8 @@ fn gzip_is_detected_by_magic_bytes() {
     let bytes = gz.finish().expect("gzip");
     let path = temp_file("events.ndjson", &bytes);
     let props = Props::new();
-    let opts = ReadOptions {
-        props: &props,
-        tz: UTC,
-        strict: true,
-    };
+    let setup = Setup::new(&props);
+    let opts = setup.opts(true);
     let src = EventSource {
         path: Some(path.clone()),
         ..source("st")
@@ -247,11 +272,8 @@ fn gzip_is_detected_by_magic_bytes() {
 fn source_defaults_to_the_path_and_missing_files_are_io_errors() {
     let path = temp_file("plain.json", b"{\"a\":1}");
     let props = Props::new();
-    let opts = ReadOptions {
-        props: &props,
-        tz: UTC,
-        strict: false,
-    };
+    let setup = Setup::new(&props);
+    let opts = setup.opts(false);
     let src = EventSource {
         path: Some(path.clone()),
         sourcetype: "st".into(),
@@ -280,7 +302,17 @@ fn kv_mode_none_keeps_only_raw_time_and_metadata() {
     let names: Vec<&str> = events[0].names().collect();
     assert_eq!(
         names,
-        ["_raw", "_time", "sourcetype", "source", "host", "index"]
+        [
+            "_raw",
+            "_time",
+            "sourcetype",
+            "source",
+            "host",
+            "index",
+            "linecount",
+            "punct",
+            "splunk_server"
+        ]
     );
 }
 
@@ -351,17 +383,14 @@ fn odd_inputs_never_panic() {
     }
     let (events, report) = lenient("\"bare\"\n");
     assert_eq!(report.events, 1);
-    assert_eq!(events[0].len(), 5, "only _raw and metadata");
+    assert_eq!(events[0].len(), 8, "only _raw, metadata and default fields");
 }
 
 #[test]
 fn invalid_utf8_lines_are_malformed() {
     let props = Props::new();
-    let opts = ReadOptions {
-        props: &props,
-        tz: UTC,
-        strict: false,
-    };
+    let setup = Setup::new(&props);
+    let opts = setup.opts(false);
     let path = temp_file(
         "latin1.json",
         b"{\"a\":1}\n{\"b\":\"caf\xe9\"}\n{\"c\":3}\n",
@@ -393,11 +422,8 @@ fn reads_the_panther_cloudtrail_corpus() {
             "/props/props.conf"
         )))
         .expect("bundled props.conf");
-    let opts = ReadOptions {
-        props: &props,
-        tz: UTC,
-        strict: false,
-    };
+    let setup = Setup::new(&props);
+    let opts = setup.opts(false);
     let src = EventSource {
         path: Some(path.to_path_buf()),
         sourcetype: "aws:cloudtrail".into(),

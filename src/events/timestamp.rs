@@ -9,7 +9,7 @@ use chrono_tz::Tz;
 use regex::Regex;
 
 use crate::event::Event;
-use crate::props::SourcetypeProps;
+use crate::knowledge::SourcetypeProps;
 use crate::timefmt;
 use crate::value::Value;
 
@@ -206,7 +206,7 @@ fn epoch_number(text: &str) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::props::Props;
+    use crate::knowledge::Props;
 
     const UTC: Tz = chrono_tz::UTC;
 

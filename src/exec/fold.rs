@@ -12,7 +12,7 @@
 use crate::event::Event;
 use crate::exec::matcher::Matcher;
 use crate::exec::Context;
-use crate::props::SourcetypeProps;
+use crate::knowledge::SourcetypeProps;
 use crate::syntax::ast::{SearchExpr, SearchKind};
 
 /// `expr` (a leading search) with each of its AND-ed terms that compares a
@@ -81,7 +81,7 @@ pub fn always_true(expr: &SearchExpr) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::props::Props;
+    use crate::knowledge::Props;
     use crate::value::Value;
 
     fn leading_search(text: &str) -> SearchExpr {

@@ -72,21 +72,27 @@ pub struct TermPattern {
 impl Matcher {
     /// Compiles an expression whose subsearches have been resolved.
     pub fn compile(expr: &SearchExpr, ctx: &Context<'_>) -> Result<Matcher> {
+        Matcher::compile_with(expr, &mut |message| ctx.notice(message))
+    }
+
+    /// Compiles an expression, passing notices (ignored time modifiers) to
+    /// `notice`.
+    pub fn compile_with(expr: &SearchExpr, notice: &mut dyn FnMut(String)) -> Result<Matcher> {
         Ok(match &expr.kind {
             SearchKind::Empty => Matcher::True,
             SearchKind::And(items) => Matcher::And(
                 items
                     .iter()
-                    .map(|e| Matcher::compile(e, ctx))
+                    .map(|e| Matcher::compile_with(e, notice))
                     .collect::<Result<_>>()?,
             ),
             SearchKind::Or(items) => Matcher::Or(
                 items
                     .iter()
-                    .map(|e| Matcher::compile(e, ctx))
+                    .map(|e| Matcher::compile_with(e, notice))
                     .collect::<Result<_>>()?,
             ),
-            SearchKind::Not(inner) => Matcher::Not(Box::new(Matcher::compile(inner, ctx)?)),
+            SearchKind::Not(inner) => Matcher::Not(Box::new(Matcher::compile_with(inner, notice)?)),
             SearchKind::Compare { field, op, value } => Matcher::Field {
                 field: FieldSelector::new(field),
                 op: *op,
@@ -98,7 +104,7 @@ impl Matcher {
             },
             SearchKind::Term(v) => Matcher::Term(TermPattern::new(v, expr)?),
             SearchKind::TimeModifier { name, value } => {
-                ctx.notice(format!(
+                notice(format!(
                     "time modifier {name}={value} ignored: offline searches run over all time"
                 ));
                 Matcher::True

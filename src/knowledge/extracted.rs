@@ -1,0 +1,123 @@
+//! Adding a field found by a search-time extraction (`EXTRACT-`, `REPORT-`,
+//! `KV_MODE`) to an event: the rules every extractor shares.
+
+use crate::event::Event;
+use crate::value::Value;
+
+/// What to do when the extracted field already exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnExisting {
+    /// Keep the value there (a transform without `MV_ADD`: "the newly found
+    /// value is discarded", transforms.conf.spec `MV_ADD`).
+    Keep,
+    /// Append to it, making a multivalue field (`MV_ADD = true`).
+    Append,
+    /// Replace it (automatic key/value extraction, which runs after the
+    /// explicit extractions and overrides them: props.conf.spec `KV_MODE`,
+    /// "Setting to 'none' can ensure that one or more custom field
+    /// extractions are not overridden by automatic field/value extraction").
+    Replace,
+}
+
+/// Fields that are set when an event is indexed and that a search-time
+/// extraction never replaces: a field extracted under one of these names is
+/// kept as `extracted_<name>`, as Splunk does for events whose text holds
+/// `host=...` or `source=...` (the `collect` command's documentation:
+/// "The source, source type, and host from the original data ... are not
+/// remapped to the extracted_host/extracted_sourcetype/... path" when
+/// written as HEC events, i.e. they are for raw events;
+/// <https://help.splunk.com/splunk-enterprise/spl-search-reference/9.4/search-commands/collect>).
+pub const INDEXED_NAMES: &[&str] = &[
+    "host",
+    "source",
+    "sourcetype",
+    "index",
+    "linecount",
+    "splunk_server",
+    "eventtype",
+];
+
+/// The name an extracted field gets: `extracted_<name>` for the
+/// [`INDEXED_NAMES`], the name itself otherwise.
+pub fn extracted_name(name: &str) -> std::borrow::Cow<'_, str> {
+    if INDEXED_NAMES.contains(&name) {
+        std::borrow::Cow::Owned(format!("extracted_{name}"))
+    } else {
+        std::borrow::Cow::Borrowed(name)
+    }
+}
+
+/// Adds an extracted field to `event`.
+pub fn add_field(event: &mut Event, name: &str, value: String, on_existing: OnExisting) {
+    if name.is_empty() || name.starts_with('_') {
+        // Internal fields (`_raw`, `_time`, ...) are never extracted.
+        return;
+    }
+    let name = extracted_name(name);
+    match on_existing {
+        OnExisting::Replace => event.set(name.as_ref(), Value::Str(value)),
+        OnExisting::Keep => {
+            event.set_new(name.as_ref(), Value::Str(value));
+        }
+        OnExisting::Append => match event.get(name.as_ref()).cloned() {
+            None => event.set(name.as_ref(), Value::Str(value)),
+            Some(old) => {
+                let mut values: Vec<String> =
+                    old.texts().into_iter().map(|t| t.into_owned()).collect();
+                values.push(value);
+                event.set(name.as_ref(), Value::Multi(values));
+            }
+        },
+    }
+}
+
+/// Splunk's key cleaning (transforms.conf.spec `CLEAN_KEYS`): every
+/// character other than `a-z`, `A-Z`, `0-9` becomes `_`, then leading
+/// underscores and digits are removed.
+pub fn clean_key(name: &str) -> String {
+    let replaced: String = name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    replaced
+        .trim_start_matches(|c: char| c == '_' || c.is_ascii_digit())
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_cleaned_as_splunk_does() {
+        assert_eq!(clean_key("New Process Name"), "New_Process_Name");
+        assert_eq!(clean_key("_1abc-d"), "abc_d");
+        assert_eq!(clean_key("Account Name:"), "Account_Name_");
+    }
+
+    #[test]
+    fn indexed_names_become_extracted_names() {
+        let mut e = Event::new();
+        e.set("host", Value::from("indexer"));
+        add_field(&mut e, "host", "from-text".into(), OnExisting::Replace);
+        assert_eq!(e.get("host"), Some(&Value::from("indexer")));
+        assert_eq!(e.get("extracted_host"), Some(&Value::from("from-text")));
+    }
+
+    #[test]
+    fn keep_append_and_replace() {
+        let mut e = Event::new();
+        add_field(&mut e, "a", "1".into(), OnExisting::Keep);
+        add_field(&mut e, "a", "2".into(), OnExisting::Keep);
+        assert_eq!(e.get("a"), Some(&Value::from("1")));
+        add_field(&mut e, "a", "3".into(), OnExisting::Append);
+        assert_eq!(
+            e.get("a"),
+            Some(&Value::Multi(vec!["1".into(), "3".into()]))
+        );
+        add_field(&mut e, "a", "4".into(), OnExisting::Replace);
+        assert_eq!(e.get("a"), Some(&Value::from("4")));
+        add_field(&mut e, "_time", "x".into(), OnExisting::Replace);
+        assert_eq!(e.get("_time"), None);
+    }
+}

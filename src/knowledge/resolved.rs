@@ -1,0 +1,340 @@
+//! The knowledge that applies to the events of one source (sourcetype,
+//! source, host), compiled, and the search-time sequence that applies it.
+//!
+//! Splunk's order ("The sequence of search-time operations",
+//! <https://help.splunk.com/splunk-enterprise/manage-knowledge-objects/knowledge-management-manual/9.2/get-started-with-knowledge-objects/the-sequence-of-search-time-operations>):
+//! inline extractions (`EXTRACT-`), transform extractions (`REPORT-`),
+//! automatic key/value extraction (`KV_MODE`), field aliases
+//! (`FIELDALIAS-`), calculated fields (`EVAL-`), lookups (`LOOKUP-`), event
+//! types, tags. Each step sees what the steps before it produced, never what
+//! the steps after it produce. Within a step, settings run in ASCII order of
+//! their class.
+
+use std::sync::Arc;
+
+use super::eventtypes::CompiledEventTypes;
+use super::extract::Extract;
+use super::kv::AutoKv;
+use super::lookups::AutoLookup;
+use super::props::{AliasMode, FieldAlias, KvMode};
+use super::tags::CompiledTags;
+use super::transforms::Transform;
+use crate::error::{Error, Result};
+use crate::eval::{EvalContext, EvalValue, Expr};
+use crate::event::Event;
+use crate::regex_compat::SplRegex;
+
+/// Everything that applies to one event source's events.
+#[derive(Debug, Clone)]
+pub struct SourcetypeProps {
+    /// The sourcetype at search time (the `rename` target, if renamed).
+    pub name: String,
+    /// The sourcetype as read, when `rename` changed it (Splunk keeps it
+    /// in `_sourcetype`).
+    pub renamed_from: Option<String>,
+    /// Automatic key/value extraction.
+    pub kv_mode: KvMode,
+    /// `AUTO_KV_JSON`: with `KV_MODE = auto`, JSON events get their keys.
+    pub auto_kv_json: bool,
+    /// `KV_TRIM_SPACES`.
+    pub kv_trim_spaces: bool,
+    /// `INDEXED_EXTRACTIONS = json`: a JSON event's keys are fields whatever
+    /// `KV_MODE` says.
+    pub indexed_json: bool,
+    /// Fields holding the timestamp, first present wins (`TIMESTAMP_FIELDS`).
+    pub timestamp_fields: Vec<String>,
+    /// Regex matched against `_raw`; the timestamp starts where it ends.
+    pub time_prefix: Option<SplRegex>,
+    /// Splunk `strptime` format of the timestamp (`TIME_FORMAT`).
+    pub time_format: Option<String>,
+    /// Zone of timestamps that carry no offset (`TZ`).
+    pub tz: Option<chrono_tz::Tz>,
+    /// Line breaking and timestamp settings as written (`LINE_BREAKER`,
+    /// `MAX_TIMESTAMP_LOOKAHEAD`, ...), plus `TIME_PREFIX`, `TIME_FORMAT`
+    /// and `TZ`, for the text readers.
+    pub index_settings: Vec<(String, String)>,
+    /// `EXTRACT-` settings, by class.
+    pub extracts: Vec<(String, Arc<Extract>)>,
+    /// The transforms of `REPORT-` settings, by class then list order.
+    pub reports: Vec<(String, Transform)>,
+    /// `FIELDALIAS-<class>` settings: class name and its pairs, classes in
+    /// ASCII order of their names.
+    pub aliases: Vec<(String, Vec<FieldAlias>)>,
+    /// `EVAL-<field> = <expr>` settings as written, in ASCII order of the field.
+    pub evals: Vec<(String, String)>,
+    /// File and line of the first `EVAL-` setting, for error messages.
+    pub eval_origin: Option<(String, usize)>,
+    /// The `EVAL-` expressions, parsed (calculated fields).
+    pub calculated: Vec<(String, Expr)>,
+    /// The first `EVAL-` expression that does not parse, as a configuration
+    /// error with its file and line.
+    pub eval_error: Option<Error>,
+    /// `now()` for calculated fields: when the configuration was resolved.
+    pub eval_now: f64,
+    /// `LOOKUP-` settings, by class.
+    pub lookups: Vec<Arc<AutoLookup>>,
+    /// The enabled event types (shared by every source).
+    pub event_types: Arc<CompiledEventTypes>,
+    /// The enabled tags (shared by every source).
+    pub tags: Arc<CompiledTags>,
+    /// Settings that apply but cannot run (a `REPORT-` naming no transform,
+    /// a `LOOKUP-` whose table is missing), as warnings to show once.
+    pub problems: Vec<String>,
+}
+
+impl SourcetypeProps {
+    /// The configuration of a sourcetype with nothing configured: Splunk's
+    /// defaults (`KV_MODE = auto`, which extracts a JSON event's keys).
+    pub fn plain(name: &str) -> SourcetypeProps {
+        SourcetypeProps {
+            name: name.to_string(),
+            renamed_from: None,
+            kv_mode: KvMode::Auto { escaped: false },
+            auto_kv_json: true,
+            kv_trim_spaces: true,
+            indexed_json: false,
+            timestamp_fields: Vec::new(),
+            time_prefix: None,
+            time_format: None,
+            tz: None,
+            index_settings: Vec::new(),
+            extracts: Vec::new(),
+            reports: Vec::new(),
+            aliases: Vec::new(),
+            evals: Vec::new(),
+            eval_origin: None,
+            calculated: Vec::new(),
+            eval_error: None,
+            eval_now: chrono::Utc::now().timestamp() as f64,
+            lookups: Vec::new(),
+            event_types: Arc::default(),
+            tags: Arc::default(),
+            problems: Vec::new(),
+        }
+    }
+
+    /// Fails when events of this sourcetype cannot be read: an `EVAL-`
+    /// expression that does not parse, or an unsupported `KV_MODE`.
+    pub fn check_supported(&self) -> Result<()> {
+        if let Some(err) = &self.eval_error {
+            return Err(err.clone());
+        }
+        if let KvMode::Unsupported(mode) = &self.kv_mode {
+            return Err(Error::Config {
+                file: String::new(),
+                line: 0,
+                message: format!(
+                    "KV_MODE = {mode} in props.conf [{}] is not supported yet (none, auto, auto_escaped, json, xml are)",
+                    self.name
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    /// Whether a JSON event's keys become fields.
+    pub fn extracts_json(&self) -> bool {
+        self.indexed_json
+            || self.kv_mode == KvMode::Json
+            || (matches!(self.kv_mode, KvMode::Auto { .. }) && self.auto_kv_json)
+    }
+
+    /// Whether any search-time setting runs before automatic key/value
+    /// extraction (so the reader must hold back a JSON event's keys until
+    /// they have run).
+    pub fn has_explicit_extractions(&self) -> bool {
+        !self.extracts.is_empty() || !self.reports.is_empty()
+    }
+
+    /// Whether any step after automatic extraction can run.
+    fn has_later_steps(&self) -> bool {
+        !self.aliases.is_empty()
+            || !self.calculated.is_empty()
+            || !self.lookups.is_empty()
+            || !self.event_types.is_empty()
+            || !self.tags.is_empty()
+    }
+
+    /// Whether search-time settings may give `field` a value other than
+    /// the one read from the event's JSON: an extraction, alias, calculated
+    /// field or lookup that can write it (or whose outputs are named by the
+    /// text), event types for `eventtype`, tags for `tag` and `tag::*`.
+    pub fn may_change(&self, field: &str) -> bool {
+        if !self.calculated.is_empty() || !self.evals.is_empty() {
+            return true;
+        }
+        let names =
+            |outputs: Option<Vec<String>>| outputs.is_none_or(|o| o.iter().any(|n| n == field));
+        if self.extracts.iter().any(|(_, x)| names(x.outputs.clone()))
+            || self.reports.iter().any(|(_, t)| names(t.outputs()))
+        {
+            return true;
+        }
+        if self
+            .aliases
+            .iter()
+            .any(|(_, pairs)| pairs.iter().any(|a| *a.target == *field))
+        {
+            return true;
+        }
+        if self
+            .lookups
+            .iter()
+            .any(|l| l.output_fields().any(|o| o == field))
+        {
+            return true;
+        }
+        (field == "eventtype" && !self.event_types.is_empty())
+            || ((field == "tag" || field.starts_with("tag::")) && !self.tags.is_empty())
+    }
+
+    /// Steps 1-2 of the sequence: `EXTRACT-` then `REPORT-`.
+    pub fn apply_extractions(&self, event: &mut Event) {
+        for (_, extract) in &self.extracts {
+            extract.apply(event);
+        }
+        for (_, transform) in &self.reports {
+            transform.apply(event);
+        }
+    }
+
+    /// Step 3 for text events: `KV_MODE = auto | auto_escaped` over `_raw`
+    /// (a JSON event's keys are added by the reader, which has parsed it).
+    pub fn apply_auto_kv(&self, event: &mut Event) {
+        if let KvMode::Auto { escaped } = self.kv_mode {
+            AutoKv {
+                escaped,
+                trim_spaces: self.kv_trim_spaces,
+            }
+            .apply(event);
+        }
+    }
+
+    /// Steps 4-8: aliases, calculated fields, lookups, event types, tags.
+    pub fn apply_after_kv(&self, event: &mut Event) {
+        if !self.has_later_steps() {
+            return;
+        }
+        self.apply_aliases(event);
+        self.apply_calculated_fields(event);
+        for lookup in &self.lookups {
+            lookup.apply(event);
+        }
+        self.event_types.apply(event);
+        self.tags.apply(event);
+    }
+
+    /// Applies the field aliases to an event, as props.conf.spec describes:
+    /// `AS` overwrites the target and removes it when the source is absent;
+    /// `ASNEW` only fills a target that does not exist.
+    pub fn apply_aliases(&self, event: &mut Event) {
+        for (_, pairs) in &self.aliases {
+            for alias in pairs {
+                apply_alias(alias, event);
+            }
+        }
+    }
+
+    /// Applies the `EVAL-` calculated fields, after the aliases. Every
+    /// expression is evaluated against the event as it was before any of
+    /// them is applied, so one calculated field cannot see another
+    /// ("Calculated fields", Knowledge Manager Manual). A null result
+    /// removes the field; an expression that fails or gives a boolean
+    /// leaves the field as it was.
+    pub fn apply_calculated_fields(&self, event: &mut Event) {
+        if self.calculated.is_empty() {
+            return;
+        }
+        let ctx = EvalContext::at(self.eval_now, self.tz.unwrap_or(chrono_tz::UTC));
+        let results: Vec<(&str, EvalValue)> = self
+            .calculated
+            .iter()
+            .filter_map(|(field, expr)| match expr.eval(event, &ctx) {
+                Ok(EvalValue::Bool(_)) | Err(_) => None,
+                Ok(v) => Some((field.as_str(), v)),
+            })
+            .collect();
+        for (field, value) in results {
+            event.set_opt(field, value.into_value());
+        }
+    }
+
+    /// Leaves out the steps whose outputs nothing reads, given every field
+    /// the search can see (`wanted`): aliases onto unwanted targets,
+    /// lookups writing only unwanted fields, event types and tags when
+    /// neither `eventtype` nor a tag field is wanted.
+    pub fn prune_to(&mut self, wanted: &[String]) {
+        let has = |n: &str| wanted.iter().any(|w| w == n);
+        for (_, pairs) in &mut self.aliases {
+            pairs.retain(|a| has(&a.target));
+        }
+        self.aliases.retain(|(_, pairs)| !pairs.is_empty());
+        self.lookups.retain(|l| l.output_fields().any(has));
+        let wants_tags = wanted.iter().any(|n| n == "tag" || n.starts_with("tag::"));
+        if !wants_tags {
+            self.tags = Arc::default();
+        }
+        if !wants_tags && !has("eventtype") {
+            self.event_types = Arc::default();
+        }
+    }
+
+    /// What the search-time steps read, for a reader that extracts only
+    /// some fields: given the fields wanted after them, the fields to read
+    /// before them (to a fixpoint, for chains), or `None` when every field
+    /// must be read (an extraction of `_raw` or a field whose outputs are
+    /// named by the text, a calculated field, an event type whose search
+    /// reads any field).
+    pub fn fields_needed_for(&self, wanted: &[String]) -> Option<Vec<String>> {
+        let mut names: Vec<String> = wanted.to_vec();
+        let has = |names: &[String], n: &str| names.iter().any(|w| w == n);
+        if !self.extracts.is_empty() || !self.reports.is_empty() {
+            return None;
+        }
+        if !self.calculated.is_empty() {
+            // Their expressions are not inspected for the fields they read.
+            return None;
+        }
+        let wants_tags = names.iter().any(|n| n == "tag" || n.starts_with("tag::"));
+        if wants_tags && !self.tags.is_empty() {
+            names.extend(self.tags.reads());
+        }
+        let wants_eventtype = has(&names, "eventtype") && !self.event_types.is_empty();
+        if wants_eventtype {
+            names.extend(self.event_types.reads()?);
+        }
+        loop {
+            let before = names.len();
+            for lookup in &self.lookups {
+                if lookup.output_fields().any(|o| has(&names, o)) {
+                    for f in lookup.input_fields() {
+                        if !has(&names, f) {
+                            names.push(f.to_string());
+                        }
+                    }
+                }
+            }
+            for (_, pairs) in &self.aliases {
+                for a in pairs {
+                    if has(&names, &a.target) && !has(&names, &a.source) {
+                        names.push(a.source.clone());
+                    }
+                }
+            }
+            if names.len() == before {
+                return Some(names);
+            }
+        }
+    }
+}
+
+fn apply_alias(alias: &FieldAlias, event: &mut Event) {
+    let value = event.get(&alias.source).cloned();
+    match (alias.mode, value) {
+        (AliasMode::Overwrite, value) => event.set_opt(alias.target, value),
+        (AliasMode::KeepExisting, Some(value)) => {
+            event.set_new(alias.target, value);
+        }
+        (AliasMode::KeepExisting, None) => {}
+    }
+}
