@@ -53,6 +53,9 @@ struct LintArgs {
     /// Lookups: a folder of transforms.conf, lookup YAML and CSV files (repeatable).
     #[arg(short = 'l', long = "lookups", value_name = "PATH")]
     lookups: Vec<PathBuf>,
+    /// A Splunk app or add-on folder as installed (repeatable; a later app wins).
+    #[arg(long = "app", value_name = "DIR")]
+    apps: Vec<PathBuf>,
     /// Report format: table (one line per problem and a summary) or json.
     #[arg(
         short = 'o',
@@ -80,6 +83,11 @@ struct SearchInput {
     /// Macro definitions: a macros.conf, a macro YAML, or a folder (repeatable).
     #[arg(short = 'm', long = "macros", value_name = "PATH")]
     macros: Vec<PathBuf>,
+    /// A Splunk app or add-on folder as installed: its default/ then local/
+    /// props, transforms, eventtypes, tags, macros and collections, and its
+    /// lookups/ (repeatable; a later app wins).
+    #[arg(long = "app", value_name = "DIR")]
+    apps: Vec<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -156,6 +164,9 @@ struct TestArgs {
     /// Sourcetype settings (props.conf) for every test (repeatable).
     #[arg(long = "props", value_name = "PATH")]
     props: Vec<PathBuf>,
+    /// A Splunk app or add-on folder for every test (repeatable; a later app wins).
+    #[arg(long = "app", value_name = "DIR")]
+    apps: Vec<PathBuf>,
     /// Also write a JUnit XML report to FILE.
     #[arg(long, value_name = "FILE")]
     junit: Option<PathBuf>,
@@ -253,17 +264,28 @@ fn usage(message: &str) -> Diagnostic {
     Diagnostic::plain(Error::Usage(message.into()))
 }
 
-fn engine_with_macros(paths: &[PathBuf]) -> Result<Engine, Diagnostic> {
+/// The bundled engine, then the apps, then the macro files given.
+fn engine_with(apps: &[PathBuf], macros: &[PathBuf]) -> Result<Engine, Diagnostic> {
     let mut engine = Engine::new()?;
-    for path in paths {
+    for dir in apps {
+        engine = engine.with_app(dir)?;
+    }
+    for path in macros {
         engine = engine.with_macros_path(path)?;
     }
     Ok(engine)
 }
 
+/// Prints each knowledge setting that will not run as written, once.
+fn warn_about_knowledge(engine: &Engine) {
+    for warning in engine.knowledge_warnings() {
+        eprintln!("warning: {warning}");
+    }
+}
+
 fn expand(args: ExpandArgs) -> Result<(), Diagnostic> {
     let (text, name) = read_search(&args.input)?;
-    let engine = engine_with_macros(&args.input.macros)?;
+    let engine = engine_with(&args.input.apps, &args.input.macros)?;
     let expanded = engine.expand(&text, &name)?;
     for notice in &expanded.notices {
         eprintln!("notice: {}", notice.message);
@@ -274,10 +296,11 @@ fn expand(args: ExpandArgs) -> Result<(), Diagnostic> {
 
 /// Lints and prints the report; true when every detection is clean.
 fn lint(args: LintArgs) -> Result<bool, Diagnostic> {
-    let mut engine = engine_with_macros(&args.macros)?;
+    let mut engine = engine_with(&args.apps, &args.macros)?;
     for path in &args.lookups {
         engine = engine.with_lookups_path(path)?;
     }
+    warn_about_knowledge(&engine);
     let reports = spelunk::lint::lint_paths(&args.paths, &engine);
     let text = match args.output {
         LintFormat::Table => spelunk::lint::render_text(&reports),
@@ -296,7 +319,7 @@ fn run(args: RunArgs) -> Result<(), Diagnostic> {
             message: format!("unknown time zone `{}`", args.tz),
         })
     })?;
-    let mut engine = engine_with_macros(&args.input.macros)?
+    let mut engine = engine_with(&args.input.apps, &args.input.macros)?
         .with_time_zone(tz)
         .with_strict(args.strict)
         .with_threads(args.threads)
@@ -313,6 +336,7 @@ fn run(args: RunArgs) -> Result<(), Diagnostic> {
     if let Some(path) = &args.geoip {
         engine = engine.with_geoip(path);
     }
+    warn_about_knowledge(&engine);
     let query = engine.compile(&text, &name)?;
     let sources = event_sources(&args)?;
     let out = engine.run_sources(&query, &sources)?;
@@ -354,6 +378,7 @@ fn test(args: TestArgs) -> Result<ExitCode, Diagnostic> {
         macros: args.macros,
         lookups: args.lookups,
         props: args.props,
+        apps: args.apps,
         filter: args.filter,
         jobs: args.jobs,
     };

@@ -1,11 +1,14 @@
 //! The data-driven harness: every folder under `tests/cases/` is one test.
 //!
 //! A case holds `query.spl` (or `query_file` in `case.toml`), optional
-//! `events.json`, `macros.conf`, `lookups/`, `props.conf`, and either
+//! `events.json`, `macros.conf`, `lookups/`, `props.conf`, `apps/<name>/`
+//! (Splunk app folders, loaded in name order before the rest), and either
 //! `expected.json` (the rows, key order significant) or `expected_error.txt`
-//! (each non-empty line must appear in the rendered error). `case.toml` keys:
-//! `sourcetype`, `ordered`, `tz`, `query_file`, `events_path`, `geoip`, `description`,
-//! `doc`. Run one case with `cargo test --test cases -- <name>`.
+//! (each non-empty line must appear in the rendered error). An optional
+//! `expected_warnings.txt` lists lines that must appear among the
+//! knowledge warnings and search notices. `case.toml` keys: `sourcetype`,
+//! `source`, `host`, `ordered`, `tz`, `query_file`, `events_path`, `geoip`,
+//! `description`, `doc`. Run one case with `cargo test --test cases -- <name>`.
 
 use std::path::{Path, PathBuf};
 
@@ -19,6 +22,8 @@ use spelunk::{Engine, EventSource};
 #[serde(deny_unknown_fields)]
 struct CaseConfig {
     sourcetype: Option<String>,
+    source: Option<String>,
+    host: Option<String>,
     ordered: Option<bool>,
     tz: Option<String>,
     query_file: Option<String>,
@@ -58,7 +63,8 @@ fn read(path: &Path) -> Result<String, Failed> {
 }
 
 enum Outcome {
-    Rows(Vec<Json>),
+    /// The rows, and the knowledge warnings and notices.
+    Rows(Vec<Json>, Vec<String>),
     Error(String),
 }
 
@@ -85,12 +91,25 @@ fn run_case(dir: &Path) -> Result<(), Failed> {
     let expected_rows = dir.join("expected.json");
     let expected_error = dir.join("expected_error.txt");
     match outcome {
-        Outcome::Rows(actual) if expected_rows.exists() => {
+        Outcome::Rows(actual, warnings) if expected_rows.exists() => {
             let expected: Vec<Json> = serde_json::from_str(&read(&expected_rows)?)
                 .map_err(|e| format!("expected.json: {e}"))?;
-            compare_rows(&expected, &actual, config.ordered.unwrap_or(true))
+            compare_rows(&expected, &actual, config.ordered.unwrap_or(true))?;
+            let wanted = dir.join("expected_warnings.txt");
+            if wanted.exists() {
+                let wanted = read(&wanted)?;
+                let missing: Vec<&str> = wanted
+                    .lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty() && !warnings.iter().any(|w| w.contains(l)))
+                    .collect();
+                if !missing.is_empty() {
+                    return Err(format!("warnings lack {missing:?}; they were:\n{}", warnings.join("\n")).into());
+                }
+            }
+            Ok(())
         }
-        Outcome::Rows(actual) => Err(format!(
+        Outcome::Rows(actual, _) => Err(format!(
             "expected an error, but the search succeeded with rows:\n{}",
             pretty(&actual)
         )
@@ -114,6 +133,20 @@ fn run_case(dir: &Path) -> Result<(), Failed> {
 
 fn run_search(dir: &Path, config: &CaseConfig, events: Option<PathBuf>) -> Result<Outcome, Failed> {
     let mut engine = Engine::new().map_err(|e| e.to_string())?;
+    if dir.join("apps").is_dir() {
+        let mut apps: Vec<PathBuf> = std::fs::read_dir(dir.join("apps"))
+            .map_err(|e| e.to_string())?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_dir())
+            .collect();
+        apps.sort();
+        for app in apps {
+            engine = match engine.with_app(&app) {
+                Ok(e) => e,
+                Err(e) => return Ok(Outcome::Error(format!("error: {e}"))),
+            };
+        }
+    }
     if dir.join("macros.conf").exists() {
         engine = engine
             .with_macros_path(&dir.join("macros.conf"))
@@ -152,8 +185,8 @@ fn run_search(dir: &Path, config: &CaseConfig, events: Option<PathBuf>) -> Resul
         .map(|path| EventSource {
             path: Some(path),
             sourcetype: config.sourcetype.clone().unwrap_or_else(|| "_json".into()),
-            source: Some("events.json".into()),
-            host: Some("spelunk".into()),
+            source: Some(config.source.clone().unwrap_or_else(|| "events.json".into())),
+            host: Some(config.host.clone().unwrap_or_else(|| "spelunk".into())),
             index: Some("main".into()),
         })
         .collect();
@@ -164,10 +197,17 @@ fn run_search(dir: &Path, config: &CaseConfig, events: Option<PathBuf>) -> Resul
     if !loaded.malformed.is_empty() {
         return Err(format!("malformed events: {:?}", loaded.malformed).into());
     }
+    let mut warnings: Vec<String> = engine
+        .knowledge_warnings()
+        .iter()
+        .map(|w| w.to_string())
+        .collect();
+    warnings.extend(loaded.notices.iter().cloned());
     match engine.run_query(&query, &loaded.events) {
-        Ok(results) => Ok(Outcome::Rows(
-            results.rows.iter().map(row_to_json).collect(),
-        )),
+        Ok(results) => {
+            warnings.extend(results.notices.iter().cloned());
+            Ok(Outcome::Rows(results.rows.iter().map(row_to_json).collect(), warnings))
+        }
         Err(d) => Ok(Outcome::Error(d.to_string())),
     }
 }

@@ -168,6 +168,7 @@ pub fn engine_config(detection: &Path, options: &Options) -> EngineConfig {
     config.macros.extend(options.macros.iter().cloned());
     config.lookups.extend(options.lookups.iter().cloned());
     config.props.extend(options.props.iter().cloned());
+    config.apps.extend(options.apps.iter().cloned());
     config
 }
 

@@ -56,6 +56,9 @@ pub struct Options {
     pub lookups: Vec<PathBuf>,
     /// Sourcetype settings (props.conf) added to every test.
     pub props: Vec<PathBuf>,
+    /// Splunk app folders (`default/`, `local/`, `lookups/`) added to every
+    /// test, after the bundled knowledge.
+    pub apps: Vec<PathBuf>,
     /// Only run tests whose name or file contains this text (case-insensitive).
     pub filter: Option<String>,
     /// Worker threads; 0 uses the machine's available parallelism.
@@ -199,6 +202,8 @@ pub struct EngineConfig {
     pub lookups: Vec<PathBuf>,
     /// props.conf files or folders, in load order.
     pub props: Vec<PathBuf>,
+    /// Splunk app folders, in load order (before the files above).
+    pub apps: Vec<PathBuf>,
 }
 
 /// How a test judges its results.

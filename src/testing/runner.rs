@@ -82,6 +82,9 @@ fn build_engines(cases: &[TestCase]) -> Engines {
 fn build_engine(config: &EngineConfig) -> Result<Engine, Verdict> {
     let config_failure = |e: Error| Verdict::fail(Cause::Config, e.to_string());
     let mut engine = Engine::new().map_err(config_failure)?;
+    for p in &config.apps {
+        engine = engine.with_app(p).map_err(config_failure)?;
+    }
     for p in &config.macros {
         engine = engine.with_macros_path(p).map_err(config_failure)?;
     }

@@ -7,6 +7,7 @@
 //! macros: [macros.conf]                        # optional, like -m
 //! lookups: [lookups/]                          # optional, like -l
 //! props: [props.conf]                          # optional, like --props
+//! apps: [my_app/]                               # optional, like --app
 //! sourcetype: aws:cloudtrail                   # default for every dataset
 //! tests:
 //! - name: fires on a KMS copy
@@ -52,6 +53,8 @@ struct SpecFile {
     lookups: Vec<String>,
     #[serde(default)]
     props: Vec<String>,
+    #[serde(default)]
+    apps: Vec<String>,
     sourcetype: Option<String>,
     tests: Vec<SpecTest>,
 }
@@ -209,6 +212,7 @@ fn spec_config(
     config.macros.extend(resolve(&spec.macros));
     config.lookups.extend(resolve(&spec.lookups));
     config.props.extend(resolve(&spec.props));
+    config.apps.extend(resolve(&spec.apps));
     config
 }
 
