@@ -104,7 +104,11 @@ fn run_case(dir: &Path) -> Result<(), Failed> {
                     .filter(|l| !l.is_empty() && !warnings.iter().any(|w| w.contains(l)))
                     .collect();
                 if !missing.is_empty() {
-                    return Err(format!("warnings lack {missing:?}; they were:\n{}", warnings.join("\n")).into());
+                    return Err(format!(
+                        "warnings lack {missing:?}; they were:\n{}",
+                        warnings.join("\n")
+                    )
+                    .into());
                 }
             }
             Ok(())
@@ -185,7 +189,12 @@ fn run_search(dir: &Path, config: &CaseConfig, events: Option<PathBuf>) -> Resul
         .map(|path| EventSource {
             path: Some(path),
             sourcetype: config.sourcetype.clone().unwrap_or_else(|| "_json".into()),
-            source: Some(config.source.clone().unwrap_or_else(|| "events.json".into())),
+            source: Some(
+                config
+                    .source
+                    .clone()
+                    .unwrap_or_else(|| "events.json".into()),
+            ),
             host: Some(config.host.clone().unwrap_or_else(|| "spelunk".into())),
             index: Some("main".into()),
         })
@@ -206,7 +215,10 @@ fn run_search(dir: &Path, config: &CaseConfig, events: Option<PathBuf>) -> Resul
     match engine.run_query(&query, &loaded.events) {
         Ok(results) => {
             warnings.extend(results.notices.iter().cloned());
-            Ok(Outcome::Rows(results.rows.iter().map(row_to_json).collect(), warnings))
+            Ok(Outcome::Rows(
+                results.rows.iter().map(row_to_json).collect(),
+                warnings,
+            ))
         }
         Err(d) => Ok(Outcome::Error(d.to_string())),
     }

@@ -85,6 +85,9 @@ impl InputLookup {
 
     /// Produces the lookup's rows (after the input when `append=true`).
     pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
+        if let Some(notice) = ctx.lookups.table_notice(&self.name) {
+            ctx.notice(notice);
+        }
         let table = ctx
             .lookups
             .table(&self.name)

@@ -95,6 +95,9 @@ fn field_pairs(p: &mut Parser) -> Result<Vec<(String, String)>> {
 impl Lookup {
     /// Adds the output fields to every row.
     pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
+        if let Some(notice) = ctx.lookups.table_notice(&self.name) {
+            ctx.notice(notice);
+        }
         let matcher = TableMatcher::prepare(ctx.lookups, &self.name, &self.inputs, &self.outputs)
             .map_err(|message| Error::Lookup {
             name: self.name.clone(),

@@ -178,15 +178,12 @@ fn cloudtrail_records_are_events() {
 
 fn bundled_props() -> Props {
     let mut props = Props::new();
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/props/aws/default/props.conf");
     props
-        .load_path(Path::new(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/props/props.conf"
-        )))
+        .load_path(Path::new(path))
         .expect("bundled props.conf");
     // The tests read with sourcetype `st`; give it the CloudTrail settings.
-    let bundled = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/props/props.conf"))
-        .expect("bundled props.conf");
+    let bundled = std::fs::read_to_string(path).expect("bundled props.conf");
     props
         .load_str(&bundled.replace("[aws:cloudtrail]", "[st]"), "bundled")
         .expect("bundled props.conf as st");
@@ -419,7 +416,7 @@ fn reads_the_panther_cloudtrail_corpus() {
     props
         .load_path(Path::new(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/props/props.conf"
+            "/props/aws/default/props.conf"
         )))
         .expect("bundled props.conf");
     let setup = Setup::new(&props);

@@ -133,10 +133,6 @@ impl AppTargets<'_> {
                 }
             }
         }
-        // The single props.conf of earlier releases, if still there.
-        if let Some((_, text)) = BUNDLED_APP_FILES.iter().find(|(p, _)| *p == "props.conf") {
-            self.load_conf("props.conf", text, "<bundled>/props/props.conf")?;
-        }
         Ok(())
     }
 }
