@@ -13,6 +13,7 @@
 //! gzip input is recognised by its magic bytes (`1f 8b`).
 
 mod flatten;
+pub mod linebreak;
 pub mod prefilter;
 pub mod project;
 pub mod scan;
