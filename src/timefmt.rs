@@ -641,6 +641,16 @@ const ABBREVIATIONS: [(&str, i32); 14] = [
     ("CEST", 2),
 ];
 
+/// The UTC offset, in seconds, of a zone abbreviation `%Z` reads as a
+/// fixed offset (`UTC`, `EST`, `CEST`, ...; case-insensitive); `None` for
+/// any other word.
+pub fn abbreviation_offset(word: &str) -> Option<i32> {
+    ABBREVIATIONS
+        .iter()
+        .find(|(abbr, _)| abbr.eq_ignore_ascii_case(word))
+        .map(|(_, hours)| hours * 3600)
+}
+
 /// `%z` / `%Z`: `Z`, `UTC`, `GMT`, a common abbreviation, `+hh:mm`, `+hhmm`,
 /// `+hh`, or a tz database name (`Europe/Paris`).
 fn zone(rest: &mut &str, p: &mut TimeParts) -> Option<()> {

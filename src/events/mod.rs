@@ -16,6 +16,7 @@ mod flatten;
 pub mod linebreak;
 pub mod prefilter;
 pub mod project;
+pub mod rawtime;
 pub mod scan;
 pub mod stream;
 mod timestamp;
