@@ -927,8 +927,10 @@ fn month_name_first(c: &mut Cursor<'_>) -> Option<TimeParts> {
 }
 
 /// 10-digit epoch seconds with an optional fraction, within 2001-2038.
+/// Not a piece of a dotted or dashed number: Windows SIDs
+/// (`S-1-5-21-498674726-1695882068-...`) and versions are full of them.
 fn epoch(c: &mut Cursor<'_>) -> Option<TimeParts> {
-    if c.pos > 0 && c.bytes[c.pos - 1] == b'.' {
+    if c.pos > 0 && matches!(c.bytes[c.pos - 1], b'.' | b'-') {
         return None;
     }
     let seconds = i64::from(c.number(10, 10)?);
@@ -939,7 +941,7 @@ fn epoch(c: &mut Cursor<'_>) -> Option<TimeParts> {
         c.peek().filter(|&b| b == b'.')?;
         fraction(c)
     });
-    c.at_boundary().then_some(())?;
+    (c.at_boundary() && c.peek() != Some(b'-')).then_some(())?;
     let epoch = seconds as f64 + f64::from(nanos.unwrap_or(0)) / 1e9;
     Some(TimeParts {
         epoch: Some(epoch),
@@ -1114,6 +1116,7 @@ mod tests {
         // Ten digits glued to letters, an IP-like dotted number, a count
         // past 2038 and a hex id are not epochs.
         for raw in [
+            "Sid=S-1-5-21-498674726-1695882068-1765845329-500",
             "id=x1723044684 y",
             "v=10.1723044684",
             "n=4294967295 z",
@@ -1499,5 +1502,224 @@ mod tests {
                 let _ = r.find(&text, JUNE_2024);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod real_files {
+    //! The line breaker and the recognizer together over real attack data
+    //! (`../shared/corpus/events/attack_data`, read only). Counts were
+    //! verified by hand: `grep -c '^LogName='` for Windows text logs,
+    //! `grep -o '<Event xmlns' | wc -l` for XML, `wc -l` for one-line
+    //! formats.
+
+    use super::super::linebreak::{LineBreaking, RawEvent};
+    use super::*;
+
+    const ATTACK_DATA: &str = "../shared/corpus/events/attack_data/datasets/attack_techniques";
+
+    /// The file's text, or `None` (after saying why) when the shared corpus
+    /// is not there.
+    fn read(relative: &str) -> Option<String> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join(ATTACK_DATA)
+            .join(relative);
+        match std::fs::read(&path) {
+            Ok(bytes) => Some(String::from_utf8_lossy(&bytes).into_owned()),
+            Err(e) => {
+                eprintln!("skipping {}: {e}", path.display());
+                None
+            }
+        }
+    }
+
+    fn settings<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<&'a str> + 'a {
+        move |key| pairs.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
+    }
+
+    /// Breaks and timestamps `relative` with `props`: the events and, for
+    /// each, the timestamp found in it (if any).
+    fn ingest(
+        relative: &str,
+        props: &[(&str, &str)],
+    ) -> Option<Vec<(RawEvent<'static>, Option<RawTimestamp>)>> {
+        let text = read(relative)?;
+        let get = settings(props);
+        let breaking = LineBreaking::from_settings(&get).unwrap();
+        let recognizer = TimestampRecognizer::from_settings(&get, chrono_tz::UTC).unwrap();
+        // A fixed "now" (2024-06-01) keeps year completion reproducible.
+        let mut fallback = TimeFallback::new(None, 1_717_200_000.0);
+        let events = breaking
+            .events(&text, &recognizer)
+            .map(|event| {
+                let found = recognizer.find(&event.text, fallback.anchor());
+                fallback.assign(found.as_ref());
+                let owned = RawEvent {
+                    text: std::borrow::Cow::Owned(event.text.into_owned()),
+                    ..event
+                };
+                (owned, found)
+            })
+            .collect();
+        Some(events)
+    }
+
+    /// Every event got a timestamp from its own text.
+    fn assert_all_timed(file: &str, events: &[(RawEvent<'_>, Option<RawTimestamp>)]) {
+        let untimed: Vec<usize> = events
+            .iter()
+            .filter(|(_, ts)| ts.is_none())
+            .map(|(e, _)| e.line)
+            .collect();
+        assert!(
+            untimed.is_empty(),
+            "{file}: events without a timestamp at lines {untimed:?}"
+        );
+    }
+
+    /// Splunk's `[source::WinEventLog...]` stanza (system props.conf).
+    const WINEVENTLOG_SOURCE: [(&str, &str); 3] = [
+        ("SHOULD_LINEMERGE", "false"),
+        (
+            "LINE_BREAKER",
+            r"([\r\n](?=\d{2}/\d{2}/\d{2,4} \d{2}:\d{2}:\d{2} [aApPmM]{2}))",
+        ),
+        ("MAX_TIMESTAMP_LOOKAHEAD", "30"),
+    ];
+
+    /// Breaking XML Windows events before each `<Event xmlns=`, the time
+    /// after `SystemTime='`.
+    const XML_EVENTS: [(&str, &str); 3] = [
+        ("LINE_BREAKER", "([\\r\\n]+)(?=<Event xmlns=)"),
+        ("SHOULD_LINEMERGE", "false"),
+        ("TIME_PREFIX", "<TimeCreated SystemTime='"),
+    ];
+
+    #[test]
+    fn classic_windows_event_logs_merge_into_one_event_per_record() {
+        for (file, records) in [
+            ("T1003.002/atomic_red_team/windows-system.log", 1070),
+            ("T1033/atomic_red_team/windows-system.log", 1057),
+            ("T1202/atomic_red_team/windows-security.log", 8),
+        ] {
+            // Default props: SHOULD_LINEMERGE and BREAK_ONLY_BEFORE_DATE.
+            let Some(merged) = ingest(file, &[]) else {
+                return;
+            };
+            assert_eq!(merged.len(), records, "{file}");
+            assert_all_timed(file, &merged);
+            for (event, ts) in &merged {
+                assert_eq!(
+                    event.text.matches("LogName=").count(),
+                    1,
+                    "{file}:{}",
+                    event.line
+                );
+                let ts = ts.as_ref().unwrap();
+                assert_eq!((ts.start, ts.end), (0, 22), "{file}:{}", event.line);
+            }
+            // Splunk's own WinEventLog source stanza breaks the same events.
+            let Some(broken) = ingest(file, &WINEVENTLOG_SOURCE) else {
+                return;
+            };
+            let texts = |events: &[(RawEvent<'_>, _)]| -> Vec<String> {
+                events.iter().map(|(e, _)| e.text.to_string()).collect()
+            };
+            assert_eq!(texts(&merged), texts(&broken), "{file}");
+        }
+        // CRLF line ends inside a message stay in the event.
+        let Some(system) = ingest("T1003.002/atomic_red_team/windows-system.log", &[]) else {
+            return;
+        };
+        let (event, ts) = system.iter().find(|(e, _)| e.text.contains('\r')).unwrap();
+        assert!(event.text.contains("capabilities:\r\n\r\nIdle state type"));
+        assert_eq!(ts.as_ref().unwrap().epoch, 1_607_073_856.0); // 12/04/2020 09:24:16 AM
+        assert_eq!(system[1].0.line, 16);
+    }
+
+    #[test]
+    fn xml_windows_events_break_before_each_event_element() {
+        let file = "T1649/certify_abuse/certify_esc1_abuse_winsecurity.log";
+        let Some(events) = ingest(file, &XML_EVENTS) else {
+            return;
+        };
+        assert_eq!(events.len(), 13);
+        assert_all_timed(file, &events);
+        let lines: Vec<usize> = events.iter().map(|(e, _)| e.line).collect();
+        assert_eq!(lines, [1, 3, 5, 7, 9, 11, 13, 15, 17, 18, 20, 22, 24]);
+        for (event, _) in &events {
+            assert!(event.text.starts_with("<Event xmlns=") && event.text.ends_with("</Event>"));
+        }
+        // A Data value with a line break inside stays in its event.
+        assert!(events[0].0.text.contains("\r\nSAN:dns=victim_machine"));
+        let first = events[0].1.as_ref().unwrap();
+        assert_eq!(
+            &events[0].0.text[first.start..first.end],
+            "2023-05-25T12:47:37.394191200Z"
+        );
+        // The same events after a leading comment line, which is an event
+        // of its own with no timestamp (it takes the fallback time).
+        let file = "T1649/certify_abuse/certify_esc1_abuse.log";
+        let Some(events) = ingest(file, &XML_EVENTS) else {
+            return;
+        };
+        assert_eq!(events.len(), 39);
+        assert_eq!(events[0].0.text, "#Bulk AD CS Events");
+        assert!(events[0].1.is_none());
+        assert_all_timed(file, &events[1..]);
+    }
+
+    #[test]
+    fn one_line_formats() {
+        let file = "T1068/linux_dirtyfrag/dirty_frag_lpe_attack_data.log";
+        // Splunk's [linux_audit] stanza sets BREAK_ONLY_BEFORE_DATE = False.
+        for props in [&[][..], &[("BREAK_ONLY_BEFORE_DATE", "False")][..]] {
+            let Some(events) = ingest(file, props) else {
+                return;
+            };
+            assert_eq!(events.len(), 447);
+            assert_all_timed(file, &events);
+            for (event, ts) in &events {
+                let ts = ts.as_ref().unwrap();
+                assert_eq!(&event.text[ts.start - 6..ts.start], "audit(");
+            }
+        }
+        let file = "T1557.002/cisco_ios/cisco_ios.log";
+        let Some(events) = ingest(file, &[]) else {
+            return;
+        };
+        assert_eq!(events.len(), 5);
+        assert_all_timed(file, &events);
+        // No year: the one that does not put it after the anchor (2024-06).
+        assert_eq!(
+            events[0].1.as_ref().unwrap().epoch,
+            utc(2024, 1, 16, 3, 48, 22)
+        );
+    }
+
+    #[test]
+    fn splunk_audit_events_keep_their_continuation_lines() {
+        let file = "T1499/splunk/splunk_improperly_formatted_ingest_eval_parameter_crashes_splunkd_data.log";
+        let Some(events) = ingest(file, &[]) else {
+            return;
+        };
+        assert_eq!(events.len(), 2);
+        assert_all_timed(file, &events);
+        assert!(events[0]
+            .0
+            .text
+            .contains("\n| eval _raw=\"anything\" \n| ingestpreview"));
+        let ts = events[0].1.as_ref().unwrap();
+        assert_eq!(
+            &events[0].0.text[ts.start..ts.end],
+            "03-21-2023 21:03:05.372"
+        );
+    }
+
+    fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> f64 {
+        chrono::NaiveDate::from_ymd_opt(y, mo, d)
+            .and_then(|date| date.and_hms_opt(h, mi, s))
+            .map(|t| t.and_utc().timestamp() as f64)
+            .unwrap()
     }
 }
