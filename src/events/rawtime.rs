@@ -299,15 +299,22 @@ impl TimestampRecognizer {
     ///   describes ("uses the last successfully-parsed timestamp to
     ///   determine the timestamp date").
     pub fn find(&self, raw: &str, anchor: f64) -> Option<RawTimestamp> {
-        let (parts, start, end) = self.locate(raw)?;
-        let (epoch, wall, zone) = self.complete(&parts, anchor)?;
-        Some(RawTimestamp {
-            epoch,
-            start,
-            end,
-            wall,
-            zone,
-        })
+        let (from, window) = self.window(raw)?;
+        let complete = |(parts, start, end): Located| {
+            let (epoch, wall, zone) = self.complete(&parts, anchor)?;
+            Some(RawTimestamp {
+                epoch,
+                start: from + start,
+                end: from + end,
+                wall,
+                zone,
+            })
+        };
+        // A format match that is no real time (February 30) falls back to
+        // the automatic shapes like a format that does not match.
+        self.formatted(window)
+            .and_then(complete)
+            .or_else(|| recognize(window).and_then(complete))
     }
 
     /// Whether an extracted time lies within `MAX_DAYS_AGO` days before and
@@ -320,8 +327,11 @@ impl TimestampRecognizer {
             && epoch <= reference + f64::from(self.max_days_hence) * SECONDS_PER_DAY
     }
 
-    /// The timestamp's parts and its byte span in `raw`.
-    fn locate(&self, raw: &str) -> Option<(TimeParts, usize, usize)> {
+    /// Where a timestamp may lie in `raw`: the offset the window starts at
+    /// (after `TIME_PREFIX`'s first match) and the window's text (as long
+    /// as `MAX_TIMESTAMP_LOOKAHEAD` allows); `None` when recognition is
+    /// off or the prefix does not match.
+    fn window<'r>(&self, raw: &'r str) -> Option<(usize, &'r str)> {
         if self.config != DatetimeConfig::Patterns {
             return None;
         }
@@ -329,13 +339,13 @@ impl TimestampRecognizer {
             Some(prefix) => prefix.find_iter(raw).next()?.1,
             None => 0,
         };
-        let window = raw.get(from..self.window_end(raw, from))?;
-        let formatted = self.format.as_ref().and_then(|format| {
-            let (parts, used) = format.parse_prefix(window)?;
-            (used > 0).then_some((parts, 0, used))
-        });
-        let (parts, start, end) = formatted.or_else(|| recognize(window))?;
-        Some((parts, from + start, from + end))
+        Some((from, raw.get(from..self.window_end(raw, from))?))
+    }
+
+    /// `TIME_FORMAT` read at the start of the window.
+    fn formatted(&self, window: &str) -> Option<Located> {
+        let (parts, used) = self.format.as_ref()?.parse_prefix(window)?;
+        (used > 0).then_some((parts, 0, used))
     }
 
     /// The byte offset `MAX_TIMESTAMP_LOOKAHEAD` characters after `from`.
@@ -397,8 +407,8 @@ impl TimestampRecognizer {
         if !parts.has_date() {
             return parts.wall_clock(anchor_local.date());
         }
-        if parts.year.is_some() {
-            return parts.wall_clock(parts.date_in(0)?);
+        if let Some(year) = parts.year {
+            return parts.wall_clock(parts.date_in(year)?);
         }
         let latest = anchor + f64::from(self.max_days_hence) * SECONDS_PER_DAY;
         // Eight years back reach a leap year for February 29.
@@ -426,8 +436,11 @@ fn days(get: &Settings<'_>, key: &str, default: u32) -> Result<u32, SettingError
 /// timestamp with a date in the line (a time alone is no date).
 impl DateTest for TimestampRecognizer {
     fn line_has_date(&self, line: &str) -> bool {
-        self.locate(line)
-            .is_some_and(|(parts, _, _)| parts.has_date())
+        self.window(line).is_some_and(|(_, window)| {
+            self.formatted(window)
+                .or_else(|| recognize(window))
+                .is_some_and(|(parts, _, _)| parts.has_date())
+        })
     }
 }
 
@@ -496,6 +509,10 @@ impl TimeFallback {
 
 // ------------------------------------------------- automatic recognition
 
+/// A timestamp's parts and its byte span (start, exclusive end) in the
+/// text it was read from.
+pub type Located = (TimeParts, usize, usize);
+
 /// The leftmost timestamp of a known shape in `window`: its parts and byte
 /// span. Shapes (all with an optional `.fraction` or `,fraction` after the
 /// seconds, then an optional zone: `Z`, `+hh:mm`, `+hhmm`, `UTC`/`GMT`
@@ -515,7 +532,7 @@ impl TimeFallback {
 /// A date alone (`2020-10-08`, `12/04/2020`) counts too, at midnight.
 /// Numbers glued to letters or digits are not timestamps (`T1202`,
 /// `x2020-01-01`), nor are 10-digit numbers outside 2001-2038.
-pub fn recognize(window: &str) -> Option<(TimeParts, usize, usize)> {
+pub fn recognize(window: &str) -> Option<Located> {
     let bytes = window.as_bytes();
     (0..bytes.len())
         .filter(|&i| starts_word(bytes, i))
@@ -1277,6 +1294,18 @@ mod tests {
         // is no timestamp ("If the TIME_PREFIX cannot be found in the event
         // text, timestamp extraction does not occur").
         assert_eq!(found(&r, "2019-01-01 00:00:00 no prefix"), None);
+        // A format match that is no real date falls back too.
+        assert_eq!(
+            found(&r, "x at=30/02/2019 10:30 2019-02-01 10:30")
+                .unwrap()
+                .1,
+            utc(2019, 2, 1, 10, 30, 0)
+        );
+        let r2 = recognizer(&[("TIME_FORMAT", "%d/%m/%Y")], UTC);
+        assert_eq!(
+            found(&r2, "30/02/2019 2019-02-01").unwrap().1,
+            utc(2019, 2, 1, 0, 0, 0)
+        );
         // Without TIME_PREFIX, TIME_FORMAT reads at the start of the event.
         let r = recognizer(&[("TIME_FORMAT", "%s")], UTC);
         assert_eq!(
