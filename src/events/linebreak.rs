@@ -23,6 +23,15 @@
 //! A merged event's text is the original span of the file, the separators
 //! between its lines included (a CRLF file keeps its CRLFs inside events);
 //! only a line cut by `TRUNCATE` inside an event makes the text a copy.
+//! Where the documentation is silent, two choices: CR/LF at either end of
+//! an event are dropped (they separate lines; the default breaker never
+//! leaves any, a custom one can, e.g. after the last event of a file), and
+//! an event of nothing but whitespace is no event.
+//!
+//! Regexes are PCRE, compiled by [`regex_compat::compile`]. One that needs
+//! the backtracking engine and exceeds its backtracking limit counts as not
+//! matching; for `LINE_BREAKER` that ends the breaking, so the rest of the
+//! text is one line, cut by `TRUNCATE` (bounded work rather than a hang).
 //!
 //! `LINE_BREAKER_LOOKBEHIND` only matters to a reader that sees the data in
 //! chunks (how far back into the previous chunk the breaker looks); the
