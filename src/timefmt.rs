@@ -277,24 +277,160 @@ fn subseconds(nanos: u32, digits: usize) -> String {
 
 // ------------------------------------------------------------------- parsing
 
-/// What a `strptime` run has read so far.
-#[derive(Debug, Default)]
-struct Parsed {
-    year: Option<i32>,
-    month: Option<u32>,
-    day: Option<u32>,
-    yday: Option<u32>,
-    hour: Option<u32>,
-    hour12: Option<u32>,
-    pm: Option<bool>,
-    minute: Option<u32>,
-    second: Option<u32>,
-    nanos: Option<u32>,
-    epoch: Option<f64>,
+/// The parts of a timestamp a format read from text, before they become an
+/// instant: what was written, nothing inferred (a missing year stays
+/// `None`). [`TimeFormat::parse_prefix`] fills it; so do readers that
+/// recognize timestamp shapes themselves (`events::rawtime`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TimeParts {
+    /// `%Y` / `%y`.
+    pub year: Option<i32>,
+    /// `%m`, `%b`, `%B` (1-12).
+    pub month: Option<u32>,
+    /// `%d`, `%e` (1-31).
+    pub day: Option<u32>,
+    /// `%j` (1-366).
+    pub yday: Option<u32>,
+    /// `%H`, `%k` (0-24).
+    pub hour: Option<u32>,
+    /// `%I`, `%l` (1-12).
+    pub hour12: Option<u32>,
+    /// `%p`: whether the text said PM.
+    pub pm: Option<bool>,
+    /// `%M`.
+    pub minute: Option<u32>,
+    /// `%S` (0-60).
+    pub second: Option<u32>,
+    /// `%N`, `%Q`, `%f`: the fraction of a second, in nanoseconds.
+    pub nanos: Option<u32>,
+    /// `%s`: epoch seconds (with a fraction when the format ends with `%s`).
+    pub epoch: Option<f64>,
     /// A fixed UTC offset in seconds read from the text.
-    offset: Option<i32>,
+    pub offset: Option<i32>,
     /// A named zone read from the text (`America/New_York`).
-    zone: Option<Tz>,
+    pub zone: Option<Tz>,
+}
+
+impl TimeParts {
+    /// Whether the text gave a calendar date: month and day, day of the
+    /// year, or epoch seconds.
+    pub fn has_date(&self) -> bool {
+        self.epoch.is_some() || self.yday.is_some() || (self.month.is_some() && self.day.is_some())
+    }
+
+    /// The hour on a 24-hour clock, from `%H` or `%I` with `%p`.
+    pub fn hour_of_day(&self) -> u32 {
+        match (self.hour12, self.pm) {
+            (Some(h), pm) => h % 12 + if pm == Some(true) { 12 } else { 0 },
+            (None, pm) => {
+                let h = self.hour.unwrap_or(0);
+                // `%H %p` with a 12-hour value still honours PM.
+                if pm == Some(true) && h < 12 {
+                    h + 12
+                } else {
+                    h
+                }
+            }
+        }
+    }
+
+    /// The date in `year` (used when the text gave none): day of the year,
+    /// or month and day (each defaulting to 1).
+    pub fn date_in(&self, year: i32) -> Option<NaiveDate> {
+        let year = self.year.unwrap_or(year);
+        match (self.yday, self.month, self.day) {
+            (Some(yday), None, None) => NaiveDate::from_yo_opt(year, yday),
+            (_, month, day) => NaiveDate::from_ymd_opt(year, month.unwrap_or(1), day.unwrap_or(1)),
+        }
+    }
+
+    /// The wall-clock time written, on `date`. Seconds are added rather
+    /// than building a time of day, so `24:00:00` and a leap second `:60`
+    /// roll over instead of failing.
+    pub fn wall_clock(&self, date: NaiveDate) -> Option<NaiveDateTime> {
+        let seconds = i64::from(self.hour_of_day()) * 3600
+            + i64::from(self.minute.unwrap_or(0)) * 60
+            + i64::from(self.second.unwrap_or(0));
+        date.and_hms_opt(0, 0, 0)?
+            .checked_add_signed(Duration::seconds(seconds))
+    }
+
+    /// Epoch seconds (without the fraction) of the wall-clock time `naive`:
+    /// an offset read from the text wins, then a zone read from the text,
+    /// then `tz`.
+    pub fn whole_seconds_at(&self, naive: NaiveDateTime, tz: Tz) -> i64 {
+        match (self.offset, self.zone) {
+            (Some(offset), _) => naive.and_utc().timestamp() - i64::from(offset),
+            (None, Some(zone)) => local_to_epoch(naive, zone),
+            (None, None) => local_to_epoch(naive, tz),
+        }
+    }
+
+    /// The fraction of a second read, in seconds.
+    pub fn fraction(&self) -> f64 {
+        f64::from(self.nanos.unwrap_or(0)) / 1e9
+    }
+
+    /// Epoch seconds, with missing date parts defaulting to 1970-01-01
+    /// (`strptime`'s rule).
+    pub fn resolve(&self, tz: Tz) -> Option<f64> {
+        if let Some(epoch) = self.epoch {
+            return Some(if epoch.fract() == 0.0 {
+                epoch + self.fraction()
+            } else {
+                epoch
+            });
+        }
+        let naive = self.wall_clock(self.date_in(1970)?)?;
+        Some(self.whole_seconds_at(naive, tz) as f64 + self.fraction())
+    }
+}
+
+/// A time format split into its pieces once, to parse many texts with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimeFormat {
+    /// Composite variables (`%T`, `%F`, ...) already expanded.
+    pieces: Vec<Piece>,
+}
+
+impl TimeFormat {
+    /// Splits `fmt` (a Splunk time format; unknown variables are literal
+    /// text, so this cannot fail).
+    pub fn new(fmt: &str) -> TimeFormat {
+        let mut expanded = Vec::new();
+        expand_composites(pieces(fmt), &mut expanded);
+        TimeFormat { pieces: expanded }
+    }
+
+    /// Parses a timestamp at the very start of `text`: the parts read and
+    /// how many bytes of `text` the format consumed. Text after the format
+    /// is left alone.
+    pub fn parse_prefix(&self, text: &str) -> Option<(TimeParts, usize)> {
+        let mut parts = TimeParts::default();
+        let mut rest = text;
+        parse_pieces(&self.pieces, &mut rest, &mut parts)?;
+        Some((parts, text.len() - rest.len()))
+    }
+}
+
+/// Replaces composite variables by the pieces they stand for (composites do
+/// not nest beyond one level, but recursion keeps that an implementation
+/// detail).
+fn expand_composites(input: Vec<Piece>, out: &mut Vec<Piece>) {
+    for piece in input {
+        match &piece {
+            Piece::Var { conv, .. } => match composite(*conv) {
+                Some(sub) => expand_composites(pieces(sub), out),
+                None => out.push(piece),
+            },
+            Piece::Lit(_) => out.push(piece),
+        }
+    }
+}
+
+/// [`TimeFormat::parse_prefix`] for a one-off format.
+pub fn strptime_prefix(text: &str, fmt: &str) -> Option<(TimeParts, usize)> {
+    TimeFormat::new(fmt).parse_prefix(text)
 }
 
 /// Parses `text` with a Splunk time format into epoch seconds (with
@@ -304,13 +440,11 @@ struct Parsed {
 /// or offset in the text wins over `tz`. Missing date parts default to
 /// 1970-01-01 (deterministic; Splunk's own default is not documented).
 pub fn strptime(text: &str, fmt: &str, tz: Tz) -> Option<f64> {
-    let mut parsed = Parsed::default();
-    let mut rest = text;
-    parse_pieces(&pieces(fmt), &mut rest, &mut parsed)?;
-    resolve(&parsed, tz)
+    let (parts, _) = strptime_prefix(text, fmt)?;
+    parts.resolve(tz)
 }
 
-fn parse_pieces(pieces: &[Piece], rest: &mut &str, p: &mut Parsed) -> Option<()> {
+fn parse_pieces(pieces: &[Piece], rest: &mut &str, p: &mut TimeParts) -> Option<()> {
     for (i, piece) in pieces.iter().enumerate() {
         match piece {
             Piece::Lit(lit) => match_literal(lit, rest)?,
@@ -345,7 +479,7 @@ fn parse_var(
     width: Option<usize>,
     e_mod: bool,
     rest: &mut &str,
-    p: &mut Parsed,
+    p: &mut TimeParts,
 ) -> Option<()> {
     if let Some(sub) = composite(conv) {
         return parse_pieces(&pieces(sub), rest, p);
@@ -507,9 +641,19 @@ const ABBREVIATIONS: [(&str, i32); 14] = [
     ("CEST", 2),
 ];
 
+/// The UTC offset, in seconds, of a zone abbreviation `%Z` reads as a
+/// fixed offset (`UTC`, `EST`, `CEST`, ...; case-insensitive); `None` for
+/// any other word.
+pub fn abbreviation_offset(word: &str) -> Option<i32> {
+    ABBREVIATIONS
+        .iter()
+        .find(|(abbr, _)| abbr.eq_ignore_ascii_case(word))
+        .map(|(_, hours)| hours * 3600)
+}
+
 /// `%z` / `%Z`: `Z`, `UTC`, `GMT`, a common abbreviation, `+hh:mm`, `+hhmm`,
 /// `+hh`, or a tz database name (`Europe/Paris`).
-fn zone(rest: &mut &str, p: &mut Parsed) -> Option<()> {
+fn zone(rest: &mut &str, p: &mut TimeParts) -> Option<()> {
     if rest.starts_with('+') || rest.starts_with('-') {
         p.offset = Some(numeric_offset(rest)?);
         return Some(());
@@ -581,51 +725,10 @@ fn numeric_offset(rest: &mut &str) -> Option<i32> {
     Some(sign * (hours * 3600 + minutes * 60))
 }
 
-/// Turns the parsed parts into epoch seconds.
-fn resolve(p: &Parsed, tz: Tz) -> Option<f64> {
-    let frac = f64::from(p.nanos.unwrap_or(0)) / 1e9;
-    if let Some(epoch) = p.epoch {
-        return Some(if epoch.fract() == 0.0 {
-            epoch + frac
-        } else {
-            epoch
-        });
-    }
-    let year = p.year.unwrap_or(1970);
-    let date = match (p.yday, p.month, p.day) {
-        (Some(yday), None, None) => NaiveDate::from_yo_opt(year, yday)?,
-        (_, month, day) => NaiveDate::from_ymd_opt(year, month.unwrap_or(1), day.unwrap_or(1))?,
-    };
-    let hour = match (p.hour12, p.pm) {
-        (Some(h), pm) => h % 12 + if pm == Some(true) { 12 } else { 0 },
-        (None, pm) => {
-            let h = p.hour.unwrap_or(0);
-            // `%H %p` with a 12-hour value still honours PM.
-            if pm == Some(true) && h < 12 {
-                h + 12
-            } else {
-                h
-            }
-        }
-    };
-    // Adding seconds (rather than building a NaiveTime) lets `24:00:00` and
-    // a leap second `:60` roll over instead of failing.
-    let seconds = i64::from(hour) * 3600
-        + i64::from(p.minute.unwrap_or(0)) * 60
-        + i64::from(p.second.unwrap_or(0));
-    let naive = date.and_hms_opt(0, 0, 0)? + Duration::seconds(seconds);
-    let secs = match (p.offset, p.zone) {
-        (Some(offset), _) => naive.and_utc().timestamp() - i64::from(offset),
-        (None, Some(zone)) => local_to_epoch(naive, zone),
-        (None, None) => local_to_epoch(naive, tz),
-    };
-    Some(secs as f64 + frac)
-}
-
 /// A wall-clock time in `tz` as epoch seconds. An ambiguous time (DST fall
 /// back) takes the earlier instant; a time in a DST gap uses the offset in
 /// effect just before the gap.
-fn local_to_epoch(naive: NaiveDateTime, tz: Tz) -> i64 {
+pub fn local_to_epoch(naive: NaiveDateTime, tz: Tz) -> i64 {
     match tz.from_local_datetime(&naive) {
         LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => t.timestamp(),
         LocalResult::None => {
@@ -827,6 +930,63 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn parse_prefix_reports_bytes_consumed_and_leaves_the_rest() {
+        // Syslog: `%d` takes a space-padded day; the rest of the line stays.
+        let (parts, used) =
+            strptime_prefix("Jan  4 11:14:32 myserver sudo: x", "%b %d %H:%M:%S").unwrap();
+        assert_eq!(used, 15);
+        assert_eq!(
+            (parts.year, parts.month, parts.day),
+            (None, Some(1), Some(4))
+        );
+        assert_eq!(
+            (parts.hour, parts.minute, parts.second),
+            (Some(11), Some(14), Some(32))
+        );
+        assert!(parts.has_date());
+        // Windows text logs: 12-hour clock and AM/PM.
+        let (parts, used) = strptime_prefix(
+            "12/04/2020 09:24:11 PM\nLogName=System",
+            "%m/%d/%Y %I:%M:%S %p",
+        )
+        .unwrap();
+        assert_eq!(used, 22);
+        assert_eq!(parts.hour_of_day(), 21);
+        // Subseconds and a colon offset.
+        let (parts, used) = strptime_prefix(
+            "2020-10-08T11:03:46.617+02:00 rest",
+            "%Y-%m-%dT%H:%M:%S.%3N%:z",
+        )
+        .unwrap();
+        assert_eq!(used, 29);
+        assert_eq!(parts.nanos, Some(617_000_000));
+        assert_eq!(parts.offset, Some(7200));
+        // Epoch with fraction (`%s` last) stops at the first non-digit.
+        let (parts, used) = strptime_prefix("1723044684.257:15795)", "%s").unwrap();
+        assert_eq!(used, 14);
+        assert_eq!(parts.epoch, Some(1_723_044_684.257));
+        // Two-digit year and day of the year.
+        let (parts, used) = strptime_prefix("25 045 x", "%y %j").unwrap();
+        assert_eq!((parts.year, parts.yday, used), (Some(2025), Some(45), 6));
+        assert!(parts.has_date());
+        assert!(!strptime_prefix("11:14:32", "%H:%M:%S")
+            .unwrap()
+            .0
+            .has_date());
+    }
+
+    #[test]
+    fn a_compiled_format_parses_like_strptime() {
+        let fmt = TimeFormat::new("%F %T.%3N %z");
+        let text = "2019-01-01 01:00:00.250 +0100 trailing";
+        let (parts, used) = fmt.parse_prefix(text).unwrap();
+        assert_eq!(used, text.len() - " trailing".len());
+        assert_eq!(parts.resolve(UTC), strptime(text, "%F %T.%3N %z", UTC));
+        assert_eq!(parts.resolve(UTC), Some(1_546_300_800.25));
+        assert_eq!(fmt.parse_prefix("2019/01/01"), None);
     }
 
     #[test]

@@ -14,8 +14,10 @@
 
 pub mod defaults;
 mod flatten;
+pub mod linebreak;
 pub mod prefilter;
 pub mod project;
+pub mod rawtime;
 pub mod scan;
 pub mod stream;
 mod timestamp;
