@@ -12,6 +12,7 @@
 //!
 //! gzip input is recognised by its magic bytes (`1f 8b`).
 
+pub mod evtx;
 mod flatten;
 pub mod prefilter;
 pub mod project;
