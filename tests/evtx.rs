@@ -338,6 +338,58 @@ fn a_truncated_copy_keeps_its_whole_chunks() {
     assert_eq!(truncated.records.iter().collect::<Vec<_>>(), expected);
 }
 
+#[test]
+fn a_chunk_with_a_damaged_header_is_a_problem_of_that_chunk() {
+    let Some(original) = shared_file("Sysmon-Operational.evtx") else {
+        return;
+    };
+    let clean = read(&original).records;
+    let mut bytes = original.clone();
+    let third_chunk = FILE_HEADER_SIZE + 2 * CHUNK_SIZE;
+    bytes[third_chunk..third_chunk + 8].copy_from_slice(b"NotChnk\0");
+    let damaged = read(&damaged_copy("bad_chunk_magic.evtx", &bytes));
+
+    assert_eq!(damaged.problems.len(), 1, "{:?}", damaged.problems);
+    assert_eq!(
+        damaged.problems[0].chunk,
+        Some(2),
+        "{}",
+        damaged.problems[0]
+    );
+    let lost = chunk_record_ids(&original, 2);
+    let expected: Vec<&EvtxRecord> = clean
+        .iter()
+        .filter(|record| !lost.contains(&record.record_id))
+        .collect();
+    assert_eq!(damaged.records.iter().collect::<Vec<_>>(), expected);
+}
+
+#[test]
+fn a_wrapped_around_log_is_read_oldest_first() {
+    // A full log writes over its oldest chunk: here the newest chunk (3) sits
+    // first in the file, before the oldest (0).
+    let Some(original) = shared_file("Security.evtx") else {
+        return;
+    };
+    let clean = read(&original).records;
+    let chunk = |number: usize| {
+        let start = FILE_HEADER_SIZE + number * CHUNK_SIZE;
+        &original[start..start + CHUNK_SIZE]
+    };
+    let mut wrapped = original[..FILE_HEADER_SIZE].to_vec();
+    for number in [3, 0, 1, 2] {
+        wrapped.extend_from_slice(chunk(number));
+    }
+    wrapped.extend_from_slice(&original[FILE_HEADER_SIZE + 4 * CHUNK_SIZE..]);
+    let read_wrapped = read(&damaged_copy("wrapped.evtx", &wrapped));
+    assert!(
+        read_wrapped.problems.is_empty(),
+        "{:?}",
+        read_wrapped.problems
+    );
+    assert_eq!(read_wrapped.records, clean);
+}
+
 /// A small deterministic generator (xorshift64), for mutations.
 struct Xorshift(u64);
 
