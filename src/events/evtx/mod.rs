@@ -6,7 +6,7 @@
 //! <Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System><Provider Name='Microsoft-Windows-Security-Auditing' Guid='{54849625-5478-4994-A5BA-3E3B0328C30D}'/><EventID>4703</EventID>...<TimeCreated SystemTime='2022-08-31T19:18:41.676014900Z'/>...<Security/></System><EventData><Data Name='SubjectUserSid'>S-1-5-21-...-500</Data>...</EventData></Event>
 //! ```
 //!
-//! The [`evtx`](::evtx) crate parses the file and writes each record's XML;
+//! The `evtx` crate parses the file and writes each record's XML;
 //! [`render_forwarder_xml`] re-renders that as the forwarder does (quoting,
 //! escaping, GUID case and time digits: see the `render` module and
 //! [`XmlStyle`]). Records come in record-ID order (the crate starts at the
