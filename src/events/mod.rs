@@ -13,6 +13,7 @@
 //! gzip input is recognised by its magic bytes (`1f 8b`).
 
 pub mod defaults;
+pub mod evtx;
 mod flatten;
 pub mod linebreak;
 pub mod prefilter;
