@@ -469,11 +469,13 @@ impl Engine {
             let Some(path) = &source.path else {
                 return Ok(None);
             };
-            events::knowledge_for(source, &self.knowledge_view()).check_supported()?;
-            match NdjsonChunks::open(path, self.chunk_bytes)? {
-                Some(chunks) => files.push((source, chunks)),
-                None => return Ok(None),
-            }
+            let Some(chunks) = NdjsonChunks::open(path, self.chunk_bytes)? else {
+                return Ok(None);
+            };
+            // NDJSON: an unnamed sourcetype is `_json`.
+            let source = events::with_sourcetype(source, &events::Content::Json);
+            events::knowledge_for(&source, &self.knowledge_view()).check_supported()?;
+            files.push((source, chunks));
         }
         let diag = |e: Error| Diagnostic::new(e, &query.expanded.map);
         let now = crate::eval::search_start_time();
@@ -507,6 +509,7 @@ impl Engine {
         };
         let mut notices: Vec<String> = Vec::new();
         for (source, mut chunks) in files {
+            let source = &source;
             let st = events::knowledge_for(source, &opts.knowledge);
             let prefilter = if self.prefilter {
                 Prefilter::from_search(search_expr, &st)

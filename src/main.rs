@@ -98,9 +98,11 @@ struct RunArgs {
     /// optionally gzipped; a folder reads every file in it; `-` is stdin (repeatable).
     #[arg(short = 'e', long = "events", value_name = "PATH")]
     events: Vec<PathBuf>,
-    /// Sourcetype of every events file.
-    #[arg(long, default_value = "_json", value_name = "ST")]
-    sourcetype: String,
+    /// Sourcetype of every events file (default: recognised from the content:
+    /// JSON is _json, Windows XML events and .evtx files XmlWinEventLog,
+    /// classic Windows event log text WinEventLog, Linux audit linux:audit).
+    #[arg(long, value_name = "ST")]
+    sourcetype: Option<String>,
     /// `source` of every event (default: its file path).
     #[arg(long, value_name = "S")]
     source: Option<String>,
@@ -444,7 +446,7 @@ fn event_sources(args: &RunArgs) -> Result<Vec<EventSource>, Diagnostic> {
                 source: args.source.clone(),
                 host: args.host.clone(),
                 index: args.index.clone(),
-                sourcetype: args.sourcetype.clone(),
+                sourcetype: args.sourcetype.clone().unwrap_or_default(),
                 path: file,
             });
         }

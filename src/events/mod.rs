@@ -21,6 +21,7 @@ pub mod project;
 pub mod rawtime;
 pub mod scan;
 pub mod stream;
+pub mod text;
 mod timestamp;
 
 pub use flatten::flatten_json;
@@ -44,6 +45,10 @@ pub struct EventSource {
     /// The file to read; `None` reads stdin.
     pub path: Option<PathBuf>,
     /// The `sourcetype` of every event; selects the props.conf stanza.
+    /// Empty: recognised from the content (JSON is `_json`; Windows XML
+    /// events `XmlWinEventLog`, classic Windows event log text
+    /// `WinEventLog`, Linux audit records `linux:audit`, `.evtx` files
+    /// `XmlWinEventLog`; other text is named after the file).
     pub sourcetype: String,
     /// The `source` field; default: the path, or `stdin`.
     pub source: Option<String>,
@@ -100,22 +105,30 @@ pub fn read_source(
     opts: &ReadOptions,
     sink: &mut dyn FnMut(Event),
 ) -> Result<ReadReport> {
-    let (name, bytes) = match &src.path {
+    let (name, bytes, modified) = match &src.path {
         Some(path) => {
             let name = path.display().to_string();
             let bytes = std::fs::read(path).map_err(|e| Error::io(&name, e))?;
-            (name, bytes)
+            (name, bytes, modified_time(path))
         }
         None => {
             let mut bytes = Vec::new();
             std::io::stdin()
                 .read_to_end(&mut bytes)
                 .map_err(|e| Error::io("-", e))?;
-            ("-".to_string(), bytes)
+            ("-".to_string(), bytes, None)
         }
     };
     let bytes = gunzip_if_compressed(bytes, &name)?;
-    read_bytes(&bytes, &name, src, opts, sink)
+    read_bytes(&bytes, &name, src, opts, modified, sink)
+}
+
+/// A file's modification time in epoch seconds (Splunk's time for events
+/// of a file that has no timestamp at all).
+fn modified_time(path: &std::path::Path) -> Option<f64> {
+    let modified = std::fs::metadata(path).ok()?.modified().ok()?;
+    let since = modified.duration_since(std::time::UNIX_EPOCH).ok()?;
+    Some(since.as_secs_f64())
 }
 
 /// Like [`read_source`], from text in memory; `name` stands for the file
@@ -127,7 +140,7 @@ pub fn read_str(
     opts: &ReadOptions,
     sink: &mut dyn FnMut(Event),
 ) -> Result<ReadReport> {
-    read_bytes(text.as_bytes(), name, src, opts, sink)
+    read_bytes(text.as_bytes(), name, src, opts, None, sink)
 }
 
 /// Decompresses gzip data (all members); other data is returned as is.
@@ -187,13 +200,77 @@ pub(crate) fn knowledge_for(src: &EventSource, knowledge: &KnowledgeView<'_>) ->
     })
 }
 
+/// What a file holds, by its first bytes.
+pub(crate) enum Content {
+    Evtx,
+    Json,
+    Text(text::TextShape),
+}
+
+pub(crate) fn content_of(bytes: &[u8]) -> Content {
+    if evtx::is_evtx(bytes) {
+        return Content::Evtx;
+    }
+    let body = strip_bom(bytes);
+    let head = &body[..body.len().min(8192)];
+    match head.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'{') | Some(b'[') | None => Content::Json,
+        Some(_) => Content::Text(text::TextShape::sniff(&String::from_utf8_lossy(head))),
+    }
+}
+
+/// `src` with its sourcetype decided: the one given, or the one the
+/// content shows (see [`EventSource::sourcetype`]).
+pub(crate) fn with_sourcetype(src: &EventSource, content: &Content) -> EventSource {
+    let mut src = src.clone();
+    if src.sourcetype.is_empty() {
+        src.sourcetype = match content {
+            Content::Evtx => "XmlWinEventLog".to_string(),
+            Content::Json => "_json".to_string(),
+            Content::Text(shape) => match shape.sourcetype() {
+                Some(st) => st.to_string(),
+                None => src
+                    .path
+                    .as_ref()
+                    .and_then(|p| p.file_stem())
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| "stdin".to_string()),
+            },
+        };
+    }
+    src
+}
+
 fn read_bytes(
     bytes: &[u8],
     name: &str,
     src: &EventSource,
     opts: &ReadOptions,
+    modified: Option<f64>,
     sink: &mut dyn FnMut(Event),
 ) -> Result<ReadReport> {
+    let content = content_of(bytes);
+    let src = &with_sourcetype(src, &content);
+    match content {
+        Content::Evtx => return text::read_evtx_events(bytes, name, src, opts, modified, sink),
+        Content::Text(shape) => {
+            if src.sourcetype == "_json" {
+                return Err(Error::io(
+                    name,
+                    format!(
+                        "is not JSON{}, but its sourcetype is _json: give its sourcetype, or leave it out to have it recognised",
+                        match shape.sourcetype() {
+                            Some(st) => format!(" (it looks like {st} events)"),
+                            None => String::new(),
+                        }
+                    ),
+                ));
+            }
+            let text = String::from_utf8_lossy(strip_bom(bytes));
+            return text::read_text_events(&text, name, src, opts, modified, sink);
+        }
+        Content::Json => {}
+    }
     let st = knowledge_for(src, &opts.knowledge);
     st.check_supported()?;
     let metadata = metadata_for(src, &st);

@@ -380,7 +380,12 @@ fn odd_inputs_never_panic() {
     }
     let (events, report) = lenient("\"bare\"\n");
     assert_eq!(report.events, 1);
-    assert_eq!(events[0].len(), 8, "only _raw, metadata and default fields");
+    // Not a JSON object: read as a line of text, which always gets a time.
+    assert_eq!(
+        events[0].len(),
+        9,
+        "_raw, _time, metadata and default fields"
+    );
 }
 
 #[test]

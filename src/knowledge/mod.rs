@@ -202,8 +202,12 @@ pub(crate) fn resolve_props(
             Setting::IndexTime | Setting::TimePrefix(_) | Setting::TimeFormat(_) | Setting::Tz(_)
         );
         if readers_use {
-            p.index_settings
-                .push((key.to_string(), entry.value.clone()));
+            p.index_settings.push(resolved::IndexSetting {
+                key: key.to_string(),
+                value: entry.value.clone(),
+                file: entry.file.to_string(),
+                line: entry.line,
+            });
         }
     }
     // Classes of one kind apply in ASCII order of their names.

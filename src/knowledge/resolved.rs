@@ -24,6 +24,19 @@ use crate::eval::{EvalContext, EvalValue, Expr};
 use crate::event::Event;
 use crate::regex_compat::SplRegex;
 
+/// A line breaking or timestamp setting as written, with where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexSetting {
+    /// The key (`LINE_BREAKER`).
+    pub key: String,
+    /// The value as written.
+    pub value: String,
+    /// The file it was read from.
+    pub file: String,
+    /// 1-based line.
+    pub line: usize,
+}
+
 /// Everything that applies to one event source's events.
 #[derive(Debug, Clone)]
 pub struct SourcetypeProps {
@@ -52,7 +65,7 @@ pub struct SourcetypeProps {
     /// Line breaking and timestamp settings as written (`LINE_BREAKER`,
     /// `MAX_TIMESTAMP_LOOKAHEAD`, ...), plus `TIME_PREFIX`, `TIME_FORMAT`
     /// and `TZ`, for the text readers.
-    pub index_settings: Vec<(String, String)>,
+    pub index_settings: Vec<IndexSetting>,
     /// `EXTRACT-` settings, by class.
     pub extracts: Vec<(String, Arc<Extract>)>,
     /// The transforms of `REPORT-` settings, by class then list order.
@@ -130,6 +143,31 @@ impl SourcetypeProps {
             });
         }
         Ok(())
+    }
+
+    /// A line breaking or timestamp setting's value.
+    pub fn index_setting(&self, key: &str) -> Option<&str> {
+        self.index_settings
+            .iter()
+            .find(|s| s.key == key)
+            .map(|s| s.value.as_str())
+    }
+
+    /// A setting error of the text readers as a configuration error naming
+    /// the setting's file and line.
+    pub fn index_setting_error(&self, key: &str, message: &str) -> Error {
+        match self.index_settings.iter().find(|s| s.key == key) {
+            Some(s) => Error::Config {
+                file: s.file.clone(),
+                line: s.line,
+                message: format!("{key}: {message}"),
+            },
+            None => Error::Config {
+                file: String::new(),
+                line: 0,
+                message: format!("{key} of sourcetype {}: {message}", self.name),
+            },
+        }
     }
 
     /// Whether a JSON event's keys become fields.
