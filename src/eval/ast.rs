@@ -159,6 +159,28 @@ impl Expr {
         out
     }
 
+    /// The fields the expression can read, or `None` when it may read any
+    /// (`searchmatch`, which matches a search against the whole event).
+    pub fn reads(&self) -> Option<Vec<String>> {
+        if self.calls("searchmatch") {
+            return None;
+        }
+        Some(self.fields())
+    }
+
+    /// Whether the expression calls the eval function `name`.
+    pub fn calls(&self, name: &str) -> bool {
+        match &self.kind {
+            ExprKind::Call { func, args } => {
+                func.name == name || args.iter().any(|a| a.calls(name))
+            }
+            ExprKind::Num(_) | ExprKind::Str(_) | ExprKind::Field(_) => false,
+            ExprKind::Unary { expr, .. } => expr.calls(name),
+            ExprKind::Binary { lhs, rhs, .. } => lhs.calls(name) || rhs.calls(name),
+            ExprKind::In { expr, list } => expr.calls(name) || list.iter().any(|a| a.calls(name)),
+        }
+    }
+
     fn collect_fields(&self, out: &mut Vec<String>) {
         match &self.kind {
             ExprKind::Field(name) => {

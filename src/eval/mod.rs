@@ -178,6 +178,9 @@ impl Expr {
             }
             ExprKind::Binary { op, lhs, rhs } => self.binary(*op, lhs, rhs, scope),
             ExprKind::In { expr, list } => {
+                if let Some(found) = field_in_texts(expr, list, scope) {
+                    return Ok(found);
+                }
                 let v = expr.eval_in(scope)?;
                 if v.is_null() {
                     return Ok(EvalValue::Null);
@@ -212,6 +215,9 @@ impl Expr {
     fn binary(&self, op: BinaryOp, lhs: &Expr, rhs: &Expr, scope: &Scope<'_>) -> Result<EvalValue> {
         if matches!(op, BinaryOp::And | BinaryOp::Or | BinaryOp::Xor) {
             return self.logical(op, lhs, rhs, scope);
+        }
+        if let Some(result) = field_text_compare(op, lhs, rhs, scope) {
+            return Ok(result);
         }
         let a = lhs.eval_in(scope)?;
         let b = rhs.eval_in(scope)?;
@@ -299,6 +305,67 @@ impl Expr {
         };
         Ok(out.map_or(EvalValue::Null, EvalValue::Bool))
     }
+}
+
+/// `field <op> "text"` (either way round) when the text is not a number:
+/// the comparison is then of the field's texts with it, whatever they are
+/// (see [`value::compare`]), so it is made on the event's values in place
+/// instead of on copies. `None` when this shortcut does not apply (a
+/// number, a bound name, another operator).
+fn field_text_compare(
+    op: BinaryOp,
+    lhs: &Expr,
+    rhs: &Expr,
+    scope: &Scope<'_>,
+) -> Option<EvalValue> {
+    let want: fn(Ordering) -> bool = match op {
+        BinaryOp::Eq => |o| o == Ordering::Equal,
+        BinaryOp::Neq => |o| o != Ordering::Equal,
+        BinaryOp::Lt => |o| o == Ordering::Less,
+        BinaryOp::Le => |o| o != Ordering::Greater,
+        BinaryOp::Gt => |o| o == Ordering::Greater,
+        BinaryOp::Ge => |o| o != Ordering::Less,
+        _ => return None,
+    };
+    let (name, text, flipped) = match (&lhs.kind, &rhs.kind) {
+        (ExprKind::Field(name), ExprKind::Str(text)) => (name, text, false),
+        (ExprKind::Str(text), ExprKind::Field(name)) => (name, text, true),
+        _ => return None,
+    };
+    if scope.binding.is_some() || crate::value::parse_number(text).is_some() {
+        return None;
+    }
+    let Some(value) = scope.event.get(name) else {
+        return Some(EvalValue::Null);
+    };
+    let matched = value.any_text(|t| {
+        let order = t.cmp(text.as_str());
+        want(if flipped { order.reverse() } else { order })
+    });
+    Some(EvalValue::Bool(matched))
+}
+
+/// `field IN ("a", "b", ...)` when no listed text is a number: whether any
+/// of the field's texts equals one, decided on the event's values in place.
+/// `None` when this shortcut does not apply.
+fn field_in_texts(expr: &Expr, list: &[Expr], scope: &Scope<'_>) -> Option<EvalValue> {
+    let ExprKind::Field(name) = &expr.kind else {
+        return None;
+    };
+    if scope.binding.is_some() {
+        return None;
+    }
+    let mut texts = Vec::with_capacity(list.len());
+    for item in list {
+        match &item.kind {
+            ExprKind::Str(t) if crate::value::parse_number(t).is_none() => texts.push(t.as_str()),
+            _ => return None,
+        }
+    }
+    let Some(value) = scope.event.get(name) else {
+        return Some(EvalValue::Null);
+    };
+    Some(EvalValue::Bool(value.any_text(|t| texts.contains(&t))))
 }
 
 /// Compares `a` and `b`, true when any pair of their values (a multivalue

@@ -215,7 +215,8 @@ impl LineReader {
                 st.prune_to(&wanted);
                 metadata.retain(|(name, _)| wanted.iter().any(|w| w == name));
                 let defaults = DefaultFields::among(&wanted);
-                (Some(wanted), p.raw || defaults.need_raw(), defaults)
+                let raw = p.raw || defaults.need_raw() || wanted.iter().any(|w| w == "_raw");
+                (Some(wanted), raw, defaults)
             }
             None => (None, true, DefaultFields::ALL),
         };

@@ -166,10 +166,16 @@ mod tests {
             kinds(&decided("sourcetype=aws:cloudtrail a=1", alias)),
             ["sourcetype", "a"]
         );
-        let eval = "[aws:cloudtrail]\nEVAL-x = 1\n";
+        let eval = "[aws:cloudtrail]\nEVAL-sourcetype = \"x\"\n";
         assert_eq!(
             kinds(&decided("sourcetype=aws:cloudtrail a=1", eval)),
             ["sourcetype", "a"]
+        );
+        // A calculated field that writes another field leaves it decided.
+        let other = "[aws:cloudtrail]\nEVAL-x = 1\n";
+        assert_eq!(
+            kinds(&decided("sourcetype=aws:cloudtrail a=1", other)),
+            ["a"]
         );
     }
 }

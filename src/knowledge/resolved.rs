@@ -198,31 +198,20 @@ impl SourcetypeProps {
     /// field or lookup that can write it (or whose outputs are named by the
     /// text), event types for `eventtype`, tags for `tag` and `tag::*`.
     pub fn may_change(&self, field: &str) -> bool {
-        if !self.calculated.is_empty() || !self.evals.is_empty() {
-            return true;
-        }
         let names =
             |outputs: Option<Vec<String>>| outputs.is_none_or(|o| o.iter().any(|n| n == field));
-        if self.extracts.iter().any(|(_, x)| names(x.outputs.clone()))
+        self.extracts.iter().any(|(_, x)| names(x.outputs.clone()))
             || self.reports.iter().any(|(_, t)| names(t.outputs()))
-        {
-            return true;
-        }
-        if self
-            .aliases
-            .iter()
-            .any(|(_, pairs)| pairs.iter().any(|a| *a.target == *field))
-        {
-            return true;
-        }
-        if self
-            .lookups
-            .iter()
-            .any(|l| l.output_fields().any(|o| o == field))
-        {
-            return true;
-        }
-        (field == "eventtype" && !self.event_types.is_empty())
+            || self
+                .aliases
+                .iter()
+                .any(|(_, pairs)| pairs.iter().any(|a| *a.target == *field))
+            || self.calculated.iter().any(|(target, _)| target == field)
+            || self
+                .lookups
+                .iter()
+                .any(|l| l.output_fields().any(|o| o == field))
+            || (field == "eventtype" && !self.event_types.is_empty())
             || ((field == "tag" || field.starts_with("tag::")) && !self.tags.is_empty())
     }
 
@@ -298,15 +287,23 @@ impl SourcetypeProps {
     }
 
     /// Leaves out the steps whose outputs nothing reads, given every field
-    /// the search can see (`wanted`): aliases onto unwanted targets,
-    /// lookups writing only unwanted fields, event types and tags when
-    /// neither `eventtype` nor a tag field is wanted.
+    /// the search can see and the steps need (`wanted`, as
+    /// [`SourcetypeProps::fields_needed_for`] gives it): extractions with
+    /// known outputs none of which is wanted, aliases onto unwanted targets,
+    /// calculated fields nothing reads, lookups writing only unwanted
+    /// fields, event types and tags when neither `eventtype` nor a tag field
+    /// is wanted.
     pub fn prune_to(&mut self, wanted: &[String]) {
         let has = |n: &str| wanted.iter().any(|w| w == n);
+        let useful =
+            |outputs: Option<Vec<String>>| outputs.is_none_or(|o| o.iter().any(|n| has(n)));
+        self.extracts.retain(|(_, x)| useful(x.outputs.clone()));
+        self.reports.retain(|(_, t)| useful(t.outputs()));
         for (_, pairs) in &mut self.aliases {
             pairs.retain(|a| has(&a.target));
         }
         self.aliases.retain(|(_, pairs)| !pairs.is_empty());
+        self.calculated.retain(|(target, _)| has(target));
         self.lookups.retain(|l| l.output_fields().any(has));
         let wants_tags = wanted.iter().any(|n| n == "tag" || n.starts_with("tag::"));
         if !wants_tags {
@@ -319,44 +316,65 @@ impl SourcetypeProps {
 
     /// What the search-time steps read, for a reader that extracts only
     /// some fields: given the fields wanted after them, the fields to read
-    /// before them (to a fixpoint, for chains), or `None` when every field
-    /// must be read (an extraction of `_raw` or a field whose outputs are
-    /// named by the text, a calculated field, an event type whose search
-    /// reads any field).
+    /// before them, to a fixpoint (a step producing a wanted field makes
+    /// its inputs wanted), or `None` when every field must be read (an
+    /// extraction whose outputs the text names, a calculated field calling
+    /// `searchmatch`, an event type whose search reads any field).
     pub fn fields_needed_for(&self, wanted: &[String]) -> Option<Vec<String>> {
         let mut names: Vec<String> = wanted.to_vec();
-        let has = |names: &[String], n: &str| names.iter().any(|w| w == n);
-        if !self.extracts.is_empty() || !self.reports.is_empty() {
-            return None;
-        }
-        if !self.calculated.is_empty() {
-            // Their expressions are not inspected for the fields they read.
-            return None;
-        }
-        let wants_tags = names.iter().any(|n| n == "tag" || n.starts_with("tag::"));
-        if wants_tags && !self.tags.is_empty() {
-            names.extend(self.tags.reads());
-        }
-        let wants_eventtype = has(&names, "eventtype") && !self.event_types.is_empty();
-        if wants_eventtype {
-            names.extend(self.event_types.reads()?);
+        fn add(names: &mut Vec<String>, field: &str) {
+            if !names.iter().any(|n| n == field) {
+                names.push(field.to_string());
+            }
         }
         loop {
             let before = names.len();
+            let has = |names: &[String], n: &str| names.iter().any(|w| w == n);
+            let wants_tags = names.iter().any(|n| n == "tag" || n.starts_with("tag::"));
+            if wants_tags && !self.tags.is_empty() {
+                for f in self.tags.reads() {
+                    add(&mut names, &f);
+                }
+            }
+            if has(&names, "eventtype") && !self.event_types.is_empty() {
+                for f in self.event_types.reads()? {
+                    add(&mut names, &f);
+                }
+            }
             for lookup in &self.lookups {
                 if lookup.output_fields().any(|o| has(&names, o)) {
-                    for f in lookup.input_fields() {
-                        if !has(&names, f) {
-                            names.push(f.to_string());
-                        }
+                    let inputs: Vec<String> = lookup.input_fields().map(str::to_string).collect();
+                    for f in inputs {
+                        add(&mut names, &f);
+                    }
+                }
+            }
+            for (target, expr) in &self.calculated {
+                if has(&names, target) {
+                    for f in expr.reads()? {
+                        add(&mut names, &f);
                     }
                 }
             }
             for (_, pairs) in &self.aliases {
                 for a in pairs {
-                    if has(&names, &a.target) && !has(&names, &a.source) {
-                        names.push(a.source.clone());
+                    if has(&names, &a.target) {
+                        add(&mut names, &a.source);
                     }
+                }
+            }
+            for (_, x) in &self.extracts {
+                match &x.outputs {
+                    Some(outputs) if !outputs.iter().any(|o| has(&names, o)) => {}
+                    Some(_) => add(&mut names, &x.source_field),
+                    None => return None,
+                }
+            }
+            for (_, t) in &self.reports {
+                match t.outputs() {
+                    Some(outputs) if !outputs.iter().any(|o| has(&names, o)) => {}
+                    Some(_) => add(&mut names, &t.source_key),
+                    None => return None,
                 }
             }
             if names.len() == before {

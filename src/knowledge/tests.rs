@@ -233,9 +233,21 @@ fn fields_needed_follow_aliases_lookups_tags_and_event_types() {
     let mut needed = st.fields_needed_for(&["tag".into()]).expect("known");
     needed.sort();
     assert_eq!(needed, ["action", "dest_port", "eventtype", "tag"]);
-    let k = knowledge(&[("props.conf", "[st]\nEVAL-x = 1\n")]);
+    let k = knowledge(&[(
+        "props.conf",
+        "[st]\nEVAL-x = if(a == \"1\", b, c)\nEVAL-y = searchmatch(\"z\")\nEVAL-unread = d\n",
+    )]);
+    let st = resolve(&k, "st", "s", "h");
+    let mut needed = st.fields_needed_for(&["x".into()]).expect("known");
+    needed.sort();
     assert_eq!(
-        resolve(&k, "st", "s", "h").fields_needed_for(&["x".into()]),
-        None
+        needed,
+        ["a", "b", "c", "x"],
+        "calculated fields read their expression's fields"
+    );
+    assert_eq!(
+        st.fields_needed_for(&["y".into()]),
+        None,
+        "searchmatch reads anything"
     );
 }
