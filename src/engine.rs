@@ -571,7 +571,9 @@ impl Engine {
                 })
                 .map_err(|e| Error::io(reader.name(), e))?
             };
-            if !complete {
+            // An event without a timestamp takes the previous event's time
+            // (Splunk's fallback), which only a reading in file order knows.
+            if !complete || merged.untimed > 0 {
                 return Ok(None);
             }
             if let (Some(s), Some(into)) = (stats, merged.groups.as_mut()) {

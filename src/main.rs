@@ -354,7 +354,7 @@ fn run(args: RunArgs) -> Result<(), Diagnostic> {
     }
     if out.untimed > 0 {
         eprintln!(
-            "warning: {} event(s) have no recognisable timestamp and have no _time",
+            "warning: {} event(s) have no recognisable timestamp: each takes the previous event's time, else the file's modification time, else the current time (as Splunk does)",
             out.untimed
         );
     }

@@ -25,7 +25,7 @@ pub mod text;
 mod timestamp;
 
 pub use flatten::flatten_json;
-pub use timestamp::{detect as detect_time, AUTO_TIME_FIELDS};
+pub use timestamp::{detect as detect_time, FoundTime};
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -76,7 +76,8 @@ pub struct ReadReport {
     pub events: usize,
     /// Items skipped as malformed (only when not strict).
     pub malformed: Vec<Malformed>,
-    /// Events for which no `_time` was found (they have no `_time` field).
+    /// Events with no timestamp of their own: they got Splunk's fallback
+    /// time (the previous event's, the file's modification time, or now).
     pub untimed: usize,
     /// Knowledge that applies but cannot run (a `REPORT-` naming no
     /// transform, a `LOOKUP-` whose table is missing), to show once.
@@ -163,6 +164,11 @@ struct Reader<'a, 'b> {
     opts: &'a ReadOptions<'b>,
     report: ReadReport,
     sink: &'a mut dyn FnMut(Event),
+    /// Finds times in the raw text (unless `TIMESTAMP_FIELDS` are set).
+    recognizer: Option<rawtime::TimestampRecognizer>,
+    cache: timestamp::TimeCache,
+    /// The time of events that have none.
+    fallback: rawtime::TimeFallback,
 }
 
 /// The metadata fields every event of `src` gets: `sourcetype`, `source`
@@ -278,6 +284,7 @@ fn read_bytes(
         notices: st.problems.clone(),
         ..ReadReport::default()
     };
+    let recognizer = timestamp::recognizer_for(&st, opts.tz)?;
     let mut reader = Reader {
         name,
         st,
@@ -285,6 +292,9 @@ fn read_bytes(
         opts,
         report,
         sink,
+        recognizer,
+        cache: timestamp::TimeCache::default(),
+        fallback: rawtime::TimeFallback::new(modified, crate::eval::search_start_time()),
     };
     let bytes = strip_bom(bytes);
     match std::str::from_utf8(bytes) {
@@ -376,26 +386,54 @@ impl Reader<'_, '_> {
     /// Builds one event and hands it to the sink.
     fn emit_value(&mut self, raw: String, value: &Json) -> Result<()> {
         let event = self.build_event(raw, value);
-        if event.time().is_none() {
-            self.report.untimed += 1;
-        }
         self.report.events += 1;
         (self.sink)(event);
         Ok(())
     }
 
-    /// Field order: `_raw`, `_time`, metadata, then the JSON fields.
-    fn build_event(&self, raw: String, value: &Json) -> Event {
+    /// Field order: `_raw`, `_time`, metadata, default fields, then the
+    /// JSON fields. An event without a timestamp gets Splunk's fallback
+    /// time (the previous event's, the file's modification time, now).
+    fn build_event(&mut self, raw: String, value: &Json) -> Event {
         let mut fields = Event::new();
         flatten_json(value, &mut fields);
-        let time = timestamp::event_time(&self.st, &fields, &raw, self.opts.tz);
+        let first_text = |name: &str| fields.get(name).and_then(Value::first_text);
+        let found = timestamp::event_time_from(
+            &self.st,
+            &first_text,
+            &raw,
+            self.opts.tz,
+            &mut self.cache,
+            self.recognizer.as_ref(),
+            self.fallback.anchor(),
+        );
+        let raw_found = match &found {
+            Some(FoundTime::Raw(ts)) => Some(ts),
+            _ => None,
+        };
+        let time = match &found {
+            Some(t) => {
+                let _ = self.fallback.assign(raw_found);
+                t.epoch()
+            }
+            None => {
+                self.report.untimed += 1;
+                self.fallback.assign(None).0
+            }
+        };
+        if let Some(FoundTime::Field(t)) = &found {
+            // A field's time also anchors the events after it.
+            self.fallback.remember(*t);
+        }
+        let stamp = found.as_ref().and_then(FoundTime::default_fields);
         assemble_event(
             &self.st,
             &self.metadata,
             Some(raw),
-            time,
+            Some(time),
             fields,
             DefaultFields::ALL,
+            stamp.as_ref().map(|s| &s[..]),
         )
     }
 }
@@ -416,6 +454,7 @@ pub(crate) fn assemble_event<N: AsRef<str> + Into<Key>>(
     time: Option<f64>,
     fields: impl IntoIterator<Item = (N, Value)>,
     defaults: DefaultFields,
+    timestamp: Option<&[(&'static str, String)]>,
 ) -> Event {
     let fields = fields.into_iter();
     // Room for every field up front: growing the map mid-event costs more
@@ -433,7 +472,7 @@ pub(crate) fn assemble_event<N: AsRef<str> + Into<Key>>(
     for (name, value) in metadata {
         event.set(FieldName::from_static(name), Value::Str(value.clone()));
     }
-    defaults.add_to(&mut event, None);
+    defaults.add_to(&mut event, timestamp);
     let explicit = st.has_explicit_extractions();
     if explicit {
         st.apply_extractions(&mut event);

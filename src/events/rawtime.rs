@@ -492,6 +492,12 @@ impl TimeFallback {
         self.last.or(self.file_modified).unwrap_or(self.now)
     }
 
+    /// Remembers a time found otherwise (in a `TIMESTAMP_FIELDS` field) for
+    /// the events after it.
+    pub fn remember(&mut self, epoch: f64) {
+        self.last = Some(epoch);
+    }
+
     /// The event's time: `found` (remembered for the events after it), or
     /// the fallback.
     pub fn assign(&mut self, found: Option<&RawTimestamp>) -> (f64, TimeOrigin) {

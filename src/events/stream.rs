@@ -24,9 +24,10 @@ use super::assemble_event;
 use super::defaults::DefaultFields;
 use super::prefilter::{may_spell_needles_otherwise, Prefilter};
 use super::project::{flatten_projected, FieldSet, ProjectError};
+use super::rawtime::TimestampRecognizer;
 use super::scan::{self, Extracted, Projector, Scan};
-use super::timestamp::{self, TimeCache};
-use super::{flatten_json, strip_bom, Malformed, ReadOptions, AUTO_TIME_FIELDS};
+use super::timestamp::{self, FoundTime, TimeCache};
+use super::{flatten_json, strip_bom, Malformed, ReadOptions};
 use crate::error::{Error, Result};
 use crate::event::Event;
 use crate::knowledge::SourcetypeProps;
@@ -195,6 +196,13 @@ pub struct LineReader {
     raw: bool,
     defaults: DefaultFields,
     prefilter: Option<Prefilter>,
+    /// Finds times in the raw line (unless `TIMESTAMP_FIELDS` are set).
+    recognizer: Option<TimestampRecognizer>,
+    /// Completes timestamps without year or date: the file's modification
+    /// time, else now. (An event with no timestamp at all has none here:
+    /// Splunk gives it the previous event's time, which only the whole-file
+    /// reader knows, so the engine reads such a file whole.)
+    anchor: f64,
 }
 
 impl LineReader {
@@ -207,6 +215,12 @@ impl LineReader {
     ) -> Result<LineReader> {
         let mut st = super::knowledge_for(src, &opts.knowledge);
         st.check_supported()?;
+        let recognizer = timestamp::recognizer_for(&st, opts.tz)?;
+        let anchor = src
+            .path
+            .as_deref()
+            .and_then(super::modified_time)
+            .unwrap_or_else(crate::eval::search_start_time);
         let mut metadata = super::metadata_for(src, &st).to_vec();
         // The fields to extract, when the knowledge lets us know them.
         let wanted = projection.and_then(|p| wanted_fields(p, &st).map(|w| (p, w)));
@@ -237,6 +251,8 @@ impl LineReader {
             raw,
             defaults,
             prefilter,
+            recognizer,
+            anchor,
         })
     }
 
@@ -350,15 +366,18 @@ impl LineReader {
                 }
             },
         }
-        let time = timestamp::event_time_cached(&self.st, &fields, line, self.tz, times);
+        let first_text = |name: &str| fields.get(name).and_then(Value::first_text);
+        let found = self.time_of(&first_text, line, times);
+        let stamp = found.as_ref().and_then(FoundTime::default_fields);
         let raw = self.raw.then(|| line.to_string());
         Ok(assemble_event(
             &self.st,
             &self.metadata,
             raw,
-            time,
+            found.map(|t| t.epoch()),
             fields,
             self.defaults,
+            stamp.as_ref().map(|s| &s[..]),
         ))
     }
 
@@ -375,20 +394,57 @@ impl LineReader {
         // A field's first value in document order is its (multi)value's
         // first text, so the time is read before the fields are taken.
         let first_text = |name: &str| extracted.first_text(p, name).map(Cow::Borrowed);
-        let time = timestamp::event_time_from(&self.st, &first_text, line, self.tz, times);
+        let found = self.time_of(&first_text, line, times);
+        let stamp = found.as_ref().and_then(FoundTime::default_fields);
+        let stamp = stamp.as_ref().map(|s| &s[..]);
+        let time = found.map(|t| t.epoch());
         if !extracted.has_multivalues() {
             // The common case: one value per field, moved straight from
             // the scanner into the event.
             let named = extracted
                 .drain_single()
                 .map(|(node, text)| (p.name(node), Value::Str(text)));
-            return assemble_event(&self.st, &self.metadata, raw, time, named, self.defaults);
+            return assemble_event(
+                &self.st,
+                &self.metadata,
+                raw,
+                time,
+                named,
+                self.defaults,
+                stamp,
+            );
         }
         let named = extracted
             .take_fields()
             .into_iter()
             .map(|(node, value)| (p.name(node), value));
-        assemble_event(&self.st, &self.metadata, raw, time, named, self.defaults)
+        assemble_event(
+            &self.st,
+            &self.metadata,
+            raw,
+            time,
+            named,
+            self.defaults,
+            stamp,
+        )
+    }
+
+    /// The event's time (see [`timestamp::event_time_from`]).
+    fn time_of<'f>(
+        &self,
+        first_text: &dyn Fn(&str) -> Option<Cow<'f, str>>,
+        line: &str,
+        times: &mut TimeCache,
+    ) -> Option<FoundTime> {
+        timestamp::event_time_from(
+            &self.st,
+            first_text,
+            line,
+            self.tz,
+            times,
+            self.recognizer.as_ref(),
+            self.anchor,
+        )
     }
 }
 
@@ -402,8 +458,8 @@ fn full_parse_error(line: &str, fallback: serde_json::Error) -> String {
 }
 
 /// The projection plus what reading itself needs: the fields the event's
-/// time is read from (see `timestamp::event_time_from`: the TIMESTAMP_FIELDS
-/// when set, else the automatic ones unless TIME_PREFIX reads `_raw`), the
+/// time is read from (the TIMESTAMP_FIELDS when set; otherwise the time is
+/// read from the line itself), the
 /// JSON keys of wanted `extracted_<name>` fields, and what the sourcetype's
 /// search-time knowledge reads to produce wanted fields (see
 /// [`SourcetypeProps::fields_needed_for`]); `None` when every field must be
@@ -411,9 +467,6 @@ fn full_parse_error(line: &str, fallback: serde_json::Error) -> String {
 fn wanted_fields(p: &Projection, st: &SourcetypeProps) -> Option<Vec<String>> {
     let mut names: Vec<String> = p.fields.iter().cloned().collect();
     names.extend(st.timestamp_fields.iter().cloned());
-    if st.timestamp_fields.is_empty() && st.time_prefix.is_none() {
-        names.extend(AUTO_TIME_FIELDS.iter().map(|s| s.to_string()));
-    }
     let extracted: Vec<String> = names
         .iter()
         .filter_map(|n| n.strip_prefix("extracted_"))
@@ -465,12 +518,11 @@ mod tests {
     }
 
     #[test]
-    fn automatic_time_fields_are_wanted_only_without_timestamp_settings() {
-        let auto = wanted("[st]\n", &["_time"]);
-        assert!(AUTO_TIME_FIELDS.iter().all(|f| auto.iter().any(|w| w == f)));
+    fn only_timestamp_fields_are_wanted_for_the_time() {
+        assert_eq!(wanted("[st]\n", &["_time"]), ["_time"]);
         assert_eq!(
-            wanted("[st]\nTIME_PREFIX = \"at\":\n", &["_time"]),
-            ["_time"]
+            wanted("[st]\nTIMESTAMP_FIELDS = at\n", &["_time"]),
+            ["_time", "at"]
         );
     }
 }

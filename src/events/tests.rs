@@ -108,6 +108,16 @@ fn ndjson_lines_become_events_in_field_order() {
             "linecount",
             "punct",
             "splunk_server",
+            "date_second",
+            "date_minute",
+            "date_hour",
+            "date_mday",
+            "date_month",
+            "date_year",
+            "date_wday",
+            "date_zone",
+            "timestartpos",
+            "timeendpos",
             "b",
             "time"
         ]
@@ -122,7 +132,8 @@ fn ndjson_lines_become_events_in_field_order() {
     assert_eq!(text(&events[0], "source").as_deref(), Some("test.json"));
     assert_eq!(text(&events[0], "sourcetype").as_deref(), Some("st"));
     assert_eq!(text(&events[1], "a.c").as_deref(), Some("true"));
-    assert!(events[1].get("_time").is_none());
+    // No timestamp of its own: the previous event's time, as Splunk does.
+    assert_eq!(events[1].time(), Some(1_546_300_800.0));
 }
 
 #[test]
@@ -308,7 +319,17 @@ fn kv_mode_none_keeps_only_raw_time_and_metadata() {
             "index",
             "linecount",
             "punct",
-            "splunk_server"
+            "splunk_server",
+            "date_second",
+            "date_minute",
+            "date_hour",
+            "date_mday",
+            "date_month",
+            "date_year",
+            "date_wday",
+            "date_zone",
+            "timestartpos",
+            "timeendpos"
         ]
     );
 }

@@ -19,7 +19,7 @@ use serde_json::Value as Json;
 use super::defaults::DefaultFields;
 use super::evtx::{self, XmlStyle};
 use super::linebreak::LineBreaking;
-use super::rawtime::{TimeFallback, TimestampRecognizer};
+use super::rawtime::{TimeFallback, TimeOrigin, TimestampRecognizer};
 use super::{flatten_json, EventSource, Malformed, ReadOptions, ReadReport};
 use crate::error::{Error, Result};
 use crate::event::{Event, FieldName};
@@ -278,7 +278,10 @@ pub(super) fn read_text_events(
         || st.name.eq_ignore_ascii_case("xmlwineventlog");
     for event in breaking.events(text, &recognizer) {
         let found = recognizer.find(&event.text, fallback.anchor());
-        let (time, _) = fallback.assign(found.as_ref());
+        let (time, origin) = fallback.assign(found.as_ref());
+        if origin != TimeOrigin::Event {
+            reader.report.untimed += 1;
+        }
         if windows_xml && event.text.contains("<Event") && !event.text.contains("</Event>") {
             reader.report.notices.push(format!(
                 "{name}:{}: truncated Windows XML event (no </Event>); read as it is",
@@ -343,7 +346,10 @@ pub(super) fn read_evtx_events(
     let mut fallback = TimeFallback::new(file_modified, crate::eval::search_start_time());
     for record in records {
         let found = recognizer.find(&record.xml, fallback.anchor());
-        let (time, _) = fallback.assign(found.as_ref());
+        let (time, origin) = fallback.assign(found.as_ref());
+        if origin != TimeOrigin::Event {
+            reader.report.untimed += 1;
+        }
         let fields = found.as_ref().map(|ts| ts.default_fields());
         reader.emit(record.xml, time, fields.as_ref().map(|f| &f[..]))?;
     }

@@ -1,5 +1,10 @@
-//! Finding an event's `_time`: the sourcetype's configured timestamp, or
-//! common timestamp shapes detected automatically.
+//! Finding a JSON event's `_time`: from the fields `TIMESTAMP_FIELDS`
+//! names (structured data), else in its raw text as for any event
+//! ([`super::rawtime`]: `TIME_PREFIX`, `MAX_TIMESTAMP_LOOKAHEAD`,
+//! `TIME_FORMAT`, or the common timestamp shapes in the first 128
+//! characters). props.conf.spec, `TIMESTAMP_FIELDS`: "If not specified,
+//! Splunk software tries to automatically extract the timestamp of the
+//! event."
 
 use std::borrow::Cow;
 use std::sync::OnceLock;
@@ -8,31 +13,74 @@ use chrono::{Duration, NaiveDate};
 use chrono_tz::Tz;
 use regex::Regex;
 
-use crate::event::Event;
+use super::rawtime::{RawTimestamp, TimestampRecognizer};
+use crate::error::Result;
 use crate::knowledge::SourcetypeProps;
 use crate::timefmt;
-use crate::value::Value;
 
-/// Fields searched, in order, when the sourcetype names none.
-pub const AUTO_TIME_FIELDS: [&str; 6] = [
-    "_time",
-    "timestamp",
-    "@timestamp",
-    "time",
-    "eventTime",
-    "date",
-];
+/// Where a JSON event's time was found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FoundTime {
+    /// In a `TIMESTAMP_FIELDS` field.
+    Field(f64),
+    /// In the raw text (with its position and parts, for the `date_*`
+    /// default fields).
+    Raw(RawTimestamp),
+}
 
-/// The epoch time of an event, from its flattened `fields` and `raw` text.
-///
-/// With `TIMESTAMP_FIELDS`, the first of those fields present is parsed; with
-/// `TIME_PREFIX`, the text after the prefix's match in `_raw`; otherwise the
-/// first of [`AUTO_TIME_FIELDS`] that parses. Each text is parsed with
-/// `TIME_FORMAT` when there is one and, when that fails, by
-/// [`detect`] (real CloudTrail exports mix `2019-01-01T00:00:00Z` and
-/// `2022-09-15 13:45:24`).
-pub fn event_time(st: &SourcetypeProps, fields: &Event, raw: &str, tz: Tz) -> Option<f64> {
-    event_time_cached(st, fields, raw, tz, &mut TimeCache::default())
+impl FoundTime {
+    /// The epoch time.
+    pub fn epoch(&self) -> f64 {
+        match self {
+            FoundTime::Field(t) => *t,
+            FoundTime::Raw(ts) => ts.epoch,
+        }
+    }
+
+    /// The `date_*`, `timestartpos`, `timeendpos` fields, for a time read
+    /// from the raw text.
+    pub fn default_fields(&self) -> Option<[(&'static str, String); 10]> {
+        match self {
+            FoundTime::Field(_) => None,
+            FoundTime::Raw(ts) => Some(ts.default_fields()),
+        }
+    }
+}
+
+/// The recognizer for the raw text of `st`'s events, unless their time
+/// comes from `TIMESTAMP_FIELDS`. A setting that cannot be used is an error
+/// naming its file and line.
+pub fn recognizer_for(st: &SourcetypeProps, tz: Tz) -> Result<Option<TimestampRecognizer>> {
+    if !st.timestamp_fields.is_empty() {
+        return Ok(None);
+    }
+    let get = |key: &str| st.index_setting(key);
+    TimestampRecognizer::from_settings(&get, tz)
+        .map(Some)
+        .map_err(|e| st.index_setting_error(&e.key, &e.message))
+}
+
+/// The epoch time of an event, from its flattened `fields` and `raw` text
+/// (for tests: no cache, now as the anchor).
+#[cfg(test)]
+pub fn event_time(
+    st: &SourcetypeProps,
+    fields: &crate::event::Event,
+    raw: &str,
+    tz: Tz,
+) -> Option<f64> {
+    let recognizer = recognizer_for(st, tz).ok().flatten();
+    let first_text = |name: &str| fields.get(name).and_then(crate::value::Value::first_text);
+    event_time_from(
+        st,
+        &first_text,
+        raw,
+        tz,
+        &mut TimeCache::default(),
+        recognizer.as_ref(),
+        crate::eval::search_start_time(),
+    )
+    .map(|t| t.epoch())
 }
 
 /// The last timestamp text parsed and its result: consecutive events often
@@ -43,62 +91,47 @@ pub struct TimeCache {
     last: Option<(String, Option<f64>)>,
 }
 
-/// [`event_time`] remembering the last text parsed (for the same
-/// sourcetype and zone).
-pub fn event_time_cached(
-    st: &SourcetypeProps,
-    fields: &Event,
-    raw: &str,
-    tz: Tz,
-    cache: &mut TimeCache,
-) -> Option<f64> {
-    let first_text = |name: &str| fields.get(name).and_then(Value::first_text);
-    event_time_from(st, &first_text, raw, tz, cache)
-}
-
-/// [`event_time_cached`] reading field texts through `first_text` (a
-/// field's first value), for readers that have not built an [`Event`] yet.
+/// A JSON event's time: with `TIMESTAMP_FIELDS`, the first of those fields
+/// present (read through `first_text`, a field's first value), parsed with
+/// `TIME_FORMAT` and, when that fails, by [`detect`] (real CloudTrail
+/// exports mix `2019-01-01T00:00:00Z` and `2022-09-15 13:45:24`);
+/// otherwise the `recognizer` over `raw` (`anchor` completes a timestamp
+/// without year or date). `None` when there is none: the caller gives the
+/// event Splunk's fallback time.
 pub fn event_time_from<'f>(
     st: &SourcetypeProps,
     first_text: &dyn Fn(&str) -> Option<Cow<'f, str>>,
     raw: &str,
     tz: Tz,
     cache: &mut TimeCache,
-) -> Option<f64> {
+    recognizer: Option<&TimestampRecognizer>,
+    anchor: f64,
+) -> Option<FoundTime> {
+    if st.timestamp_fields.is_empty() {
+        return recognizer?.find(raw, anchor).map(FoundTime::Raw);
+    }
     let tz = st.tz.unwrap_or(tz);
-    let mut parse = |text: &str| {
-        if let Some((last, value)) = &cache.last {
-            if last == text {
-                return *value;
-            }
+    let text = st.timestamp_fields.iter().find_map(|f| first_text(f))?;
+    if let Some((last, value)) = &cache.last {
+        if *last == *text {
+            return value.map(FoundTime::Field);
         }
-        let value = st
-            .time_format
-            .as_deref()
-            .and_then(|fmt| iso_utc_seconds(text, fmt).or_else(|| timefmt::strptime(text, fmt, tz)))
-            .or_else(|| detect(text, tz));
-        // The text's buffer is reused: most events' times differ.
-        match &mut cache.last {
-            Some((last, cached)) => {
-                last.clear();
-                last.push_str(text);
-                *cached = value;
-            }
-            None => cache.last = Some((text.to_string(), value)),
+    }
+    let value = st
+        .time_format
+        .as_deref()
+        .and_then(|fmt| iso_utc_seconds(&text, fmt).or_else(|| timefmt::strptime(&text, fmt, tz)))
+        .or_else(|| detect(&text, tz));
+    // The text's buffer is reused: most events' times differ.
+    match &mut cache.last {
+        Some((last, cached)) => {
+            last.clear();
+            last.push_str(&text);
+            *cached = value;
         }
-        value
-    };
-    if !st.timestamp_fields.is_empty() {
-        let text = st.timestamp_fields.iter().find_map(|f| first_text(f))?;
-        return parse(&text);
+        None => cache.last = Some((text.to_string(), value)),
     }
-    if let Some(prefix) = &st.time_prefix {
-        let (_, end) = prefix.find_iter(raw).next()?;
-        return parse(&raw[end..]);
-    }
-    AUTO_TIME_FIELDS
-        .iter()
-        .find_map(|f| first_text(f).and_then(|text| parse(&text)))
+    value.map(FoundTime::Field)
 }
 
 /// The format CloudTrail's `eventTime` is read with.
@@ -206,7 +239,9 @@ fn epoch_number(text: &str) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::event::Event;
     use crate::knowledge::Props;
+    use crate::value::Value;
 
     const UTC: Tz = chrono_tz::UTC;
 
@@ -274,16 +309,23 @@ mod tests {
         assert_eq!(event_time(&pre, &Event::new(), "{}", UTC), None);
     }
 
+    /// props.conf.spec `TIMESTAMP_FIELDS`: "If not specified, Splunk
+    /// software tries to automatically extract the timestamp of the event"
+    /// (from its text, within `MAX_TIMESTAMP_LOOKAHEAD`, default 128).
     #[test]
-    fn auto_fields_in_order() {
+    fn without_timestamp_fields_the_time_is_found_in_the_text() {
         let st = Props::new().sourcetype("x");
-        let ev = fields(&[
-            ("date", "2019-01-02"),
-            ("timestamp", "nonsense"),
-            ("time", "2019-01-01T00:00:00Z"),
-        ]);
-        assert_eq!(event_time(&st, &ev, "", UTC), Some(1_546_300_800.0));
-        assert_eq!(event_time(&st, &Event::new(), "", UTC), None);
+        let raw = r#"{"id":"a","recorded":"2023-05-10T16:07:27.763Z","n":1}"#;
+        assert_eq!(
+            event_time(&st, &Event::new(), raw, UTC),
+            Some(1_683_734_847.763)
+        );
+        let late = format!(
+            r#"{{"pad":"{}","time":"2019-01-01T00:00:00Z"}}"#,
+            "x".repeat(130)
+        );
+        assert_eq!(event_time(&st, &Event::new(), &late, UTC), None);
+        assert_eq!(event_time(&st, &Event::new(), "{}", UTC), None);
     }
 
     #[test]
