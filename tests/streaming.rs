@@ -86,8 +86,23 @@ const QUERIES: &[&str] = &[
     "sourcetype=aws:cloudtrail | search NOT NOT ( ) | search a=1 OR ( ) | stats count by userIdentity.type",
 ];
 
-fn extra_file() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("spelunk-streaming-{}", std::process::id()));
+/// Queries over the same files as `_json`, a sourcetype without calculated
+/// fields, so that the pre-filter also looks for `field=value` shapes.
+const JSON_QUERIES: &[&str] = &[
+    "userIdentity.sessionContext.attributes.mfaAuthenticated=false | stats count by userIdentity.type",
+    "readOnly=true eventName=Describe* | table eventName",
+    // A JSON null is the field's value "null": `f=null` matches the bare
+    // literal too.
+    "responseElements=null | stats count by eventName",
+    "responseElements=NULL readOnly=false | table eventName responseElements",
+    "responseElements=* | stats count by responseElements",
+    "NOT responseElements=* | stats count",
+];
+
+/// Writes the extra lines to `extra.ndjson` in a folder of this process
+/// and `test`'s own (tests run in parallel).
+fn extra_file(test: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("spelunk-streaming-{}-{test}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let path = dir.join("extra.ndjson");
     let mut bytes = EXTRA.as_bytes().to_vec();
@@ -99,9 +114,13 @@ fn extra_file() -> PathBuf {
 }
 
 fn source(path: &Path) -> EventSource {
+    source_of(path, "aws:cloudtrail")
+}
+
+fn source_of(path: &Path, sourcetype: &str) -> EventSource {
     EventSource {
         path: Some(path.to_path_buf()),
-        sourcetype: "aws:cloudtrail".into(),
+        sourcetype: sourcetype.into(),
         source: None,
         host: None,
         index: None,
@@ -132,11 +151,26 @@ fn render(engine: &Engine, query: &str, sources: &[EventSource], streaming: bool
 
 #[test]
 fn streaming_matches_the_whole_file_path() {
-    let extra = extra_file();
-    let sources = [source(Path::new(SAMPLE)), source(&extra)];
+    let extra = extra_file("aws");
+    check_streaming(QUERIES, &[source(Path::new(SAMPLE)), source(&extra)]);
+}
+
+#[test]
+fn streaming_matches_the_whole_file_path_for_json() {
+    let extra = extra_file("json");
+    let sources = [
+        source_of(Path::new(SAMPLE), "_json"),
+        source_of(&extra, "_json"),
+    ];
+    check_streaming(JSON_QUERIES, &sources);
+}
+
+/// Every query gives the same output streamed, under several thread
+/// counts, chunk sizes and with or without the pre-filter, as read whole.
+fn check_streaming(queries: &[&str], sources: &[EventSource]) {
     let base = Engine::new().expect("engine");
-    for query in QUERIES {
-        let expected = render(&base, query, &sources, false);
+    for query in queries {
+        let expected = render(&base, query, sources, false);
         // (threads, chunk bytes, pre-filter): one line per chunk, a few
         // lines per chunk, whole files per chunk.
         let configs = [
@@ -153,7 +187,7 @@ fn streaming_matches_the_whole_file_path() {
                 .with_threads(threads)
                 .with_chunk_bytes(chunk)
                 .with_prefilter(prefilter);
-            let got = render(&engine, query, &sources, true);
+            let got = render(&engine, query, sources, true);
             assert_eq!(
                 got, expected,
                 "query `{query}` threads={threads} chunk={chunk} prefilter={prefilter}"
@@ -179,7 +213,7 @@ fn seed_detection_streams_identically() {
 
 #[test]
 fn strict_reports_the_first_malformed_line() {
-    let extra = extra_file();
+    let extra = extra_file("strict");
     let engine = Engine::new()
         .expect("engine")
         .with_strict(true)

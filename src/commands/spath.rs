@@ -80,8 +80,8 @@ fn parse_path(path: &str) -> Vec<Step> {
         .collect()
 }
 
-/// The values at `path` in `doc`: scalars as text, objects and arrays as
-/// JSON text.
+/// The values at `path` in `doc`: scalars as text (`null` as `null`, as
+/// automatic extraction gives it), objects and arrays as JSON text.
 pub fn values_at(doc: &Json, path: &str) -> Vec<String> {
     let mut current = vec![doc];
     for step in parse_path(path) {
@@ -110,16 +110,28 @@ pub fn values_at(doc: &Json, path: &str) -> Vec<String> {
         }
         current = next;
     }
-    current.into_iter().filter_map(json_text).collect()
+    current.into_iter().map(spath_text).collect()
 }
 
-fn json_text(v: &Json) -> Option<String> {
+/// A value `spath` extracts at a path: its text as the automatic
+/// extraction (`KV_MODE = json`, and `spath` without a path) gives a scalar,
+/// so a JSON `null` is `null` (see `events::flatten`'s module docs), and
+/// containers as compact JSON.
+fn spath_text(v: &Json) -> String {
+    match v {
+        Json::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// A value `fromjson` makes a field of: as [`spath_text`], except that a
+/// JSON `null` gives no value. Whether Splunk's `fromjson` (which returns
+/// "native type" values, like `json_extract`) extracts a null as `null` is
+/// not established, so it keeps the earlier behaviour.
+fn fromjson_text(v: &Json) -> Option<String> {
     match v {
         Json::Null => None,
-        Json::String(s) => Some(s.clone()),
-        Json::Bool(b) => Some(b.to_string()),
-        Json::Number(n) => Some(n.to_string()),
-        other => Some(other.to_string()),
+        other => Some(spath_text(other)),
     }
 }
 
@@ -203,9 +215,9 @@ impl Fromjson {
                     for (k, v) in map {
                         let value = match &v {
                             Json::Array(items) => {
-                                Value::from_list(items.iter().filter_map(json_text).collect())
+                                Value::from_list(items.iter().filter_map(fromjson_text).collect())
                             }
-                            other => json_text(other).map(Value::Str),
+                            other => fromjson_text(other).map(Value::Str),
                         };
                         event.set_opt(format!("{}{k}", self.prefix), value);
                     }
@@ -292,5 +304,16 @@ mod tests {
         assert_eq!(values_at(&doc, "d{}"), vec!["1", "2", "3"]);
         assert_eq!(values_at(&doc, "e"), vec![r#"{"f":true}"#]);
         assert!(values_at(&doc, "zz").is_empty());
+    }
+
+    #[test]
+    fn a_null_at_a_path_is_the_text_null() {
+        let doc: Json =
+            serde_json::from_str(r#"{"n":null,"a":[{"b":1},{"b":null}],"e":[],"o":{}}"#).unwrap();
+        assert_eq!(values_at(&doc, "n"), vec!["null"]);
+        assert_eq!(values_at(&doc, "a{}.b"), vec!["1", "null"]);
+        assert_eq!(values_at(&doc, "e"), vec!["[]"]);
+        assert_eq!(values_at(&doc, "o"), vec!["{}"]);
+        assert!(values_at(&doc, "n.x").is_empty());
     }
 }

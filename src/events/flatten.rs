@@ -1,6 +1,23 @@
 //! JSON → fields, named the way Splunk's `KV_MODE = json` and `spath` name
 //! them: `a.b.c` for nested keys, `a{}` for array elements, `a{}.b` for keys
 //! of objects inside arrays.
+//!
+//! A JSON `null` is the text `null`, as Splunk extracts it with
+//! `KV_MODE = json`. security_content's data sources (`data_sources/*.yml`:
+//! the fields Splunk and the vendor add-on extracted from a real event, with
+//! that event) list the key of every `null` in their JSON examples (106
+//! keys in 43 data sources; the one other list, windows_defender_alerts,
+//! names its fields without their `properties.` prefix, nulls included),
+//! as they list 99% of the other scalars: CloudTrail's `requestParameters` and
+//! `responseElements`, Entra ID's `properties.userAgent`, nulls in arrays of
+//! objects like `properties.targetResources{}.displayName`; and none of the
+//! 101 keys holding `{}` or `[]`. The Splunk Add-on for Microsoft Cloud
+//! Services compares those keys with the string `"null"`
+//! (`'properties.targetResources{}.id'!="null"`) and pairs such arrays by
+//! position (`mvindex(.., mvfind(..))`), so a null element keeps its place.
+//! <https://github.com/splunk/security_content/tree/b13b314aed0e1778335a55620474e7d27289a20a/data_sources>.
+//! No source says how `INDEXED_EXTRACTIONS = json` (the `_json` sourcetype)
+//! treats a null; it is read by this same code.
 
 use indexmap::IndexMap;
 use serde_json::Value as Json;
@@ -13,8 +30,9 @@ use crate::value::Value;
 /// - Nested object keys join with `.`: `{"a":{"b":1}}` gives `a.b = "1"`.
 /// - Array elements add `{}`: `{"a":[1,2]}` gives the multivalue `a{} = 1, 2`;
 ///   `{"a":[{"b":1},{"b":2}]}` gives `a{}.b = 1, 2`; nested arrays `a{}{}`.
-/// - Scalars become their JSON text (`false`, `12`, `1.5`); strings are
-///   unescaped. `null` and empty objects or arrays produce no field.
+/// - Scalars become their JSON text (`false`, `12`, `1.5`, `null`); strings
+///   are unescaped. A `null` array element is a `null` value in its place.
+///   Empty objects or arrays produce no field.
 /// - A name produced more than once collects its values, in order, into a
 ///   multivalue.
 /// - A top-level value that is not an object produces no field.
@@ -37,10 +55,13 @@ pub fn flatten_json(value: &Json, event: &mut Event) {
     }
 }
 
+/// What a JSON `null` extracts as (see the module docs).
+pub const NULL_TEXT: &str = "null";
+
 /// Adds the values found under `name` to `fields`.
 fn collect(name: String, value: &Json, fields: &mut IndexMap<String, Vec<String>>) {
     match value {
-        Json::Null => {}
+        Json::Null => push(fields, name, NULL_TEXT.to_string()),
         Json::Bool(b) => push(fields, name, b.to_string()),
         Json::Number(n) => push(fields, name, n.to_string()),
         Json::String(s) => push(fields, name, s.clone()),
@@ -127,10 +148,29 @@ mod tests {
     }
 
     #[test]
-    fn null_and_empty_containers_are_absent() {
+    fn null_is_the_text_null_and_empty_containers_are_absent() {
         assert_eq!(
-            flat(r#"{"n":null,"e":{},"a":[],"an":[null],"k":"v"}"#),
-            [("k".into(), s("v"))]
+            flat(r#"{"n":null,"e":{},"a":[],"an":[null],"k":"v","o":{"x":null}}"#),
+            [
+                ("n".into(), s("null")),
+                ("an{}".into(), s("null")),
+                ("k".into(), s("v")),
+                ("o.x".into(), s("null")),
+            ]
+        );
+    }
+
+    #[test]
+    fn null_elements_keep_their_place_in_a_multivalue() {
+        // Parallel arrays stay aligned for mvindex/mvfind, as the add-ons'
+        // calculated fields assume.
+        assert_eq!(
+            flat(r#"{"t":[{"id":"a","type":"User"},{"id":null,"type":"Role"}],"v":[1,null,2]}"#),
+            [
+                ("t{}.id".into(), multi(&["a", "null"])),
+                ("t{}.type".into(), multi(&["User", "Role"])),
+                ("v{}".into(), multi(&["1", "null", "2"])),
+            ]
         );
     }
 

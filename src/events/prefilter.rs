@@ -35,8 +35,8 @@ pub struct Prefilter {
     finders: Vec<AhoCorasick>,
     /// Key/value shapes that must occur: for `f=v` with an exact text value,
     /// `K"`, optional spaces, `:`, optional spaces, then `"v"` (ignoring
-    /// case), an array, or for `true`/`false` the bare literal; `K` is the
-    /// last key of `f`.
+    /// case), an array, or for `true`/`false`/`null` the bare literal; `K` is
+    /// the last key of `f`.
     pairs: Vec<PairShape>,
     /// The finders a pair does not already imply (a pair holds its key
     /// literally), in the order to try them.
@@ -303,7 +303,11 @@ fn pair_shape(field: &str, value: &SearchValue) -> Option<PairShape> {
     if key.is_empty() || !key.bytes().all(json_literal) {
         return None;
     }
-    let bare = v.eq_ignore_ascii_case("true") || v.eq_ignore_ascii_case("false");
+    // JSON's literals are fields with their text (a null too: see
+    // flatten's module docs), so `f=null` also matches `"f": null`.
+    let bare = ["true", "false", "null"]
+        .iter()
+        .any(|word| v.eq_ignore_ascii_case(word));
     Some(PairShape {
         key: key.to_string(),
         key_quote: memchr::memmem::Finder::new(format!("{key}\"").as_bytes()).into_owned(),
@@ -313,7 +317,7 @@ fn pair_shape(field: &str, value: &SearchValue) -> Option<PairShape> {
 }
 
 /// `K"`, JSON whitespace, `:`, JSON whitespace, then `"v"` (ASCII case
-/// ignored), `[`, or for `true`/`false` the bare literal: the shape a JSON
+/// ignored), `[`, or for `true`/`false`/`null` the bare literal: the shape a JSON
 /// line must hold somewhere for `f=v` to match (see [`Prefilter`]).
 #[derive(Debug, Clone)]
 struct PairShape {
@@ -502,6 +506,25 @@ mod tests {
         assert_eq!(pairs("a.b=x y").len(), 1);
     }
 
+    #[test]
+    fn a_null_value_is_the_bare_literal_too() {
+        let [p] = &pairs("responseElements=null")[..] else {
+            panic!("one pattern");
+        };
+        let re = Regex::new(p).expect("valid");
+        for yes in [
+            r#"{"responseElements":null}"#,
+            r#"{"a":1,"responseElements" :  null}"#,
+            r#"{"responseElements":"null"}"#,
+            r#"{"x":{"responseElements":[1,null]}}"#,
+        ] {
+            assert!(re.is_match(yes.as_bytes()), "{yes}");
+        }
+        // An object there is no field of that name.
+        let no = r#"{"responseElements":{"a":null}}"#;
+        assert!(!re.is_match(no.as_bytes()), "{no}");
+    }
+
     /// Adds the lines of the CloudTrail samples to `lines`.
     fn add_sample_lines(lines: &mut Vec<String>) {
         for path in [
@@ -533,6 +556,7 @@ mod tests {
             "a.mfaAuthenticated=false",
             "eventName=ConsoleLogin",
             "x.readOnly=TRUE",
+            "responseElements=null",
         ] {
             let p = prefilter_for(search).expect("a prefilter");
             let [shape] = &p.pairs[..] else {

@@ -3,7 +3,7 @@
 //! building it.
 //!
 //! Field names and values are exactly those of [`super::flatten_json`]
-//! (`a.b.c`, `a{}.b`, scalars as their JSON text, `null` and empty
+//! (`a.b.c`, `a{}.b`, scalars as their JSON text, `null` as `null`, empty
 //! containers absent, repeated names collected into a multivalue); the
 //! tests compare both over the sample files.
 
@@ -14,6 +14,7 @@ use std::hash::{BuildHasher, Hasher};
 use indexmap::IndexMap;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
+use super::flatten::NULL_TEXT;
 use crate::event::{Event, FieldBuildHasher};
 use crate::value::Value;
 
@@ -258,6 +259,7 @@ impl<'de> Visitor<'de> for ValueSeed<'_, '_> {
         Ok(())
     }
     fn visit_unit<E>(self) -> Result<(), E> {
+        self.scalar(|| NULL_TEXT.to_string());
         Ok(())
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {

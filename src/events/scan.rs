@@ -485,7 +485,9 @@ impl Projector {
             }
             b't' => self.literal(b, i, "true", node, out),
             b'f' => self.literal(b, i, "false", node, out),
-            b'n' => literal_end(b, i, b"null"),
+            // A null's field text is its token, as for a boolean (see
+            // flatten's module docs: Splunk extracts a JSON null as `null`).
+            b'n' => self.literal(b, i, "null", node, out),
             b'-' | b'0'..=b'9' => {
                 let (end, plain) = number_end(b, i)?;
                 if self.wanted(node) {
@@ -972,6 +974,7 @@ mod tests {
             ("a.b", vec!["x"]),
             ("a.c{}", vec!["1", "2.5"]),
             ("a.c{}.d", vec!["true"]),
+            ("e", vec!["null"]),
             ("f", vec!["q\"é"]),
             ("g{}{}", vec!["3", "4"]),
         ];
@@ -1192,6 +1195,10 @@ mod tests {
                     "\"a.b\":2,",
                     "\"a\":{\"b\":3},",
                     "\"x\":[4],",
+                    // Nulls where wanted names lie: each is a `null` value.
+                    "\"a\":{\"b\":null},",
+                    "\"x\":[null,5],",
+                    "null,",
                 ] {
                     if !line.is_char_boundary(i) {
                         continue;
