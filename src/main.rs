@@ -130,8 +130,9 @@ struct RunArgs {
     /// Folder `outputlookup` writes CSV files to (without it, `outputlookup` fails).
     #[arg(long = "output-lookups", value_name = "DIR")]
     output_lookups: Option<PathBuf>,
-    /// A MaxMind `.mmdb` database for `iplocation`.
-    #[arg(long = "geoip", value_name = "PATH")]
+    /// A MaxMind City `.mmdb` database for `iplocation` (Splunk ships
+    /// GeoLite2 City, so its searches always have one).
+    #[arg(long = "geoip", value_name = "PATH", env = "SPELUNK_GEOIP")]
     geoip: Option<PathBuf>,
     /// Threads reading and filtering NDJSON events (default: one per core).
     /// Results do not depend on it.
@@ -169,6 +170,9 @@ struct TestArgs {
     /// A Splunk app or add-on folder for every test (repeatable; a later app wins).
     #[arg(long = "app", value_name = "DIR")]
     apps: Vec<PathBuf>,
+    /// A MaxMind City `.mmdb` database for `iplocation` in every test.
+    #[arg(long = "geoip", value_name = "PATH", env = "SPELUNK_GEOIP")]
+    geoip: Option<PathBuf>,
     /// Also write a JUnit XML report to FILE.
     #[arg(long, value_name = "FILE")]
     junit: Option<PathBuf>,
@@ -381,6 +385,7 @@ fn test(args: TestArgs) -> Result<ExitCode, Diagnostic> {
         lookups: args.lookups,
         props: args.props,
         apps: args.apps,
+        geoip: args.geoip,
         filter: args.filter,
         jobs: args.jobs,
     };

@@ -169,6 +169,7 @@ pub fn engine_config(detection: &Path, options: &Options) -> EngineConfig {
     config.lookups.extend(options.lookups.iter().cloned());
     config.props.extend(options.props.iter().cloned());
     config.apps.extend(options.apps.iter().cloned());
+    config.geoip.clone_from(&options.geoip);
     config
 }
 

@@ -59,6 +59,8 @@ pub struct Options {
     /// Splunk app folders (`default/`, `local/`, `lookups/`) added to every
     /// test, after the bundled knowledge.
     pub apps: Vec<PathBuf>,
+    /// A MaxMind City database for `iplocation`.
+    pub geoip: Option<PathBuf>,
     /// Only run tests whose name or file contains this text (case-insensitive).
     pub filter: Option<String>,
     /// Worker threads; 0 uses the machine's available parallelism.
@@ -204,6 +206,8 @@ pub struct EngineConfig {
     pub props: Vec<PathBuf>,
     /// Splunk app folders, in load order (before the files above).
     pub apps: Vec<PathBuf>,
+    /// A MaxMind City database for `iplocation`.
+    pub geoip: Option<PathBuf>,
 }
 
 /// How a test judges its results.

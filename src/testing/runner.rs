@@ -89,6 +89,9 @@ fn build_engine(config: &EngineConfig) -> Result<Engine, Verdict> {
     for p in &config.props {
         engine = engine.with_props_path(p).map_err(config_failure)?;
     }
+    if let Some(path) = &config.geoip {
+        engine = engine.with_geoip(path);
+    }
     Ok(engine)
 }
 
