@@ -64,3 +64,21 @@ fn json_report_has_summary_and_problems() {
     assert_eq!(problems[0]["line"], 2);
     assert_eq!(problems[0]["column"], 3);
 }
+
+/// "Why nothing?": a field the detection needs that neither its data
+/// source's example event nor any loaded knowledge produces is reported
+/// where it is written; an event type or tag no loaded knowledge defines is
+/// reported until an app defining it is given.
+#[test]
+fn why_nothing_reports_unproduced_fields_and_undefined_knowledge() {
+    let (stdout, code) =
+        lint(&["tests/lint_fixtures/why_nothing/detections/acme_failed_logins.yml"]);
+    assert_eq!(code, Some(1));
+    let problems: Vec<&str> = stdout.lines().take_while(|l| !l.is_empty()).collect();
+    assert_eq!(problems.len(), 2, "{stdout}");
+    assert!(problems[0].contains(":2:26: unproduced-field: field `result` (a term of the search)"));
+    assert!(problems[1].contains("unproduced-field: field `dest` (a `stats ... by` field)"));
+    let spl = "tests/lint/undefined_eventtype_and_tag/detection.spl";
+    let (stdout, code) = lint(&["--app", "tests/lint_fixtures/why_nothing/app", spl]);
+    assert_eq!(code, Some(0), "{stdout}");
+}

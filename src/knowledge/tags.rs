@@ -87,6 +87,13 @@ impl Tags {
             .any(|tags| tags.get(tag).copied().unwrap_or(false))
     }
 
+    /// Whether any stanza enables a tag `glob` matches.
+    pub fn defines_matching(&self, glob: &crate::exec::matcher::Glob) -> bool {
+        self.stanzas
+            .values()
+            .any(|tags| tags.iter().any(|(t, on)| *on && glob.matches(t)))
+    }
+
     /// The fields whose values are tagged.
     pub fn fields(&self) -> Vec<String> {
         let mut out: Vec<String> = self.stanzas.keys().map(|(f, _)| f.clone()).collect();

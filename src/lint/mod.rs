@@ -1,6 +1,10 @@
 //! `spelunk lint`: checks detections without running them — macros expand,
-//! the search parses, every command, option and function is supported, and
-//! every lookup it names is defined with its file present.
+//! the search parses, every command, option and function is supported,
+//! every lookup it names is defined with its file present — and says why a
+//! detection would return nothing ([`why_nothing`]): event types and tags
+//! no loaded knowledge defines, fields nothing produces for its data source.
+
+pub mod why_nothing;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -44,6 +48,11 @@ pub enum ProblemKind {
     LookupNotShipped,
     /// The detection starts with `tstats`, `mstats` or `from datamodel`.
     NeedsDataModels,
+    /// An `eventtype=` or `tag=` term no loaded knowledge defines.
+    UndefinedKnowledge,
+    /// A field the detection needs that nothing loaded produces for its
+    /// data source.
+    UnproducedField,
     /// The detection file itself cannot be read.
     File,
 }
@@ -61,6 +70,8 @@ impl ProblemKind {
             ProblemKind::MissingLookupFile => "missing-lookup-file",
             ProblemKind::LookupNotShipped => "lookup-not-shipped",
             ProblemKind::NeedsDataModels => "needs-data-models",
+            ProblemKind::UndefinedKnowledge => "undefined-knowledge",
+            ProblemKind::UnproducedField => "unproduced-field",
             ProblemKind::File => "file",
         }
     }
@@ -177,7 +188,10 @@ pub fn lint_file(path: &Path, engine: &Engine) -> Option<Report> {
                         .lines()
                         .position(|l| l.starts_with("search:"))
                         .map_or(1, |i| i + 1);
-                    let mut report = lint_text(&file.search, &display, engine);
+                    let sources = serde_norway::from_str::<serde_norway::Value>(&text)
+                        .map(|doc| why_nothing::data_sources_of(path, &doc))
+                        .unwrap_or_default();
+                    let mut report = lint_search(&file.search, &display, engine, &sources);
                     for p in &mut report.problems {
                         if p.line > 0 {
                             p.line += first_line - 1;
@@ -212,6 +226,16 @@ fn file_problem(file: &str, message: String) -> Report {
 
 /// Lints one search text; `name` is used as the report's file.
 pub fn lint_text(text: &str, name: &str, engine: &Engine) -> Report {
+    lint_search(text, name, engine, &[])
+}
+
+/// Lints one search text whose detection reads `sources`.
+fn lint_search(
+    text: &str,
+    name: &str,
+    engine: &Engine,
+    sources: &[why_nothing::DataSource],
+) -> Report {
     let mut report = Report {
         file: name.to_string(),
         name: None,
@@ -246,6 +270,21 @@ pub fn lint_text(text: &str, name: &str, engine: &Engine) -> Report {
             .any(|p| matches!(p.kind, ProblemKind::Syntax | ProblemKind::Macro));
     if let Some(pipeline) = &pipeline {
         check_lookups(pipeline, &expanded.map, engine, &mut report.problems);
+        why_nothing::check_eventtypes_and_tags(
+            pipeline,
+            &expanded.map,
+            engine,
+            &mut report.problems,
+        );
+        if !report.data_model {
+            why_nothing::check_fields(
+                pipeline,
+                &expanded.map,
+                engine,
+                sources,
+                &mut report.problems,
+            );
+        }
     }
     report
 }

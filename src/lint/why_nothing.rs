@@ -1,0 +1,326 @@
+//! The "why nothing?" checks of `spelunk lint`: what makes a detection
+//! return no rows whatever the data holds.
+//!
+//! - An `eventtype=` or `tag=` term naming an event type or tag that no
+//!   loaded knowledge defines never matches.
+//! - A field the detection needs from its events — a term AND-ed into its
+//!   first search, or a `by` field of its first `stats` (which drops
+//!   events lacking one) — that nothing loaded produces for the
+//!   detection's data source: neither the data source's example event
+//!   (security_content `data_sources/<name>.yml`, `example_log`, read with
+//!   its sourcetype and source through the knowledge layer) nor any
+//!   search-time setting that can write it.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use super::{Problem, ProblemKind};
+use crate::commands::rex::RexAction;
+use crate::commands::CommandArgs;
+use crate::engine::Engine;
+use crate::events::EventSource;
+use crate::exec::matcher::Glob;
+use crate::knowledge::SourceMeta;
+use crate::source::{SourceMap, Span};
+use crate::syntax::ast::{CompareOp, Pipeline, SearchExpr, SearchKind};
+
+/// One data source of a detection (security_content `data_source:`).
+#[derive(Debug, Clone)]
+pub struct DataSource {
+    /// Its name.
+    pub name: String,
+    /// Its sourcetype.
+    pub sourcetype: String,
+    /// Its source, if given.
+    pub source: Option<String>,
+    /// One example event.
+    pub example: Option<String>,
+}
+
+/// Fields every event has, or that the search language gives: never
+/// "unproduced".
+const ALWAYS_THERE: &[&str] = &[
+    "_raw",
+    "_time",
+    "_indextime",
+    "sourcetype",
+    "source",
+    "host",
+    "index",
+    "splunk_server",
+    "linecount",
+    "punct",
+    "eventtype",
+    "tag",
+];
+
+/// The data sources a detection YAML names, read from the
+/// security_content checkout's `data_sources/` folder (the nearest ancestor
+/// of the detection holding one). Empty when there is none.
+pub fn data_sources_of(detection: &Path, yaml: &serde_norway::Value) -> Vec<DataSource> {
+    let names: Vec<String> = yaml
+        .get("data_source")
+        .and_then(|d| d.as_sequence())
+        .map(|s| {
+            s.iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    if names.is_empty() {
+        return Vec::new();
+    }
+    let Some(dir) = detection
+        .ancestors()
+        .map(|a| a.join("data_sources"))
+        .find(|d| d.is_dir())
+    else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for path in yaml_files(&dir) {
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        let Ok(doc) = serde_norway::from_str::<serde_norway::Value>(&text) else {
+            continue;
+        };
+        let text_of = |k: &str| doc.get(k).and_then(|v| v.as_str()).map(str::to_string);
+        let Some(name) = text_of("name") else {
+            continue;
+        };
+        if !names.contains(&name) {
+            continue;
+        }
+        out.push(DataSource {
+            name,
+            sourcetype: text_of("sourcetype").unwrap_or_default(),
+            source: text_of("source"),
+            example: text_of("example_log"),
+        });
+    }
+    out
+}
+
+fn yaml_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yml" || e == "yaml"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// Reports `eventtype=`/`tag=` terms that no loaded knowledge defines.
+pub fn check_eventtypes_and_tags(
+    pipeline: &Pipeline,
+    map: &SourceMap,
+    engine: &Engine,
+    out: &mut Vec<Problem>,
+) {
+    let mut terms = Vec::new();
+    collect_terms(pipeline, &mut terms);
+    let knowledge = engine.knowledge();
+    let defs = knowledge.event_types.defs();
+    for (field, value, span) in terms {
+        let glob = Glob::new(&value, false);
+        let (defined, what) = if field == "eventtype" {
+            (
+                defs.iter().any(|d| !d.disabled && glob.matches(&d.name)),
+                "event type",
+            )
+        } else {
+            let by_eventtype = defs.iter().any(|d| d.tags.iter().any(|t| glob.matches(t)));
+            (
+                knowledge.tags.defines_matching(&glob) || by_eventtype,
+                "tag",
+            )
+        };
+        if defined {
+            continue;
+        }
+        let loc = map.locate(span);
+        out.push(Problem {
+            kind: ProblemKind::UndefinedKnowledge,
+            line: loc.line,
+            column: loc.column,
+            command: Some("search".into()),
+            message: format!(
+                "`{field}={value}`: no loaded eventtypes.conf or tags.conf defines this {what}, so the term matches nothing (give the app that defines it with --app)"
+            ),
+        });
+    }
+}
+
+/// `eventtype=`, `tag=` and `tag::<field>=` terms of every search.
+fn collect_terms(pipeline: &Pipeline, out: &mut Vec<(String, String, Span)>) {
+    for command in &pipeline.commands {
+        if let CommandArgs::Search(s) = &command.args {
+            collect_expr_terms(&s.expr, out);
+        }
+        for sub in command.args.subpipelines() {
+            collect_terms(sub, out);
+        }
+    }
+}
+
+fn collect_expr_terms(expr: &SearchExpr, out: &mut Vec<(String, String, Span)>) {
+    let is_knowledge = |f: &str| {
+        // Field names are case-sensitive: Okta's `eventType` is not `eventtype`.
+        f == "eventtype" || f == "tag" || f.starts_with("tag::")
+    };
+    match &expr.kind {
+        SearchKind::Compare { field, op, value } if *op == CompareOp::Eq && is_knowledge(field) => {
+            out.push((field.clone(), value.text.clone(), expr.span))
+        }
+        SearchKind::In { field, values } if is_knowledge(field) => {
+            for v in values {
+                out.push((field.clone(), v.text.clone(), expr.span));
+            }
+        }
+        SearchKind::And(items) | SearchKind::Or(items) => {
+            items.iter().for_each(|i| collect_expr_terms(i, out))
+        }
+        SearchKind::Not(inner) => collect_expr_terms(inner, out),
+        SearchKind::Subsearch(p) => collect_terms(p, out),
+        _ => {}
+    }
+}
+
+/// Reports fields the detection needs from its events that nothing loaded
+/// produces for its data sources (only when every data source has an
+/// example event, so that what the raw events hold is known).
+pub fn check_fields(
+    pipeline: &Pipeline,
+    map: &SourceMap,
+    engine: &Engine,
+    sources: &[DataSource],
+    out: &mut Vec<Problem>,
+) {
+    if sources.is_empty() || sources.iter().any(|s| s.example.is_none()) {
+        return;
+    }
+    let Some(produced) = produced_fields(engine, sources) else {
+        return;
+    };
+    let describe: Vec<String> = sources
+        .iter()
+        .map(|s| format!("{} (sourcetype {})", s.name, s.sourcetype))
+        .collect();
+    for (field, span, why) in needed_fields(pipeline) {
+        if ALWAYS_THERE.contains(&field.as_str())
+            || field.starts_with("tag::")
+            || field.contains('*')
+            || produced.contains(&field)
+        {
+            continue;
+        }
+        let loc = map.locate(span);
+        out.push(Problem {
+            kind: ProblemKind::UnproducedField,
+            line: loc.line,
+            column: loc.column,
+            command: None,
+            message: format!(
+                "field `{field}` ({why}) is produced neither by the example event of {} nor by any loaded knowledge for it, so no event can match",
+                describe.join(", ")
+            ),
+        });
+    }
+}
+
+/// Every field the data sources' example events get, plus every field a
+/// search-time setting for their sourcetype and source can write; `None`
+/// when an extraction names its fields from the text (anything may come).
+fn produced_fields(engine: &Engine, sources: &[DataSource]) -> Option<BTreeSet<String>> {
+    let mut out = BTreeSet::new();
+    for ds in sources {
+        let source = ds.source.clone().unwrap_or_else(|| "example".into());
+        let src = EventSource {
+            path: None,
+            sourcetype: ds.sourcetype.clone(),
+            source: Some(source.clone()),
+            host: None,
+            index: None,
+        };
+        if let Some(example) = &ds.example {
+            if let Ok(loaded) = engine.read_events_str(example, &ds.name, &src) {
+                for event in &loaded.events {
+                    out.extend(event.names().map(str::to_string));
+                }
+            }
+        }
+        let st = engine.source_knowledge(SourceMeta {
+            sourcetype: &ds.sourcetype,
+            source: &source,
+            host: "spelunk",
+        });
+        for (_, x) in &st.extracts {
+            out.extend(x.outputs.clone()?);
+        }
+        for (_, t) in &st.reports {
+            out.extend(t.outputs()?);
+        }
+        for (_, pairs) in &st.aliases {
+            out.extend(pairs.iter().map(|a| a.target.to_string()));
+        }
+        out.extend(st.calculated.iter().map(|(f, _)| f.clone()));
+        for l in &st.lookups {
+            out.extend(l.output_fields().map(str::to_string));
+        }
+    }
+    Some(out)
+}
+
+/// The fields a detection needs from its events: the AND-ed field terms
+/// of its first search (not under OR or NOT), and the `by` fields of its
+/// first `stats` that no command before it writes.
+fn needed_fields(pipeline: &Pipeline) -> Vec<(String, Span, &'static str)> {
+    let mut out = Vec::new();
+    let mut commands = pipeline.commands.iter();
+    if let Some(first) = pipeline.commands.first() {
+        if let CommandArgs::Search(s) = &first.args {
+            required_terms(&s.expr, &mut out);
+            commands.next();
+        }
+    }
+    let mut written: BTreeSet<String> = BTreeSet::new();
+    for command in commands {
+        match &command.args {
+            CommandArgs::Stats(s) => {
+                for field in &s.by {
+                    if !written.contains(field) {
+                        out.push((field.clone(), command.span, "a `stats ... by` field"));
+                    }
+                }
+                break;
+            }
+            CommandArgs::Eval(e) => written.extend(e.assignments.iter().map(|a| a.field.clone())),
+            CommandArgs::Rex(r) => {
+                if let RexAction::Extract { regex, .. } = &r.action {
+                    written.extend(regex.capture_names().iter().flatten().cloned())
+                }
+            }
+            CommandArgs::Rename(r) => written.extend(r.pairs.iter().map(|p| p.to.clone())),
+            CommandArgs::Fillnull(f) => written.extend(f.fields.iter().cloned()),
+            CommandArgs::Search(_) | CommandArgs::Where(_) | CommandArgs::Fields(_) => {}
+            // Anything else may write fields this analysis cannot see.
+            _ => break,
+        }
+    }
+    out
+}
+
+/// Field comparisons that every matching event must satisfy.
+fn required_terms(expr: &SearchExpr, out: &mut Vec<(String, Span, &'static str)>) {
+    match &expr.kind {
+        SearchKind::Compare { field, .. } | SearchKind::In { field, .. } => {
+            out.push((field.clone(), expr.span, "a term of the search"))
+        }
+        SearchKind::And(items) => items.iter().for_each(|i| required_terms(i, out)),
+        _ => {}
+    }
+}
