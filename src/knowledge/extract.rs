@@ -44,20 +44,21 @@ impl Extract {
 
     /// Adds the fields of the first match in the source field's values.
     pub fn apply(&self, event: &mut Event) {
-        let texts: Vec<String> = match event.get(&self.source_field) {
-            Some(v) => v.texts().into_iter().map(|t| t.into_owned()).collect(),
-            None => return,
+        let Some(text) = source_text(event, &self.source_field) else {
+            return;
         };
-        let mut found: Vec<(String, String)> = Vec::new();
-        for text in &texts {
-            if let Some(caps) = self.regex.captures(text) {
-                named_pairs(&self.regex, &caps, &mut found);
-                break;
-            }
+        let mut found: Vec<Found> = Vec::new();
+        if let Some(caps) = self.regex.captures(&text) {
+            named_pairs(&self.regex, &caps, &mut found);
         }
-        for (name, value) in found {
-            if !value.is_empty() {
-                add_field(event, &name, value, OnExisting::Keep);
+        for f in found {
+            if !f.value.is_empty() {
+                let name = if f.name_from_text {
+                    clean_key(&f.name)
+                } else {
+                    f.name
+                };
+                add_field(event, &name, f.value, OnExisting::Keep);
             }
         }
     }
@@ -65,11 +66,13 @@ impl Extract {
 
 /// The `(field, value)` pairs of one match's named groups: each group
 /// names a field, except `_KEY_<n>`/`_VAL_<n>` pairs, where the first
-/// group's text (cleaned) names the field and the second's is the value.
+/// group's text names the field and the second's is the value. Each pair
+/// says whether its name came from the text (and so is subject to key
+/// cleaning).
 pub(crate) fn named_pairs(
     regex: &SplRegex,
     caps: &crate::regex_compat::Captures<'_>,
-    out: &mut Vec<(String, String)>,
+    out: &mut Vec<Found>,
 ) {
     let names = regex.capture_names();
     for (i, name) in names.iter().enumerate() {
@@ -82,12 +85,41 @@ pub(crate) fn named_pairs(
                 .position(|n| n.as_deref() == Some(value_group.as_str()))
                 .and_then(|j| caps.get(j));
             if let Some(value) = value {
-                out.push((clean_key(text), value.to_string()));
+                out.push(Found {
+                    name: text.to_string(),
+                    value: value.to_string(),
+                    name_from_text: true,
+                });
             }
         } else if !name.starts_with("_VAL_") {
-            out.push((name.clone(), text.to_string()));
+            out.push(Found {
+                name: name.clone(),
+                value: text.to_string(),
+                name_from_text: false,
+            });
         }
     }
+}
+
+/// A field an extraction found.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Found {
+    /// Its name.
+    pub name: String,
+    /// Its value.
+    pub value: String,
+    /// Whether the name was read from the event (`$1::`, `_KEY_`): only
+    /// such names are cleaned (transforms.conf.spec `CLEAN_KEYS` cleans "the
+    /// keys (field names) it extracts"; a group named `_pre_msg` in a
+    /// transform is read by the next one as written).
+    pub name_from_text: bool,
+}
+
+/// The text of a field as an extraction reads it: a multivalue field's
+/// values joined by newlines (as Splunk holds them; the Windows add-on's
+/// transforms match across them with `\n`).
+pub(crate) fn source_text(event: &Event, field: &str) -> Option<String> {
+    event.get(field).map(|v| v.texts().join("\n"))
 }
 
 /// Splits `<regex> in <src_field>` (the field being letters, digits and

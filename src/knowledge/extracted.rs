@@ -37,6 +37,20 @@ pub const INDEXED_NAMES: &[&str] = &[
     "eventtype",
 ];
 
+/// Fields Splunk sets itself that no extraction writes. Other names
+/// starting with `_` are hidden fields an extraction may set for a later
+/// one to read (Splunk's own `wel-message` transform writes `_pre_msg`).
+const INTERNAL: &[&str] = &[
+    "_raw",
+    "_time",
+    "_indextime",
+    "_cd",
+    "_bkt",
+    "_si",
+    "_serial",
+    "_sourcetype",
+];
+
 /// The name an extracted field gets: `extracted_<name>` for the
 /// [`INDEXED_NAMES`], the name itself otherwise.
 pub fn extracted_name(name: &str) -> std::borrow::Cow<'_, str> {
@@ -49,8 +63,7 @@ pub fn extracted_name(name: &str) -> std::borrow::Cow<'_, str> {
 
 /// Adds an extracted field to `event`.
 pub fn add_field(event: &mut Event, name: &str, value: String, on_existing: OnExisting) {
-    if name.is_empty() || name.starts_with('_') {
-        // Internal fields (`_raw`, `_time`, ...) are never extracted.
+    if name.is_empty() || INTERNAL.contains(&name) {
         return;
     }
     let name = extracted_name(name);
@@ -119,5 +132,7 @@ mod tests {
         assert_eq!(e.get("a"), Some(&Value::from("4")));
         add_field(&mut e, "_time", "x".into(), OnExisting::Replace);
         assert_eq!(e.get("_time"), None);
+        add_field(&mut e, "_pre_msg", "x".into(), OnExisting::Replace);
+        assert_eq!(e.get("_pre_msg"), Some(&Value::from("x")));
     }
 }

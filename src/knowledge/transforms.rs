@@ -20,7 +20,7 @@
 
 use indexmap::IndexMap;
 
-use super::extract::named_pairs;
+use super::extract::{named_pairs, source_text, Found};
 use super::extracted::{add_field, clean_key, OnExisting};
 use super::ConfWarning;
 use crate::conf;
@@ -294,49 +294,41 @@ impl Transform {
 
     /// Runs the transform over the event's source field.
     pub fn apply(&self, event: &mut Event) {
-        let texts: Vec<String> = match event.get(&self.source_key) {
-            Some(v) => v.texts().into_iter().map(|t| t.into_owned()).collect(),
-            None => return,
+        let Some(text) = source_text(event, &self.source_key) else {
+            return;
         };
-        let mut found: Vec<(String, String)> = Vec::new();
-        for text in &texts {
-            match &self.kind {
-                TransformKind::Regex { regex, format } => {
-                    regex_pairs(regex, format.as_deref(), text, &mut found)
-                }
-                TransformKind::Delims {
-                    pairs,
-                    key_value,
-                    fields,
-                } => delim_pairs(text, pairs, key_value.as_deref(), fields, &mut found),
+        let mut found: Vec<Found> = Vec::new();
+        match &self.kind {
+            TransformKind::Regex { regex, format } => {
+                regex_pairs(regex, format.as_deref(), &text, &mut found)
             }
+            TransformKind::Delims {
+                pairs,
+                key_value,
+                fields,
+            } => delim_pairs(&text, pairs, key_value.as_deref(), fields, &mut found),
         }
         let on_existing = if self.mv_add {
             OnExisting::Append
         } else {
             OnExisting::Keep
         };
-        for (name, value) in found {
-            if value.is_empty() && !self.keep_empty_vals {
+        for f in found {
+            if f.value.is_empty() && !self.keep_empty_vals {
                 continue;
             }
-            let name = if self.clean_keys {
-                clean_key(&name)
+            let name = if self.clean_keys && f.name_from_text {
+                clean_key(&f.name)
             } else {
-                name
+                f.name
             };
-            add_field(event, &name, value, on_existing);
+            add_field(event, &name, f.value, on_existing);
         }
     }
 }
 
 /// Every match's pairs, left to right.
-fn regex_pairs(
-    regex: &SplRegex,
-    format: Option<&[FormatItem]>,
-    text: &str,
-    out: &mut Vec<(String, String)>,
-) {
+fn regex_pairs(regex: &SplRegex, format: Option<&[FormatItem]>, text: &str, out: &mut Vec<Found>) {
     for caps in regex.captures_iter(text) {
         match format {
             None => named_pairs(regex, &caps, out),
@@ -347,7 +339,11 @@ fn regex_pairs(
                         Part::Group(i) => caps.get(*i).map(str::to_string),
                     };
                     if let (Some(name), Some(value)) = (part(&item.name), part(&item.value)) {
-                        out.push((name, value));
+                        out.push(Found {
+                            name,
+                            value,
+                            name_from_text: matches!(item.name, Part::Group(_)),
+                        });
                     }
                 }
             }
@@ -363,8 +359,15 @@ fn delim_pairs(
     pair_delims: &[char],
     kv_delims: Option<&[char]>,
     fields: &[String],
-    out: &mut Vec<(String, String)>,
+    out: &mut Vec<Found>,
 ) {
+    let mut push = |name: String, value: String, name_from_text: bool| {
+        out.push(Found {
+            name,
+            value,
+            name_from_text,
+        })
+    };
     let keep_empty = !fields.is_empty();
     let tokens = split_delimited(text, pair_delims, keep_empty);
     match kv_delims {
@@ -373,19 +376,19 @@ fn delim_pairs(
                 if let Some(pos) = token.find(|c| kv.contains(&c)) {
                     let key = token[..pos].trim();
                     let value = token[pos..].trim_start_matches(|c| kv.contains(&c)).trim();
-                    out.push((key.to_string(), unquote(value)));
+                    push(key.to_string(), unquote(value), true);
                 }
             }
         }
         None if !fields.is_empty() => {
             for (name, value) in fields.iter().zip(tokens) {
-                out.push((name.clone(), unquote(value.trim())));
+                push(name.clone(), unquote(value.trim()), false);
             }
         }
         None => {
             let mut it = tokens.into_iter();
             while let (Some(k), Some(v)) = (it.next(), it.next()) {
-                out.push((k.trim().to_string(), unquote(v.trim())));
+                push(k.trim().to_string(), unquote(v.trim()), true);
             }
         }
     }
@@ -434,10 +437,10 @@ fn unquote(value: &str) -> String {
     }
 }
 
-/// `FORMAT = <name>::<value> ...`, each part a literal or `$<n>`.
+/// `FORMAT = <name>::<value> ...`, each part a literal or `$<n>`, either
+/// optionally double-quoted (`user::"$1"`, `msg::"a b"`).
 fn parse_format(text: &str) -> std::result::Result<Vec<FormatItem>, String> {
-    let words = super::props::split_words(text).ok_or("unclosed quote")?;
-    words
+    format_items(text)?
         .iter()
         .map(|w| {
             let (name, value) = w
@@ -451,7 +454,40 @@ fn parse_format(text: &str) -> std::result::Result<Vec<FormatItem>, String> {
         .collect()
 }
 
+/// The whitespace-separated items of `FORMAT`; whitespace inside double
+/// quotes belongs to the item.
+fn format_items(text: &str) -> std::result::Result<Vec<String>, String> {
+    let mut items = Vec::new();
+    let mut current = String::new();
+    let mut in_quotes = false;
+    for c in text.chars() {
+        match c {
+            '"' => {
+                in_quotes = !in_quotes;
+                current.push(c);
+            }
+            c if c.is_whitespace() && !in_quotes => {
+                if !current.is_empty() {
+                    items.push(std::mem::take(&mut current));
+                }
+            }
+            c => current.push(c),
+        }
+    }
+    if in_quotes {
+        return Err("unclosed quote".into());
+    }
+    if !current.is_empty() {
+        items.push(current);
+    }
+    Ok(items)
+}
+
 fn part(text: &str) -> Part {
+    let text = text
+        .strip_prefix('"')
+        .and_then(|t| t.strip_suffix('"'))
+        .unwrap_or(text);
     match text.strip_prefix('$').and_then(|n| n.parse::<usize>().ok()) {
         Some(n) => Part::Group(n),
         None => Part::Literal(text.to_string()),
@@ -605,7 +641,40 @@ mod tests {
         t.get("commalist").unwrap().apply(&mut e);
         assert_eq!(e.get("field1"), Some(&Value::from("one")));
         assert_eq!(e.get("field2"), Some(&Value::from("two")));
-        assert_eq!(e.get("field_3"), Some(&Value::from("three")));
+        assert_eq!(
+            e.get("field 3"),
+            Some(&Value::from("three")),
+            "FIELDS names are as written"
+        );
+    }
+
+    /// The Windows add-on writes `FORMAT = user::"$1"`: quotes around a
+    /// part are not part of it, and may hold spaces.
+    #[test]
+    fn quoted_format_parts() {
+        let t = transforms("[q]\nREGEX = v=(\\w+)\nFORMAT = q::\"$1\" note::\"two words\"\n");
+        let mut e = raw("v=alice");
+        t.get("q").unwrap().apply(&mut e);
+        assert_eq!(e.get("q"), Some(&Value::from("alice")));
+        assert_eq!(e.get("note"), Some(&Value::from("two words")));
+    }
+
+    /// A multivalue source is read as its values joined by newlines, and a
+    /// transform's `_`-named group is a hidden field the next one reads.
+    #[test]
+    fn multivalue_sources_and_hidden_intermediate_fields() {
+        let t = transforms(
+            "[names]\nSOURCE_KEY = name\nREGEX = ^([^\\n]+)\\n([^\\n]+)$\nFORMAT = first::$1 last::$2\n\
+             [pre]\nREGEX = ^(?<_pre_msg>[^|]+)\\|\n[from_pre]\nSOURCE_KEY = _pre_msg\nREGEX = code=(?<code>\\d+)\n",
+        );
+        let mut e = raw("code=7 x|rest");
+        e.set("name", Value::Multi(vec!["alice".into(), "bob".into()]));
+        t.get("names").unwrap().apply(&mut e);
+        assert_eq!(e.get("first"), Some(&Value::from("alice")));
+        assert_eq!(e.get("last"), Some(&Value::from("bob")));
+        t.get("pre").unwrap().apply(&mut e);
+        t.get("from_pre").unwrap().apply(&mut e);
+        assert_eq!(e.get("code"), Some(&Value::from("7")));
     }
 
     #[test]
