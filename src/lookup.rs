@@ -455,6 +455,12 @@ impl TableMatcher {
             }
             Rule::Exact
         };
+        // A table with no rows (an empty KV store collection) matches
+        // nothing whatever its columns, as Splunk's lookups of a collection
+        // nobody wrote to do.
+        if table.rows.is_empty() {
+            return Ok(TableMatcher::empty(table, inputs, outputs));
+        }
         let mut matched_inputs = Vec::with_capacity(inputs.len());
         for (c, field) in inputs {
             let i = column(c).ok_or_else(|| format!("has no column `{c}`"))?;
@@ -505,6 +511,38 @@ impl TableMatcher {
             globs,
             table,
         })
+    }
+
+    /// A matcher over a table without rows: its outputs are the named ones,
+    /// or every column not matched on.
+    fn empty(
+        table: LookupTable,
+        inputs: &[(String, String)],
+        outputs: &[(String, String)],
+    ) -> TableMatcher {
+        let outputs: Vec<(usize, String)> = if outputs.is_empty() {
+            table
+                .columns
+                .iter()
+                .filter(|c| !inputs.iter().any(|(i, _)| i == *c))
+                .map(|c| (0, c.clone()))
+                .collect()
+        } else {
+            outputs.iter().map(|(_, f)| (0, f.clone())).collect()
+        };
+        TableMatcher {
+            inputs: inputs
+                .iter()
+                .map(|(_, f)| (0, Rule::Exact, f.clone()))
+                .collect(),
+            outputs,
+            case_sensitive: true,
+            max_matches: DEFAULT_MAX_MATCHES,
+            min_matches: 0,
+            default_match: None,
+            globs: Vec::new(),
+            table,
+        }
     }
 
     /// The event fields matched against the table.

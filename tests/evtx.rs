@@ -116,6 +116,66 @@ fn counts_by_event_id_match_python_evtx() {
     }
 }
 
+/// The same counts through a search, as a user gets them:
+/// `spelunk run '* | stats count by EventCode' -e FILE.evtx` (no sourcetype
+/// given: an .evtx file is XmlWinEventLog, each event's source
+/// XmlWinEventLog:<Channel>, its fields from the bundled Windows knowledge).
+#[test]
+fn a_search_over_the_files_counts_as_python_evtx_does() {
+    let engine = spelunk::Engine::new().expect("bundled knowledge loads");
+    for (file, expected, channel) in [
+        ("Security.evtx", EXPECTED_SECURITY, "Security"),
+        (
+            "Sysmon-Operational.evtx",
+            EXPECTED_SYSMON,
+            "Microsoft-Windows-Sysmon/Operational",
+        ),
+        (
+            "PowerShell-Operational.evtx",
+            EXPECTED_POWERSHELL,
+            "Microsoft-Windows-PowerShell/Operational",
+        ),
+    ] {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join(DATASET)
+            .join(file);
+        if !path.exists() {
+            eprintln!("skipped: {} is absent", path.display());
+            return;
+        }
+        let source = spelunk::EventSource {
+            path: Some(path),
+            sourcetype: String::new(),
+            source: None,
+            host: None,
+            index: None,
+        };
+        let results = engine
+            .run("* | stats count by sourcetype source EventCode", &[source])
+            .expect("the search runs");
+        let mut counts: Vec<(u32, usize)> = Vec::new();
+        for row in &results.rows {
+            let text = |f: &str| {
+                row.get(f)
+                    .map(|v| v.to_text().into_owned())
+                    .unwrap_or_default()
+            };
+            assert_eq!(text("sourcetype"), "XmlWinEventLog", "{file}");
+            assert_eq!(
+                text("source"),
+                format!("XmlWinEventLog:{channel}"),
+                "{file}"
+            );
+            counts.push((
+                text("EventCode").parse().expect("a numeric EventCode"),
+                text("count").parse().expect("a count"),
+            ));
+        }
+        counts.sort();
+        assert_eq!(counts, expected, "{file}");
+    }
+}
+
 #[test]
 fn every_record_has_the_forwarder_shape() {
     for (file, channel) in [
