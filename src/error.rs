@@ -88,12 +88,13 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
-    /// An event line is not valid JSON (an error only under `--strict`).
-    #[error("{file}:{line}: malformed event: {message}")]
+    /// An event line is not valid JSON, or part of an `.evtx` file is
+    /// damaged (an error only under `--strict`).
+    #[error("{}: malformed event: {message}", file_location(file, *line))]
     MalformedEvent {
         /// The events file (`-` for stdin).
         file: String,
-        /// 1-based line.
+        /// 1-based line; 0 for a binary file (the message names the place).
         line: usize,
         /// The JSON parser's message.
         message: String,
@@ -214,3 +215,13 @@ impl Error {
 
 /// The crate's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// `file:line`, or just `file` when the line is unknown (0), as for a
+/// binary `.evtx` file whose problems name a chunk and byte offset instead.
+pub fn file_location(file: &str, line: usize) -> String {
+    if line == 0 {
+        file.to_string()
+    } else {
+        format!("{file}:{line}")
+    }
+}

@@ -347,11 +347,11 @@ fn run(args: RunArgs) -> Result<(), Diagnostic> {
     let sources = event_sources(&args)?;
     let out = engine.run_sources(&query, &sources)?;
     for m in &out.malformed {
-        eprintln!("{}:{}: {}", m.file, m.line, m.reason);
+        eprintln!("{m}");
     }
     if !out.malformed.is_empty() {
         eprintln!(
-            "warning: {} malformed event line(s) skipped, {} event(s) read (use --strict to fail instead)",
+            "warning: {} malformed event(s) skipped, {} event(s) read (use --strict to fail instead)",
             out.malformed.len(),
             out.events
         );

@@ -112,10 +112,7 @@ fn malformed_lines_are_reported_counted_and_skipped() {
         stderr.contains("tests/data/malformed.ndjson:2:"),
         "{stderr}"
     );
-    assert!(
-        stderr.contains("1 malformed event line(s) skipped"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("1 malformed event(s) skipped"), "{stderr}");
 }
 
 #[test]
@@ -264,4 +261,100 @@ fn test_subcommand_bless_writes_the_rows() {
     let _ = std::fs::remove_dir_all(&dir);
     assert!(written.contains("eventName: GetSAMLProvider"), "{written}");
     assert!(written.contains("count: '1'"), "{written}");
+}
+
+const TRUNCATED_XML: &str = "tests/data/bad_input/truncated_event.xml";
+
+#[test]
+fn truncated_windows_xml_event_is_read_with_a_notice_naming_its_line() {
+    let out = spelunk(&[
+        "run",
+        "-e",
+        TRUNCATED_XML,
+        "-o",
+        "csv",
+        "* | stats count by EventCode",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // Splunk indexes what it received; the event is kept, and said to be cut.
+    assert_eq!(text(&out.stdout), "EventCode,count\n4624,1\n4625,1\n");
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "notice: {TRUNCATED_XML}:2: truncated Windows XML event (no </Event>)"
+        )),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn broken_app_settings_are_warnings_naming_file_and_line() {
+    let out = spelunk(&[
+        "run",
+        "-e",
+        TRUNCATED_XML,
+        "--app",
+        "tests/data/bad_input/app",
+        "-o",
+        "csv",
+        "* | stats count",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    for expected in [
+        "warning: tests/data/bad_input/app/default/props.conf:5: unknown props.conf setting `FOO_BAR` in [XmlWinEventLog]",
+        "warning: tests/data/bad_input/app/default/transforms.conf:2: [broken_regex] REGEX does not compile",
+        "tests/data/bad_input/app/default/props.conf:4: REPORT-broken names the transform `broken_regex`",
+    ] {
+        assert!(stderr.contains(expected), "missing `{expected}` in\n{stderr}");
+    }
+}
+
+/// A copy of a real `.evtx` file (in ../shared) with its second chunk's
+/// header overwritten.
+fn corrupt_evtx_copy() -> Option<std::path::PathBuf> {
+    let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(
+        "../shared/corpus/events/attack_data/datasets/attack_techniques/T1003.001/atomic_red_team/procdump_t1003.001_capattack/Sysmon-Operational.evtx",
+    );
+    let Ok(mut bytes) = std::fs::read(&source) else {
+        eprintln!("skipping: ../shared is absent");
+        return None;
+    };
+    let second_chunk = 4096 + 65536;
+    bytes[second_chunk..second_chunk + 8].copy_from_slice(b"XXXXXXXX");
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("corrupt_chunk.evtx");
+    std::fs::write(&path, bytes).expect("the temporary directory is writable");
+    Some(path)
+}
+
+#[test]
+fn corrupt_evtx_chunk_is_reported_with_its_offset_and_the_rest_read() {
+    let Some(path) = corrupt_evtx_copy() else {
+        return;
+    };
+    let path = path.to_string_lossy().into_owned();
+    let out = spelunk(&["run", "-e", &path, "-o", "csv", "* | stats count"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(&format!("{path}: chunk 1 (byte offset 69632): ")),
+        "{stderr}"
+    );
+    assert!(stderr.contains("1 malformed event(s) skipped"), "{stderr}");
+    let count: usize = text(&out.stdout)
+        .lines()
+        .nth(1)
+        .and_then(|l| l.parse().ok())
+        .expect("a count");
+    assert!(count > 0, "the other chunks are read");
+
+    let strict = spelunk(&["run", "--strict", "-e", &path, "* | stats count"]);
+    assert_eq!(strict.status.code(), Some(5), "{}", text(&strict.stderr));
+    assert!(
+        text(&strict.stderr).contains(&format!(
+            "{path}: malformed event: chunk 1 (byte offset 69632)"
+        )),
+        "{}",
+        text(&strict.stderr)
+    );
 }

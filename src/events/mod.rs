@@ -58,15 +58,28 @@ pub struct EventSource {
     pub index: Option<String>,
 }
 
-/// An input item that is not valid JSON.
+/// An input item that could not be read as an event: a line that is not
+/// valid JSON, or a damaged part of a binary `.evtx` file.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Malformed {
     /// The file (`-` for stdin, or the name given to [`read_str`]).
     pub file: String,
-    /// 1-based line where the problem is.
+    /// 1-based line where the problem is; 0 for a binary file, whose
+    /// reason names the place (an `.evtx` chunk and its byte offset).
     pub line: usize,
-    /// The JSON parser's message.
+    /// What is wrong.
     pub reason: String,
+}
+
+impl std::fmt::Display for Malformed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: {}",
+            crate::error::file_location(&self.file, self.line),
+            self.reason
+        )
+    }
 }
 
 /// What reading one source produced, besides the events.

@@ -160,8 +160,8 @@ fn execute(plan: &Plan, engines: &Engines) -> Result<(Vec<Event>, usize), Verdic
             return Err(Verdict::skip(
                 Cause::DataFormat,
                 format!(
-                    "unsupported dataset format: no line of {} is a JSON event ({}:{}: {})",
-                    first.file, first.file, first.line, first.reason
+                    "unsupported dataset format: no event could be read from {} ({first})",
+                    first.file
                 ),
             ));
         }

@@ -71,8 +71,13 @@ pub struct EvtxProblem {
 impl fmt::Display for EvtxProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.chunk {
-            Some(chunk) => write!(f, "chunk {chunk}")?,
-            None => f.write_str("file header")?,
+            // The byte offset lets a reader find the damage with a hex editor.
+            Some(chunk) => write!(
+                f,
+                "chunk {chunk} (byte offset {})",
+                FILE_HEADER_SIZE as u64 + chunk * CHUNK_SIZE as u64
+            )?,
+            None => f.write_str("file header (byte offset 0)")?,
         }
         if let Some(record) = self.record {
             write!(f, ", record {record}")?;
@@ -406,7 +411,10 @@ mod tests {
             record: Some(17),
             message: "bad".into(),
         };
-        assert_eq!(problem.to_string(), "chunk 2, record 17: bad");
+        assert_eq!(
+            problem.to_string(),
+            "chunk 2 (byte offset 135168), record 17: bad"
+        );
         let header = EvtxProblem {
             chunk: None,
             record: None,
