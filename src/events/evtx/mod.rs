@@ -420,6 +420,6 @@ mod tests {
             record: None,
             message: "bad".into(),
         };
-        assert_eq!(header.to_string(), "file header: bad");
+        assert_eq!(header.to_string(), "file header (byte offset 0): bad");
     }
 }
