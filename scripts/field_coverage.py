@@ -18,6 +18,12 @@ names them. ``--no-empty`` counts only non-empty values (a string other than
 found/listed, missing fields), a summary per sourcetype, and the overall
 percentage. Errors are reported per data source and counted as 0 found.
 
+Some examples are cut short in the yml itself (an XML event without
+``</Event>``, a classic Windows event that is only its date line, JSON that
+stops mid-object): the fields after the cut cannot come out of any
+extraction. Such data sources are marked ``CUT`` and a second overall line
+gives the coverage over the complete examples only.
+
 Usage::
 
     scripts/field_coverage.py [--data-sources DIR] [--bin PATH] [--only ST]...
@@ -37,6 +43,7 @@ to the crate root; when it is absent the script says so and exits 0.
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -61,6 +68,24 @@ def present(value):
     if isinstance(value, list):
         return any(present(v) for v in value)
     return COUNT_EMPTY or str(value) != ""
+
+
+CLASSIC_DATE_LINE = re.compile(r"^\d{1,2}/\d{1,2}/\d{4} \d{1,2}:\d{2}:\d{2} [AP]M$")
+
+
+def cut_short(example):
+    """Why an example_log is cut short, or None when it looks complete."""
+    text = example.strip()
+    if text.startswith("<Event") and "</Event>" not in text:
+        return "XML event without </Event>"
+    if CLASSIC_DATE_LINE.match(text):
+        return "only the date line of a Windows event"
+    if text.startswith("{"):
+        try:
+            json.loads(text.splitlines()[0])
+        except ValueError:
+            return "JSON that does not parse"
+    return None
 
 
 def load_sources(folder):
@@ -165,7 +190,8 @@ def main():
             missing = [f for f in fields if not present(event.get(f))]
             results.append({"file": name, "name": doc.get("name", name), "sourcetype": st,
                             "source": doc.get("source"), "listed": len(fields), "found": len(found),
-                            "missing": missing, "error": error})
+                            "missing": missing, "error": error,
+                            "cut": cut_short(str(doc["example_log"]))})
 
     by_st = OrderedDict()
     for r in sorted(results, key=lambda r: str(r["sourcetype"])):
@@ -177,10 +203,16 @@ def main():
     listed = sum(r["listed"] for r in results)
     found = sum(r["found"] for r in results)
     pct = 100.0 * found / listed if listed else 0.0
+    complete = [r for r in results if not r.get("cut")]
+    c_listed = sum(r["listed"] for r in complete)
+    c_found = sum(r["found"] for r in complete)
+    c_pct = 100.0 * c_found / c_listed if c_listed else 0.0
 
     if args.json:
         json.dump({"overall": {"sources": len(results), "listed": listed, "found": found,
                                "percent": round(pct, 2)},
+                   "complete_examples": {"sources": len(complete), "listed": c_listed,
+                                         "found": c_found, "percent": round(c_pct, 2)},
                    "sourcetypes": by_st, "data_sources": results, "skipped": skipped},
                   sys.stdout, indent=1)
         print()
@@ -190,6 +222,8 @@ def main():
         miss = r["missing"] if args.show_missing == 0 else r["missing"][:args.show_missing]
         more = len(r["missing"]) - len(miss)
         line = "%-60s %-32s %4d/%-4d" % (r["file"][:60], str(r["sourcetype"])[:32], r["found"], r["listed"])
+        if r.get("cut"):
+            line += "  CUT (%s)" % r["cut"]
         if r["error"]:
             line += "  ERROR " + r["error"]
         if miss:
@@ -205,6 +239,8 @@ def main():
     if skipped:
         print("not counted (no example_log or no fields): %d data sources" % len(skipped))
     print("overall: %d/%d fields = %.1f%% over %d data sources" % (found, listed, pct, len(results)))
+    print("complete examples only: %d/%d fields = %.1f%% over %d data sources (%d cut short)"
+          % (c_found, c_listed, c_pct, len(complete), len(results) - len(complete)))
     return 0
 
 
