@@ -232,10 +232,30 @@ pub(crate) fn content_of(bytes: &[u8]) -> Content {
     }
     let body = strip_bom(bytes);
     let head = &body[..body.len().min(8192)];
-    match head.iter().find(|b| !b.is_ascii_whitespace()) {
-        Some(b'{') | Some(b'[') | None => Content::Json,
+    let start = head.iter().position(|b| !b.is_ascii_whitespace());
+    match start.map(|i| head[i]) {
+        Some(b'{') | None => Content::Json,
+        Some(b'[') if starts_json_array(&head[start.unwrap_or(0)..]) => Content::Json,
         Some(_) => Content::Text(text::TextShape::sniff(&String::from_utf8_lossy(head))),
     }
+}
+
+/// Whether text starting with `[` is a JSON array rather than a log line
+/// that opens with a bracketed field (`[17/Jan/2024:10:00:00] ...`): the
+/// first line is a whole JSON value, or the array opens with an object,
+/// array, string or its end (a pretty-printed array of events).
+fn starts_json_array(text: &[u8]) -> bool {
+    let first_line = text.split(|&b| b == b'\n').next().unwrap_or_default();
+    if serde_json::from_slice::<serde::de::IgnoredAny>(first_line).is_ok() {
+        return true;
+    }
+    matches!(
+        text.get(1..)
+            .unwrap_or_default()
+            .iter()
+            .find(|b| !b.is_ascii_whitespace()),
+        Some(b'{' | b'[' | b'"' | b']') | None
+    )
 }
 
 /// `src` with its sourcetype decided: the one given, or the one the

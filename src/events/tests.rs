@@ -465,3 +465,17 @@ fn reads_the_panther_cloudtrail_corpus() {
     assert_eq!(report.untimed, 25, "untimed events in the corpus");
     assert!(with_user > 0);
 }
+
+#[test]
+fn a_log_line_opening_with_a_bracket_is_text_not_json() {
+    let is_json = |s: &str| matches!(super::content_of(s.as_bytes()), super::Content::Json);
+    assert!(is_json("[{\"a\":1}]"));
+    assert!(is_json("[\n  {\n    \"a\": 1\n  }\n]\n"));
+    assert!(is_json("[1, 2, 3]\n"));
+    assert!(is_json("  []"));
+    assert!(is_json("{\"a\":1}\n{\"a\":2}\n"));
+    assert!(!is_json(
+        "[17/Jan/2024:10:00:00 +0000] user=admin op=login\n"
+    ));
+    assert!(!is_json("[2024-01-17 10:00:00] INFO started\n"));
+}
