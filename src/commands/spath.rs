@@ -1,5 +1,7 @@
 //! JSON and XML field extraction: `spath`, `fromjson`, `xmlkv`.
 //!
+//! `spath` over XML is [`crate::xml_fields`].
+//!
 //! Docs: <https://help.splunk.com/splunk-enterprise/spl-search-reference/9.1/search-commands/spath>,
 //! `.../fromjson`, `.../xmlkv`.
 
@@ -15,10 +17,20 @@ use crate::exec::Rows;
 use crate::source::Span;
 use crate::syntax::parser::Parser;
 use crate::value::Value;
+use crate::xml_fields::{is_xml, xml_fields, xml_values_at};
 
 /// `spath [input=<field>] [output=<field>] [path=<path> | <path>]`, e.g.
 /// `spath input=data path=user.roles{} output=roles`. Without a path every
 /// field is extracted, named like `KV_MODE=json` (`a.b`, `a{}.c`).
+///
+/// Input that starts with `<` (after leading whitespace) is read as XML (see
+/// [`crate::xml_fields`]): fields are the element paths from the root
+/// (`RuleAndFileData.PolicyName`), attributes `<path>{@<name>}`
+/// (`Event.System.Provider{@Name}`), and a path step may take `{N}` (the Nth
+/// element of that name, 1-based) or end in `{@<name>}`, as in the docs'
+/// `vendorProductSet.product.desc.locDesc{@locale}`. Any other input is
+/// read as JSON. Input that is neither gives nothing and leaves the event
+/// as it was.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Spath {
     /// The field holding JSON (default `_raw`).
@@ -150,6 +162,10 @@ impl Spath {
         let Some(text) = event.get(&self.input).map(|v| v.to_text().into_owned()) else {
             return;
         };
+        if is_xml(&text) {
+            self.apply_xml(&text, event);
+            return;
+        }
         let Ok(doc) = serde_json::from_str::<Json>(&text) else {
             return;
         };
@@ -168,6 +184,34 @@ impl Spath {
             Some(path) => {
                 let name = self.output.clone().unwrap_or_else(|| path.clone());
                 event.set_opt(name, Value::from_list(values_at(&doc, path)));
+            }
+        }
+    }
+
+    /// [`Spath::apply_one`] over XML text.
+    fn apply_xml(&self, text: &str, event: &mut Event) {
+        match &self.path {
+            None => {
+                let Some(fields) = xml_fields(text) else {
+                    return;
+                };
+                for (name, values) in fields {
+                    let Some(value) = Value::from_list(values) else {
+                        continue;
+                    };
+                    let name = match &self.output {
+                        Some(prefix) => format!("{prefix}.{name}"),
+                        None => name,
+                    };
+                    event.set(name, value);
+                }
+            }
+            Some(path) => {
+                let Some(values) = xml_values_at(text, path) else {
+                    return;
+                };
+                let name = self.output.clone().unwrap_or_else(|| path.clone());
+                event.set_opt(name, Value::from_list(values));
             }
         }
     }

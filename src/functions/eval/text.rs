@@ -108,11 +108,17 @@ fn substr(args: Vec<EvalValue>, _: &CallSite) -> Result<EvalValue> {
 }
 
 /// `spath(json, path)`: the value at a path (`a.b{0}.c`, `{}` for every
-/// element); several results are a multivalue.
+/// element); several results are a multivalue. Text that starts with `<`
+/// is read as XML, as the `spath` command reads it
+/// ([`crate::xml_fields::xml_values_at`]: `a.b{2}`, `a.b{@attr}`).
 fn spath(args: Vec<EvalValue>, _: &CallSite) -> Result<EvalValue> {
     let (Some(text), Some(path)) = (arg(&args, 0).as_text(), arg(&args, 1).as_text()) else {
         return Ok(EvalValue::Null);
     };
+    if crate::xml_fields::is_xml(&text) {
+        return Ok(crate::xml_fields::xml_values_at(&text, &path)
+            .map_or(EvalValue::Null, EvalValue::from_list));
+    }
     let Ok(doc) = serde_json::from_str::<serde_json::Value>(&text) else {
         return Ok(EvalValue::Null);
     };
