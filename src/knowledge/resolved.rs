@@ -14,6 +14,7 @@ use std::sync::Arc;
 
 use super::eventtypes::CompiledEventTypes;
 use super::extract::Extract;
+use super::extracted::{add_field, OnExisting};
 use super::kv::AutoKv;
 use super::lookups::AutoLookup;
 use super::props::{AliasMode, FieldAlias, KvMode};
@@ -225,15 +226,20 @@ impl SourcetypeProps {
         }
     }
 
-    /// Step 3 for text events: `KV_MODE = auto | auto_escaped` over `_raw`
-    /// (a JSON event's keys are added by the reader, which has parsed it).
+    /// Step 3 for text events: `KV_MODE = auto | auto_escaped` over `_raw`,
+    /// or `KV_MODE = xml`: the elements and attributes of an XML `_raw`,
+    /// named as `spath` names them (`Event.System.EventID`,
+    /// `Event.EventData.Data{@Name}`). A JSON event's keys are added by the
+    /// reader, which has parsed it.
     pub fn apply_auto_kv(&self, event: &mut Event) {
-        if let KvMode::Auto { escaped } = self.kv_mode {
-            AutoKv {
+        match self.kv_mode {
+            KvMode::Auto { escaped } => AutoKv {
                 escaped,
                 trim_spaces: self.kv_trim_spaces,
             }
-            .apply(event);
+            .apply(event),
+            KvMode::Xml => apply_xml_kv(event),
+            _ => {}
         }
     }
 
@@ -392,5 +398,24 @@ fn apply_alias(alias: &FieldAlias, event: &mut Event) {
             event.set_new(alias.target, value);
         }
         (AliasMode::KeepExisting, None) => {}
+    }
+}
+
+/// `KV_MODE = xml`: like automatic key/value extraction, its fields replace
+/// those the explicit extractions set (see [`OnExisting::Replace`]); a
+/// repeated element is a multivalue field. `_raw` that is not well-formed
+/// XML gives nothing.
+fn apply_xml_kv(event: &mut Event) {
+    let Some(fields) = event.raw().and_then(crate::xml_fields::xml_fields) else {
+        return;
+    };
+    for (name, values) in fields {
+        let mut values = values.into_iter();
+        if let Some(first) = values.next() {
+            add_field(event, &name, first, OnExisting::Replace);
+        }
+        for value in values {
+            add_field(event, &name, value, OnExisting::Append);
+        }
     }
 }
