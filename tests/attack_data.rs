@@ -134,3 +134,105 @@ fn attack_data_replays() {
     }
     assert!(broken.is_empty(), "no longer passing: {broken:?}");
 }
+
+/// Events by EventID in attack_data's NXLog JSON tarball, counted by
+/// Python's `json` module over the extracted `attack_data.txt` (one event a
+/// line, 8,220 lines).
+const NXLOG_EVENT_IDS: &[(u32, usize)] = &[
+    (1, 335),
+    (3, 19),
+    (6, 4),
+    (10, 6852),
+    (11, 338),
+    (12, 9),
+    (13, 27),
+    (22, 80),
+    (35, 1),
+    (37, 3),
+    (102, 1),
+    (105, 1),
+    (134, 1),
+    (139, 1),
+    (143, 1),
+    (144, 1),
+    (326, 1),
+    (900, 1),
+    (902, 1),
+    (903, 1),
+    (1000, 1),
+    (1001, 1),
+    (1003, 1),
+    (1066, 1),
+    (4202, 1),
+    (4624, 112),
+    (4634, 83),
+    (4648, 51),
+    (4662, 2),
+    (4672, 111),
+    (4768, 52),
+    (4769, 59),
+    (4776, 2),
+    (4799, 3),
+    (6038, 1),
+    (7026, 1),
+    (7036, 56),
+    (7045, 1),
+    (10016, 1),
+    (10154, 1),
+    (16384, 1),
+];
+
+#[test]
+fn nxlog_json_tarball_is_read_member_by_member() {
+    let path = repo(
+        "../shared/corpus/events/attack_data/datasets/attack_techniques/T1047/atomic_red_team/attack_data.tar.gz",
+    );
+    if !path.is_file() {
+        eprintln!("skipping: ../shared is absent");
+        return;
+    }
+    let engine = spelunk::Engine::new().expect("bundled knowledge loads");
+    let source = spelunk::EventSource {
+        path: Some(path.clone()),
+        sourcetype: String::new(),
+        source: None,
+        host: None,
+        index: None,
+    };
+    let results = engine
+        .run(
+            "index=* | stats count min(_time) as first by sourcetype source EventID",
+            &[source],
+        )
+        .expect("the archive reads");
+    let text = |row: &spelunk::Event, f: &str| {
+        row.get(f)
+            .map(|v| v.to_text().into_owned())
+            .unwrap_or_default()
+    };
+    let mut counts: Vec<(u32, usize)> = results
+        .rows
+        .iter()
+        .map(|r| {
+            assert_eq!(text(r, "sourcetype"), "_json");
+            assert!(
+                text(r, "source").ends_with("attack_data.tar.gz:attack_data.txt"),
+                "{}",
+                text(r, "source")
+            );
+            // EventTime ("2020-08-01 07:53:24") is the first timestamp in
+            // the raw text: every event falls on 2020-08-01.
+            let first: f64 = text(r, "first").parse().expect("a time");
+            assert!(
+                (1_596_240_000.0..1_596_326_400.0).contains(&first),
+                "{first}"
+            );
+            (
+                text(r, "EventID").parse().expect("a number"),
+                text(r, "count").parse().expect("a count"),
+            )
+        })
+        .collect();
+    counts.sort();
+    assert_eq!(counts, NXLOG_EVENT_IDS);
+}

@@ -12,6 +12,7 @@
 //!
 //! gzip input is recognised by its magic bytes (`1f 8b`).
 
+mod archive;
 pub mod defaults;
 pub mod evtx;
 mod flatten;
@@ -134,6 +135,9 @@ pub fn read_source(
         }
     };
     let bytes = gunzip_if_compressed(bytes, &name)?;
+    if archive::is_tar(&bytes) {
+        return archive::read_tar(&bytes, &name, src, opts, modified, sink);
+    }
     read_bytes(&bytes, &name, src, opts, modified, sink)
 }
 

@@ -479,3 +479,87 @@ fn a_log_line_opening_with_a_bracket_is_text_not_json() {
     ));
     assert!(!is_json("[2024-01-17 10:00:00] INFO started\n"));
 }
+
+/// A tar archive of `(member, content)` pairs.
+fn tar_of(members: &[(&str, &str)]) -> Vec<u8> {
+    let mut builder = tar::Builder::new(Vec::new());
+    for (name, content) in members {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(content.len() as u64);
+        header.set_mode(0o644);
+        header.set_cksum();
+        builder
+            .append_data(&mut header, name, content.as_bytes())
+            .expect("appends");
+    }
+    builder.into_inner().expect("finishes")
+}
+
+#[test]
+fn a_tar_archive_is_read_member_by_member_with_its_own_source_and_sourcetype() {
+    let bytes = tar_of(&[
+        ("a/events.json", "{\"n\":\"1\"}\n{\"n\":\"2\"}\n"),
+        ("b/sec.log", "<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System><EventID>4624</EventID><Channel>Security</Channel></System></Event>\n"),
+    ]);
+    assert!(archive::is_tar(&bytes));
+    let setup = Setup::new(&Props::default());
+    let src = EventSource {
+        path: None,
+        sourcetype: String::new(),
+        source: None,
+        host: None,
+        index: None,
+    };
+    let mut events = Vec::new();
+    let report = archive::read_tar(&bytes, "x.tar", &src, &setup.opts(false), None, &mut |e| {
+        events.push(e)
+    })
+    .expect("reads");
+    assert_eq!(report.events, 3);
+    let field = |e: &Event, f: &str| e.get(f).map(|v| v.to_text().into_owned());
+    let json: Vec<_> = events.iter().filter(|e| field(e, "n").is_some()).collect();
+    assert_eq!(json.len(), 2);
+    assert_eq!(
+        field(json[0], "source").as_deref(),
+        Some("x.tar:a/events.json")
+    );
+    assert_eq!(field(json[0], "sourcetype").as_deref(), Some("_json"));
+    let xml = events
+        .iter()
+        .find(|e| field(e, "n").is_none())
+        .expect("the XML event");
+    assert_eq!(field(xml, "sourcetype").as_deref(), Some("XmlWinEventLog"));
+    // The Windows channel names a Windows event's source, as for any file.
+    assert_eq!(field(xml, "source").as_deref(), Some("x.tar:b/sec.log"));
+}
+
+#[test]
+fn a_tar_archive_without_files_is_reported_not_silently_empty() {
+    let mut builder = tar::Builder::new(Vec::new());
+    let mut header = tar::Header::new_gnu();
+    header.set_entry_type(tar::EntryType::Directory);
+    header.set_size(0);
+    header.set_mode(0o755);
+    header.set_cksum();
+    builder
+        .append_data(&mut header, "only_a_dir/", std::io::empty())
+        .expect("appends");
+    let bytes = builder.into_inner().expect("finishes");
+    assert!(archive::is_tar(&bytes));
+    let setup = Setup::new(&Props::default());
+    let src = EventSource {
+        path: None,
+        sourcetype: String::new(),
+        source: None,
+        host: None,
+        index: None,
+    };
+    let report = archive::read_tar(&bytes, "d.tar", &src, &setup.opts(false), None, &mut |_| {})
+        .expect("reads");
+    assert_eq!(report.events, 0);
+    assert_eq!(report.malformed.len(), 1);
+    assert_eq!(
+        report.malformed[0].reason,
+        "tar archive holds no regular file"
+    );
+}
