@@ -29,6 +29,8 @@ const EXTRA: &str = concat!(
     "\n",
     r#"{"eventTime":"2024-03-04T09:01:15Z","eventName":"Tie3","userIdentity":{"type":"AssumedRole","userName":"carol"},"requestParameters":{"items":[{"id":"i-1"},{"id":"i-2"}]}}"#,
     "\n",
+    r#"{"eventTime":"2024-03-04T09:02:00Z","eventName":"V6","sourceIPAddress":"2001:0DB8:0000::5","userIdentity":{"type":"IAMUser","userName":"frank"}}"#,
+    "\n",
 );
 
 /// Lines the pre-filter rejects by their bytes but must still judge: not
@@ -97,6 +99,9 @@ const JSON_QUERIES: &[&str] = &[
     "responseElements=NULL readOnly=false | table eventName responseElements",
     "responseElements=* | stats count by responseElements",
     "NOT responseElements=* | stats count",
+    // A subnet matches addresses however written, never its own text.
+    "sourceIPAddress=2001:db8::/32 | table eventName sourceIPAddress",
+    "sourceIPAddress=\"203.0.113.0/24\" | stats count by sourceIPAddress",
 ];
 
 /// Writes the extra lines to `extra.ndjson` in a folder of this process

@@ -9,7 +9,8 @@
 //! - `field=value` on a field that comes from the JSON (not `_raw`, `_time`,
 //!   metadata, a `FIELDALIAS-` target, nor any field when `EVAL-` calculated
 //!   fields exist): the value text, unless it reads as a number (`5`
-//!   matches `5.0`), and the field's last key;
+//!   matches `5.0`) or a CIDR subnet (`10.0.0.0/8` matches `10.1.2.3`),
+//!   and the field's last key;
 //! - `field!=v`, `field<v`, `field IN (...)`, `field=*` need the field, so
 //!   its last key.
 //!
@@ -21,6 +22,7 @@
 use aho_corasick::AhoCorasick;
 
 use super::scan::skip_ws;
+use crate::exec::matcher::Cidr;
 use crate::knowledge::SourcetypeProps;
 use crate::syntax::ast::{CompareOp, SearchExpr, SearchKind, SearchValue};
 use crate::value::parse_number;
@@ -232,7 +234,8 @@ fn collect(
                 return;
             }
             out.extend(key_needle(field));
-            if *op == CompareOp::Eq && value.text != "*" {
+            // A subnet matches addresses, not its own text.
+            if *op == CompareOp::Eq && value.text != "*" && Cidr::of_value(value).is_none() {
                 out.extend(value_needle(value));
                 pairs.extend(pair_shape(field, value));
             }
@@ -463,6 +466,12 @@ mod tests {
         assert_eq!(needles("src*=abc"), Vec::<String>::new());
         assert_eq!(needles("items{}.id=i-123x"), ["i-123x", "id"]);
         assert_eq!(needles_st("user=bob", "ct"), Vec::<String>::new());
+        // A subnet needs its field, never its own text.
+        assert_eq!(needles("src=10.0.0.0/8"), ["src"]);
+        assert_eq!(needles("src=\"2001:db8::/32\""), ["src"]);
+        assert_eq!(pairs("src=2001:db8::/32"), Vec::<String>::new());
+        // Not a subnet: a plain value (its `/` may be written `\/`).
+        assert_eq!(needles("src=2001:db8::/129"), ["2001:db8::", "src"]);
     }
 
     /// The pre-filter of a leading search over `_json` events.

@@ -3,9 +3,11 @@
 //! The rules are Splunk's (see `shared/spl/SEMANTICS.md` §1): values match
 //! case-insensitively with `*` wildcards; a multivalue field matches when any
 //! value does; `f!=v` needs `f` to exist while `NOT f=v` keeps events without
-//! `f`; bare terms match whole tokens of `_raw`.
+//! `f`; bare terms match whole tokens of `_raw`; a value in CIDR notation
+//! (`src=10.0.0.0/8`) matches the addresses in that subnet.
 
 use std::cmp::Ordering;
+use std::net::IpAddr;
 
 use regex::Regex;
 
@@ -55,12 +57,67 @@ pub enum FieldSelector {
     Wildcard(Glob),
 }
 
-/// A compiled value: a glob plus its numeric reading.
+/// A compiled value: a glob plus its numeric and subnet readings.
 #[derive(Debug, Clone)]
 pub struct ValuePattern {
     glob: Glob,
     text: String,
     number: Option<f64>,
+    cidr: Option<Cidr>,
+}
+
+/// An IPv4 or IPv6 subnet in CIDR notation, e.g. `10.0.0.0/8`,
+/// `2001:db8::/32`. The search command "supports IPv4 and IPv6 addresses
+/// and subnets that use CIDR notation" (Search Reference, `search`), so
+/// `field=<subnet>` matches a field holding an address inside it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cidr {
+    net: IpAddr,
+    bits: u8,
+}
+
+impl Cidr {
+    /// Reads `address/prefix`; `None` unless the address parses and the
+    /// prefix is a whole number of bits that fits it (so `10.0.0.0/99` or
+    /// `10.0.*.0/8` is not a subnet and stays a plain value).
+    pub fn parse(text: &str) -> Option<Cidr> {
+        let (addr, bits) = text.split_once('/')?;
+        if bits.is_empty() || bits.len() > 3 || !bits.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let bits: u8 = bits.parse().ok()?;
+        let net: IpAddr = addr.parse().ok()?;
+        let max = if net.is_ipv4() { 32 } else { 128 };
+        (bits <= max).then_some(Cidr { net, bits })
+    }
+
+    /// The subnet a search value names, if any: not for `TERM(...)`, which
+    /// asks for the text as one indexed term.
+    pub fn of_value(value: &SearchValue) -> Option<Cidr> {
+        if value.term {
+            return None;
+        }
+        Cidr::parse(&value.text)
+    }
+
+    /// Whether `text` is an address of the same family inside the subnet.
+    pub fn contains(&self, text: &str) -> bool {
+        let Ok(ip) = text.trim().parse::<IpAddr>() else {
+            return false;
+        };
+        let bits = u32::from(self.bits);
+        match (self.net, ip) {
+            (IpAddr::V4(n), IpAddr::V4(a)) => {
+                let mask = u32::MAX.checked_shl(32 - bits).unwrap_or(0);
+                u32::from(n) & mask == u32::from(a) & mask
+            }
+            (IpAddr::V6(n), IpAddr::V6(a)) => {
+                let mask = u128::MAX.checked_shl(128 - bits).unwrap_or(0);
+                u128::from(n) & mask == u128::from(a) & mask
+            }
+            _ => false,
+        }
+    }
 }
 
 /// A compiled bare term.
@@ -189,14 +246,18 @@ impl ValuePattern {
             } else {
                 parse_number(&v.text)
             },
+            cidr: Cidr::of_value(v),
         }
     }
 
-    /// `=`: glob match, or numeric equality when both sides are numbers
-    /// (`count=5` matches `5.0`).
+    /// `=`: glob match, numeric equality when both sides are numbers
+    /// (`count=5` matches `5.0`), or for a subnet an address inside it.
     fn equals(&self, actual: &str) -> bool {
         if self.glob.matches(actual) {
             return true;
+        }
+        if let Some(cidr) = &self.cidr {
+            return cidr.contains(actual);
         }
         match (self.number, parse_number(actual)) {
             (Some(a), Some(b)) => a == b,
@@ -357,5 +418,44 @@ mod tests {
         assert!(!Glob::new("AB", true).matches("ab"));
         assert!(Glob::new("", false).matches(""));
         assert!(!Glob::new("ab*ab", false).matches("ab"));
+    }
+
+    #[test]
+    fn cidr_subnets() {
+        let c = Cidr::parse("10.0.0.0/8").unwrap();
+        assert!(c.contains("10.255.0.1"));
+        assert!(c.contains(" 10.0.0.0 "));
+        assert!(!c.contains("11.0.0.1"));
+        assert!(!c.contains("::ffff:10.0.0.1"));
+        assert!(!c.contains("10.0.0"));
+        assert!(!c.contains(""));
+        let host = Cidr::parse("192.0.2.7/32").unwrap();
+        assert!(host.contains("192.0.2.7"));
+        assert!(!host.contains("192.0.2.8"));
+        let all = Cidr::parse("0.0.0.0/0").unwrap();
+        assert!(all.contains("203.0.113.9"));
+        assert!(!all.contains("2001:db8::1"));
+        let v6 = Cidr::parse("2001:DB8::/32").unwrap();
+        assert!(v6.contains("2001:db8:ffff::1"));
+        assert!(!v6.contains("2001:db9::1"));
+        assert!(!v6.contains("10.0.0.1"));
+        assert!(Cidr::parse("::/0").unwrap().contains("::1"));
+        assert!(Cidr::parse("::1/128").unwrap().contains("::1"));
+        for bad in [
+            "10.0.0.0/99",
+            "10.0.0.0/33",
+            "::/129",
+            "10.0.0.0/",
+            "10.0.0.0/+8",
+            "10.0.0.0/8/8",
+            "10.0.*.0/8",
+            "10.0.0/8",
+            "/8",
+            "10.0.0.0",
+            "10.0.0.0/0008",
+            "host/8",
+        ] {
+            assert_eq!(Cidr::parse(bad), None, "{bad}");
+        }
     }
 }
