@@ -671,7 +671,7 @@ impl Parser {
         }
         Ok(SearchExpr {
             kind: SearchKind::Term(SearchValue {
-                text: name,
+                text: if quoted { name } else { unescape_word(&name) },
                 quoted,
                 case_sensitive: false,
                 term: false,
@@ -700,7 +700,11 @@ impl Parser {
         );
         self.expect(&Tok::RParen, "a closing `)`")?;
         Ok(Some(SearchValue {
-            text,
+            text: if quoted_inner {
+                text
+            } else {
+                unescape_word(&text)
+            },
             quoted: quoted_inner,
             case_sensitive: upper == "CASE",
             term: upper == "TERM",
@@ -718,7 +722,7 @@ impl Parser {
                     return Ok(v);
                 }
                 Ok(SearchValue {
-                    text: w.clone(),
+                    text: unescape_word(w),
                     quoted: false,
                     case_sensitive: false,
                     term: false,
@@ -738,6 +742,32 @@ impl Parser {
             }
         }
     }
+}
+
+/// An unquoted search value or term as the search sees it: `\\` is one
+/// literal backslash, as in a quoted value ("To pass a literal backslash in
+/// an argument to a Splunk SPL command, you must escape the backslash by
+/// using the double-slash", Search Manual, Backslashes; the search primer
+/// writes the path `D:\Digital\RTFM` as `D:\\Digital\\RTFM`). The lexer has
+/// already made `\"` a quote; any other backslash stays as written, and
+/// `\*` is a backslash then a wildcard ("the backslash symbol can't be used
+/// to escape the asterisk in search strings").
+fn unescape_word(word: &str) -> String {
+    if !word.contains("\\\\") {
+        return word.to_string();
+    }
+    let mut out = String::with_capacity(word.len());
+    let mut chars = word.chars();
+    while let Some(c) = chars.next() {
+        out.push(c);
+        if c == '\\' {
+            match chars.next() {
+                Some('\\') | None => {}
+                Some(other) => out.push(other),
+            }
+        }
+    }
+    out
 }
 
 fn and_of(mut terms: Vec<SearchExpr>) -> SearchExpr {
@@ -789,6 +819,20 @@ mod tests {
             SearchKind::TimeModifier { name, .. } => format!("time:{name}"),
             SearchKind::Empty => "()".into(),
         }
+    }
+
+    #[test]
+    fn unquoted_values_unescape_double_backslashes() {
+        assert_eq!(
+            shape(&search_of(
+                r#"a=*\\cmd.exe b=*\cmd.exe c=x\* d IN (\\\\h) C:\\x TERM(a\\b) e="q\\r""#
+            )),
+            r#"AND(a=*\cmd.exe,b=*\cmd.exe,c=x\*,d IN(\\h),C:\x,a\b,e=q\r)"#
+        );
+        assert_eq!(unescape_word(r"a\\"), r"a\");
+        assert_eq!(unescape_word(r"a\"), r"a\");
+        assert_eq!(unescape_word(r"\\\"), r"\\");
+        assert_eq!(unescape_word("é\\\\ü"), "é\\ü");
     }
 
     #[test]
