@@ -26,6 +26,9 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Mutex};
 
+mod derived;
+use derived::Derived;
+
 /// A compiled Splunk regular expression.
 #[derive(Clone)]
 pub struct SplRegex {
@@ -38,6 +41,9 @@ struct Inner {
     engine: Engine,
     /// Capture group names, index 0 (the whole match) first.
     names: Vec<Option<String>>,
+    /// A hand-written matcher for the pattern's shape, if it has one the
+    /// `regex` crate is slow on (see [`derived`]).
+    derived: Option<Derived>,
 }
 
 enum Engine {
@@ -149,11 +155,16 @@ fn compile_uncached(pattern: &str, case_insensitive: bool) -> Result<SplRegex, R
         Engine::Fast(re) => re.capture_names().map(|n| n.map(str::to_string)).collect(),
         Engine::Backtracking(re) => re.capture_names().map(|n| n.map(str::to_string)).collect(),
     };
+    let derived = match &engine {
+        Engine::Fast(re) => Derived::of(re.as_str()),
+        Engine::Backtracking(_) => None,
+    };
     Ok(SplRegex {
         inner: Arc::new(Inner {
             pattern: pattern.to_string(),
             engine,
             names,
+            derived,
         }),
     })
 }
@@ -232,6 +243,9 @@ impl SplRegex {
     where
         't: 'r,
     {
+        if let Some(all) = self.inner.derived.as_ref().and_then(|d| d.all(text)) {
+            return Box::new(all.into_iter().map(move |groups| Captures { text, groups }));
+        }
         match &self.inner.engine {
             Engine::Fast(re) => Box::new(re.captures_iter(text).map(move |c| Captures {
                 text,
@@ -248,6 +262,9 @@ impl SplRegex {
 
     /// The first match with its groups.
     pub fn captures<'t>(&self, text: &'t str) -> Option<Captures<'t>> {
+        if let Some(first) = self.inner.derived.as_ref().and_then(|d| d.first(text)) {
+            return first.map(|groups| Captures { text, groups });
+        }
         self.captures_iter(text).next()
     }
 
