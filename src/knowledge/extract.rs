@@ -10,9 +10,12 @@
 //!   (`<src_field>` is letters, digits and `_` only); otherwise `_raw`.
 //! - Inline extractions of one event run in ASCII order of their class.
 
-use super::extracted::{add_field, clean_key, OnExisting};
+use std::borrow::Cow;
+
+use super::extracted::{add_field, clean_key, FieldFilter, OnExisting};
 use crate::event::Event;
 use crate::regex_compat::{compile, SplRegex};
+use crate::value::Value;
 
 /// One compiled `EXTRACT-` setting.
 #[derive(Debug, Clone)]
@@ -44,12 +47,18 @@ impl Extract {
 
     /// Adds the fields of the first match in the source field's values.
     pub fn apply(&self, event: &mut Event) {
+        self.apply_only(event, None);
+    }
+
+    /// [`Extract::apply`], giving only the fields `only` keeps among those
+    /// named from the text.
+    pub fn apply_only(&self, event: &mut Event, only: Option<&FieldFilter>) {
         let Some(text) = source_text(event, &self.source_field) else {
             return;
         };
         let mut found: Vec<Found> = Vec::new();
         if let Some(caps) = self.regex.captures(&text) {
-            named_pairs(&self.regex, &caps, &mut found);
+            named_pairs(&self.regex, &caps, only.map(|f| (f, true)), &mut found);
         }
         for f in found {
             if !f.value.is_empty() {
@@ -72,6 +81,7 @@ impl Extract {
 pub(crate) fn named_pairs(
     regex: &SplRegex,
     caps: &crate::regex_compat::Captures<'_>,
+    only: Option<(&FieldFilter, bool)>,
     out: &mut Vec<Found>,
 ) {
     let names = regex.capture_names();
@@ -79,6 +89,9 @@ pub(crate) fn named_pairs(
         let Some(name) = name else { continue };
         let Some(text) = caps.get(i) else { continue };
         if let Some(suffix) = name.strip_prefix("_KEY_") {
+            if only.is_some_and(|(f, clean)| !f.keeps(text, clean)) {
+                continue;
+            }
             let value_group = format!("_VAL_{suffix}");
             let value = names
                 .iter()
@@ -118,8 +131,12 @@ pub(crate) struct Found {
 /// The text of a field as an extraction reads it: a multivalue field's
 /// values joined by newlines (as Splunk holds them; the Windows add-on's
 /// transforms match across them with `\n`).
-pub(crate) fn source_text(event: &Event, field: &str) -> Option<String> {
-    event.get(field).map(|v| v.texts().join("\n"))
+pub(crate) fn source_text<'e>(event: &'e Event, field: &str) -> Option<Cow<'e, str>> {
+    match event.get(field)? {
+        // The common case (`_raw`, one extracted value) is read in place.
+        Value::Str(text) => Some(Cow::Borrowed(text)),
+        other => Some(Cow::Owned(other.texts().join("\n"))),
+    }
 }
 
 /// Splits `<regex> in <src_field>` (the field being letters, digits and

@@ -61,6 +61,34 @@ pub fn extracted_name(name: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// The fields a reader keeps from extractions whose field names come from
+/// the text (`$1::$2`, `_KEY_1`), when it knows which ones the search and
+/// the later knowledge steps can read: the others are never built.
+#[derive(Debug, Clone, Default)]
+pub struct FieldFilter(std::collections::HashSet<String, crate::event::FieldBuildHasher>);
+
+impl FieldFilter {
+    /// A filter keeping `names`.
+    pub fn new(names: &[String]) -> FieldFilter {
+        FieldFilter(names.iter().cloned().collect())
+    }
+
+    /// Whether a field named `name` in the text (key-cleaned first when
+    /// `clean`) is kept.
+    pub fn keeps(&self, name: &str, clean: bool) -> bool {
+        if clean && !is_clean_key(name) {
+            return self.0.contains(extracted_name(&clean_key(name)).as_ref());
+        }
+        self.0.contains(extracted_name(name).as_ref())
+    }
+}
+
+/// Whether [`clean_key`] leaves `name` as it is.
+fn is_clean_key(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_alphabetic())
+        && name.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
 /// Adds an extracted field to `event`.
 pub fn add_field(event: &mut Event, name: &str, value: String, on_existing: OnExisting) {
     if name.is_empty() || INTERNAL.contains(&name) {
@@ -88,6 +116,10 @@ pub fn add_field(event: &mut Event, name: &str, value: String, on_existing: OnEx
 /// character other than `a-z`, `A-Z`, `0-9` becomes `_`, then leading
 /// underscores and digits are removed.
 pub fn clean_key(name: &str) -> String {
+    // Most keys are clean already.
+    if is_clean_key(name) {
+        return name.to_string();
+    }
     let replaced: String = name
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })

@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use super::eventtypes::CompiledEventTypes;
 use super::extract::Extract;
-use super::extracted::{add_field, OnExisting};
+use super::extracted::{add_field, FieldFilter, OnExisting};
 use super::kv::AutoKv;
 use super::lookups::AutoLookup;
 use super::props::{AliasMode, FieldAlias, KvMode};
@@ -94,6 +94,9 @@ pub struct SourcetypeProps {
     /// Settings that apply but cannot run (a `REPORT-` naming no transform,
     /// a `LOOKUP-` whose table is missing), as warnings to show once.
     pub problems: Vec<String>,
+    /// Set by [`SourcetypeProps::prune_to`]: the only fields extractions
+    /// that name their fields from the text need to give.
+    pub keep_only: Option<Arc<FieldFilter>>,
 }
 
 impl SourcetypeProps {
@@ -124,6 +127,7 @@ impl SourcetypeProps {
             event_types: Arc::default(),
             tags: Arc::default(),
             problems: Vec::new(),
+            keep_only: None,
         }
     }
 
@@ -218,11 +222,12 @@ impl SourcetypeProps {
 
     /// Steps 1-2 of the sequence: `EXTRACT-` then `REPORT-`.
     pub fn apply_extractions(&self, event: &mut Event) {
+        let only = self.keep_only.as_deref();
         for (_, extract) in &self.extracts {
-            extract.apply(event);
+            extract.apply_only(event, only);
         }
         for (_, transform) in &self.reports {
-            transform.apply(event);
+            transform.apply_only(event, only);
         }
     }
 
@@ -300,6 +305,7 @@ impl SourcetypeProps {
     /// fields, event types and tags when neither `eventtype` nor a tag field
     /// is wanted.
     pub fn prune_to(&mut self, wanted: &[String]) {
+        self.keep_only = Some(Arc::new(FieldFilter::new(wanted)));
         let has = |n: &str| wanted.iter().any(|w| w == n);
         let useful =
             |outputs: Option<Vec<String>>| outputs.is_none_or(|o| o.iter().any(|n| has(n)));
@@ -323,9 +329,9 @@ impl SourcetypeProps {
     /// What the search-time steps read, for a reader that extracts only
     /// some fields: given the fields wanted after them, the fields to read
     /// before them, to a fixpoint (a step producing a wanted field makes
-    /// its inputs wanted), or `None` when every field must be read (an
-    /// extraction whose outputs the text names, a calculated field calling
-    /// `searchmatch`, an event type whose search reads any field).
+    /// its inputs wanted), or `None` when every field must be read (a
+    /// calculated field calling `searchmatch`, an event type whose search
+    /// reads any field).
     pub fn fields_needed_for(&self, wanted: &[String]) -> Option<Vec<String>> {
         let mut names: Vec<String> = wanted.to_vec();
         fn add(names: &mut Vec<String>, field: &str) {
@@ -369,18 +375,19 @@ impl SourcetypeProps {
                     }
                 }
             }
+            // An extraction whose field names come from the text
+            // (`$1::$2`, `_KEY_1`) may give any wanted field, so it always
+            // runs and its input is always read.
             for (_, x) in &self.extracts {
                 match &x.outputs {
                     Some(outputs) if !outputs.iter().any(|o| has(&names, o)) => {}
-                    Some(_) => add(&mut names, &x.source_field),
-                    None => return None,
+                    _ => add(&mut names, &x.source_field),
                 }
             }
             for (_, t) in &self.reports {
                 match t.outputs() {
                     Some(outputs) if !outputs.iter().any(|o| has(&names, o)) => {}
-                    Some(_) => add(&mut names, &t.source_key),
-                    None => return None,
+                    _ => add(&mut names, &t.source_key),
                 }
             }
             if names.len() == before {

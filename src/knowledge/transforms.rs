@@ -21,7 +21,7 @@
 use indexmap::IndexMap;
 
 use super::extract::{named_pairs, source_text, Found};
-use super::extracted::{add_field, clean_key, OnExisting};
+use super::extracted::{add_field, clean_key, FieldFilter, OnExisting};
 use super::ConfWarning;
 use crate::conf;
 use crate::error::Result;
@@ -294,13 +294,21 @@ impl Transform {
 
     /// Runs the transform over the event's source field.
     pub fn apply(&self, event: &mut Event) {
+        self.apply_only(event, None);
+    }
+
+    /// [`Transform::apply`], giving only the fields `only` keeps among
+    /// those named from the text.
+    pub fn apply_only(&self, event: &mut Event, only: Option<&FieldFilter>) {
         let Some(text) = source_text(event, &self.source_key) else {
             return;
         };
         let mut found: Vec<Found> = Vec::new();
+        // Key cleaning happens before the filter looks at a name.
+        let only = only.map(|f| (f, self.clean_keys));
         match &self.kind {
             TransformKind::Regex { regex, format } => {
-                regex_pairs(regex, format.as_deref(), &text, &mut found)
+                regex_pairs(regex, format.as_deref(), &text, only, &mut found)
             }
             TransformKind::Delims {
                 pairs,
@@ -328,12 +336,24 @@ impl Transform {
 }
 
 /// Every match's pairs, left to right.
-fn regex_pairs(regex: &SplRegex, format: Option<&[FormatItem]>, text: &str, out: &mut Vec<Found>) {
+fn regex_pairs(
+    regex: &SplRegex,
+    format: Option<&[FormatItem]>,
+    text: &str,
+    only: Option<(&FieldFilter, bool)>,
+    out: &mut Vec<Found>,
+) {
     for caps in regex.captures_iter(text) {
         match format {
-            None => named_pairs(regex, &caps, out),
+            None => named_pairs(regex, &caps, only, out),
             Some(items) => {
                 for item in items {
+                    if let (Some((filter, clean)), Part::Group(i)) = (only, &item.name) {
+                        match caps.get(*i) {
+                            Some(name) if filter.keeps(name, clean) => {}
+                            _ => continue,
+                        }
+                    }
                     let part = |p: &Part| match p {
                         Part::Literal(s) => Some(s.clone()),
                         Part::Group(i) => caps.get(*i).map(str::to_string),
