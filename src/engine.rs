@@ -469,13 +469,16 @@ impl Engine {
             let Some(path) = &source.path else {
                 return Ok(None);
             };
-            let Some(chunks) = NdjsonChunks::open(path, self.chunk_bytes)? else {
+            if let Some(chunks) = NdjsonChunks::open(path, self.chunk_bytes)? {
+                // NDJSON: an unnamed sourcetype is `_json`.
+                let source = events::with_sourcetype(source, &events::Content::Json);
+                events::knowledge_for(&source, &self.knowledge_view()).check_supported()?;
+                files.push(Feed::Ndjson(source, chunks));
+            } else if let Some(text) = events::TextFile::open(source)? {
+                files.push(Feed::Text(text));
+            } else {
                 return Ok(None);
-            };
-            // NDJSON: an unnamed sourcetype is `_json`.
-            let source = events::with_sourcetype(source, &events::Content::Json);
-            events::knowledge_for(&source, &self.knowledge_view()).check_supported()?;
-            files.push((source, chunks));
+            }
         }
         let diag = |e: Error| Diagnostic::new(e, &query.expanded.map);
         let now = crate::eval::search_start_time();
@@ -508,7 +511,29 @@ impl Engine {
             ..Merged::default()
         };
         let mut notices: Vec<String> = Vec::new();
-        for (source, mut chunks) in files {
+        // Text files: the time of events without one, known only in file
+        // order, is settled while breaking them.
+        let mut text_untimed = 0usize;
+        for feed in files {
+            let (source, mut chunks) = match feed {
+                Feed::Ndjson(source, chunks) => (source, chunks),
+                Feed::Text(file) => {
+                    let Some(untimed) = self.stream_text_file(
+                        &file,
+                        &resolved,
+                        plan.streaming_prefix,
+                        stats,
+                        now,
+                        threads,
+                        &mut merged,
+                    )?
+                    else {
+                        return Ok(None);
+                    };
+                    text_untimed += untimed;
+                    continue;
+                }
+            };
             let source = &source;
             let st = events::knowledge_for(source, &opts.knowledge);
             let prefilter = if self.prefilter {
@@ -543,44 +568,19 @@ impl Engine {
                     notices.push(notice.clone());
                 }
             }
-            let work = |chunk: &[u8], part: &mut Option<Groups>| {
-                self.process_chunk(&reader, chunk, &source_prefix, stats, now, part)
+            let work = |chunk: &mut Vec<u8>, part: &mut Option<Groups>| {
+                let mut events = Vec::new();
+                let report = reader.read_chunk(chunk, &mut |e| events.push(e));
+                self.run_chunk_prefix(events, report, &source_prefix, stats, now, part)
             };
-            let (complete, parts) = if threads <= 1 {
-                let mut line_base = 0usize;
-                let mut part = None;
-                let complete = loop {
-                    let chunk = chunks
-                        .next_chunk()
-                        .map_err(|e| Error::io(reader.name(), e))?;
-                    let Some(chunk) = chunk else {
-                        break true;
-                    };
-                    let Ok(out) = work(&chunk, &mut part) else {
-                        break false;
-                    };
-                    chunks.recycle(chunk);
-                    merged.add(out, line_base);
-                    line_base += merged.last_lines;
-                };
-                (complete, part.into_iter().collect())
-            } else {
-                pipelined(&mut chunks, threads, &work, &mut |out, line_base| {
-                    merged.add(out, line_base);
-                    merged.last_lines
-                })
-                .map_err(|e| Error::io(reader.name(), e))?
-            };
+            let (complete, parts) = run_chunks(&mut chunks, threads, &work, &mut merged)
+                .map_err(|e| Error::io(reader.name(), e))?;
             // An event without a timestamp takes the previous event's time
             // (Splunk's fallback), which only a reading in file order knows.
             if !complete || merged.untimed > 0 {
                 return Ok(None);
             }
-            if let (Some(s), Some(into)) = (stats, merged.groups.as_mut()) {
-                for part in parts {
-                    s.merge_groups(into, part);
-                }
-            }
+            merge_parts(stats, &mut merged, parts);
         }
         if self.strict {
             if let Some(m) = merged.malformed.first() {
@@ -606,30 +606,93 @@ impl Engine {
             rows = command.args.apply(rows, &ctx).map_err(diag)?;
         }
         let rows = rows.collect::<Result<Vec<Event>>>().map_err(diag)?;
+        for notice in std::mem::take(&mut merged.notices) {
+            if !notices.contains(&notice) {
+                notices.push(notice);
+            }
+        }
         let mut results = self.results(query, rows, ctx);
         results.notices.splice(0..0, notices);
         Ok(Some(RunOutput {
             results,
             events: merged.events,
             malformed: merged.malformed,
-            untimed: merged.untimed,
+            untimed: merged.untimed + text_untimed,
         }))
     }
 
-    /// Reads one chunk and runs the streaming prefix over its events (and
-    /// then adds them to the worker's partial `stats` groups in `part`, or
-    /// keeps each row with its event's `_time`).
-    fn process_chunk(
+    /// Streams one text file (Windows XML or classic events, line-broken
+    /// logs): line breaking and timestamps run in file order on this
+    /// thread, and batches of events go to the workers, which apply the
+    /// search-time knowledge the search can see and the streaming prefix.
+    /// Returns the events that took a fallback time, or `None` when the
+    /// plain path must run (to report an error exactly as it would).
+    #[allow(clippy::too_many_arguments)]
+    fn stream_text_file(
         &self,
-        reader: &LineReader,
-        chunk: &[u8],
+        file: &events::TextFile,
+        resolved: &Pipeline,
+        streaming_prefix: usize,
+        stats: Option<&Stats>,
+        now: f64,
+        threads: usize,
+        merged: &mut Merged,
+    ) -> Result<Option<usize>, Diagnostic> {
+        let opts = self.read_options();
+        let projection = Plan::of(resolved).projection;
+        let builder = events::text::TextEvents::new(
+            &file.name,
+            &file.source,
+            opts.knowledge.clone(),
+            projection.as_ref(),
+        );
+        let Ok(breaker) = builder.breaker(opts.tz) else {
+            return Ok(None);
+        };
+        let prefix: Vec<Command> = resolved.commands[..streaming_prefix]
+            .iter()
+            .filter(|c| !matches!(&c.args, CommandArgs::Search(s) if always_true(&s.expr)))
+            .cloned()
+            .collect();
+        let fallback =
+            events::rawtime::TimeFallback::new(file.modified, crate::eval::search_start_time());
+        let untimed = Cell::new(0usize);
+        let mut batches = TextBatches {
+            records: breaker.records(&file.text, fallback, &untimed),
+            max_bytes: self.chunk_bytes,
+        };
+        let work = |batch: &mut Vec<events::text::TextRecord<'_>>, part: &mut Option<Groups>| {
+            let mut report = ChunkReport::default();
+            let mut built = Vec::with_capacity(batch.len());
+            for mut record in batch.drain(..) {
+                report.notices.append(&mut record.notices);
+                built.push(builder.build(record, &mut report.notices)?);
+                report.events += 1;
+            }
+            self.run_chunk_prefix(built, report, &prefix, stats, now, part)
+        };
+        let (complete, parts) = run_chunks(&mut batches, threads, &work, merged)
+            .map_err(|e| Diagnostic::plain(Error::io(&file.name, e)))?;
+        if !complete {
+            return Ok(None);
+        }
+        merge_parts(stats, merged, parts);
+        drop(batches);
+        Ok(Some(untimed.get()))
+    }
+
+    /// Runs the streaming prefix over one chunk's events (and then adds
+    /// them to the worker's partial `stats` groups in `part`, or keeps each
+    /// row with its event's `_time`).
+    fn run_chunk_prefix(
+        &self,
+        events: Vec<Event>,
+        report: ChunkReport,
         prefix: &[Command],
         stats: Option<&Stats>,
         now: f64,
         part: &mut Option<Groups>,
     ) -> Result<ChunkOut> {
-        let mut events = Vec::new();
-        let report = reader.read_chunk(chunk, &mut |e| events.push(e));
         let ctx = self.context(&[], now);
         // Rows kept for the rest of the pipeline are ordered by their
         // event's `_time`; `stats` needs no order.
@@ -722,10 +785,17 @@ struct Merged {
     untimed: usize,
     events: usize,
     last_lines: usize,
+    /// Reader notices, each once, in input order.
+    notices: Vec<String>,
 }
 
 impl Merged {
     fn add(&mut self, out: ChunkOut, line_base: usize) {
+        for notice in out.report.notices {
+            if !self.notices.contains(&notice) {
+                self.notices.push(notice);
+            }
+        }
         self.malformed
             .extend(out.report.malformed.into_iter().map(|mut m| {
                 m.line += line_base;
@@ -739,7 +809,100 @@ impl Merged {
 }
 
 /// Processes one chunk, adding to the worker's partial `stats` groups.
-type ChunkWork<'a> = dyn Fn(&[u8], &mut Option<Groups>) -> Result<ChunkOut> + Sync + 'a;
+type ChunkWork<'a, T> = dyn Fn(&mut T, &mut Option<Groups>) -> Result<ChunkOut> + Sync + 'a;
+
+/// Events per batch a text file's reader hands to a worker.
+const TEXT_BATCH_EVENTS: usize = 256;
+
+/// A file the streaming path reads.
+enum Feed {
+    /// NDJSON, in byte chunks.
+    Ndjson(EventSource, NdjsonChunks),
+    /// A text file, in batches of events.
+    Text(events::TextFile),
+}
+
+/// Where the streaming path's chunks come from.
+trait ChunkFeed<T> {
+    /// The next chunk, `None` at the end.
+    fn next_chunk(&mut self) -> std::io::Result<Option<T>>;
+    /// Hands back a processed chunk (its buffer may be reused).
+    fn recycle(&mut self, _chunk: T) {}
+}
+
+impl ChunkFeed<Vec<u8>> for NdjsonChunks {
+    fn next_chunk(&mut self) -> std::io::Result<Option<Vec<u8>>> {
+        NdjsonChunks::next_chunk(self)
+    }
+
+    fn recycle(&mut self, chunk: Vec<u8>) {
+        NdjsonChunks::recycle(self, chunk)
+    }
+}
+
+/// A text file's events in batches of [`TEXT_BATCH_EVENTS`] (or about
+/// the engine's chunk size).
+struct TextBatches<I> {
+    records: I,
+    max_bytes: usize,
+}
+
+impl<'a, I: Iterator<Item = events::text::TextRecord<'a>>>
+    ChunkFeed<Vec<events::text::TextRecord<'a>>> for TextBatches<I>
+{
+    fn next_chunk(&mut self) -> std::io::Result<Option<Vec<events::text::TextRecord<'a>>>> {
+        let mut batch = Vec::with_capacity(TEXT_BATCH_EVENTS);
+        let mut bytes = 0usize;
+        for record in self.records.by_ref() {
+            bytes += record.raw.len();
+            batch.push(record);
+            if batch.len() >= TEXT_BATCH_EVENTS || bytes >= self.max_bytes {
+                break;
+            }
+        }
+        Ok((!batch.is_empty()).then_some(batch))
+    }
+}
+
+/// Runs `work` over the chunks `feed` gives, on this thread or on
+/// `threads` workers, merging the results in input order into `merged`.
+/// Returns whether every chunk succeeded and the workers' partial groups.
+fn run_chunks<T: Send>(
+    feed: &mut dyn ChunkFeed<T>,
+    threads: usize,
+    work: &ChunkWork<'_, T>,
+    merged: &mut Merged,
+) -> std::io::Result<(bool, Vec<Groups>)> {
+    if threads > 1 {
+        return pipelined(feed, threads, work, &mut |out, line_base| {
+            merged.add(out, line_base);
+            merged.last_lines
+        });
+    }
+    let mut line_base = 0usize;
+    let mut part = None;
+    let complete = loop {
+        let Some(mut chunk) = feed.next_chunk()? else {
+            break true;
+        };
+        let Ok(out) = work(&mut chunk, &mut part) else {
+            break false;
+        };
+        feed.recycle(chunk);
+        merged.add(out, line_base);
+        line_base += merged.last_lines;
+    };
+    Ok((complete, part.into_iter().collect()))
+}
+
+/// Merges the workers' partial `stats` groups into `merged`'s.
+fn merge_parts(stats: Option<&Stats>, merged: &mut Merged, parts: Vec<Groups>) {
+    if let (Some(s), Some(into)) = (stats, merged.groups.as_mut()) {
+        for part in parts {
+            s.merge_groups(into, part);
+        }
+    }
+}
 
 /// Reads chunks on this thread while `threads` workers process them, and
 /// hands the results to `merge` in chunk order with the number of lines
@@ -748,10 +911,10 @@ type ChunkWork<'a> = dyn Fn(&[u8], &mut Option<Groups>) -> Result<ChunkOut> + Sy
 /// `2 * threads` chunks are in flight. Returns whether every chunk
 /// succeeded (if not, the caller takes the plain path) and the workers'
 /// groups, or the read error.
-fn pipelined(
-    chunks: &mut NdjsonChunks,
+fn pipelined<T: Send>(
+    feed: &mut dyn ChunkFeed<T>,
     threads: usize,
-    work: &ChunkWork<'_>,
+    work: &ChunkWork<'_, T>,
     merge: &mut dyn FnMut(ChunkOut, usize) -> usize,
 ) -> std::io::Result<(bool, Vec<Groups>)> {
     use std::collections::BTreeMap;
@@ -759,9 +922,9 @@ fn pipelined(
     use std::sync::{mpsc, Mutex};
 
     let failed = AtomicBool::new(false);
-    let (job_tx, job_rx) = mpsc::sync_channel::<(usize, Vec<u8>)>(threads);
+    let (job_tx, job_rx) = mpsc::sync_channel::<(usize, T)>(threads);
     let job_rx = Mutex::new(job_rx);
-    let (done_tx, done_rx) = mpsc::channel::<(usize, Result<ChunkOut>, Vec<u8>)>();
+    let (done_tx, done_rx) = mpsc::channel::<(usize, Result<ChunkOut>, T)>();
     std::thread::scope(|scope| {
         let mut workers = Vec::with_capacity(threads);
         for _ in 0..threads {
@@ -774,7 +937,7 @@ fn pipelined(
                         Ok(rx) => rx.recv(),
                         Err(_) => return part,
                     };
-                    let Ok((index, chunk)) = job else {
+                    let Ok((index, mut chunk)) = job else {
                         return part;
                     };
                     let out = if failed.load(Ordering::Relaxed) {
@@ -783,7 +946,7 @@ fn pipelined(
                             span: None,
                         })
                     } else {
-                        work(&chunk, &mut part)
+                        work(&mut chunk, &mut part)
                     };
                     if done_tx.send((index, out, chunk)).is_err() {
                         return part;
@@ -814,14 +977,14 @@ fn pipelined(
             if failed.load(Ordering::Relaxed) {
                 break;
             }
-            match chunks.next_chunk() {
+            match feed.next_chunk() {
                 Ok(Some(chunk)) => {
                     // Keep memory bounded: wait for results when too many
                     // chunks are in flight.
                     while sent - received >= 2 * threads {
                         match done_rx.recv() {
                             Ok((i, out, buf)) => {
-                                chunks.recycle(buf);
+                                feed.recycle(buf);
                                 received += 1;
                                 pending.insert(i, out);
                                 drain(&mut pending, &mut next);

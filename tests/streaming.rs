@@ -140,7 +140,9 @@ fn render(engine: &Engine, query: &str, sources: &[EventSource], streaming: bool
         (out.results, out.malformed, out.events)
     } else {
         let loaded = engine.load_events(sources).expect("loads");
-        let results = engine.run_query(&compiled, &loaded.events).expect("runs");
+        let mut results = engine.run_query(&compiled, &loaded.events).expect("runs");
+        // As `run_sources` reports them: the reader's notices first.
+        results.notices.splice(0..0, loaded.notices);
         (results, loaded.malformed, loaded.events.len())
     };
     let mut buf = Vec::new();
@@ -256,6 +258,48 @@ fn per_event_errors_are_those_of_the_plain_path() {
                 format!("{got:?}"),
                 format!("{expected:?}"),
                 "{query} threads={threads}"
+            );
+        }
+    }
+}
+
+/// Windows XML events (`tests/data/windows/mixed_xml.log`: Sysmon,
+/// Security and System channels, CRLF and LF lines, a comment line, an
+/// event without a timestamp, one cut short, one with UserData and
+/// RenderingInfo) go through the bundled Windows knowledge.
+const WINDOWS_XML: &str = "tests/data/windows/mixed_xml.log";
+
+const WINDOWS_QUERIES: &[&str] = &[
+    "* | stats count by EventCode Computer",
+    "* | stats count min(_time) max(_time) by source sourcetype",
+    "EventCode=1 | table _time Image CommandLine ParentImage user dest process_name",
+    "EventCode=4624 | stats count by user src signature_id vendor_product",
+    "EventCode=3 | stats dc(DestinationIp) as ips values(dest_port) as ports by Image",
+    "Image=*\\cmd.exe | stats count by Image EventCode",
+    "* | table *",
+    "tag=process | stats count by EventCode tag",
+    "eventtype=* | stats count by eventtype",
+    "source=*Security | stats count by EventCode SubjectUserName",
+    "* | head 5 | table _time EventCode date_hour linecount punct",
+    "* | eval n=len(_raw) | where n > 2000 | stats count by EventCode",
+    "EventCode=1102 | table SubjectUserName Message Keyword",
+    "EventCode=7045 | table _time ServiceName ImagePath",
+    "NOT EventCode=* | table _raw",
+];
+
+#[test]
+fn windows_xml_streams_identically() {
+    let sources = [source_of(Path::new(WINDOWS_XML), "")];
+    let base = Engine::new().expect("engine");
+    for query in WINDOWS_QUERIES {
+        let expected = render(&base, query, &sources, false);
+        assert!(expected.contains("events=64"), "{query}: {expected}");
+        for (threads, chunk) in [(1, 1 << 20), (2, 1), (2, 4000), (3, 1 << 20)] {
+            let engine = base.clone().with_threads(threads).with_chunk_bytes(chunk);
+            let got = render(&engine, query, &sources, true);
+            assert_eq!(
+                got, expected,
+                "query `{query}` threads={threads} chunk={chunk}"
             );
         }
     }

@@ -626,14 +626,17 @@ impl LineCounter {
     /// The 1-based line of `offset` (offsets must not decrease).
     fn line_at(&mut self, text: &str, offset: usize) -> usize {
         let bytes = text.as_bytes();
-        let from = self.offset.min(offset);
-        for i in from..offset.min(bytes.len()) {
-            let ends_line = match bytes[i] {
-                b'\n' => true,
-                b'\r' => bytes.get(i + 1) != Some(&b'\n'),
-                _ => false,
+        let end = offset.min(bytes.len());
+        let mut i = self.offset.min(offset);
+        while i < end {
+            let Some(found) = memchr::memchr2(b'\n', b'\r', &bytes[i..end]) else {
+                break;
             };
+            let at = i + found;
+            // `\r\n` ends one line, at its `\n`.
+            let ends_line = bytes[at] == b'\n' || bytes.get(at + 1) != Some(&b'\n');
             self.breaks += usize::from(ends_line);
+            i = at + 1;
         }
         self.offset = self.offset.max(offset);
         self.breaks + 1

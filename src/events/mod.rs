@@ -141,6 +141,57 @@ pub fn read_source(
     read_bytes(&bytes, &name, src, opts, modified, sink)
 }
 
+/// A text file (not JSON, `.evtx` or an archive) read whole for the
+/// streaming path, with its sourcetype decided.
+pub(crate) struct TextFile {
+    /// The source with its sourcetype (given or recognised).
+    pub source: EventSource,
+    /// The name reports use.
+    pub name: String,
+    /// The file's text (decompressed; invalid UTF-8 replaced).
+    pub text: String,
+    /// Its modification time (the time of events without one).
+    pub modified: Option<f64>,
+}
+
+impl TextFile {
+    /// Reads `src`'s file; `Ok(None)` when it is not such a text file (or
+    /// the whole-file reader has an error to report about it).
+    pub(crate) fn open(src: &EventSource) -> Result<Option<TextFile>> {
+        let Some(path) = &src.path else {
+            return Ok(None);
+        };
+        let name = path.display().to_string();
+        let bytes = std::fs::read(path).map_err(|e| Error::io(&name, e))?;
+        let bytes = gunzip_if_compressed(bytes, &name)?;
+        if archive::is_tar(&bytes) {
+            return Ok(None);
+        }
+        let content = content_of(&bytes);
+        if !matches!(content, Content::Text(_)) {
+            return Ok(None);
+        }
+        let source = with_sourcetype(src, &content);
+        if source.sourcetype == "_json" {
+            return Ok(None);
+        }
+        let bom = bytes.len() - strip_bom(&bytes).len();
+        let text = match String::from_utf8(bytes) {
+            Ok(mut text) => {
+                text.drain(..bom);
+                text
+            }
+            Err(e) => String::from_utf8_lossy(strip_bom(e.as_bytes())).into_owned(),
+        };
+        Ok(Some(TextFile {
+            source,
+            name,
+            text,
+            modified: modified_time(path),
+        }))
+    }
+}
+
 /// A file's modification time in epoch seconds (Splunk's time for events
 /// of a file that has no timestamp at all).
 fn modified_time(path: &std::path::Path) -> Option<f64> {

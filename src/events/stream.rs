@@ -179,6 +179,9 @@ pub struct ChunkReport {
     pub untimed: usize,
     /// Valid events, including those the pre-filter skipped.
     pub events: usize,
+    /// Notices about the chunk's events (a text event cut short, knowledge
+    /// that cannot run), in order.
+    pub notices: Vec<String>,
 }
 
 /// Turns NDJSON lines of one source into events, extracting only the
@@ -464,7 +467,7 @@ fn full_parse_error(line: &str, fallback: serde_json::Error) -> String {
 /// search-time knowledge reads to produce wanted fields (see
 /// [`SourcetypeProps::fields_needed_for`]); `None` when every field must be
 /// read.
-fn wanted_fields(p: &Projection, st: &SourcetypeProps) -> Option<Vec<String>> {
+pub(crate) fn wanted_fields(p: &Projection, st: &SourcetypeProps) -> Option<Vec<String>> {
     let mut names: Vec<String> = p.fields.iter().cloned().collect();
     names.extend(st.timestamp_fields.iter().cloned());
     let extracted: Vec<String> = names

@@ -12,19 +12,22 @@
 //! classic Windows event log text is `WinEventLog` with source
 //! `WinEventLog:<LogName>`, Linux audit records are `linux:audit`.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use serde_json::Value as Json;
 
 use super::defaults::DefaultFields;
 use super::evtx::{self, XmlStyle};
-use super::linebreak::LineBreaking;
-use super::rawtime::{TimeFallback, TimeOrigin, TimestampRecognizer};
+use super::linebreak::{LineBreaking, RawEvent};
+use super::rawtime::{RawTimestamp, TimeFallback, TimeOrigin, TimestampRecognizer};
 use super::{flatten_json, EventSource, Malformed, ReadOptions, ReadReport};
 use crate::error::{Error, Result};
 use crate::event::{Event, FieldName};
 use crate::knowledge::extracted::{add_field, OnExisting};
-use crate::knowledge::{SourceMeta, SourcetypeProps};
+use crate::knowledge::{KnowledgeView, SourceMeta, SourcetypeProps};
+use crate::plan::Projection;
 use crate::value::Value;
 
 /// What a text file's content looks like.
@@ -138,61 +141,221 @@ fn line_value<'a>(raw: &'a str, prefix: &str) -> Option<&'a str> {
         .filter(|s| !s.is_empty())
 }
 
-/// Builds the events of one source, resolving knowledge per event source.
-struct TextReader<'a, 'b> {
-    name: &'a str,
-    src: &'a EventSource,
-    opts: &'a ReadOptions<'b>,
-    /// Knowledge per event `source` (Windows events name theirs).
-    by_source: HashMap<String, SourcetypeProps>,
+/// The search-time knowledge for the events of one event `source`, as a
+/// reader that extracts only what the search reads needs it.
+#[derive(Debug)]
+struct Prepared {
+    st: SourcetypeProps,
+    defaults: DefaultFields,
+}
+
+/// Turns a text file's events (as line breaking and timestamping found
+/// them) into events, on any thread: the knowledge for each event `source`
+/// (Windows events name their own) is resolved once and shared. With a
+/// projection, only the knowledge that can give a field the search reads
+/// runs.
+pub(crate) struct TextEvents<'o> {
+    name: String,
+    sourcetype: String,
+    knowledge: KnowledgeView<'o>,
     naming: EventSourceName,
     default_source: String,
     host: String,
     index: String,
-    report: ReadReport,
-    sink: &'a mut dyn FnMut(Event),
+    projection: Option<Projection>,
+    prepared: Mutex<HashMap<String, Arc<Prepared>>>,
 }
 
-impl TextReader<'_, '_> {
-    /// The knowledge for events whose `source` is `source`.
-    fn knowledge(&mut self, source: &str) -> Result<&SourcetypeProps> {
-        if !self.by_source.contains_key(source) {
-            let st = self.opts.knowledge.resolve(SourceMeta {
-                sourcetype: &self.src.sourcetype,
-                source,
-                host: &self.host,
-            });
-            st.check_supported()?;
-            for problem in &st.problems {
-                if !self.report.notices.contains(problem) {
-                    self.report.notices.push(problem.clone());
-                }
-            }
-            self.by_source.insert(source.to_string(), st);
+impl<'o> TextEvents<'o> {
+    /// A builder for `src`'s events (its sourcetype decided), named `name`
+    /// in reports; `projection` `None` extracts every field.
+    pub(crate) fn new(
+        name: &str,
+        src: &EventSource,
+        knowledge: KnowledgeView<'o>,
+        projection: Option<&Projection>,
+    ) -> TextEvents<'o> {
+        let [_, (_, default_source), (_, host), (_, index)] = super::metadata_fields(src);
+        TextEvents {
+            name: name.to_string(),
+            sourcetype: src.sourcetype.clone(),
+            knowledge,
+            naming: EventSourceName::for_sourcetype(&src.sourcetype, src.source.is_some()),
+            default_source,
+            host,
+            index,
+            projection: projection.cloned(),
+            prepared: Mutex::new(HashMap::new()),
         }
-        self.by_source
-            .get(source)
-            .ok_or_else(|| Error::io(self.name, "internal: knowledge not resolved"))
     }
 
-    /// Builds one event from its text, time and timestamp fields, and hands
-    /// it to the sink.
-    fn emit(
-        &mut self,
-        raw: String,
-        time: f64,
-        timestamp_fields: Option<&[(&'static str, String)]>,
-    ) -> Result<()> {
+    /// The knowledge for events whose `source` is `source`.
+    fn prepared(&self, source: &str) -> Result<Arc<Prepared>> {
+        let mut cache = self
+            .prepared
+            .lock()
+            .map_err(|_| Error::io(&self.name, "internal: knowledge cache poisoned"))?;
+        if let Some(p) = cache.get(source) {
+            return Ok(Arc::clone(p));
+        }
+        let mut st = self.knowledge.resolve(SourceMeta {
+            sourcetype: &self.sourcetype,
+            source,
+            host: &self.host,
+        });
+        st.check_supported()?;
+        let wanted = self
+            .projection
+            .as_ref()
+            .and_then(|p| super::stream::wanted_fields(p, &st));
+        let defaults = match wanted {
+            Some(wanted) => {
+                st.prune_to(&wanted);
+                DefaultFields::among(&wanted)
+            }
+            None => DefaultFields::ALL,
+        };
+        let p = Arc::new(Prepared { st, defaults });
+        cache.insert(source.to_string(), Arc::clone(&p));
+        Ok(p)
+    }
+
+    /// The index-time settings: line breaking and timestamps come from the
+    /// stanzas of the file's own source.
+    pub(crate) fn breaker(&self, tz: chrono_tz::Tz) -> Result<Breaker> {
+        let prepared = self.prepared(&self.default_source)?;
+        let st = &prepared.st;
+        let get = |key: &str| st.index_setting(key);
+        let breaking = LineBreaking::from_settings(&get)
+            .map_err(|e| st.index_setting_error(&e.key, &e.message))?;
+        let recognizer = TimestampRecognizer::from_settings(&get, tz)
+            .map_err(|e| st.index_setting_error(&e.key, &e.message))?;
+        let windows_xml = self.naming == EventSourceName::WindowsXmlChannel
+            || st.name.eq_ignore_ascii_case("xmlwineventlog");
+        Ok(Breaker {
+            name: self.name.clone(),
+            breaking,
+            recognizer,
+            windows_xml,
+        })
+    }
+
+    /// Builds one event from its text and time, adding the knowledge
+    /// problems of its source (once) to `notices`.
+    pub(crate) fn build(&self, record: TextRecord<'_>, notices: &mut Vec<String>) -> Result<Event> {
         let source = self
             .naming
-            .of(&raw)
+            .of(&record.raw)
             .unwrap_or_else(|| self.default_source.clone());
-        let (host, index) = (self.host.clone(), self.index.clone());
-        let st = self.knowledge(&source)?;
-        let event = build_text_event(st, raw, time, [source, host, index], timestamp_fields);
-        self.report.events += 1;
-        (self.sink)(event);
-        Ok(())
+        let prepared = self.prepared(&source)?;
+        for problem in &prepared.st.problems {
+            if !notices.contains(problem) {
+                notices.push(problem.clone());
+            }
+        }
+        let stamp = match (&record.found, prepared.defaults.timestamp) {
+            (Some(ts), true) => Some(ts.default_fields()),
+            _ => None,
+        };
+        Ok(build_text_event(
+            &prepared.st,
+            prepared.defaults,
+            record.raw.into_owned(),
+            record.time,
+            [source, self.host.clone(), self.index.clone()],
+            stamp.as_ref().map(|f| &f[..]),
+        ))
+    }
+}
+
+/// One event's text with its time, before the search-time knowledge.
+#[derive(Debug)]
+pub(crate) struct TextRecord<'a> {
+    pub raw: Cow<'a, str>,
+    /// `_time`: the event's own timestamp, or Splunk's fallback.
+    pub time: f64,
+    /// The timestamp found in the text, if one was.
+    pub found: Option<RawTimestamp>,
+    /// Notices about this event (cut short, truncated).
+    pub notices: Vec<String>,
+}
+
+/// Line breaking and timestamps: the index-time part of reading a text
+/// file, which runs in file order (an event without a timestamp takes the
+/// previous event's time).
+pub(crate) struct Breaker {
+    name: String,
+    breaking: LineBreaking,
+    recognizer: TimestampRecognizer,
+    windows_xml: bool,
+}
+
+impl Breaker {
+    /// The records of `text`, in order; `fallback` gives the time of events
+    /// without one, and `untimed` counts them.
+    pub(crate) fn records<'a>(
+        &'a self,
+        text: &'a str,
+        mut fallback: TimeFallback,
+        untimed: &'a std::cell::Cell<usize>,
+    ) -> impl Iterator<Item = TextRecord<'a>> + 'a {
+        self.breaking
+            .events(text, &self.recognizer)
+            .map(move |event| self.record(event, &mut fallback, untimed))
+    }
+
+    /// The `.evtx` records' XML as records, in order.
+    pub(crate) fn xml_records<'a>(
+        &'a self,
+        xml: impl Iterator<Item = String> + 'a,
+        mut fallback: TimeFallback,
+        untimed: &'a std::cell::Cell<usize>,
+    ) -> impl Iterator<Item = TextRecord<'a>> + 'a {
+        xml.map(move |raw| {
+            let found = self.recognizer.find(&raw, fallback.anchor());
+            let (time, origin) = fallback.assign(found.as_ref());
+            if origin != TimeOrigin::Event {
+                untimed.set(untimed.get() + 1);
+            }
+            TextRecord {
+                raw: Cow::Owned(raw),
+                time,
+                found,
+                notices: Vec::new(),
+            }
+        })
+    }
+
+    fn record<'a>(
+        &self,
+        event: RawEvent<'a>,
+        fallback: &mut TimeFallback,
+        untimed: &std::cell::Cell<usize>,
+    ) -> TextRecord<'a> {
+        let found = self.recognizer.find(&event.text, fallback.anchor());
+        let (time, origin) = fallback.assign(found.as_ref());
+        if origin != TimeOrigin::Event {
+            untimed.set(untimed.get() + 1);
+        }
+        let mut notices = Vec::new();
+        if self.windows_xml && event.text.contains("<Event") && !event.text.contains("</Event>") {
+            notices.push(format!(
+                "{}:{}: truncated Windows XML event (no </Event>); read as it is",
+                self.name, event.line
+            ));
+        }
+        if event.truncated {
+            notices.push(format!(
+                "{}:{}: a line of this event is longer than TRUNCATE and was cut",
+                self.name, event.line
+            ));
+        }
+        TextRecord {
+            raw: event.text,
+            time,
+            found,
+            notices,
+        }
     }
 }
 
@@ -202,6 +365,7 @@ impl TextReader<'_, '_> {
 /// pairs), and the rest of the sequence.
 fn build_text_event(
     st: &SourcetypeProps,
+    defaults: DefaultFields,
     raw: String,
     time: f64,
     [source, host, index]: [String; 3],
@@ -220,7 +384,7 @@ fn build_text_event(
     event.set(FieldName::from_static("source"), Value::Str(source));
     event.set(FieldName::from_static("host"), Value::Str(host));
     event.set(FieldName::from_static("index"), Value::Str(index));
-    DefaultFields::ALL.add_to(&mut event, timestamp_fields);
+    defaults.add_to(&mut event, timestamp_fields);
     st.apply_extractions(&mut event);
     match json {
         Some(value) => {
@@ -242,6 +406,24 @@ fn build_text_event(
     event
 }
 
+/// A text file's events read in order on this thread, passed to `sink`.
+fn read_records<'a>(
+    events: &TextEvents<'_>,
+    records: impl Iterator<Item = TextRecord<'a>>,
+    report: &mut ReadReport,
+    sink: &mut dyn FnMut(Event),
+) -> Result<()> {
+    for mut record in records {
+        for notice in std::mem::take(&mut record.notices) {
+            report.notices.push(notice);
+        }
+        let event = events.build(record, &mut report.notices)?;
+        report.events += 1;
+        sink(event);
+    }
+    Ok(())
+}
+
 /// Reads a text file's events.
 pub(super) fn read_text_events(
     text: &str,
@@ -251,57 +433,19 @@ pub(super) fn read_text_events(
     file_modified: Option<f64>,
     sink: &mut dyn FnMut(Event),
 ) -> Result<ReadReport> {
-    let metadata = super::metadata_fields(src);
-    let [_, (_, default_source), (_, host), (_, index)] = metadata;
-    let mut reader = TextReader {
-        name,
-        src,
-        opts,
-        by_source: HashMap::new(),
-        naming: EventSourceName::for_sourcetype(&src.sourcetype, src.source.is_some()),
-        default_source: default_source.clone(),
-        host,
-        index,
-        report: ReadReport::default(),
+    let events = TextEvents::new(name, src, opts.knowledge.clone(), None);
+    let breaker = events.breaker(opts.tz)?;
+    let fallback = TimeFallback::new(file_modified, crate::eval::search_start_time());
+    let untimed = std::cell::Cell::new(0);
+    let mut report = ReadReport::default();
+    read_records(
+        &events,
+        breaker.records(text, fallback, &untimed),
+        &mut report,
         sink,
-    };
-    // Line breaking and timestamps are index-time: they come from the
-    // stanzas of the file's own source.
-    let st = reader.knowledge(&default_source)?.clone();
-    let get = |key: &str| st.index_setting(key);
-    let breaking = LineBreaking::from_settings(&get)
-        .map_err(|e| st.index_setting_error(&e.key, &e.message))?;
-    let recognizer = TimestampRecognizer::from_settings(&get, opts.tz)
-        .map_err(|e| st.index_setting_error(&e.key, &e.message))?;
-    let mut fallback = TimeFallback::new(file_modified, crate::eval::search_start_time());
-    let windows_xml = reader.naming == EventSourceName::WindowsXmlChannel
-        || st.name.eq_ignore_ascii_case("xmlwineventlog");
-    for event in breaking.events(text, &recognizer) {
-        let found = recognizer.find(&event.text, fallback.anchor());
-        let (time, origin) = fallback.assign(found.as_ref());
-        if origin != TimeOrigin::Event {
-            reader.report.untimed += 1;
-        }
-        if windows_xml && event.text.contains("<Event") && !event.text.contains("</Event>") {
-            reader.report.notices.push(format!(
-                "{name}:{}: truncated Windows XML event (no </Event>); read as it is",
-                event.line
-            ));
-        }
-        if event.truncated {
-            reader.report.notices.push(format!(
-                "{name}:{}: a line of this event is longer than TRUNCATE and was cut",
-                event.line
-            ));
-        }
-        let fields = found.as_ref().map(|ts| ts.default_fields());
-        reader.emit(
-            event.text.into_owned(),
-            time,
-            fields.as_ref().map(|f| &f[..]),
-        )?;
-    }
-    Ok(reader.report)
+    )?;
+    report.untimed = untimed.get();
+    Ok(report)
 }
 
 /// Reads a raw `.evtx` file: each record becomes the forwarder's one-line
@@ -321,38 +465,22 @@ pub(super) fn read_evtx_events(
     evtx::read_evtx(
         bytes,
         XmlStyle::default(),
-        &mut |r| records.push(r),
+        &mut |r| records.push(r.xml),
         &mut |p| problems.push(p),
     )
     .map_err(|e| Error::io(name, format!("not a readable .evtx file: {e}")))?;
-    let metadata = super::metadata_fields(src);
-    let [_, (_, default_source), (_, host), (_, index)] = metadata;
-    let mut reader = TextReader {
-        name,
-        src,
-        opts,
-        by_source: HashMap::new(),
-        naming: EventSourceName::for_sourcetype(&src.sourcetype, src.source.is_some()),
-        default_source: default_source.clone(),
-        host,
-        index,
-        report: ReadReport::default(),
+    let events = TextEvents::new(name, src, opts.knowledge.clone(), None);
+    let breaker = events.breaker(opts.tz)?;
+    let fallback = TimeFallback::new(file_modified, crate::eval::search_start_time());
+    let untimed = std::cell::Cell::new(0);
+    let mut report = ReadReport::default();
+    read_records(
+        &events,
+        breaker.xml_records(records.into_iter(), fallback, &untimed),
+        &mut report,
         sink,
-    };
-    let st = reader.knowledge(&default_source)?.clone();
-    let get = |key: &str| st.index_setting(key);
-    let recognizer = TimestampRecognizer::from_settings(&get, opts.tz)
-        .map_err(|e| st.index_setting_error(&e.key, &e.message))?;
-    let mut fallback = TimeFallback::new(file_modified, crate::eval::search_start_time());
-    for record in records {
-        let found = recognizer.find(&record.xml, fallback.anchor());
-        let (time, origin) = fallback.assign(found.as_ref());
-        if origin != TimeOrigin::Event {
-            reader.report.untimed += 1;
-        }
-        let fields = found.as_ref().map(|ts| ts.default_fields());
-        reader.emit(record.xml, time, fields.as_ref().map(|f| &f[..]))?;
-    }
+    )?;
+    report.untimed = untimed.get();
     for p in problems {
         if opts.strict {
             return Err(Error::MalformedEvent {
@@ -361,13 +489,13 @@ pub(super) fn read_evtx_events(
                 message: p.to_string(),
             });
         }
-        reader.report.malformed.push(Malformed {
+        report.malformed.push(Malformed {
             file: name.to_string(),
             line: 0,
             reason: p.to_string(),
         });
     }
-    Ok(reader.report)
+    Ok(report)
 }
 
 #[cfg(test)]
