@@ -89,7 +89,10 @@ fn attack_data_replays() {
         names.len()
     );
 
-    let geoip = std::env::var_os("SPELUNK_GEOIP").map(PathBuf::from);
+    // Set but empty counts as not set (as in a shell's `SPELUNK_GEOIP=`).
+    let geoip = std::env::var_os("SPELUNK_GEOIP")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from);
     let options = Options {
         attack_data: Some(data),
         macros: vec![content.join("macros")],
