@@ -519,7 +519,7 @@ impl Engine {
                 Feed::Ndjson(source, chunks) => (source, chunks),
                 Feed::Text(file) => {
                     let Some(untimed) = self.stream_text_file(
-                        &file,
+                        file,
                         &resolved,
                         plan.streaming_prefix,
                         stats,
@@ -630,7 +630,7 @@ impl Engine {
     #[allow(clippy::too_many_arguments)]
     fn stream_text_file(
         &self,
-        file: &events::TextFile,
+        file: events::TextFile,
         resolved: &Pipeline,
         streaming_prefix: usize,
         stats: Option<&Stats>,
@@ -658,7 +658,14 @@ impl Engine {
             events::rawtime::TimeFallback::new(file.modified, crate::eval::search_start_time());
         let untimed = Cell::new(0usize);
         let mut batches = TextBatches {
-            records: breaker.records(&file.text, fallback, &untimed),
+            records: events::text::ChunkedRecords::new(
+                &breaker,
+                file.head,
+                file.reader,
+                self.chunk_bytes.saturating_mul(TEXT_READ_CHUNKS),
+                fallback,
+                &untimed,
+            ),
             max_bytes: self.chunk_bytes,
         };
         let work = |batch: &mut Vec<events::text::TextRecord<'_>>, part: &mut Option<Groups>| {
@@ -671,8 +678,11 @@ impl Engine {
             }
             self.run_chunk_prefix(built, report, &prefix, stats, now, part)
         };
-        let (complete, parts) = run_chunks(&mut batches, threads, &work, merged)
-            .map_err(|e| Diagnostic::plain(Error::io(&file.name, e)))?;
+        // A read error (a damaged gzip stream): the whole-file reader
+        // reports it as it would.
+        let Ok((complete, parts)) = run_chunks(&mut batches, threads, &work, merged) else {
+            return Ok(None);
+        };
         if !complete {
             return Ok(None);
         }
@@ -814,6 +824,10 @@ type ChunkWork<'a, T> = dyn Fn(&mut T, &mut Option<Groups>) -> Result<ChunkOut> 
 /// Events per batch a text file's reader hands to a worker.
 const TEXT_BATCH_EVENTS: usize = 256;
 
+/// How much of a text file is read and broken into events at a time, in
+/// chunks (4 MiB by default).
+const TEXT_READ_CHUNKS: usize = 4;
+
 /// A file the streaming path reads.
 enum Feed {
     /// NDJSON, in byte chunks.
@@ -842,18 +856,16 @@ impl ChunkFeed<Vec<u8>> for NdjsonChunks {
 
 /// A text file's events in batches of [`TEXT_BATCH_EVENTS`] (or about
 /// the engine's chunk size).
-struct TextBatches<I> {
-    records: I,
+struct TextBatches<'a> {
+    records: events::text::ChunkedRecords<'a>,
     max_bytes: usize,
 }
 
-impl<'a, I: Iterator<Item = events::text::TextRecord<'a>>>
-    ChunkFeed<Vec<events::text::TextRecord<'a>>> for TextBatches<I>
-{
-    fn next_chunk(&mut self) -> std::io::Result<Option<Vec<events::text::TextRecord<'a>>>> {
+impl ChunkFeed<Vec<events::text::TextRecord<'static>>> for TextBatches<'_> {
+    fn next_chunk(&mut self) -> std::io::Result<Option<Vec<events::text::TextRecord<'static>>>> {
         let mut batch = Vec::with_capacity(TEXT_BATCH_EVENTS);
         let mut bytes = 0usize;
-        for record in self.records.by_ref() {
+        while let Some(record) = self.records.next_record()? {
             bytes += record.raw.len();
             batch.push(record);
             if batch.len() >= TEXT_BATCH_EVENTS || bytes >= self.max_bytes {

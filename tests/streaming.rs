@@ -304,3 +304,71 @@ fn windows_xml_streams_identically() {
         }
     }
 }
+
+/// Other text files: classic Windows events (multi-line), Sysmon as
+/// classic text, `linux_secure` syslog lines, and variants written here: a
+/// gzipped Windows XML file, and syslog lines with a byte order mark, an
+/// invalid UTF-8 byte and CR LF line ends.
+#[test]
+fn text_files_stream_identically() {
+    use std::io::Write;
+    let dir = std::env::temp_dir().join(format!("spelunk-streaming-{}-text", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let gz = dir.join("mixed_xml.log.gz");
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder
+        .write_all(&std::fs::read(WINDOWS_XML).expect("fixture"))
+        .expect("gzip");
+    std::fs::write(&gz, encoder.finish().expect("gzip")).expect("write");
+    let secure = std::fs::read("tests/cases/linux_secure_sshd_auth/events.log").expect("fixture");
+    let mut odd = b"\xef\xbb\xbf".to_vec();
+    for line in secure.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+        odd.extend_from_slice(line);
+        odd.extend_from_slice(b" caf\xe9\r\n");
+    }
+    let odd_path = dir.join("secure_odd.log");
+    std::fs::write(&odd_path, odd).expect("write");
+    let sets: Vec<Vec<EventSource>> = vec![
+        vec![
+            source_of(
+                Path::new("tests/cases/windows_classic_security/events.log"),
+                "",
+            ),
+            source_of(
+                Path::new("tests/cases/windows_classic_system_services/events.log"),
+                "",
+            ),
+            source_of(Path::new("tests/cases/sysmon_classic_text/events.log"), ""),
+        ],
+        vec![
+            source_of(
+                Path::new("tests/cases/linux_secure_sshd_auth/events.log"),
+                "linux_secure",
+            ),
+            source_of(&odd_path, "linux_secure"),
+        ],
+        vec![source_of(&gz, "")],
+    ];
+    let queries = [
+        "* | stats count by source sourcetype",
+        "* | table _time _raw linecount",
+        "* | stats count values(user) as users by EventCode action",
+        "* | stats count by date_hour punct",
+        "sshd | table _time user src action",
+    ];
+    let base = Engine::new().expect("engine");
+    for sources in &sets {
+        for query in queries {
+            let expected = render(&base, query, sources, false);
+            for (threads, chunk) in [(1, 1 << 20), (2, 1), (2, 50), (3, 700)] {
+                let engine = base.clone().with_threads(threads).with_chunk_bytes(chunk);
+                let got = render(&engine, query, sources, true);
+                assert_eq!(
+                    got, expected,
+                    "query `{query}` over {:?} threads={threads} chunk={chunk}",
+                    sources[0].path
+                );
+            }
+        }
+    }
+}

@@ -613,6 +613,12 @@ fn floor_char_boundary(text: &str, index: usize) -> usize {
     i
 }
 
+/// The line breaks in `text` (`\r\n` counts once), as line numbers count
+/// them.
+pub(crate) fn line_breaks(text: &str) -> usize {
+    LineCounter::default().line_at(text, text.len()) - 1
+}
+
 /// Counts lines up to increasing offsets without rescanning: a `\n`, or a
 /// `\r` not followed by `\n`, ends a line.
 #[derive(Debug, Default)]

@@ -141,33 +141,49 @@ pub fn read_source(
     read_bytes(&bytes, &name, src, opts, modified, sink)
 }
 
-/// A text file (not JSON, `.evtx` or an archive) read whole for the
-/// streaming path, with its sourcetype decided.
+/// A text file (not JSON, `.evtx` or an archive) opened for the streaming
+/// path, with its sourcetype decided; its bytes are read in chunks.
 pub(crate) struct TextFile {
     /// The source with its sourcetype (given or recognised).
     pub source: EventSource,
     /// The name reports use.
     pub name: String,
-    /// The file's text (decompressed; invalid UTF-8 replaced).
-    pub text: String,
+    /// The first bytes (decompressed, without a byte order mark), read to
+    /// recognise the content; `reader` gives the rest.
+    pub head: Vec<u8>,
+    /// The rest of the (decompressed) bytes.
+    pub reader: Box<dyn Read + Send>,
     /// Its modification time (the time of events without one).
     pub modified: Option<f64>,
 }
 
+/// How much of a file is read to recognise its content.
+const HEAD_BYTES: usize = 64 * 1024;
+
 impl TextFile {
-    /// Reads `src`'s file; `Ok(None)` when it is not such a text file (or
+    /// Opens `src`'s file; `Ok(None)` when it is not such a text file (or
     /// the whole-file reader has an error to report about it).
     pub(crate) fn open(src: &EventSource) -> Result<Option<TextFile>> {
         let Some(path) = &src.path else {
             return Ok(None);
         };
         let name = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|e| Error::io(&name, e))?;
-        let bytes = gunzip_if_compressed(bytes, &name)?;
-        if archive::is_tar(&bytes) {
+        let file = std::fs::File::open(path).map_err(|e| Error::io(&name, e))?;
+        let mut reader: Box<dyn Read + Send> = Box::new(file);
+        let mut head = read_up_to(&mut reader, HEAD_BYTES).map_err(|e| Error::io(&name, e))?;
+        if head.starts_with(&[0x1f, 0x8b]) {
+            let compressed = std::io::Cursor::new(head).chain(reader);
+            reader = Box::new(flate2::read::MultiGzDecoder::new(compressed));
+            // A damaged stream: the whole-file reader reports it.
+            let Ok(decompressed) = read_up_to(&mut reader, HEAD_BYTES) else {
+                return Ok(None);
+            };
+            head = decompressed;
+        }
+        if archive::is_tar(&head) {
             return Ok(None);
         }
-        let content = content_of(&bytes);
+        let content = content_of(&head);
         if !matches!(content, Content::Text(_)) {
             return Ok(None);
         }
@@ -175,21 +191,23 @@ impl TextFile {
         if source.sourcetype == "_json" {
             return Ok(None);
         }
-        let bom = bytes.len() - strip_bom(&bytes).len();
-        let text = match String::from_utf8(bytes) {
-            Ok(mut text) => {
-                text.drain(..bom);
-                text
-            }
-            Err(e) => String::from_utf8_lossy(strip_bom(e.as_bytes())).into_owned(),
-        };
+        let bom = head.len() - strip_bom(&head).len();
+        head.drain(..bom);
         Ok(Some(TextFile {
             source,
             name,
-            text,
+            head,
+            reader,
             modified: modified_time(path),
         }))
     }
+}
+
+/// Reads until `limit` bytes or the end.
+fn read_up_to(reader: &mut dyn Read, limit: usize) -> std::io::Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    reader.take(limit as u64).read_to_end(&mut buf)?;
+    Ok(buf)
 }
 
 /// A file's modification time in epoch seconds (Splunk's time for events

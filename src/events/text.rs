@@ -14,6 +14,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::io::Read;
 use std::sync::{Arc, Mutex};
 
 use serde_json::Value as Json;
@@ -355,6 +356,139 @@ impl Breaker {
             time,
             found,
             notices,
+        }
+    }
+}
+
+/// A text file's records read in chunks, so that memory holds a chunk, not
+/// the file: each chunk is broken into events, and the last one (which may
+/// go on in the next chunk) is carried over and broken again with it.
+/// Starting again at an event's first byte breaks the rest exactly as a
+/// reading of the whole text does.
+pub(crate) struct ChunkedRecords<'a> {
+    breaker: &'a Breaker,
+    reader: Box<dyn Read + Send + 'a>,
+    /// Bytes read, from the first event not yet handed out.
+    pending: Vec<u8>,
+    eof: bool,
+    chunk_bytes: usize,
+    fallback: TimeFallback,
+    untimed: &'a std::cell::Cell<usize>,
+    /// Line breaks before `pending`.
+    line_base: usize,
+    ready: std::collections::VecDeque<TextRecord<'static>>,
+}
+
+impl<'a> ChunkedRecords<'a> {
+    /// Records of `head` followed by what `reader` gives, read
+    /// `chunk_bytes` at a time.
+    pub(crate) fn new(
+        breaker: &'a Breaker,
+        head: Vec<u8>,
+        reader: Box<dyn Read + Send + 'a>,
+        chunk_bytes: usize,
+        fallback: TimeFallback,
+        untimed: &'a std::cell::Cell<usize>,
+    ) -> ChunkedRecords<'a> {
+        ChunkedRecords {
+            breaker,
+            reader,
+            pending: head,
+            eof: false,
+            chunk_bytes: chunk_bytes.max(1),
+            fallback,
+            untimed,
+            line_base: 0,
+            ready: std::collections::VecDeque::new(),
+        }
+    }
+
+    /// The next record, in file order.
+    pub(crate) fn next_record(&mut self) -> std::io::Result<Option<TextRecord<'static>>> {
+        while self.ready.is_empty() && !(self.eof && self.pending.is_empty()) {
+            self.refill()?;
+        }
+        Ok(self.ready.pop_front())
+    }
+
+    /// Reads until the pending text holds an event known to be complete
+    /// (another one starts after it) or the file ends, and hands out the
+    /// complete events.
+    fn refill(&mut self) -> std::io::Result<()> {
+        let mut want = self.chunk_bytes;
+        loop {
+            let before = self.pending.len();
+            (&mut self.reader)
+                .take(want as u64)
+                .read_to_end(&mut self.pending)?;
+            self.eof = self.pending.len() - before < want;
+            let valid = make_utf8(&mut self.pending, self.eof);
+            let text = std::str::from_utf8(&self.pending[..valid]).unwrap_or_default();
+            let mut events: Vec<RawEvent<'_>> = self
+                .breaker
+                .breaking
+                .events(text, &self.breaker.recognizer)
+                .collect();
+            let keep_from = if self.eof {
+                valid
+            } else if events.len() >= 2 {
+                events.pop().map_or(valid, |last| last.offset)
+            } else {
+                // Not one whole event yet: read more.
+                want = want.saturating_mul(2);
+                continue;
+            };
+            let consumed_lines = super::linebreak::line_breaks(&text[..keep_from]);
+            for event in events {
+                let event = RawEvent {
+                    text: Cow::Owned(event.text.into_owned()),
+                    line: self.line_base + event.line,
+                    offset: event.offset,
+                    truncated: event.truncated,
+                };
+                let record = self.breaker.record(event, &mut self.fallback, self.untimed);
+                self.ready.push_back(record);
+            }
+            self.line_base += consumed_lines;
+            let keep_from = if self.eof {
+                self.pending.len()
+            } else {
+                keep_from
+            };
+            self.pending.drain(..keep_from);
+            return Ok(());
+        }
+    }
+}
+
+/// Makes `bytes` valid UTF-8 as the whole-file reader does (invalid
+/// sequences become U+FFFD), except an incomplete character at the end
+/// while more may follow; returns the length of the valid part.
+fn make_utf8(bytes: &mut Vec<u8>, eof: bool) -> usize {
+    match std::str::from_utf8(bytes) {
+        Ok(_) => bytes.len(),
+        Err(e) if e.error_len().is_none() && !eof => e.valid_up_to(),
+        Err(_) => {
+            // The tail that may be a character cut by the chunk's end.
+            let tail = if eof {
+                0
+            } else {
+                (1..=3.min(bytes.len()))
+                    .find(|&k| {
+                        let start = bytes.len() - k;
+                        matches!(std::str::from_utf8(&bytes[start..]),
+                            Err(e) if e.valid_up_to() == 0 && e.error_len().is_none())
+                    })
+                    .unwrap_or(0)
+            };
+            let cut = bytes.len() - tail;
+            let mut fixed = String::from_utf8_lossy(&bytes[..cut])
+                .into_owned()
+                .into_bytes();
+            let valid = fixed.len();
+            fixed.extend_from_slice(&bytes[cut..]);
+            *bytes = fixed;
+            valid
         }
     }
 }
