@@ -567,19 +567,54 @@ pub(super) fn read_text_events(
     file_modified: Option<f64>,
     sink: &mut dyn FnMut(Event),
 ) -> Result<ReadReport> {
-    let events = TextEvents::new(name, src, opts.knowledge.clone(), None);
-    let breaker = events.breaker(opts.tz)?;
-    let fallback = TimeFallback::new(file_modified, crate::eval::search_start_time());
-    let untimed = std::cell::Cell::new(0);
-    let mut report = ReadReport::default();
-    read_records(
-        &events,
-        breaker.records(text, fallback, &untimed),
-        &mut report,
-        sink,
-    )?;
-    report.untimed = untimed.get();
-    Ok(report)
+    let order = InFileOrder::new(name, src, opts, file_modified)?;
+    let records = order
+        .breaker
+        .records(text, order.fallback(), &order.untimed);
+    order.read(records, sink)
+}
+
+/// A file's events read on this thread, in order.
+struct InFileOrder<'o> {
+    events: TextEvents<'o>,
+    breaker: Breaker,
+    file_modified: Option<f64>,
+    untimed: std::cell::Cell<usize>,
+}
+
+impl<'o> InFileOrder<'o> {
+    fn new(
+        name: &str,
+        src: &EventSource,
+        opts: &ReadOptions<'o>,
+        file_modified: Option<f64>,
+    ) -> Result<Self> {
+        let events = TextEvents::new(name, src, opts.knowledge.clone(), None);
+        let breaker = events.breaker(opts.tz)?;
+        Ok(InFileOrder {
+            events,
+            breaker,
+            file_modified,
+            untimed: std::cell::Cell::new(0),
+        })
+    }
+
+    /// The time of events without one: the previous event's, else the
+    /// file's modification time, else now.
+    fn fallback(&self) -> TimeFallback {
+        TimeFallback::new(self.file_modified, crate::eval::search_start_time())
+    }
+
+    fn read<'a>(
+        &self,
+        records: impl Iterator<Item = TextRecord<'a>>,
+        sink: &mut dyn FnMut(Event),
+    ) -> Result<ReadReport> {
+        let mut report = ReadReport::default();
+        read_records(&self.events, records, &mut report, sink)?;
+        report.untimed = self.untimed.get();
+        Ok(report)
+    }
 }
 
 /// Reads a raw `.evtx` file: each record becomes the forwarder's one-line
@@ -603,18 +638,11 @@ pub(super) fn read_evtx_events(
         &mut |p| problems.push(p),
     )
     .map_err(|e| Error::io(name, format!("not a readable .evtx file: {e}")))?;
-    let events = TextEvents::new(name, src, opts.knowledge.clone(), None);
-    let breaker = events.breaker(opts.tz)?;
-    let fallback = TimeFallback::new(file_modified, crate::eval::search_start_time());
-    let untimed = std::cell::Cell::new(0);
-    let mut report = ReadReport::default();
-    read_records(
-        &events,
-        breaker.xml_records(records.into_iter(), fallback, &untimed),
-        &mut report,
-        sink,
-    )?;
-    report.untimed = untimed.get();
+    let order = InFileOrder::new(name, src, opts, file_modified)?;
+    let records = order
+        .breaker
+        .xml_records(records.into_iter(), order.fallback(), &order.untimed);
+    let mut report = order.read(records, sink)?;
     for p in problems {
         if opts.strict {
             return Err(Error::MalformedEvent {
