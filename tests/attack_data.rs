@@ -71,6 +71,9 @@ const MUST_PASS: &[&str] = &[
     "pingid_multiple_failed_mfa_requests_for_user",
     "pingid_new_mfa_method_registered_for_user",
     "windows_ad_privileged_object_access_activity",
+    // 8 of its 10 results have no `dest` (only request 4's SAN names a dns=
+    // host), but contentctl stops at the first result with every risk and
+    // threat object, and stats puts request 4's SAN:dns=... first.
     "windows_steal_authentication_certificates___esc1_abuse",
     "windows_steal_authentication_certificates___esc1_authentication",
 ];
