@@ -90,7 +90,7 @@ fn broken_detection_fails_with_its_reason() {
     assert_eq!(r.verdict.status, Status::Fail);
     assert_eq!(
         r.verdict.reason,
-        "risk object field `user_arn` is null in 1 of 1 result(s)"
+        "risk object field `user_arn` is null in result 1 of 1"
     );
 }
 

@@ -9,8 +9,10 @@
 //! - a security_content **detection YAML** with `tests:` entries
 //!   ([`content`]): each entry's `attack_data` is replayed with its `source`
 //!   and `sourcetype`, and the results are judged by contentctl's rule — at
-//!   least one result, every result has each risk object field, and each
-//!   threat object field is in at least one result;
+//!   least one result; read in order, a result lacking a risk object field
+//!   fails, the first with every risk and threat object field passes (later
+//!   results are not read); without such a result, each threat object field
+//!   must be in at least one result;
 //! - spelunk's own **`*.test.yml`** ([`spec`]): a detection (path or inline
 //!   `search:`), datasets, optional macros/lookups/props, and exact
 //!   expectations (`count`, `min_count`, `fields`, `rows`).
@@ -213,8 +215,10 @@ pub struct EngineConfig {
 /// How a test judges its results.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Check {
-    /// contentctl's rule: at least one result; every result has each `risk`
-    /// field; each `threat` field is in at least one result.
+    /// contentctl's rule ([`runner::contentctl_judge`]): at least one
+    /// result; results read in order, one lacking a `risk` field fails, the
+    /// first with every `risk` and `threat` field passes; otherwise each
+    /// `threat` field is in at least one result.
     Contentctl {
         /// Risk object fields (`rba.risk_objects`, or observables with role Victim).
         risk: Vec<String>,

@@ -227,8 +227,19 @@ pub fn judge(check: &Check, rows: &[Event]) -> Verdict {
     }
 }
 
-/// contentctl's rule: at least one result; each risk object field non-null
-/// in every result; each threat object field non-null in at least one.
+/// contentctl's rule, as its `retry_search_until_timeout` applies it
+/// (splunk/contentctl, `DetectionTestingInfrastructure.py`): the results are
+/// read in order, and
+///
+/// - no result at all fails;
+/// - a result where a risk object field is null fails the test;
+/// - the first result where every risk and threat object field is non-null
+///   passes it, and the results after it are not read;
+/// - when no result has every field, each threat object field must be
+///   non-null in at least one result.
+///
+/// A field is null when it is absent, empty, or the text `null` (contentctl
+/// compares `result.get(field, "null")` with `"null"`).
 pub fn contentctl_judge(risk: &[String], threat: &[String], rows: &[Event]) -> Verdict {
     if rows.is_empty() {
         return Verdict::fail(
@@ -236,30 +247,48 @@ pub fn contentctl_judge(risk: &[String], threat: &[String], rows: &[Event]) -> V
             "the detection returned no results (at least one is needed)",
         );
     }
-    for field in risk {
-        let nulls = rows.iter().filter(|r| spec::is_null(r, field)).count();
-        if nulls > 0 {
+    let mut seen_threat = vec![false; threat.len()];
+    for (i, row) in rows.iter().enumerate() {
+        if let Some(field) = risk.iter().find(|f| contentctl_null(row, f)) {
             return Verdict::fail(
                 Cause::Assertion,
                 format!(
-                    "risk object field `{field}` is null in {nulls} of {} result(s)",
+                    "risk object field `{field}` is null in result {} of {}",
+                    i + 1,
                     rows.len()
                 ),
             );
+        }
+        let mut complete = true;
+        for (seen, field) in seen_threat.iter_mut().zip(threat) {
+            if contentctl_null(row, field) {
+                complete = false;
+            } else {
+                *seen = true;
+            }
+        }
+        if complete {
+            return Verdict::pass();
         }
     }
-    for field in threat {
-        if rows.iter().all(|r| spec::is_null(r, field)) {
-            return Verdict::fail(
-                Cause::Assertion,
-                format!(
-                    "threat object field `{field}` is null in all {} result(s)",
-                    rows.len()
-                ),
-            );
-        }
+    if let Some((_, field)) = seen_threat.iter().zip(threat).find(|(seen, _)| !**seen) {
+        return Verdict::fail(
+            Cause::Assertion,
+            format!(
+                "threat object field `{field}` is null in all {} result(s)",
+                rows.len()
+            ),
+        );
     }
     Verdict::pass()
+}
+
+/// Null for contentctl: absent, empty, or the single text `null`.
+fn contentctl_null(row: &Event, field: &str) -> bool {
+    spec::is_null(row, field)
+        || row
+            .get(field)
+            .is_some_and(|v| matches!(v.texts().as_slice(), [t] if t == "null"))
 }
 
 #[cfg(test)]
@@ -285,15 +314,53 @@ mod tests {
         ];
         assert_eq!(contentctl_judge(&risk, &threat, &rows).status, Status::Pass);
         let rows = vec![row(&[("user", "a")]), row(&[("src", "1.1.1.1")])];
-        assert_eq!(
-            contentctl_judge(&risk, &threat, &rows).reason,
-            "risk object field `user` is null in 1 of 2 result(s)"
-        );
+        assert!(contentctl_judge(&risk, &threat, &rows)
+            .reason
+            .starts_with("risk object field `user` is null in result 2 of 2"));
         let rows = vec![row(&[("user", "a")])];
         assert_eq!(
             contentctl_judge(&risk, &threat, &rows).reason,
             "threat object field `src` is null in all 1 result(s)"
         );
         assert_eq!(contentctl_judge(&risk, &threat, &[]).status, Status::Fail);
+    }
+
+    #[test]
+    fn contentctl_stops_at_the_first_complete_result() {
+        let risk = vec!["user".to_string(), "dest".to_string()];
+        let threat = vec!["src".to_string()];
+        // Results after the first complete one are not read.
+        let rows = vec![
+            row(&[("user", "a"), ("dest", "h"), ("src", "1.1.1.1")]),
+            row(&[("user", "b")]),
+        ];
+        assert_eq!(contentctl_judge(&risk, &threat, &rows).status, Status::Pass);
+        // A result before it that lacks a risk object fails the test.
+        let rows = vec![
+            row(&[("user", "b")]),
+            row(&[("user", "a"), ("dest", "h"), ("src", "1.1.1.1")]),
+        ];
+        assert!(contentctl_judge(&risk, &threat, &rows)
+            .reason
+            .starts_with("risk object field `dest` is null in result 1 of 2"));
+        // Threat objects may come from different results.
+        let risk = vec!["user".to_string()];
+        let threat = vec!["src".to_string(), "process".to_string()];
+        let rows = vec![
+            row(&[("user", "a"), ("src", "1.1.1.1")]),
+            row(&[("user", "b"), ("process", "x.exe")]),
+        ];
+        assert_eq!(contentctl_judge(&risk, &threat, &rows).status, Status::Pass);
+    }
+
+    #[test]
+    fn contentctl_null_text_is_null() {
+        let risk = vec!["user".to_string()];
+        let rows = vec![row(&[("user", "null")])];
+        assert_eq!(contentctl_judge(&risk, &[], &rows).status, Status::Fail);
+        let rows = vec![row(&[("user", "")])];
+        assert_eq!(contentctl_judge(&risk, &[], &rows).status, Status::Fail);
+        let rows = vec![row(&[("user", "nullable")])];
+        assert_eq!(contentctl_judge(&risk, &[], &rows).status, Status::Pass);
     }
 }
