@@ -67,12 +67,25 @@ impl Derived {
 
     /// The first match, or `None` when only the regex can tell.
     pub(super) fn first(&self, text: &str) -> Option<Option<Groups>> {
+        if !self.decidable(text) {
+            return None;
+        }
         self.next_match(text, 0)
+    }
+
+    /// Whether the text's characters let this matcher decide: any
+    /// non-ASCII character may be the Unicode whitespace `\s` matches,
+    /// where a pattern starts with `\s`.
+    fn decidable(&self, text: &str) -> bool {
+        !matches!(self, Derived::AttributePairs) || text.is_ascii()
     }
 
     /// Every non-overlapping match, left to right, or `None` when only the
     /// regex can tell.
     pub(super) fn all(&self, text: &str) -> Option<Vec<Groups>> {
+        if !self.decidable(text) {
+            return None;
+        }
         let mut out = Vec::new();
         let mut at = 0;
         while at <= text.len() {
@@ -389,11 +402,8 @@ fn element_pair_match(text: &str, from: usize) -> Option<Option<Groups>> {
     Some(None)
 }
 
+/// The caller has checked that `text` is ASCII ([`Derived::decidable`]).
 fn attribute_match(text: &str, from: usize) -> Option<Option<Groups>> {
-    // Any non-ASCII character may be Unicode whitespace.
-    if !text.is_ascii() {
-        return None;
-    }
     let bytes = text.as_bytes();
     for start in from..bytes.len() {
         if ascii_space(bytes, start) != Some(true) {
