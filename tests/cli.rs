@@ -115,6 +115,50 @@ fn malformed_lines_are_reported_counted_and_skipped() {
     assert!(stderr.contains("1 malformed event(s) skipped"), "{stderr}");
 }
 
+/// A line of 10,000 bytes or more that is not valid JSON: cut by Splunk's
+/// default `TRUNCATE` under a sourcetype read as text, so an event with
+/// `meta=truncated` and a notice; malformed under `_json` (structured
+/// data) and under `aws:cloudtrail`, whose add-on cuts records at 8 MiB
+/// (props/aws).
+#[test]
+fn long_broken_json_lines_are_cut_events_or_malformed_by_sourcetype() {
+    let dir = std::env::temp_dir().join(format!("spelunk-cli-cut-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("cut.json");
+    let mut line = String::from(r#"{"eventTime":"2024-01-01T00:00:00Z","eventName":"Cut","pad":""#);
+    line.push_str(&"x".repeat(10_000));
+    std::fs::write(&path, format!("{line}\n")).expect("write");
+    let path = path.to_string_lossy().into_owned();
+    let run = |sourcetype: &str| {
+        spelunk(&[
+            "run",
+            "-e",
+            &path,
+            "--sourcetype",
+            sourcetype,
+            "-o",
+            "csv",
+            "* | eval n=len(_raw) | table eventName meta n",
+        ])
+    };
+    let out = run("acme:firehose");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "eventName,meta,n\nCut,truncated,10000\n");
+    assert!(
+        text(&out.stderr).contains("read as the events Splunk cuts at TRUNCATE"),
+        "{}",
+        text(&out.stderr)
+    );
+    for sourcetype in ["_json", "aws:cloudtrail"] {
+        let out = run(sourcetype);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert!(!text(&out.stdout).contains("Cut"), "{sourcetype}");
+        let stderr = text(&out.stderr);
+        assert!(stderr.contains("cut.json:1:"), "{sourcetype}: {stderr}");
+        assert!(stderr.contains("1 malformed event(s) skipped"), "{stderr}");
+    }
+}
+
 #[test]
 fn strict_makes_a_malformed_line_an_error() {
     let out = spelunk(&[

@@ -263,6 +263,63 @@ fn per_event_errors_are_those_of_the_plain_path() {
     }
 }
 
+/// NDJSON of a sourcetype read as text (`acme:firehose`: no knowledge,
+/// so `AUTO_KV_JSON` and the default `TRUNCATE` of 10000 bytes): lines
+/// Splunk cut at `TRUNCATE` (one exactly that long, one longer, one whose
+/// cut falls in a multibyte character) are events with the JSON fields
+/// before the cut; a short broken line is still malformed. Every line has
+/// a time, so the file streams.
+fn cut_lines_file() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("spelunk-streaming-{}-cut", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("cut.ndjson");
+    let long = |time: &str, name: &str, len: usize, fill: &str| {
+        let head =
+            format!(r#"{{"time":"{time}","name":"{name}","items":[{{"n":1}},{{"n":2}}],"pad":""#);
+        let mut line = head;
+        while line.len() < len {
+            line.push_str(fill);
+        }
+        let cut = (0..=len)
+            .rev()
+            .find(|&i| line.is_char_boundary(i))
+            .unwrap_or(0);
+        line.truncate(cut);
+        line
+    };
+    let lines = [
+        r#"{"time":"2024-05-01T00:00:00Z","name":"whole","items":[{"n":0}]}"#.to_string(),
+        long("2024-05-01T00:00:01Z", "exact", 10_000, "x"),
+        r#"{"time":"2024-05-01T00:00:02Z","name":"broken""#.to_string(),
+        long("2024-05-01T00:00:03Z", "longer", 12_345, "y"),
+        long("2024-05-01T00:00:04Z", "multibyte", 10_003, "\u{e9}"),
+        r#"{"time":"2024-05-01T00:00:05Z","name":"after","items":[]}"#.to_string(),
+    ];
+    std::fs::write(&path, lines.join("\n") + "\n").expect("write");
+    path
+}
+
+const CUT_QUERIES: &[&str] = &[
+    "* | eval n=len(_raw) | table _time name items{}.n meta n",
+    "meta=truncated | stats count values(name) by meta",
+    "name=exact OR name=after | table name",
+    "yyy | stats count",
+    "* | stats count by sourcetype",
+];
+
+#[test]
+fn cut_json_lines_stream_identically() {
+    let path = cut_lines_file();
+    let sources = [source_of(&path, "acme:firehose")];
+    let base = Engine::new().expect("engine");
+    let expected = render(&base, CUT_QUERIES[0], &sources, false);
+    assert!(expected.contains("events=5"), "{expected}");
+    assert!(expected.contains("line: 3,"), "{expected}");
+    assert!(expected.contains(r#""meta": "truncated""#), "{expected}");
+    assert!(expected.contains(r#""n": "10000""#), "{expected}");
+    check_streaming(CUT_QUERIES, &sources);
+}
+
 /// Windows XML events (`tests/data/windows/mixed_xml.log`: Sysmon,
 /// Security and System channels, CRLF and LF lines, a comment line, an
 /// event without a timestamp, one cut short, one with UserData and

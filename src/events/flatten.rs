@@ -83,6 +83,183 @@ fn push(fields: &mut IndexMap<String, Vec<String>>, name: String, text: String) 
     fields.entry(name).or_default().push(text);
 }
 
+/// Nesting beyond which [`flatten_json_prefix`] stops (serde_json's own
+/// recursion limit).
+const PREFIX_DEPTH_LIMIT: usize = 128;
+
+/// Flattens the values of JSON text that breaks off — an event Splunk cut
+/// at `TRUNCATE` bytes, or one broken some other way — as Splunk's
+/// automatic JSON extraction does: every scalar that is complete before
+/// the break becomes a field, named as [`flatten_json`] names it (inside
+/// objects and arrays that never close, too); the value the break falls
+/// in, and everything after it, gives nothing. A number reaching the end
+/// of the text may have lost digits, so it is not complete. Text that is
+/// not a JSON object up to the break gives nothing.
+///
+/// security_content's `github.yml` is the evidence: its example event
+/// is the first 10,000 bytes of a GitHub webhook event (Splunk's default
+/// `TRUNCATE`), and its field list is exactly the 179 scalars complete
+/// before the cut, nested ones included, plus Splunk's own fields, and
+/// not the URL string the cut falls in.
+pub fn flatten_json_prefix(text: &str, event: &mut Event) {
+    let mut prefix = Prefix {
+        text: text.as_bytes(),
+        src: text,
+        pos: 0,
+        fields: IndexMap::new(),
+    };
+    prefix.skip_ws();
+    if prefix.peek() == Some(b'{') {
+        // `None` is the break: the fields found up to it stay.
+        let _ = prefix.object(None, 0);
+    }
+    for (name, values) in prefix.fields {
+        if let Some(value) = Value::from_list(values) {
+            event.set(name, value);
+        }
+    }
+}
+
+/// The state of [`flatten_json_prefix`]: methods return `None` at the
+/// break (the end of the text or anything that is not JSON).
+struct Prefix<'a> {
+    text: &'a [u8],
+    src: &'a str,
+    pos: usize,
+    fields: IndexMap<String, Vec<String>>,
+}
+
+impl Prefix<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.text.get(self.pos).copied()
+    }
+
+    fn skip_ws(&mut self) {
+        while matches!(self.peek(), Some(b' ' | b'\t' | b'\r' | b'\n')) {
+            self.pos += 1;
+        }
+    }
+
+    /// Consumes `byte` (after white space) or breaks.
+    fn expect(&mut self, byte: u8) -> Option<()> {
+        self.skip_ws();
+        (self.peek() == Some(byte)).then(|| self.pos += 1)
+    }
+
+    /// An object at `pos`; `name` is its field name (`None` at the top).
+    fn object(&mut self, name: Option<&str>, depth: usize) -> Option<()> {
+        if depth >= PREFIX_DEPTH_LIMIT {
+            return None;
+        }
+        self.expect(b'{')?;
+        self.skip_ws();
+        if self.peek() == Some(b'}') {
+            self.pos += 1;
+            return Some(());
+        }
+        loop {
+            self.skip_ws();
+            let key = self.string()?;
+            self.expect(b':')?;
+            let child = match name {
+                Some(name) => format!("{name}.{key}"),
+                None => key,
+            };
+            self.value(child, depth + 1)?;
+            self.skip_ws();
+            match self.peek()? {
+                b',' => self.pos += 1,
+                b'}' => {
+                    self.pos += 1;
+                    return Some(());
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// An array at `pos`, its elements named `name{}`.
+    fn array(&mut self, name: &str, depth: usize) -> Option<()> {
+        if depth >= PREFIX_DEPTH_LIMIT {
+            return None;
+        }
+        self.expect(b'[')?;
+        self.skip_ws();
+        if self.peek() == Some(b']') {
+            self.pos += 1;
+            return Some(());
+        }
+        let element = format!("{name}{{}}");
+        loop {
+            self.value(element.clone(), depth + 1)?;
+            self.skip_ws();
+            match self.peek()? {
+                b',' => self.pos += 1,
+                b']' => {
+                    self.pos += 1;
+                    return Some(());
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// Any value, named `name`; a scalar becomes a field once complete.
+    fn value(&mut self, name: String, depth: usize) -> Option<()> {
+        self.skip_ws();
+        let text = match self.peek()? {
+            b'{' => return self.object(Some(&name), depth),
+            b'[' => return self.array(&name, depth),
+            b'"' => self.string()?,
+            _ => self.literal()?,
+        };
+        push(&mut self.fields, name, text);
+        Some(())
+    }
+
+    /// A whole string at `pos`, unescaped.
+    fn string(&mut self) -> Option<String> {
+        if self.peek() != Some(b'"') {
+            return None;
+        }
+        let start = self.pos;
+        let mut i = start + 1;
+        loop {
+            match *self.text.get(i)? {
+                b'"' => break,
+                b'\\' => i += 2,
+                _ => i += 1,
+            }
+        }
+        let token = self.src.get(start..=i)?;
+        let text = serde_json::from_str::<String>(token).ok()?;
+        self.pos = i + 1;
+        Some(text)
+    }
+
+    /// `true`, `false`, `null`, or a number that does not reach the end of
+    /// the text (it may have lost digits there), as [`flatten_json`]
+    /// renders it.
+    fn literal(&mut self) -> Option<String> {
+        let start = self.pos;
+        let rest = &self.text[start..];
+        let len = rest
+            .iter()
+            .position(|b| !matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'-' | b'+' | b'.' | b'E'))
+            .unwrap_or(rest.len());
+        let token = self.src.get(start..start + len)?;
+        let text = match serde_json::from_str::<Json>(token).ok()? {
+            Json::Null => NULL_TEXT.to_string(),
+            Json::Bool(b) => b.to_string(),
+            Json::Number(_) if len == rest.len() => return None,
+            Json::Number(n) => n.to_string(),
+            _ => return None,
+        };
+        self.pos = start + len;
+        Some(text)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -198,6 +375,72 @@ mod tests {
                 ("q".into(), s("say \"hi\"\n")),
                 ("p".into(), s("C:\\temp")),
             ]
+        );
+    }
+
+    fn prefix(text: &str) -> Vec<(String, Value)> {
+        let mut event = Event::new();
+        flatten_json_prefix(text, &mut event);
+        event
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn prefix_of_whole_json_is_its_flattening() {
+        let text =
+            r#"{"a":{"b":[1,{"c":null}],"d":"x\"y"},"e":[],"f":{},"g":-1.50e1,"h":[true,false]}"#;
+        assert_eq!(prefix(text), flat(text));
+    }
+
+    #[test]
+    fn prefix_keeps_the_values_complete_before_the_break() {
+        let got = prefix(r#"{"action":"requested","run":{"id":20,"prs":[{"n":1},{"n":2,"u":"ht"#);
+        assert_eq!(
+            got,
+            [
+                ("action".into(), s("requested")),
+                ("run.id".into(), s("20")),
+                ("run.prs{}.n".into(), multi(&["1", "2"])),
+            ]
+        );
+    }
+
+    #[test]
+    fn prefix_drops_a_key_or_number_the_break_falls_in() {
+        assert_eq!(prefix(r#"{"a":"1","b":12"#), [("a".into(), s("1"))]);
+        assert_eq!(
+            prefix(r#"{"a":"1","b":12 "#),
+            [("a".into(), s("1")), ("b".into(), s("12"))]
+        );
+        assert_eq!(prefix(r#"{"a":"1","b"#), [("a".into(), s("1"))]);
+        assert_eq!(prefix(r#"{"a":"1","b":"#), [("a".into(), s("1"))]);
+        assert_eq!(prefix(r#"{"a":"x\"#), []);
+        assert_eq!(prefix(r#"{"a":nul"#), []);
+        assert_eq!(prefix(r#"{"a":null"#), [("a".into(), s("null"))]);
+    }
+
+    #[test]
+    fn prefix_stops_at_text_that_is_not_json() {
+        assert_eq!(prefix(r#"{"a":1,"b":x,"c":2}"#), [("a".into(), s("1"))]);
+        assert_eq!(prefix(r#"{"a":1}} trailing"#), [("a".into(), s("1"))]);
+        assert!(prefix("not json").is_empty());
+        assert!(prefix(r#"["a","b""#).is_empty());
+        assert!(prefix("").is_empty());
+    }
+
+    #[test]
+    fn prefix_of_deep_nesting_stops_without_overflowing() {
+        let deep = format!(r#"{{"k":"v","d":{}"#, "[".repeat(100_000));
+        assert_eq!(prefix(&deep), [("k".into(), s("v"))]);
+    }
+
+    #[test]
+    fn prefix_handles_multibyte_text() {
+        assert_eq!(
+            prefix("{\"u\":\"café\",\"v\":\"é"),
+            [("u".into(), s("café"))]
         );
     }
 

@@ -360,6 +360,12 @@ impl LineBreaking {
 }
 
 /// A non-negative integer setting.
+/// `TRUNCATE` alone (default 10000 bytes), `None` when it is 0 (no limit).
+pub fn truncate_setting(get: &Settings<'_>) -> Result<Option<usize>, SettingError> {
+    let truncate = non_negative(get, "TRUNCATE", DEFAULT_TRUNCATE)?;
+    Ok((truncate > 0).then_some(truncate))
+}
+
 fn non_negative(get: &Settings<'_>, key: &str, default: usize) -> Result<usize, SettingError> {
     let value = int_setting(get, key, default as i64)?;
     usize::try_from(value).map_err(|_| SettingError::new(key, format!("{value} is negative")))
@@ -605,7 +611,7 @@ impl Iterator for Lines<'_> {
 }
 
 /// The largest character boundary of `text` at or before `index`.
-fn floor_char_boundary(text: &str, index: usize) -> usize {
+pub(crate) fn floor_char_boundary(text: &str, index: usize) -> usize {
     let mut i = index.min(text.len());
     while !text.is_char_boundary(i) {
         i -= 1;

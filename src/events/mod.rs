@@ -25,7 +25,7 @@ pub mod stream;
 pub mod text;
 mod timestamp;
 
-pub use flatten::flatten_json;
+pub use flatten::{flatten_json, flatten_json_prefix};
 pub use timestamp::{detect as detect_time, FoundTime};
 
 use std::io::Read;
@@ -255,6 +255,59 @@ struct Reader<'a, 'b> {
     cache: timestamp::TimeCache,
     /// The time of events that have none.
     fallback: rawtime::TimeFallback,
+    /// `TRUNCATE`, when a long line that is not JSON is the event Splunk
+    /// cut there ([`cut_limit`]).
+    cut_limit: Option<usize>,
+}
+
+/// The `TRUNCATE` (in bytes) at which a line of `st`'s JSON events that is
+/// not valid JSON is still an event: the one Splunk indexes from it.
+///
+/// Splunk reads every file as text: a line longer than `TRUNCATE` (default
+/// 10000 bytes) is cut there, and the cut line stays an event, marked with
+/// the indexed field `meta::truncated` ("Anatomy of an event", Splunk 4.0
+/// Admin manual); search-time JSON extraction (`KV_MODE = json`, or
+/// `AUTO_KV_JSON`) then gives the fields complete before the cut
+/// ([`flatten_json_prefix`]). So a line at least `TRUNCATE` bytes long
+/// that does not parse is such an event: its `_raw` is its first
+/// `TRUNCATE` bytes, it has `meta=truncated`, and its fields are the JSON
+/// before the cut. A shorter line that does not parse is no cut event but
+/// broken data, reported as malformed with its file and line. `_json`
+/// (`INDEXED_EXTRACTIONS = json`: structured data, not text) has no such
+/// events (`None`), nor has `TRUNCATE = 0` (no limit).
+pub(crate) fn cut_limit(st: &SourcetypeProps) -> Result<Option<usize>> {
+    if st.indexed_json {
+        return Ok(None);
+    }
+    let get = |key: &str| st.index_setting(key);
+    linebreak::truncate_setting(&get).map_err(|e| st.index_setting_error(&e.key, &e.message))
+}
+
+/// The event Splunk indexed from `line`, a line that is not valid JSON,
+/// when it is at least `limit` bytes long (see [`cut_limit`]): its `_raw`
+/// (the first `limit` bytes, at a character boundary) and the JSON fields
+/// complete before the cut (but a JSON key `meta`: the event's `meta` is
+/// the indexed `meta=truncated`).
+pub(crate) fn cut_line(line: &str, limit: usize) -> Option<(&str, Event)> {
+    if line.len() < limit {
+        return None;
+    }
+    let raw = &line[..linebreak::floor_char_boundary(line, limit)];
+    let mut fields = Event::new();
+    flatten_json_prefix(raw, &mut fields);
+    // The indexed `meta=truncated` is the event's `meta`.
+    fields.remove(TRUNCATED_META.0);
+    Some((raw, fields))
+}
+
+/// The indexed field Splunk gives an event cut at `TRUNCATE`.
+pub(crate) const TRUNCATED_META: (&str, &str) = ("meta", "truncated");
+
+/// The notice, once per file, that lines were read as cut events.
+pub(crate) fn cut_notice(file: &str, limit: usize) -> String {
+    format!(
+        "{file}: lines that are not valid JSON and at least TRUNCATE ({limit}) bytes long were read as the events Splunk cuts at TRUNCATE: the JSON fields before the cut, meta=truncated"
+    )
 }
 
 /// The metadata fields every event of `src` gets: `sourcetype`, `source`
@@ -391,6 +444,7 @@ fn read_bytes(
         ..ReadReport::default()
     };
     let recognizer = timestamp::recognizer_for(&st, opts.tz)?;
+    let cut_limit = cut_limit(&st)?;
     let mut reader = Reader {
         name,
         st,
@@ -401,6 +455,7 @@ fn read_bytes(
         recognizer,
         cache: timestamp::TimeCache::default(),
         fallback: rawtime::TimeFallback::new(modified, crate::eval::search_start_time()),
+        cut_limit,
     };
     let bytes = strip_bom(bytes);
     match std::str::from_utf8(bytes) {
@@ -466,7 +521,10 @@ impl Reader<'_, '_> {
             }
             match serde_json::from_str::<Json>(line) {
                 Ok(value) => self.emit_value(line.to_string(), &value)?,
-                Err(e) => self.malformed(line_no, e.to_string())?,
+                Err(e) => match self.cut_limit.and_then(|limit| cut_line(line, limit)) {
+                    Some((raw, fields)) => self.emit_cut(raw.to_string(), fields),
+                    None => self.malformed(line_no, e.to_string())?,
+                },
             }
         }
         Ok(())
@@ -491,18 +549,33 @@ impl Reader<'_, '_> {
 
     /// Builds one event and hands it to the sink.
     fn emit_value(&mut self, raw: String, value: &Json) -> Result<()> {
-        let event = self.build_event(raw, value);
+        let mut fields = Event::new();
+        flatten_json(value, &mut fields);
+        let event = self.build_event(raw, fields, false);
         self.report.events += 1;
         (self.sink)(event);
         Ok(())
     }
 
+    /// Hands the sink the event Splunk cut at `TRUNCATE` ([`cut_line`]).
+    fn emit_cut(&mut self, raw: String, fields: Event) {
+        if let Some(limit) = self.cut_limit {
+            let notice = cut_notice(self.name, limit);
+            if !self.report.notices.contains(&notice) {
+                self.report.notices.push(notice);
+            }
+        }
+        let event = self.build_event(raw, fields, true);
+        self.report.events += 1;
+        (self.sink)(event);
+    }
+
     /// Field order: `_raw`, `_time`, metadata, default fields, then the
     /// JSON fields. An event without a timestamp gets Splunk's fallback
     /// time (the previous event's, the file's modification time, now).
-    fn build_event(&mut self, raw: String, value: &Json) -> Event {
-        let mut fields = Event::new();
-        flatten_json(value, &mut fields);
+    /// A `truncated` event (cut at `TRUNCATE`) has `meta=truncated` after
+    /// the metadata.
+    fn build_event(&mut self, raw: String, fields: Event, truncated: bool) -> Event {
         let first_text = |name: &str| fields.get(name).and_then(Value::first_text);
         let found = timestamp::event_time_from(
             &self.st,
@@ -532,9 +605,18 @@ impl Reader<'_, '_> {
             self.fallback.remember(*t);
         }
         let stamp = found.as_ref().and_then(FoundTime::default_fields);
+        let with_meta;
+        let metadata: &[(&'static str, String)] = if truncated {
+            let mut all = self.metadata.to_vec();
+            all.push((TRUNCATED_META.0, TRUNCATED_META.1.to_string()));
+            with_meta = all;
+            &with_meta
+        } else {
+            &self.metadata
+        };
         assemble_event(
             &self.st,
-            &self.metadata,
+            metadata,
             Some(raw),
             Some(time),
             fields,

@@ -27,8 +27,18 @@ use crate::knowledge::SourcetypeProps;
 use crate::syntax::ast::{CompareOp, SearchExpr, SearchKind, SearchValue};
 use crate::value::parse_number;
 
-/// Fields every event gets from its source, not from the JSON.
-const NOT_FROM_JSON: [&str; 6] = ["_raw", "_time", "sourcetype", "source", "host", "index"];
+/// Fields every event gets from its source, not from the JSON (`meta`:
+/// `meta=truncated` of an event cut at `TRUNCATE`, see
+/// [`super::cut_limit`]).
+const NOT_FROM_JSON: [&str; 7] = [
+    "_raw",
+    "_time",
+    "sourcetype",
+    "source",
+    "host",
+    "index",
+    "meta",
+];
 
 /// Needles that must all occur in a line.
 #[derive(Debug, Clone)]

@@ -206,6 +206,9 @@ pub struct LineReader {
     /// Splunk gives it the previous event's time, which only the whole-file
     /// reader knows, so the engine reads such a file whole.)
     anchor: f64,
+    /// `TRUNCATE`, when a long line that is not JSON is the event Splunk
+    /// cut there ([`super::cut_limit`]).
+    cut_limit: Option<usize>,
 }
 
 impl LineReader {
@@ -219,6 +222,7 @@ impl LineReader {
         let mut st = super::knowledge_for(src, &opts.knowledge);
         st.check_supported()?;
         let recognizer = timestamp::recognizer_for(&st, opts.tz)?;
+        let cut_limit = super::cut_limit(&st)?;
         let anchor = src
             .path
             .as_deref()
@@ -256,6 +260,7 @@ impl LineReader {
             prefilter,
             recognizer,
             anchor,
+            cut_limit,
         })
     }
 
@@ -313,6 +318,12 @@ impl LineReader {
             if needles == Some(false) && !may_spell_needles_otherwise(line.as_bytes()) {
                 match serde_json::from_str::<IgnoredAny>(line) {
                     Ok(_) => report.events += 1,
+                    // A cut event: the pre-filter's needles are in none of
+                    // the line, so in none of what is kept of it.
+                    Err(_) if self.cut(line).is_some() => {
+                        self.note_cut(&mut report);
+                        report.events += 1;
+                    }
                     Err(e) => self.malformed(&mut report, line_no, full_parse_error(line, e)),
                 }
                 continue;
@@ -325,10 +336,65 @@ impl LineReader {
                     report.events += 1;
                     sink(event);
                 }
-                Err(reason) => self.malformed(&mut report, line_no, reason),
+                Err(reason) => match self.cut(line) {
+                    Some((raw, fields)) => {
+                        self.note_cut(&mut report);
+                        let event = self.build_cut_event(raw, fields, &mut times);
+                        if event.time().is_none() {
+                            report.untimed += 1;
+                        }
+                        report.events += 1;
+                        sink(event);
+                    }
+                    None => self.malformed(&mut report, line_no, reason),
+                },
             }
         }
         report
+    }
+
+    /// The event Splunk cut at `TRUNCATE` from `line`, which is not JSON
+    /// ([`super::cut_line`]).
+    fn cut<'l>(&self, line: &'l str) -> Option<(&'l str, Event)> {
+        self.cut_limit
+            .and_then(|limit| super::cut_line(line, limit))
+    }
+
+    /// The notice that the file has cut events (once per chunk; the
+    /// engine keeps each notice once).
+    fn note_cut(&self, report: &mut ChunkReport) {
+        if let Some(limit) = self.cut_limit {
+            let notice = super::cut_notice(&self.name, limit);
+            if !report.notices.contains(&notice) {
+                report.notices.push(notice);
+            }
+        }
+    }
+
+    /// [`Self::build_event`] for a cut line: its kept text and the JSON
+    /// fields before the cut (those projected), with `meta=truncated`
+    /// after the metadata.
+    fn build_cut_event(&self, raw: &str, mut fields: Event, times: &mut TimeCache) -> Event {
+        if let Some(set) = &self.fields {
+            fields.retain(|name, _| set.contains(name));
+        }
+        let first_text = |name: &str| fields.get(name).and_then(Value::first_text);
+        let found = self.time_of(&first_text, raw, times);
+        let stamp = found.as_ref().and_then(FoundTime::default_fields);
+        let mut metadata = self.metadata.clone();
+        let (meta, truncated) = super::TRUNCATED_META;
+        if self.fields.as_ref().is_none_or(|set| set.contains(meta)) {
+            metadata.push((meta, truncated.to_string()));
+        }
+        assemble_event(
+            &self.st,
+            &metadata,
+            self.raw.then(|| raw.to_string()),
+            found.map(|t| t.epoch()),
+            fields,
+            self.defaults,
+            stamp.as_ref().map(|s| &s[..]),
+        )
     }
 
     fn malformed(&self, report: &mut ChunkReport, line: usize, reason: String) {

@@ -23,7 +23,7 @@ use super::defaults::DefaultFields;
 use super::evtx::{self, XmlStyle};
 use super::linebreak::{LineBreaking, RawEvent};
 use super::rawtime::{RawTimestamp, TimeFallback, TimeOrigin, TimestampRecognizer};
-use super::{flatten_json, EventSource, Malformed, ReadOptions, ReadReport};
+use super::{flatten_json, flatten_json_prefix, EventSource, Malformed, ReadOptions, ReadReport};
 use crate::error::{Error, Result};
 use crate::event::{Event, FieldName};
 use crate::knowledge::extracted::{add_field, OnExisting};
@@ -264,6 +264,7 @@ impl<'o> TextEvents<'o> {
             record.raw.into_owned(),
             record.time,
             [source, self.host.clone(), self.index.clone()],
+            record.truncated,
             stamp.as_ref().map(|f| &f[..]),
         ))
     }
@@ -279,6 +280,8 @@ pub(crate) struct TextRecord<'a> {
     pub found: Option<RawTimestamp>,
     /// Notices about this event (cut short, truncated).
     pub notices: Vec<String>,
+    /// Whether `TRUNCATE` cut a line of it (it gets `meta=truncated`).
+    pub truncated: bool,
 }
 
 /// Line breaking and timestamps: the index-time part of reading a text
@@ -323,6 +326,7 @@ impl Breaker {
                 time,
                 found,
                 notices: Vec::new(),
+                truncated: false,
             }
         })
     }
@@ -356,6 +360,7 @@ impl Breaker {
             time,
             found,
             notices,
+            truncated: event.truncated,
         }
     }
 }
@@ -493,21 +498,35 @@ fn make_utf8(bytes: &mut Vec<u8>, eof: bool) -> usize {
     }
 }
 
-/// Splunk's field order for a text event — `_raw`, `_time`, metadata,
-/// default fields — then the search-time knowledge: explicit extractions,
-/// automatic key/value extraction (a JSON event's keys, or `key=value`
-/// pairs), and the rest of the sequence.
+/// Splunk's field order for a text event — `_raw`, `_time`, metadata
+/// (with `meta=truncated` when `TRUNCATE` cut it: the indexed field
+/// `meta::truncated`) and default fields — then the search-time knowledge:
+/// explicit extractions, automatic key/value extraction (a JSON event's
+/// keys, or `key=value` pairs), and the rest of the sequence.
+///
+/// An event starting with `{` that is not valid JSON (cut at `TRUNCATE`,
+/// or broken) gets the JSON values complete before the break, as Splunk's
+/// automatic JSON extraction gives them ([`super::flatten_json_prefix`]);
+/// when there are none, `key=value` pairs.
 fn build_text_event(
     st: &SourcetypeProps,
     defaults: DefaultFields,
     raw: String,
     time: f64,
     [source, host, index]: [String; 3],
+    truncated: bool,
     timestamp_fields: Option<&[(&'static str, String)]>,
 ) -> Event {
     let mut event = Event::with_capacity(24);
     let json = (raw.starts_with('{') && st.extracts_json())
-        .then(|| serde_json::from_str::<Json>(&raw).ok())
+        .then(|| {
+            let mut fields = Event::new();
+            match serde_json::from_str::<Json>(&raw) {
+                Ok(value) => flatten_json(&value, &mut fields),
+                Err(_) => flatten_json_prefix(&raw, &mut fields),
+            }
+            (!fields.is_empty()).then_some(fields)
+        })
         .flatten();
     event.set(FieldName::from_static("_raw"), Value::Str(raw));
     event.set(FieldName::from_static("_time"), Value::Num(time));
@@ -518,12 +537,14 @@ fn build_text_event(
     event.set(FieldName::from_static("source"), Value::Str(source));
     event.set(FieldName::from_static("host"), Value::Str(host));
     event.set(FieldName::from_static("index"), Value::Str(index));
+    if truncated {
+        let (meta, value) = super::TRUNCATED_META;
+        event.set(FieldName::from_static(meta), Value::from(value));
+    }
     defaults.add_to(&mut event, timestamp_fields);
     st.apply_extractions(&mut event);
     match json {
-        Some(value) => {
-            let mut fields = Event::new();
-            flatten_json(&value, &mut fields);
+        Some(fields) => {
             for (name, value) in fields {
                 match value {
                     Value::Str(text) => add_field(&mut event, &name, text, OnExisting::Replace),
