@@ -402,3 +402,39 @@ fn corrupt_evtx_chunk_is_reported_with_its_offset_and_the_rest_read() {
         text(&strict.stderr)
     );
 }
+
+/// A non-ASCII search term on NDJSON: the pre-filter's needles end at a
+/// multibyte character instead of slicing inside it (it panicked), and the
+/// term matches ignoring case.
+#[test]
+fn non_ascii_terms_on_ndjson_match_without_panicking() {
+    let dir = std::env::temp_dir().join(format!("spelunk-cli-utf8-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("u.json");
+    std::fs::write(
+        &file,
+        "{\"user\":\"café\"}\n{\"user\":\"bob\"}\n{\"user\":\"Cafétéria x\"}\n",
+    )
+    .expect("write");
+    let path = file.to_str().expect("utf-8 path");
+    for (query, want) in [
+        ("user=café", "café\n"),
+        ("user=CAFÉ", "café\n"),
+        ("user=caf*", "café\nCafétéria x\n"),
+        ("user=*fé*", "café\nCafétéria x\n"),
+        ("user=*TÉR*", "Cafétéria x\n"),
+        ("café", "café\n"),
+    ] {
+        let out = spelunk(&[
+            "run",
+            "-e",
+            path,
+            "-o",
+            "csv",
+            &format!("{query} | table user"),
+        ]);
+        assert!(out.status.success(), "{query}: {}", text(&out.stderr));
+        assert_eq!(text(&out.stdout), format!("user\n{want}"), "{query}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

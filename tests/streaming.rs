@@ -102,6 +102,12 @@ const JSON_QUERIES: &[&str] = &[
     // A subnet matches addresses however written, never its own text.
     "sourceIPAddress=2001:db8::/32 | table eventName sourceIPAddress",
     "sourceIPAddress=\"203.0.113.0/24\" | stats count by sourceIPAddress",
+    // Non-ASCII terms: needles are cut at characters, matched ignoring case.
+    "eventName=café | table eventName",
+    "eventName=CAFÉ | table eventName",
+    "eventName=caf* | table eventName",
+    "eventName=*fé | table eventName",
+    "Café userIdentity.userName=dana | table eventName",
 ];
 
 /// Writes the extra lines to `extra.ndjson` in a folder of this process

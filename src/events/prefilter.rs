@@ -407,22 +407,22 @@ impl PairShape {
 }
 
 /// The longest run of allowed bytes between `*` wildcards (at least 2 long).
+/// `allowed` must accept ASCII bytes only; the runs are taken on bytes, so a
+/// multibyte character only ends a run (never is cut inside).
 fn longest_part(text: &str, allowed: impl Fn(u8) -> bool) -> Option<String> {
-    let mut best: &str = "";
-    for part in text.split('*') {
-        let bytes = part.as_bytes();
-        let mut start = 0;
-        for i in 0..=bytes.len() {
-            if i == bytes.len() || !allowed(bytes[i]) || bytes[i] == b'*' {
-                let run = &part[start..i];
-                if run.len() > best.len() {
-                    best = run;
-                }
-                start = i + 1;
-            }
+    let mut best: &[u8] = b"";
+    for run in text
+        .as_bytes()
+        .split(|&b| b == b'*' || !b.is_ascii() || !allowed(b))
+    {
+        if run.len() > best.len() {
+            best = run;
         }
     }
-    (best.len() >= 2).then(|| best.to_string())
+    if best.len() < 2 {
+        return None;
+    }
+    std::str::from_utf8(best).ok().map(str::to_string)
 }
 
 #[cfg(test)]
@@ -482,6 +482,26 @@ mod tests {
         assert_eq!(pairs("src=2001:db8::/32"), Vec::<String>::new());
         // Not a subnet: a plain value (its `/` may be written `\/`).
         assert_eq!(needles("src=2001:db8::/129"), ["2001:db8::", "src"]);
+    }
+
+    #[test]
+    fn non_ascii_terms_give_ascii_needles_without_panicking() {
+        // Runs end at a multibyte character, never cut inside it.
+        assert_eq!(
+            longest_part("café", |b| b.is_ascii_graphic()),
+            Some("caf".into())
+        );
+        assert_eq!(longest_part("é", |b| b.is_ascii_graphic()), None);
+        assert_eq!(longest_part("éé*xé", |b| b.is_ascii_graphic()), None);
+        assert_eq!(longest_part("ünïcödé", json_literal), None);
+        assert_eq!(longest_part("naïve*über", json_literal), Some("ber".into()));
+        assert_eq!(needles("user=café"), ["caf", "user"]);
+        assert_eq!(needles("user=CAFÉ"), ["CAF", "user"]);
+        assert_eq!(needles("user=caf*"), ["caf", "user"]);
+        assert_eq!(needles("user=*fé*"), ["user"]);
+        assert_eq!(needles("café"), ["caf"]);
+        assert_eq!(needles("日本語"), Vec::<String>::new());
+        assert_eq!(needles("ßtraße"), ["tra"]);
     }
 
     /// The pre-filter of a leading search over `_json` events.
