@@ -152,10 +152,16 @@ fn ipmask(args: Vec<EvalValue>, _: &CallSite) -> Result<EvalValue> {
     ))
 }
 
+/// The largest width or precision `printf` accepts: Splunk documents no
+/// limit, and a larger one would only build a huge string (or, past 65,535,
+/// exceed what Rust's formatter takes).
+pub const PRINTF_MAX_WIDTH: usize = 10_000;
+
 /// `printf(format, args...)`: C-style conversions `%d %i %u %f %F %e %E %g
 /// %G %x %X %o %s %c %%` with flags `-+ 0#'`, width and precision (`*`
-/// takes them from the arguments).
-fn printf(args: Vec<EvalValue>, _: &CallSite) -> Result<EvalValue> {
+/// takes them from the arguments), each at most [`PRINTF_MAX_WIDTH`] (more
+/// is an error).
+fn printf(args: Vec<EvalValue>, site: &CallSite) -> Result<EvalValue> {
     let Some(format) = arg(&args, 0).as_text() else {
         return Ok(EvalValue::Null);
     };
@@ -180,10 +186,19 @@ fn printf(args: Vec<EvalValue>, _: &CallSite) -> Result<EvalValue> {
             }
             chars.next();
         }
-        spec.width = read_count(&mut chars, &mut values);
+        let too_big = |what: &str| {
+            site.error(format!(
+                "the {what} of a conversion must be at most {PRINTF_MAX_WIDTH}"
+            ))
+        };
+        spec.width = read_count(&mut chars, &mut values).map_err(|()| too_big("width"))?;
         if chars.peek() == Some(&'.') {
             chars.next();
-            spec.precision = Some(read_count(&mut chars, &mut values).unwrap_or(0));
+            spec.precision = Some(
+                read_count(&mut chars, &mut values)
+                    .map_err(|()| too_big("precision"))?
+                    .unwrap_or(0),
+            );
         }
         // Length modifiers are accepted and ignored.
         while matches!(chars.peek(), Some('h' | 'l' | 'L' | 'q' | 'j' | 'z' | 't')) {
@@ -203,23 +218,36 @@ fn printf(args: Vec<EvalValue>, _: &CallSite) -> Result<EvalValue> {
     Ok(EvalValue::Str(out))
 }
 
+/// A width or precision: digits, or `*` for the next argument; `Err` when
+/// it is over [`PRINTF_MAX_WIDTH`].
 fn read_count<'a>(
     chars: &mut std::iter::Peekable<std::str::Chars>,
     values: &mut impl Iterator<Item = &'a EvalValue>,
-) -> Option<usize> {
-    if chars.peek() == Some(&'*') {
+) -> std::result::Result<Option<usize>, ()> {
+    let count = if chars.peek() == Some(&'*') {
         chars.next();
-        return values
-            .next()
-            .and_then(EvalValue::as_number)
-            .map(|n| n.max(0.0) as usize);
+        match values.next().and_then(EvalValue::as_number) {
+            Some(n) if n > PRINTF_MAX_WIDTH as f64 => return Err(()),
+            Some(n) => Some(n.max(0.0) as usize),
+            None => None,
+        }
+    } else {
+        let mut digits = String::new();
+        while let Some(d) = chars.peek().filter(|d| d.is_ascii_digit()) {
+            digits.push(*d);
+            chars.next();
+        }
+        // Digits too many for a usize are over the limit as well.
+        let trimmed = digits.trim_start_matches('0');
+        if trimmed.len() > 9 {
+            return Err(());
+        }
+        digits.parse().ok()
+    };
+    match count {
+        Some(n) if n > PRINTF_MAX_WIDTH => Err(()),
+        other => Ok(other),
     }
-    let mut digits = String::new();
-    while let Some(d) = chars.peek().filter(|d| d.is_ascii_digit()) {
-        digits.push(*d);
-        chars.next();
-    }
-    digits.parse().ok()
 }
 
 /// A parsed `%` conversion's flags, width and precision.
@@ -391,6 +419,48 @@ mod tests {
         let mut all = vec![EvalValue::Str(fmt.into())];
         all.extend(args);
         printf(all, &site).unwrap().as_text().unwrap()
+    }
+
+    fn pf_err(fmt: &str, args: Vec<EvalValue>) -> String {
+        let ctx = crate::eval::EvalContext::at(0.0, chrono_tz::UTC);
+        let site = CallSite {
+            name: "printf",
+            span: Default::default(),
+            ctx: &ctx,
+        };
+        let mut all = vec![EvalValue::Str(fmt.into())];
+        all.extend(args);
+        match printf(all, &site) {
+            Ok(v) => panic!("{fmt}: expected an error, got {v:?}"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn printf_width_and_precision_are_capped_with_an_error() {
+        let n = EvalValue::Num;
+        for fmt in [
+            "%.65536f",
+            "%.65536e",
+            "%.65536g",
+            "%.10001s",
+            "%999999999d",
+            "%99999999999999999999999d",
+            "%.99999999999999999999999f",
+        ] {
+            let e = pf_err(fmt, vec![n(1.0)]);
+            assert!(e.contains("printf") && e.contains("10000"), "{fmt}: {e}");
+        }
+        let e = pf_err("%*d", vec![n(1e12), n(1.0)]);
+        assert!(e.contains("width"), "{e}");
+        let e = pf_err("%.*f", vec![n(65536.0), n(1.0)]);
+        assert!(e.contains("precision"), "{e}");
+        // At the limit it works.
+        assert_eq!(pf("%10000d", vec![n(1.0)]).len(), 10_000);
+        assert_eq!(pf("%.10000f", vec![n(1.0)]).len(), 10_002);
+        assert!(pf("%.10000e", vec![n(1.0)]).ends_with("e+00"));
+        assert_eq!(pf("%.10000g", vec![n(1.5)]), "1.5");
+        assert_eq!(pf("%05.1f", vec![n(2.25)]), "002.2");
     }
 
     #[test]
