@@ -29,6 +29,10 @@ use crate::syntax::ast::{Command, SearchExpr, SearchKind};
 use crate::syntax::{self, ast::Pipeline};
 use crate::value::Value;
 
+/// The most reader threads an engine starts (`--threads` above it is a
+/// usage error; [`Engine::with_threads`] takes it as this).
+pub const MAX_THREADS: usize = 1024;
+
 /// Bundled `macros/macros.conf`.
 const BUNDLED_MACROS: &str = include_str!("../macros/macros.conf");
 
@@ -151,10 +155,10 @@ impl Engine {
     }
 
     /// Sets how many threads read and filter events in
-    /// [`Engine::run_sources`] (0, the default: one per core). Results do
-    /// not depend on it.
+    /// [`Engine::run_sources`] (0, the default: one per core; at most
+    /// [`MAX_THREADS`], more is taken as that). Results do not depend on it.
     pub fn with_threads(mut self, threads: usize) -> Self {
-        self.threads = threads;
+        self.threads = threads.min(MAX_THREADS);
         self
     }
 
@@ -447,6 +451,7 @@ impl Engine {
             0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
             n => n,
         }
+        .min(MAX_THREADS)
     }
 
     /// The streaming path of [`Engine::run_sources`]; `Ok(None)` when it does
@@ -939,10 +944,12 @@ fn pipelined<T: Send>(
     let (done_tx, done_rx) = mpsc::channel::<(usize, Result<ChunkOut>, T)>();
     std::thread::scope(|scope| {
         let mut workers = Vec::with_capacity(threads);
+        let mut spawn_error = None;
         for _ in 0..threads {
             let done_tx = done_tx.clone();
             let (job_rx, failed) = (&job_rx, &failed);
-            workers.push(scope.spawn(move || {
+            // The system may refuse a thread: run on those it gave.
+            let spawned = std::thread::Builder::new().spawn_scoped(scope, move || {
                 let mut part = None;
                 loop {
                     let job = match job_rx.lock() {
@@ -964,9 +971,22 @@ fn pipelined<T: Send>(
                         return part;
                     }
                 }
-            }));
+            });
+            match spawned {
+                Ok(worker) => workers.push(worker),
+                Err(e) => {
+                    spawn_error = Some(e);
+                    break;
+                }
+            }
         }
         drop(done_tx);
+        if workers.is_empty() {
+            return Err(std::io::Error::other(format!(
+                "could not start a reader thread: {}",
+                spawn_error.map_or_else(|| "none requested".to_string(), |e| e.to_string())
+            )));
+        }
         // Merges what has arrived, in order.
         let mut pending: BTreeMap<usize, Result<ChunkOut>> = BTreeMap::new();
         let mut next = 0usize;

@@ -134,14 +134,26 @@ struct RunArgs {
     /// GeoLite2 City, so its searches always have one).
     #[arg(long = "geoip", value_name = "PATH", env = "SPELUNK_GEOIP")]
     geoip: Option<PathBuf>,
-    /// Threads reading and filtering NDJSON events (default: one per core).
-    /// Results do not depend on it.
-    #[arg(long, value_name = "N", default_value_t = 0)]
+    /// Threads reading and filtering NDJSON events (default: one per core;
+    /// at most 1024). Results do not depend on it.
+    #[arg(long, value_name = "N", default_value_t = 0, value_parser = thread_count)]
     threads: usize,
     /// Parse every event line, even those lacking a literal the search
     /// needs (for checking; results do not depend on it).
     #[arg(long = "no-prefilter")]
     no_prefilter: bool,
+}
+
+/// A `--threads`/`--jobs` value: 0 (one per core) to
+/// [`spelunk::engine::MAX_THREADS`].
+fn thread_count(text: &str) -> Result<usize, String> {
+    let max = spelunk::engine::MAX_THREADS;
+    match text.parse::<usize>() {
+        Ok(n) if n <= max => Ok(n),
+        _ => Err(format!(
+            "expected a thread count from 0 (one per core) to {max}"
+        )),
+    }
 }
 
 #[derive(Args, Debug)]
@@ -184,8 +196,8 @@ struct TestArgs {
         default_value = "table"
     )]
     output: TestFormat,
-    /// Worker threads (default: one per core).
-    #[arg(long, value_name = "N", default_value_t = 0)]
+    /// Worker threads (default: one per core; at most 1024).
+    #[arg(long, value_name = "N", default_value_t = 0, value_parser = thread_count)]
     jobs: usize,
     /// Only run tests whose name or file contains PATTERN (case-insensitive).
     #[arg(long, value_name = "PATTERN")]

@@ -438,3 +438,51 @@ fn non_ascii_terms_on_ndjson_match_without_panicking() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A thread count over the limit is a usage error naming it (it panicked
+/// when the system refused the threads); the limit itself runs.
+#[test]
+fn too_many_threads_is_a_usage_error() {
+    for args in [
+        &[
+            "run",
+            "--threads",
+            "100000",
+            "-e",
+            SAMPLE,
+            "* | stats count",
+        ][..],
+        &[
+            "run",
+            "--threads",
+            "99999999999999999999999",
+            "-e",
+            SAMPLE,
+            "* | stats count",
+        ],
+        &["test", "--jobs", "100000", "tests/testing_fixtures"],
+    ] {
+        let out = spelunk(args);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        let stderr = text(&out.stderr);
+        assert!(stderr.contains("1024"), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+    let out = spelunk(&[
+        "run",
+        "--threads",
+        "1024",
+        "-e",
+        SAMPLE,
+        "-o",
+        "csv",
+        "* | stats count",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "count\n25\n");
+}

@@ -23,21 +23,32 @@ pub fn run_cases(cases: &[TestCase], options: &Options) -> Report {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
         n => n,
     }
+    .min(crate::engine::MAX_THREADS)
     .min(cases.len().max(1));
     let next = AtomicUsize::new(0);
     let slots: Mutex<Vec<Option<TestResult>>> = Mutex::new(vec![None; cases.len()]);
+    let work = || loop {
+        let i = next.fetch_add(1, Ordering::Relaxed);
+        let Some(case) = cases.get(i) else { break };
+        let result = run_case(case, &engines);
+        // A worker that panicked poisons the lock; the other results
+        // are still good.
+        let mut slots = slots.lock().unwrap_or_else(|e| e.into_inner());
+        slots[i] = Some(result);
+    };
     std::thread::scope(|scope| {
-        for _ in 0..jobs {
-            scope.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(case) = cases.get(i) else { break };
-                let result = run_case(case, &engines);
-                // A worker that panicked poisons the lock; the other results
-                // are still good.
-                let mut slots = slots.lock().unwrap_or_else(|e| e.into_inner());
-                slots[i] = Some(result);
-            });
+        // This thread is one of the workers.
+        for _ in 1..jobs {
+            // The system may refuse a thread: those it gave (and this one)
+            // run the cases.
+            if std::thread::Builder::new()
+                .spawn_scoped(scope, work)
+                .is_err()
+            {
+                break;
+            }
         }
+        work();
     });
     let slots = slots.into_inner().unwrap_or_else(|e| e.into_inner());
     let results = slots
