@@ -949,29 +949,33 @@ fn pipelined<T: Send>(
             let done_tx = done_tx.clone();
             let (job_rx, failed) = (&job_rx, &failed);
             // The system may refuse a thread: run on those it gave.
-            let spawned = std::thread::Builder::new().spawn_scoped(scope, move || {
-                let mut part = None;
-                loop {
-                    let job = match job_rx.lock() {
-                        Ok(rx) => rx.recv(),
-                        Err(_) => return part,
-                    };
-                    let Ok((index, mut chunk)) = job else {
-                        return part;
-                    };
-                    let out = if failed.load(Ordering::Relaxed) {
-                        Err(Error::Runtime {
-                            message: "stopped".into(),
-                            span: None,
-                        })
-                    } else {
-                        work(&mut chunk, &mut part)
-                    };
-                    if done_tx.send((index, out, chunk)).is_err() {
-                        return part;
+            // The main thread's stack: each command of the pipeline adds
+            // frames (see `syntax::parser::MAX_COMMANDS`).
+            let spawned = std::thread::Builder::new()
+                .stack_size(8 << 20)
+                .spawn_scoped(scope, move || {
+                    let mut part = None;
+                    loop {
+                        let job = match job_rx.lock() {
+                            Ok(rx) => rx.recv(),
+                            Err(_) => return part,
+                        };
+                        let Ok((index, mut chunk)) = job else {
+                            return part;
+                        };
+                        let out = if failed.load(Ordering::Relaxed) {
+                            Err(Error::Runtime {
+                                message: "stopped".into(),
+                                span: None,
+                            })
+                        } else {
+                            work(&mut chunk, &mut part)
+                        };
+                        if done_tx.send((index, out, chunk)).is_err() {
+                            return part;
+                        }
                     }
-                }
-            });
+                });
             match spawned {
                 Ok(worker) => workers.push(worker),
                 Err(e) => {

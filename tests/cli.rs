@@ -486,3 +486,36 @@ fn too_many_threads_is_a_usage_error() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout), "count\n25\n");
 }
+
+/// A pipeline at the command limit runs, on the streaming reader threads
+/// too; past it (10,000 `where`, 100,000 `eval`) it is a syntax error
+/// naming the limit (it overflowed the stack).
+#[test]
+fn long_pipelines_run_to_the_limit_and_are_an_error_past_it() {
+    let dir = std::env::temp_dir().join(format!("spelunk-cli-long-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = |name: &str, search: String| {
+        let path = dir.join(name);
+        std::fs::write(&path, search).expect("write");
+        path.to_str().expect("utf-8 path").to_string()
+    };
+    let wheres = |n: usize| format!("*{}", "| where isnotnull(_raw) ".repeat(n));
+    let at_limit = file("ok.spl", format!("{} | stats count", wheres(998)));
+    let out = spelunk(&["run", "-e", SAMPLE, "-o", "csv", "-f", &at_limit]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "count\n25\n");
+    for search in [
+        file("where.spl", wheres(10_000)),
+        file(
+            "eval.spl",
+            format!("| makeresults {}", "| eval a=1 ".repeat(100_000)),
+        ),
+    ] {
+        let out = spelunk(&["run", "-e", SAMPLE, "-o", "csv", "-f", &search]);
+        assert_eq!(out.status.code(), Some(3), "{search}");
+        let stderr = text(&out.stderr);
+        let head = stderr.lines().next().unwrap_or_default();
+        assert!(head.contains("at most 1000 commands"), "{head}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

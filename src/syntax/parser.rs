@@ -11,6 +11,12 @@ use crate::syntax::lexer::{lex, Tok, Token};
 /// cannot overflow the stack.
 const MAX_NESTING: usize = 100;
 
+/// Most commands a search may hold, its subsearches' included: the
+/// executor chains one iterator per command, so a longer pipeline could
+/// overflow the stack. Splunk documents no limit; real searches, macros
+/// expanded, hold a few dozen.
+pub const MAX_COMMANDS: usize = 1000;
+
 /// Parses a whole (expanded) search text into a pipeline.
 pub fn parse(text: &str) -> Result<Pipeline> {
     let tokens = lex(text, 0)?;
@@ -83,6 +89,8 @@ pub struct Parser {
     pos: usize,
     end: usize,
     depth: usize,
+    /// Commands parsed so far (see [`MAX_COMMANDS`]).
+    commands: usize,
     /// Lenient mode (for lint): a command that fails to parse is recorded in
     /// `problems` and skipped instead of ending the parse.
     lenient: bool,
@@ -98,6 +106,7 @@ impl Parser {
             pos: 0,
             end: source.len(),
             depth: 0,
+            commands: 0,
             lenient: false,
             problems: Vec::new(),
             source: source.to_string(),
@@ -363,6 +372,7 @@ impl Parser {
         let mut commands = Vec::new();
         let leading_pipe = self.eat(&Tok::Pipe);
         if !leading_pipe {
+            self.count_command()?;
             // A search not starting with `|` begins with an implied `search`;
             // writing the word `search` there is the same command.
             if self.at_keyword("search") && !matches!(self.peek2(), Some(Tok::Eq | Tok::Neq)) {
@@ -386,6 +396,8 @@ impl Parser {
             }
         }
         loop {
+            // Not skipped in lenient mode: every later command would fail too.
+            self.count_command()?;
             let (command_start, depth_at_start) = (self.pos, self.depth);
             match self.command() {
                 Ok(command) => commands.push(command),
@@ -409,6 +421,21 @@ impl Parser {
             span: start.to(self.last_span()),
             commands,
         })
+    }
+
+    /// Counts one more command, an error past [`MAX_COMMANDS`].
+    fn count_command(&mut self) -> Result<()> {
+        self.commands += 1;
+        if self.commands > MAX_COMMANDS {
+            return Err(Error::Syntax {
+                expected: format!(
+                    "at most {MAX_COMMANDS} commands in a search (subsearches included)"
+                ),
+                found: format!("command {}", self.commands),
+                span: self.here(),
+            });
+        }
+        Ok(())
     }
 
     fn enter(&mut self) -> Result<()> {
@@ -440,8 +467,10 @@ impl Parser {
         self.enter()?;
         let start = self.here();
         self.eat(&Tok::Pipe);
+        self.count_command()?;
         let mut commands = vec![self.command()?];
         while self.eat(&Tok::Pipe) {
+            self.count_command()?;
             commands.push(self.command()?);
         }
         self.depth -= 1;
@@ -785,6 +814,32 @@ fn and_of(mut terms: Vec<SearchExpr>) -> SearchExpr {
 mod tests {
     use super::*;
     use crate::commands::CommandArgs;
+
+    #[test]
+    fn pipelines_over_max_commands_are_an_error() {
+        let chain = |n: usize| "| where a=1 ".repeat(n);
+        // `*` and 999 more: the limit.
+        let ok = format!("*{}", chain(MAX_COMMANDS - 1));
+        assert_eq!(
+            parse(&ok).expect("at the limit").commands.len(),
+            MAX_COMMANDS
+        );
+        for text in [
+            format!("*{}", chain(MAX_COMMANDS)),
+            format!("| makeresults {}", "| eval a=1 ".repeat(100_000)),
+            // Subsearches count towards it.
+            format!("* | append [| makeresults {}] {}", chain(600), chain(600)),
+            format!("* | appendpipe [{}]", chain(MAX_COMMANDS)),
+        ] {
+            let err = parse(&text).expect_err("over the limit").to_string();
+            assert!(err.contains("at most 1000 commands"), "{err}");
+        }
+        // Lint's lenient parse stops at the limit rather than reporting
+        // every later command.
+        let (pipeline, problems) = parse_lenient(&format!("*{}", chain(5000)));
+        assert!(pipeline.is_none());
+        assert_eq!(problems.len(), 1, "{problems:?}");
+    }
 
     fn search_of(text: &str) -> SearchExpr {
         let p = parse(text).unwrap();
