@@ -82,20 +82,67 @@ fn round(args: Vec<EvalValue>, _: &CallSite) -> Result<EvalValue> {
     Ok(EvalValue::num(round_to(x, digits)))
 }
 
-/// Rounds to `digits` decimals (negative rounds to tens, hundreds...),
-/// through the decimal text so that `2.675` rounds as written.
+/// Rounds to `digits` decimals (negative rounds to tens, hundreds...), half
+/// away from zero, on the number as written: its shortest decimal text, so
+/// that `2.675` rounds to `2.68` and large values such as epoch times stay
+/// exact.
 pub fn round_to(x: f64, digits: i32) -> f64 {
-    if digits >= 0 {
-        let text = format!("{:.*}", (digits as usize).min(17) + 3, x);
-        let exact: f64 = text.parse().unwrap_or(x);
-        let factor = 10f64.powi(digits);
-        let scaled = exact * factor;
-        // Correct representation error (2.675 * 100 = 267.49999...).
-        let nudged = scaled + scaled.signum() * 1e-9 * scaled.abs().max(1.0);
-        (nudged.round() / factor).clamp(f64::MIN, f64::MAX)
+    round_decimal(x, |point| point + i64::from(digits))
+}
+
+/// Rounds `x`'s shortest decimal text `0.d1d2...dn × 10^point`, keeping the
+/// first `keep(point)` digits, half away from zero.
+fn round_decimal(x: f64, keep: impl Fn(i64) -> i64) -> f64 {
+    if !x.is_finite() || x == 0.0 {
+        return x;
+    }
+    // `{:e}` is the shortest text that reads back as `x`: `1.7000000001e9`.
+    let text = format!("{:e}", x.abs());
+    let Some((mantissa, exp)) = text.split_once('e') else {
+        return x;
+    };
+    let Ok(exp) = exp.parse::<i64>() else {
+        return x;
+    };
+    let mut digits: Vec<u8> = mantissa.bytes().filter(u8::is_ascii_digit).collect();
+    let mut point = exp + 1;
+    let k = keep(point);
+    if k >= digits.len() as i64 {
+        return x;
+    }
+    if k < 0 {
+        return 0.0;
+    }
+    let k = k as usize;
+    let up = digits[k] >= b'5';
+    digits.truncate(k);
+    if up {
+        // Add one at the last kept digit, carrying.
+        let mut i = k;
+        loop {
+            if i == 0 {
+                digits.insert(0, b'1');
+                point += 1;
+                break;
+            }
+            i -= 1;
+            if digits[i] == b'9' {
+                digits[i] = b'0';
+            } else {
+                digits[i] += 1;
+                break;
+            }
+        }
+    }
+    if digits.is_empty() {
+        return 0.0;
+    }
+    let text = format!("0.{}e{point}", String::from_utf8_lossy(&digits));
+    let rounded = text.parse::<f64>().unwrap_or(x).clamp(f64::MIN, f64::MAX);
+    if x < 0.0 {
+        -rounded
     } else {
-        let factor = 10f64.powi(-digits);
-        (x / factor).round() * factor
+        rounded
     }
 }
 
@@ -271,12 +318,10 @@ fn decimals(text: &str) -> usize {
     text.split_once('.').map_or(0, |(_, f)| f.len())
 }
 
+/// `x` rounded to `figures` significant figures, half away from zero.
 fn to_figures(x: f64, figures: usize) -> f64 {
-    if x == 0.0 {
-        return 0.0;
-    }
-    let magnitude = x.abs().log10().floor() as i32;
-    round_to(x, figures as i32 - 1 - magnitude)
+    let figures = i64::try_from(figures).unwrap_or(i64::MAX);
+    round_decimal(x, |_| figures)
 }
 
 #[cfg(test)]
@@ -289,6 +334,59 @@ mod tests {
         assert_eq!(round_to(-2.5, 0), -3.0);
         assert_eq!(round_to(2.675, 2), 2.68);
         assert_eq!(round_to(1234.0, -2), 1200.0);
+    }
+
+    #[test]
+    fn rounding_large_values_is_exact() {
+        assert_eq!(round_to(1_000_000_000.0, 0), 1_000_000_000.0);
+        assert_eq!(round_to(500_000_000.0, 0), 500_000_000.0);
+        assert_eq!(round_to(1_700_000_000.123, 1), 1_700_000_000.1);
+        assert_eq!(round_to(1_700_000_000.123, 2), 1_700_000_000.12);
+        assert_eq!(round_to(1_700_000_000.5, 0), 1_700_000_001.0);
+        assert_eq!(round_to(1_700_000_000.45, 1), 1_700_000_000.5);
+        assert_eq!(round_to(-1_700_000_000.123, 1), -1_700_000_000.1);
+        assert_eq!(round_to(-1_700_000_000.5, 0), -1_700_000_001.0);
+        assert_eq!(round_to(-1_000_000_000.0, 0), -1_000_000_000.0);
+        assert_eq!(
+            round_to(9_007_199_254_740_993.0, 0),
+            9_007_199_254_740_992.0
+        );
+        assert_eq!(round_to(1e300, 2), 1e300);
+        assert_eq!(round_to(1.5e300, -300), 2e300);
+        assert_eq!(round_to(f64::MAX, -308), f64::MAX);
+        // Halves, small values, carries, and digits past the text.
+        assert_eq!(round_to(0.5, 0), 1.0);
+        assert_eq!(round_to(-0.5, 0), -1.0);
+        assert_eq!(round_to(1.5, 0), 2.0);
+        assert_eq!(round_to(0.4, 0), 0.0);
+        assert_eq!(round_to(0.125, 2), 0.13);
+        assert_eq!(round_to(-0.125, 2), -0.13);
+        assert_eq!(round_to(1.005, 2), 1.01);
+        assert_eq!(round_to(9.995, 2), 10.0);
+        assert_eq!(round_to(999.5, 0), 1000.0);
+        assert_eq!(round_to(0.0004, 3), 0.0);
+        assert_eq!(round_to(0.0005, 3), 0.001);
+        assert_eq!(round_to(1.25, 10), 1.25);
+        assert_eq!(round_to(1.25, i32::MAX), 1.25);
+        assert_eq!(round_to(1.25, i32::MIN), 0.0);
+        assert_eq!(round_to(55.0, -1), 60.0);
+        assert_eq!(round_to(-55.0, -1), -60.0);
+        assert!(round_to(f64::NAN, 1).is_nan());
+        assert_eq!(round_to(f64::INFINITY, 1), f64::INFINITY);
+    }
+
+    #[test]
+    fn significant_figures_of_large_values_are_exact() {
+        assert_eq!(to_figures(1_700_000_000.123, 12), 1_700_000_000.12);
+        assert_eq!(to_figures(1_000_000_000.0, 3), 1_000_000_000.0);
+        assert_eq!(to_figures(1_234_567_890.0, 3), 1_230_000_000.0);
+        assert_eq!(to_figures(-1_234_567_890.0, 3), -1_230_000_000.0);
+        assert_eq!(to_figures(1000.0, 1), 1000.0);
+        assert_eq!(to_figures(999.0, 1), 1000.0);
+        assert_eq!(to_figures(0.00125, 2), 0.0013);
+        assert_eq!(to_figures(2.5, 1), 3.0);
+        assert_eq!(to_figures(-2.5, 1), -3.0);
+        assert_eq!(to_figures(0.0, 3), 0.0);
     }
 
     #[test]
