@@ -398,6 +398,16 @@ impl Event {
         true
     }
 
+    /// Swaps a present field's value for `value` in its place and returns
+    /// the old one; `None` (and no change) when the field is absent.
+    pub fn replace(&mut self, name: &str, value: Value) -> Option<Value> {
+        let slot = match &mut self.fields {
+            Fields::Few(list) => Fields::position(list, name).map(|i| &mut list[i].1),
+            Fields::Many(map) => map.get_mut(name),
+        }?;
+        Some(std::mem::replace(slot, value))
+    }
+
     /// Whether the field is present (non-null).
     pub fn contains(&self, name: &str) -> bool {
         self.fields.index_of(name).is_some()
