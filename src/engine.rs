@@ -1123,15 +1123,17 @@ fn result_columns(pipeline: &Pipeline, rows: &[Event]) -> Vec<String> {
         return union;
     };
     let mut out: Vec<String> = Vec::new();
+    // A set beside the list: `table *` may list 100,000 columns.
+    let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
     for name in &table.names {
         if name.contains('*') {
             let g = Glob::new(name, true);
             for c in union.iter().filter(|c| g.matches(c)) {
-                if !out.contains(c) {
+                if seen.insert(c.clone()) {
                     out.push(c.clone());
                 }
             }
-        } else if !out.contains(name) {
+        } else if seen.insert(name.clone()) {
             out.push(name.clone());
         }
     }

@@ -462,6 +462,17 @@ impl Event {
     }
 }
 
+impl Event {
+    /// The fields in order with their names as the event holds them
+    /// (rebuilding an event from them copies no interned name).
+    pub(crate) fn into_keyed(self) -> Vec<(Key, Value)> {
+        match self.fields {
+            Fields::Few(list) => list,
+            Fields::Many(map) => map.into_iter().collect(),
+        }
+    }
+}
+
 impl IntoIterator for Event {
     type Item = (String, Value);
     type IntoIter = Box<dyn Iterator<Item = (String, Value)>>;
