@@ -23,7 +23,7 @@ use crate::knowledge::apps::{AppSummary, AppTargets};
 use crate::knowledge::eventtypes::CompiledEventTypes;
 use crate::knowledge::tags::CompiledTags;
 use crate::knowledge::{ConfWarning, Knowledge, KnowledgeView, Props, SourceMeta, SourcetypeProps};
-use crate::lookup::LookupRegistry;
+use crate::lookup::{LookupRegistry, PreparedLookups};
 use crate::plan::Plan;
 use crate::syntax::ast::{Command, SearchExpr, SearchKind};
 use crate::syntax::{self, ast::Pipeline};
@@ -389,6 +389,7 @@ impl Engine {
             now,
             output_lookups: self.output_lookups.as_deref(),
             geoip: self.geoip.as_deref(),
+            prepared: Default::default(),
         }
     }
 
@@ -488,6 +489,8 @@ impl Engine {
         let diag = |e: Error| Diagnostic::new(e, &query.expanded.map);
         let now = crate::eval::search_start_time();
         let ctx = self.context(&[], now);
+        // Every chunk's lookups use the tables the dry run below prepares.
+        let prepared = ctx.prepared.clone();
         let resolved = exec::resolve_subsearches(&query.pipeline, &ctx).map_err(diag)?;
         let plan = Plan::of(&resolved);
         if plan.streaming_prefix == 0 {
@@ -529,6 +532,7 @@ impl Engine {
                         plan.streaming_prefix,
                         stats,
                         now,
+                        &prepared,
                         threads,
                         &mut merged,
                     )?
@@ -576,7 +580,7 @@ impl Engine {
             let work = |chunk: &mut Vec<u8>, part: &mut Option<Groups>| {
                 let mut events = Vec::new();
                 let report = reader.read_chunk(chunk, &mut |e| events.push(e));
-                self.run_chunk_prefix(events, report, &source_prefix, stats, now, part)
+                self.run_chunk_prefix(events, report, &source_prefix, stats, now, &prepared, part)
             };
             let (complete, parts) = run_chunks(&mut chunks, threads, &work, &mut merged)
                 .map_err(|e| Error::io(reader.name(), e))?;
@@ -640,6 +644,7 @@ impl Engine {
         streaming_prefix: usize,
         stats: Option<&Stats>,
         now: f64,
+        prepared: &PreparedLookups,
         threads: usize,
         merged: &mut Merged,
     ) -> Result<Option<usize>, Diagnostic> {
@@ -681,7 +686,7 @@ impl Engine {
                 built.push(builder.build(record, &mut report.notices)?);
                 report.events += 1;
             }
-            self.run_chunk_prefix(built, report, &prefix, stats, now, part)
+            self.run_chunk_prefix(built, report, &prefix, stats, now, prepared, part)
         };
         // A read error (a damaged gzip stream): the whole-file reader
         // reports it as it would.
@@ -699,6 +704,7 @@ impl Engine {
     /// Runs the streaming prefix over one chunk's events (and then adds
     /// them to the worker's partial `stats` groups in `part`, or keeps each
     /// row with its event's `_time`).
+    #[allow(clippy::too_many_arguments)]
     fn run_chunk_prefix(
         &self,
         events: Vec<Event>,
@@ -706,9 +712,11 @@ impl Engine {
         prefix: &[Command],
         stats: Option<&Stats>,
         now: f64,
+        prepared: &PreparedLookups,
         part: &mut Option<Groups>,
     ) -> Result<ChunkOut> {
-        let ctx = self.context(&[], now);
+        let mut ctx = self.context(&[], now);
+        ctx.prepared = prepared.clone();
         // Rows kept for the rest of the pipeline are ordered by their
         // event's `_time`; `stats` needs no order.
         let times: Vec<Option<f64>> = match stats {

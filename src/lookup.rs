@@ -12,6 +12,10 @@ use crate::event::Event;
 use crate::exec::matcher::Glob;
 use crate::value::Value;
 
+mod index;
+
+use index::{RowIndex, Subnet};
+
 /// A named lookup: a transforms.conf stanza or a security_content YAML file.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LookupDef {
@@ -392,6 +396,38 @@ impl LookupRegistry {
     }
 }
 
+/// Lookup tables read and prepared for matching during one search, shared
+/// by its chunks and threads: the streaming path runs a `lookup` once per
+/// chunk, and reading and indexing the table each time would cost more
+/// than the matching. Per search, not per engine, so that a table written
+/// by `outputlookup` is read afresh by the next search.
+#[derive(Debug, Clone, Default)]
+pub struct PreparedLookups(
+    std::sync::Arc<std::sync::Mutex<HashMap<String, std::sync::Arc<TableMatcher>>>>,
+);
+
+impl PreparedLookups {
+    /// The prepared table for `name` with these inputs and outputs, read on
+    /// first use ([`TableMatcher::prepare`]; an error is not kept).
+    pub fn get(
+        &self,
+        registry: &LookupRegistry,
+        name: &str,
+        inputs: &[(String, String)],
+        outputs: &[(String, String)],
+    ) -> std::result::Result<std::sync::Arc<TableMatcher>, String> {
+        let key = format!("{name}\u{0}{inputs:?}\u{0}{outputs:?}");
+        // A panic elsewhere while holding the lock leaves the map intact.
+        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(m) = map.get(&key) {
+            return Ok(std::sync::Arc::clone(m));
+        }
+        let m = std::sync::Arc::new(TableMatcher::prepare(registry, name, inputs, outputs)?);
+        map.insert(key, std::sync::Arc::clone(&m));
+        Ok(m)
+    }
+}
+
 /// Splunk's default `max_matches` for a lookup without a time field.
 const DEFAULT_MAX_MATCHES: usize = 100;
 
@@ -420,6 +456,9 @@ pub struct TableMatcher {
     default_match: Option<String>,
     /// Globs for wildcard columns, per row and input (compiled once).
     globs: Vec<Vec<Option<Glob>>>,
+    /// Candidate rows by the first exact (else CIDR) match column; `None`
+    /// when every input is a wildcard: then every row is a candidate.
+    index: Option<RowIndex>,
 }
 
 impl TableMatcher {
@@ -498,7 +537,9 @@ impl TableMatcher {
                     .collect()
             })
             .collect();
+        let index = Self::index(&table, &matched_inputs, case_sensitive);
         Ok(TableMatcher {
+            index,
             inputs: matched_inputs,
             outputs,
             case_sensitive,
@@ -511,6 +552,32 @@ impl TableMatcher {
             globs,
             table,
         })
+    }
+
+    /// An index over the first exact match column, else the first CIDR
+    /// one; built once per search, so that an event reads only the rows
+    /// sharing its value instead of the whole table.
+    fn index(
+        table: &LookupTable,
+        inputs: &[(usize, Rule, String)],
+        case_sensitive: bool,
+    ) -> Option<RowIndex> {
+        let cells = |col: usize| {
+            table
+                .rows
+                .iter()
+                .map(move |row| row.get(col).and_then(|c| c.as_deref()))
+        };
+        let exact = inputs
+            .iter()
+            .position(|(_, rule, _)| matches!(rule, Rule::Exact));
+        if let Some(k) = exact {
+            return Some(RowIndex::exact(k, cells(inputs[k].0), case_sensitive));
+        }
+        let cidr = inputs
+            .iter()
+            .position(|(_, rule, _)| matches!(rule, Rule::Cidr))?;
+        Some(RowIndex::cidr(cidr, cells(inputs[cidr].0)))
     }
 
     /// A matcher over a table without rows: its outputs are the named ones,
@@ -541,6 +608,7 @@ impl TableMatcher {
             min_matches: 0,
             default_match: None,
             globs: Vec::new(),
+            index: None,
             table,
         }
     }
@@ -583,11 +651,18 @@ impl TableMatcher {
                 None => return Vec::new(),
             }
         }
+        let candidates: Box<dyn Iterator<Item = usize>> = match &self.index {
+            Some(index) => Box::new(index.candidates(&wanted).into_iter()),
+            None => Box::new(0..self.table.rows.len()),
+        };
         let mut matched: Vec<usize> = Vec::new();
-        for (r, row) in self.table.rows.iter().enumerate() {
+        for r in candidates {
             if matched.len() >= self.max_matches {
                 break;
             }
+            let Some(row) = self.table.rows.get(r) else {
+                continue;
+            };
             let all = self.inputs.iter().enumerate().all(|(k, (col, rule, _))| {
                 let Some(cell) = row.get(*col).and_then(|c| c.as_deref()) else {
                     return false;
@@ -598,7 +673,10 @@ impl TableMatcher {
                         cell,
                         v,
                         self.case_sensitive,
-                        self.globs[r][k].as_ref(),
+                        self.globs
+                            .get(r)
+                            .and_then(|g| g.get(k))
+                            .and_then(Option::as_ref),
                     )
                 })
             });
@@ -639,7 +717,7 @@ fn cell_matches(
         Rule::Exact if case_sensitive => cell == value,
         Rule::Exact => cell.to_lowercase() == value.to_lowercase(),
         Rule::Wildcard => glob.is_some_and(|g| g.matches(value)),
-        Rule::Cidr => crate::commands::lookup::cidr_contains(cell, value),
+        Rule::Cidr => Subnet::parse(cell).is_some_and(|s| s.contains(value)),
     }
 }
 

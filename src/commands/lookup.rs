@@ -5,13 +5,10 @@
 //! `max_matches`, `min_matches`, `default_match`):
 //! <https://help.splunk.com/splunk-enterprise/manage-knowledge-objects/knowledge-management-manual/9.4/use-the-configuration-files-to-configure-lookups/add-field-matching-rules-to-your-lookup-configuration>.
 
-use std::net::IpAddr;
-
 use crate::commands::common::{at_option, bad, option};
 use crate::commands::CommandArgs;
 use crate::error::{Error, Result};
 use crate::exec::{Context, Rows};
-use crate::lookup::TableMatcher;
 use crate::source::Span;
 use crate::syntax::lexer::Tok;
 use crate::syntax::parser::Parser;
@@ -98,65 +95,19 @@ impl Lookup {
         if let Some(notice) = ctx.lookups.table_notice(&self.name) {
             ctx.notice(notice);
         }
-        let matcher = TableMatcher::prepare(ctx.lookups, &self.name, &self.inputs, &self.outputs)
+        let matcher = ctx
+            .prepared
+            .get(ctx.lookups, &self.name, &self.inputs, &self.outputs)
             .map_err(|message| Error::Lookup {
-            name: self.name.clone(),
-            message,
-            span: Some(self.name_span),
-        })?;
+                name: self.name.clone(),
+                message,
+                span: Some(self.name_span),
+            })?;
         Ok(Box::new(input.map(move |row| {
             row.map(|mut event| {
                 matcher.enrich(&mut event, self.output_new);
                 event
             })
         })))
-    }
-}
-
-/// Whether `ip` is inside `cidr` (`10.0.0.0/8`, `2001:db8::/32`, or a
-/// plain address, which must be equal).
-pub fn cidr_contains(cidr: &str, ip: &str) -> bool {
-    let (net, bits) = match cidr.split_once('/') {
-        Some((n, b)) => (n.trim(), b.trim().parse::<u32>().ok()),
-        None => (cidr.trim(), None),
-    };
-    let (Ok(net), Ok(ip)) = (net.parse::<IpAddr>(), ip.trim().parse::<IpAddr>()) else {
-        return false;
-    };
-    match (net, ip) {
-        (IpAddr::V4(n), IpAddr::V4(i)) => {
-            let bits = bits.unwrap_or(32).min(32);
-            let mask = if bits == 0 {
-                0
-            } else {
-                u32::MAX << (32 - bits)
-            };
-            u32::from(n) & mask == u32::from(i) & mask
-        }
-        (IpAddr::V6(n), IpAddr::V6(i)) => {
-            let bits = bits.unwrap_or(128).min(128);
-            let mask = if bits == 0 {
-                0
-            } else {
-                u128::MAX << (128 - bits)
-            };
-            u128::from(n) & mask == u128::from(i) & mask
-        }
-        _ => false,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cidr_matching() {
-        assert!(cidr_contains("10.0.0.0/8", "10.2.3.4"));
-        assert!(!cidr_contains("10.0.0.0/8", "11.2.3.4"));
-        assert!(cidr_contains("0.0.0.0/0", "1.2.3.4"));
-        assert!(cidr_contains("1.2.3.4", "1.2.3.4"));
-        assert!(cidr_contains("2001:db8::/32", "2001:db8::1"));
-        assert!(!cidr_contains("10.0.0.0/8", "not-an-ip"));
     }
 }

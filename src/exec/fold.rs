@@ -110,6 +110,7 @@ mod tests {
             now: 0.0,
             output_lookups: None,
             geoip: None,
+            prepared: Default::default(),
         };
         decide_metadata_terms(&leading_search(search), &metadata, &st, &ctx)
     }

@@ -58,6 +58,8 @@ pub struct Context<'a> {
     pub output_lookups: Option<&'a std::path::Path>,
     /// The MaxMind database `iplocation` reads, if any.
     pub geoip: Option<&'a std::path::Path>,
+    /// Lookup tables prepared so far in this search.
+    pub prepared: crate::lookup::PreparedLookups,
 }
 
 impl Context<'_> {

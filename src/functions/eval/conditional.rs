@@ -220,6 +220,7 @@ fn compile_search(text: &str, site: &CallSite) -> Result<Matcher> {
         now: 0.0,
         output_lookups: None,
         geoip: None,
+        prepared: Default::default(),
     };
     Matcher::compile(&expr, &ctx)
 }
