@@ -516,6 +516,10 @@ impl Engine {
         let threads = self.thread_count();
         let mut merged = Merged {
             groups: stats.map(Stats::new_groups),
+            keep_newest: match suffix.first().map(|c| &c.args) {
+                Some(CommandArgs::Head(h)) if stats.is_none() && !h.tail => Some(h.count),
+                _ => None,
+            },
             ..Merged::default()
         };
         let mut notices: Vec<String> = Vec::new();
@@ -810,7 +814,15 @@ struct Merged {
     last_lines: usize,
     /// Reader notices, each once, in input order.
     notices: Vec<String>,
+    /// `head N` right after the streaming prefix: only the N newest rows
+    /// can reach the results, so the others are let go as rows arrive
+    /// (`* | head 5` kept every event of the file).
+    keep_newest: Option<usize>,
 }
+
+/// Rows held beyond `head`'s count before the older ones are dropped:
+/// sorting once per this many rows keeps the work linear.
+const HEAD_SLACK: usize = 4096;
 
 impl Merged {
     fn add(&mut self, out: ChunkOut, line_base: usize) {
@@ -828,6 +840,14 @@ impl Merged {
         self.events += out.report.events;
         self.last_lines = out.report.lines;
         self.rows.extend(out.rows);
+        if let Some(n) = self.keep_newest {
+            if self.rows.len() > n.saturating_add(HEAD_SLACK) {
+                // The order the results take (newest first, ties in input
+                // order: a stable sort), cut to the rows `head` can take.
+                self.rows.sort_by(|a, b| newest_first(a.0, b.0));
+                self.rows.truncate(n);
+            }
+        }
     }
 }
 
