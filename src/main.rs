@@ -308,8 +308,7 @@ fn expand(args: ExpandArgs) -> Result<(), Diagnostic> {
     for notice in &expanded.notices {
         eprintln!("notice: {}", notice.message);
     }
-    print_or_quiet(&format!("{}\n", expanded.text));
-    Ok(())
+    write_stdout(|out| writeln!(out, "{}", expanded.text))
 }
 
 /// Lints and prints the report; true when every detection is clean.
@@ -324,7 +323,7 @@ fn lint(args: LintArgs) -> Result<bool, Diagnostic> {
         LintFormat::Table => spelunk::lint::render_text(&reports),
         LintFormat::Json => spelunk::lint::render_json(&reports) + "\n",
     };
-    print_or_quiet(&text);
+    write_stdout(|out| out.write_all(text.as_bytes()))?;
     Ok(reports.iter().all(|r| r.is_clean()))
 }
 
@@ -383,11 +382,9 @@ fn run(args: RunArgs) -> Result<(), Diagnostic> {
     } else {
         Format::Json
     });
-    let mut buf = Vec::new();
-    output::write(&mut buf, format, &results.rows, &results.columns)
-        .map_err(|e| Diagnostic::plain(Error::io("<stdout>", e)))?;
-    print_or_quiet(&String::from_utf8_lossy(&buf));
-    Ok(())
+    // Rows go straight to stdout (buffered), not through a second copy
+    // of the whole output in memory.
+    write_stdout(|out| output::write(out, format, &results.rows, &results.columns))
 }
 
 fn test(args: TestArgs) -> Result<ExitCode, Diagnostic> {
@@ -434,7 +431,7 @@ fn test(args: TestArgs) -> Result<ExitCode, Diagnostic> {
             s
         }
     };
-    print_or_quiet(&text);
+    write_stdout(|out| out.write_all(text.as_bytes()))?;
     Ok(if report.failed() > 0 {
         ExitCode::from(exit::TEST_FAILED)
     } else {
@@ -442,10 +439,34 @@ fn test(args: TestArgs) -> Result<ExitCode, Diagnostic> {
     })
 }
 
-/// Writes to stdout; a closed pipe (`spelunk ... | head`) is not an error.
-fn print_or_quiet(text: &str) {
-    let mut out = std::io::stdout().lock();
-    let _ = out.write_all(text.as_bytes()).and_then(|_| out.flush());
+/// Runs `write` over a buffered stdout and flushes it. A closed pipe
+/// (`spelunk ... | head`) ends the output quietly, as for any Unix filter;
+/// every other write error (a full disk, `> /dev/full`) is an error naming
+/// stdout, so a CI job never takes truncated output for success.
+fn write_stdout(
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), Diagnostic> {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    match write(&mut out).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if is_closed_pipe(&e) => Ok(()),
+        Err(e) => Err(Diagnostic::plain(Error::io("<stdout>", write_error(&e)))),
+    }
+}
+
+/// serde_json and csv wrap the underlying io error; look through them.
+fn is_closed_pipe(error: &std::io::Error) -> bool {
+    if error.kind() == std::io::ErrorKind::BrokenPipe {
+        return true;
+    }
+    error
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<std::io::Error>())
+        .is_some_and(is_closed_pipe)
+}
+
+fn write_error(error: &std::io::Error) -> String {
+    format!("cannot write the output: {error}")
 }
 
 fn event_sources(args: &RunArgs) -> Result<Vec<EventSource>, Diagnostic> {

@@ -519,3 +519,69 @@ fn long_pipelines_run_to_the_limit_and_are_an_error_past_it() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Runs spelunk with stdout on `/dev/full` (every write fails with ENOSPC).
+#[cfg(target_os = "linux")]
+fn spelunk_to_dev_full(args: &[&str]) -> Output {
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full opens");
+    Command::new(env!("CARGO_BIN_EXE_spelunk"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(full)
+        .output()
+        .expect("the binary runs")
+}
+
+/// A write error on stdout is an error naming it, for every subcommand and
+/// format (each exited 0 with nothing written).
+#[cfg(target_os = "linux")]
+#[test]
+fn write_errors_on_stdout_fail_loudly() {
+    let mut cases: Vec<Vec<&str>> = ["table", "csv", "json", "ndjson"]
+        .iter()
+        .map(|format| vec!["run", "-e", SAMPLE, "-o", format, "* | head 3"])
+        .collect();
+    cases.push(vec!["expand", "`cloudtrail`"]);
+    cases.push(vec!["lint", SEED]);
+    cases.push(vec!["test", "tests/testing_fixtures"]);
+    for args in cases {
+        let out = spelunk_to_dev_full(&args);
+        let stderr = text(&out.stderr);
+        assert!(
+            !out.status.success() && out.status.code() != Some(101),
+            "{args:?}: {:?} {stderr}",
+            out.status
+        );
+        assert!(stderr.contains("<stdout>"), "{args:?}: {stderr}");
+        assert!(stderr.contains("No space left"), "{args:?}: {stderr}");
+    }
+}
+
+/// A reader that goes away (`spelunk ... | head -1`) ends the output
+/// quietly with exit 0, however much was left to write.
+#[test]
+fn closed_pipe_is_a_quiet_exit() {
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_spelunk"))
+        .args([
+            "run",
+            "-o",
+            "ndjson",
+            "| makeresults count=200000 | eval text=\"some padding to fill the pipe\"",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    // Closing the read end before spelunk writes its 10+ MB makes the
+    // write fail with EPIPE.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("it exits");
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{:?} {stderr}", out.status);
+    assert!(!stderr.contains("<stdout>"), "{stderr}");
+}
