@@ -394,6 +394,14 @@ impl Engine {
 
     /// Runs a compiled query over events that are already newest first.
     pub fn run_query(&self, query: &Query, events: &[Event]) -> Result<SearchResults, Diagnostic> {
+        // Limit hits left by an earlier search that ended in an error.
+        crate::regex_compat::take_limit_hits();
+        self.run_loaded(query, events)
+    }
+
+    /// [`Engine::run_query`] after the events were loaded by this search
+    /// (their regex limit hits are its own).
+    fn run_loaded(&self, query: &Query, events: &[Event]) -> Result<SearchResults, Diagnostic> {
         // One `now` for the whole search, as in Splunk.
         let ctx = self.context(events, crate::eval::search_start_time());
         let rows = exec::run_pipeline(&query.pipeline, &ctx)
@@ -410,6 +418,12 @@ impl Engine {
             .map(|n| n.message.clone())
             .collect();
         notices.extend(ctx.notices.into_inner());
+        // A regex that gave up counted as no match: say so, once per regex.
+        notices.extend(
+            crate::regex_compat::take_limit_hits()
+                .iter()
+                .map(|p| crate::regex_compat::limit_hit_notice(p)),
+        );
         SearchResults {
             rows,
             columns,
@@ -432,11 +446,12 @@ impl Engine {
         query: &Query,
         sources: &[EventSource],
     ) -> Result<RunOutput, Diagnostic> {
+        crate::regex_compat::take_limit_hits();
         if let Some(out) = self.run_streaming(query, sources)? {
             return Ok(out);
         }
         let loaded = self.load_events(sources)?;
-        let mut results = self.run_query(query, &loaded.events)?;
+        let mut results = self.run_loaded(query, &loaded.events)?;
         results.notices.splice(0..0, loaded.notices);
         Ok(RunOutput {
             results,

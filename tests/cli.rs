@@ -585,3 +585,36 @@ fn closed_pipe_is_a_quiet_exit() {
     assert!(out.status.success(), "{:?} {stderr}", out.status);
     assert!(!stderr.contains("<stdout>"), "{stderr}");
 }
+
+/// A regex that gives up on the backtracking limit is no match, with one
+/// notice naming it however many events it gave up on (it was silent).
+#[test]
+fn regex_backtracking_limit_is_a_notice_naming_the_regex() {
+    let dir = std::env::temp_dir().join(format!("spelunk-cli-redos-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let events = dir.join("e.json");
+    let long = "a".repeat(40);
+    std::fs::write(
+        &events,
+        format!("{{\"s\":\"{long}!\"}}\n{{\"s\":\"{long}?\"}}\n{{\"s\":\"aac\"}}\n"),
+    )
+    .expect("write");
+    let path = events.to_str().expect("utf-8 path");
+    for search in [
+        r#"* | regex s="(a*)*\1c" | table s"#,
+        r#"* | where match(s, "(a*)*\1c") | table s"#,
+    ] {
+        let out = spelunk(&["run", "-e", path, "-o", "csv", search]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert_eq!(text(&out.stdout), "s\naac\n", "{search}");
+        let stderr = text(&out.stderr);
+        assert_eq!(
+            stderr
+                .matches(r"regex `(a*)*\1c` exceeded the backtracking limit")
+                .count(),
+            1,
+            "{search}: {stderr}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
