@@ -271,6 +271,18 @@ impl LookupRegistry {
         Ok(n)
     }
 
+    /// Whether `path` is (resolves to) one of the lookup files loaded from
+    /// a folder: `outputlookup` must never write over an input.
+    pub fn is_input_file(&self, path: &Path) -> bool {
+        let Ok(target) = std::fs::canonicalize(path) else {
+            return false;
+        };
+        self.files.values().any(|source| match source {
+            FileSource::Path(p) => std::fs::canonicalize(p).is_ok_and(|real| real == target),
+            FileSource::Bundled(_) => false,
+        })
+    }
+
     /// Adds a lookup file compiled into the binary.
     pub fn add_bundled_file(&mut self, name: &str, text: &'static str) {
         self.files
@@ -751,16 +763,14 @@ fn parse_json_rows(text: &str) -> std::result::Result<LookupTable, String> {
     Ok(LookupTable { columns, rows })
 }
 
+/// Every file below a lookup folder; link loops end, and a link out of
+/// the folder is refused (see [`crate::walk`]).
 fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
-    let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir.display(), e))?;
-    for entry in entries {
-        let path = entry.map_err(|e| Error::io(dir.display(), e))?.path();
-        if path.is_dir() {
-            collect_files(&path, out)?;
-        } else {
-            out.push(path);
-        }
-    }
+    out.extend(crate::walk::files_under(
+        dir,
+        crate::walk::Links::Inside,
+        |_| true,
+    )?);
     Ok(())
 }
 

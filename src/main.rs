@@ -492,20 +492,12 @@ fn event_sources(args: &RunArgs) -> Result<Vec<EventSource>, Diagnostic> {
     Ok(sources)
 }
 
+/// Every file below an events folder; links are followed (data is often
+/// linked in from elsewhere) but a link loop ends.
 fn files_in(dir: &Path) -> Result<Vec<PathBuf>, Diagnostic> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let entries = std::fs::read_dir(&d).map_err(|e| Error::io(d.display(), e))?;
-        for entry in entries {
-            let path = entry.map_err(|e| Error::io(d.display(), e))?.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                out.push(path);
-            }
-        }
-    }
-    out.sort();
-    Ok(out)
+    Ok(spelunk::walk::files_under(
+        dir,
+        spelunk::walk::Links::Follow,
+        |_| true,
+    )?)
 }

@@ -618,3 +618,159 @@ fn regex_backtracking_limit_is_a_notice_naming_the_regex() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Runs spelunk, failing the test if it has not ended after 60 s (a link
+/// loop made the folder walkers recurse for ever).
+#[cfg(unix)]
+fn spelunk_bounded(args: &[&str]) -> Output {
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_spelunk"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let start = std::time::Instant::now();
+    while child.try_wait().expect("wait").is_none() {
+        if start.elapsed() > std::time::Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("{args:?} did not end within 60 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.wait_with_output().expect("output")
+}
+
+#[cfg(unix)]
+fn fresh_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("spelunk-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+/// Two `x -> .` links in a folder hung `-l`, `-e`, `-m`, `lint` and `test`.
+#[cfg(unix)]
+#[test]
+fn link_loops_in_folders_end() {
+    use std::os::unix::fs::symlink;
+    let dir = fresh_dir("loops");
+    for sub in ["lookups", "events", "macros", "detections"] {
+        let d = dir.join(sub);
+        std::fs::create_dir_all(&d).expect("dir");
+        symlink(".", d.join("a")).expect("link");
+        symlink(".", d.join("b")).expect("link");
+    }
+    std::fs::write(dir.join("lookups/users.csv"), "uid,name\nu1,Alice\n").expect("write");
+    std::fs::write(dir.join("events/e.json"), "{\"uid\":\"u1\"}\n").expect("write");
+    std::fs::write(dir.join("macros/macros.conf"), "[m]\ndefinition = uid=u1\n").expect("write");
+    std::fs::write(dir.join("detections/d.spl"), "`m` | stats count\n").expect("write");
+    let p = |sub: &str| dir.join(sub).to_str().expect("utf-8").to_string();
+    let (lookups, events, macros, detections) =
+        (p("lookups"), p("events"), p("macros"), p("detections"));
+    let out = spelunk_bounded(&[
+        "run",
+        "-l",
+        &lookups,
+        "-e",
+        &events,
+        "-m",
+        &macros,
+        "-o",
+        "csv",
+        "`m` | lookup users.csv uid OUTPUT name | table uid name",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "uid,name\nu1,Alice\n");
+    let out = spelunk_bounded(&["lint", "-m", &macros, &detections]);
+    assert!(out.status.code().is_some(), "{}", text(&out.stderr));
+    let out = spelunk_bounded(&["test", &detections]);
+    assert!(out.status.code().is_some(), "{}", text(&out.stderr));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A lookup linked to a file outside its folder is refused (it read
+/// /etc/passwd as a table); outputlookup refuses links and input lookups
+/// and leaves no temporary file behind.
+#[cfg(unix)]
+#[test]
+fn links_out_of_folders_and_unsafe_outputlookup_targets_are_refused() {
+    use std::os::unix::fs::symlink;
+    let dir = fresh_dir("links");
+    let lookups = dir.join("lookups");
+    let outside = dir.join("outside");
+    std::fs::create_dir_all(&lookups).expect("dir");
+    std::fs::create_dir_all(&outside).expect("dir");
+    std::fs::write(outside.join("secret.csv"), "uid,name\nu1,secret\n").expect("write");
+    symlink(outside.join("secret.csv"), lookups.join("users.csv")).expect("link");
+    let l = lookups.to_str().expect("utf-8");
+    let out = spelunk_bounded(&["run", "-l", l, "-o", "csv", "| inputlookup users.csv"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(5), "{stderr}");
+    assert!(
+        stderr.contains("users.csv") && stderr.contains("outside the folder"),
+        "{stderr}"
+    );
+
+    std::fs::remove_file(lookups.join("users.csv")).expect("rm");
+    std::fs::write(lookups.join("users.csv"), "uid,name\nu1,Alice\n").expect("write");
+    // The output folder is also the lookups folder: an input is refused.
+    let out = spelunk_bounded(&[
+        "run",
+        "-l",
+        l,
+        "--output-lookups",
+        l,
+        "-o",
+        "csv",
+        "| makeresults | eval uid=\"u9\" | outputlookup users.csv",
+    ]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{stderr}");
+    assert!(stderr.contains("input lookup"), "{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(lookups.join("users.csv")).expect("read"),
+        "uid,name\nu1,Alice\n"
+    );
+    // A link in the output folder is not written through.
+    let out_dir = dir.join("out");
+    std::fs::create_dir_all(&out_dir).expect("dir");
+    symlink(outside.join("secret.csv"), out_dir.join("t.csv")).expect("link");
+    let od = out_dir.to_str().expect("utf-8");
+    let out = spelunk_bounded(&[
+        "run",
+        "--output-lookups",
+        od,
+        "-o",
+        "csv",
+        "| makeresults | eval uid=\"u9\" | outputlookup t.csv",
+    ]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{stderr}");
+    assert!(stderr.contains("symbolic link"), "{stderr}");
+    assert!(std::fs::read_to_string(outside.join("secret.csv"))
+        .expect("read")
+        .contains("secret"));
+    // A plain write works, atomically: only the table is left.
+    let out = spelunk_bounded(&[
+        "run",
+        "--output-lookups",
+        od,
+        "-o",
+        "csv",
+        "| makeresults | eval uid=\"u9\" | table uid | outputlookup new.csv",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        std::fs::read_to_string(out_dir.join("new.csv")).expect("read"),
+        "uid\nu9\n"
+    );
+    let mut names: Vec<String> = std::fs::read_dir(&out_dir)
+        .expect("list")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["new.csv", "t.csv"]);
+    let _ = std::fs::remove_dir_all(&dir);
+}
