@@ -355,6 +355,11 @@ fn run(args: RunArgs) -> Result<(), Diagnostic> {
     }
     warn_about_knowledge(&engine);
     let query = engine.compile(&text, &name)?;
+    // A search that reads events over none gives no rows and exit 0: say
+    // why, so a CI job that forgot `-e` does not pass silently.
+    if args.events.is_empty() && reads_events(&query) {
+        eprintln!("warning: no events given (-e PATH): the search reads events and sees none");
+    }
     let sources = event_sources(&args)?;
     let out = engine.run_sources(&query, &sources)?;
     for m in &out.malformed {
@@ -467,6 +472,15 @@ fn is_closed_pipe(error: &std::io::Error) -> bool {
 
 fn write_error(error: &std::io::Error) -> String {
     format!("cannot write the output: {error}")
+}
+
+/// Whether the search starts by reading events (not `| makeresults`,
+/// `| inputlookup` and other generating commands).
+fn reads_events(query: &spelunk::engine::Query) -> bool {
+    matches!(
+        query.pipeline.commands.first().map(|c| &c.args),
+        Some(spelunk::commands::CommandArgs::Search(_))
+    )
 }
 
 fn event_sources(args: &RunArgs) -> Result<Vec<EventSource>, Diagnostic> {

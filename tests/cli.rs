@@ -774,3 +774,49 @@ fn links_out_of_folders_and_unsafe_outputlookup_targets_are_refused() {
     assert_eq!(names, ["new.csv", "t.csv"]);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// No `-e` for a search that reads events warns (it gave `[]`, exit 0
+/// and nothing else); a generating search needs none. A `-l` or `-m`
+/// path that adds nothing is a warning naming it.
+#[cfg(unix)]
+#[test]
+fn missing_events_and_unused_knowledge_paths_warn() {
+    let out = spelunk(&["run", "-o", "csv", "user=bob | stats count"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("warning: no events given (-e PATH)"));
+    let out = spelunk(&["run", "-o", "csv", "| makeresults | eval a=1 | table a"]);
+    assert!(!text(&out.stderr).contains("no events given"));
+
+    let dir = fresh_dir("unused");
+    let notes = dir.join("notes.txt");
+    std::fs::write(&notes, "hello\n").expect("write");
+    std::fs::create_dir_all(dir.join("empty")).expect("dir");
+    let notes = notes.to_str().expect("utf-8");
+    let empty = dir.join("empty");
+    let empty = empty.to_str().expect("utf-8");
+    let out = spelunk(&[
+        "run",
+        "-l",
+        notes,
+        "-m",
+        empty,
+        "-o",
+        "csv",
+        "| makeresults | eval a=1 | table a",
+    ]);
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(&format!("warning: {notes}: not used as a lookup")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("warning: {empty}: defines no macro")),
+        "{stderr}"
+    );
+    // -m with a file that is not a macro file stays an error naming it.
+    let out = spelunk(&["run", "-m", notes, "| makeresults"]);
+    assert_eq!(out.status.code(), Some(5), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains(notes));
+    let _ = std::fs::remove_dir_all(&dir);
+}
