@@ -55,6 +55,9 @@ pub struct Engine {
     threads: usize,
     prefilter: bool,
     chunk_bytes: usize,
+    /// Paths given to [`Engine::with_lookups_path`] that added nothing,
+    /// each a warning naming it.
+    path_warnings: Vec<ConfWarning>,
 }
 
 /// A search that has been expanded and parsed, ready to run.
@@ -151,6 +154,7 @@ impl Engine {
             threads: 0,
             prefilter: true,
             chunk_bytes: DEFAULT_CHUNK_BYTES,
+            path_warnings: Vec::new(),
         }
     }
 
@@ -180,7 +184,17 @@ impl Engine {
     /// Adds macro definitions from a `macros.conf`, a security_content macro
     /// YAML, or a folder of them; they win over earlier ones on a name clash.
     pub fn with_macros_path(mut self, path: &Path) -> Result<Self> {
-        self.macros.load_path(path)?;
+        // A file that is not a macro file is an error already; a folder
+        // (or a macros.conf) that defines nothing is a warning naming it.
+        if self.macros.load_path(path)? == 0 {
+            self.path_warnings.push(ConfWarning {
+                file: path.display().to_string(),
+                line: 0,
+                message:
+                    "defines no macro (expected macros.conf stanzas or security_content macro YAML)"
+                        .to_string(),
+            });
+        }
         self.compiled = OnceLock::new();
         Ok(self)
     }
@@ -188,7 +202,20 @@ impl Engine {
     /// Adds lookups from a folder (transforms.conf, lookup YAML, CSV files)
     /// or one such file.
     pub fn with_lookups_path(mut self, path: &Path) -> Result<Self> {
-        self.lookups.load_path(path)?;
+        // A path that adds nothing is most likely a mistake the user would
+        // otherwise never see (the search then says the lookup is missing).
+        if self.lookups.load_path(path)? == 0 {
+            let message = if path.is_dir() {
+                "no lookup found in this folder (expected transforms.conf, lookup YAML, or .csv, .csv.gz, .json tables)"
+            } else {
+                "not used as a lookup: expected a transforms.conf with `filename`/`collection` stanzas, a lookup YAML, or a .csv, .csv.gz or .json table"
+            };
+            self.path_warnings.push(ConfWarning {
+                file: path.display().to_string(),
+                line: 0,
+                message: message.to_string(),
+            });
+        }
         Ok(self)
     }
 
@@ -294,7 +321,8 @@ impl Engine {
     /// Settings of the loaded knowledge that do not run as written, or are
     /// unknown, each with its file and line.
     pub fn knowledge_warnings(&self) -> Vec<ConfWarning> {
-        let mut out = self.knowledge.warnings();
+        let mut out = self.path_warnings.clone();
+        out.extend(self.knowledge.warnings());
         out.extend(self.compiled().warnings.iter().cloned());
         out
     }
@@ -395,6 +423,14 @@ impl Engine {
 
     /// Runs a compiled query over events that are already newest first.
     pub fn run_query(&self, query: &Query, events: &[Event]) -> Result<SearchResults, Diagnostic> {
+        // Limit hits left by an earlier search that ended in an error.
+        crate::regex_compat::take_limit_hits();
+        self.run_loaded(query, events)
+    }
+
+    /// [`Engine::run_query`] after the events were loaded by this search
+    /// (their regex limit hits are its own).
+    fn run_loaded(&self, query: &Query, events: &[Event]) -> Result<SearchResults, Diagnostic> {
         // One `now` for the whole search, as in Splunk.
         let ctx = self.context(events, crate::eval::search_start_time());
         let rows = exec::run_pipeline(&query.pipeline, &ctx)
@@ -411,6 +447,12 @@ impl Engine {
             .map(|n| n.message.clone())
             .collect();
         notices.extend(ctx.notices.into_inner());
+        // A regex that gave up counted as no match: say so, once per regex.
+        notices.extend(
+            crate::regex_compat::take_limit_hits()
+                .iter()
+                .map(|p| crate::regex_compat::limit_hit_notice(p)),
+        );
         SearchResults {
             rows,
             columns,
@@ -433,11 +475,12 @@ impl Engine {
         query: &Query,
         sources: &[EventSource],
     ) -> Result<RunOutput, Diagnostic> {
+        crate::regex_compat::take_limit_hits();
         if let Some(out) = self.run_streaming(query, sources)? {
             return Ok(out);
         }
         let loaded = self.load_events(sources)?;
-        let mut results = self.run_query(query, &loaded.events)?;
+        let mut results = self.run_loaded(query, &loaded.events)?;
         results.notices.splice(0..0, loaded.notices);
         Ok(RunOutput {
             results,

@@ -54,6 +54,7 @@ pub mod syntax;
 pub mod testing;
 pub mod timefmt;
 pub mod value;
+pub mod walk;
 pub mod xml_fields;
 
 pub use diagnostic::Diagnostic;

@@ -275,6 +275,18 @@ impl LookupRegistry {
         Ok(n)
     }
 
+    /// Whether `path` is (resolves to) one of the lookup files loaded from
+    /// a folder: `outputlookup` must never write over an input.
+    pub fn is_input_file(&self, path: &Path) -> bool {
+        let Ok(target) = std::fs::canonicalize(path) else {
+            return false;
+        };
+        self.files.values().any(|source| match source {
+            FileSource::Path(p) => std::fs::canonicalize(p).is_ok_and(|real| real == target),
+            FileSource::Bundled(_) => false,
+        })
+    }
+
     /// Adds a lookup file compiled into the binary.
     pub fn add_bundled_file(&mut self, name: &str, text: &'static str) {
         self.files
@@ -829,16 +841,14 @@ fn parse_json_rows(text: &str) -> std::result::Result<LookupTable, String> {
     Ok(LookupTable { columns, rows })
 }
 
+/// Every file below a lookup folder; link loops end, and a link out of
+/// the folder is refused (see [`crate::walk`]).
 fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
-    let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir.display(), e))?;
-    for entry in entries {
-        let path = entry.map_err(|e| Error::io(dir.display(), e))?.path();
-        if path.is_dir() {
-            collect_files(&path, out)?;
-        } else {
-            out.push(path);
-        }
-    }
+    out.extend(crate::walk::files_under(
+        dir,
+        crate::walk::Links::Inside,
+        |_| true,
+    )?);
     Ok(())
 }
 
@@ -857,9 +867,16 @@ fn read_text(path: &Path) -> Result<String> {
     String::from_utf8(bytes).map_err(|e| Error::io(path.display(), e))
 }
 
-/// Parses CSV text with a header row.
+/// Parses CSV text with a header row. A quoted field that is never closed
+/// is an error naming its line: the csv reader would take the rest of the
+/// file as that one cell.
 pub fn parse_csv(text: &str) -> std::result::Result<LookupTable, String> {
     let text = text.trim_start_matches('\u{feff}');
+    if let Some(line) = unterminated_quote_line(text) {
+        return Err(format!(
+            "line {line}: a quoted field is not closed (its `\"` opens a cell that runs to the end of the file)"
+        ));
+    }
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .from_reader(text.as_bytes());
@@ -882,9 +899,78 @@ pub fn parse_csv(text: &str) -> std::result::Result<LookupTable, String> {
     Ok(LookupTable { columns, rows })
 }
 
+/// The 1-based line of a quoted CSV field left open at the end of `text`,
+/// read as the csv crate reads quotes: a `"` opens a quoted field only at
+/// the start of a field, `""` inside one is a quote, and a lone `"` closes
+/// it.
+fn unterminated_quote_line(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut line = 1usize;
+    let mut opened_at = 0usize;
+    let mut at_field_start = true;
+    let mut quoted = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if quoted {
+            if b == b'"' {
+                if bytes.get(i + 1) == Some(&b'"') {
+                    i += 1;
+                } else {
+                    quoted = false;
+                }
+            } else if b == b'\n' {
+                line += 1;
+            }
+        } else {
+            match b {
+                b'"' if at_field_start => {
+                    quoted = true;
+                    opened_at = line;
+                }
+                b',' => {
+                    at_field_start = true;
+                    i += 1;
+                    continue;
+                }
+                b'\n' => {
+                    line += 1;
+                    at_field_start = true;
+                    i += 1;
+                    continue;
+                }
+                // A `\r` before `\n` keeps the next field's start.
+                b'\r' => {
+                    i += 1;
+                    continue;
+                }
+                _ => {}
+            }
+            at_field_start = false;
+        }
+        i += 1;
+    }
+    quoted.then_some(opened_at)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An unclosed quote is an error naming its line (it swallowed the
+    /// rest of the file into one cell); quotes that close are fine.
+    #[test]
+    fn unterminated_quote_is_an_error_with_its_line() {
+        let err = parse_csv("a,b\n1,2\n3,\"x\n4,5\n6,7\n").unwrap_err();
+        assert!(
+            err.starts_with("line 3: a quoted field is not closed"),
+            "{err}"
+        );
+        let ok = parse_csv("a,b\n\"x,\"\"y\"\"\n z\",2\nq\"r,3\n").unwrap();
+        assert_eq!(ok.rows.len(), 2);
+        assert_eq!(ok.rows[0][0].as_deref(), Some("x,\"y\"\n z"));
+        assert_eq!(ok.rows[1][0].as_deref(), Some("q\"r"));
+    }
 
     #[test]
     fn bundled_service_accounts_has_only_a_header() {

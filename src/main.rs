@@ -308,8 +308,7 @@ fn expand(args: ExpandArgs) -> Result<(), Diagnostic> {
     for notice in &expanded.notices {
         eprintln!("notice: {}", notice.message);
     }
-    print_or_quiet(&format!("{}\n", expanded.text));
-    Ok(())
+    write_stdout(|out| writeln!(out, "{}", expanded.text))
 }
 
 /// Lints and prints the report; true when every detection is clean.
@@ -324,7 +323,7 @@ fn lint(args: LintArgs) -> Result<bool, Diagnostic> {
         LintFormat::Table => spelunk::lint::render_text(&reports),
         LintFormat::Json => spelunk::lint::render_json(&reports) + "\n",
     };
-    print_or_quiet(&text);
+    write_stdout(|out| out.write_all(text.as_bytes()))?;
     Ok(reports.iter().all(|r| r.is_clean()))
 }
 
@@ -356,6 +355,11 @@ fn run(args: RunArgs) -> Result<(), Diagnostic> {
     }
     warn_about_knowledge(&engine);
     let query = engine.compile(&text, &name)?;
+    // A search that reads events over none gives no rows and exit 0: say
+    // why, so a CI job that forgot `-e` does not pass silently.
+    if args.events.is_empty() && reads_events(&query) {
+        eprintln!("warning: no events given (-e PATH): the search reads events and sees none");
+    }
     let sources = event_sources(&args)?;
     let out = engine.run_sources(&query, &sources)?;
     for m in &out.malformed {
@@ -383,11 +387,9 @@ fn run(args: RunArgs) -> Result<(), Diagnostic> {
     } else {
         Format::Json
     });
-    let mut buf = Vec::new();
-    output::write(&mut buf, format, &results.rows, &results.columns)
-        .map_err(|e| Diagnostic::plain(Error::io("<stdout>", e)))?;
-    print_or_quiet(&String::from_utf8_lossy(&buf));
-    Ok(())
+    // Rows go straight to stdout (buffered), not through a second copy
+    // of the whole output in memory.
+    write_stdout(|out| output::write(out, format, &results.rows, &results.columns))
 }
 
 fn test(args: TestArgs) -> Result<ExitCode, Diagnostic> {
@@ -434,7 +436,7 @@ fn test(args: TestArgs) -> Result<ExitCode, Diagnostic> {
             s
         }
     };
-    print_or_quiet(&text);
+    write_stdout(|out| out.write_all(text.as_bytes()))?;
     Ok(if report.failed() > 0 {
         ExitCode::from(exit::TEST_FAILED)
     } else {
@@ -442,10 +444,43 @@ fn test(args: TestArgs) -> Result<ExitCode, Diagnostic> {
     })
 }
 
-/// Writes to stdout; a closed pipe (`spelunk ... | head`) is not an error.
-fn print_or_quiet(text: &str) {
-    let mut out = std::io::stdout().lock();
-    let _ = out.write_all(text.as_bytes()).and_then(|_| out.flush());
+/// Runs `write` over a buffered stdout and flushes it. A closed pipe
+/// (`spelunk ... | head`) ends the output quietly, as for any Unix filter;
+/// every other write error (a full disk, `> /dev/full`) is an error naming
+/// stdout, so a CI job never takes truncated output for success.
+fn write_stdout(
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), Diagnostic> {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    match write(&mut out).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if is_closed_pipe(&e) => Ok(()),
+        Err(e) => Err(Diagnostic::plain(Error::io("<stdout>", write_error(&e)))),
+    }
+}
+
+/// serde_json and csv wrap the underlying io error; look through them.
+fn is_closed_pipe(error: &std::io::Error) -> bool {
+    if error.kind() == std::io::ErrorKind::BrokenPipe {
+        return true;
+    }
+    error
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<std::io::Error>())
+        .is_some_and(is_closed_pipe)
+}
+
+fn write_error(error: &std::io::Error) -> String {
+    format!("cannot write the output: {error}")
+}
+
+/// Whether the search starts by reading events (not `| makeresults`,
+/// `| inputlookup` and other generating commands).
+fn reads_events(query: &spelunk::engine::Query) -> bool {
+    matches!(
+        query.pipeline.commands.first().map(|c| &c.args),
+        Some(spelunk::commands::CommandArgs::Search(_))
+    )
 }
 
 fn event_sources(args: &RunArgs) -> Result<Vec<EventSource>, Diagnostic> {
@@ -471,20 +506,12 @@ fn event_sources(args: &RunArgs) -> Result<Vec<EventSource>, Diagnostic> {
     Ok(sources)
 }
 
+/// Every file below an events folder; links are followed (data is often
+/// linked in from elsewhere) but a link loop ends.
 fn files_in(dir: &Path) -> Result<Vec<PathBuf>, Diagnostic> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let entries = std::fs::read_dir(&d).map_err(|e| Error::io(d.display(), e))?;
-        for entry in entries {
-            let path = entry.map_err(|e| Error::io(d.display(), e))?.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                out.push(path);
-            }
-        }
-    }
-    out.sort();
-    Ok(out)
+    Ok(spelunk::walk::files_under(
+        dir,
+        spelunk::walk::Links::Follow,
+        |_| true,
+    )?)
 }

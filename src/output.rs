@@ -64,8 +64,8 @@ pub fn write(
 ) -> io::Result<()> {
     match format {
         Format::Json => {
-            let array = Json::Array(rows.iter().map(row_to_json).collect());
-            serde_json::to_writer_pretty(&mut *out, &array)?;
+            // One row's JSON at a time, not a second copy of every row.
+            serde_json::to_writer_pretty(&mut *out, &JsonRows(rows))?;
             writeln!(out)
         }
         Format::Ndjson => {
@@ -80,9 +80,30 @@ pub fn write(
     }
 }
 
+/// Rows serialized as a JSON array, each converted as it is written.
+struct JsonRows<'a>(&'a [Event]);
+
+impl serde::Serialize for JsonRows<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(row_to_json))
+    }
+}
+
+/// The io error under a csv error, so the caller can tell a closed pipe
+/// from a full disk.
+fn csv_io(error: csv::Error) -> io::Error {
+    if error.is_io_error() {
+        if let csv::ErrorKind::Io(inner) = error.into_kind() {
+            return inner;
+        }
+        return io::Error::other("csv write failed");
+    }
+    io::Error::other(error)
+}
+
 fn write_csv(out: &mut dyn Write, rows: &[Event], columns: &[String]) -> io::Result<()> {
     let mut w = csv::Writer::from_writer(out);
-    w.write_record(columns)?;
+    w.write_record(columns).map_err(csv_io)?;
     for row in rows {
         let cells: Vec<String> = columns
             .iter()
@@ -92,7 +113,7 @@ fn write_csv(out: &mut dyn Write, rows: &[Event], columns: &[String]) -> io::Res
                     .unwrap_or_default()
             })
             .collect();
-        w.write_record(&cells)?;
+        w.write_record(&cells).map_err(csv_io)?;
     }
     w.flush()
 }

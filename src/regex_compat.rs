@@ -83,8 +83,48 @@ fn unsupported(feature: &str) -> RegexError {
 }
 
 /// How deep the backtracking engine may go before a match attempt counts as
-/// failed (PCRE has a match limit too; Splunk then treats it as no match).
-const BACKTRACK_LIMIT: usize = 1_000_000;
+/// failed (PCRE has a match limit too, limits.conf `[rex] match_limit`;
+/// Splunk then treats it as no match and warns).
+pub const BACKTRACK_LIMIT: usize = 1_000_000;
+
+/// Patterns whose match attempt hit [`BACKTRACK_LIMIT`] (or another
+/// run-time limit of the backtracking engine) since the last
+/// [`take_limit_hits`], each once, in the order first hit. A match that
+/// gives up counts as no match, so the search must say so: the engine
+/// turns these into notices at the end of each search. Process-wide,
+/// because a regex runs deep inside readers and eval functions on any
+/// thread; when searches run concurrently in one process (`spelunk test
+/// --jobs`), a hit is reported by whichever search ends first.
+static LIMIT_HITS: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+/// Most distinct patterns remembered between two [`take_limit_hits`].
+const LIMIT_HITS_MAX: usize = 100;
+
+/// Records that `pattern` gave up on some text.
+fn note_limit_hit(pattern: &str) {
+    if let Ok(mut hits) = LIMIT_HITS.lock() {
+        if hits.len() < LIMIT_HITS_MAX && !hits.iter().any(|p| p == pattern) {
+            hits.push(pattern.to_string());
+        }
+    }
+}
+
+/// The patterns that gave up since the last call (see [`LIMIT_HITS`]).
+pub fn take_limit_hits() -> Vec<String> {
+    LIMIT_HITS
+        .lock()
+        .map(|mut hits| std::mem::take(&mut *hits))
+        .unwrap_or_default()
+}
+
+/// The notice for a pattern that gave up, naming it and the limit.
+pub fn limit_hit_notice(pattern: &str) -> String {
+    format!(
+        "regex `{pattern}` exceeded the backtracking limit ({BACKTRACK_LIMIT} steps) on some \
+         text, which was taken as not matching (as Splunk does past limits.conf \
+         `match_limit`): results may be missing matches"
+    )
+}
 
 /// Compiles a PCRE pattern; `case_insensitive` adds a leading `(?i)`.
 pub fn compile(pattern: &str, case_insensitive: bool) -> Result<SplRegex, RegexError> {
@@ -227,12 +267,31 @@ impl SplRegex {
     }
 
     /// Whether the pattern matches anywhere in `text`. A match that hits the
-    /// backtracking limit counts as no match.
+    /// backtracking limit counts as no match, and is recorded for a notice.
     pub fn is_match(&self, text: &str) -> bool {
         match &self.inner.engine {
             Engine::Fast(re) => re.is_match(text),
-            Engine::Backtracking(re) => re.is_match(text).unwrap_or(false),
+            Engine::Backtracking(re) => re.is_match(text).unwrap_or_else(|_| {
+                note_limit_hit(&self.inner.pattern);
+                false
+            }),
         }
+    }
+
+    /// `Ok` items until the first error, which ends the matches and is
+    /// recorded for a notice (the rest of the text is taken as not
+    /// matching).
+    fn until_limit<'r, T: 'r>(
+        &'r self,
+        items: impl Iterator<Item = Result<T, fancy_regex::Error>> + 'r,
+    ) -> impl Iterator<Item = T> + 'r {
+        items.map_while(move |item| match item {
+            Ok(found) => Some(found),
+            Err(_) => {
+                note_limit_hit(&self.inner.pattern);
+                None
+            }
+        })
     }
 
     /// Every non-overlapping match with its groups, left to right.
@@ -251,7 +310,7 @@ impl SplRegex {
                 text,
                 groups: c.iter().map(|m| m.map(|m| (m.start(), m.end()))).collect(),
             })),
-            Engine::Backtracking(re) => Box::new(re.captures_iter(text).map_while(Result::ok).map(
+            Engine::Backtracking(re) => Box::new(self.until_limit(re.captures_iter(text)).map(
                 move |c| Captures {
                     text,
                     groups: c.iter().map(|m| m.map(|m| (m.start(), m.end()))).collect(),
@@ -279,8 +338,7 @@ impl SplRegex {
         match &self.inner.engine {
             Engine::Fast(re) => Box::new(re.find_iter(text).map(|m| (m.start(), m.end()))),
             Engine::Backtracking(re) => Box::new(
-                re.find_iter(text)
-                    .map_while(Result::ok)
+                self.until_limit(re.find_iter(text))
                     .map(|m| (m.start(), m.end())),
             ),
         }
@@ -1253,6 +1311,20 @@ mod tests {
         assert!(m(r"^\101$", "A"));
         assert!(m(r"^\0$", "\0"));
         assert!(m(r"^\012$", "\n"));
+    }
+
+    /// A catastrophic pattern gives up (no match, no captures) instead of
+    /// running for ever. The notice it leads to is checked end to end in
+    /// `tests/cli.rs` (the record is process-wide, so parallel unit tests
+    /// could drain it).
+    #[test]
+    fn backtracking_limit_is_no_match() {
+        let re = compile(r"(a*)*\1c", false).unwrap();
+        let text = format!("{}!", "a".repeat(40));
+        assert!(!re.is_match(&text));
+        assert!(re.captures(&text).is_none());
+        assert_eq!(re.find_iter(&text).count(), 0);
+        assert!(limit_hit_notice(re.as_str()).contains(r"regex `(a*)*\1c` exceeded"));
     }
 
     #[test]

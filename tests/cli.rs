@@ -519,3 +519,304 @@ fn long_pipelines_run_to_the_limit_and_are_an_error_past_it() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Runs spelunk with stdout on `/dev/full` (every write fails with ENOSPC).
+#[cfg(target_os = "linux")]
+fn spelunk_to_dev_full(args: &[&str]) -> Output {
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full opens");
+    Command::new(env!("CARGO_BIN_EXE_spelunk"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(full)
+        .output()
+        .expect("the binary runs")
+}
+
+/// A write error on stdout is an error naming it, for every subcommand and
+/// format (each exited 0 with nothing written).
+#[cfg(target_os = "linux")]
+#[test]
+fn write_errors_on_stdout_fail_loudly() {
+    let mut cases: Vec<Vec<&str>> = ["table", "csv", "json", "ndjson"]
+        .iter()
+        .map(|format| vec!["run", "-e", SAMPLE, "-o", format, "* | head 3"])
+        .collect();
+    cases.push(vec!["expand", "`cloudtrail`"]);
+    cases.push(vec!["lint", SEED]);
+    cases.push(vec!["test", "tests/testing_fixtures"]);
+    for args in cases {
+        let out = spelunk_to_dev_full(&args);
+        let stderr = text(&out.stderr);
+        assert!(
+            !out.status.success() && out.status.code() != Some(101),
+            "{args:?}: {:?} {stderr}",
+            out.status
+        );
+        assert!(stderr.contains("<stdout>"), "{args:?}: {stderr}");
+        assert!(stderr.contains("No space left"), "{args:?}: {stderr}");
+    }
+}
+
+/// A reader that goes away (`spelunk ... | head -1`) ends the output
+/// quietly with exit 0, however much was left to write.
+#[test]
+fn closed_pipe_is_a_quiet_exit() {
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_spelunk"))
+        .args([
+            "run",
+            "-o",
+            "ndjson",
+            "| makeresults count=200000 | eval text=\"some padding to fill the pipe\"",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    // Closing the read end before spelunk writes its 10+ MB makes the
+    // write fail with EPIPE.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("it exits");
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{:?} {stderr}", out.status);
+    assert!(!stderr.contains("<stdout>"), "{stderr}");
+}
+
+/// A regex that gives up on the backtracking limit is no match, with one
+/// notice naming it however many events it gave up on (it was silent).
+#[test]
+fn regex_backtracking_limit_is_a_notice_naming_the_regex() {
+    let dir = std::env::temp_dir().join(format!("spelunk-cli-redos-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let events = dir.join("e.json");
+    let long = "a".repeat(40);
+    std::fs::write(
+        &events,
+        format!("{{\"s\":\"{long}!\"}}\n{{\"s\":\"{long}?\"}}\n{{\"s\":\"aac\"}}\n"),
+    )
+    .expect("write");
+    let path = events.to_str().expect("utf-8 path");
+    for search in [
+        r#"* | regex s="(a*)*\1c" | table s"#,
+        r#"* | where match(s, "(a*)*\1c") | table s"#,
+    ] {
+        let out = spelunk(&["run", "-e", path, "-o", "csv", search]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert_eq!(text(&out.stdout), "s\naac\n", "{search}");
+        let stderr = text(&out.stderr);
+        assert_eq!(
+            stderr
+                .matches(r"regex `(a*)*\1c` exceeded the backtracking limit")
+                .count(),
+            1,
+            "{search}: {stderr}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Runs spelunk, failing the test if it has not ended after 60 s (a link
+/// loop made the folder walkers recurse for ever).
+#[cfg(unix)]
+fn spelunk_bounded(args: &[&str]) -> Output {
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_spelunk"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let start = std::time::Instant::now();
+    while child.try_wait().expect("wait").is_none() {
+        if start.elapsed() > std::time::Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("{args:?} did not end within 60 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.wait_with_output().expect("output")
+}
+
+#[cfg(unix)]
+fn fresh_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("spelunk-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+/// Two `x -> .` links in a folder hung `-l`, `-e`, `-m`, `lint` and `test`.
+#[cfg(unix)]
+#[test]
+fn link_loops_in_folders_end() {
+    use std::os::unix::fs::symlink;
+    let dir = fresh_dir("loops");
+    for sub in ["lookups", "events", "macros", "detections"] {
+        let d = dir.join(sub);
+        std::fs::create_dir_all(&d).expect("dir");
+        symlink(".", d.join("a")).expect("link");
+        symlink(".", d.join("b")).expect("link");
+    }
+    std::fs::write(dir.join("lookups/users.csv"), "uid,name\nu1,Alice\n").expect("write");
+    std::fs::write(dir.join("events/e.json"), "{\"uid\":\"u1\"}\n").expect("write");
+    std::fs::write(dir.join("macros/macros.conf"), "[m]\ndefinition = uid=u1\n").expect("write");
+    std::fs::write(dir.join("detections/d.spl"), "`m` | stats count\n").expect("write");
+    let p = |sub: &str| dir.join(sub).to_str().expect("utf-8").to_string();
+    let (lookups, events, macros, detections) =
+        (p("lookups"), p("events"), p("macros"), p("detections"));
+    let out = spelunk_bounded(&[
+        "run",
+        "-l",
+        &lookups,
+        "-e",
+        &events,
+        "-m",
+        &macros,
+        "-o",
+        "csv",
+        "`m` | lookup users.csv uid OUTPUT name | table uid name",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "uid,name\nu1,Alice\n");
+    let out = spelunk_bounded(&["lint", "-m", &macros, &detections]);
+    assert!(out.status.code().is_some(), "{}", text(&out.stderr));
+    let out = spelunk_bounded(&["test", &detections]);
+    assert!(out.status.code().is_some(), "{}", text(&out.stderr));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A lookup linked to a file outside its folder is refused (it read
+/// /etc/passwd as a table); outputlookup refuses links and input lookups
+/// and leaves no temporary file behind.
+#[cfg(unix)]
+#[test]
+fn links_out_of_folders_and_unsafe_outputlookup_targets_are_refused() {
+    use std::os::unix::fs::symlink;
+    let dir = fresh_dir("links");
+    let lookups = dir.join("lookups");
+    let outside = dir.join("outside");
+    std::fs::create_dir_all(&lookups).expect("dir");
+    std::fs::create_dir_all(&outside).expect("dir");
+    std::fs::write(outside.join("secret.csv"), "uid,name\nu1,secret\n").expect("write");
+    symlink(outside.join("secret.csv"), lookups.join("users.csv")).expect("link");
+    let l = lookups.to_str().expect("utf-8");
+    let out = spelunk_bounded(&["run", "-l", l, "-o", "csv", "| inputlookup users.csv"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(5), "{stderr}");
+    assert!(
+        stderr.contains("users.csv") && stderr.contains("outside the folder"),
+        "{stderr}"
+    );
+
+    std::fs::remove_file(lookups.join("users.csv")).expect("rm");
+    std::fs::write(lookups.join("users.csv"), "uid,name\nu1,Alice\n").expect("write");
+    // The output folder is also the lookups folder: an input is refused.
+    let out = spelunk_bounded(&[
+        "run",
+        "-l",
+        l,
+        "--output-lookups",
+        l,
+        "-o",
+        "csv",
+        "| makeresults | eval uid=\"u9\" | outputlookup users.csv",
+    ]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{stderr}");
+    assert!(stderr.contains("input lookup"), "{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(lookups.join("users.csv")).expect("read"),
+        "uid,name\nu1,Alice\n"
+    );
+    // A link in the output folder is not written through.
+    let out_dir = dir.join("out");
+    std::fs::create_dir_all(&out_dir).expect("dir");
+    symlink(outside.join("secret.csv"), out_dir.join("t.csv")).expect("link");
+    let od = out_dir.to_str().expect("utf-8");
+    let out = spelunk_bounded(&[
+        "run",
+        "--output-lookups",
+        od,
+        "-o",
+        "csv",
+        "| makeresults | eval uid=\"u9\" | outputlookup t.csv",
+    ]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{stderr}");
+    assert!(stderr.contains("symbolic link"), "{stderr}");
+    assert!(std::fs::read_to_string(outside.join("secret.csv"))
+        .expect("read")
+        .contains("secret"));
+    // A plain write works, atomically: only the table is left.
+    let out = spelunk_bounded(&[
+        "run",
+        "--output-lookups",
+        od,
+        "-o",
+        "csv",
+        "| makeresults | eval uid=\"u9\" | table uid | outputlookup new.csv",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        std::fs::read_to_string(out_dir.join("new.csv")).expect("read"),
+        "uid\nu9\n"
+    );
+    let mut names: Vec<String> = std::fs::read_dir(&out_dir)
+        .expect("list")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["new.csv", "t.csv"]);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// No `-e` for a search that reads events warns (it gave `[]`, exit 0
+/// and nothing else); a generating search needs none. A `-l` or `-m`
+/// path that adds nothing is a warning naming it.
+#[cfg(unix)]
+#[test]
+fn missing_events_and_unused_knowledge_paths_warn() {
+    let out = spelunk(&["run", "-o", "csv", "user=bob | stats count"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("warning: no events given (-e PATH)"));
+    let out = spelunk(&["run", "-o", "csv", "| makeresults | eval a=1 | table a"]);
+    assert!(!text(&out.stderr).contains("no events given"));
+
+    let dir = fresh_dir("unused");
+    let notes = dir.join("notes.txt");
+    std::fs::write(&notes, "hello\n").expect("write");
+    std::fs::create_dir_all(dir.join("empty")).expect("dir");
+    let notes = notes.to_str().expect("utf-8");
+    let empty = dir.join("empty");
+    let empty = empty.to_str().expect("utf-8");
+    let out = spelunk(&[
+        "run",
+        "-l",
+        notes,
+        "-m",
+        empty,
+        "-o",
+        "csv",
+        "| makeresults | eval a=1 | table a",
+    ]);
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(&format!("warning: {notes}: not used as a lookup")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("warning: {empty}: defines no macro")),
+        "{stderr}"
+    );
+    // -m with a file that is not a macro file stays an error naming it.
+    let out = spelunk(&["run", "-m", notes, "| makeresults"]);
+    assert_eq!(out.status.code(), Some(5), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains(notes));
+    let _ = std::fs::remove_dir_all(&dir);
+}

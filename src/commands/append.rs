@@ -285,6 +285,11 @@ pub fn parse_map(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
         }
     }
     let search = search.ok_or_else(|| bad("map", "expected `search=\"...\"`", name_span))?;
+    // An empty pipeline would run over every event; Splunk requires a
+    // search (or a saved search) to run.
+    if search.trim().is_empty() {
+        return Err(bad("map", "the search to run is empty", span));
+    }
     Ok(CommandArgs::Map(Map {
         search,
         maxsearches,
@@ -306,6 +311,17 @@ impl Map {
         let mut out = Vec::new();
         for row in rows.iter().take(self.maxsearches) {
             let text = substitute_tokens(&self.search, row);
+            // `search="$cmd$"` with no `cmd` in the row leaves nothing to
+            // run: an error, never a search over every event.
+            if text.trim().is_empty() {
+                return Err(Error::Runtime {
+                    message: format!(
+                        "map: the search `{}` is empty for this result (its $field$ tokens have no values)",
+                        self.search
+                    ),
+                    span: Some(self.span),
+                });
+            }
             let pipeline = crate::syntax::parse(&text).map_err(|e| Error::Runtime {
                 message: format!("map: the search `{text}` does not parse: {e}"),
                 span: Some(self.span),

@@ -141,8 +141,29 @@ impl Outputlookup {
             format!("{}.csv", self.name)
         };
         let written: Vec<&Event> = rows.iter().take(self.max.unwrap_or(usize::MAX)).collect();
-        self.write(&dir.join(file), &written)?;
+        let path = dir.join(file);
+        self.refuse_unsafe_target(&path, ctx)?;
+        self.write(&path, &written)?;
         Ok(Box::new(rows.into_iter().map(Ok)))
+    }
+
+    /// A link could send the write anywhere (`/etc/...`), and an input
+    /// lookup (the output folder is also a `-l` folder) must stay as the
+    /// search read it: both are refused.
+    fn refuse_unsafe_target(&self, path: &Path, ctx: &Context<'_>) -> Result<()> {
+        let refuse = |why: &str| Error::Runtime {
+            message: format!("outputlookup: refused to write `{}`: {why}", path.display()),
+            span: Some(self.span),
+        };
+        if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(refuse("it is a symbolic link"));
+        }
+        if ctx.lookups.is_input_file(path) {
+            return Err(refuse(
+                "it is an input lookup of this search (the --output-lookups folder is also a lookups folder)",
+            ));
+        }
+        Ok(())
     }
 
     fn write(&self, path: &Path, rows: &[&Event]) -> Result<()> {
@@ -184,11 +205,33 @@ impl Outputlookup {
             }
             columns = merged;
         }
-        let mut w = csv::Writer::from_path(path).map_err(|e| Error::io(path.display(), e))?;
-        let io = |e: csv::Error| Error::io(path.display(), e);
-        w.write_record(&columns).map_err(io)?;
+        // Written beside the target and renamed over it: a reader never
+        // sees half a table, and a failed write leaves the old file.
+        let temp = temp_path(path);
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&temp)
+            .map_err(|e| Error::io(temp.display(), e))?;
+        let written = Self::write_csv(file, &columns, existing, rows)
+            .and_then(|()| std::fs::rename(&temp, path));
+        if let Err(e) = written {
+            let _ = std::fs::remove_file(&temp);
+            return Err(Error::io(path.display(), e));
+        }
+        Ok(())
+    }
+
+    fn write_csv(
+        file: std::fs::File,
+        columns: &[String],
+        existing: Vec<Vec<String>>,
+        rows: &[&Event],
+    ) -> std::io::Result<()> {
+        let mut w = csv::Writer::from_writer(std::io::BufWriter::new(file));
+        w.write_record(columns)?;
         for r in existing {
-            w.write_record(&r).map_err(io)?;
+            w.write_record(&r)?;
         }
         for row in rows {
             let cells: Vec<String> = columns
@@ -199,8 +242,21 @@ impl Outputlookup {
                         .unwrap_or_default()
                 })
                 .collect();
-            w.write_record(&cells).map_err(io)?;
+            w.write_record(&cells)?;
         }
-        w.flush().map_err(|e| Error::io(path.display(), e))
+        let buffered = w.into_inner().map_err(|e| e.into_error())?;
+        let file = buffered.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()
     }
+}
+
+/// A fresh name beside `path` for writing it atomically.
+fn temp_path(path: &Path) -> std::path::PathBuf {
+    static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    path.with_file_name(format!(".{name}.{}.{n}.tmp", std::process::id()))
 }

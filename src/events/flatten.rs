@@ -37,9 +37,11 @@ use crate::value::Value;
 ///   multivalue.
 /// - A top-level value that is not an object produces no field.
 ///
-/// Numbers are rendered by `serde_json`: integers exactly as written, other
-/// numbers in their shortest form (`1.50` becomes `1.5`, `1e3` becomes
-/// `1000.0`), since the crate does not keep the original number text.
+/// Numbers keep their source text (`1.50`, `-0.0`, `18446744073709551616`),
+/// as Splunk shows them: serde_json's `arbitrary_precision` feature keeps
+/// it, except that it writes an exponent as `e` with a sign (`1e3` and
+/// `1E3` are `1e+3`); every reading path renders numbers with
+/// [`json_number_text`] so they agree.
 pub fn flatten_json(value: &Json, event: &mut Event) {
     let Json::Object(map) = value else {
         return;
@@ -51,6 +53,24 @@ pub fn flatten_json(value: &Json, event: &mut Event) {
     for (name, values) in fields {
         if let Some(value) = Value::from_list(values) {
             event.set(name, value);
+        }
+    }
+}
+
+/// A JSON number token's field text, as serde_json (`arbitrary_precision`)
+/// keeps it: as written, but an exponent marker `E` is `e` and an unsigned
+/// exponent gets a `+`. The token must be a valid JSON number.
+pub fn json_number_text(token: &str) -> String {
+    match token.find(['e', 'E']) {
+        None => token.to_string(),
+        Some(at) => {
+            let (mantissa, exponent) = (&token[..at], &token[at + 1..]);
+            let sign = if exponent.starts_with(['+', '-']) {
+                ""
+            } else {
+                "+"
+            };
+            format!("{mantissa}e{sign}{exponent}")
         }
     }
 }
@@ -252,7 +272,8 @@ impl Prefix<'_> {
             Json::Null => NULL_TEXT.to_string(),
             Json::Bool(b) => b.to_string(),
             Json::Number(_) if len == rest.len() => return None,
-            Json::Number(n) => n.to_string(),
+            // The number as written (see `flatten_json`).
+            Json::Number(_) => json_number_text(token),
             _ => return None,
         };
         self.pos = start + len;
@@ -349,6 +370,24 @@ mod tests {
                 ("v{}".into(), multi(&["1", "null", "2"])),
             ]
         );
+    }
+
+    /// Numbers keep their source digits on every path (serde Value,
+    /// text prefix); `1.50` was `1.5` and `1e3` `1000.0`.
+    #[test]
+    fn numbers_keep_their_source_text() {
+        let text = r#"{"a":1.50,"b":1e3,"c":-0.0,"d":18446744073709551616,"e":2.5E-3,"f":1e+3,"g":[0.10,7]}"#;
+        let want = [
+            ("a".to_string(), s("1.50")),
+            ("b".into(), s("1e+3")),
+            ("c".into(), s("-0.0")),
+            ("d".into(), s("18446744073709551616")),
+            ("e".into(), s("2.5e-3")),
+            ("f".into(), s("1e+3")),
+            ("g{}".into(), multi(&["0.10", "7"])),
+        ];
+        assert_eq!(flat(text), want);
+        assert_eq!(prefix(text), want);
     }
 
     #[test]

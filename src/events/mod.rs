@@ -466,6 +466,79 @@ fn read_bytes(
     Ok(reader.report)
 }
 
+/// One element of a JSON array's text, found without parsing it.
+#[derive(Debug, PartialEq)]
+struct Element<'t> {
+    /// 0-based position in the array.
+    index: usize,
+    /// Byte offset of its first character in the whole text.
+    start: usize,
+    /// Its text, trimmed.
+    text: &'t str,
+}
+
+/// Splits the text of a JSON array (starting with `[`, after whitespace)
+/// into its elements: each ends at a `,` or `]` outside any string,
+/// object or array opened inside it. Brackets are counted, not matched,
+/// so a broken element ends at the first separator that balances it (or
+/// at the end of the text); the elements around it are found all the
+/// same. Text after the closing `]` is an element too, so it is reported
+/// rather than ignored.
+fn array_elements<'t>(text: &'t str) -> Vec<Element<'t>> {
+    let bytes = text.as_bytes();
+    let Some(open) = text.find('[') else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut start = open + 1;
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    let push = |from: usize, to: usize, out: &mut Vec<Element<'t>>| {
+        let piece = &text[from..to];
+        let trimmed = piece.trim_start();
+        let lead = piece.len() - trimmed.len();
+        let trimmed = trimmed.trim_end();
+        if !trimmed.is_empty() {
+            let index = out.len();
+            out.push(Element {
+                index,
+                start: from + lead,
+                text: trimmed,
+            });
+        }
+    };
+    for (i, &b) in bytes.iter().enumerate().skip(open + 1) {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' if depth > 0 => depth -= 1,
+            b']' => {
+                push(start, i, &mut out);
+                start = i + 1;
+                break;
+            }
+            b',' if depth == 0 => {
+                push(start, i, &mut out);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    // An unclosed array's last element, or text after the closing `]`.
+    push(start, text.len(), &mut out);
+    out
+}
+
 pub(crate) fn strip_bom(bytes: &[u8]) -> &[u8] {
     bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes)
 }
@@ -478,7 +551,9 @@ impl Reader<'_, '_> {
             Some('[') => match serde_json::from_str::<Json>(text) {
                 Ok(Json::Array(items)) => self.read_items(items),
                 Ok(other) => self.emit_value(text.trim().to_string(), &other),
-                Err(e) => self.malformed(e.line().max(1), e.to_string()),
+                // One bad element must not cost the good ones: read the
+                // array element by element.
+                Err(_) => self.read_elements(text),
             },
             Some('{') => match serde_json::from_str::<Json>(text) {
                 Ok(Json::Object(mut map)) if matches!(map.get("Records"), Some(Json::Array(_))) => {
@@ -501,6 +576,34 @@ impl Reader<'_, '_> {
         for item in items {
             let raw = serde_json::to_string(&item).unwrap_or_default();
             self.emit_value(raw, &item)?;
+        }
+        Ok(())
+    }
+
+    /// A JSON array that does not parse as a whole: each element that
+    /// parses is an event, each one that does not is malformed, named by
+    /// its line and its position in the array.
+    fn read_elements(&mut self, text: &str) -> Result<()> {
+        for element in array_elements(text) {
+            match serde_json::from_str::<Json>(element.text) {
+                Ok(item) => {
+                    let raw = serde_json::to_string(&item).unwrap_or_default();
+                    self.emit_value(raw, &item)?;
+                }
+                Err(e) => {
+                    // The element's own line; serde's position is relative
+                    // to the element, so it is left out.
+                    let line = 1 + text[..element.start].matches('\n').count();
+                    let message = e.to_string();
+                    let reason = message
+                        .rfind(" at line ")
+                        .map_or(message.as_str(), |at| &message[..at]);
+                    self.malformed(
+                        line,
+                        format!("array element {}: {reason}", element.index + 1),
+                    )?;
+                }
+            }
         }
         Ok(())
     }

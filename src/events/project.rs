@@ -121,6 +121,7 @@ impl State<'_> {
         // Hashes of the wanted keys seen; a repeated hash (a repeated key,
         // or very rarely a collision) asks for a full parse, which is safe.
         let mut seen: Vec<u64> = Vec::new();
+        let mut first = true;
         loop {
             self.path.truncate(len);
             if !top {
@@ -128,6 +129,19 @@ impl State<'_> {
             }
             if map.next_key_seed(KeySeed(&mut self.path))?.is_none() {
                 break;
+            }
+            // serde_json (arbitrary_precision) hands a number over as a
+            // one-entry map holding its source text: keep that text, as
+            // Splunk shows it (`1.50`, `1e3`).
+            if std::mem::take(&mut first)
+                && self.path.get(len + usize::from(!top)..) == Some(NUMBER_TOKEN)
+            {
+                let text: String = map.next_value()?;
+                self.path.truncate(len);
+                if !top && self.set.wants(&self.path).0 {
+                    self.push(text);
+                }
+                return Ok(());
             }
             let (here, below) = self.set.wants(&self.path);
             if here || below {
@@ -148,6 +162,10 @@ impl State<'_> {
         Ok(())
     }
 }
+
+/// The key under which serde_json (feature `arbitrary_precision`) passes a
+/// number's text to a visitor, as a one-entry map.
+const NUMBER_TOKEN: &str = "$serde_json::private::Number";
 
 /// Appends a map key to the path.
 struct KeySeed<'p>(&'p mut String);
@@ -242,7 +260,8 @@ impl<'de> Visitor<'de> for ValueSeed<'_, '_> {
         Ok(())
     }
     fn visit_f64<E>(self, v: f64) -> Result<(), E> {
-        // The same text `serde_json::Value` renders.
+        // Not reached from JSON text (numbers come as their text, see
+        // NUMBER_TOKEN); kept for a deserializer that does call it.
         self.scalar(|| {
             serde_json::Number::from_f64(v)
                 .map(|n| n.to_string())

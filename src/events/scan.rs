@@ -933,13 +933,14 @@ fn text_of(text: &str, escaped: bool) -> Step<String> {
     Ok(out)
 }
 
-/// A number's field text as serde_json renders it.
+/// A number's field text (see [`super::flatten::json_number_text`]), once
+/// it is known to be a JSON number (`plain` ones, digits only, are).
 fn number_text(text: &str, plain: bool) -> Step<String> {
     if plain {
         return Ok(text.to_string());
     }
     match serde_json::from_str::<serde_json::Value>(text) {
-        Ok(value @ serde_json::Value::Number(_)) => Ok(value.to_string()),
+        Ok(serde_json::Value::Number(_)) => Ok(super::flatten::json_number_text(text)),
         _ => Err(Stop),
     }
 }
@@ -972,7 +973,7 @@ mod tests {
         let got = projected(line, &["a.b", "a.c{}", "a.c{}.d", "e", "f", "g{}{}"]).expect("fast");
         let want = [
             ("a.b", vec!["x"]),
-            ("a.c{}", vec!["1", "2.5"]),
+            ("a.c{}", vec!["1", "2.50"]),
             ("a.c{}.d", vec!["true"]),
             ("e", vec!["null"]),
             ("f", vec!["q\"é"]),

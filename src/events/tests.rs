@@ -227,12 +227,47 @@ fn strict_mode_fails_on_the_first_malformed_line() {
     );
 }
 
+/// One bad element costs only itself: the others are events, and it is
+/// malformed with its line and position (the whole file was lost).
 #[test]
-fn a_broken_array_file_is_one_malformed_item() {
-    let (events, report) = lenient("[\n{\"a\":1},\n{\"b\":\n]\n");
-    assert!(events.is_empty());
+fn a_bad_array_element_keeps_the_good_ones() {
+    let (events, report) = lenient(
+        "[\n{\"a\":1},\n{\"b\": nope},\n{\"c\":\"x,]}\"}, [1, {\"d\":[2]}],\n{\"e\":3}\n]\n",
+    );
+    let raws: Vec<String> = events.iter().filter_map(|e| text(e, "_raw")).collect();
+    assert_eq!(
+        raws,
+        [
+            r#"{"a":1}"#,
+            r#"{"c":"x,]}"}"#,
+            r#"[1,{"d":[2]}]"#,
+            r#"{"e":3}"#
+        ]
+    );
+    assert_eq!(report.events, 4);
     assert_eq!(report.malformed.len(), 1);
-    assert_eq!(report.malformed[0].line, 4);
+    assert_eq!(report.malformed[0].line, 3);
+    assert!(
+        report.malformed[0].reason.starts_with("array element 2: "),
+        "{}",
+        report.malformed[0].reason
+    );
+    assert!(!report.malformed[0].reason.contains(" at line "));
+}
+
+#[test]
+fn a_truncated_array_keeps_its_complete_elements() {
+    let (events, report) = lenient("[\n{\"a\":1},\n{\"b\":\n");
+    assert_eq!(events.len(), 1);
+    assert_eq!(report.malformed.len(), 1);
+    assert_eq!(report.malformed[0].line, 3);
+    assert!(report.malformed[0].reason.starts_with("array element 2: "));
+    // Under --strict the bad element is the error.
+    let err = read("[{\"a\":1}, {oops}]", &Props::new(), true).unwrap_err();
+    assert!(
+        matches!(&err, Error::MalformedEvent { line: 1, message, .. } if message.starts_with("array element 2")),
+        "{err}"
+    );
 }
 
 #[test]

@@ -176,16 +176,11 @@ impl FileKind {
 }
 
 /// Every macro file below `dir`, recursively (unsorted).
+/// Link loops end, and a link out of the folder is refused (see
+/// [`crate::walk`]).
 fn collect_macro_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
-    let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir.display(), e))?;
-    for entry in entries {
-        let path = entry.map_err(|e| Error::io(dir.display(), e))?.path();
-        if path.is_dir() {
-            collect_macro_files(&path, out)?;
-        } else if FileKind::of(&path).is_some() {
-            out.push(path);
-        }
-    }
+    let files = crate::walk::files_under(dir, crate::walk::Links::Inside, |_| true)?;
+    out.extend(files.into_iter().filter(|p| FileKind::of(p).is_some()));
     Ok(())
 }
 

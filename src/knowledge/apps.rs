@@ -95,6 +95,8 @@ impl AppTargets<'_> {
             for name in APP_CONF_FILES {
                 let path = layer.join(name);
                 if path.is_file() {
+                    // A link out of the app is refused, as for lookups.
+                    crate::walk::file_inside(&path, dir)?;
                     let text =
                         std::fs::read_to_string(&path).map_err(|e| Error::io(path.display(), e))?;
                     self.load_conf(name, &text, &path.display().to_string())?;

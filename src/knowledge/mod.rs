@@ -50,7 +50,12 @@ pub struct ConfWarning {
 
 impl std::fmt::Display for ConfWarning {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}: {}", self.file, self.line, self.message)
+        write!(
+            f,
+            "{}: {}",
+            crate::error::file_location(&self.file, self.line),
+            self.message
+        )
     }
 }
 

@@ -355,6 +355,7 @@ impl Props {
             files.sort();
             let mut total = 0;
             for file in files {
+                crate::walk::file_inside(&file, path)?;
                 total += self.load_file(&file)?;
             }
             Ok(total)

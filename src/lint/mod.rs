@@ -152,13 +152,14 @@ pub fn lint_paths(paths: &[PathBuf], engine: &Engine) -> Vec<Report> {
     files.iter().filter_map(|f| lint_file(f, engine)).collect()
 }
 
+/// A file, or every file below a folder (a link loop ends; an unreadable
+/// folder lists nothing, as before).
 fn collect(path: &Path, out: &mut Vec<PathBuf>) {
     if path.is_dir() {
-        if let Ok(entries) = std::fs::read_dir(path) {
-            for entry in entries.flatten() {
-                collect(&entry.path(), out);
-            }
-        }
+        out.extend(
+            crate::walk::files_under(path, crate::walk::Links::Follow, |_| true)
+                .unwrap_or_default(),
+        );
     } else {
         out.push(path.to_path_buf());
     }

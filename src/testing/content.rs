@@ -238,9 +238,44 @@ fn locate_data(
                 format!("dataset not found: {data} (pass --attack-data DIR to read {rel} from a local checkout)"),
             ));
         };
-        return Ok(root.join(rel));
+        return inside_attack_data(root, &rel, data);
     }
     Ok(super::relative_to(detection, data))
+}
+
+/// `root/rel`, unless `rel` climbs out of `root` (`..`, an absolute path)
+/// or a link takes it out: a dataset URL must not read files elsewhere.
+fn inside_attack_data(root: &Path, rel: &str, data: &str) -> std::result::Result<PathBuf, Verdict> {
+    let refused = |why: String| {
+        Verdict::fail(
+            Cause::Config,
+            format!(
+                "dataset {data}: refused: {why}, outside --attack-data `{}`",
+                root.display()
+            ),
+        )
+    };
+    let climbs = Path::new(rel).components().any(|c| {
+        !matches!(
+            c,
+            std::path::Component::Normal(_) | std::path::Component::CurDir
+        )
+    });
+    if climbs {
+        return Err(refused(format!("its path `{rel}` leads")));
+    }
+    let path = root.join(rel);
+    // A missing file is reported by the reader, with its name.
+    if let (Ok(real), Ok(root_real)) = (std::fs::canonicalize(&path), std::fs::canonicalize(root)) {
+        if !real.starts_with(&root_real) {
+            return Err(refused(format!(
+                "`{}` is a link to `{}`",
+                path.display(),
+                real.display()
+            )));
+        }
+    }
+    Ok(path)
 }
 
 /// The path inside the attack_data repository that a URL names, e.g.
@@ -274,6 +309,29 @@ pub fn attack_data_path(url: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A dataset URL with `../` read files outside --attack-data.
+    #[test]
+    fn attack_data_urls_cannot_leave_the_checkout() {
+        let options = Options {
+            attack_data: Some(std::env::temp_dir()),
+            ..Options::default()
+        };
+        for url in [
+            "https://media.githubusercontent.com/media/splunk/attack_data/master/datasets/../../../etc/passwd",
+            "https://raw.githubusercontent.com/splunk/attack_data/master/datasets/a/../../../x.json",
+        ] {
+            let err = locate_data(Path::new("d.yml"), url, &options).unwrap_err();
+            assert!(format!("{err:?}").contains("outside --attack-data"), "{err:?}");
+        }
+        let ok = locate_data(
+            Path::new("d.yml"),
+            "https://media.githubusercontent.com/media/splunk/attack_data/master/datasets/a/b.json",
+            &options,
+        )
+        .unwrap();
+        assert_eq!(ok, std::env::temp_dir().join("datasets/a/b.json"));
+    }
 
     #[test]
     fn maps_attack_data_urls() {

@@ -392,31 +392,21 @@ fn cases_in_file(path: &Path, options: &Options, explicit: bool) -> Vec<TestCase
 }
 
 /// YAML files under `dir`, sorted, skipping hidden folders and `target`.
+/// (A link loop ends: see [`crate::walk`].)
 fn yaml_files(dir: &Path) -> Result<Vec<PathBuf>> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let entries = std::fs::read_dir(&d).map_err(|e| Error::io(d.display(), e))?;
-        for entry in entries {
-            let path = entry.map_err(|e| Error::io(d.display(), e))?.path();
-            let name = path
+    let files = crate::walk::files_under(dir, crate::walk::Links::Follow, |name| {
+        !name.starts_with('.') && name != "target"
+    })?;
+    Ok(files
+        .into_iter()
+        .filter(|path| {
+            let lower = path
                 .file_name()
-                .map(|n| n.to_string_lossy().to_string())
+                .map(|n| n.to_string_lossy().to_ascii_lowercase())
                 .unwrap_or_default();
-            if path.is_dir() {
-                if !name.starts_with('.') && name != "target" {
-                    stack.push(path);
-                }
-            } else {
-                let lower = name.to_ascii_lowercase();
-                if lower.ends_with(".yml") || lower.ends_with(".yaml") {
-                    out.push(path);
-                }
-            }
-        }
-    }
-    out.sort();
-    Ok(out)
+            lower.ends_with(".yml") || lower.ends_with(".yaml")
+        })
+        .collect())
 }
 
 /// Resolves `rel` against the folder of `file` (absolute paths stay).
