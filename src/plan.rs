@@ -119,6 +119,8 @@ impl CommandPlan {
             | CommandArgs::Rex(_)
             | CommandArgs::Regex(_) => StreamClass::Streaming,
             CommandArgs::Fillnull(f) if !f.fields.is_empty() => StreamClass::Streaming,
+            // A fixed span bins each row on its own (`bins=` needs the range).
+            CommandArgs::Bin(b) if b.span.is_some() => StreamClass::Streaming,
             _ => StreamClass::Blocking,
         };
         // A command reading everything could depend on anything; never run
@@ -192,6 +194,7 @@ impl CommandArgs {
             CommandArgs::Rex(r) => plain(std::slice::from_ref(&r.field)),
             CommandArgs::Regex(r) => plain(std::slice::from_ref(&r.field)),
             CommandArgs::Fillnull(f) if !f.fields.is_empty() => plain(&f.fields),
+            CommandArgs::Bin(b) => plain(std::slice::from_ref(&b.field)),
             _ => None,
         }
     }
@@ -270,6 +273,15 @@ mod tests {
         let p = plan("a=1 | head 5 | eval b=1 | table b");
         assert_eq!(p.streaming_prefix, 1);
         assert_eq!(names(&p), ["_time", "a", "b"]);
+    }
+
+    #[test]
+    fn bin_with_a_span_streams_and_projects() {
+        let p = plan("a=1 | bin _time span=1h | stats count by _time");
+        assert_eq!(p.streaming_prefix, 2);
+        assert_eq!(names(&p), ["_time", "a"]);
+        let p = plan("a=1 | bin _time bins=10 | stats count by _time");
+        assert_eq!(p.streaming_prefix, 1);
     }
 
     #[test]
