@@ -157,9 +157,13 @@ impl CommandArgs {
                 search_reads(&s.expr, &mut out).then_some(out)
             }
             CommandArgs::Where(w) => Some(w.expr.fields()),
-            CommandArgs::Eval(e) => {
-                Some(e.assignments.iter().flat_map(|a| a.expr.fields()).collect())
-            }
+            // `searchmatch(...)` may read any field.
+            CommandArgs::Eval(e) => e
+                .assignments
+                .iter()
+                .map(|a| a.expr.reads())
+                .collect::<Option<Vec<_>>>()
+                .map(|v| v.concat()),
             CommandArgs::Rename(r) => {
                 let from: Vec<String> = r.pairs.iter().map(|p| p.from.clone()).collect();
                 let to: Vec<String> = r.pairs.iter().map(|p| p.to.clone()).collect();

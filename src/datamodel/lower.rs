@@ -61,8 +61,13 @@ pub fn lower_pipeline(pipeline: &mut Pipeline, cx: &LowerContext<'_>) -> Result<
         pipeline.commands.splice(0..1, commands);
     }
     for command in &mut pipeline.commands {
-        if let CommandArgs::Search(s) = &mut command.args {
-            lower_subsearches(&mut s.expr, cx)?;
+        match &mut command.args {
+            CommandArgs::Search(s) => lower_subsearches(&mut s.expr, cx)?,
+            // `append [| tstats ...]`, `join ... [| tstats ...]`.
+            CommandArgs::Append(c) => lower_pipeline(&mut c.pipeline, cx)?,
+            CommandArgs::Appendpipe(c) => lower_pipeline(&mut c.pipeline, cx)?,
+            CommandArgs::Join(c) => lower_pipeline(&mut c.pipeline, cx)?,
+            _ => {}
         }
     }
     Ok(())
@@ -299,6 +304,87 @@ impl<'m> Dataset<'m> {
             }
         }
         Ok(out)
+    }
+
+    /// A field declared by a dataset below this one, named by its lineage
+    /// (`All_Changes.Instance_Changes.image_id` in a query over
+    /// `All_Changes`): the summary holds it for the events of that dataset
+    /// only, so it is the event's field where the event matches the
+    /// constraints between this dataset and the declaring one, else null.
+    /// Returns the event field read and the assignment that names it.
+    fn descendant_field(
+        &self,
+        cx: &LowerContext<'_>,
+        name: &str,
+        span: Span,
+    ) -> Result<Option<(String, Assignment)>> {
+        let Some(target) = self.chain.last() else {
+            return Ok(None);
+        };
+        for d in self.model.descendants(&target.name) {
+            let Some(lineage) = self.model.lineage(&d.name) else {
+                continue;
+            };
+            let Some(raw) = name.strip_prefix(&format!("{lineage}.")) else {
+                continue;
+            };
+            let calculated = d
+                .calculations
+                .iter()
+                .any(|c| c.outputs.iter().any(|o| o.field.name == raw));
+            if calculated {
+                return Err(error(
+                    span,
+                    format!(
+                        "data model `{}`: `{name}` is calculated in dataset `{lineage}`, below the query's dataset; querying it from above is not supported yet (use FROM datamodel=... where nodename={lineage})",
+                        self.model.name
+                    ),
+                ));
+            }
+            if !d.fields.iter().any(|f| f.name == raw) {
+                continue;
+            }
+            let chain = self.model.chain(&d.name).unwrap_or_default();
+            let mut conditions = Vec::new();
+            for object in chain.iter().skip(self.chain.len()) {
+                for c in &object.constraints {
+                    let expanded =
+                        crate::expand::expand(c, &self.model.origin, cx.macros, cx.limits)
+                            .map_err(|e| {
+                                error(
+                                    span,
+                                    format!(
+                                        "data model `{}` dataset `{}`: constraint `{c}`: {e}",
+                                        self.model.name, object.name
+                                    ),
+                                )
+                            })?;
+                    let quoted = expanded.text.replace('\\', "\\\\").replace('"', "\\\"");
+                    conditions.push(format!("searchmatch(\"{quoted}\")"));
+                }
+            }
+            let value = format!("'{}'", raw.replace('\'', "\\'"));
+            let text = if conditions.is_empty() {
+                value
+            } else {
+                format!("if({}, {value}, null())", conditions.join(" AND "))
+            };
+            let expr = parse_expr(&text, span.start).map_err(|e| {
+                error(
+                    span,
+                    format!("data model `{}`: `{name}`: {e}", self.model.name),
+                )
+            })?;
+            return Ok(Some((
+                raw.to_string(),
+                Assignment {
+                    field: name.to_string(),
+                    field_span: span,
+                    expr,
+                },
+            )));
+        }
+        Ok(None)
     }
 
     /// A constraint (or base search) with its macros expanded, parsed as a
@@ -559,6 +645,7 @@ fn lower_tstats(t: &Tstats, cx: &LowerContext<'_>) -> Result<Vec<Command>> {
             let mut needed = BTreeSet::new();
             let mut renames = Vec::new();
             let mut nulls = Vec::new();
+            let mut below = Vec::new();
             if reads_any {
                 for f in fields.iter().filter(|f| f.raw != f.name) {
                     needed.insert(f.raw.clone());
@@ -584,6 +671,9 @@ fn lower_tstats(t: &Tstats, cx: &LowerContext<'_>) -> Result<Vec<Command>> {
                     }
                 } else if BASE_FIELDS.contains(&name.as_str()) {
                     needed.insert(name.clone());
+                } else if let Some((raw, assignment)) = dataset.descendant_field(cx, name, span)? {
+                    needed.insert(raw);
+                    below.push(assignment);
                 } else {
                     // Not in the summary: null, whatever the event holds.
                     nulls.push(name.clone());
@@ -597,6 +687,13 @@ fn lower_tstats(t: &Tstats, cx: &LowerContext<'_>) -> Result<Vec<Command>> {
             }
             if !nulls.is_empty() {
                 out.push(null_fields(&nulls, span)?);
+            }
+            if !below.is_empty() {
+                out.push(command(
+                    "eval",
+                    span,
+                    CommandArgs::Eval(Eval { assignments: below }),
+                ));
             }
             if !renames.is_empty() {
                 out.push(command(
