@@ -231,6 +231,8 @@ fn data_model_searches_stream_identically() {
         "| tstats count where index=main by sourcetype _time span=1h",
         "| datamodel Acme Very_Suspicious search | table Proc.process_name Proc.user",
         "| from datamodel:Acme.Suspicious | stats count by process_name reason",
+        "| tstats prestats=t count from datamodel=Acme.Proc by Proc.dest | tstats prestats=t append=t count from datamodel=Acme.Suspicious by Proc.dest | stats count by Proc.dest",
+        "| tstats prestats=t count from datamodel=Acme.Proc by _time span=1h | timechart span=1h count",
     ];
     check_streaming_with(
         &engine,

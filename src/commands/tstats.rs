@@ -46,9 +46,9 @@ pub const OPTIONS: &[&str] = &[
 /// A parsed `tstats`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Tstats {
-    /// `prestats=true` (not supported yet: an error when lowered).
+    /// `prestats=true`: the rows go to a following `stats`/`chart`/`timechart`.
     pub prestats: bool,
-    /// `append=true` (not supported yet: an error when lowered).
+    /// `append=true` (with `prestats=true`): append to the results so far.
     pub append: bool,
     /// `fillnull_value`: the value of a null BY field (else the row is
     /// dropped).

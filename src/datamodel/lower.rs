@@ -60,6 +60,27 @@ pub fn lower_pipeline(pipeline: &mut Pipeline, cx: &LowerContext<'_>) -> Result<
     if let Some(commands) = lowered {
         pipeline.commands.splice(0..1, commands);
     }
+    // `| tstats prestats=t ... | tstats prestats=t append=t ...`: the later
+    // one's rows are appended to the results so far.
+    for i in 1..pipeline.commands.len() {
+        let CommandArgs::Tstats(t) = &pipeline.commands[i].args else {
+            continue;
+        };
+        if !t.append {
+            return Err(Error::BadArgument {
+                command: "tstats".into(),
+                message: "tstats after the start of a search needs `prestats=true append=true`"
+                    .into(),
+                span: t.span_all,
+            });
+        }
+        let span = t.span_all;
+        let commands = lower_tstats(t, cx)?;
+        pipeline.commands[i].args = CommandArgs::Append(crate::commands::append::Append {
+            pipeline: Pipeline { commands, span },
+            maxout: usize::MAX,
+        });
+    }
     for command in &mut pipeline.commands {
         match &mut command.args {
             CommandArgs::Search(s) => lower_subsearches(&mut s.expr, cx)?,
@@ -562,17 +583,11 @@ fn mentions_field(expr: &SearchExpr, name: &str) -> bool {
 /// Lowers a `tstats`.
 fn lower_tstats(t: &Tstats, cx: &LowerContext<'_>) -> Result<Vec<Command>> {
     let span = t.span_all;
-    if t.prestats {
+    // "The append argument is only valid when prestats=true."
+    if t.append && !t.prestats {
         return Err(Error::BadArgument {
             command: "tstats".into(),
-            message: "`prestats=true` is not supported yet".into(),
-            span,
-        });
-    }
-    if t.append {
-        return Err(Error::BadArgument {
-            command: "tstats".into(),
-            message: "`append=true` is not supported yet".into(),
+            message: "`append=true` is only valid with `prestats=true`".into(),
             span,
         });
     }
@@ -737,6 +752,10 @@ fn lower_tstats(t: &Tstats, cx: &LowerContext<'_>) -> Result<Vec<Command>> {
             }),
         ));
     }
+    if t.prestats {
+        out.extend(prestats_rows(t, span));
+        return Ok(out);
+    }
     out.push(command(
         "stats",
         span,
@@ -749,25 +768,62 @@ fn lower_tstats(t: &Tstats, cx: &LowerContext<'_>) -> Result<Vec<Command>> {
     Ok(out)
 }
 
+/// `prestats=true`: Splunk hands its partial statistics to the `stats`,
+/// `chart` or `timechart` that follows, which finishes them. Here the
+/// dataset's events go instead, holding only what the partial results
+/// would (the BY fields, the functions' fields, `_time`), and only those
+/// in a group (a null BY field drops the event, as the groups do); the
+/// following command then computes the same statistics from them.
+fn prestats_rows(t: &Tstats, span: Span) -> Vec<Command> {
+    let mut out = Vec::new();
+    let by: Vec<&String> = t.by.iter().filter(|f| *f != "_time").collect();
+    if t.fillnull.is_none() && !by.is_empty() {
+        let terms = by.iter().map(|f| present(f, span)).collect();
+        out.push(command(
+            "search",
+            span,
+            CommandArgs::Search(Search {
+                expr: and(terms, span),
+            }),
+        ));
+    }
+    let mut keep: Vec<String> = vec!["_time".to_string()];
+    keep.extend(t.by.iter().cloned());
+    keep.extend(t.aggs.iter().filter_map(|a| a.field.clone()));
+    keep.sort();
+    keep.dedup();
+    out.push(command(
+        "fields",
+        span,
+        CommandArgs::Fields(crate::commands::fields::Fields {
+            remove: false,
+            names: keep,
+        }),
+    ));
+    out
+}
+
+/// `<field>=*`.
+fn present(field: &str, span: Span) -> SearchExpr {
+    SearchExpr {
+        kind: SearchKind::Compare {
+            field: field.to_string(),
+            op: CompareOp::Eq,
+            value: crate::syntax::ast::SearchValue {
+                text: "*".into(),
+                quoted: false,
+                case_sensitive: false,
+                term: false,
+                span,
+            },
+        },
+        span,
+    }
+}
+
 /// `search f1=* f2=* ...` for the dataset's required fields.
 fn required_filter(required: &[&DatasetField], span: Span) -> Command {
-    let terms = required
-        .iter()
-        .map(|f| SearchExpr {
-            kind: SearchKind::Compare {
-                field: f.raw.clone(),
-                op: CompareOp::Eq,
-                value: crate::syntax::ast::SearchValue {
-                    text: "*".into(),
-                    quoted: false,
-                    case_sensitive: false,
-                    term: false,
-                    span,
-                },
-            },
-            span,
-        })
-        .collect();
+    let terms = required.iter().map(|f| present(&f.raw, span)).collect();
     command(
         "search",
         span,
