@@ -126,3 +126,54 @@ fn a_later_model_of_the_same_name_replaces_the_earlier() {
     assert_eq!(models.names(), ["Net"]);
     assert_eq!(models.get("Net").map(|m| m.origin.as_str()), Some("b.json"));
 }
+
+/// The names of the commands a search lowers to, with the test app's
+/// `Acme` model loaded.
+fn lowered(search: &str) -> Vec<String> {
+    let app = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/cases/tstats_datamodel_count_by_dataset_field/apps/acme");
+    let engine = crate::Engine::empty().with_app(&app).expect("app loads");
+    let query = engine.compile(search, "<test>").expect("compiles");
+    query
+        .pipeline
+        .commands
+        .iter()
+        .map(|c| c.name.clone())
+        .collect()
+}
+
+#[test]
+fn only_the_calculations_a_query_reads_run() {
+    assert_eq!(
+        lowered("| tstats count from datamodel=Acme.Proc by Proc.dest"),
+        ["search", "rename", "stats"]
+    );
+    assert_eq!(
+        lowered("| tstats count from datamodel=Acme.Proc by Proc.process_path"),
+        ["search", "eval", "rename", "stats"]
+    );
+    assert_eq!(
+        lowered(
+            "| tstats count from datamodel=Acme.Proc where Proc.severity=high by Proc.parent_pid"
+        ),
+        ["search", "lookup", "rex", "rename", "search", "stats"]
+    );
+    // A child's constraint runs after the parent's calculations.
+    assert_eq!(
+        lowered("| tstats count from datamodel=Acme.Suspicious by _time span=1h"),
+        ["search", "search", "bin", "stats"]
+    );
+    // `from` shows the events: every calculation runs.
+    assert_eq!(
+        lowered("| from datamodel:Acme.Proc"),
+        ["search", "eval", "lookup", "rex"]
+    );
+}
+
+#[test]
+fn a_query_field_the_dataset_lacks_is_null() {
+    assert_eq!(
+        lowered("| tstats count from datamodel=Acme.Proc by user Proc.nope"),
+        ["search", "eval", "stats"]
+    );
+}
