@@ -35,7 +35,8 @@ fn main() {
     std::fs::write(dest, out).expect("OUT_DIR is writable");
 }
 
-/// Every `.conf` and `.csv` file under `dir`, recursively.
+/// Every `.conf` and `.csv` file under `dir`, recursively, and the data
+/// model JSON files (`<app>/{default,local}/data/models/*.json`).
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
@@ -45,7 +46,10 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
         if path.is_dir() {
             println!("cargo:rerun-if-changed={}", path.display());
             collect(&path, out);
-        } else if path.extension().is_some_and(|e| e == "conf" || e == "csv") {
+        } else if path.extension().is_some_and(|e| e == "conf" || e == "csv")
+            || (path.extension().is_some_and(|e| e == "json")
+                && path.parent().is_some_and(|p| p.ends_with("data/models")))
+        {
             out.push(path);
         }
     }

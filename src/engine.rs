@@ -9,6 +9,7 @@ use std::sync::{Arc, OnceLock};
 
 use crate::commands::stats::{Groups, Stats};
 use crate::commands::CommandArgs;
+use crate::datamodel::DataModels;
 use crate::diagnostic::Diagnostic;
 use crate::error::{Error, Result};
 use crate::eval::EvalContext;
@@ -43,6 +44,8 @@ pub struct Engine {
     macros: MacroSet,
     lookups: LookupRegistry,
     knowledge: Knowledge,
+    /// Data models (apps' `data/models/*.json`).
+    datamodels: DataModels,
     /// Event types and tags compiled from `knowledge` and `macros`, on
     /// first use (reset whenever either changes).
     compiled: OnceLock<Arc<CompiledKnowledge>>,
@@ -121,6 +124,7 @@ impl Engine {
             knowledge: &mut self.knowledge,
             macros: &mut self.macros,
             lookups: &mut self.lookups,
+            datamodels: &mut self.datamodels,
         }
     }
 
@@ -144,6 +148,7 @@ impl Engine {
             macros: MacroSet::new(),
             lookups: LookupRegistry::new(),
             knowledge: Knowledge::new(),
+            datamodels: DataModels::new(),
             compiled: OnceLock::new(),
             tz: chrono_tz::UTC,
             strict: false,
@@ -349,6 +354,25 @@ impl Engine {
         })
     }
 
+    /// The loaded data models.
+    pub fn datamodels(&self) -> &DataModels {
+        &self.datamodels
+    }
+
+    /// Replaces a leading `tstats`, `datamodel` or `from datamodel:` (in the
+    /// search and its subsearches) by the plain pipeline over raw events it
+    /// stands for ([`crate::datamodel::lower`]).
+    pub fn lower(&self, pipeline: &mut Pipeline) -> Result<()> {
+        crate::datamodel::lower::lower_pipeline(
+            pipeline,
+            &crate::datamodel::lower::LowerContext {
+                models: &self.datamodels,
+                macros: &self.macros,
+                limits: &self.expand_limits,
+            },
+        )
+    }
+
     /// The macro definitions.
     pub fn macros(&self) -> &MacroSet {
         &self.macros
@@ -358,8 +382,10 @@ impl Engine {
     /// (a file path, or `<search>`).
     pub fn compile(&self, text: &str, name: &str) -> Result<Query, Diagnostic> {
         let expanded = self.expand(text, name)?;
-        let pipeline =
+        let mut pipeline =
             syntax::parse(&expanded.text).map_err(|e| Diagnostic::new(e, &expanded.map))?;
+        self.lower(&mut pipeline)
+            .map_err(|e| Diagnostic::new(e, &expanded.map))?;
         Ok(Query { expanded, pipeline })
     }
 

@@ -60,6 +60,15 @@ pub enum Error {
         span: Span,
     },
     /// A lookup is missing or unreadable.
+    /// A data model a search names is unknown, or cannot run as defined
+    /// (unknown dataset, a constraint that does not parse, GeoIP).
+    #[error("{message}")]
+    DataModel {
+        /// What is wrong, naming the model and dataset.
+        message: String,
+        /// The command that names the model.
+        span: Span,
+    },
     #[error("lookup `{name}`: {message}")]
     Lookup {
         /// The lookup name as written.
@@ -193,7 +202,8 @@ impl Error {
             Error::Syntax { span, .. }
             | Error::UnsupportedCommand { span, .. }
             | Error::UnknownFunction { span, .. }
-            | Error::BadArgument { span, .. } => Some((*span, SpanIn::Expanded)),
+            | Error::BadArgument { span, .. }
+            | Error::DataModel { span, .. } => Some((*span, SpanIn::Expanded)),
             Error::Lookup { span, .. } | Error::Runtime { span, .. } => {
                 span.map(|s| (s, SpanIn::Expanded))
             }

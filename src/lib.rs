@@ -33,6 +33,7 @@
 
 pub mod commands;
 pub mod conf;
+pub mod datamodel;
 pub mod detection;
 pub mod diagnostic;
 pub mod engine;

@@ -258,7 +258,8 @@ fn exit_code(error: &Error) -> u8 {
         | Error::Syntax { .. }
         | Error::UnsupportedCommand { .. }
         | Error::UnknownFunction { .. }
-        | Error::BadArgument { .. } => exit::QUERY,
+        | Error::BadArgument { .. }
+        | Error::DataModel { .. } => exit::QUERY,
         Error::Lookup { .. } | Error::Runtime { .. } => exit::RUNTIME,
         Error::Io { .. } | Error::Config { .. } | Error::MalformedEvent { .. } => exit::INPUT,
         Error::Usage(_) => USAGE,

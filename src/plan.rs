@@ -119,6 +119,8 @@ impl CommandPlan {
             | CommandArgs::Rex(_)
             | CommandArgs::Regex(_) => StreamClass::Streaming,
             CommandArgs::Fillnull(f) if !f.fields.is_empty() => StreamClass::Streaming,
+            // A fixed span bins each row on its own (`bins=` needs the range).
+            CommandArgs::Bin(b) if b.span.is_some() => StreamClass::Streaming,
             _ => StreamClass::Blocking,
         };
         // A command reading everything could depend on anything; never run
@@ -155,9 +157,13 @@ impl CommandArgs {
                 search_reads(&s.expr, &mut out).then_some(out)
             }
             CommandArgs::Where(w) => Some(w.expr.fields()),
-            CommandArgs::Eval(e) => {
-                Some(e.assignments.iter().flat_map(|a| a.expr.fields()).collect())
-            }
+            // `searchmatch(...)` may read any field.
+            CommandArgs::Eval(e) => e
+                .assignments
+                .iter()
+                .map(|a| a.expr.reads())
+                .collect::<Option<Vec<_>>>()
+                .map(|v| v.concat()),
             CommandArgs::Rename(r) => {
                 let from: Vec<String> = r.pairs.iter().map(|p| p.from.clone()).collect();
                 let to: Vec<String> = r.pairs.iter().map(|p| p.to.clone()).collect();
@@ -192,6 +198,7 @@ impl CommandArgs {
             CommandArgs::Rex(r) => plain(std::slice::from_ref(&r.field)),
             CommandArgs::Regex(r) => plain(std::slice::from_ref(&r.field)),
             CommandArgs::Fillnull(f) if !f.fields.is_empty() => plain(&f.fields),
+            CommandArgs::Bin(b) => plain(std::slice::from_ref(&b.field)),
             _ => None,
         }
     }
@@ -270,6 +277,15 @@ mod tests {
         let p = plan("a=1 | head 5 | eval b=1 | table b");
         assert_eq!(p.streaming_prefix, 1);
         assert_eq!(names(&p), ["_time", "a", "b"]);
+    }
+
+    #[test]
+    fn bin_with_a_span_streams_and_projects() {
+        let p = plan("a=1 | bin _time span=1h | stats count by _time");
+        assert_eq!(p.streaming_prefix, 2);
+        assert_eq!(names(&p), ["_time", "a"]);
+        let p = plan("a=1 | bin _time bins=10 | stats count by _time");
+        assert_eq!(p.streaming_prefix, 1);
     }
 
     #[test]

@@ -5,8 +5,8 @@
 //! `spelunk test <detection> --attack-data <dir> -m macros -l lookups` does.
 //!
 //! [`MUST_PASS`] is a ratchet: those detections pass today and must keep
-//! passing. The others are printed with the reason they fail (tstats is not
-//! supported yet; some datasets here are older than the ones the tests read
+//! passing. The others are printed with the reason they fail (tstats needs
+//! the CIM data models loaded; some datasets here are older than the ones the tests read
 //! and cannot produce the detection's rows: see [`MUST_PASS`]), and a
 //! detection that starts passing is reported so the list can grow.
 //!
@@ -23,7 +23,7 @@ use spelunk::testing::{self, report, Options, Status};
 /// Detections (file stems) whose replays pass.
 ///
 /// The raw-event detections not here cannot pass on these files, as Splunk
-/// would run them (the tstats ones are not supported yet). The files are
+/// would run them (the tstats ones need the CIM data models loaded). The files are
 /// from attack_data's history before Git LFS; the LFS object a test reads
 /// today is named by its sha256 in attack_data's pointer file.
 ///

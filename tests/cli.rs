@@ -818,5 +818,31 @@ fn missing_events_and_unused_knowledge_paths_warn() {
     let out = spelunk(&["run", "-m", notes, "| makeresults"]);
     assert_eq!(out.status.code(), Some(5), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains(notes));
+/// A data model file that is not valid JSON is an input error (exit 5)
+/// naming the file and line; an unknown model is a search error (exit 3).
+#[test]
+fn data_model_errors_name_the_file_or_the_model() {
+    let dir = std::env::temp_dir().join(format!("spelunk-cli-dm-{}", std::process::id()));
+    let models = dir.join("app/default/data/models");
+    std::fs::create_dir_all(&models).expect("temp dir");
+    std::fs::write(
+        models.join("Bad.json"),
+        "{\n  \"modelName\": \"Bad\",\n  \"objects\": [\n}\n",
+    )
+    .expect("write");
+    let app = dir.join("app");
+    let app = app.to_str().expect("utf-8 path");
+    let out = spelunk(&["run", "| tstats count from datamodel=Bad", "--app", app]);
+    assert_eq!(out.status.code(), Some(5));
+    let err = text(&out.stderr);
+    assert!(err.contains("Bad.json:4:"), "{err}");
+    assert!(err.contains("not a Splunk data model JSON"), "{err}");
+    let out = spelunk(&["run", "| tstats count from datamodel=Nope.X by Nope.y"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        text(&out.stderr).contains("unknown data model `Nope`"),
+        "{}",
+        text(&out.stderr)
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -181,9 +181,13 @@ fn streaming_matches_the_whole_file_path_for_json() {
 /// Every query gives the same output streamed, under several thread
 /// counts, chunk sizes and with or without the pre-filter, as read whole.
 fn check_streaming(queries: &[&str], sources: &[EventSource]) {
-    let base = Engine::new().expect("engine");
+    check_streaming_with(&Engine::new().expect("engine"), queries, sources);
+}
+
+/// [`check_streaming`] with a given engine (its apps, macros, models).
+fn check_streaming_with(base: &Engine, queries: &[&str], sources: &[EventSource]) {
     for query in queries {
-        let expected = render(&base, query, sources, false);
+        let expected = render(base, query, sources, false);
         // (threads, chunk bytes, pre-filter): one line per chunk, a few
         // lines per chunk, whole files per chunk.
         let configs = [
@@ -207,6 +211,34 @@ fn check_streaming(queries: &[&str], sources: &[EventSource]) {
             );
         }
     }
+}
+
+/// tstats, datamodel and from datamodel lower into plain pipelines, which
+/// stream like any other (constraint tags through event types, calculated
+/// fields, renames, fillnull, bin with a span, stats).
+#[test]
+fn data_model_searches_stream_identically() {
+    let case = Path::new("tests/cases/tstats_datamodel_count_by_dataset_field");
+    let engine = Engine::new()
+        .expect("engine")
+        .with_app(&case.join("apps/acme"))
+        .expect("app");
+    let queries = [
+        "| tstats count values(Proc.process_path) as p dc(Proc.user) from datamodel=Acme.Proc by Proc.dest",
+        "| tstats fillnull_value=null count min(_time) from datamodel=Acme.Proc where Proc.process_name IN (evil.exe, cmd*) by Proc.user _time span=1h",
+        "| tstats count from datamodel=Acme.Proc where nodename=Proc.Suspicious by Proc.Suspicious.reason Proc.severity Proc.parent_pid",
+        "| tstats fillnull_value=x count from datamodel=Acme.Proc by Proc.Suspicious.reason",
+        "| tstats count where index=main by sourcetype _time span=1h",
+        "| datamodel Acme Very_Suspicious search | table Proc.process_name Proc.user",
+        "| from datamodel:Acme.Suspicious | stats count by process_name reason",
+        "| tstats prestats=t count from datamodel=Acme.Proc by Proc.dest | tstats prestats=t append=t count from datamodel=Acme.Suspicious by Proc.dest | stats count by Proc.dest",
+        "| tstats prestats=t count from datamodel=Acme.Proc by _time span=1h | timechart span=1h count",
+    ];
+    check_streaming_with(
+        &engine,
+        &queries,
+        &[source_of(&case.join("events.json"), "acme")],
+    );
 }
 
 #[test]

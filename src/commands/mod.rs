@@ -14,6 +14,7 @@ pub mod bin;
 pub mod chart;
 pub mod common;
 pub mod convert;
+pub mod datamodel;
 pub mod dedup;
 pub mod eval;
 pub mod eventstats;
@@ -40,6 +41,7 @@ pub mod table;
 pub mod timechart;
 pub mod top;
 pub mod transaction;
+pub mod tstats;
 pub mod where_;
 
 /// A command's registry entry.
@@ -304,6 +306,21 @@ const COMMANDS: &[CommandSpec] = &[
         aliases: &[],
         parse: anomalydetection::parse_outlier,
     },
+    CommandSpec {
+        name: "tstats",
+        aliases: &[],
+        parse: tstats::parse,
+    },
+    CommandSpec {
+        name: "datamodel",
+        aliases: &[],
+        parse: datamodel::parse,
+    },
+    CommandSpec {
+        name: "from",
+        aliases: &[],
+        parse: datamodel::parse_from,
+    },
 ];
 
 /// The registry entry for a (lower-case) command name.
@@ -419,6 +436,11 @@ pub enum CommandArgs {
     /// `anomalydetection "count" "user" action=annotate` (also `outlier`,
     /// which is `method=iqr`).
     Anomalydetection(anomalydetection::Anomalydetection),
+    /// `tstats <funcs> [FROM datamodel=<M>[.<D>]] [WHERE <search>] [BY <fields> [span=..]]`
+    /// (lowered into a plain pipeline by the engine).
+    Tstats(tstats::Tstats),
+    /// `datamodel <M> <D> search|flat` and `from datamodel:<M>.<D>` (lowered).
+    Datamodel(datamodel::DatamodelSearch),
 }
 
 impl CommandArgs {
@@ -472,6 +494,8 @@ impl CommandArgs {
             CommandArgs::Chart(c) => c.apply(input, ctx),
             CommandArgs::Timechart(c) => c.apply(input, ctx),
             CommandArgs::Anomalydetection(c) => c.apply(input),
+            CommandArgs::Tstats(c) => c.apply(input, ctx),
+            CommandArgs::Datamodel(c) => c.apply(input, ctx),
         }
     }
 

@@ -8,7 +8,9 @@
 //!
 //! Read from each app: props.conf, transforms.conf, eventtypes.conf,
 //! tags.conf (the knowledge layer), macros.conf, collections.conf (KV store
-//! collections), and the CSV files of `lookups/`. Other `.conf` files
+//! collections), the CSV files of `lookups/`, and the data models of
+//! `data/models/*.json` (Splunk's data model JSON; a model file in
+//! `local/` replaces the one of the same model in `default/`). Other `.conf` files
 //! (app.conf, inputs.conf, savedsearches.conf, ...) do not change what a
 //! search over given events returns and are not read.
 //!
@@ -18,6 +20,7 @@
 use std::path::Path;
 
 use super::Knowledge;
+use crate::datamodel::DataModels;
 use crate::error::{Error, Result};
 use crate::expand::MacroSet;
 use crate::lookup::LookupRegistry;
@@ -32,6 +35,8 @@ pub struct AppTargets<'a> {
     pub macros: &'a mut MacroSet,
     /// transforms.conf lookup stanzas, collections.conf, lookups/*.csv.
     pub lookups: &'a mut LookupRegistry,
+    /// data/models/*.json.
+    pub datamodels: &'a mut DataModels,
 }
 
 /// What loading an app found.
@@ -41,6 +46,8 @@ pub struct AppSummary {
     pub conf_files: usize,
     /// Lookup files found.
     pub lookup_files: usize,
+    /// Data model files read.
+    pub model_files: usize,
 }
 
 /// The configuration files read from an app, in the order read within a
@@ -91,6 +98,12 @@ impl AppTargets<'_> {
             ));
         }
         let mut summary = AppSummary::default();
+        for layer in [&default, &local] {
+            let models = layer.join("data").join("models");
+            if models.is_dir() {
+                summary.model_files += self.datamodels.load_dir(&models)?;
+            }
+        }
         for layer in [default, local] {
             for name in APP_CONF_FILES {
                 let path = layer.join(name);
@@ -125,6 +138,15 @@ impl AppTargets<'_> {
                     let path = format!("{app}/{layer}/{name}");
                     if let Some((_, text)) = BUNDLED_APP_FILES.iter().find(|(p, _)| *p == path) {
                         self.load_conf(name, text, &format!("<bundled>/props/{path}"))?;
+                    }
+                }
+            }
+            for layer in ["default", "local"] {
+                let prefix = format!("{app}/{layer}/data/models/");
+                for (path, text) in BUNDLED_APP_FILES {
+                    if path.starts_with(&prefix) && path.ends_with(".json") {
+                        self.datamodels
+                            .load_str(text, &format!("<bundled>/props/{path}"))?;
                     }
                 }
             }

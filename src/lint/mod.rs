@@ -21,8 +21,9 @@ use crate::source::{Location, SourceMap, Span};
 use crate::syntax::ast::{Pipeline, SearchExpr, SearchKind};
 use crate::syntax::parser::parse_lenient;
 
-/// Commands that read CIM data models; detections starting with one need
-/// data-model emulation, which spelunk does not have yet.
+/// Commands that read CIM data models (`tstats`, `datamodel` and
+/// `from datamodel:` run over loaded data models; `mstats` and `pivot` are
+/// not supported yet and reported as needing data models).
 const DATA_MODEL_COMMANDS: &[&str] = &["tstats", "mstats", "from", "datamodel", "pivot"];
 
 /// What kind of problem a line reports.
@@ -46,8 +47,11 @@ pub enum ProblemKind {
     /// A lookup the corpus cannot ship: a KV-store collection, or an
     /// Enterprise Security / CIM lookup.
     LookupNotShipped,
-    /// The detection starts with `tstats`, `mstats` or `from datamodel`.
+    /// The detection starts with `mstats` or `pivot` (not supported yet).
     NeedsDataModels,
+    /// A data model the search names is not loaded, or one of its
+    /// datasets cannot run (unknown dataset or field owner, GeoIP, ...).
+    DataModel,
     /// An `eventtype=` or `tag=` term no loaded knowledge defines.
     UndefinedKnowledge,
     /// A field the detection needs that nothing loaded produces for its
@@ -70,6 +74,7 @@ impl ProblemKind {
             ProblemKind::MissingLookupFile => "missing-lookup-file",
             ProblemKind::LookupNotShipped => "lookup-not-shipped",
             ProblemKind::NeedsDataModels => "needs-data-models",
+            ProblemKind::DataModel => "data-model",
             ProblemKind::UndefinedKnowledge => "undefined-knowledge",
             ProblemKind::UnproducedField => "unproduced-field",
             ProblemKind::File => "file",
@@ -269,6 +274,18 @@ fn lint_search(
             .problems
             .iter()
             .any(|p| matches!(p.kind, ProblemKind::Syntax | ProblemKind::Macro));
+    // tstats, datamodel and from datamodel: the pipeline they stand for
+    // over the loaded data models (its calculated fields' lookups and its
+    // constraints' tags are checked below like the search's own).
+    let pipeline = pipeline.and_then(|mut p| match engine.lower(&mut p) {
+        Ok(()) => Some(p),
+        Err(e) => {
+            let mut problem = problem_from(&Diagnostic::new(e, &expanded.map));
+            problem.command = p.commands.first().map(|c| c.name.clone());
+            report.problems.push(problem);
+            None
+        }
+    });
     if let Some(pipeline) = &pipeline {
         check_lookups(pipeline, &expanded.map, engine, &mut report.problems);
         why_nothing::check_eventtypes_and_tags(
@@ -368,6 +385,7 @@ fn problem_from(d: &Diagnostic) -> Problem {
         ),
         Error::BadArgument { command, .. } => (ProblemKind::BadArgument, Some(command.clone())),
         Error::Lookup { .. } => (ProblemKind::UndefinedLookup, None),
+        Error::DataModel { .. } => (ProblemKind::DataModel, None),
         _ => (ProblemKind::File, None),
     };
     let (line, column) = d

@@ -97,6 +97,9 @@ pub struct Parser {
     problems: Vec<Error>,
     /// The text the token spans point into.
     source: String,
+    /// Keywords that end a search expression at its top level (`by` in
+    /// `tstats ... where <search> by <fields>`).
+    stop_words: &'static [&'static str],
 }
 
 impl Parser {
@@ -110,6 +113,7 @@ impl Parser {
             lenient: false,
             problems: Vec::new(),
             source: source.to_string(),
+            stop_words: &[],
         }
     }
 
@@ -514,6 +518,25 @@ impl Parser {
         })
     }
 
+    /// A search expression that ends at the end of the command or at one of
+    /// `stop` (a keyword not followed by `=`), e.g. the `where` clause of
+    /// `tstats ... where a=1 by b`.
+    pub fn search_expr_until(
+        &mut self,
+        start: Span,
+        stop: &'static [&'static str],
+    ) -> Result<SearchExpr> {
+        let saved = std::mem::replace(&mut self.stop_words, stop);
+        let result = self.search_expr(start);
+        self.stop_words = saved;
+        result
+    }
+
+    fn at_stop_word(&self) -> bool {
+        self.stop_words.iter().any(|kw| self.at_keyword(kw))
+            && !matches!(self.peek2(), Some(Tok::Eq | Tok::Neq))
+    }
+
     /// A parenthesised search expression, e.g. the `(EventCode=4698)` of
     /// `transaction startswith=(EventCode=4698)`. The caller checks that the
     /// current token is `(`.
@@ -526,7 +549,7 @@ impl Parser {
     fn and_terms(&mut self) -> Result<Vec<SearchExpr>> {
         let mut terms = Vec::new();
         loop {
-            if self.at_command_end() || self.peek() == Some(&Tok::RParen) {
+            if self.at_command_end() || self.peek() == Some(&Tok::RParen) || self.at_stop_word() {
                 return Ok(terms);
             }
             if self.at_case_sensitive_keyword("AND") {

@@ -205,9 +205,9 @@ fn search_failure(diagnostic: &Diagnostic) -> Verdict {
             kind: MacroError::NeedsEval { .. },
             ..
         } => true,
-        Error::BadArgument { message, .. } | Error::Config { message, .. } => {
-            message.contains("not supported")
-        }
+        Error::BadArgument { message, .. }
+        | Error::Config { message, .. }
+        | Error::DataModel { message, .. } => message.contains("not supported"),
         _ => false,
     };
     let cause = if unsupported {
