@@ -852,15 +852,13 @@ def field_json(word, owner):
         "required": False,
         "multivalue": multivalue,
         "hidden": False,
-        "editable": True,
         "displayName": name,
-        "comment": "",
     }
 
 
 def calc_json(calc, owner, index):
     kind = calc[0]
-    base = {"calculationID": f"{owner}_{index}", "owner": owner, "editable": True, "comment": ""}
+    base = {"calculationID": f"{owner}_{index}", "owner": owner}
     if kind == "Eval":
         _, expr, output = calc
         return {
