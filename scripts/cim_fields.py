@@ -9,7 +9,8 @@ and every detection under `../shared/corpus/security_content/detections`
 (`**/*.yml`). For each `| tstats ... from datamodel=Model[.Object]` in a
 detection's search it collects the `Object.field` names the command uses (in
 its functions, `where` and `by`) and reports, per model, those the model does
-not define, with the detections that use them.
+not define, with the detections that use them; also data sets
+(`datamodel=Model.Object`, `nodename=`) the model has no object for.
 
 A name is defined when its prefix is the lineage of an object of the model
 (`All_Changes.Account_Management`) and the field is that object's own or an
@@ -122,6 +123,7 @@ def tstats_commands(search):
         yield search[m.end() : end]
 
 
+NODENAME_RE = re.compile(r"\bnodename\s*=\s*\"?([A-Za-z_.]+)")
 DATAMODEL_RE = re.compile(r"\bdatamodel\s*=\s*\"?([A-Za-z_]+)(?:\.([A-Za-z_.]+))?")
 NAME_RE = re.compile(r"(?<![\w.])([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+)")
 
@@ -180,6 +182,13 @@ def main():
                 missing_model[model].add(path.stem)
                 continue
             detections[model].add(path.stem)
+            # The data set (`datamodel=Model.Object`) and any `nodename=`
+            # must be an object lineage of the model.
+            datasets = [m.group(2)] if m.group(2) else []
+            datasets += NODENAME_RE.findall(command)
+            for dataset in datasets:
+                if not any(p == dataset or p.endswith("." + dataset) for p in models[model]):
+                    uses[model][f"(data set) {dataset}"].add(path.stem)
             for name in field_names(command, models[model]):
                 uses[model][name].add(path.stem)
     total_missing = 0
@@ -188,7 +197,11 @@ def main():
             print(f"{model}: no bundled model ({len(missing_model[model])} detections)")
             continue
         names = uses[model]
-        missing = {n: d for n, d in names.items() if not defined(n, models[model])}
+        missing = {
+            n: d
+            for n, d in names.items()
+            if n.startswith("(data set)") or not defined(n, models[model])
+        }
         total_missing += len(missing)
         print(
             f"{model}: {len(detections[model])} detections, {len(names)} field names used, "
