@@ -209,19 +209,25 @@ MODELS["Endpoint"] = (
             ],
             base_search=True,
         ),
+        # The CIM app makes Processes a BaseSearch whose search ends in
+        # `| eval process_integrity_level=lower(process_integrity_level)`;
+        # here it is the same filter as an event data set with that Eval as
+        # its first calculation, which gives the same fields (spelunk's
+        # lowering takes a base search as a filter only).
         obj(
             "Processes",
-            "BaseSearch",
+            "BaseEvent",
             "process report",
-            "(`cim_Endpoint_indexes`) tag=process tag=report | eval process_integrity_level=lower(process_integrity_level)",
+            "(`cim_Endpoint_indexes`) tag=process tag=report",
             "action cpu_load_percent:number mem_used:number os parent_process_exec "
             "parent_process_id:number parent_process_guid parent_process_path "
             "process_current_directory process_exec process_hash* process_guid "
-            "process_id:number process_integrity_level process_path tag* user_id "
+            "process_id:number process_path tag* user_id "
             + ENDPOINT_DEST
             + " "
             + ident("user"),
             [
+                evalc("process_integrity_level", "lower(process_integrity_level)"),
                 unknown("dest original_file_name parent_process"),
                 first_token("parent_process_name", "parent_process"),
                 unknown("process"),
@@ -229,7 +235,6 @@ MODELS["Endpoint"] = (
                 unknown("user"),
                 vendor_product(),
             ],
-            base_search=True,
         ),
         obj(
             "Services",
