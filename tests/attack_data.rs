@@ -76,6 +76,11 @@ const MUST_PASS: &[&str] = &[
     // threat object, and stats puts request 4's SAN:dns=... first.
     "windows_steal_authentication_certificates___esc1_abuse",
     "windows_steal_authentication_certificates___esc1_authentication",
+    // tstats over the bundled CIM Endpoint and Network_Traffic models.
+    "windows_indirect_command_execution_via_forfiles",
+    "windows_indirect_command_execution_via_pcalua",
+    "detect_certify_command_line_arguments",
+    "windows_suspect_process_with_authentication_traffic",
 ];
 
 /// Detections that pass when a GeoLite2 City database is given.

@@ -818,6 +818,9 @@ fn missing_events_and_unused_knowledge_paths_warn() {
     let out = spelunk(&["run", "-m", notes, "| makeresults"]);
     assert_eq!(out.status.code(), Some(5), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains(notes));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// A data model file that is not valid JSON is an input error (exit 5)
 /// naming the file and line; an unknown model is a search error (exit 3).
 #[test]
