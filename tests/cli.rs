@@ -849,3 +849,32 @@ fn data_model_errors_name_the_file_or_the_model() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A data model file that is a link out of its app is refused, as the
+/// app's `.conf` files are (model files were read through links).
+#[cfg(unix)]
+#[test]
+fn a_data_model_linked_out_of_its_app_is_refused() {
+    use std::os::unix::fs::symlink;
+    let dir = fresh_dir("dm-link");
+    let models = dir.join("app/default/data/models");
+    let outside = dir.join("outside");
+    std::fs::create_dir_all(&models).expect("dir");
+    std::fs::create_dir_all(&outside).expect("dir");
+    std::fs::write(
+        outside.join("M.json"),
+        "{\"modelName\": \"M\", \"objects\": []}\n",
+    )
+    .expect("write");
+    symlink(outside.join("M.json"), models.join("M.json")).expect("link");
+    let app = dir.join("app");
+    let app = app.to_str().expect("utf-8");
+    let out = spelunk_bounded(&["run", "--app", app, "| makeresults"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(5), "{stderr}");
+    assert!(
+        stderr.contains("M.json") && stderr.contains("outside the folder"),
+        "{stderr}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -244,16 +244,17 @@ impl DataModels {
         Ok(&self.models[&name])
     }
 
-    /// Reads every `*.json` file of a `data/models/` folder, in name order.
-    pub fn load_dir(&mut self, dir: &std::path::Path) -> Result<usize> {
-        let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
-            .map_err(|e| crate::error::Error::io(dir.display(), e))?
-            .flatten()
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|e| e == "json") && p.is_file())
-            .collect();
-        files.sort();
+    /// Reads every `*.json` file of an app's `data/models/` folder, in name
+    /// order. A file that resolves outside `app` (a link) is refused, as the
+    /// app's `.conf` files are.
+    pub fn load_dir(&mut self, dir: &std::path::Path, app: &std::path::Path) -> Result<usize> {
+        let files: Vec<std::path::PathBuf> =
+            crate::walk::files_under(dir, crate::walk::Links::Follow, |_| false)?
+                .into_iter()
+                .filter(|p| p.extension().is_some_and(|e| e == "json") && p.is_file())
+                .collect();
         for path in &files {
+            crate::walk::file_inside(path, app)?;
             let text = std::fs::read_to_string(path)
                 .map_err(|e| crate::error::Error::io(path.display(), e))?;
             self.load_str(&text, &path.display().to_string())?;

@@ -101,7 +101,7 @@ impl AppTargets<'_> {
         for layer in [&default, &local] {
             let models = layer.join("data").join("models");
             if models.is_dir() {
-                summary.model_files += self.datamodels.load_dir(&models)?;
+                summary.model_files += self.datamodels.load_dir(&models, dir)?;
             }
         }
         for layer in [default, local] {
