@@ -152,10 +152,7 @@ impl CommandArgs {
             }
         };
         match self {
-            CommandArgs::Search(s) => {
-                let mut out = Vec::new();
-                search_reads(&s.expr, &mut out).then_some(out)
-            }
+            CommandArgs::Search(s) => search_expr_reads(&s.expr),
             CommandArgs::Where(w) => Some(w.expr.fields()),
             // `searchmatch(...)` may read any field.
             CommandArgs::Eval(e) => e
@@ -202,6 +199,12 @@ impl CommandArgs {
             _ => None,
         }
     }
+}
+
+/// The fields a search expression reads (None: any).
+pub(crate) fn search_expr_reads(expr: &SearchExpr) -> Option<Vec<String>> {
+    let mut out = Vec::new();
+    search_reads(expr, &mut out).then_some(out)
 }
 
 /// Adds the fields a search expression reads; false when it may read any.

@@ -35,6 +35,7 @@ use crate::commands::CommandArgs;
 use crate::error::{Error, Result};
 use crate::eval::{parse_expr, Assignment};
 use crate::expand::{ExpandLimits, MacroSet};
+use crate::plan::search_expr_reads;
 use crate::source::Span;
 use crate::syntax::ast::{Command, CompareOp, Pipeline, SearchExpr, SearchKind};
 
@@ -281,7 +282,7 @@ impl<'m> Dataset<'m> {
             match step {
                 Step::Filter(expr) => {
                     if let Some(r) = reads.as_mut() {
-                        match search_reads(expr) {
+                        match search_expr_reads(expr) {
                             Some(fields) => r.extend(fields),
                             None => reads = None,
                         }
@@ -528,11 +529,6 @@ fn and(mut terms: Vec<SearchExpr>, span: Span) -> SearchExpr {
     }
 }
 
-/// The fields a search expression reads (None: any).
-fn search_reads(expr: &SearchExpr) -> Option<Vec<String>> {
-    CommandArgs::Search(Search { expr: expr.clone() }).reads()
-}
-
 /// Removes a top-level `nodename=<lineage>` term from a tstats WHERE and
 /// returns its value.
 fn take_nodename(filter: &mut Option<SearchExpr>) -> Result<Option<(String, Span)>> {
@@ -602,7 +598,7 @@ fn lower_tstats(t: &Tstats, cx: &LowerContext<'_>) -> Result<Vec<Command>> {
     // kept.
     let mut reads_any = false;
     if let Some(f) = &filter {
-        match search_reads(f) {
+        match search_expr_reads(f) {
             Some(fields) => named.extend(fields),
             None => reads_any = true,
         }
