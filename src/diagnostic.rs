@@ -106,6 +106,7 @@ mod tests {
         let d = Diagnostic::new(
             Error::UnsupportedCommand {
                 name: "foo".into(),
+                suggestion: None,
                 span: Span::new(6, 9),
             },
             &map,

@@ -34,18 +34,22 @@ pub enum Error {
         span: Span,
     },
     /// An eval function that does not exist (or is not implemented).
-    #[error("unknown eval function `{name}`")]
+    #[error("unknown eval function `{name}`{}", crate::suggest::hint(.suggestion))]
     UnknownFunction {
         /// The function name as written.
         name: String,
+        /// The nearest known function, when the name looks like a typo.
+        suggestion: Option<String>,
         /// The name's span in the expanded text.
         span: Span,
     },
     /// A command this interpreter does not implement.
-    #[error("command `{name}` is not supported yet")]
+    #[error("command `{name}` is not supported yet{}", crate::suggest::hint(.suggestion))]
     UnsupportedCommand {
         /// The command's name as written.
         name: String,
+        /// The nearest supported command, when the name looks like a typo.
+        suggestion: Option<String>,
         /// The command name's span in the expanded text.
         span: Span,
     },

@@ -51,6 +51,7 @@ pub mod output;
 pub mod plan;
 pub mod regex_compat;
 pub mod source;
+pub mod suggest;
 pub mod syntax;
 pub mod testing;
 pub mod timefmt;

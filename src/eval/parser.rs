@@ -382,6 +382,7 @@ impl ExprParser {
         }
         let span = name_span.to(self.last_span());
         let func = functions::find(&name).ok_or_else(|| Error::UnknownFunction {
+            suggestion: crate::suggest::closest(&name, functions::names()).map(str::to_string),
             name: name.clone(),
             span: name_span,
         })?;
@@ -462,12 +463,22 @@ mod tests {
     }
 
     #[test]
+    fn a_misspelt_function_gets_a_suggestion() {
+        let err = parse_expr("lowr(x)", 0).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "unknown eval function `lowr` (did you mean `lower`?)"
+        );
+    }
+
+    #[test]
     fn unknown_function_names_itself_at_its_span() {
         let err = parse_expr("1 + frob(2)", 100).unwrap_err();
         assert_eq!(
             err,
             Error::UnknownFunction {
                 name: "frob".into(),
+                suggestion: None,
                 span: Span::new(104, 108)
             }
         );

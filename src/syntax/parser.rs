@@ -489,6 +489,7 @@ impl Parser {
         let lname = name.to_ascii_lowercase();
         let Some(spec) = commands::find(&lname) else {
             return Err(Error::UnsupportedCommand {
+                suggestion: crate::suggest::command(&name, commands::names()),
                 name,
                 span: name_span,
             });
@@ -959,9 +960,22 @@ mod tests {
             err,
             Error::UnsupportedCommand {
                 name: "frobnicate".into(),
+                suggestion: None,
                 span: Span::new(4, 14)
             }
         );
+    }
+
+    #[test]
+    fn a_misspelt_command_gets_a_suggestion() {
+        let err = parse("x | stast count").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "command `stast` is not supported yet (did you mean `stats`?)"
+        );
+        // A real Splunk command spelunk lacks is not called a typo.
+        let err = parse("| mstats count(x) WHERE index=m").unwrap_err();
+        assert_eq!(err.to_string(), "command `mstats` is not supported yet");
     }
 
     #[test]
