@@ -205,6 +205,9 @@ struct TestArgs {
     /// Write each *.test.yml test's current rows into its file as `expect.rows`.
     #[arg(long)]
     bless: bool,
+    /// Exit 0 even when no test ran (none found, or every one skipped).
+    #[arg(long)]
+    allow_skips: bool,
 }
 
 /// Output of `spelunk test`.
@@ -438,6 +441,17 @@ fn test(args: TestArgs) -> Result<ExitCode, Diagnostic> {
         }
     };
     write_stdout(|out| out.write_all(text.as_bytes()))?;
+    // A CI job pointed at the wrong folder must not go green: a run that
+    // checked nothing fails unless the caller says that is expected.
+    let checked = report.passed() + report.failed();
+    if checked == 0 && !args.allow_skips {
+        eprintln!(
+            "error: no test ran ({} found, {} skipped): nothing was checked; check the paths and --attack-data, or pass --allow-skips",
+            report.results.len(),
+            report.skipped()
+        );
+        return Ok(ExitCode::from(exit::TEST_FAILED));
+    }
     Ok(if report.failed() > 0 {
         ExitCode::from(exit::TEST_FAILED)
     } else {

@@ -274,8 +274,31 @@ fn test_subcommand_filter_selects_tests() {
         "--filter",
         "MISSING DATASET",
     ]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    // Everything skipped: nothing was checked, so the run fails...
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
     assert!(text(&out.stdout).ends_with("0 passed, 0 failed, 1 skipped\n"));
+    assert!(text(&out.stderr).contains("no test ran (1 found, 1 skipped)"));
+    // ...unless the caller allows it.
+    let out = spelunk(&[
+        "test",
+        "tests/testing_fixtures",
+        "--filter",
+        "MISSING DATASET",
+        "--allow-skips",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}
+
+#[test]
+fn test_subcommand_fails_when_no_test_is_found() {
+    let dir = fresh_dir("no-tests");
+    let path = dir.display().to_string();
+    let out = spelunk(&["test", &path]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("no test ran (0 found, 0 skipped)"));
+    let out = spelunk(&["test", &path, "--allow-skips"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
