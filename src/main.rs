@@ -24,7 +24,24 @@ use spelunk::{Diagnostic, Engine, Error, EventSource};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Print no warnings or notices on stderr (errors still print).
+    #[arg(short = 'q', long = "quiet", global = true)]
+    quiet: bool,
 }
+
+/// Set once from `--quiet` before any work starts.
+static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Prints a warning or notice line on stderr unless `--quiet` was given.
+fn say(line: std::fmt::Arguments) {
+    if !QUIET.load(std::sync::atomic::Ordering::Relaxed) {
+        eprintln!("{line}");
+    }
+}
+
+/// How many malformed-event reports a run prints before summing up the rest:
+/// a wrong file can hold a million bad lines, and the first few tell why.
+const MALFORMED_SHOWN: usize = 20;
 
 #[derive(Subcommand, Debug)]
 // Parsed once per process; boxing the large variant would gain nothing.
@@ -142,6 +159,9 @@ struct RunArgs {
     /// needs (for checking; results do not depend on it).
     #[arg(long = "no-prefilter")]
     no_prefilter: bool,
+    /// Exit 1 when the search returns no rows (for CI jobs that expect a hit).
+    #[arg(long = "fail-on-empty")]
+    fail_on_empty: bool,
 }
 
 /// A `--threads`/`--jobs` value: 0 (one per core) to
@@ -233,8 +253,9 @@ const USAGE: u8 = 2;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    QUIET.store(cli.quiet, std::sync::atomic::Ordering::Relaxed);
     let result = match cli.command {
-        Command::Run(args) => run(args).map(|()| ExitCode::SUCCESS),
+        Command::Run(args) => run(args),
         Command::Expand(args) => expand(args).map(|()| ExitCode::SUCCESS),
         Command::Lint(args) => lint(args).map(|clean| {
             if clean {
@@ -301,7 +322,7 @@ fn engine_with(apps: &[PathBuf], macros: &[PathBuf]) -> Result<Engine, Diagnosti
 /// Prints each knowledge setting that will not run as written, once.
 fn warn_about_knowledge(engine: &Engine) {
     for warning in engine.knowledge_warnings() {
-        eprintln!("warning: {warning}");
+        say(format_args!("warning: {warning}"));
     }
 }
 
@@ -310,7 +331,7 @@ fn expand(args: ExpandArgs) -> Result<(), Diagnostic> {
     let engine = engine_with(&args.input.apps, &args.input.macros)?;
     let expanded = engine.expand(&text, &name)?;
     for notice in &expanded.notices {
-        eprintln!("notice: {}", notice.message);
+        say(format_args!("notice: {}", notice.message));
     }
     write_stdout(|out| writeln!(out, "{}", expanded.text))
 }
@@ -331,7 +352,7 @@ fn lint(args: LintArgs) -> Result<bool, Diagnostic> {
     Ok(reports.iter().all(|r| r.is_clean()))
 }
 
-fn run(args: RunArgs) -> Result<(), Diagnostic> {
+fn run(args: RunArgs) -> Result<ExitCode, Diagnostic> {
     let (text, name) = read_search(&args.input)?;
     let tz: chrono_tz::Tz = args.tz.parse().map_err(|_| {
         Diagnostic::plain(Error::Config {
@@ -362,29 +383,53 @@ fn run(args: RunArgs) -> Result<(), Diagnostic> {
     // A search that reads events over none gives no rows and exit 0: say
     // why, so a CI job that forgot `-e` does not pass silently.
     if args.events.is_empty() && reads_events(&query) {
-        eprintln!("warning: no events given (-e PATH): the search reads events and sees none");
+        say(format_args!(
+            "warning: no events given (-e PATH): the search reads events and sees none"
+        ));
     }
     let sources = event_sources(&args)?;
     let out = engine.run_sources(&query, &sources)?;
-    for m in &out.malformed {
-        eprintln!("{m}");
+    for m in out.malformed.iter().take(MALFORMED_SHOWN) {
+        say(format_args!("{m}"));
+    }
+    if out.malformed.len() > MALFORMED_SHOWN {
+        say(format_args!(
+            "... and {} more malformed event(s) not shown",
+            out.malformed.len() - MALFORMED_SHOWN
+        ));
     }
     if !out.malformed.is_empty() {
-        eprintln!(
+        say(format_args!(
             "warning: {} malformed event(s) skipped, {} event(s) read (use --strict to fail instead)",
             out.malformed.len(),
             out.events
-        );
+        ));
+    }
+    // Files were named but not one event could be read from them: the
+    // answer would be an empty table that looks like "no hits".
+    if !args.events.is_empty() && out.events == 0 && !out.malformed.is_empty() {
+        let names: Vec<String> = args
+            .events
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
+        return Err(Diagnostic::plain(Error::Io {
+            path: names.join(", "),
+            message: format!(
+                "no readable event in the events given ({} malformed); is the format or --sourcetype right?",
+                out.malformed.len()
+            ),
+        }));
     }
     if out.untimed > 0 {
-        eprintln!(
+        say(format_args!(
             "warning: {} event(s) have no recognisable timestamp: each takes the previous event's time, else the file's modification time, else the current time (as Splunk does)",
             out.untimed
-        );
+        ));
     }
     let results = out.results;
     for notice in &results.notices {
-        eprintln!("notice: {notice}");
+        say(format_args!("notice: {notice}"));
     }
     let format = args.output.unwrap_or(if std::io::stdout().is_terminal() {
         Format::Table
@@ -393,7 +438,12 @@ fn run(args: RunArgs) -> Result<(), Diagnostic> {
     });
     // Rows go straight to stdout (buffered), not through a second copy
     // of the whole output in memory.
-    write_stdout(|out| output::write(out, format, &results.rows, &results.columns))
+    write_stdout(|out| output::write(out, format, &results.rows, &results.columns))?;
+    if args.fail_on_empty && results.rows.is_empty() {
+        eprintln!("error: the search returned no rows (--fail-on-empty)");
+        return Ok(ExitCode::from(exit::TEST_FAILED));
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn test(args: TestArgs) -> Result<ExitCode, Diagnostic> {

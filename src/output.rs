@@ -102,6 +102,11 @@ fn csv_io(error: csv::Error) -> io::Error {
 }
 
 fn write_csv(out: &mut dyn Write, rows: &[Event], columns: &[String]) -> io::Result<()> {
+    // No columns at all (no rows and no `table`): an empty file, not the
+    // csv crate's `""` for a record with no fields.
+    if columns.is_empty() {
+        return Ok(());
+    }
     let mut w = csv::Writer::from_writer(out);
     w.write_record(columns).map_err(csv_io)?;
     for row in rows {
@@ -205,6 +210,13 @@ mod tests {
             render(Format::Ndjson),
             "{\"user\":\"alice\",\"n\":\"2\",\"e\":[\"x\",\"y\"]}\n{\"user\":\"bob\"}\n"
         );
+    }
+
+    #[test]
+    fn csv_without_columns_is_empty() {
+        let mut out = Vec::new();
+        write(&mut out, Format::Csv, &[], &[]).expect("writes");
+        assert_eq!(out, b"");
     }
 
     #[test]

@@ -151,7 +151,8 @@ fn long_broken_json_lines_are_cut_events_or_malformed_by_sourcetype() {
     );
     for sourcetype in ["_json", "aws:cloudtrail"] {
         let out = run(sourcetype);
-        assert!(out.status.success(), "{}", text(&out.stderr));
+        // The file's only event is malformed: no readable event, exit 5.
+        assert_eq!(out.status.code(), Some(5), "{}", text(&out.stderr));
         assert!(!text(&out.stdout).contains("Cut"), "{sourcetype}");
         let stderr = text(&out.stderr);
         assert!(stderr.contains("cut.json:1:"), "{sourcetype}: {stderr}");
@@ -899,5 +900,68 @@ fn a_data_model_linked_out_of_its_app_is_refused() {
         stderr.contains("M.json") && stderr.contains("outside the folder"),
         "{stderr}"
     );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// CI habits: `--fail-on-empty` turns "no rows" into exit 1, `-q` silences
+/// warnings, malformed-line reports stop after the first 20, and a file
+/// with no readable event at all is an input error (exit 5), not an empty
+/// table.
+#[test]
+fn run_ci_safety_flags_and_capped_reports() {
+    let dir = fresh_dir("ci-safety");
+    let mixed = dir.join("mixed.json");
+    let mut body = String::from("{\"x\":1,\"_time\":1}\n");
+    for i in 0..30 {
+        body.push_str(&format!("{{bad {i}\n"));
+    }
+    std::fs::write(&mixed, body).expect("write");
+    let mixed = mixed.display().to_string();
+
+    let out = spelunk(&["run", "x=1", "-e", &mixed, "-o", "csv"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert_eq!(
+        stderr.matches(": key must be a string").count(),
+        20,
+        "{stderr}"
+    );
+    assert!(stderr.contains("... and 10 more malformed event(s) not shown"));
+    assert!(stderr.contains("30 malformed event(s) skipped, 1 event(s) read"));
+
+    let out = spelunk(&[
+        "-q",
+        "run",
+        "x=2",
+        "-e",
+        &mixed,
+        "-o",
+        "csv",
+        "--fail-on-empty",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out.stdout), "", "no columns, no CSV header");
+    assert_eq!(
+        text(&out.stderr),
+        "error: the search returned no rows (--fail-on-empty)\n"
+    );
+    let out = spelunk(&[
+        "run",
+        "x=1",
+        "-q",
+        "-e",
+        &mixed,
+        "-o",
+        "csv",
+        "--fail-on-empty",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(text(&out.stderr), "");
+
+    let bad = dir.join("bad.json");
+    std::fs::write(&bad, "{\"x\":1\n{bad\n").expect("write");
+    let out = spelunk(&["run", "x=1", "-e", &bad.display().to_string()]);
+    assert_eq!(out.status.code(), Some(5));
+    assert!(text(&out.stderr).contains("no readable event in the events given (2 malformed)"));
     let _ = std::fs::remove_dir_all(&dir);
 }
