@@ -159,6 +159,11 @@ struct RunArgs {
     /// needs (for checking; results do not depend on it).
     #[arg(long = "no-prefilter")]
     no_prefilter: bool,
+    /// How the table shows `_time`: a strftime format such as `%s` or
+    /// `%Y-%m-%dT%H:%M:%S%z`, in --tz (default `%Y-%m-%d %H:%M:%S`, plus
+    /// `.%3N` for fractions). JSON and CSV keep epoch seconds.
+    #[arg(long = "time-format", value_name = "FORMAT")]
+    time_format: Option<String>,
     /// Exit 1 when the search returns no rows (for CI jobs that expect a hit).
     #[arg(long = "fail-on-empty")]
     fail_on_empty: bool,
@@ -438,7 +443,11 @@ fn run(args: RunArgs) -> Result<ExitCode, Diagnostic> {
     });
     // Rows go straight to stdout (buffered), not through a second copy
     // of the whole output in memory.
-    write_stdout(|out| output::write(out, format, &results.rows, &results.columns))?;
+    let time = output::TableTime {
+        format: args.time_format.clone(),
+        tz,
+    };
+    write_stdout(|out| output::write_with(out, format, &results.rows, &results.columns, &time))?;
     if args.fail_on_empty && results.rows.is_empty() {
         eprintln!("error: the search returned no rows (--fail-on-empty)");
         return Ok(ExitCode::from(exit::TEST_FAILED));

@@ -55,12 +55,69 @@ fn value_to_json(value: &Value) -> Json {
     }
 }
 
-/// Writes rows in `format`; `columns` orders table and CSV output.
+/// How the table shows `_time`.
+#[derive(Debug, Clone)]
+pub struct TableTime {
+    /// A Splunk `strftime` format; `None` shows `%Y-%m-%d %H:%M:%S`, with
+    /// `.%3N` when the time has a fraction of a second, as Splunk Web's
+    /// results table does.
+    pub format: Option<String>,
+    /// The time zone times are shown in.
+    pub tz: chrono_tz::Tz,
+}
+
+impl Default for TableTime {
+    fn default() -> Self {
+        TableTime {
+            format: None,
+            tz: chrono_tz::UTC,
+        }
+    }
+}
+
+impl TableTime {
+    /// `_time`'s cell text: epoch seconds become a date; anything that is not
+    /// a number is shown as it is.
+    fn show(&self, text: &str) -> String {
+        let Ok(epoch) = text.trim().parse::<f64>() else {
+            return text.to_string();
+        };
+        if !epoch.is_finite() {
+            return text.to_string();
+        }
+        let format = match &self.format {
+            Some(f) => f.as_str(),
+            None if epoch.fract() != 0.0 => "%Y-%m-%d %H:%M:%S.%3N",
+            None => "%Y-%m-%d %H:%M:%S",
+        };
+        let shown = crate::timefmt::strftime(epoch, format, self.tz);
+        if shown.is_empty() {
+            text.to_string()
+        } else {
+            shown
+        }
+    }
+}
+
+/// Writes rows in `format`; `columns` orders table and CSV output. The table
+/// shows `_time` as a date in UTC (see [`write_with`]); JSON and CSV keep its
+/// epoch seconds, as Splunk's exports do.
 pub fn write(
     out: &mut dyn Write,
     format: Format,
     rows: &[Event],
     columns: &[String],
+) -> io::Result<()> {
+    write_with(out, format, rows, columns, &TableTime::default())
+}
+
+/// [`write`], with the table's `_time` shown as `time` says.
+pub fn write_with(
+    out: &mut dyn Write,
+    format: Format,
+    rows: &[Event],
+    columns: &[String],
+    time: &TableTime,
 ) -> io::Result<()> {
     match format {
         Format::Json => {
@@ -76,7 +133,7 @@ pub fn write(
             Ok(())
         }
         Format::Csv => write_csv(out, rows, columns),
-        Format::Table => write_table(out, rows, columns),
+        Format::Table => write_table(out, rows, columns, time),
     }
 }
 
@@ -123,7 +180,12 @@ fn write_csv(out: &mut dyn Write, rows: &[Event], columns: &[String]) -> io::Res
     w.flush()
 }
 
-fn write_table(out: &mut dyn Write, rows: &[Event], columns: &[String]) -> io::Result<()> {
+fn write_table(
+    out: &mut dyn Write,
+    rows: &[Event],
+    columns: &[String],
+    time: &TableTime,
+) -> io::Result<()> {
     if columns.is_empty() {
         return Ok(());
     }
@@ -134,6 +196,9 @@ fn write_table(out: &mut dyn Write, rows: &[Event], columns: &[String]) -> io::R
             columns
                 .iter()
                 .map(|c| match row.get(c) {
+                    Some(v) if c == "_time" => {
+                        v.texts().into_iter().map(|t| time.show(&t)).collect()
+                    }
                     Some(v) => v.texts().into_iter().map(|t| one_line(&t)).collect(),
                     None => Vec::new(),
                 })
@@ -210,6 +275,35 @@ mod tests {
             render(Format::Ndjson),
             "{\"user\":\"alice\",\"n\":\"2\",\"e\":[\"x\",\"y\"]}\n{\"user\":\"bob\"}\n"
         );
+    }
+
+    #[test]
+    fn table_shows_time_as_a_date_and_csv_keeps_epoch() {
+        let mut row = Event::new();
+        row.set("_time", Value::from("1700000000"));
+        row.set("t2", Value::from("1700000000"));
+        let mut frac = Event::new();
+        frac.set("_time", Value::from("1700000000.25"));
+        let rows = [row, frac];
+        let cols = ["_time".to_string(), "t2".to_string()];
+        let mut out = Vec::new();
+        write(&mut out, Format::Table, &rows, &cols).expect("writes");
+        let text = String::from_utf8(out).expect("utf-8");
+        assert!(
+            text.contains("2023-11-14 22:13:20      1700000000"),
+            "{text}"
+        );
+        assert!(text.contains("2023-11-14 22:13:20.250"), "{text}");
+        let mut out = Vec::new();
+        let time = TableTime {
+            format: Some("%s|%H".into()),
+            tz: chrono_tz::America::New_York,
+        };
+        write_with(&mut out, Format::Table, &rows[..1], &cols, &time).expect("writes");
+        assert!(String::from_utf8_lossy(&out).contains("1700000000|17"));
+        let mut out = Vec::new();
+        write(&mut out, Format::Csv, &rows[..1], &cols).expect("writes");
+        assert_eq!(out, b"_time,t2\n1700000000,1700000000\n");
     }
 
     #[test]
