@@ -845,6 +845,32 @@ impl Engine {
         self.run_query(&query, &events)
     }
 
+    /// The one-call runner for embedders: compiles `query` and runs it over
+    /// events given as text in any format [`Engine::load_events`] reads
+    /// (NDJSON, a JSON array, Windows XML, ...), sourcetype recognised from
+    /// the content. A malformed event is an error naming its line, so nothing
+    /// is lost silently.
+    ///
+    /// ```
+    /// let engine = spelunk::Engine::new().expect("the bundled knowledge loads");
+    /// let out = engine
+    ///     .run_str("user=bob | stats count", "{\"user\":\"bob\"}\n{\"user\":\"eve\"}\n")
+    ///     .expect("runs");
+    /// assert_eq!(out.rows[0].get("count").map(|v| v.to_text().into_owned()), Some("1".into()));
+    /// ```
+    pub fn run_str(&self, query: &str, events: &str) -> Result<SearchResults, Diagnostic> {
+        let query = self.compile(query, "<search>")?;
+        let loaded = self.read_events_str(events, "<events>", &EventSource::default())?;
+        if let Some(m) = loaded.malformed.first() {
+            return Err(Diagnostic::plain(Error::MalformedEvent {
+                file: m.file.clone(),
+                line: m.line,
+                message: m.reason.clone(),
+            }));
+        }
+        self.run_query(&query, &loaded.events)
+    }
+
     /// Compiles `text`, reads `sources` and runs the search.
     pub fn run(&self, text: &str, sources: &[EventSource]) -> Result<SearchResults, Diagnostic> {
         let query = self.compile(text, "<search>")?;
@@ -1235,4 +1261,49 @@ fn result_columns(pipeline: &Pipeline, rows: &[Event]) -> Vec<String> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn run_str_runs_over_text_and_refuses_a_malformed_line() {
+        let engine = Engine::new().expect("the bundled knowledge loads");
+        let out = engine
+            .run_str(
+                "* | stats count by user",
+                "{\"user\":\"bob\",\"_time\":2}\n{\"user\":\"bob\",\"_time\":1}\n",
+            )
+            .expect("runs");
+        assert_eq!(out.rows.len(), 1);
+        assert_eq!(
+            out.rows[0].get("count").map(|v| v.to_text().into_owned()),
+            Some("2".to_string())
+        );
+        let err = engine
+            .run_str("* | stats count", "{\"user\":\"bob\"}\n{oops\n")
+            .expect_err("a malformed line is an error");
+        assert!(err.to_string().contains("<events>:2"), "{err}");
+    }
+
+    #[test]
+    fn event_source_builders_set_each_field() {
+        let src = EventSource::file("a.json")
+            .with_sourcetype("st")
+            .with_source("s")
+            .with_host("h")
+            .with_index("i");
+        assert_eq!(src.path.as_deref(), Some(std::path::Path::new("a.json")));
+        assert_eq!(
+            (
+                src.sourcetype.as_str(),
+                src.source.as_deref(),
+                src.host.as_deref(),
+                src.index.as_deref()
+            ),
+            ("st", Some("s"), Some("h"), Some("i"))
+        );
+        assert!(EventSource::default().path.is_none());
+    }
 }

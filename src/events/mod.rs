@@ -41,7 +41,16 @@ use crate::value::Value;
 use defaults::DefaultFields;
 
 /// Where events come from and the metadata they get.
-#[derive(Debug, Clone)]
+///
+/// `EventSource::default()` reads standard input with every setting left to
+/// the content; [`EventSource::file`] and the `with_*` builders name the rest:
+///
+/// ```
+/// use spelunk::EventSource;
+/// let src = EventSource::file("events.json").with_sourcetype("aws:cloudtrail");
+/// assert_eq!(src.sourcetype, "aws:cloudtrail");
+/// ```
+#[derive(Debug, Clone, Default)]
 pub struct EventSource {
     /// The file to read; `None` reads stdin.
     pub path: Option<PathBuf>,
@@ -57,6 +66,41 @@ pub struct EventSource {
     pub host: Option<String>,
     /// The `index` field; default: `main`.
     pub index: Option<String>,
+}
+
+impl EventSource {
+    /// Events from a file (or a folder, or an archive), everything else
+    /// recognised from the content.
+    pub fn file(path: impl Into<PathBuf>) -> EventSource {
+        EventSource {
+            path: Some(path.into()),
+            ..EventSource::default()
+        }
+    }
+
+    /// Sets the sourcetype of every event (selects the props.conf stanza).
+    pub fn with_sourcetype(mut self, sourcetype: impl Into<String>) -> EventSource {
+        self.sourcetype = sourcetype.into();
+        self
+    }
+
+    /// Sets the `source` field of every event.
+    pub fn with_source(mut self, source: impl Into<String>) -> EventSource {
+        self.source = Some(source.into());
+        self
+    }
+
+    /// Sets the `host` field of every event.
+    pub fn with_host(mut self, host: impl Into<String>) -> EventSource {
+        self.host = Some(host.into());
+        self
+    }
+
+    /// Sets the `index` field of every event.
+    pub fn with_index(mut self, index: impl Into<String>) -> EventSource {
+        self.index = Some(index.into());
+        self
+    }
 }
 
 /// An input item that could not be read as an event: a line that is not
