@@ -44,6 +44,7 @@ pub mod events;
 pub mod exec;
 pub mod expand;
 pub mod functions;
+pub mod hunt;
 pub mod knowledge;
 pub mod lint;
 pub mod lookup;

@@ -57,6 +57,64 @@ enum Command {
     /// Replay datasets through detections and check the results
     /// (security_content `tests:` and spelunk `*.test.yml` files).
     Test(TestArgs),
+    /// Run many detections (files or folders of .spl and detection YAML)
+    /// over one set of events and show which fired.
+    Hunt(HuntArgs),
+}
+
+#[derive(Args, Debug)]
+struct HuntArgs {
+    /// Detections: .spl files, security_content detection YAMLs, or folders of them.
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// Events, as for `run` (repeatable; a folder reads every file in it).
+    #[arg(short = 'e', long = "events", value_name = "PATH", required = true)]
+    events: Vec<PathBuf>,
+    /// Sourcetype of every events file (default: recognised from the content).
+    #[arg(long, value_name = "ST")]
+    sourcetype: Option<String>,
+    /// Macro definitions (repeatable).
+    #[arg(short = 'm', long = "macros", value_name = "PATH")]
+    macros: Vec<PathBuf>,
+    /// Lookups (repeatable).
+    #[arg(short = 'l', long = "lookups", value_name = "PATH")]
+    lookups: Vec<PathBuf>,
+    /// Sourcetype settings: a props.conf or a folder of them (repeatable).
+    #[arg(long = "props", value_name = "PATH")]
+    props: Vec<PathBuf>,
+    /// A Splunk app or add-on folder (repeatable; a later app wins).
+    #[arg(long = "app", value_name = "DIR")]
+    apps: Vec<PathBuf>,
+    /// A MaxMind City `.mmdb` database for `iplocation`.
+    #[arg(long = "geoip", value_name = "PATH", env = "SPELUNK_GEOIP")]
+    geoip: Option<PathBuf>,
+    /// Time zone for reading and formatting times.
+    #[arg(long, default_value = "UTC", value_name = "TZ")]
+    tz: String,
+    /// Output: table (a line per detection and a summary), json
+    /// (`{"detections": [...]}` with each detection's rows) or csv (every hit,
+    /// with a `detection` column).
+    #[arg(
+        short = 'o',
+        long = "output",
+        value_name = "FORMAT",
+        default_value = "table"
+    )]
+    output: HuntFormat,
+    /// Detections run at once (default: one per core; at most 1024).
+    #[arg(long, value_name = "N", default_value_t = 0, value_parser = thread_count)]
+    jobs: usize,
+    /// Folder `outputlookup` writes CSV files to (baseline detections).
+    #[arg(long = "output-lookups", value_name = "DIR")]
+    output_lookups: Option<PathBuf>,
+}
+
+/// Output of `spelunk hunt`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum HuntFormat {
+    Table,
+    Json,
+    Csv,
 }
 
 #[derive(Args, Debug)]
@@ -270,6 +328,7 @@ fn main() -> ExitCode {
             }
         }),
         Command::Test(args) => test(args),
+        Command::Hunt(args) => hunt(args).map(|()| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,
@@ -357,15 +416,83 @@ fn lint(args: LintArgs) -> Result<bool, Diagnostic> {
     Ok(reports.iter().all(|r| r.is_clean()))
 }
 
-fn run(args: RunArgs) -> Result<ExitCode, Diagnostic> {
-    let (text, name) = read_search(&args.input)?;
-    let tz: chrono_tz::Tz = args.tz.parse().map_err(|_| {
+fn time_zone(name: &str) -> Result<chrono_tz::Tz, Diagnostic> {
+    name.parse().map_err(|_| {
         Diagnostic::plain(Error::Config {
             file: "--tz".into(),
             line: 0,
-            message: format!("unknown time zone `{}`", args.tz),
+            message: format!("unknown time zone `{name}`"),
         })
-    })?;
+    })
+}
+
+fn hunt(args: HuntArgs) -> Result<(), Diagnostic> {
+    let mut engine = engine_with(&args.apps, &args.macros)?.with_time_zone(time_zone(&args.tz)?);
+    for path in &args.lookups {
+        engine = engine.with_lookups_path(path)?;
+    }
+    for path in &args.props {
+        engine = engine.with_props_path(path)?;
+    }
+    if let Some(path) = &args.geoip {
+        engine = engine.with_geoip(path);
+    }
+    if let Some(dir) = &args.output_lookups {
+        engine = engine.with_output_lookups(dir);
+    }
+    warn_about_knowledge(&engine);
+    let files = spelunk::hunt::detection_files(&args.paths)?;
+    if files.is_empty() {
+        return Err(Diagnostic::plain(Error::Usage(
+            "no detections found (looked for .spl files and YAML files with `search:`)".into(),
+        )));
+    }
+    let sources = event_sources(&args.events, args.sourcetype.as_deref(), None, None, None)?;
+    let loaded = engine.load_events(&sources)?;
+    for m in loaded.malformed.iter().take(MALFORMED_SHOWN) {
+        say(format_args!("{m}"));
+    }
+    if !loaded.malformed.is_empty() {
+        say(format_args!(
+            "warning: {} malformed event(s) skipped, {} event(s) read",
+            loaded.malformed.len(),
+            loaded.events.len()
+        ));
+    }
+    if loaded.events.is_empty() {
+        return Err(Diagnostic::plain(Error::Io {
+            path: args
+                .events
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            message: "no readable event in the events given".into(),
+        }));
+    }
+    let results = spelunk::hunt::hunt(&engine, &files, &loaded.events, args.jobs);
+    match args.output {
+        HuntFormat::Table => {
+            let text = spelunk::hunt::render_text(&results);
+            write_stdout(|out| out.write_all(text.as_bytes()))
+        }
+        HuntFormat::Json => {
+            let json = spelunk::hunt::render_json(&results);
+            write_stdout(|out| {
+                serde_json::to_writer_pretty(&mut *out, &json)?;
+                writeln!(out)
+            })
+        }
+        HuntFormat::Csv => {
+            say(format_args!("{}", spelunk::hunt::summary(&results)));
+            write_stdout(|out| spelunk::hunt::write_csv(out, &results))
+        }
+    }
+}
+
+fn run(args: RunArgs) -> Result<ExitCode, Diagnostic> {
+    let (text, name) = read_search(&args.input)?;
+    let tz = time_zone(&args.tz)?;
     let mut engine = engine_with(&args.input.apps, &args.input.macros)?
         .with_time_zone(tz)
         .with_strict(args.strict)
@@ -392,7 +519,13 @@ fn run(args: RunArgs) -> Result<ExitCode, Diagnostic> {
             "warning: no events given (-e PATH): the search reads events and sees none"
         ));
     }
-    let sources = event_sources(&args)?;
+    let sources = event_sources(
+        &args.events,
+        args.sourcetype.as_deref(),
+        args.source.as_deref(),
+        args.host.as_deref(),
+        args.index.as_deref(),
+    )?;
     let out = engine.run_sources(&query, &sources)?;
     for m in out.malformed.iter().take(MALFORMED_SHOWN) {
         say(format_args!("{m}"));
@@ -557,9 +690,15 @@ fn reads_events(query: &spelunk::engine::Query) -> bool {
     )
 }
 
-fn event_sources(args: &RunArgs) -> Result<Vec<EventSource>, Diagnostic> {
+fn event_sources(
+    events: &[PathBuf],
+    sourcetype: Option<&str>,
+    source: Option<&str>,
+    host: Option<&str>,
+    index: Option<&str>,
+) -> Result<Vec<EventSource>, Diagnostic> {
     let mut sources = Vec::new();
-    for path in &args.events {
+    for path in events {
         let files = if path == Path::new("-") {
             vec![None]
         } else if path.is_dir() {
@@ -569,10 +708,10 @@ fn event_sources(args: &RunArgs) -> Result<Vec<EventSource>, Diagnostic> {
         };
         for file in files {
             sources.push(EventSource {
-                source: args.source.clone(),
-                host: args.host.clone(),
-                index: args.index.clone(),
-                sourcetype: args.sourcetype.clone().unwrap_or_default(),
+                source: source.map(str::to_string),
+                host: host.map(str::to_string),
+                index: index.map(str::to_string),
+                sourcetype: sourcetype.unwrap_or_default().to_string(),
                 path: file,
             });
         }

@@ -965,3 +965,45 @@ fn run_ci_safety_flags_and_capped_reports() {
     assert!(text(&out.stderr).contains("no readable event in the events given (2 malformed)"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `spelunk hunt`: a folder of detections over one events file, a line per
+/// detection and a summary; `-o json` and `-o csv` carry the rows.
+#[test]
+fn hunt_runs_a_folder_of_detections_over_events() {
+    let dir = fresh_dir("hunt");
+    std::fs::write(
+        dir.join("fires.spl"),
+        "eventSource=iam.amazonaws.com | stats count by eventName",
+    )
+    .expect("write");
+    std::fs::write(
+        dir.join("quiet.yml"),
+        "name: Never Fires\nsearch: eventName=NoSuchCall | table eventName\n",
+    )
+    .expect("write");
+    std::fs::write(dir.join("notes.yml"), "description: not a detection\n").expect("write");
+    let path = dir.display().to_string();
+    let out = spelunk(&["hunt", &path, "-e", SAMPLE, "--jobs", "2"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 4, "{stdout}");
+    assert!(lines[1].starts_with("fired"), "{stdout}");
+    assert!(
+        lines[2].starts_with("quiet") && lines[2].contains("Never Fires"),
+        "{stdout}"
+    );
+    assert_eq!(lines[3], "2 detection(s): 1 fired, 1 quiet, 0 error(s)");
+
+    let out = spelunk(&["hunt", &path, "-e", SAMPLE, "-o", "json"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let d = &json["detections"];
+    assert_eq!(d[0]["status"], "fired");
+    assert_eq!(d[0]["hits"], d[0]["rows"].as_array().map_or(0, |r| r.len()));
+    assert_eq!(d[1]["name"], "Never Fires");
+    assert_eq!(d[1]["rows"], serde_json::json!([]));
+
+    let out = spelunk(&["hunt", &path, "-e", SAMPLE, "-o", "csv"]);
+    assert!(text(&out.stdout).starts_with("detection,eventName,count\nfires,"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

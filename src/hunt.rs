@@ -1,0 +1,335 @@
+//! Hunting: many detections over one set of events, as offline rule runners
+//! (chainsaw, hayabusa) do. The events are read once; each detection is
+//! compiled and run over them on its own worker, and the results keep the
+//! detections' order.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value as Json};
+
+use crate::detection::read_search_file;
+use crate::engine::Engine;
+use crate::event::Event;
+
+/// How one detection ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HuntStatus {
+    /// It returned at least one row.
+    Fired,
+    /// It ran and returned nothing.
+    Quiet,
+    /// It could not be read, compiled or run (the message says why).
+    Error,
+}
+
+impl HuntStatus {
+    /// `fired`, `quiet` or `error`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HuntStatus::Fired => "fired",
+            HuntStatus::Quiet => "quiet",
+            HuntStatus::Error => "error",
+        }
+    }
+}
+
+/// One detection's outcome.
+#[derive(Debug, Clone)]
+pub struct HuntResult {
+    /// The detection file.
+    pub file: PathBuf,
+    /// The detection's `name:` (YAML), else the file's stem.
+    pub name: String,
+    /// How it ended.
+    pub status: HuntStatus,
+    /// Its rows, in result order.
+    pub rows: Vec<Event>,
+    /// Its result columns.
+    pub columns: Vec<String>,
+    /// The rendered error, for [`HuntStatus::Error`].
+    pub error: Option<String>,
+    /// Compile and run time.
+    pub duration: Duration,
+}
+
+/// The detection files under `paths`: files as given, and `.spl`, `.yml`
+/// and `.yaml` files below folders (sorted). YAML files without a top-level
+/// `search:` (macros, lookups, stories) are not detections and are left out.
+pub fn detection_files(paths: &[PathBuf]) -> crate::error::Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let mut found = crate::walk::files_under(path, crate::walk::Links::Follow, |_| true)?;
+            found.retain(|p| is_detection_file(p));
+            found.sort();
+            out.extend(found);
+        } else {
+            out.push(path.clone());
+        }
+    }
+    Ok(out)
+}
+
+fn is_detection_file(path: &Path) -> bool {
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    match ext.as_str() {
+        "spl" => true,
+        "yml" | "yaml" => std::fs::read_to_string(path)
+            .map(|t| t.lines().any(|l| l.starts_with("search:")))
+            .unwrap_or(false),
+        _ => false,
+    }
+}
+
+/// Runs each detection in `files` over `events` (newest first, as
+/// [`Engine::load_events`] gives them) on `jobs` threads (0: one per core).
+pub fn hunt(engine: &Engine, files: &[PathBuf], events: &[Event], jobs: usize) -> Vec<HuntResult> {
+    let jobs = match jobs {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    }
+    .min(crate::engine::MAX_THREADS)
+    .min(files.len().max(1));
+    let next = AtomicUsize::new(0);
+    let slots: Mutex<Vec<Option<HuntResult>>> = Mutex::new(vec![None; files.len()]);
+    let work = || loop {
+        let i = next.fetch_add(1, Ordering::Relaxed);
+        let Some(file) = files.get(i) else { break };
+        let result = run_one(engine, file, events);
+        let mut slots = slots.lock().unwrap_or_else(|e| e.into_inner());
+        slots[i] = Some(result);
+    };
+    std::thread::scope(|scope| {
+        for _ in 1..jobs {
+            if std::thread::Builder::new()
+                .spawn_scoped(scope, work)
+                .is_err()
+            {
+                break;
+            }
+        }
+        work();
+    });
+    let slots = slots.into_inner().unwrap_or_else(|e| e.into_inner());
+    slots
+        .into_iter()
+        .zip(files)
+        .map(|(slot, file)| {
+            slot.unwrap_or_else(|| HuntResult {
+                file: file.clone(),
+                name: stem(file),
+                status: HuntStatus::Error,
+                rows: Vec::new(),
+                columns: Vec::new(),
+                error: Some("internal error: the detection did not finish".into()),
+                duration: Duration::ZERO,
+            })
+        })
+        .collect()
+}
+
+fn stem(path: &Path) -> String {
+    path.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string())
+}
+
+fn run_one(engine: &Engine, file: &Path, events: &[Event]) -> HuntResult {
+    let started = Instant::now();
+    let mut result = HuntResult {
+        file: file.to_path_buf(),
+        name: stem(file),
+        status: HuntStatus::Error,
+        rows: Vec::new(),
+        columns: Vec::new(),
+        error: None,
+        duration: Duration::ZERO,
+    };
+    let outcome = read_search_file(file)
+        .map_err(|e| e.to_string())
+        .and_then(|search| {
+            if let Some(name) = search.name {
+                result.name = name;
+            }
+            let name = file.display().to_string();
+            let query = engine
+                .compile(&search.search, &name)
+                .map_err(|d| d.to_string())?;
+            engine.run_query(&query, events).map_err(|d| d.to_string())
+        });
+    match outcome {
+        Ok(out) => {
+            result.status = if out.rows.is_empty() {
+                HuntStatus::Quiet
+            } else {
+                HuntStatus::Fired
+            };
+            result.rows = out.rows;
+            result.columns = out.columns;
+        }
+        Err(message) => result.error = Some(message),
+    }
+    result.duration = started.elapsed();
+    result
+}
+
+/// Counts of fired, quiet and failed detections.
+pub fn summary(results: &[HuntResult]) -> String {
+    let count = |s: HuntStatus| results.iter().filter(|r| r.status == s).count();
+    format!(
+        "{} detection(s): {} fired, {} quiet, {} error(s)",
+        results.len(),
+        count(HuntStatus::Fired),
+        count(HuntStatus::Quiet),
+        count(HuntStatus::Error)
+    )
+}
+
+/// The summary table: one line per detection (status, hits, milliseconds,
+/// name, file), each error's first line under it, then the counts.
+pub fn render_text(results: &[HuntResult]) -> String {
+    let name_width = results
+        .iter()
+        .map(|r| r.name.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max("detection".len());
+    let mut out = format!(
+        "{:<6}  {:>6}  {:>8}  {:<name_width$}  file\n",
+        "status", "hits", "ms", "detection"
+    );
+    for r in results {
+        out.push_str(&format!(
+            "{:<6}  {:>6}  {:>8}  {:<name_width$}  {}\n",
+            r.status.as_str(),
+            r.rows.len(),
+            r.duration.as_millis(),
+            r.name,
+            r.file.display()
+        ));
+        if let Some(error) = &r.error {
+            let first = error.lines().next().unwrap_or_default();
+            out.push_str(&format!("        {first}\n"));
+        }
+    }
+    out.push_str(&summary(results));
+    out.push('\n');
+    out
+}
+
+/// `{"detections": [{"file", "name", "hits", "status", "rows", ...}]}`;
+/// rows as `-o json` writes them (values as strings).
+pub fn render_json(results: &[HuntResult]) -> Json {
+    let detections: Vec<Json> = results
+        .iter()
+        .map(|r| {
+            let mut d = json!({
+                "file": r.file.display().to_string(),
+                "name": r.name,
+                "hits": r.rows.len(),
+                "status": r.status.as_str(),
+                "duration_ms": r.duration.as_millis() as u64,
+                "rows": r.rows.iter().map(crate::output::row_to_json).collect::<Vec<_>>(),
+            });
+            if let Some(error) = &r.error {
+                d["error"] = Json::String(error.clone());
+            }
+            d
+        })
+        .collect();
+    json!({ "detections": detections })
+}
+
+/// Every hit as one CSV table: a `detection` column (the name), then the
+/// union of the detections' columns in first-seen order.
+pub fn write_csv(out: &mut dyn std::io::Write, results: &[HuntResult]) -> std::io::Result<()> {
+    let mut columns: Vec<&str> = vec!["detection"];
+    for r in results {
+        for c in &r.columns {
+            if !columns.contains(&c.as_str()) {
+                columns.push(c);
+            }
+        }
+    }
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(&columns).map_err(std::io::Error::other)?;
+    for r in results {
+        for row in &r.rows {
+            let cells = columns.iter().enumerate().map(|(i, c)| {
+                if i == 0 {
+                    r.name.clone()
+                } else {
+                    row.get(c)
+                        .map(|v| v.to_text().into_owned())
+                        .unwrap_or_default()
+                }
+            });
+            w.write_record(cells).map_err(std::io::Error::other)?;
+        }
+    }
+    w.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn events(engine: &Engine) -> Vec<Event> {
+        engine
+            .read_events_str(
+                "{\"user\":\"bob\",\"_time\":2}\n{\"user\":\"eve\",\"_time\":1}\n",
+                "<events>",
+                &crate::events::EventSource::default(),
+            )
+            .expect("reads")
+            .events
+    }
+
+    #[test]
+    fn runs_each_detection_and_keeps_their_order() {
+        let dir = std::env::temp_dir().join(format!("spelunk-hunt-unit-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let files = [
+            ("a.spl", "user=bob | table user"),
+            ("b.yml", "name: Nobody\nsearch: user=nobody | table user\n"),
+            ("c.spl", "user=bob | frob"),
+        ];
+        for (name, text) in files {
+            std::fs::write(dir.join(name), text).expect("write");
+        }
+        std::fs::write(dir.join("macros.yml"), "definition: x\n").expect("write");
+        let engine = Engine::new().expect("engine");
+        let found = detection_files(std::slice::from_ref(&dir)).expect("lists");
+        assert_eq!(found.len(), 3, "{found:?}");
+        let results = hunt(&engine, &found, &events(&engine), 2);
+        let _ = std::fs::remove_dir_all(&dir);
+        let got: Vec<(&str, HuntStatus, usize)> = results
+            .iter()
+            .map(|r| (r.name.as_str(), r.status, r.rows.len()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("a", HuntStatus::Fired, 1),
+                ("Nobody", HuntStatus::Quiet, 0),
+                ("c", HuntStatus::Error, 0)
+            ]
+        );
+        assert!(results[2]
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("command `frob`")));
+        assert!(render_text(&results).ends_with("3 detection(s): 1 fired, 1 quiet, 1 error(s)\n"));
+        let json = render_json(&results);
+        assert_eq!(json["detections"][0]["rows"][0]["user"], "bob");
+        let mut csv = Vec::new();
+        write_csv(&mut csv, &results).expect("writes");
+        assert_eq!(String::from_utf8_lossy(&csv), "detection,user\na,bob\n");
+    }
+}
