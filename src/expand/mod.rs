@@ -531,6 +531,21 @@ impl Expander<'_> {
             });
         }
         let body = strip_comments(&def.definition).map_err(|e| e.kind)?.text;
+        for token in unbound_tokens(&body, &def.args) {
+            self.notices.push(Notice {
+                message: format!(
+                    "macro `{}({arity})`: `${token}$` is not one of its arguments{}; it is left as written",
+                    call.name,
+                    if def.args.is_empty() {
+                        " (it takes none)".to_string()
+                    } else {
+                        format!(" ({})", def.args.join(", "))
+                    }
+                ),
+                // Replaced by the user's call span once the call is done.
+                span: Span::default(),
+            });
+        }
         let budget = self.limits.max_len.saturating_sub(self.produced);
         let bindings = bind_args(def, &args);
         let body = substitute(&body, &bindings, budget).ok_or(MacroError::TooLong {
@@ -716,6 +731,33 @@ fn split_named(arg: &str) -> Option<(&str, &str)> {
         .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
     let rest_ok = chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
     (first_ok && rest_ok).then_some((name, value.trim()))
+}
+
+/// The `$name$` tokens of a definition that name no argument: a typo or a
+/// missing argument that Splunk leaves in the search as written. Only
+/// identifier-like names count, so `$` in regexes and prices is not one.
+fn unbound_tokens<'a>(body: &'a str, args: &[String]) -> Vec<&'a str> {
+    let mut out: Vec<&str> = Vec::new();
+    let mut rest = body;
+    while let Some(dollar) = rest.find('$') {
+        let after = &rest[dollar + 1..];
+        let Some(close) = after.find('$') else { break };
+        let name = &after[..close];
+        let ident = name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if ident {
+            if !args.iter().any(|a| a == name) && !out.contains(&name) {
+                out.push(name);
+            }
+            rest = &after[close + 1..];
+        } else {
+            rest = after;
+        }
+    }
+    out
 }
 
 /// Replaces each `$name$` whose name is a bound argument with its value; any

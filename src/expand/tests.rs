@@ -516,3 +516,17 @@ fn an_escaped_quote_outside_a_string_opens_no_string() {
     .unwrap();
     assert_eq!(out.text, r#"a=*\"x\":true* | search *"#);
 }
+
+#[test]
+fn an_unbound_argument_token_is_a_notice_at_the_call() {
+    let m = set(&[("m", &["a"], "x=$a$ y=$b$ z=$b$ cost=$5 re=\"^a$\"")]);
+    let e = run("one `m(1)`", &m).expect("expands");
+    assert_eq!(e.text, "one x=1 y=$b$ z=$b$ cost=$5 re=\"^a$\"");
+    assert_eq!(e.notices.len(), 1, "{:?}", e.notices);
+    assert_eq!(
+        e.notices[0].message,
+        "macro `m(1)`: `$b$` is not one of its arguments (a); it is left as written"
+    );
+    assert_eq!(e.notices[0].span, Span::new(4, 10));
+    assert_eq!(unbound_tokens("$f$ $ $x$ $$", &["f".to_string()]), ["x"]);
+}
