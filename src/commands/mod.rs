@@ -42,6 +42,7 @@ pub mod timechart;
 pub mod top;
 pub mod transaction;
 pub mod tstats;
+pub mod untable;
 pub mod where_;
 
 /// A command's registry entry.
@@ -312,6 +313,11 @@ const COMMANDS: &[CommandSpec] = &[
         parse: tstats::parse,
     },
     CommandSpec {
+        name: "untable",
+        aliases: &[],
+        parse: untable::parse,
+    },
+    CommandSpec {
         name: "datamodel",
         aliases: &[],
         parse: datamodel::parse,
@@ -439,6 +445,8 @@ pub enum CommandArgs {
     /// `tstats <funcs> [FROM datamodel=<M>[.<D>]] [WHERE <search>] [BY <fields> [span=..]]`
     /// (lowered into a plain pipeline by the engine).
     Tstats(tstats::Tstats),
+    /// `untable <x-field> <y-name-field> <y-data-field>`.
+    Untable(untable::Untable),
     /// `datamodel <M> <D> search|flat` and `from datamodel:<M>.<D>` (lowered).
     Datamodel(datamodel::DatamodelSearch),
 }
@@ -495,6 +503,7 @@ impl CommandArgs {
             CommandArgs::Timechart(c) => c.apply(input, ctx),
             CommandArgs::Anomalydetection(c) => c.apply(input),
             CommandArgs::Tstats(c) => c.apply(input, ctx),
+            CommandArgs::Untable(c) => c.apply(input),
             CommandArgs::Datamodel(c) => c.apply(input, ctx),
         }
     }
