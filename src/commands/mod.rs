@@ -44,6 +44,7 @@ pub mod transaction;
 pub mod tstats;
 pub mod untable;
 pub mod where_;
+pub mod xyseries;
 
 /// A command's registry entry.
 pub struct CommandSpec {
@@ -318,6 +319,11 @@ const COMMANDS: &[CommandSpec] = &[
         parse: untable::parse,
     },
     CommandSpec {
+        name: "xyseries",
+        aliases: &[],
+        parse: xyseries::parse,
+    },
+    CommandSpec {
         name: "datamodel",
         aliases: &[],
         parse: datamodel::parse,
@@ -447,6 +453,8 @@ pub enum CommandArgs {
     Tstats(tstats::Tstats),
     /// `untable <x-field> <y-name-field> <y-data-field>`.
     Untable(untable::Untable),
+    /// `xyseries <x-field> <y-name-field> <y-data-field>`.
+    Xyseries(xyseries::Xyseries),
     /// `datamodel <M> <D> search|flat` and `from datamodel:<M>.<D>` (lowered).
     Datamodel(datamodel::DatamodelSearch),
 }
@@ -504,6 +512,7 @@ impl CommandArgs {
             CommandArgs::Anomalydetection(c) => c.apply(input),
             CommandArgs::Tstats(c) => c.apply(input, ctx),
             CommandArgs::Untable(c) => c.apply(input),
+            CommandArgs::Xyseries(c) => c.apply(input),
             CommandArgs::Datamodel(c) => c.apply(input, ctx),
         }
     }
