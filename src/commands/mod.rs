@@ -42,7 +42,9 @@ pub mod timechart;
 pub mod top;
 pub mod transaction;
 pub mod tstats;
+pub mod untable;
 pub mod where_;
+pub mod xyseries;
 
 /// A command's registry entry.
 pub struct CommandSpec {
@@ -312,6 +314,16 @@ const COMMANDS: &[CommandSpec] = &[
         parse: tstats::parse,
     },
     CommandSpec {
+        name: "untable",
+        aliases: &[],
+        parse: untable::parse,
+    },
+    CommandSpec {
+        name: "xyseries",
+        aliases: &[],
+        parse: xyseries::parse,
+    },
+    CommandSpec {
         name: "datamodel",
         aliases: &[],
         parse: datamodel::parse,
@@ -439,6 +451,10 @@ pub enum CommandArgs {
     /// `tstats <funcs> [FROM datamodel=<M>[.<D>]] [WHERE <search>] [BY <fields> [span=..]]`
     /// (lowered into a plain pipeline by the engine).
     Tstats(tstats::Tstats),
+    /// `untable <x-field> <y-name-field> <y-data-field>`.
+    Untable(untable::Untable),
+    /// `xyseries <x-field> <y-name-field> <y-data-field>`.
+    Xyseries(xyseries::Xyseries),
     /// `datamodel <M> <D> search|flat` and `from datamodel:<M>.<D>` (lowered).
     Datamodel(datamodel::DatamodelSearch),
 }
@@ -495,6 +511,8 @@ impl CommandArgs {
             CommandArgs::Timechart(c) => c.apply(input, ctx),
             CommandArgs::Anomalydetection(c) => c.apply(input),
             CommandArgs::Tstats(c) => c.apply(input, ctx),
+            CommandArgs::Untable(c) => c.apply(input),
+            CommandArgs::Xyseries(c) => c.apply(input),
             CommandArgs::Datamodel(c) => c.apply(input, ctx),
         }
     }
