@@ -37,6 +37,7 @@ pub mod search;
 pub mod sort;
 pub mod spath;
 pub mod stats;
+pub mod strcat;
 pub mod table;
 pub mod timechart;
 pub mod top;
@@ -85,6 +86,11 @@ const COMMANDS: &[CommandSpec] = &[
         name: "stats",
         aliases: &[],
         parse: stats::parse,
+    },
+    CommandSpec {
+        name: "strcat",
+        aliases: &[],
+        parse: strcat::parse,
     },
     CommandSpec {
         name: "convert",
@@ -350,6 +356,9 @@ pub enum CommandArgs {
     Table(table::Table),
     /// `stats <aggregations> [by <fields>]`.
     Stats(stats::Stats),
+    /// `strcat [allrequired=<bool>] <source-fields> <dest-field>`, e.g.
+    /// `strcat sourceIP "/" destIP comboIP`.
+    Strcat(strcat::Strcat),
     /// `convert [timeformat=...] <fn>(<field>) [AS <name>] ...`.
     Convert(convert::Convert),
     /// `eval <field>=<expr>, ...`.
@@ -453,6 +462,7 @@ impl CommandArgs {
             CommandArgs::Rename(c) => c.apply(input),
             CommandArgs::Table(c) => c.apply(input),
             CommandArgs::Stats(c) => c.apply(input, ctx),
+            CommandArgs::Strcat(c) => c.apply(input),
             CommandArgs::Convert(c) => c.apply(input, ctx),
             CommandArgs::Eval(c) => c.apply(input, ctx),
             CommandArgs::Where(c) => c.apply(input, ctx),
