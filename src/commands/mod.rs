@@ -7,6 +7,7 @@ use crate::exec::{Context, Rows};
 use crate::source::Span;
 use crate::syntax::parser::Parser;
 
+pub mod addcoltotals;
 pub mod addtotals;
 pub mod anomalydetection;
 pub mod append;
@@ -266,6 +267,11 @@ const COMMANDS: &[CommandSpec] = &[
         name: "foreach",
         aliases: &[],
         parse: foreach::parse,
+    },
+    CommandSpec {
+        name: "addcoltotals",
+        aliases: &[],
+        parse: addcoltotals::parse,
     },
     CommandSpec {
         name: "addtotals",
