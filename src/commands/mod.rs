@@ -30,6 +30,7 @@ pub mod iplocation;
 pub mod lookup;
 pub mod makeresults;
 pub mod mvexpand;
+pub mod rangemap;
 pub mod regex;
 pub mod rename;
 pub mod replace;
@@ -147,6 +148,11 @@ const COMMANDS: &[CommandSpec] = &[
         name: "rex",
         aliases: &[],
         parse: rex::parse,
+    },
+    CommandSpec {
+        name: "rangemap",
+        aliases: &[],
+        parse: rangemap::parse,
     },
     CommandSpec {
         name: "regex",
@@ -387,6 +393,9 @@ pub enum CommandArgs {
     Rex(rex::Rex),
     /// `regex [<field>=|!=]"<regex>"`, e.g. `regex user!="^svc_"`.
     Regex(regex::RegexFilter),
+    /// `rangemap field=<f> [<name>=<low>-<high>]... [default=<string>]`,
+    /// e.g. `rangemap field=count low=0-10 high=11-100`.
+    Rangemap(rangemap::Rangemap),
     /// `mvexpand <field> [limit=N]`.
     Mvexpand(mvexpand::Mvexpand),
     /// `makemv [delim=","] <field>`.
@@ -480,6 +489,7 @@ impl CommandArgs {
             CommandArgs::Fillnull(c) => c.apply(input),
             CommandArgs::Rex(c) => c.apply(input),
             CommandArgs::Regex(c) => c.apply(input),
+            CommandArgs::Rangemap(c) => c.apply(input),
             CommandArgs::Mvexpand(c) => c.apply(input),
             CommandArgs::Makemv(c) => c.apply(input),
             CommandArgs::Mvcombine(c) => c.apply(input),
