@@ -36,6 +36,7 @@ pub mod rename;
 pub mod replace;
 pub mod rex;
 pub mod search;
+pub mod setfields;
 pub mod sort;
 pub mod spath;
 pub mod stats;
@@ -63,6 +64,11 @@ const COMMANDS: &[CommandSpec] = &[
         name: "search",
         aliases: &[],
         parse: search::parse,
+    },
+    CommandSpec {
+        name: "setfields",
+        aliases: &[],
+        parse: setfields::parse,
     },
     CommandSpec {
         name: "inputlookup",
@@ -358,6 +364,8 @@ pub fn names() -> impl Iterator<Item = &'static str> {
 pub enum CommandArgs {
     /// `search <expr>` (also the implicit first command).
     Search(search::Search),
+    /// `setfields <field>="<value>", ...`, e.g. `setfields ip="10.10.10.10", foo="foo bar"`.
+    Setfields(setfields::Setfields),
     /// `inputlookup [options] <name> [where <expr>]`.
     InputLookup(inputlookup::InputLookup),
     /// `fields [+|-] <field-list>`.
@@ -472,6 +480,7 @@ impl CommandArgs {
     pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
         match self {
             CommandArgs::Search(c) => c.apply(input, ctx),
+            CommandArgs::Setfields(c) => c.apply(input),
             CommandArgs::InputLookup(c) => c.apply(input, ctx),
             CommandArgs::Fields(c) => c.apply(input),
             CommandArgs::Rename(c) => c.apply(input),
