@@ -20,6 +20,7 @@ pub mod dedup;
 pub mod eval;
 pub mod eventstats;
 pub mod extract;
+pub mod fieldformat;
 pub mod fields;
 pub mod fillnull;
 pub mod foreach;
@@ -74,6 +75,11 @@ const COMMANDS: &[CommandSpec] = &[
         name: "inputlookup",
         aliases: &[],
         parse: inputlookup::parse,
+    },
+    CommandSpec {
+        name: "fieldformat",
+        aliases: &[],
+        parse: fieldformat::parse,
     },
     CommandSpec {
         name: "fields",
