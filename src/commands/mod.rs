@@ -7,6 +7,7 @@ use crate::exec::{Context, Rows};
 use crate::source::Span;
 use crate::syntax::parser::Parser;
 
+pub mod addcoltotals;
 pub mod addtotals;
 pub mod anomalydetection;
 pub mod append;
@@ -19,6 +20,7 @@ pub mod dedup;
 pub mod eval;
 pub mod eventstats;
 pub mod extract;
+pub mod fieldformat;
 pub mod fields;
 pub mod fillnull;
 pub mod foreach;
@@ -29,14 +31,17 @@ pub mod iplocation;
 pub mod lookup;
 pub mod makeresults;
 pub mod mvexpand;
+pub mod rangemap;
 pub mod regex;
 pub mod rename;
 pub mod replace;
 pub mod rex;
 pub mod search;
+pub mod setfields;
 pub mod sort;
 pub mod spath;
 pub mod stats;
+pub mod strcat;
 pub mod table;
 pub mod timechart;
 pub mod top;
@@ -64,9 +69,19 @@ const COMMANDS: &[CommandSpec] = &[
         parse: search::parse,
     },
     CommandSpec {
+        name: "setfields",
+        aliases: &[],
+        parse: setfields::parse,
+    },
+    CommandSpec {
         name: "inputlookup",
         aliases: &[],
         parse: inputlookup::parse,
+    },
+    CommandSpec {
+        name: "fieldformat",
+        aliases: &[],
+        parse: fieldformat::parse,
     },
     CommandSpec {
         name: "fields",
@@ -87,6 +102,11 @@ const COMMANDS: &[CommandSpec] = &[
         name: "stats",
         aliases: &[],
         parse: stats::parse,
+    },
+    CommandSpec {
+        name: "strcat",
+        aliases: &[],
+        parse: strcat::parse,
     },
     CommandSpec {
         name: "convert",
@@ -142,6 +162,11 @@ const COMMANDS: &[CommandSpec] = &[
         name: "rex",
         aliases: &[],
         parse: rex::parse,
+    },
+    CommandSpec {
+        name: "rangemap",
+        aliases: &[],
+        parse: rangemap::parse,
     },
     CommandSpec {
         name: "regex",
@@ -264,6 +289,11 @@ const COMMANDS: &[CommandSpec] = &[
         parse: foreach::parse,
     },
     CommandSpec {
+        name: "addcoltotals",
+        aliases: &[],
+        parse: addcoltotals::parse,
+    },
+    CommandSpec {
         name: "addtotals",
         aliases: &[],
         parse: addtotals::parse,
@@ -352,6 +382,8 @@ pub fn names() -> impl Iterator<Item = &'static str> {
 pub enum CommandArgs {
     /// `search <expr>` (also the implicit first command).
     Search(search::Search),
+    /// `setfields <field>="<value>", ...`, e.g. `setfields ip="10.10.10.10", foo="foo bar"`.
+    Setfields(setfields::Setfields),
     /// `inputlookup [options] <name> [where <expr>]`.
     InputLookup(inputlookup::InputLookup),
     /// `fields [+|-] <field-list>`.
@@ -362,6 +394,9 @@ pub enum CommandArgs {
     Table(table::Table),
     /// `stats <aggregations> [by <fields>]`.
     Stats(stats::Stats),
+    /// `strcat [allrequired=<bool>] <source-fields> <dest-field>`, e.g.
+    /// `strcat sourceIP "/" destIP comboIP`.
+    Strcat(strcat::Strcat),
     /// `convert [timeformat=...] <fn>(<field>) [AS <name>] ...`.
     Convert(convert::Convert),
     /// `eval <field>=<expr>, ...`.
@@ -384,6 +419,9 @@ pub enum CommandArgs {
     Rex(rex::Rex),
     /// `regex [<field>=|!=]"<regex>"`, e.g. `regex user!="^svc_"`.
     Regex(regex::RegexFilter),
+    /// `rangemap field=<f> [<name>=<low>-<high>]... [default=<string>]`,
+    /// e.g. `rangemap field=count low=0-10 high=11-100`.
+    Rangemap(rangemap::Rangemap),
     /// `mvexpand <field> [limit=N]`.
     Mvexpand(mvexpand::Mvexpand),
     /// `makemv [delim=","] <field>`.
@@ -464,11 +502,13 @@ impl CommandArgs {
     pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
         match self {
             CommandArgs::Search(c) => c.apply(input, ctx),
+            CommandArgs::Setfields(c) => c.apply(input),
             CommandArgs::InputLookup(c) => c.apply(input, ctx),
             CommandArgs::Fields(c) => c.apply(input),
             CommandArgs::Rename(c) => c.apply(input),
             CommandArgs::Table(c) => c.apply(input),
             CommandArgs::Stats(c) => c.apply(input, ctx),
+            CommandArgs::Strcat(c) => c.apply(input),
             CommandArgs::Convert(c) => c.apply(input, ctx),
             CommandArgs::Eval(c) => c.apply(input, ctx),
             CommandArgs::Where(c) => c.apply(input, ctx),
@@ -480,6 +520,7 @@ impl CommandArgs {
             CommandArgs::Fillnull(c) => c.apply(input),
             CommandArgs::Rex(c) => c.apply(input),
             CommandArgs::Regex(c) => c.apply(input),
+            CommandArgs::Rangemap(c) => c.apply(input),
             CommandArgs::Mvexpand(c) => c.apply(input),
             CommandArgs::Makemv(c) => c.apply(input),
             CommandArgs::Mvcombine(c) => c.apply(input),
