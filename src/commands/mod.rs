@@ -7,6 +7,7 @@ use crate::exec::{Context, Rows};
 use crate::source::Span;
 use crate::syntax::parser::Parser;
 
+pub mod accum;
 pub mod addtotals;
 pub mod anomalydetection;
 pub mod append;
@@ -56,6 +57,11 @@ pub struct CommandSpec {
 
 /// Every supported command.
 const COMMANDS: &[CommandSpec] = &[
+    CommandSpec {
+        name: "accum",
+        aliases: &[],
+        parse: accum::parse,
+    },
     CommandSpec {
         name: "search",
         aliases: &[],
@@ -338,6 +344,8 @@ pub fn names() -> impl Iterator<Item = &'static str> {
 /// A command's parsed arguments: one variant per command.
 #[derive(Debug, Clone, PartialEq)]
 pub enum CommandArgs {
+    /// `accum <field> [AS <newfield>]`: a running total.
+    Accum(accum::Accum),
     /// `search <expr>` (also the implicit first command).
     Search(search::Search),
     /// `inputlookup [options] <name> [where <expr>]`.
@@ -447,6 +455,7 @@ impl CommandArgs {
     /// Runs the command over its input rows.
     pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
         match self {
+            CommandArgs::Accum(c) => c.apply(input),
             CommandArgs::Search(c) => c.apply(input, ctx),
             CommandArgs::InputLookup(c) => c.apply(input, ctx),
             CommandArgs::Fields(c) => c.apply(input),
