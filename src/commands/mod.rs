@@ -17,6 +17,7 @@ pub mod common;
 pub mod convert;
 pub mod datamodel;
 pub mod dedup;
+pub mod delta;
 pub mod eval;
 pub mod eventstats;
 pub mod extract;
@@ -126,6 +127,11 @@ const COMMANDS: &[CommandSpec] = &[
         name: "sort",
         aliases: &[],
         parse: sort::parse,
+    },
+    CommandSpec {
+        name: "delta",
+        aliases: &[],
+        parse: delta::parse,
     },
     CommandSpec {
         name: "dedup",
@@ -372,6 +378,8 @@ pub enum CommandArgs {
     Sort(sort::Sort),
     /// `dedup [N] <fields> [keepempty=..] [consecutive=..] [sortby ..]`, e.g. `dedup src dest`.
     Dedup(dedup::Dedup),
+    /// `delta <field> [AS <newfield>] [p=N]`: difference with an earlier result.
+    Delta(delta::Delta),
     /// `uniq`.
     Uniq(dedup::Uniq),
     /// `fillnull [value=<v>] [<fields>]`, e.g. `fillnull value=unknown user`.
@@ -469,6 +477,7 @@ impl CommandArgs {
             CommandArgs::Reverse(c) => c.apply(input),
             CommandArgs::Sort(c) => c.apply(input),
             CommandArgs::Dedup(c) => c.apply(input),
+            CommandArgs::Delta(c) => c.apply(input),
             CommandArgs::Uniq(c) => c.apply(input),
             CommandArgs::Fillnull(c) => c.apply(input),
             CommandArgs::Rex(c) => c.apply(input),
