@@ -11,6 +11,7 @@ pub mod accum;
 pub mod addtotals;
 pub mod anomalydetection;
 pub mod append;
+pub mod autoregress;
 pub mod bin;
 pub mod chart;
 pub mod common;
@@ -187,6 +188,11 @@ const COMMANDS: &[CommandSpec] = &[
         name: "lookup",
         aliases: &[],
         parse: lookup::parse,
+    },
+    CommandSpec {
+        name: "autoregress",
+        aliases: &[],
+        parse: autoregress::parse,
     },
     CommandSpec {
         name: "bin",
@@ -400,6 +406,8 @@ pub enum CommandArgs {
     Replace(replace::Replace),
     /// `lookup <name> <field> [AS <f>] ... [OUTPUT|OUTPUTNEW <field> [AS <f>] ...]`.
     Lookup(lookup::Lookup),
+    /// `autoregress <field> [AS <newfield>] [p=N | p=N-M]`: earlier values copied.
+    Autoregress(autoregress::Autoregress),
     /// `bin [span=<span>] [bins=N] ... <field> [AS <name>]`, e.g. `bin _time span=1h`.
     Bin(bin::Bin),
     /// `spath [input=f] [output=f] [path=p | p]`, e.g. `spath input=data path=a.b{}`.
@@ -488,6 +496,7 @@ impl CommandArgs {
             CommandArgs::Nomv(c) => c.apply(input),
             CommandArgs::Replace(c) => c.apply(input),
             CommandArgs::Lookup(c) => c.apply(input, ctx),
+            CommandArgs::Autoregress(c) => c.apply(input),
             CommandArgs::Bin(c) => c.apply(input, ctx),
             CommandArgs::Spath(c) => c.apply(input),
             CommandArgs::Fromjson(c) => c.apply(input),
