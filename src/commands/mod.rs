@@ -7,16 +7,19 @@ use crate::exec::{Context, Rows};
 use crate::source::Span;
 use crate::syntax::parser::Parser;
 
+pub mod accum;
 pub mod addcoltotals;
 pub mod addtotals;
 pub mod anomalydetection;
 pub mod append;
+pub mod autoregress;
 pub mod bin;
 pub mod chart;
 pub mod common;
 pub mod convert;
 pub mod datamodel;
 pub mod dedup;
+pub mod delta;
 pub mod eval;
 pub mod eventstats;
 pub mod extract;
@@ -63,6 +66,11 @@ pub struct CommandSpec {
 
 /// Every supported command.
 const COMMANDS: &[CommandSpec] = &[
+    CommandSpec {
+        name: "accum",
+        aliases: &[],
+        parse: accum::parse,
+    },
     CommandSpec {
         name: "search",
         aliases: &[],
@@ -144,6 +152,11 @@ const COMMANDS: &[CommandSpec] = &[
         parse: sort::parse,
     },
     CommandSpec {
+        name: "delta",
+        aliases: &[],
+        parse: delta::parse,
+    },
+    CommandSpec {
         name: "dedup",
         aliases: &[],
         parse: dedup::parse,
@@ -202,6 +215,11 @@ const COMMANDS: &[CommandSpec] = &[
         name: "lookup",
         aliases: &[],
         parse: lookup::parse,
+    },
+    CommandSpec {
+        name: "autoregress",
+        aliases: &[],
+        parse: autoregress::parse,
     },
     CommandSpec {
         name: "bin",
@@ -380,6 +398,8 @@ pub fn names() -> impl Iterator<Item = &'static str> {
 /// A command's parsed arguments: one variant per command.
 #[derive(Debug, Clone, PartialEq)]
 pub enum CommandArgs {
+    /// `accum <field> [AS <newfield>]`: a running total.
+    Accum(accum::Accum),
     /// `search <expr>` (also the implicit first command).
     Search(search::Search),
     /// `setfields <field>="<value>", ...`, e.g. `setfields ip="10.10.10.10", foo="foo bar"`.
@@ -411,6 +431,8 @@ pub enum CommandArgs {
     Sort(sort::Sort),
     /// `dedup [N] <fields> [keepempty=..] [consecutive=..] [sortby ..]`, e.g. `dedup src dest`.
     Dedup(dedup::Dedup),
+    /// `delta <field> [AS <newfield>] [p=N]`: difference with an earlier result.
+    Delta(delta::Delta),
     /// `uniq`.
     Uniq(dedup::Uniq),
     /// `fillnull [value=<v>] [<fields>]`, e.g. `fillnull value=unknown user`.
@@ -434,6 +456,8 @@ pub enum CommandArgs {
     Replace(replace::Replace),
     /// `lookup <name> <field> [AS <f>] ... [OUTPUT|OUTPUTNEW <field> [AS <f>] ...]`.
     Lookup(lookup::Lookup),
+    /// `autoregress <field> [AS <newfield>] [p=N | p=N-M]`: earlier values copied.
+    Autoregress(autoregress::Autoregress),
     /// `bin [span=<span>] [bins=N] ... <field> [AS <name>]`, e.g. `bin _time span=1h`.
     Bin(bin::Bin),
     /// `spath [input=f] [output=f] [path=p | p]`, e.g. `spath input=data path=a.b{}`.
@@ -501,6 +525,7 @@ impl CommandArgs {
     /// Runs the command over its input rows.
     pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
         match self {
+            CommandArgs::Accum(c) => c.apply(input),
             CommandArgs::Search(c) => c.apply(input, ctx),
             CommandArgs::Setfields(c) => c.apply(input),
             CommandArgs::InputLookup(c) => c.apply(input, ctx),
@@ -516,6 +541,7 @@ impl CommandArgs {
             CommandArgs::Reverse(c) => c.apply(input),
             CommandArgs::Sort(c) => c.apply(input),
             CommandArgs::Dedup(c) => c.apply(input),
+            CommandArgs::Delta(c) => c.apply(input),
             CommandArgs::Uniq(c) => c.apply(input),
             CommandArgs::Fillnull(c) => c.apply(input),
             CommandArgs::Rex(c) => c.apply(input),
@@ -527,6 +553,7 @@ impl CommandArgs {
             CommandArgs::Nomv(c) => c.apply(input),
             CommandArgs::Replace(c) => c.apply(input),
             CommandArgs::Lookup(c) => c.apply(input, ctx),
+            CommandArgs::Autoregress(c) => c.apply(input),
             CommandArgs::Bin(c) => c.apply(input, ctx),
             CommandArgs::Spath(c) => c.apply(input),
             CommandArgs::Fromjson(c) => c.apply(input),
