@@ -25,6 +25,7 @@ pub mod eventstats;
 pub mod extract;
 pub mod fieldformat;
 pub mod fields;
+pub mod filldown;
 pub mod fillnull;
 pub mod foreach;
 pub mod format;
@@ -70,6 +71,11 @@ const COMMANDS: &[CommandSpec] = &[
         name: "accum",
         aliases: &[],
         parse: accum::parse,
+    },
+    CommandSpec {
+        name: "filldown",
+        aliases: &[],
+        parse: filldown::parse,
     },
     CommandSpec {
         name: "search",
@@ -400,6 +406,8 @@ pub fn names() -> impl Iterator<Item = &'static str> {
 pub enum CommandArgs {
     /// `accum <field> [AS <newfield>]`: a running total.
     Accum(accum::Accum),
+    /// `filldown [<wc-field-list>]`: a missing field takes its last value.
+    Filldown(filldown::Filldown),
     /// `search <expr>` (also the implicit first command).
     Search(search::Search),
     /// `setfields <field>="<value>", ...`, e.g. `setfields ip="10.10.10.10", foo="foo bar"`.
@@ -526,6 +534,7 @@ impl CommandArgs {
     pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
         match self {
             CommandArgs::Accum(c) => c.apply(input),
+            CommandArgs::Filldown(c) => c.apply(input),
             CommandArgs::Search(c) => c.apply(input, ctx),
             CommandArgs::Setfields(c) => c.apply(input),
             CommandArgs::InputLookup(c) => c.apply(input, ctx),
