@@ -117,7 +117,11 @@ impl CommandPlan {
             | CommandArgs::Table(_)
             | CommandArgs::Convert(_)
             | CommandArgs::Rex(_)
-            | CommandArgs::Regex(_) => StreamClass::Streaming,
+            | CommandArgs::Regex(_)
+            // Each result on its own, no state between results.
+            | CommandArgs::Strcat(_)
+            | CommandArgs::Rangemap(_)
+            | CommandArgs::Setfields(_) => StreamClass::Streaming,
             CommandArgs::Fillnull(f) if !f.fields.is_empty() => StreamClass::Streaming,
             // A fixed span bins each row on its own (`bins=` needs the range).
             CommandArgs::Bin(b) if b.span.is_some() => StreamClass::Streaming,
@@ -196,6 +200,17 @@ impl CommandArgs {
             CommandArgs::Regex(r) => plain(std::slice::from_ref(&r.field)),
             CommandArgs::Fillnull(f) if !f.fields.is_empty() => plain(&f.fields),
             CommandArgs::Bin(b) => plain(std::slice::from_ref(&b.field)),
+            CommandArgs::Strcat(c) => plain(
+                &c.parts
+                    .iter()
+                    .filter_map(|p| match p {
+                        crate::commands::strcat::Part::Field(f) => Some(f.clone()),
+                        crate::commands::strcat::Part::Literal(_) => None,
+                    })
+                    .collect::<Vec<_>>(),
+            ),
+            CommandArgs::Rangemap(r) => plain(std::slice::from_ref(&r.field)),
+            CommandArgs::Setfields(_) => Some(Vec::new()),
             _ => None,
         }
     }
@@ -288,6 +303,19 @@ mod tests {
         assert_eq!(p.streaming_prefix, 2);
         assert_eq!(names(&p), ["_time", "a"]);
         let p = plan("a=1 | bin _time bins=10 | stats count by _time");
+        assert_eq!(p.streaming_prefix, 1);
+    }
+
+    #[test]
+    fn per_result_commands_stream_and_project_what_they_read() {
+        let p = plan("a=1 | strcat src \"/\" dest pair | rangemap field=n low=0-5 | setfields k=\"v\" | stats count by pair range k");
+        assert_eq!(p.streaming_prefix, 4);
+        assert_eq!(
+            names(&p),
+            ["_time", "a", "dest", "k", "n", "pair", "range", "src"]
+        );
+        // Running values depend on the order of results: never streamed.
+        let p = plan("a=1 | accum n | stats count");
         assert_eq!(p.streaming_prefix, 1);
     }
 
