@@ -4,8 +4,6 @@
 //! detections' order.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value as Json};
@@ -90,33 +88,7 @@ fn is_detection_file(path: &Path) -> bool {
 /// Runs each detection in `files` over `events` (newest first, as
 /// [`Engine::load_events`] gives them) on `jobs` threads (0: one per core).
 pub fn hunt(engine: &Engine, files: &[PathBuf], events: &[Event], jobs: usize) -> Vec<HuntResult> {
-    let jobs = match jobs {
-        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
-        n => n,
-    }
-    .min(crate::engine::MAX_THREADS)
-    .min(files.len().max(1));
-    let next = AtomicUsize::new(0);
-    let slots: Mutex<Vec<Option<HuntResult>>> = Mutex::new(vec![None; files.len()]);
-    let work = || loop {
-        let i = next.fetch_add(1, Ordering::Relaxed);
-        let Some(file) = files.get(i) else { break };
-        let result = run_one(engine, file, events);
-        let mut slots = slots.lock().unwrap_or_else(|e| e.into_inner());
-        slots[i] = Some(result);
-    };
-    std::thread::scope(|scope| {
-        for _ in 1..jobs {
-            if std::thread::Builder::new()
-                .spawn_scoped(scope, work)
-                .is_err()
-            {
-                break;
-            }
-        }
-        work();
-    });
-    let slots = slots.into_inner().unwrap_or_else(|e| e.into_inner());
+    let slots = crate::parallel::map_ordered(files, jobs, |file| run_one(engine, file, events));
     slots
         .into_iter()
         .zip(files)

@@ -49,6 +49,7 @@ pub mod knowledge;
 pub mod lint;
 pub mod lookup;
 pub mod output;
+pub mod parallel;
 pub mod plan;
 pub mod regex_compat;
 pub mod source;

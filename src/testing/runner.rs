@@ -2,8 +2,6 @@
 //! worker threads, each test replaying its datasets and judging the rows.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
 use std::time::Instant;
 
 use super::{
@@ -19,38 +17,7 @@ use crate::events::EventSource;
 pub fn run_cases(cases: &[TestCase], options: &Options) -> Report {
     let started = Instant::now();
     let engines = build_engines(cases);
-    let jobs = match options.jobs {
-        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
-        n => n,
-    }
-    .min(crate::engine::MAX_THREADS)
-    .min(cases.len().max(1));
-    let next = AtomicUsize::new(0);
-    let slots: Mutex<Vec<Option<TestResult>>> = Mutex::new(vec![None; cases.len()]);
-    let work = || loop {
-        let i = next.fetch_add(1, Ordering::Relaxed);
-        let Some(case) = cases.get(i) else { break };
-        let result = run_case(case, &engines);
-        // A worker that panicked poisons the lock; the other results
-        // are still good.
-        let mut slots = slots.lock().unwrap_or_else(|e| e.into_inner());
-        slots[i] = Some(result);
-    };
-    std::thread::scope(|scope| {
-        // This thread is one of the workers.
-        for _ in 1..jobs {
-            // The system may refuse a thread: those it gave (and this one)
-            // run the cases.
-            if std::thread::Builder::new()
-                .spawn_scoped(scope, work)
-                .is_err()
-            {
-                break;
-            }
-        }
-        work();
-    });
-    let slots = slots.into_inner().unwrap_or_else(|e| e.into_inner());
+    let slots = crate::parallel::map_ordered(cases, options.jobs, |case| run_case(case, &engines));
     let results = slots
         .into_iter()
         .zip(cases)
