@@ -20,6 +20,7 @@ use crate::events::{self, EventSource, Malformed, ReadOptions};
 use crate::exec::fold::{always_true, decide_metadata_terms};
 use crate::exec::{self, matcher::Glob, Context, Limits, Rows};
 use crate::expand::{self, ExpandLimits, Expanded, MacroSet};
+use crate::explain::{self, Explain, FileSummary};
 use crate::knowledge::apps::{AppSummary, AppTargets};
 use crate::knowledge::eventtypes::CompiledEventTypes;
 use crate::knowledge::tags::CompiledTags;
@@ -391,10 +392,113 @@ impl Engine {
 
     /// Reads events from sources and orders them newest first.
     pub fn load_events(&self, sources: &[EventSource]) -> Result<LoadedEvents> {
+        self.load_each(sources, &mut |_, _, _| {})
+    }
+
+    /// [`Engine::load_events`], also saying what each file gave (for
+    /// `--explain`): events, their sourcetypes, malformed and untimed
+    /// lines, and the timestamp settings when some events had no time.
+    pub fn load_events_explained(
+        &self,
+        sources: &[EventSource],
+    ) -> Result<(LoadedEvents, Vec<FileSummary>)> {
+        let mut files = Vec::new();
+        let loaded = self.load_each(sources, &mut |source, events, report| {
+            files.push(self.file_summary(source, events, report));
+        })?;
+        Ok((loaded, files))
+    }
+
+    fn file_summary(
+        &self,
+        source: &EventSource,
+        events: &[Event],
+        report: &events::ReadReport,
+    ) -> FileSummary {
+        let text = |e: &Event, name: &str| e.get(name).map(|v| v.to_text().into_owned());
+        let mut sourcetypes: std::collections::BTreeMap<String, usize> = Default::default();
+        for e in events {
+            *sourcetypes
+                .entry(text(e, "sourcetype").unwrap_or_default())
+                .or_insert(0) += 1;
+        }
+        let timestamp_note = (report.untimed > 0).then(|| {
+            let main = sourcetypes
+                .iter()
+                .max_by_key(|(_, n)| **n)
+                .map(|(s, _)| s.clone())
+                .unwrap_or_else(|| source.sourcetype.clone());
+            let first = events.first();
+            let source_name = first.and_then(|e| text(e, "source")).unwrap_or_default();
+            let host = first.and_then(|e| text(e, "host")).unwrap_or_default();
+            self.timestamp_note(&main, &source_name, &host)
+        });
+        FileSummary {
+            name: source
+                .path
+                .as_ref()
+                .map_or_else(|| "<stdin>".to_string(), |p| p.display().to_string()),
+            events: events.len(),
+            sourcetypes,
+            malformed: report.malformed.len(),
+            untimed: report.untimed,
+            timestamp_note,
+        }
+    }
+
+    /// Which settings looked for the timestamp of events of `sourcetype`
+    /// (for events that had none).
+    fn timestamp_note(&self, sourcetype: &str, source: &str, host: &str) -> String {
+        let k = self.source_knowledge(SourceMeta {
+            sourcetype,
+            source,
+            host,
+        });
+        let mut parts = Vec::new();
+        if !k.timestamp_fields.is_empty() {
+            parts.push(format!(
+                "TIMESTAMP_FIELDS = {}",
+                k.timestamp_fields.join(",")
+            ));
+        }
+        for s in &k.index_settings {
+            if matches!(
+                s.key.as_str(),
+                "TIME_PREFIX" | "TIME_FORMAT" | "MAX_TIMESTAMP_LOOKAHEAD"
+            ) {
+                parts.push(format!(
+                    "{} = {} ({})",
+                    s.key,
+                    s.value,
+                    crate::error::file_location(&s.file, s.line)
+                ));
+            }
+        }
+        let fallback =
+            "those events took the previous event's time, else the file's modification time";
+        if parts.is_empty() {
+            format!("sourcetype {sourcetype} sets no TIME_PREFIX, TIME_FORMAT or TIMESTAMP_FIELDS: no timestamp was recognised where one was looked for; {fallback}")
+        } else {
+            format!(
+                "sourcetype {sourcetype} looks for the timestamp with {}: not found; {fallback}",
+                parts.join(", ")
+            )
+        }
+    }
+
+    /// Reads each source in turn, telling `per_file` what it gave, and
+    /// orders the events newest first.
+    fn load_each(
+        &self,
+        sources: &[EventSource],
+        per_file: &mut dyn FnMut(&EventSource, &[Event], &events::ReadReport),
+    ) -> Result<LoadedEvents> {
         let mut loaded = LoadedEvents::default();
         let opts = self.read_options();
         for source in sources {
+            let start = loaded.events.len();
             let report = events::read_source(source, &opts, &mut |e| loaded.events.push(e))?;
+            per_file(source, &loaded.events[start..], &report);
             loaded.malformed.extend(report.malformed);
             loaded.untimed += report.untimed;
             for notice in report.notices {
@@ -514,6 +618,70 @@ impl Engine {
             malformed: loaded.malformed,
             untimed: loaded.untimed,
         })
+    }
+
+    /// [`Engine::run_sources`] with an [`Explain`]: the events read per
+    /// file, the expanded search, the rows after each command and the
+    /// fields no event carries. It reads every file, then runs the pipeline
+    /// once with a counter after each command (the plain path, whose rows
+    /// the streaming path is held equal to). A search error is returned
+    /// inside, beside the explanation of how far it got; an error reading
+    /// the events is the outer error.
+    pub fn run_sources_explained(
+        &self,
+        query: &Query,
+        sources: &[EventSource],
+    ) -> Result<(Result<RunOutput, Diagnostic>, Explain), Diagnostic> {
+        crate::regex_compat::take_limit_hits();
+        let (loaded, files) = self.load_events_explained(sources)?;
+        let (results, mut explain) = self.explain_loaded(query, &loaded.events);
+        explain.files = files;
+        let out = results.map(|mut results| {
+            results.notices.splice(0..0, loaded.notices);
+            RunOutput {
+                results,
+                events: loaded.events.len(),
+                malformed: loaded.malformed,
+                untimed: loaded.untimed,
+            }
+        });
+        Ok((out, explain))
+    }
+
+    /// [`Engine::run_query`] with an [`Explain`] (its `files` left empty:
+    /// the caller read the events, see [`Engine::load_events_explained`]).
+    pub fn run_query_explained(
+        &self,
+        query: &Query,
+        events: &[Event],
+    ) -> (Result<SearchResults, Diagnostic>, Explain) {
+        crate::regex_compat::take_limit_hits();
+        self.explain_loaded(query, events)
+    }
+
+    fn explain_loaded(
+        &self,
+        query: &Query,
+        events: &[Event],
+    ) -> (Result<SearchResults, Diagnostic>, Explain) {
+        let ctx = self.context(events, crate::eval::search_start_time());
+        let text = &query.expanded.text;
+        let mut explain = Explain {
+            expanded: text.clone(),
+            missing_fields: explain::missing_fields(&query.pipeline, text, events, &self.knowledge),
+            ..Explain::default()
+        };
+        let mut tallies = Vec::new();
+        let outcome = run_counted(&query.pipeline, &ctx, &mut tallies, &mut explain.events_in);
+        explain.stages = explain::stages(&query.pipeline, text, &tallies);
+        match outcome {
+            Ok(rows) => (Ok(self.results(query, rows, ctx)), explain),
+            Err(e) => {
+                let diagnostic = Diagnostic::new(e, &query.expanded.map);
+                explain.error = Some(diagnostic.error.to_string());
+                (Err(diagnostic), explain)
+            }
+        }
     }
 
     fn thread_count(&self) -> usize {
@@ -1187,6 +1355,34 @@ fn pipelined<T: Send>(
             )),
         }
     })
+}
+
+/// Runs a pipeline as [`exec::run_pipeline`] does, with a counter after
+/// each command (pushed to `tallies` in order) and the number of events it
+/// starts from.
+fn run_counted(
+    pipeline: &Pipeline,
+    ctx: &Context<'_>,
+    tallies: &mut Vec<Rc<explain::Tally>>,
+    events_in: &mut Option<usize>,
+) -> Result<Vec<Event>> {
+    let resolved = exec::resolve_subsearches(pipeline, ctx)?;
+    let reads_events = matches!(
+        resolved.commands.first().map(|c| &c.args),
+        Some(CommandArgs::Search(_))
+    );
+    let mut rows: Rows<'_> = if reads_events {
+        *events_in = Some(ctx.events.len());
+        Box::new(ctx.events.iter().cloned().map(Ok))
+    } else {
+        Box::new(std::iter::empty())
+    };
+    for command in &resolved.commands {
+        let (out, tally) = explain::counted(command.args.apply(rows, ctx)?);
+        rows = out;
+        tallies.push(tally);
+    }
+    rows.collect()
 }
 
 /// Whether subsearches and nested pipelines leave the events alone, so the

@@ -11,6 +11,7 @@ use serde_json::{json, Value as Json};
 use crate::detection::read_search_file;
 use crate::engine::Engine;
 use crate::event::Event;
+use crate::explain::{Explain, FileSummary};
 
 /// How one detection ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,6 +52,8 @@ pub struct HuntResult {
     pub error: Option<String>,
     /// Compile and run time.
     pub duration: Duration,
+    /// Why it returned what it did, when asked for ([`hunt_explained`]).
+    pub explain: Option<Explain>,
 }
 
 /// The detection files under `paths`: files as given, and `.spl`, `.yml`
@@ -88,7 +91,31 @@ fn is_detection_file(path: &Path) -> bool {
 /// Runs each detection in `files` over `events` (newest first, as
 /// [`Engine::load_events`] gives them) on `jobs` threads (0: one per core).
 pub fn hunt(engine: &Engine, files: &[PathBuf], events: &[Event], jobs: usize) -> Vec<HuntResult> {
-    let slots = crate::parallel::map_ordered(files, jobs, |file| run_one(engine, file, events));
+    hunt_with(engine, files, events, jobs, None)
+}
+
+/// [`hunt`] with an [`Explain`] per detection (rows after each command,
+/// fields no event carries), each holding `files` (what the events files
+/// gave, from [`Engine::load_events_explained`]).
+pub fn hunt_explained(
+    engine: &Engine,
+    files: &[PathBuf],
+    events: &[Event],
+    jobs: usize,
+    read: &[FileSummary],
+) -> Vec<HuntResult> {
+    hunt_with(engine, files, events, jobs, Some(read))
+}
+
+fn hunt_with(
+    engine: &Engine,
+    files: &[PathBuf],
+    events: &[Event],
+    jobs: usize,
+    explain: Option<&[FileSummary]>,
+) -> Vec<HuntResult> {
+    let slots =
+        crate::parallel::map_ordered(files, jobs, |file| run_one(engine, file, events, explain));
     slots
         .into_iter()
         .zip(files)
@@ -101,6 +128,7 @@ pub fn hunt(engine: &Engine, files: &[PathBuf], events: &[Event], jobs: usize) -
                 columns: Vec::new(),
                 error: Some("internal error: the detection did not finish".into()),
                 duration: Duration::ZERO,
+                explain: None,
             })
         })
         .collect()
@@ -112,7 +140,12 @@ fn stem(path: &Path) -> String {
         .unwrap_or_else(|| path.display().to_string())
 }
 
-fn run_one(engine: &Engine, file: &Path, events: &[Event]) -> HuntResult {
+fn run_one(
+    engine: &Engine,
+    file: &Path,
+    events: &[Event],
+    explain: Option<&[FileSummary]>,
+) -> HuntResult {
     let started = Instant::now();
     let mut result = HuntResult {
         file: file.to_path_buf(),
@@ -122,6 +155,7 @@ fn run_one(engine: &Engine, file: &Path, events: &[Event]) -> HuntResult {
         columns: Vec::new(),
         error: None,
         duration: Duration::ZERO,
+        explain: None,
     };
     let outcome = read_search_file(file)
         .map_err(|e| e.to_string())
@@ -133,7 +167,15 @@ fn run_one(engine: &Engine, file: &Path, events: &[Event]) -> HuntResult {
             let query = engine
                 .compile(&search.search, &name)
                 .map_err(|d| d.to_string())?;
-            engine.run_query(&query, events).map_err(|d| d.to_string())
+            match explain {
+                None => engine.run_query(&query, events).map_err(|d| d.to_string()),
+                Some(read) => {
+                    let (out, mut why) = engine.run_query_explained(&query, events);
+                    why.files = read.to_vec();
+                    result.explain = Some(why);
+                    out.map_err(|d| d.to_string())
+                }
+            }
         });
     match outcome {
         Ok(out) => {
@@ -172,10 +214,16 @@ pub fn render_text(results: &[HuntResult]) -> String {
         .max()
         .unwrap_or(0)
         .max("detection".len());
-    let mut out = format!(
+    // The events files are the same for every detection: shown once.
+    let mut out = results
+        .iter()
+        .find_map(|r| r.explain.as_ref())
+        .map(Explain::render_files)
+        .unwrap_or_default();
+    out.push_str(&format!(
         "{:<6}  {:>6}  {:>8}  {:<name_width$}  file\n",
         "status", "hits", "ms", "detection"
-    );
+    ));
     for r in results {
         out.push_str(&format!(
             "{:<6}  {:>6}  {:>8}  {:<name_width$}  {}\n",
@@ -188,6 +236,11 @@ pub fn render_text(results: &[HuntResult]) -> String {
         if let Some(error) = &r.error {
             let first = error.lines().next().unwrap_or_default();
             out.push_str(&format!("        {first}\n"));
+        }
+        if let Some(explain) = &r.explain {
+            for line in explain.render_search().lines() {
+                out.push_str(&format!("        {line}\n"));
+            }
         }
     }
     out.push_str(&summary(results));
@@ -211,6 +264,9 @@ pub fn render_json(results: &[HuntResult]) -> Json {
             });
             if let Some(error) = &r.error {
                 d["error"] = Json::String(error.clone());
+            }
+            if let Some(explain) = &r.explain {
+                d["explain"] = serde_json::to_value(explain).unwrap_or(Json::Null);
             }
             d
         })

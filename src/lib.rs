@@ -43,6 +43,7 @@ pub mod event;
 pub mod events;
 pub mod exec;
 pub mod expand;
+pub mod explain;
 pub mod functions;
 pub mod hunt;
 pub mod knowledge;

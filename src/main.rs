@@ -107,6 +107,10 @@ struct HuntArgs {
     /// Folder `outputlookup` writes CSV files to (baseline detections).
     #[arg(long = "output-lookups", value_name = "DIR")]
     output_lookups: Option<PathBuf>,
+    /// Explain each detection under its line: rows after each command,
+    /// fields no event carries (with -o json, an `explain` object each).
+    #[arg(long)]
+    explain: bool,
 }
 
 /// Output of `spelunk hunt`.
@@ -225,6 +229,11 @@ struct RunArgs {
     /// Exit 1 when the search returns no rows (for CI jobs that expect a hit).
     #[arg(long = "fail-on-empty")]
     fail_on_empty: bool,
+    /// Show on stderr why the search returned what it did: events read per
+    /// file, the expanded search, rows after each command, fields no event
+    /// carries and the props setting that would set them.
+    #[arg(long)]
+    explain: bool,
 }
 
 /// A `--threads`/`--jobs` value: 0 (one per core) to
@@ -448,7 +457,11 @@ fn hunt(args: HuntArgs) -> Result<(), Diagnostic> {
         )));
     }
     let sources = event_sources(&args.events, args.sourcetype.as_deref(), None, None, None)?;
-    let loaded = engine.load_events(&sources)?;
+    let (loaded, read) = if args.explain {
+        engine.load_events_explained(&sources)?
+    } else {
+        (engine.load_events(&sources)?, Vec::new())
+    };
     for m in loaded.malformed.iter().take(MALFORMED_SHOWN) {
         say(format_args!("{m}"));
     }
@@ -470,7 +483,11 @@ fn hunt(args: HuntArgs) -> Result<(), Diagnostic> {
             message: "no readable event in the events given".into(),
         }));
     }
-    let results = spelunk::hunt::hunt(&engine, &files, &loaded.events, args.jobs);
+    let results = if args.explain {
+        spelunk::hunt::hunt_explained(&engine, &files, &loaded.events, args.jobs, &read)
+    } else {
+        spelunk::hunt::hunt(&engine, &files, &loaded.events, args.jobs)
+    };
     match args.output {
         HuntFormat::Table => {
             let text = spelunk::hunt::render_text(&results);
@@ -526,7 +543,14 @@ fn run(args: RunArgs) -> Result<ExitCode, Diagnostic> {
         args.host.as_deref(),
         args.index.as_deref(),
     )?;
-    let out = engine.run_sources(&query, &sources)?;
+    let out = if args.explain {
+        // Printed even with --quiet: it was asked for.
+        let (out, explain) = engine.run_sources_explained(&query, &sources)?;
+        eprint!("{}", explain.render());
+        out?
+    } else {
+        engine.run_sources(&query, &sources)?
+    };
     for m in out.malformed.iter().take(MALFORMED_SHOWN) {
         say(format_args!("{m}"));
     }
