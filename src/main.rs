@@ -300,6 +300,11 @@ struct TestArgs {
     /// Exit 0 even when no test ran (none found, or every one skipped).
     #[arg(long)]
     allow_skips: bool,
+    /// Under a failing test, show why the search returned what it did:
+    /// events read, expanded search, rows after each command, fields no
+    /// event carries (without it, only the rows after each command).
+    #[arg(long)]
+    explain: bool,
 }
 
 /// Output of `spelunk test`.
@@ -622,6 +627,7 @@ fn test(args: TestArgs) -> Result<ExitCode, Diagnostic> {
         geoip: args.geoip,
         filter: args.filter,
         jobs: args.jobs,
+        explain: args.explain,
     };
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]

@@ -258,13 +258,158 @@ fn test_subcommand_exits_1_on_failure_and_writes_json_and_junit() {
     ]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON output");
-    assert_eq!(json["failed"], 3);
+    assert_eq!(json["failed"], 4);
     assert_eq!(json["skipped"], 2);
     assert_eq!(json["passed"], 0);
     let xml = std::fs::read_to_string(&junit).expect("the JUnit file is written");
     let _ = std::fs::remove_file(&junit);
     assert!(xml.starts_with("<?xml"));
-    assert!(xml.contains("<testsuites name=\"spelunk\" tests=\"5\" failures=\"3\""));
+    assert!(xml.contains("<testsuites name=\"spelunk\" tests=\"6\" failures=\"4\""));
+}
+
+#[test]
+fn run_explain_shows_the_command_that_dropped_every_row_and_the_missing_field() {
+    let out = spelunk(&[
+        "run",
+        "--explain",
+        "eventName=* | where process_name=\"cmd.exe\" | stats count by user",
+        "-e",
+        SAMPLE,
+        "--sourcetype",
+        "aws:cloudtrail",
+        "-o",
+        "json",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // stdout stays the results.
+    assert_eq!(text(&out.stdout).trim(), "[]");
+    let stderr = text(&out.stderr);
+    for want in [
+        "events read:\n  examples/cloudtrail_sample.json: 25 event(s) (sourcetype aws:cloudtrail ×25), 0 malformed\n",
+        "expanded search:\n  eventName=* | where process_name=\"cmd.exe\" | stats count by user\n",
+        "  25 event(s) in\n  eventName=* → 25 rows\n  | where process_name=\"cmd.exe\" → 0 rows\n  | stats count by user → 0 rows\n",
+        "`process_name` (read by `| where process_name=\"cmd.exe\"`): can be set by EVAL-process_name in [source::XmlWinEventLog:Microsoft-Windows-Sysmon/Operational] (<bundled>/props/sysmon/default/props.conf:",
+        "none of the 25 event(s) given is covered by any of",
+        "(they are sourcetype aws:cloudtrail)",
+    ] {
+        assert!(stderr.contains(want), "missing {want:?} in\n{stderr}");
+    }
+    // Without --explain, nothing of it.
+    let out = spelunk(&[
+        "run",
+        "eventName=* | where process_name=\"cmd.exe\"",
+        "-e",
+        SAMPLE,
+        "--sourcetype",
+        "aws:cloudtrail",
+        "-o",
+        "json",
+    ]);
+    assert!(!text(&out.stderr).contains("rows after each command"));
+}
+
+#[test]
+fn run_explain_marks_a_count_cut_short_by_head() {
+    let out = spelunk(&[
+        "run",
+        "--explain",
+        "eventName=* | head 2",
+        "-e",
+        SAMPLE,
+        "--sourcetype",
+        "aws:cloudtrail",
+        "-o",
+        "json",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    // head stops reading: the search's count is a lower bound.
+    assert!(
+        stderr.contains("  eventName=* → at least 2 rows (not read to the end"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("  | head 2 → 2 rows\n"), "{stderr}");
+}
+
+#[test]
+fn hunt_explain_explains_each_detection() {
+    let dir = fresh_dir("hunt-explain");
+    std::fs::write(
+        dir.join("quiet.spl"),
+        "eventName=* | stats count by no_such_field",
+    )
+    .expect("write");
+    std::fs::write(
+        dir.join("fired.spl"),
+        "eventName=ConsoleLogin | table eventName",
+    )
+    .expect("write");
+    let path = dir.display().to_string();
+    let args = [
+        "hunt",
+        "--explain",
+        &path,
+        "-e",
+        SAMPLE,
+        "--sourcetype",
+        "aws:cloudtrail",
+    ];
+    let out = spelunk(&args);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.starts_with("events read:\n  examples/cloudtrail_sample.json: 25 event(s)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("          | stats count by no_such_field → 0 rows\n"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("          `no_such_field` (read by `| stats count by no_such_field`): no event carries it"), "{stdout}");
+    let mut json_args = args.to_vec();
+    json_args.extend(["-o", "json"]);
+    let out = spelunk(&json_args);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON output");
+    let quiet = &json["detections"][1];
+    assert_eq!(quiet["status"], "quiet");
+    assert_eq!(quiet["explain"]["events_in"], 25);
+    assert_eq!(quiet["explain"]["stages"][0]["rows"], 25);
+    assert_eq!(quiet["explain"]["stages"][1]["rows"], 0);
+    assert_eq!(
+        quiet["explain"]["missing_fields"][0]["field"],
+        "no_such_field"
+    );
+    assert_eq!(quiet["explain"]["files"][0]["events"], 25);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn test_subcommand_shows_why_a_test_failed() {
+    // Always: the rows after each command.
+    let out = spelunk(&["test", "tests/testing_fixtures", "--filter", "misspelt"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("     > sourcetype=aws:cloudtrail eventName=UpdateSAMLProvider → 1 row\n     > | stats count by sourceIPAdress → 0 rows\n"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("expanded search"), "{stdout}");
+    // With --explain: the events read and the field no event carries.
+    let out = spelunk(&[
+        "test",
+        "--explain",
+        "tests/testing_fixtures",
+        "--filter",
+        "misspelt",
+    ]);
+    let stdout = text(&out.stdout);
+    for want in [
+        "     > events read:\n     >   tests/testing_fixtures/data/saml.json: 2 event(s) (sourcetype aws:cloudtrail ×2), 0 malformed\n",
+        "     >   `sourceIPAdress` (read by `| stats count by sourceIPAdress`): no event carries it",
+        "`stats ... by` leaves out every row that lacks a by field",
+    ] {
+        assert!(stdout.contains(want), "missing {want:?} in\n{stdout}");
+    }
 }
 
 #[test]

@@ -133,7 +133,29 @@ fn unsupported_command_is_a_distinct_failure() {
 #[test]
 fn summary_line_counts_every_test() {
     let report = fixtures();
-    assert_eq!(report.summary(), "0 passed, 3 failed, 2 skipped");
+    assert_eq!(report.summary(), "0 passed, 4 failed, 2 skipped");
+}
+
+#[test]
+fn must_not_fire_fails_showing_what_fired() {
+    let report = fixtures();
+    let r = find(&report, "fires although it must not");
+    assert_eq!(r.verdict.status, Status::Fail);
+    assert_eq!(r.verdict.cause, Cause::Assertion);
+    assert_eq!(
+        r.verdict.reason,
+        "the detection must not fire, but returned 1 result(s)"
+    );
+    assert_eq!(
+        r.verdict.detail.as_deref(),
+        Some("results:\n  {\"eventName\":\"UpdateSAMLProvider\",\"sourceIPAddress\":\"203.0.113.50\"}")
+    );
+    // The rows after each command come with every failure.
+    let text = report::text(&report, false);
+    assert!(
+        text.contains("     > | table eventName sourceIPAddress → 1 row"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -67,6 +67,10 @@ pub struct Options {
     pub filter: Option<String>,
     /// Worker threads; 0 uses the machine's available parallelism.
     pub jobs: usize,
+    /// Show the whole [`crate::explain::Explain`] under a failing test
+    /// (events read, expanded search, rows after each command, fields no
+    /// event carries); without it, only the rows after each command.
+    pub explain: bool,
 }
 
 /// A test's verdict.
@@ -275,6 +279,8 @@ pub struct TestResult {
     pub events: usize,
     /// Wall time of the test.
     pub duration: Duration,
+    /// Why the search returned what it did, when it ran.
+    pub explain: Option<crate::explain::Explain>,
 }
 
 /// The results of a run, in discovery order.
@@ -284,6 +290,8 @@ pub struct Report {
     pub results: Vec<TestResult>,
     /// Wall time of the whole run.
     pub duration: Duration,
+    /// Whether a failing test shows its whole explanation ([`Options::explain`]).
+    pub explain: bool,
 }
 
 impl Report {

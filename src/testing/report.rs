@@ -38,6 +38,17 @@ pub fn text(report: &Report, color: bool) -> String {
                     let _ = write!(out, "\n     | {line}");
                 }
             }
+            // Which command dropped the rows, always; the rest when asked.
+            if let Some(explain) = &r.explain {
+                let why = if report.explain {
+                    explain.render()
+                } else {
+                    format!("rows after each command:\n{}", explain.render_stages())
+                };
+                for line in why.lines() {
+                    let _ = write!(out, "\n     > {line}");
+                }
+            }
         }
         out.push('\n');
     }
@@ -80,6 +91,7 @@ fn test_json(r: &TestResult) -> Json {
         "results": r.rows.as_ref().map(Vec::len),
         "events": r.events,
         "duration_ms": millis(r.duration),
+        "explain": r.explain.as_ref().filter(|_| r.verdict.status == Status::Fail),
     })
 }
 
@@ -187,6 +199,7 @@ mod tests {
             rows: None,
             events: 0,
             duration: Duration::from_millis(2),
+            explain: None,
         }
     }
 
@@ -201,6 +214,7 @@ mod tests {
                 ),
             ],
             duration: Duration::from_millis(7),
+            explain: false,
         }
     }
 

@@ -34,6 +34,7 @@ pub fn run_cases(cases: &[TestCase], options: &Options) -> Report {
     Report {
         results,
         duration: started.elapsed(),
+        explain: options.explain,
     }
 }
 
@@ -82,6 +83,7 @@ fn result_of(case: &TestCase, verdict: Verdict, started: Instant) -> TestResult 
         rows: None,
         events: 0,
         duration: started.elapsed(),
+        explain: None,
     }
 }
 
@@ -92,22 +94,33 @@ pub fn run_case(case: &TestCase, engines: &Engines) -> TestResult {
         Ok(plan) => plan,
         Err(verdict) => return result_of(case, verdict.clone(), started),
     };
-    match execute(plan, engines) {
+    let mut explain = None;
+    match execute(plan, engines, &mut explain) {
         Ok((rows, events)) => {
             let verdict = judge(&plan.check, &rows);
             TestResult {
                 rows: Some(rows),
                 events,
+                explain,
                 ..result_of(case, verdict, started)
             }
         }
-        Err(verdict) => result_of(case, verdict, started),
+        Err(verdict) => TestResult {
+            explain,
+            ..result_of(case, verdict, started)
+        },
     }
 }
 
 /// Replays the datasets and runs the search: the rows and the number of
-/// events, or the verdict that stopped it.
-fn execute(plan: &Plan, engines: &Engines) -> Result<(Vec<Event>, usize), Verdict> {
+/// events, or the verdict that stopped it. The search runs with counters
+/// after each command (see [`crate::explain`]), which `explain` receives
+/// once it ran, so a failure can say which command dropped the rows.
+fn execute(
+    plan: &Plan,
+    engines: &Engines,
+    explain: &mut Option<crate::explain::Explain>,
+) -> Result<(Vec<Event>, usize), Verdict> {
     for dataset in &plan.datasets {
         check_dataset(dataset)?;
     }
@@ -130,8 +143,8 @@ fn execute(plan: &Plan, engines: &Engines) -> Result<(Vec<Event>, usize), Verdic
             index: d.index.clone(),
         })
         .collect();
-    let loaded = engine
-        .load_events(&sources)
+    let (loaded, files) = engine
+        .load_events_explained(&sources)
         .map_err(|e| search_failure(&Diagnostic::plain(e)))?;
     if loaded.events.is_empty() {
         if let Some(first) = loaded.malformed.first() {
@@ -144,9 +157,10 @@ fn execute(plan: &Plan, engines: &Engines) -> Result<(Vec<Event>, usize), Verdic
             ));
         }
     }
-    let results = engine
-        .run_query(&query, &loaded.events)
-        .map_err(|d| search_failure(&d))?;
+    let (results, mut why) = engine.run_query_explained(&query, &loaded.events);
+    why.files = files;
+    *explain = Some(why);
+    let results = results.map_err(|d| search_failure(&d))?;
     Ok((results.rows, loaded.events.len()))
 }
 

@@ -20,7 +20,17 @@
 //!     rows:                                    # exact rows (every value a string,
 //!     - {user: alice, count: '1'}              #   multivalue a list)
 //!     ordered: true                            # row order matters (default)
+//! - name: quiet on a benign copy
+//!   datasets:
+//!   - path: datasets/benign.json
+//!   must_not_fire: true                        # the detection must return no result
 //! ```
+//!
+//! `must_not_fire: true` states that the detection should not trigger on
+//! the datasets (a false-positive check); it takes no `expect:`. When the
+//! detection does return results the test fails, showing the first
+//! [`ROWS_SHOWN`] of them, and `--bless` leaves the test alone (`expect:
+//! {count: 0}` checks the same, without saying why).
 //!
 //! Paths are relative to the test file. A `detection:` that does not exist
 //! (e.g. `../shared` is absent) makes the test a SKIP, not a failure.
@@ -67,6 +77,9 @@ struct SpecTest {
     datasets: Vec<SpecDataset>,
     #[serde(default)]
     expect: Expectation,
+    /// The detection must return no result (a false-positive check).
+    #[serde(default)]
+    must_not_fire: bool,
 }
 
 /// One entry of `datasets:`.
@@ -98,6 +111,10 @@ pub struct Expectation {
     /// Whether `rows` must come in this order (default true).
     #[serde(default = "default_ordered")]
     pub ordered: bool,
+    /// No result at all (the test's `must_not_fire: true`, not a key of
+    /// `expect:`).
+    #[serde(skip)]
+    pub must_not_fire: bool,
 }
 
 impl Default for Expectation {
@@ -108,6 +125,7 @@ impl Default for Expectation {
             fields: Vec::new(),
             rows: None,
             ordered: true,
+            must_not_fire: false,
         }
     }
 }
@@ -138,15 +156,37 @@ pub fn cases(path: &Path, options: &Options) -> Vec<TestCase> {
             name: format!("{title} :: {}", test.name),
             file: path.to_path_buf(),
             index,
-            plan: search.clone().map(|(search, search_name, detection)| Plan {
-                search,
-                search_name,
-                config: spec_config(path, &spec, detection.as_deref(), options),
-                datasets: datasets(path, &spec, test),
-                check: Check::Expect(test.expect.clone()),
-            }),
+            plan: search
+                .clone()
+                .map(|(search, search_name, detection)| Plan {
+                    search,
+                    search_name,
+                    config: spec_config(path, &spec, detection.as_deref(), options),
+                    datasets: datasets(path, &spec, test),
+                    check: Check::Expect(test.expect.clone()),
+                })
+                .and_then(|plan| must_not_fire(plan, test)),
         })
         .collect()
+}
+
+/// A `must_not_fire: true` test: its check is "no result"; an `expect:`
+/// beside it is a contradiction to fix.
+fn must_not_fire(mut plan: Plan, test: &SpecTest) -> std::result::Result<Plan, Verdict> {
+    if !test.must_not_fire {
+        return Ok(plan);
+    }
+    if test.expect != Expectation::default() {
+        return Err(Verdict::fail(
+            Cause::Config,
+            "`must_not_fire: true` takes no `expect:` (it already expects no result)",
+        ));
+    }
+    plan.check = Check::Expect(Expectation {
+        must_not_fire: true,
+        ..Expectation::default()
+    });
+    Ok(plan)
 }
 
 fn read_spec(path: &Path) -> std::result::Result<SpecFile, String> {
@@ -235,6 +275,19 @@ fn datasets(path: &Path, spec: &SpecFile, test: &SpecTest) -> Vec<Dataset> {
 
 /// Judges results against an expectation.
 pub fn judge(expect: &Expectation, rows: &[Event]) -> Verdict {
+    if expect.must_not_fire {
+        if rows.is_empty() {
+            return Verdict::pass();
+        }
+        return Verdict::fail(
+            Cause::Assertion,
+            format!(
+                "the detection must not fire, but returned {} result(s)",
+                rows.len()
+            ),
+        )
+        .with_detail(rows_text(rows));
+    }
     let nothing_set = expect.count.is_none()
         && expect.min_count.is_none()
         && expect.fields.is_empty()
@@ -397,9 +450,18 @@ fn json_lines(rows: &[Json]) -> String {
         .join("\n")
 }
 
+/// How many result rows a failure shows.
+pub const ROWS_SHOWN: usize = 20;
+
 fn rows_text(rows: &[Event]) -> String {
-    let got: Vec<Json> = rows.iter().map(row_to_json).collect();
-    format!("results:\n{}", json_lines(&got))
+    let got: Vec<Json> = rows.iter().take(ROWS_SHOWN).map(row_to_json).collect();
+    let more = rows.len().saturating_sub(ROWS_SHOWN);
+    let more = if more > 0 {
+        format!("\n  ... and {more} more")
+    } else {
+        String::new()
+    };
+    format!("results:\n{}{more}", json_lines(&got))
 }
 
 /// Writes the rows each `*.test.yml` test produced back into its file as
@@ -446,6 +508,10 @@ fn bless_test(doc: &mut Yaml, index: usize, rows: &[Event]) -> bool {
     else {
         return false;
     };
+    // "Must not fire" is the intent, not a snapshot of the results.
+    if test.get("must_not_fire").and_then(Yaml::as_bool) == Some(true) {
+        return false;
+    }
     let expect = test
         .entry(Yaml::from("expect"))
         .or_insert_with(|| Yaml::Mapping(Default::default()));
@@ -508,6 +574,21 @@ mod tests {
         );
         e.ordered = false;
         assert_eq!(judge(&e, &rows).status, super::super::Status::Pass);
+    }
+
+    #[test]
+    fn must_not_fire_passes_on_nothing_and_shows_what_fired() {
+        let e = Expectation {
+            must_not_fire: true,
+            ..Default::default()
+        };
+        assert_eq!(judge(&e, &[]).status, super::super::Status::Pass);
+        let v = judge(&e, &[row(&[("user", "a")])]);
+        assert_eq!(
+            v.reason,
+            "the detection must not fire, but returned 1 result(s)"
+        );
+        assert_eq!(v.detail.as_deref(), Some("results:\n  {\"user\":\"a\"}"));
     }
 
     #[test]
