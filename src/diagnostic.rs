@@ -1,10 +1,13 @@
 //! Renders an [`Error`] for people: the message, the user's file, line and
 //! column (through macro expansion), the source line and a caret underline.
 
+use std::collections::HashMap;
 use std::fmt;
 
+use ariadne::{Color, Config, FnCache, IndexType, Label, Report, ReportKind, Source};
+
 use crate::error::{Error, SpanIn};
-use crate::source::{line_col, Location, SourceMap, Span};
+use crate::source::{line_col, Location, SourceMap};
 
 /// An error placed in the user's text, ready to print.
 #[derive(Debug, Clone, PartialEq)]
@@ -31,6 +34,7 @@ impl Diagnostic {
                     column,
                     span,
                     macro_chain: Vec::new(),
+                    definition: None,
                 }
             }
         });
@@ -67,33 +71,106 @@ impl std::error::Error for Diagnostic {
     }
 }
 
-impl fmt::Display for Diagnostic {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "error: {}", self.error)?;
+impl Diagnostic {
+    /// The diagnostic as people read it: the message, the user's file, line
+    /// and column with the line and a label under the words, a second label
+    /// in the macro definition the words came from, the macros the position
+    /// is inside, and a help line when there is advice. `color` adds ANSI
+    /// colours (for a terminal).
+    pub fn render(&self, color: bool) -> String {
         let Some(loc) = &self.location else {
-            return Ok(());
+            return render_plain(&self.error, color);
         };
-        write!(f, "\n  --> {}:{}:{}", loc.name, loc.line, loc.column)?;
-        if let Some(line) = &self.source_line {
-            let gutter = loc.line.to_string();
-            let pad = " ".repeat(gutter.len());
-            let underline = underline(line, loc.column, loc.span);
-            write!(f, "\n {pad} |\n {gutter} | {line}\n {pad} | {underline}")?;
-            for name in loc.macro_chain.iter().rev() {
-                write!(f, "\n {pad} = note: in expansion of macro `{name}`")?;
+        let Some(line) = &self.source_line else {
+            let mut out = render_plain(&self.error, color);
+            out.push_str(&format!("\n  --> {}:{}:{}", loc.name, loc.line, loc.column));
+            return out;
+        };
+        let mut sources: HashMap<String, Source<String>> = HashMap::new();
+        let primary = loc.name.clone();
+        // Only the user's line is kept: it is shown at its own line number.
+        sources.insert(
+            primary.clone(),
+            Source::from(line.clone()).with_display_line_offset(loc.line.saturating_sub(1)),
+        );
+        let start = char_to_byte(line, loc.column.saturating_sub(1));
+        let width = loc.span.end.saturating_sub(loc.span.start).max(1);
+        let end = (start + width).min(line.len()).max(start);
+        let config = Config::default()
+            .with_color(color)
+            .with_index_type(IndexType::Byte);
+        let mut report = Report::build(ReportKind::Error, (primary.clone(), start..end))
+            .with_config(config)
+            .with_message(self.error.to_string())
+            .with_label(
+                Label::new((primary.clone(), start..end))
+                    .with_message(self.error.label())
+                    .with_color(Color::Red),
+            );
+        if let Some(def) = &loc.definition {
+            let mut id = def.site.file.clone();
+            if id == primary {
+                id.push_str(" (macro definition)");
             }
+            sources.insert(
+                id.clone(),
+                Source::from(def.site.snippet())
+                    .with_display_line_offset(def.site.line.saturating_sub(1)),
+            );
+            report = report.with_label(
+                Label::new((id, def.range.clone()))
+                    .with_message(format!(
+                        "in the definition of macro `{}`",
+                        def.site.macro_name
+                    ))
+                    .with_color(Color::Cyan),
+            );
         }
-        Ok(())
+        for name in loc.macro_chain.iter().rev() {
+            report = report.with_note(format!("in expansion of macro `{name}`"));
+        }
+        if let Some(help) = self.error.help() {
+            report = report.with_help(help);
+        }
+        let cache = FnCache::new(
+            (|id: &String| Err(format!("no source text for {id}"))) as fn(&String) -> _,
+        )
+        .with_sources(sources);
+        let mut out = Vec::new();
+        if report.finish().write(cache, &mut out).is_err() {
+            // Writing to a Vec fails only if a label's source is missing;
+            // the plain form still says everything that matters.
+            return render_plain(&self.error, color);
+        }
+        String::from_utf8_lossy(&out).trim_end().to_string()
     }
 }
 
-/// Carets under the span's part of the line (at least one).
-fn underline(line: &str, column: usize, span: Span) -> String {
-    let line_chars = line.chars().count();
-    let start = column.saturating_sub(1).min(line_chars);
-    let width = span.end.saturating_sub(span.start).max(1);
-    let width = width.min(line_chars.saturating_sub(start)).max(1);
-    format!("{}{}", " ".repeat(start), "^".repeat(width))
+/// `error: message` (and a help line) for an error with no place in a text.
+fn render_plain(error: &Error, color: bool) -> String {
+    let head = if color {
+        "\u{1b}[31;1merror\u{1b}[0m"
+    } else {
+        "error"
+    };
+    let mut out = format!("{head}: {error}");
+    if let Some(help) = error.help() {
+        out.push_str(&format!("\n  help: {help}"));
+    }
+    out
+}
+
+/// The byte offset of the `chars`-th character of `line` (its length past
+/// the end).
+fn char_to_byte(line: &str, chars: usize) -> usize {
+    line.char_indices().nth(chars).map_or(line.len(), |(i, _)| i)
+}
+
+/// Without colour: what a log file or a library user's error message shows.
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.render(false))
+    }
 }
 
 #[cfg(test)]

@@ -129,7 +129,7 @@ pub enum Error {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum MacroError {
     /// No stanza defines the macro with this many arguments.
-    #[error("macro `{name}` with {arity} argument(s) is not defined{}", available_hint(.available))]
+    #[error("macro `{name}` with {arity} argument(s) is not defined{}{}", available_hint(.available), crate::suggest::hint(.suggestion))]
     Undefined {
         /// The macro name.
         name: String,
@@ -137,6 +137,8 @@ pub enum MacroError {
         arity: usize,
         /// Argument counts the macro *is* defined with, if any.
         available: Vec<usize>,
+        /// The nearest defined macro name, when the name looks like a typo.
+        suggestion: Option<String>,
     },
     /// A macro expands (directly or not) into a call to itself.
     #[error("macro `{}` calls itself: {}", .chain.last().map(String::as_str).unwrap_or(""), .chain.join(" -> "))]
@@ -215,6 +217,56 @@ impl Error {
             | Error::Config { .. }
             | Error::MalformedEvent { .. }
             | Error::Usage(_) => None,
+        }
+    }
+
+    /// A few words to put under the text the error points at.
+    pub fn label(&self) -> String {
+        match self {
+            Error::Macro { kind, .. } => match kind {
+                MacroError::Undefined { .. } => "this macro is not defined",
+                MacroError::Cycle { .. } => "this call expands into itself",
+                MacroError::TooDeep { .. } | MacroError::TooLong { .. } => "expanding this call",
+                MacroError::UnclosedBacktick => "this backtick is never closed",
+                MacroError::UnclosedComment => "this comment is never closed",
+                MacroError::BadCall { .. } => "in this call",
+                MacroError::NeedsEval { .. } => "this macro needs eval",
+                MacroError::ValidationFailed { .. } => "these arguments fail the macro's validation",
+            }
+            .to_string(),
+            Error::Syntax { expected, .. } => format!("expected {expected}"),
+            Error::UnknownFunction { .. } => "unknown function".to_string(),
+            Error::UnsupportedCommand { .. } => "not supported".to_string(),
+            Error::Lookup { .. } => "this lookup".to_string(),
+            Error::Runtime { .. } => "failed here".to_string(),
+            _ => "here".to_string(),
+        }
+    }
+
+    /// Advice on what to do about the error, when there is some.
+    pub fn help(&self) -> Option<String> {
+        match self {
+            Error::Macro {
+                kind: MacroError::Undefined { .. },
+                ..
+            } => Some(
+                "give the file or folder that defines it with -m (macros.conf or security_content macro .yml), or an app with --app".into(),
+            ),
+            Error::Macro {
+                kind: MacroError::UnclosedBacktick,
+                ..
+            } => Some("a literal backtick inside a quoted string is fine; elsewhere close the call with `".into()),
+            Error::UnsupportedCommand { name, suggestion: None, .. }
+                if crate::suggest::SPLUNK_COMMANDS.contains(&name.to_ascii_lowercase().as_str()) =>
+            {
+                Some(format!(
+                    "`{name}` is a Splunk command spelunk does not run yet; README lists the commands it supports"
+                ))
+            }
+            Error::Lookup { .. } => Some(
+                "give the folder holding the lookup's file (or its transforms.conf) with -l, or an app with --app".into(),
+            ),
+            _ => None,
         }
     }
 

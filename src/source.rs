@@ -6,6 +6,7 @@
 //! which is what [`SourceMap::locate`] recovers.
 
 use std::ops::Range;
+use std::sync::Arc;
 
 /// A half-open byte range `start..end` into one text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -48,7 +49,57 @@ pub enum Origin {
         call: Span,
         /// Macro names from the outermost call to the innermost one.
         chain: Vec<String>,
+        /// The innermost definition the text was written in; `None` for a
+        /// macro with no known file.
+        site: Option<InDefinition>,
     },
+}
+
+/// Where a macro's `definition` is written: its file, its line, and the
+/// text on that line before the value, so a position in the definition maps
+/// to the file's line and column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DefinitionSite {
+    /// The macro's name.
+    pub macro_name: String,
+    /// The file the definition was read from.
+    pub file: String,
+    /// 1-based line of the `definition` key.
+    pub line: usize,
+    /// The text before the value on that line (`definition = `), as written.
+    pub prefix: String,
+    /// The definition as read (continuation lines joined with newlines).
+    pub text: String,
+}
+
+impl DefinitionSite {
+    /// The definition's lines as they appear in the file: `prefix` then the
+    /// value, starting at [`DefinitionSite::line`].
+    pub fn snippet(&self) -> String {
+        format!("{}{}", self.prefix, self.text)
+    }
+}
+
+/// Expanded text written in a macro's definition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InDefinition {
+    /// The definition.
+    pub site: Arc<DefinitionSite>,
+    /// The segment's byte offset in the definition's body, after its
+    /// arguments were substituted.
+    pub offset: usize,
+    /// The segment's text, to find an error's words in the definition.
+    pub text: String,
+}
+
+/// The part of a macro definition an error is in, for a second label.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DefinitionLabel {
+    /// The definition.
+    pub site: Arc<DefinitionSite>,
+    /// Byte range in [`DefinitionSite::snippet`]: the error's words when
+    /// they are found in the definition, else the start of its value.
+    pub range: Range<usize>,
 }
 
 /// One stretch of expanded text and its origin.
@@ -85,6 +136,9 @@ pub struct Location {
     /// Macro names the position is inside, outermost first (empty when the
     /// position is in the user's own text).
     pub macro_chain: Vec<String>,
+    /// Where in the innermost macro's definition, when the position is in
+    /// text a definition wrote.
+    pub definition: Option<DefinitionLabel>,
 }
 
 impl SourceMap {
@@ -110,7 +164,45 @@ impl SourceMap {
             column,
             span: user_span,
             macro_chain: chain,
+            definition: self.in_definition(span),
         }
+    }
+
+    /// The place in a macro definition that `span` (of expanded text) came
+    /// from: the nearest occurrence of its words in the definition, or the
+    /// definition's start when an argument brought them in.
+    fn in_definition(&self, span: Span) -> Option<DefinitionLabel> {
+        let seg = self.segment_at(span.start)?;
+        let Origin::Macro {
+            site: Some(inside), ..
+        } = &seg.origin
+        else {
+            return None;
+        };
+        let from = span.start.saturating_sub(seg.expanded.start);
+        let to = span.end.min(seg.expanded.end).saturating_sub(seg.expanded.start);
+        let words = inside.text.get(from..to.max(from)).unwrap_or_default();
+        let prefix = inside.site.prefix.len();
+        let body = &inside.site.text;
+        let guess = inside.offset + from;
+        let found = (!words.trim().is_empty())
+            .then(|| {
+                body.match_indices(words)
+                    .map(|(at, _)| at)
+                    .min_by_key(|at| at.abs_diff(guess))
+            })
+            .flatten();
+        let range = match found {
+            Some(at) => prefix + at..prefix + at + words.len(),
+            None => {
+                let first_line = body.find('\n').unwrap_or(body.len());
+                prefix..prefix + first_line
+            }
+        };
+        Some(DefinitionLabel {
+            site: inside.site.clone(),
+            range,
+        })
     }
 
     fn segment_at(&self, offset: usize) -> Option<&Segment> {
@@ -130,7 +222,7 @@ impl SourceMap {
                     let delta = offset.saturating_sub(seg.expanded.start);
                     ((base + delta).min(self.original.len()), Vec::new(), None)
                 }
-                Origin::Macro { call, chain } => (call.start, chain.clone(), Some(*call)),
+                Origin::Macro { call, chain, .. } => (call.start, chain.clone(), Some(*call)),
             },
             None => (offset.min(self.original.len()), Vec::new(), None),
         }

@@ -7,9 +7,11 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::conf::{self, Stanza};
 use crate::error::{Error, Result};
+pub use crate::source::DefinitionSite;
 
 /// One macro definition.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +30,9 @@ pub struct MacroDef {
     pub errormsg: Option<String>,
     /// Where the definition was read: a file path, or `<bundled>`.
     pub origin: String,
+    /// The definition's place in its file, so an error inside the macro can
+    /// point at the line the user wrote; `None` for macros built in code.
+    pub site: Option<Arc<DefinitionSite>>,
 }
 
 impl MacroDef {
@@ -41,6 +46,7 @@ impl MacroDef {
             validation: None,
             errormsg: None,
             origin: origin.to_string(),
+            site: None,
         }
     }
 
@@ -77,6 +83,11 @@ impl MacroSet {
         self.by_name.get(name)?.get(&arity)
     }
 
+    /// Every macro name, sorted.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.by_name.keys().map(String::as_str)
+    }
+
     /// The argument counts `name` is defined with, ascending (empty if none).
     pub fn arities(&self, name: &str) -> Vec<usize> {
         self.by_name
@@ -110,7 +121,12 @@ impl MacroSet {
             if stanza.name == "default" {
                 continue;
             }
-            self.insert(def_from_stanza(&stanza, origin)?);
+            let mut def = def_from_stanza(&stanza, origin)?;
+            def.site = stanza
+                .settings
+                .get("definition")
+                .map(|setting| conf_site(&def, text, setting.line, origin));
+            self.insert(def);
             count += 1;
         }
         Ok(count)
@@ -119,7 +135,9 @@ impl MacroSet {
     /// Loads one security_content macro YAML document (`name`, `definition`,
     /// optional `arguments`); returns how many macros it defined (1).
     pub fn load_yaml_str(&mut self, text: &str, origin: &str) -> Result<usize> {
-        self.insert(def_from_yaml(text, origin)?);
+        let mut def = def_from_yaml(text, origin)?;
+        def.site = yaml_site(&def, text, origin);
+        self.insert(def);
         Ok(1)
     }
 
@@ -255,6 +273,7 @@ fn def_from_stanza(stanza: &Stanza, file: &str) -> Result<MacroDef> {
         validation: stanza.get("validation").map(str::to_string),
         errormsg: stanza.get("errormsg").map(str::to_string),
         origin: file.to_string(),
+        site: None,
     })
 }
 
@@ -313,7 +332,59 @@ fn def_from_yaml(text: &str, file: &str) -> Result<MacroDef> {
         validation: None,
         errormsg: None,
         origin: file.to_string(),
+        site: None,
     })
+}
+
+/// The site of a macros.conf `definition` that starts on `line`: the raw
+/// line up to the value (`definition = `, spacing as written).
+fn conf_site(def: &MacroDef, text: &str, line: usize, file: &str) -> Arc<DefinitionSite> {
+    let raw = text.lines().nth(line.saturating_sub(1)).unwrap_or_default();
+    let prefix = raw.find('=').map_or(String::new(), |eq| {
+        let after = &raw[eq + 1..];
+        let value_start = eq + 1 + (after.len() - after.trim_start().len());
+        raw[..value_start].to_string()
+    });
+    Arc::new(DefinitionSite {
+        macro_name: def.name.clone(),
+        file: file.to_string(),
+        line,
+        prefix,
+        text: def.definition.clone(),
+    })
+}
+
+/// The site of a YAML macro's `definition:` key (its first line at the
+/// mapping's top level). A block or folded value starts on the next line, so
+/// only the key's line is exact there.
+fn yaml_site(def: &MacroDef, text: &str, file: &str) -> Option<Arc<DefinitionSite>> {
+    let (index, raw) = text
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.starts_with("definition:"))?;
+    let after = &raw["definition:".len()..];
+    let mut value_start = "definition:".len() + (after.len() - after.trim_start().len());
+    // A quoted scalar's text starts after its quote.
+    if raw[value_start..].starts_with(['"', '\'']) {
+        value_start += 1;
+    }
+    let inline = !raw[value_start..].trim().is_empty()
+        && !raw[value_start..].trim_start().starts_with(['|', '>']);
+    let (line, prefix) = if inline {
+        (index + 1, raw[..value_start].to_string())
+    } else {
+        // Block scalar: the value starts on the next line, after its indent.
+        let next = text.lines().nth(index + 1).unwrap_or_default();
+        let indent = next.len() - next.trim_start().len();
+        (index + 2, next[..indent].to_string())
+    };
+    Some(Arc::new(DefinitionSite {
+        macro_name: def.name.clone(),
+        file: file.to_string(),
+        line,
+        prefix,
+        text: def.definition.clone(),
+    }))
 }
 
 /// A YAML scalar as text. An unquoted `definition: 30` is a number to YAML

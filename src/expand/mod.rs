@@ -18,12 +18,15 @@
 pub mod definitions;
 
 use std::ops::Range;
+use std::sync::Arc;
 
 pub use definitions::{MacroDef, MacroSet};
 
 use crate::error::{Error, MacroError, Result};
 use crate::eval::{parse_expr, EvalContext, EvalValue};
-use crate::source::{Origin, Segment, SourceMap, Span};
+use crate::source::{InDefinition, Origin, Segment, SourceMap, Span};
+
+use crate::source::DefinitionSite;
 
 /// Bounds on expansion, so that no input can make it run away.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -101,11 +104,17 @@ pub fn expand(
                     .expand_call(&stripped.text, &call, &mut Vec::new())
                     .map_err(|kind| Error::Macro { kind, span })?;
                 for chunk in chunks {
+                    let site = chunk.site.map(|(site, offset)| InDefinition {
+                        site,
+                        offset,
+                        text: chunk.text.clone(),
+                    });
                     out.push(
                         &chunk.text,
                         Origin::Macro {
                             call: span,
                             chain: chunk.chain,
+                            site,
                         },
                     );
                 }
@@ -482,6 +491,12 @@ fn trim_range(text: &str, range: Range<usize>) -> Range<usize> {
 struct Chunk {
     text: String,
     chain: Vec<String>,
+    /// The innermost macro definition the text was written in, and the
+    /// chunk's byte offset in that definition's substituted body.
+    site: Option<(Arc<DefinitionSite>, usize)>,
+    /// For literal text of the level being expanded: its byte offset in
+    /// that level's text.
+    at: Option<usize>,
 }
 
 /// What an undefined `*_filter` macro expands to: security_content ships
@@ -558,6 +573,13 @@ impl Expander<'_> {
         Ok(result?
             .into_iter()
             .map(|mut chunk| {
+                // Text written in this definition itself (not in a macro it
+                // calls) is placed in this definition's file.
+                if chunk.chain.is_empty() {
+                    let at = chunk.at.unwrap_or(0);
+                    chunk.site = def.site.clone().map(|site| (site, at));
+                }
+                chunk.at = None;
                 chunk.chain.insert(0, call.name.clone());
                 chunk
             })
@@ -570,9 +592,10 @@ impl Expander<'_> {
         for piece in scan(text).map_err(|e| e.kind)? {
             match piece {
                 Piece::Text(range) => {
+                    let range_start = range.start;
                     let literal = text.get(range).unwrap_or_default();
                     self.produce(literal.len())?;
-                    push_chunk(&mut chunks, literal, &[]);
+                    push_literal(&mut chunks, literal, range_start);
                 }
                 Piece::Call(call) => {
                     for chunk in self.expand_call(text, &call, stack)? {
@@ -580,7 +603,7 @@ impl Expander<'_> {
                         // up; counting each copy bounds the work, not just
                         // the final length.
                         self.produce(chunk.text.len() + chunk.chain.len())?;
-                        push_chunk(&mut chunks, &chunk.text, &chunk.chain);
+                        push_expanded(&mut chunks, chunk);
                     }
                 }
             }
@@ -602,12 +625,22 @@ impl Expander<'_> {
             return Ok(vec![Chunk {
                 text: EMPTY_FILTER.to_string(),
                 chain: vec![name.to_string()],
+                site: None,
+                at: None,
             }]);
         }
+        let available = self.macros.arities(name);
+        // A name defined with other arities is not a typo.
+        let suggestion = if available.is_empty() {
+            crate::suggest::closest(name, self.macros.names()).map(str::to_string)
+        } else {
+            None
+        };
         Err(MacroError::Undefined {
             name: name.to_string(),
             arity,
-            available: self.macros.arities(name),
+            available,
+            suggestion,
         })
     }
 
@@ -682,18 +715,41 @@ fn eval_macro(
     }
 }
 
-/// Appends text to `chunks`, merging with the last chunk when it came from
-/// the same macros.
-fn push_chunk(chunks: &mut Vec<Chunk>, text: &str, chain: &[String]) {
+/// Appends literal text of the current level to `chunks`; `at` is its byte
+/// offset in the level's text, kept to place errors inside a macro
+/// definition. Literal text following literal text is merged.
+fn push_literal(chunks: &mut Vec<Chunk>, text: &str, at: usize) {
     if text.is_empty() {
         return;
     }
     match chunks.last_mut() {
-        Some(last) if last.chain == chain => last.text.push_str(text),
+        Some(last) if last.chain.is_empty() && last.site.is_none() => last.text.push_str(text),
         _ => chunks.push(Chunk {
             text: text.to_string(),
-            chain: chain.to_vec(),
+            chain: Vec::new(),
+            site: None,
+            at: Some(at),
         }),
+    }
+}
+
+/// Appends a chunk an inner call produced, merging it with the last chunk
+/// when both came from the same macros and the same definition.
+fn push_expanded(chunks: &mut Vec<Chunk>, chunk: Chunk) {
+    if chunk.text.is_empty() {
+        return;
+    }
+    let same_site = |a: &Option<(Arc<DefinitionSite>, usize)>,
+                     b: &Option<(Arc<DefinitionSite>, usize)>| match (a, b) {
+        (Some((x, _)), Some((y, _))) => Arc::ptr_eq(x, y),
+        (None, None) => true,
+        _ => false,
+    };
+    match chunks.last_mut() {
+        Some(last) if last.chain == chunk.chain && same_site(&last.site, &chunk.site) => {
+            last.text.push_str(&chunk.text)
+        }
+        _ => chunks.push(chunk),
     }
 }
 
