@@ -88,37 +88,39 @@ impl Diagnostic {
         };
         let mut sources: HashMap<String, Source<String>> = HashMap::new();
         let primary = loc.name.clone();
-        // Only the user's line is kept: it is shown at its own line number.
-        sources.insert(
-            primary.clone(),
-            Source::from(line.clone()).with_display_line_offset(loc.line.saturating_sub(1)),
-        );
+        // Only the user's line is kept, after empty lines so that it shows at
+        // its own line number (ariadne 0.6's margin ignores
+        // `with_display_line_offset`).
+        let (padded, pad) = at_line(line, loc.line);
+        sources.insert(primary.clone(), Source::from(padded));
         let start = char_to_byte(line, loc.column.saturating_sub(1));
         let width = loc.span.end.saturating_sub(loc.span.start).max(1);
         let end = (start + width).min(line.len()).max(start);
+        let (start, end) = (start + pad, end + pad);
         let config = Config::default()
             .with_color(color)
             .with_index_type(IndexType::Byte);
-        let mut report = Report::build(ReportKind::Error, (primary.clone(), start..end))
-            .with_config(config)
-            .with_message(self.error.to_string())
-            .with_label(
-                Label::new((primary.clone(), start..end))
-                    .with_message(self.error.label())
-                    .with_color(Color::Red),
-            );
+        let mut report = Report::build(
+            ReportKind::Custom("error", Color::Red),
+            (primary.clone(), start..end),
+        )
+        .with_config(config)
+        .with_message(self.error.to_string())
+        .with_label(
+            Label::new((primary.clone(), start..end))
+                .with_message(self.error.label())
+                .with_color(Color::Red),
+        );
         if let Some(def) = &loc.definition {
             let mut id = def.site.file.clone();
             if id == primary {
                 id.push_str(" (macro definition)");
             }
-            sources.insert(
-                id.clone(),
-                Source::from(def.site.snippet())
-                    .with_display_line_offset(def.site.line.saturating_sub(1)),
-            );
+            let (padded, pad) = at_line(&def.site.snippet(), def.site.line);
+            sources.insert(id.clone(), Source::from(padded));
+            let range = def.range.start + pad..def.range.end + pad;
             report = report.with_label(
-                Label::new((id, def.range.clone()))
+                Label::new((id, range))
                     .with_message(format!(
                         "in the definition of macro `{}`",
                         def.site.macro_name
@@ -142,7 +144,14 @@ impl Diagnostic {
             // the plain form still says everything that matters.
             return render_plain(&self.error, color);
         }
-        String::from_utf8_lossy(&out).trim_end().to_string()
+        let text = String::from_utf8_lossy(&out);
+        if color {
+            text.trim_end().to_string()
+        } else {
+            // ariadne colours a custom report kind's name even with colour
+            // off, so the escapes are taken out here.
+            strip_ansi(text.trim_end())
+        }
     }
 }
 
@@ -160,10 +169,39 @@ fn render_plain(error: &Error, color: bool) -> String {
     out
 }
 
+/// `text` without ANSI SGR escapes (`ESC [ ... m`).
+fn strip_ansi(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' && chars.peek() == Some(&'[') {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// `text` preceded by empty lines so that it is line `line` (1-based), and
+/// the byte length of that padding.
+fn at_line(text: &str, line: usize) -> (String, usize) {
+    let pad = line.saturating_sub(1);
+    let mut padded = "\n".repeat(pad);
+    padded.push_str(text);
+    (padded, pad)
+}
+
 /// The byte offset of the `chars`-th character of `line` (its length past
 /// the end).
 fn char_to_byte(line: &str, chars: usize) -> usize {
-    line.char_indices().nth(chars).map_or(line.len(), |(i, _)| i)
+    line.char_indices()
+        .nth(chars)
+        .map_or(line.len(), |(i, _)| i)
 }
 
 /// Without colour: what a log file or a library user's error message shows.
@@ -176,6 +214,7 @@ impl fmt::Display for Diagnostic {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::source::Span;
 
     #[test]
     fn renders_location_and_caret() {
@@ -190,7 +229,7 @@ mod tests {
         );
         assert_eq!(
             d.to_string(),
-            "error: command `foo` is not supported yet\n  --> query.spl:2:3\n   |\n 2 | | foo bar\n   |   ^^^"
+            "error: command `foo` is not supported yet\n   ╭─[ query.spl:2:3 ]\n   │\n 2 │ | foo bar\n   │   ─┬─  \n   │    ╰─── not supported\n───╯"
         );
     }
 }

@@ -231,7 +231,9 @@ impl Error {
                 MacroError::UnclosedComment => "this comment is never closed",
                 MacroError::BadCall { .. } => "in this call",
                 MacroError::NeedsEval { .. } => "this macro needs eval",
-                MacroError::ValidationFailed { .. } => "these arguments fail the macro's validation",
+                MacroError::ValidationFailed { .. } => {
+                    "these arguments fail the macro's validation"
+                }
             }
             .to_string(),
             Error::Syntax { expected, .. } => format!("expected {expected}"),

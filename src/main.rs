@@ -348,10 +348,18 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(diagnostic) => {
             let code = exit_code(&diagnostic.error);
-            eprintln!("{diagnostic}");
+            eprintln!("{}", diagnostic.render(stderr_color()));
             ExitCode::from(code)
         }
     }
+}
+
+/// Colour for errors on stderr: only on a terminal, and never when
+/// `NO_COLOR` is set to a non-empty value (no-color.org).
+fn stderr_color() -> bool {
+    use std::io::IsTerminal;
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    !no_color && std::io::stderr().is_terminal()
 }
 
 fn exit_code(error: &Error) -> u8 {

@@ -180,7 +180,10 @@ impl SourceMap {
             return None;
         };
         let from = span.start.saturating_sub(seg.expanded.start);
-        let to = span.end.min(seg.expanded.end).saturating_sub(seg.expanded.start);
+        let to = span
+            .end
+            .min(seg.expanded.end)
+            .saturating_sub(seg.expanded.start);
         let words = inside.text.get(from..to.max(from)).unwrap_or_default();
         let prefix = inside.site.prefix.len();
         let body = &inside.site.text;
@@ -298,6 +301,7 @@ mod tests {
                     origin: Origin::Macro {
                         call: Span::new(2, 5),
                         chain: vec!["m".into()],
+                        site: None,
                     },
                 },
                 Segment {

@@ -1152,3 +1152,68 @@ fn hunt_runs_a_folder_of_detections_over_events() {
     assert!(text(&out.stdout).starts_with("detection,eventName,count\nfires,"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// An error inside a macro points at the call in the search and, as a second
+/// label, at the words in the macros.conf definition (file:line:col), with
+/// the chain of macros it came through.
+#[test]
+fn error_inside_a_conf_macro_labels_the_definition_line() {
+    let out = spelunk(&[
+        "run",
+        "`calls_bad`",
+        "-m",
+        "tests/diagnostics/macros.conf",
+        "-e",
+        SAMPLE,
+    ]);
+    assert_eq!(out.status.code(), Some(3));
+    let stderr = text(&out.stderr);
+    for want in [
+        "error: command `stast` is not supported yet (did you mean `stats`?)",
+        "<search>:1:1",
+        "tests/diagnostics/macros.conf:3:27",
+        "definition = search x=1 | stast count",
+        "in the definition of macro `bad_stats`",
+        "in expansion of macro `calls_bad`",
+    ] {
+        assert!(stderr.contains(want), "missing {want:?} in:\n{stderr}");
+    }
+    // Not a terminal: no colour escapes.
+    assert!(!stderr.contains('\u{1b}'), "{stderr}");
+}
+
+#[test]
+fn error_inside_a_yaml_macro_labels_the_definition_line() {
+    let out = spelunk(&[
+        "run",
+        "x=1 | `yaml_bad_stats`",
+        "-m",
+        "tests/diagnostics/yaml_bad_stats.yml",
+        "-e",
+        SAMPLE,
+    ]);
+    assert_eq!(out.status.code(), Some(3));
+    let stderr = text(&out.stderr);
+    for want in [
+        "<search>:1:7",
+        "tests/diagnostics/yaml_bad_stats.yml:2:26",
+        "in the definition of macro `yaml_bad_stats`",
+    ] {
+        assert!(stderr.contains(want), "missing {want:?} in:\n{stderr}");
+    }
+}
+
+#[test]
+fn undefined_macro_suggests_a_defined_one_and_how_to_load_macros() {
+    let out = spelunk(&[
+        "run",
+        "`calls_bda`",
+        "-m",
+        "tests/diagnostics/macros.conf",
+        "-e",
+        SAMPLE,
+    ]);
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("(did you mean `calls_bad`?)"), "{stderr}");
+    assert!(stderr.contains("Help: give the file or folder"), "{stderr}");
+}

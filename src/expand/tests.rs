@@ -104,7 +104,7 @@ fn nested_macros_expand_recursively() {
         .segments
         .iter()
         .filter_map(|s| match &s.origin {
-            Origin::Macro { chain, call } => {
+            Origin::Macro { chain, call, .. } => {
                 assert_eq!(*call, Span::new(2, 12));
                 Some(chain.clone())
             }
