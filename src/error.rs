@@ -129,7 +129,7 @@ pub enum Error {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum MacroError {
     /// No stanza defines the macro with this many arguments.
-    #[error("macro `{name}` with {arity} argument(s) is not defined{}{}", available_hint(.available), crate::suggest::hint(.suggestion))]
+    #[error("macro `{name}` with {arity} argument(s) is not defined{}{}", available_hint(.available), crate::suggest::hint(&.suggestion.as_deref().map(str::to_string)))]
     Undefined {
         /// The macro name.
         name: String,
@@ -137,8 +137,9 @@ pub enum MacroError {
         arity: usize,
         /// Argument counts the macro *is* defined with, if any.
         available: Vec<usize>,
-        /// The nearest defined macro name, when the name looks like a typo.
-        suggestion: Option<String>,
+        /// The nearest defined macro name, when the name looks like a typo
+        /// (boxed to keep errors small).
+        suggestion: Option<Box<str>>,
     },
     /// A macro expands (directly or not) into a call to itself.
     #[error("macro `{}` calls itself: {}", .chain.last().map(String::as_str).unwrap_or(""), .chain.join(" -> "))]

@@ -632,7 +632,7 @@ impl Expander<'_> {
         let available = self.macros.arities(name);
         // A name defined with other arities is not a typo.
         let suggestion = if available.is_empty() {
-            crate::suggest::closest(name, self.macros.names()).map(str::to_string)
+            crate::suggest::closest(name, self.macros.names()).map(Box::from)
         } else {
             None
         };
