@@ -50,6 +50,7 @@ pub mod table;
 pub mod timechart;
 pub mod top;
 pub mod transaction;
+pub mod trendline;
 pub mod tstats;
 pub mod untable;
 pub mod where_;
@@ -308,6 +309,11 @@ const COMMANDS: &[CommandSpec] = &[
         parse: transaction::parse,
     },
     CommandSpec {
+        name: "trendline",
+        aliases: &[],
+        parse: trendline::parse,
+    },
+    CommandSpec {
         name: "foreach",
         aliases: &[],
         parse: foreach::parse,
@@ -498,6 +504,8 @@ pub enum CommandArgs {
     Iplocation(iplocation::Iplocation),
     /// `transaction <fields> [maxspan=..] [maxpause=..] [startswith=..] [endswith=..]`.
     Transaction(transaction::Transaction),
+    /// `trendline sma5(foo) AS smoothed_foo ema10(bar)`: moving averages.
+    Trendline(trendline::Trendline),
     /// `foreach <wildcard-fields> [fieldstr=..] [matchstr=..] [matchseg1=..] [<template>]`.
     Foreach(foreach::Foreach),
     /// `addtotals [row=..] [col=..] [labelfield=..] [label=..] [fieldname=..] [<fields>]`.
@@ -579,6 +587,7 @@ impl CommandArgs {
             CommandArgs::Outputlookup(c) => c.apply(input, ctx),
             CommandArgs::Iplocation(c) => c.apply(input, ctx),
             CommandArgs::Transaction(c) => c.apply(input, ctx),
+            CommandArgs::Trendline(c) => c.apply(input),
             CommandArgs::Foreach(c) => c.apply(input, ctx),
             CommandArgs::Addtotals(c) => c.apply(input),
             CommandArgs::Top(c) => c.apply(input),
