@@ -50,6 +50,7 @@ pub mod table;
 pub mod timechart;
 pub mod top;
 pub mod transaction;
+pub mod transpose;
 pub mod trendline;
 pub mod tstats;
 pub mod untable;
@@ -309,6 +310,11 @@ const COMMANDS: &[CommandSpec] = &[
         parse: transaction::parse,
     },
     CommandSpec {
+        name: "transpose",
+        aliases: &[],
+        parse: transpose::parse,
+    },
+    CommandSpec {
         name: "trendline",
         aliases: &[],
         parse: trendline::parse,
@@ -504,6 +510,8 @@ pub enum CommandArgs {
     Iplocation(iplocation::Iplocation),
     /// `transaction <fields> [maxspan=..] [maxpause=..] [startswith=..] [endswith=..]`.
     Transaction(transaction::Transaction),
+    /// `transpose [int] [column_name=..] [header_field=..] [include_empty=..]`: results become columns.
+    Transpose(transpose::Transpose),
     /// `trendline sma5(foo) AS smoothed_foo ema10(bar)`: moving averages.
     Trendline(trendline::Trendline),
     /// `foreach <wildcard-fields> [fieldstr=..] [matchstr=..] [matchseg1=..] [<template>]`.
@@ -587,6 +595,7 @@ impl CommandArgs {
             CommandArgs::Outputlookup(c) => c.apply(input, ctx),
             CommandArgs::Iplocation(c) => c.apply(input, ctx),
             CommandArgs::Transaction(c) => c.apply(input, ctx),
+            CommandArgs::Transpose(c) => c.apply(input),
             CommandArgs::Trendline(c) => c.apply(input),
             CommandArgs::Foreach(c) => c.apply(input, ctx),
             CommandArgs::Addtotals(c) => c.apply(input),
