@@ -34,6 +34,7 @@ pub mod inputlookup;
 pub mod iplocation;
 pub mod lookup;
 pub mod makeresults;
+pub mod multisearch;
 pub mod mvexpand;
 pub mod rangemap;
 pub mod regex;
@@ -41,6 +42,7 @@ pub mod rename;
 pub mod replace;
 pub mod rex;
 pub mod search;
+pub mod set;
 pub mod setfields;
 pub mod sort;
 pub mod spath;
@@ -53,6 +55,7 @@ pub mod transaction;
 pub mod transpose;
 pub mod trendline;
 pub mod tstats;
+pub mod union;
 pub mod untable;
 pub mod where_;
 pub mod xyseries;
@@ -88,6 +91,11 @@ const COMMANDS: &[CommandSpec] = &[
         name: "setfields",
         aliases: &[],
         parse: setfields::parse,
+    },
+    CommandSpec {
+        name: "set",
+        aliases: &[],
+        parse: set::parse,
     },
     CommandSpec {
         name: "inputlookup",
@@ -275,6 +283,11 @@ const COMMANDS: &[CommandSpec] = &[
         parse: append::parse_append,
     },
     CommandSpec {
+        name: "union",
+        aliases: &[],
+        parse: union::parse,
+    },
+    CommandSpec {
         name: "appendpipe",
         aliases: &[],
         parse: append::parse_appendpipe,
@@ -293,6 +306,11 @@ const COMMANDS: &[CommandSpec] = &[
         name: "makeresults",
         aliases: &[],
         parse: makeresults::parse,
+    },
+    CommandSpec {
+        name: "multisearch",
+        aliases: &[],
+        parse: multisearch::parse,
     },
     CommandSpec {
         name: "outputlookup",
@@ -424,6 +442,8 @@ pub enum CommandArgs {
     Search(search::Search),
     /// `setfields <field>="<value>", ...`, e.g. `setfields ip="10.10.10.10", foo="foo bar"`.
     Setfields(setfields::Setfields),
+    /// `| set union|diff|intersect [..] [..]`: set operations on two subsearches.
+    Set(set::Set),
     /// `inputlookup [options] <name> [where <expr>]`.
     InputLookup(inputlookup::InputLookup),
     /// `fields [+|-] <field-list>`.
@@ -496,6 +516,8 @@ pub enum CommandArgs {
     Streamstats(eventstats::Streamstats),
     /// `append [maxout=N] [<subsearch>]`.
     Append(append::Append),
+    /// `union [maxout=..] [..] [..]`: datasets merged with the results.
+    Union(union::Union),
     /// `appendpipe [<commands>]`, e.g. `appendpipe [stats count]`.
     Appendpipe(append::Appendpipe),
     /// `join [type=..] [max=N] <fields> [<subsearch>]`.
@@ -504,6 +526,8 @@ pub enum CommandArgs {
     Map(append::Map),
     /// `makeresults [count=N]`.
     Makeresults(makeresults::Makeresults),
+    /// `| multisearch [search ..] [search ..]`: streaming subsearches interleaved by time.
+    Multisearch(multisearch::Multisearch),
     /// `outputlookup [append=..] <file.csv>`.
     Outputlookup(makeresults::Outputlookup),
     /// `iplocation [prefix=..] [allfields=..] [lang=..] <ip-field>`.
@@ -553,6 +577,7 @@ impl CommandArgs {
             CommandArgs::Filldown(c) => c.apply(input),
             CommandArgs::Search(c) => c.apply(input, ctx),
             CommandArgs::Setfields(c) => c.apply(input),
+            CommandArgs::Set(c) => c.apply(input, ctx),
             CommandArgs::InputLookup(c) => c.apply(input, ctx),
             CommandArgs::Fields(c) => c.apply(input),
             CommandArgs::Rename(c) => c.apply(input),
@@ -588,10 +613,12 @@ impl CommandArgs {
             CommandArgs::Eventstats(c) => c.apply(input),
             CommandArgs::Streamstats(c) => c.apply(input, ctx),
             CommandArgs::Append(c) => c.apply(input, ctx),
+            CommandArgs::Union(c) => c.apply(input, ctx),
             CommandArgs::Appendpipe(c) => c.apply(input, ctx),
             CommandArgs::Join(c) => c.apply(input, ctx),
             CommandArgs::Map(c) => c.apply(input, ctx),
             CommandArgs::Makeresults(c) => c.apply(input, ctx),
+            CommandArgs::Multisearch(c) => c.apply(input, ctx),
             CommandArgs::Outputlookup(c) => c.apply(input, ctx),
             CommandArgs::Iplocation(c) => c.apply(input, ctx),
             CommandArgs::Transaction(c) => c.apply(input, ctx),
@@ -619,7 +646,7 @@ impl CommandArgs {
     }
 
     /// Pipelines nested in the command's arguments (`append [...]`,
-    /// `join [...]`, `foreach`'s template with its tokens replaced by
+    /// `join [...]`, `union`/`multisearch`/`set` subsearches, `foreach`'s template with its tokens replaced by
     /// placeholders), for walks over the whole search.
     pub fn subpipelines(&self) -> Vec<&crate::syntax::ast::Pipeline> {
         match self {
@@ -627,6 +654,9 @@ impl CommandArgs {
             CommandArgs::Appendpipe(c) => vec![&c.pipeline],
             CommandArgs::Join(c) => vec![&c.pipeline],
             CommandArgs::Foreach(c) => vec![&c.checked],
+            CommandArgs::Multisearch(c) => c.pipelines.iter().collect(),
+            CommandArgs::Set(c) => c.pipelines.iter().collect(),
+            CommandArgs::Union(c) => c.pipelines.iter().collect(),
             _ => Vec::new(),
         }
     }
