@@ -42,6 +42,7 @@ pub mod rename;
 pub mod replace;
 pub mod rex;
 pub mod search;
+pub mod selfjoin;
 pub mod set;
 pub mod setfields;
 pub mod sort;
@@ -86,6 +87,11 @@ const COMMANDS: &[CommandSpec] = &[
         name: "search",
         aliases: &[],
         parse: search::parse,
+    },
+    CommandSpec {
+        name: "selfjoin",
+        aliases: &[],
+        parse: selfjoin::parse,
     },
     CommandSpec {
         name: "setfields",
@@ -440,6 +446,8 @@ pub enum CommandArgs {
     Filldown(filldown::Filldown),
     /// `search <expr>` (also the implicit first command).
     Search(search::Search),
+    /// `selfjoin [overwrite=..] [max=..] [keepsingle=..] <fields>`: results joined with later results sharing the join values.
+    Selfjoin(selfjoin::Selfjoin),
     /// `setfields <field>="<value>", ...`, e.g. `setfields ip="10.10.10.10", foo="foo bar"`.
     Setfields(setfields::Setfields),
     /// `| set union|diff|intersect [..] [..]`: set operations on two subsearches.
@@ -576,6 +584,7 @@ impl CommandArgs {
             CommandArgs::Accum(c) => c.apply(input),
             CommandArgs::Filldown(c) => c.apply(input),
             CommandArgs::Search(c) => c.apply(input, ctx),
+            CommandArgs::Selfjoin(c) => c.apply(input, ctx),
             CommandArgs::Setfields(c) => c.apply(input),
             CommandArgs::Set(c) => c.apply(input, ctx),
             CommandArgs::InputLookup(c) => c.apply(input, ctx),
