@@ -29,6 +29,7 @@ pub mod filldown;
 pub mod fillnull;
 pub mod foreach;
 pub mod format;
+pub mod gentimes;
 pub mod head;
 pub mod inputlookup;
 pub mod iplocation;
@@ -314,6 +315,11 @@ const COMMANDS: &[CommandSpec] = &[
         parse: makeresults::parse,
     },
     CommandSpec {
+        name: "gentimes",
+        aliases: &[],
+        parse: gentimes::parse,
+    },
+    CommandSpec {
         name: "multisearch",
         aliases: &[],
         parse: multisearch::parse,
@@ -534,6 +540,8 @@ pub enum CommandArgs {
     Map(append::Map),
     /// `makeresults [count=N]`.
     Makeresults(makeresults::Makeresults),
+    /// `| gentimes start=<time> [end=<time>] [increment=<n>(s|m|h|d)]`: adjacent time ranges.
+    Gentimes(gentimes::Gentimes),
     /// `| multisearch [search ..] [search ..]`: streaming subsearches interleaved by time.
     Multisearch(multisearch::Multisearch),
     /// `outputlookup [append=..] <file.csv>`.
@@ -627,6 +635,7 @@ impl CommandArgs {
             CommandArgs::Join(c) => c.apply(input, ctx),
             CommandArgs::Map(c) => c.apply(input, ctx),
             CommandArgs::Makeresults(c) => c.apply(input, ctx),
+            CommandArgs::Gentimes(c) => c.apply(input, ctx),
             CommandArgs::Multisearch(c) => c.apply(input, ctx),
             CommandArgs::Outputlookup(c) => c.apply(input, ctx),
             CommandArgs::Iplocation(c) => c.apply(input, ctx),
