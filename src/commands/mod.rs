@@ -9,6 +9,7 @@ use crate::syntax::parser::Parser;
 
 pub mod accum;
 pub mod addcoltotals;
+pub mod addinfo;
 pub mod addtotals;
 pub mod anomalydetection;
 pub mod append;
@@ -365,6 +366,11 @@ const COMMANDS: &[CommandSpec] = &[
         parse: addtotals::parse,
     },
     CommandSpec {
+        name: "addinfo",
+        aliases: &[],
+        parse: addinfo::parse,
+    },
+    CommandSpec {
         name: "top",
         aliases: &[],
         parse: top::parse_top,
@@ -558,6 +564,8 @@ pub enum CommandArgs {
     Foreach(foreach::Foreach),
     /// `addtotals [row=..] [col=..] [labelfield=..] [label=..] [fieldname=..] [<fields>]`.
     Addtotals(addtotals::Addtotals),
+    /// `addinfo`: the search's time bounds, start time and id on each result.
+    Addinfo(addinfo::Addinfo),
     /// `top [N] [options] <fields> [BY <fields>]` (also `rare`).
     Top(top::Top),
     /// `format [mvsep=..] [maxresults=N] ["(" "(" "AND" ")" "OR" ")"] [emptystr=..]`.
@@ -644,6 +652,7 @@ impl CommandArgs {
             CommandArgs::Trendline(c) => c.apply(input),
             CommandArgs::Foreach(c) => c.apply(input, ctx),
             CommandArgs::Addtotals(c) => c.apply(input),
+            CommandArgs::Addinfo(c) => c.apply(input, ctx),
             CommandArgs::Top(c) => c.apply(input),
             CommandArgs::Format(c) => c.apply(input),
             CommandArgs::Return(c) => c.apply(input),

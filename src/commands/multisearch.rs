@@ -58,7 +58,8 @@ pub fn is_distributable_streaming(args: &CommandArgs) -> bool {
         | CommandArgs::Extract(_)
         | CommandArgs::Multikv(_)
         | CommandArgs::Iplocation(_)
-        | CommandArgs::Lookup(_) => true,
+        | CommandArgs::Lookup(_)
+        | CommandArgs::Addinfo(_) => true,
         CommandArgs::Fillnull(f) => !f.fields.is_empty(),
         CommandArgs::Bin(b) => b.span.is_some(),
         CommandArgs::Addtotals(a) => !a.col,
