@@ -53,6 +53,7 @@ pub mod stats;
 pub mod strcat;
 pub mod table;
 pub mod timechart;
+pub mod tojson;
 pub mod top;
 pub mod transaction;
 pub mod transpose;
@@ -139,6 +140,11 @@ const COMMANDS: &[CommandSpec] = &[
         name: "strcat",
         aliases: &[],
         parse: strcat::parse,
+    },
+    CommandSpec {
+        name: "tojson",
+        aliases: &[],
+        parse: tojson::parse,
     },
     CommandSpec {
         name: "convert",
@@ -477,6 +483,8 @@ pub enum CommandArgs {
     /// `strcat [allrequired=<bool>] <source-fields> <dest-field>`, e.g.
     /// `strcat sourceIP "/" destIP comboIP`.
     Strcat(strcat::Strcat),
+    /// `tojson [auto|bool|json|none|num|str(<field>)]... [default_type=..] [fill_null=..] [include_internal=..] [output_field=..]`.
+    Tojson(tojson::Tojson),
     /// `convert [timeformat=...] <fn>(<field>) [AS <name>] ...`.
     Convert(convert::Convert),
     /// `eval <field>=<expr>, ...`.
@@ -609,6 +617,7 @@ impl CommandArgs {
             CommandArgs::Table(c) => c.apply(input),
             CommandArgs::Stats(c) => c.apply(input, ctx),
             CommandArgs::Strcat(c) => c.apply(input),
+            CommandArgs::Tojson(c) => c.apply(input),
             CommandArgs::Convert(c) => c.apply(input, ctx),
             CommandArgs::Eval(c) => c.apply(input, ctx),
             CommandArgs::Where(c) => c.apply(input, ctx),

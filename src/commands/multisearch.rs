@@ -59,7 +59,8 @@ pub fn is_distributable_streaming(args: &CommandArgs) -> bool {
         | CommandArgs::Multikv(_)
         | CommandArgs::Iplocation(_)
         | CommandArgs::Lookup(_)
-        | CommandArgs::Addinfo(_) => true,
+        | CommandArgs::Addinfo(_)
+        | CommandArgs::Tojson(_) => true,
         CommandArgs::Fillnull(f) => !f.fields.is_empty(),
         CommandArgs::Bin(b) => b.span.is_some(),
         CommandArgs::Addtotals(a) => !a.col,
