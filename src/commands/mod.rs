@@ -17,6 +17,7 @@ pub mod autoregress;
 pub mod bin;
 pub mod chart;
 pub mod common;
+pub mod contingency;
 pub mod convert;
 pub mod datamodel;
 pub mod dedup;
@@ -150,6 +151,11 @@ const COMMANDS: &[CommandSpec] = &[
         name: "convert",
         aliases: &[],
         parse: convert::parse,
+    },
+    CommandSpec {
+        name: "contingency",
+        aliases: &[],
+        parse: contingency::parse,
     },
     CommandSpec {
         name: "eval",
@@ -487,6 +493,8 @@ pub enum CommandArgs {
     Tojson(tojson::Tojson),
     /// `convert [timeformat=...] <fn>(<field>) [AS <name>] ...`.
     Convert(convert::Convert),
+    /// `contingency [maxrows=..] [maxcols=..] [minrowcover=..] [mincolcover=..] [usetotal=..] [totalstr=..] <field1> <field2>`.
+    Contingency(contingency::Contingency),
     /// `eval <field>=<expr>, ...`.
     Eval(eval::Eval),
     /// `where <expr>`.
@@ -619,6 +627,7 @@ impl CommandArgs {
             CommandArgs::Strcat(c) => c.apply(input),
             CommandArgs::Tojson(c) => c.apply(input),
             CommandArgs::Convert(c) => c.apply(input, ctx),
+            CommandArgs::Contingency(c) => c.apply(input),
             CommandArgs::Eval(c) => c.apply(input, ctx),
             CommandArgs::Where(c) => c.apply(input, ctx),
             CommandArgs::Head(c) => c.apply(input, ctx),
