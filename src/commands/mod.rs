@@ -9,6 +9,7 @@ use crate::syntax::parser::Parser;
 
 pub mod accum;
 pub mod addcoltotals;
+pub mod addinfo;
 pub mod addtotals;
 pub mod anomalydetection;
 pub mod append;
@@ -16,6 +17,7 @@ pub mod autoregress;
 pub mod bin;
 pub mod chart;
 pub mod common;
+pub mod contingency;
 pub mod convert;
 pub mod datamodel;
 pub mod dedup;
@@ -29,11 +31,13 @@ pub mod filldown;
 pub mod fillnull;
 pub mod foreach;
 pub mod format;
+pub mod gentimes;
 pub mod head;
 pub mod inputlookup;
 pub mod iplocation;
 pub mod lookup;
 pub mod makeresults;
+pub mod multisearch;
 pub mod mvexpand;
 pub mod rangemap;
 pub mod regex;
@@ -41,6 +45,8 @@ pub mod rename;
 pub mod replace;
 pub mod rex;
 pub mod search;
+pub mod selfjoin;
+pub mod set;
 pub mod setfields;
 pub mod sort;
 pub mod spath;
@@ -48,9 +54,13 @@ pub mod stats;
 pub mod strcat;
 pub mod table;
 pub mod timechart;
+pub mod tojson;
 pub mod top;
 pub mod transaction;
+pub mod transpose;
+pub mod trendline;
 pub mod tstats;
+pub mod union;
 pub mod untable;
 pub mod where_;
 pub mod xyseries;
@@ -83,9 +93,19 @@ const COMMANDS: &[CommandSpec] = &[
         parse: search::parse,
     },
     CommandSpec {
+        name: "selfjoin",
+        aliases: &[],
+        parse: selfjoin::parse,
+    },
+    CommandSpec {
         name: "setfields",
         aliases: &[],
         parse: setfields::parse,
+    },
+    CommandSpec {
+        name: "set",
+        aliases: &[],
+        parse: set::parse,
     },
     CommandSpec {
         name: "inputlookup",
@@ -123,9 +143,19 @@ const COMMANDS: &[CommandSpec] = &[
         parse: strcat::parse,
     },
     CommandSpec {
+        name: "tojson",
+        aliases: &[],
+        parse: tojson::parse,
+    },
+    CommandSpec {
         name: "convert",
         aliases: &[],
         parse: convert::parse,
+    },
+    CommandSpec {
+        name: "contingency",
+        aliases: &[],
+        parse: contingency::parse,
     },
     CommandSpec {
         name: "eval",
@@ -273,6 +303,11 @@ const COMMANDS: &[CommandSpec] = &[
         parse: append::parse_append,
     },
     CommandSpec {
+        name: "union",
+        aliases: &[],
+        parse: union::parse,
+    },
+    CommandSpec {
         name: "appendpipe",
         aliases: &[],
         parse: append::parse_appendpipe,
@@ -293,6 +328,16 @@ const COMMANDS: &[CommandSpec] = &[
         parse: makeresults::parse,
     },
     CommandSpec {
+        name: "gentimes",
+        aliases: &[],
+        parse: gentimes::parse,
+    },
+    CommandSpec {
+        name: "multisearch",
+        aliases: &[],
+        parse: multisearch::parse,
+    },
+    CommandSpec {
         name: "outputlookup",
         aliases: &[],
         parse: makeresults::parse_outputlookup,
@@ -308,6 +353,16 @@ const COMMANDS: &[CommandSpec] = &[
         parse: transaction::parse,
     },
     CommandSpec {
+        name: "transpose",
+        aliases: &[],
+        parse: transpose::parse,
+    },
+    CommandSpec {
+        name: "trendline",
+        aliases: &[],
+        parse: trendline::parse,
+    },
+    CommandSpec {
         name: "foreach",
         aliases: &[],
         parse: foreach::parse,
@@ -321,6 +376,11 @@ const COMMANDS: &[CommandSpec] = &[
         name: "addtotals",
         aliases: &[],
         parse: addtotals::parse,
+    },
+    CommandSpec {
+        name: "addinfo",
+        aliases: &[],
+        parse: addinfo::parse,
     },
     CommandSpec {
         name: "top",
@@ -410,8 +470,12 @@ pub enum CommandArgs {
     Filldown(filldown::Filldown),
     /// `search <expr>` (also the implicit first command).
     Search(search::Search),
+    /// `selfjoin [overwrite=..] [max=..] [keepsingle=..] <fields>`: results joined with later results sharing the join values.
+    Selfjoin(selfjoin::Selfjoin),
     /// `setfields <field>="<value>", ...`, e.g. `setfields ip="10.10.10.10", foo="foo bar"`.
     Setfields(setfields::Setfields),
+    /// `| set union|diff|intersect [..] [..]`: set operations on two subsearches.
+    Set(set::Set),
     /// `inputlookup [options] <name> [where <expr>]`.
     InputLookup(inputlookup::InputLookup),
     /// `fields [+|-] <field-list>`.
@@ -425,8 +489,12 @@ pub enum CommandArgs {
     /// `strcat [allrequired=<bool>] <source-fields> <dest-field>`, e.g.
     /// `strcat sourceIP "/" destIP comboIP`.
     Strcat(strcat::Strcat),
+    /// `tojson [auto|bool|json|none|num|str(<field>)]... [default_type=..] [fill_null=..] [include_internal=..] [output_field=..]`.
+    Tojson(tojson::Tojson),
     /// `convert [timeformat=...] <fn>(<field>) [AS <name>] ...`.
     Convert(convert::Convert),
+    /// `contingency [maxrows=..] [maxcols=..] [minrowcover=..] [mincolcover=..] [usetotal=..] [totalstr=..] <field1> <field2>`.
+    Contingency(contingency::Contingency),
     /// `eval <field>=<expr>, ...`.
     Eval(eval::Eval),
     /// `where <expr>`.
@@ -484,6 +552,8 @@ pub enum CommandArgs {
     Streamstats(eventstats::Streamstats),
     /// `append [maxout=N] [<subsearch>]`.
     Append(append::Append),
+    /// `union [maxout=..] [..] [..]`: datasets merged with the results.
+    Union(union::Union),
     /// `appendpipe [<commands>]`, e.g. `appendpipe [stats count]`.
     Appendpipe(append::Appendpipe),
     /// `join [type=..] [max=N] <fields> [<subsearch>]`.
@@ -492,16 +562,26 @@ pub enum CommandArgs {
     Map(append::Map),
     /// `makeresults [count=N]`.
     Makeresults(makeresults::Makeresults),
+    /// `| gentimes start=<time> [end=<time>] [increment=<n>(s|m|h|d)]`: adjacent time ranges.
+    Gentimes(gentimes::Gentimes),
+    /// `| multisearch [search ..] [search ..]`: streaming subsearches interleaved by time.
+    Multisearch(multisearch::Multisearch),
     /// `outputlookup [append=..] <file.csv>`.
     Outputlookup(makeresults::Outputlookup),
     /// `iplocation [prefix=..] [allfields=..] [lang=..] <ip-field>`.
     Iplocation(iplocation::Iplocation),
     /// `transaction <fields> [maxspan=..] [maxpause=..] [startswith=..] [endswith=..]`.
     Transaction(transaction::Transaction),
+    /// `transpose [int] [column_name=..] [header_field=..] [include_empty=..]`: results become columns.
+    Transpose(transpose::Transpose),
+    /// `trendline sma5(foo) AS smoothed_foo ema10(bar)`: moving averages.
+    Trendline(trendline::Trendline),
     /// `foreach <wildcard-fields> [fieldstr=..] [matchstr=..] [matchseg1=..] [<template>]`.
     Foreach(foreach::Foreach),
     /// `addtotals [row=..] [col=..] [labelfield=..] [label=..] [fieldname=..] [<fields>]`.
     Addtotals(addtotals::Addtotals),
+    /// `addinfo`: the search's time bounds, start time and id on each result.
+    Addinfo(addinfo::Addinfo),
     /// `top [N] [options] <fields> [BY <fields>]` (also `rare`).
     Top(top::Top),
     /// `format [mvsep=..] [maxresults=N] ["(" "(" "AND" ")" "OR" ")"] [emptystr=..]`.
@@ -536,14 +616,18 @@ impl CommandArgs {
             CommandArgs::Accum(c) => c.apply(input),
             CommandArgs::Filldown(c) => c.apply(input),
             CommandArgs::Search(c) => c.apply(input, ctx),
+            CommandArgs::Selfjoin(c) => c.apply(input, ctx),
             CommandArgs::Setfields(c) => c.apply(input),
+            CommandArgs::Set(c) => c.apply(input, ctx),
             CommandArgs::InputLookup(c) => c.apply(input, ctx),
             CommandArgs::Fields(c) => c.apply(input),
             CommandArgs::Rename(c) => c.apply(input),
             CommandArgs::Table(c) => c.apply(input),
             CommandArgs::Stats(c) => c.apply(input, ctx),
             CommandArgs::Strcat(c) => c.apply(input),
+            CommandArgs::Tojson(c) => c.apply(input),
             CommandArgs::Convert(c) => c.apply(input, ctx),
+            CommandArgs::Contingency(c) => c.apply(input),
             CommandArgs::Eval(c) => c.apply(input, ctx),
             CommandArgs::Where(c) => c.apply(input, ctx),
             CommandArgs::Head(c) => c.apply(input, ctx),
@@ -572,15 +656,21 @@ impl CommandArgs {
             CommandArgs::Eventstats(c) => c.apply(input),
             CommandArgs::Streamstats(c) => c.apply(input, ctx),
             CommandArgs::Append(c) => c.apply(input, ctx),
+            CommandArgs::Union(c) => c.apply(input, ctx),
             CommandArgs::Appendpipe(c) => c.apply(input, ctx),
             CommandArgs::Join(c) => c.apply(input, ctx),
             CommandArgs::Map(c) => c.apply(input, ctx),
             CommandArgs::Makeresults(c) => c.apply(input, ctx),
+            CommandArgs::Gentimes(c) => c.apply(input, ctx),
+            CommandArgs::Multisearch(c) => c.apply(input, ctx),
             CommandArgs::Outputlookup(c) => c.apply(input, ctx),
             CommandArgs::Iplocation(c) => c.apply(input, ctx),
             CommandArgs::Transaction(c) => c.apply(input, ctx),
+            CommandArgs::Transpose(c) => c.apply(input),
+            CommandArgs::Trendline(c) => c.apply(input),
             CommandArgs::Foreach(c) => c.apply(input, ctx),
             CommandArgs::Addtotals(c) => c.apply(input),
+            CommandArgs::Addinfo(c) => c.apply(input, ctx),
             CommandArgs::Top(c) => c.apply(input),
             CommandArgs::Format(c) => c.apply(input),
             CommandArgs::Return(c) => c.apply(input),
@@ -601,7 +691,7 @@ impl CommandArgs {
     }
 
     /// Pipelines nested in the command's arguments (`append [...]`,
-    /// `join [...]`, `foreach`'s template with its tokens replaced by
+    /// `join [...]`, `union`/`multisearch`/`set` subsearches, `foreach`'s template with its tokens replaced by
     /// placeholders), for walks over the whole search.
     pub fn subpipelines(&self) -> Vec<&crate::syntax::ast::Pipeline> {
         match self {
@@ -609,6 +699,9 @@ impl CommandArgs {
             CommandArgs::Appendpipe(c) => vec![&c.pipeline],
             CommandArgs::Join(c) => vec![&c.pipeline],
             CommandArgs::Foreach(c) => vec![&c.checked],
+            CommandArgs::Multisearch(c) => c.pipelines.iter().collect(),
+            CommandArgs::Set(c) => c.pipelines.iter().collect(),
+            CommandArgs::Union(c) => c.pipelines.iter().collect(),
             _ => Vec::new(),
         }
     }
