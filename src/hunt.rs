@@ -208,6 +208,12 @@ pub fn summary(results: &[HuntResult]) -> String {
 /// The summary table: one line per detection (status, hits, milliseconds,
 /// name, file), each error's first line under it, then the counts.
 pub fn render_text(results: &[HuntResult]) -> String {
+    render_text_with(results, false)
+}
+
+/// [`render_text`]; `color` tints the status column with ANSI colours
+/// (fired red, error yellow), as a terminal shows them.
+pub fn render_text_with(results: &[HuntResult], color: bool) -> String {
     let name_width = results
         .iter()
         .map(|r| r.name.chars().count())
@@ -225,9 +231,11 @@ pub fn render_text(results: &[HuntResult]) -> String {
         "status", "hits", "ms", "detection"
     ));
     for r in results {
+        // Padded before painting: escape codes take no columns.
+        let status = paint_status(r.status, &format!("{:<6}", r.status.as_str()), color);
         out.push_str(&format!(
-            "{:<6}  {:>6}  {:>8}  {:<name_width$}  {}\n",
-            r.status.as_str(),
+            "{}  {:>6}  {:>8}  {:<name_width$}  {}\n",
+            status,
             r.rows.len(),
             r.duration.as_millis(),
             r.name,
@@ -246,6 +254,19 @@ pub fn render_text(results: &[HuntResult]) -> String {
     out.push_str(&summary(results));
     out.push('\n');
     out
+}
+
+fn paint_status(status: HuntStatus, text: &str, color: bool) -> String {
+    let tint = match status {
+        HuntStatus::Fired => "\x1b[1;31m",
+        HuntStatus::Error => "\x1b[33m",
+        HuntStatus::Quiet => return text.to_string(),
+    };
+    if color {
+        format!("{tint}{text}\x1b[0m")
+    } else {
+        text.to_string()
+    }
 }
 
 /// `{"detections": [{"file", "name", "hits", "status", "rows", ...}]}`;
@@ -354,6 +375,10 @@ mod tests {
             .as_deref()
             .is_some_and(|e| e.contains("command `frob`")));
         assert!(render_text(&results).ends_with("3 detection(s): 1 fired, 1 quiet, 1 error(s)\n"));
+        let painted = render_text_with(&results, true);
+        assert!(painted.contains("\x1b[1;31mfired \x1b[0m"), "{painted}");
+        assert!(painted.contains("\x1b[33merror \x1b[0m"), "{painted}");
+        assert!(!render_text(&results).contains('\x1b'));
         let json = render_json(&results);
         assert_eq!(json["detections"][0]["rows"][0]["user"], "bob");
         let mut csv = Vec::new();

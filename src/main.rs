@@ -13,6 +13,7 @@ use clap::{Args, Parser, Subcommand};
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+use spelunk::color::{ColorChoice, Stream};
 use spelunk::detection::read_search_file;
 use spelunk::output::{self, Format};
 use spelunk::testing;
@@ -27,6 +28,19 @@ struct Cli {
     /// Print no warnings or notices on stderr (errors still print).
     #[arg(short = 'q', long = "quiet", global = true)]
     quiet: bool,
+    /// Colour: auto (a terminal, unless NO_COLOR is set or CLICOLOR_FORCE
+    /// forces it), always or never.
+    #[arg(long, global = true, value_name = "WHEN", default_value = "auto")]
+    color: ColorChoice,
+}
+
+/// Set once from `--color` before any work starts.
+static COLOR: std::sync::OnceLock<ColorChoice> = std::sync::OnceLock::new();
+
+/// Whether `stream` gets ANSI colour: `--color`, then `NO_COLOR`,
+/// `CLICOLOR_FORCE`, then whether it is a terminal (see `spelunk::color`).
+fn color_enabled(stream: Stream) -> bool {
+    spelunk::color::enabled(COLOR.get().copied().unwrap_or_default(), stream)
 }
 
 /// Set once from `--quiet` before any work starts.
@@ -331,6 +345,7 @@ const USAGE: u8 = 2;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     QUIET.store(cli.quiet, std::sync::atomic::Ordering::Relaxed);
+    let _ = COLOR.set(cli.color);
     let result = match cli.command {
         Command::Run(args) => run(args),
         Command::Expand(args) => expand(args).map(|()| ExitCode::SUCCESS),
@@ -495,7 +510,7 @@ fn hunt(args: HuntArgs) -> Result<(), Diagnostic> {
     };
     match args.output {
         HuntFormat::Table => {
-            let text = spelunk::hunt::render_text(&results);
+            let text = spelunk::hunt::render_text_with(&results, color_enabled(Stream::Stdout));
             write_stdout(|out| out.write_all(text.as_bytes()))
         }
         HuntFormat::Json => {
@@ -654,7 +669,7 @@ fn test(args: TestArgs) -> Result<ExitCode, Diagnostic> {
             .map_err(|e| Diagnostic::plain(Error::io(path.display(), e)))?;
     }
     let text = match args.output {
-        TestFormat::Table => testing::report::text(&report, std::io::stdout().is_terminal()),
+        TestFormat::Table => testing::report::text(&report, color_enabled(Stream::Stdout)),
         TestFormat::Json => {
             let mut s =
                 serde_json::to_string_pretty(&testing::report::json(&report)).unwrap_or_default();

@@ -3,11 +3,25 @@
 use std::process::{Command, Output};
 
 fn spelunk(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_spelunk"))
+    spelunk_env(args, &[])
+}
+
+/// Runs the binary with `vars` set and the colour variables of the
+/// caller's environment removed, so colour never depends on who runs the
+/// tests.
+fn spelunk_env(args: &[&str], vars: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_spelunk"));
+    command
         .args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("the binary runs")
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .env_remove("CLICOLOR")
+        .env_remove("COLUMNS");
+    for (name, value) in vars {
+        command.env(name, value);
+    }
+    command.output().expect("the binary runs")
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -1151,4 +1165,43 @@ fn hunt_runs_a_folder_of_detections_over_events() {
     let out = spelunk(&["hunt", &path, "-e", SAMPLE, "-o", "csv"]);
     assert!(text(&out.stdout).starts_with("detection,eventName,count\nfires,"));
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `--color`, `NO_COLOR` (https://no-color.org: any non-empty value turns
+/// colour off; a command-line flag overrides it) and `CLICOLOR_FORCE`
+/// (colour into a pipe), on `spelunk test`'s report. Stdout is a pipe here,
+/// so `auto` alone means no colour.
+#[test]
+fn color_flag_and_environment() {
+    let failing = ["test", "tests/testing_fixtures", "--filter", "misspelt"];
+    let colored = |args: &[&str], vars: &[(&str, &str)]| {
+        let out = spelunk_env(args, vars);
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+        text(&out.stdout).contains("\x1b[31mFAIL\x1b[0m")
+    };
+    let with_flag = |when: &'static str| {
+        let mut args = vec!["--color", when];
+        args.extend(failing);
+        args
+    };
+    assert!(!colored(&failing, &[]));
+    assert!(colored(&with_flag("always"), &[]));
+    // A global flag: after the subcommand too.
+    let mut after = failing.to_vec();
+    after.extend(["--color", "always"]);
+    assert!(colored(&after, &[]));
+    assert!(colored(&failing, &[("CLICOLOR_FORCE", "1")]));
+    assert!(!colored(&failing, &[("CLICOLOR_FORCE", "0")]));
+    assert!(!colored(
+        &failing,
+        &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")]
+    ));
+    assert!(colored(
+        &failing,
+        &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "")]
+    ));
+    assert!(colored(&with_flag("always"), &[("NO_COLOR", "1")]));
+    assert!(!colored(&with_flag("never"), &[("CLICOLOR_FORCE", "1")]));
+    let bad = spelunk(&with_flag("sometimes"));
+    assert_eq!(bad.status.code(), Some(2));
 }
