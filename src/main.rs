@@ -240,6 +240,8 @@ struct RunArgs {
     /// `.%3N` for fractions). JSON and CSV keep epoch seconds.
     #[arg(long = "time-format", value_name = "FORMAT")]
     time_format: Option<String>,
+    #[command(flatten)]
+    width: WidthArgs,
     /// Exit 1 when the search returns no rows (for CI jobs that expect a hit).
     #[arg(long = "fail-on-empty")]
     fail_on_empty: bool,
@@ -248,6 +250,30 @@ struct RunArgs {
     /// carries and the props setting that would set them.
     #[arg(long)]
     explain: bool,
+}
+
+/// How wide a table may be.
+#[derive(Args, Debug)]
+struct WidthArgs {
+    /// Fit the table to N characters a line, cutting long cells with `…`
+    /// (default: the terminal's width when stdout is a terminal; a file or
+    /// a pipe gets the whole table).
+    #[arg(long, value_name = "N", conflicts_with = "no_truncate")]
+    width: Option<usize>,
+    /// Never cut table cells, even on a terminal.
+    #[arg(long = "no-truncate")]
+    no_truncate: bool,
+}
+
+impl WidthArgs {
+    /// The line width the table must fit, if any.
+    fn limit(&self) -> Option<usize> {
+        if self.no_truncate {
+            None
+        } else {
+            self.width.or_else(output::stdout_width)
+        }
+    }
 }
 
 /// A `--threads`/`--jobs` value: 0 (one per core) to
@@ -624,7 +650,10 @@ fn run(args: RunArgs) -> Result<ExitCode, Diagnostic> {
         format: args.time_format.clone(),
         tz,
     };
-    write_stdout(|out| output::write_with(out, format, &results.rows, &results.columns, &time))?;
+    let width = args.width.limit();
+    write_stdout(|out| {
+        output::write_fitted(out, format, &results.rows, &results.columns, &time, width)
+    })?;
     if args.fail_on_empty && results.rows.is_empty() {
         eprintln!("error: the search returned no rows (--fail-on-empty)");
         return Ok(ExitCode::from(exit::TEST_FAILED));

@@ -1205,3 +1205,81 @@ fn color_flag_and_environment() {
     let bad = spelunk(&with_flag("sometimes"));
     assert_eq!(bad.status.code(), Some(2));
 }
+
+/// Runs the binary under `script`, so its stdout is a terminal; `None`
+/// (the test then skips, saying so) when util-linux `script` is absent.
+fn spelunk_on_a_terminal(args: &[&str], columns: &str) -> Option<String> {
+    let quoted: Vec<String> = std::iter::once(env!("CARGO_BIN_EXE_spelunk"))
+        .chain(args.iter().copied())
+        .map(|a| format!("'{}'", a.replace('\'', "'\\''")))
+        .collect();
+    let out = Command::new("script")
+        .args(["-qec", &quoted.join(" "), "/dev/null"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("COLUMNS", columns)
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .stdin(std::process::Stdio::null())
+        .output();
+    match out {
+        Ok(out) if out.status.success() => Some(text(&out.stdout).replace("\r\n", "\n")),
+        _ => {
+            eprintln!("skipped: util-linux `script` is not available to give a terminal");
+            None
+        }
+    }
+}
+
+/// A table on a terminal fits its width (`COLUMNS`), cutting cells with
+/// `…`; a pipe gets every character unless `--width` asks; `--no-truncate`
+/// keeps a terminal's table whole.
+#[test]
+fn table_fits_the_terminal_but_not_a_pipe() {
+    let args = [
+        "-q",
+        "run",
+        "-f",
+        SEED,
+        "-e",
+        SAMPLE,
+        "--sourcetype",
+        "aws:cloudtrail",
+        "-o",
+        "table",
+    ];
+    let longest = |s: &str| s.lines().map(|l| l.chars().count()).max().unwrap_or(0);
+    let piped = spelunk_env(&args, &[("COLUMNS", "40")]);
+    let whole = text(&piped.stdout);
+    assert!(longest(&whole) > 100, "{whole}");
+    assert!(!whole.contains('…'), "{whole}");
+    let mut narrow = args.to_vec();
+    narrow.extend(["--width", "60"]);
+    let fitted = text(&spelunk(&narrow).stdout);
+    assert!(longest(&fitted) <= 60, "{fitted}");
+    assert!(fitted.contains("arn:aw…"), "{fitted}");
+    assert_eq!(fitted.lines().count(), whole.lines().count());
+    let mut both = narrow.clone();
+    both.push("--no-truncate");
+    assert_eq!(spelunk(&both).status.code(), Some(2));
+    if let Some(shown) = spelunk_on_a_terminal(&args, "50") {
+        assert!(longest(&shown) <= 50, "{shown}");
+        assert!(shown.contains('…'), "{shown}");
+        let mut whole_args = args.to_vec();
+        whole_args.push("--no-truncate");
+        let shown = spelunk_on_a_terminal(&whole_args, "50").unwrap_or_default();
+        assert_eq!(shown, whole);
+    }
+}
+
+/// A search whose result has columns but no rows prints its header, as
+/// Splunk's table and CSV export keep the fields of an empty result.
+#[test]
+fn empty_results_keep_their_header() {
+    let search = "`cloudtrail` user=nobody | table user eventName";
+    let base = ["run", "-e", SAMPLE, "--sourcetype", "aws:cloudtrail", "-o"];
+    let table = spelunk(&[&base[..], &["table", search]].concat());
+    assert!(table.status.success(), "{}", text(&table.stderr));
+    assert_eq!(text(&table.stdout), "user  eventName\n----  ---------\n");
+    let csv = spelunk(&[&base[..], &["csv", search]].concat());
+    assert_eq!(text(&csv.stdout), "user,eventName\n");
+}
