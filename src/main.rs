@@ -4,7 +4,7 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 
 /// mimalloc for the binary only (the library leaves the allocator to its
 /// user): reading events allocates many small strings per event, and with
@@ -74,6 +74,14 @@ enum Command {
     /// Run many detections (files or folders of .spl and detection YAML)
     /// over one set of events and show which fired.
     Hunt(HuntArgs),
+    /// Print a shell completion script (e.g. `spelunk completions bash >
+    /// /etc/bash_completion.d/spelunk`).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print spelunk's man page (roff) on stdout (e.g. `spelunk man > spelunk.1`).
+    Man,
 }
 
 #[derive(Args, Debug)]
@@ -384,6 +392,13 @@ fn main() -> ExitCode {
         }),
         Command::Test(args) => test(args),
         Command::Hunt(args) => hunt(args).map(|()| ExitCode::SUCCESS),
+        Command::Completions { shell } => write_stdout(|out| {
+            clap_complete::generate(shell, &mut Cli::command(), "spelunk", out);
+            Ok(())
+        })
+        .map(|()| ExitCode::SUCCESS),
+        Command::Man => write_stdout(|out| clap_mangen::Man::new(Cli::command()).render(out))
+            .map(|()| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,

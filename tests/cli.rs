@@ -1283,3 +1283,28 @@ fn empty_results_keep_their_header() {
     let csv = spelunk(&[&base[..], &["csv", search]].concat());
     assert_eq!(text(&csv.stdout), "user,eventName\n");
 }
+
+/// Completion scripts for every shell clap_complete knows, and the man
+/// page, name the subcommands.
+#[test]
+fn completions_and_man_page_name_the_subcommands() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let out = spelunk(&["completions", shell]);
+        assert!(out.status.success(), "{shell}: {}", text(&out.stderr));
+        let script = text(&out.stdout);
+        for sub in ["run", "hunt", "test", "lint", "expand"] {
+            assert!(script.contains(sub), "{shell} lacks {sub}");
+        }
+        // fish spells a long flag `-l color`.
+        assert!(script.contains("color"), "{shell} lacks --color");
+    }
+    assert_eq!(spelunk(&["completions", "tcsh"]).status.code(), Some(2));
+    let man = spelunk(&["man"]);
+    assert!(man.status.success(), "{}", text(&man.stderr));
+    let page = text(&man.stdout);
+    assert!(page.starts_with(".ie \\n(.g .ds Aq"), "{page}");
+    assert!(page.contains(".TH spelunk 1"), "{page}");
+    for sub in ["spelunk\\-run", "spelunk\\-hunt", "spelunk\\-test"] {
+        assert!(page.contains(sub), "man lacks {sub}");
+    }
+}
