@@ -325,6 +325,127 @@ pub fn write_csv(out: &mut dyn std::io::Write, results: &[HuntResult]) -> std::i
     w.flush()
 }
 
+/// One fired row on the timeline, with the detection that returned it.
+#[derive(Debug, Clone)]
+pub struct TimelineEntry<'a> {
+    /// The row's `_time` in epoch seconds, when it has a numeric one.
+    pub time: Option<f64>,
+    /// The detection's name.
+    pub detection: &'a str,
+    /// The detection file.
+    pub file: &'a Path,
+    /// The row as the detection returned it.
+    pub row: &'a Event,
+}
+
+/// Every fired row of every detection in one timeline, oldest first as
+/// hayabusa prints its timelines (a timeline is read forwards, as the
+/// attack happened). Rows with the same time keep the detections' order,
+/// then their result order. Rows without a numeric `_time` (a `stats`
+/// result, say) come last, in the same order: a group's `firstTime` or
+/// `lastTime` is often already a formatted string, so it is shown in the
+/// details rather than guessed at.
+pub fn timeline(results: &[HuntResult]) -> Vec<TimelineEntry<'_>> {
+    let mut entries: Vec<TimelineEntry> = results
+        .iter()
+        .flat_map(|r| {
+            r.rows.iter().map(move |row| TimelineEntry {
+                time: row_time(row),
+                detection: &r.name,
+                file: &r.file,
+                row,
+            })
+        })
+        .collect();
+    // A stable sort: equal times keep detection then row order.
+    entries.sort_by(|a, b| match (a.time, b.time) {
+        (Some(x), Some(y)) => x.total_cmp(&y),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => std::cmp::Ordering::Equal,
+    });
+    entries
+}
+
+fn row_time(row: &Event) -> Option<f64> {
+    let value = row.get("_time")?;
+    let texts = value.texts();
+    let first = texts.first()?;
+    first.trim().parse::<f64>().ok().filter(|t| t.is_finite())
+}
+
+/// A row in one line: its fields as `name=value`, in the row's order,
+/// leaving out internal fields (`_time`, `_raw`, ...); a multivalue field's
+/// values are joined with `,`.
+pub fn details(row: &Event) -> String {
+    row.iter()
+        .filter(|(name, _)| !name.starts_with('_'))
+        .map(|(name, value)| {
+            let texts: Vec<String> = value
+                .texts()
+                .iter()
+                .map(|t| t.replace(['\n', '\r'], " "))
+                .collect();
+            format!("{name}={}", texts.join(","))
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// How many characters of a row's details the timeline table shows: the
+/// table is for reading; CSV and JSON carry every field.
+pub const TIMELINE_DETAILS_SHOWN: usize = 160;
+
+/// The timeline as result rows (`_time`, `detection`, `details`) for the
+/// table and CSV writers, which render `_time` as they do for `run`;
+/// `details_max` cuts the details (with `…`) when given.
+pub fn timeline_rows(
+    entries: &[TimelineEntry],
+    details_max: Option<usize>,
+) -> (Vec<Event>, Vec<String>) {
+    let rows = entries
+        .iter()
+        .map(|e| {
+            let mut row = Event::new();
+            if let Some(time) = e.row.get("_time").filter(|_| e.time.is_some()) {
+                row.set("_time", time.clone());
+            }
+            row.set("detection", crate::value::Value::from(e.detection));
+            let mut text = details(e.row);
+            if let Some(max) = details_max {
+                if text.chars().count() > max {
+                    text = text.chars().take(max.saturating_sub(1)).collect();
+                    text.push(crate::output::CUT);
+                }
+            }
+            row.set("details", crate::value::Value::from(text));
+            row
+        })
+        .collect();
+    let columns = ["_time", "detection", "details"].map(String::from).to_vec();
+    (rows, columns)
+}
+
+/// The timeline as JSON: `[{"_time", "detection", "file", "row"}]`, `row`
+/// as `-o json` writes rows; `_time` is omitted when the row has none.
+pub fn timeline_json(entries: &[TimelineEntry]) -> Json {
+    Json::Array(
+        entries
+            .iter()
+            .map(|e| {
+                let mut o = serde_json::Map::new();
+                if let Some(time) = e.row.get("_time").filter(|_| e.time.is_some()) {
+                    o.insert("_time".into(), Json::String(time.to_text().into_owned()));
+                }
+                o.insert("detection".into(), Json::String(e.detection.to_string()));
+                o.insert("file".into(), Json::String(e.file.display().to_string()));
+                o.insert("row".into(), crate::output::row_to_json(e.row));
+                Json::Object(o)
+            })
+            .collect(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -338,6 +459,68 @@ mod tests {
             )
             .expect("reads")
             .events
+    }
+
+    fn result(name: &str, rows: &[&[(&str, &str)]]) -> HuntResult {
+        HuntResult {
+            file: PathBuf::from(format!("{name}.spl")),
+            name: name.into(),
+            status: HuntStatus::Fired,
+            rows: rows
+                .iter()
+                .map(|fields| {
+                    let mut row = Event::new();
+                    for (k, v) in *fields {
+                        row.set(*k, crate::value::Value::from(*v));
+                    }
+                    row
+                })
+                .collect(),
+            columns: Vec::new(),
+            error: None,
+            duration: Duration::ZERO,
+            explain: None,
+        }
+    }
+
+    #[test]
+    fn timeline_is_oldest_first_and_untimed_rows_come_last() {
+        let results = [
+            result(
+                "A",
+                &[
+                    &[("_time", "30"), ("user", "bob")],
+                    &[("count", "2"), ("user", "eve")],
+                ],
+            ),
+            result("B", &[&[("_time", "10"), ("_raw", "x"), ("ip", "1.2.3.4")]]),
+            result("C", &[&[("_time", "30"), ("user", "carol\nsmith")]]),
+        ];
+        let got: Vec<(Option<f64>, &str, String)> = timeline(&results)
+            .iter()
+            .map(|e| (e.time, e.detection, details(e.row)))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (Some(10.0), "B", "ip=1.2.3.4".to_string()),
+                (Some(30.0), "A", "user=bob".to_string()),
+                (Some(30.0), "C", "user=carol smith".to_string()),
+                (None, "A", "count=2 user=eve".to_string()),
+            ]
+        );
+        let entries = timeline(&results);
+        let (rows, columns) = timeline_rows(&entries, Some(5));
+        assert_eq!(columns, ["_time", "detection", "details"]);
+        assert_eq!(
+            rows[0].get("details").map(|v| v.to_text().into_owned()),
+            Some("ip=1…".into())
+        );
+        assert!(rows[3].get("_time").is_none());
+        let json = timeline_json(&entries);
+        assert_eq!(json[0]["_time"], "10");
+        assert_eq!(json[0]["row"]["ip"], "1.2.3.4");
+        assert!(json[3].get("_time").is_none());
     }
 
     #[test]

@@ -133,6 +133,16 @@ struct HuntArgs {
     /// fields no event carries (with -o json, an `explain` object each).
     #[arg(long)]
     explain: bool,
+    /// Instead of one line per detection, every fired row in time order
+    /// (oldest first; rows without `_time` last): `_time`, the detection,
+    /// and the row's other fields as `name=value`.
+    #[arg(long, conflicts_with = "explain")]
+    timeline: bool,
+    /// How the timeline table shows `_time` (a strftime format, in --tz).
+    #[arg(long = "time-format", value_name = "FORMAT", requires = "timeline")]
+    time_format: Option<String>,
+    #[command(flatten)]
+    width: WidthArgs,
 }
 
 /// Output of `spelunk hunt`.
@@ -549,6 +559,10 @@ fn hunt(args: HuntArgs) -> Result<(), Diagnostic> {
     } else {
         spelunk::hunt::hunt(&engine, &files, &loaded.events, args.jobs)
     };
+    if args.timeline {
+        let tz = time_zone(&args.tz)?;
+        return hunt_timeline(&args, &results, tz);
+    }
     match args.output {
         HuntFormat::Table => {
             let text = spelunk::hunt::render_text_with(&results, color_enabled(Stream::Stdout));
@@ -565,6 +579,46 @@ fn hunt(args: HuntArgs) -> Result<(), Diagnostic> {
             say(format_args!("{}", spelunk::hunt::summary(&results)));
             write_stdout(|out| spelunk::hunt::write_csv(out, &results))
         }
+    }
+}
+
+/// `hunt --timeline`: the fired rows in time order, the summary on stderr.
+fn hunt_timeline(
+    args: &HuntArgs,
+    results: &[spelunk::hunt::HuntResult],
+    tz: chrono_tz::Tz,
+) -> Result<(), Diagnostic> {
+    use spelunk::hunt::{timeline, timeline_json, timeline_rows, TIMELINE_DETAILS_SHOWN};
+    say(format_args!("{}", spelunk::hunt::summary(results)));
+    for r in results.iter().filter(|r| r.error.is_some()) {
+        let first = r.error.as_deref().and_then(|e| e.lines().next());
+        say(format_args!(
+            "error: {}: {}",
+            r.name,
+            first.unwrap_or_default()
+        ));
+    }
+    let entries = timeline(results);
+    let time = output::TableTime {
+        format: args.time_format.clone(),
+        tz,
+    };
+    match args.output {
+        HuntFormat::Table => {
+            let (rows, columns) = timeline_rows(&entries, Some(TIMELINE_DETAILS_SHOWN));
+            let width = args.width.limit();
+            write_stdout(|out| {
+                output::write_fitted(out, Format::Table, &rows, &columns, &time, width)
+            })
+        }
+        HuntFormat::Csv => {
+            let (rows, columns) = timeline_rows(&entries, None);
+            write_stdout(|out| output::write_with(out, Format::Csv, &rows, &columns, &time))
+        }
+        HuntFormat::Json => write_stdout(|out| {
+            serde_json::to_writer_pretty(&mut *out, &timeline_json(&entries))?;
+            writeln!(out)
+        }),
     }
 }
 

@@ -1308,3 +1308,57 @@ fn completions_and_man_page_name_the_subcommands() {
         assert!(page.contains(sub), "man lacks {sub}");
     }
 }
+
+/// `hunt --timeline`: every fired row, oldest first, with its detection;
+/// a row without `_time` (a `stats` result) comes last; CSV keeps epoch
+/// seconds, the table shows dates (`--time-format` applies), JSON keeps
+/// the whole row.
+#[test]
+fn hunt_timeline_merges_fired_rows_in_time_order() {
+    let dir = std::env::temp_dir().join(format!("spelunk-timeline-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    std::fs::write(dir.join("a.spl"), "user=alice | table _time user eventName").expect("write");
+    std::fs::write(dir.join("b.spl"), "user=carol | stats count by user").expect("write");
+    std::fs::write(dir.join("c.spl"), "user=nobody").expect("write");
+    let path = dir.display().to_string();
+    let base = [
+        "hunt",
+        &path,
+        "-e",
+        SAMPLE,
+        "--sourcetype",
+        "aws:cloudtrail",
+        "--timeline",
+    ];
+    let csv = spelunk(&[&base[..], &["-o", "csv"]].concat());
+    assert!(csv.status.success(), "{}", text(&csv.stderr));
+    assert_eq!(
+        text(&csv.stdout),
+        "_time,detection,details\n\
+         1709542875,a,user=alice eventName=DescribeInstances\n\
+         1709543020,a,user=alice eventName=ListBuckets\n\
+         1709543522,a,user=alice eventName=DescribeInstances\n\
+         1709544047,a,user=alice eventName=StopInstances\n\
+         ,b,user=carol count=2\n"
+    );
+    assert!(text(&csv.stderr).contains("3 detection(s): 2 fired, 1 quiet, 0 error(s)"));
+    let table = spelunk(&base);
+    let shown = text(&table.stdout);
+    let lines: Vec<&str> = shown.lines().collect();
+    assert_eq!(
+        lines[0].split_whitespace().collect::<Vec<_>>(),
+        ["_time", "detection", "details"]
+    );
+    assert!(lines[2].starts_with("2024-03-04 09:01:15  a "), "{shown}");
+    assert!(lines[6].trim_start().starts_with("b "), "{shown}");
+    let epoch = spelunk(&[&base[..], &["--time-format", "%s"]].concat());
+    assert!(text(&epoch.stdout).contains("\n1709542875  a "));
+    let json = spelunk(&[&base[..], &["-o", "json"]].concat());
+    let rows: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON");
+    assert_eq!(rows[0]["_time"], "1709542875");
+    assert_eq!(rows[0]["detection"], "a");
+    assert_eq!(rows[0]["row"]["eventName"], "DescribeInstances");
+    assert!(rows[4].get("_time").is_none());
+    assert_eq!(rows[4]["row"]["count"], "2");
+    let _ = std::fs::remove_dir_all(&dir);
+}
