@@ -114,8 +114,25 @@ fn hunt_with(
     jobs: usize,
     explain: Option<&[FileSummary]>,
 ) -> Vec<HuntResult> {
-    let slots =
-        crate::parallel::map_ordered(files, jobs, |file| run_one(engine, file, events, explain));
+    hunt_observed(engine, files, events, jobs, explain, &|| {})
+}
+
+/// [`hunt`] (with an [`Explain`] each when `explain` holds the files
+/// read), calling `done` as each detection finishes (for a progress bar).
+pub fn hunt_observed(
+    engine: &Engine,
+    files: &[PathBuf],
+    events: &[Event],
+    jobs: usize,
+    explain: Option<&[FileSummary]>,
+    done: &(dyn Fn() + Sync),
+) -> Vec<HuntResult> {
+    let slots = crate::parallel::map_ordered_observed(
+        files,
+        jobs,
+        |file| run_one(engine, file, events, explain),
+        done,
+    );
     slots
         .into_iter()
         .zip(files)

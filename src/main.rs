@@ -554,11 +554,16 @@ fn hunt(args: HuntArgs) -> Result<(), Diagnostic> {
             message: "no readable event in the events given".into(),
         }));
     }
-    let results = if args.explain {
-        spelunk::hunt::hunt_explained(&engine, &files, &loaded.events, args.jobs, &read)
-    } else {
-        spelunk::hunt::hunt(&engine, &files, &loaded.events, args.jobs)
-    };
+    let bar = progress_bar(files.len(), "detections");
+    let results = spelunk::hunt::hunt_observed(
+        &engine,
+        &files,
+        &loaded.events,
+        args.jobs,
+        args.explain.then_some(read.as_slice()),
+        &|| bar.tick(),
+    );
+    bar.finish();
     if args.timeline {
         let tz = time_zone(&args.tz)?;
         return hunt_timeline(&args, &results, tz);
@@ -753,7 +758,9 @@ fn test(args: TestArgs) -> Result<ExitCode, Diagnostic> {
             "warning: no tests found (looked for *.test.yml and detection YAMLs with `tests:`)"
         );
     }
-    let mut report = testing::run_cases(&cases, &options);
+    let bar = progress_bar(cases.len(), "tests");
+    let mut report = testing::run_cases_observed(&cases, &options, &|| bar.tick());
+    bar.finish();
     if args.bless {
         for (file, n) in testing::spec::bless(&report.results)? {
             eprintln!("blessed {n} test(s) in {}", file.display());
@@ -792,6 +799,38 @@ fn test(args: TestArgs) -> Result<ExitCode, Diagnostic> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// A progress bar on stderr (items done / total), drawn only when stderr
+/// is a terminal and `--quiet` was not given: a log file or a CI job's
+/// output never gets one.
+struct Progress(Option<indicatif::ProgressBar>);
+
+fn progress_bar(total: usize, what: &str) -> Progress {
+    if QUIET.load(std::sync::atomic::Ordering::Relaxed) || !Stream::Stderr.is_terminal() {
+        return Progress(None);
+    }
+    let bar = indicatif::ProgressBar::new(total as u64);
+    let template = format!("{{bar:30}} {{pos}}/{{len}} {what} ({{elapsed}})");
+    if let Ok(style) = indicatif::ProgressStyle::with_template(&template) {
+        bar.set_style(style);
+    }
+    Progress(Some(bar))
+}
+
+impl Progress {
+    fn tick(&self) {
+        if let Some(bar) = &self.0 {
+            bar.inc(1);
+        }
+    }
+
+    /// Clears the bar, so the report that follows starts on a clean line.
+    fn finish(&self) {
+        if let Some(bar) = &self.0 {
+            bar.finish_and_clear();
+        }
+    }
 }
 
 /// Runs `write` over a buffered stdout and flushes it. A closed pipe

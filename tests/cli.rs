@@ -1362,3 +1362,41 @@ fn hunt_timeline_merges_fired_rows_in_time_order() {
     assert_eq!(rows[4]["row"]["count"], "2");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The progress bar (`hunt`: detections done / total) is drawn on a
+/// terminal's stderr only: never into a pipe, never with `-q`.
+#[test]
+fn progress_bar_only_on_a_terminal() {
+    let dir = std::env::temp_dir().join(format!("spelunk-progress-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    for name in ["a", "b", "c"] {
+        std::fs::write(dir.join(format!("{name}.spl")), "user=alice | stats count").expect("write");
+    }
+    let path = dir.display().to_string();
+    let args = [
+        "hunt",
+        &path,
+        "-e",
+        SAMPLE,
+        "--sourcetype",
+        "aws:cloudtrail",
+        "-o",
+        "csv",
+    ];
+    let piped = spelunk(&args);
+    assert!(piped.status.success(), "{}", text(&piped.stderr));
+    assert!(
+        !text(&piped.stderr).contains("/3 detections"),
+        "{}",
+        text(&piped.stderr)
+    );
+    if let Some(shown) = spelunk_on_a_terminal(&args, "80") {
+        assert!(shown.contains("/3 detections"), "{shown}");
+        let mut quiet = args.to_vec();
+        quiet.push("-q");
+        let shown = spelunk_on_a_terminal(&quiet, "80").unwrap_or_default();
+        assert!(!shown.contains("detections ("), "{shown}");
+        assert!(shown.starts_with("detection,count\n"), "{shown}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
