@@ -114,8 +114,25 @@ fn hunt_with(
     jobs: usize,
     explain: Option<&[FileSummary]>,
 ) -> Vec<HuntResult> {
-    let slots =
-        crate::parallel::map_ordered(files, jobs, |file| run_one(engine, file, events, explain));
+    hunt_observed(engine, files, events, jobs, explain, &|| {})
+}
+
+/// [`hunt`] (with an [`Explain`] each when `explain` holds the files
+/// read), calling `done` as each detection finishes (for a progress bar).
+pub fn hunt_observed(
+    engine: &Engine,
+    files: &[PathBuf],
+    events: &[Event],
+    jobs: usize,
+    explain: Option<&[FileSummary]>,
+    done: &(dyn Fn() + Sync),
+) -> Vec<HuntResult> {
+    let slots = crate::parallel::map_ordered_observed(
+        files,
+        jobs,
+        |file| run_one(engine, file, events, explain),
+        done,
+    );
     slots
         .into_iter()
         .zip(files)
@@ -208,6 +225,12 @@ pub fn summary(results: &[HuntResult]) -> String {
 /// The summary table: one line per detection (status, hits, milliseconds,
 /// name, file), each error's first line under it, then the counts.
 pub fn render_text(results: &[HuntResult]) -> String {
+    render_text_with(results, false)
+}
+
+/// [`render_text`]; `color` tints the status column with ANSI colours
+/// (fired red, error yellow), as a terminal shows them.
+pub fn render_text_with(results: &[HuntResult], color: bool) -> String {
     let name_width = results
         .iter()
         .map(|r| r.name.chars().count())
@@ -225,9 +248,11 @@ pub fn render_text(results: &[HuntResult]) -> String {
         "status", "hits", "ms", "detection"
     ));
     for r in results {
+        // Padded before painting: escape codes take no columns.
+        let status = paint_status(r.status, &format!("{:<6}", r.status.as_str()), color);
         out.push_str(&format!(
-            "{:<6}  {:>6}  {:>8}  {:<name_width$}  {}\n",
-            r.status.as_str(),
+            "{}  {:>6}  {:>8}  {:<name_width$}  {}\n",
+            status,
             r.rows.len(),
             r.duration.as_millis(),
             r.name,
@@ -246,6 +271,19 @@ pub fn render_text(results: &[HuntResult]) -> String {
     out.push_str(&summary(results));
     out.push('\n');
     out
+}
+
+fn paint_status(status: HuntStatus, text: &str, color: bool) -> String {
+    let tint = match status {
+        HuntStatus::Fired => "\x1b[1;31m",
+        HuntStatus::Error => "\x1b[33m",
+        HuntStatus::Quiet => return text.to_string(),
+    };
+    if color {
+        format!("{tint}{text}\x1b[0m")
+    } else {
+        text.to_string()
+    }
 }
 
 /// `{"detections": [{"file", "name", "hits", "status", "rows", ...}]}`;
@@ -304,6 +342,127 @@ pub fn write_csv(out: &mut dyn std::io::Write, results: &[HuntResult]) -> std::i
     w.flush()
 }
 
+/// One fired row on the timeline, with the detection that returned it.
+#[derive(Debug, Clone)]
+pub struct TimelineEntry<'a> {
+    /// The row's `_time` in epoch seconds, when it has a numeric one.
+    pub time: Option<f64>,
+    /// The detection's name.
+    pub detection: &'a str,
+    /// The detection file.
+    pub file: &'a Path,
+    /// The row as the detection returned it.
+    pub row: &'a Event,
+}
+
+/// Every fired row of every detection in one timeline, oldest first as
+/// hayabusa prints its timelines (a timeline is read forwards, as the
+/// attack happened). Rows with the same time keep the detections' order,
+/// then their result order. Rows without a numeric `_time` (a `stats`
+/// result, say) come last, in the same order: a group's `firstTime` or
+/// `lastTime` is often already a formatted string, so it is shown in the
+/// details rather than guessed at.
+pub fn timeline(results: &[HuntResult]) -> Vec<TimelineEntry<'_>> {
+    let mut entries: Vec<TimelineEntry> = results
+        .iter()
+        .flat_map(|r| {
+            r.rows.iter().map(move |row| TimelineEntry {
+                time: row_time(row),
+                detection: &r.name,
+                file: &r.file,
+                row,
+            })
+        })
+        .collect();
+    // A stable sort: equal times keep detection then row order.
+    entries.sort_by(|a, b| match (a.time, b.time) {
+        (Some(x), Some(y)) => x.total_cmp(&y),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => std::cmp::Ordering::Equal,
+    });
+    entries
+}
+
+fn row_time(row: &Event) -> Option<f64> {
+    let value = row.get("_time")?;
+    let texts = value.texts();
+    let first = texts.first()?;
+    first.trim().parse::<f64>().ok().filter(|t| t.is_finite())
+}
+
+/// A row in one line: its fields as `name=value`, in the row's order,
+/// leaving out internal fields (`_time`, `_raw`, ...); a multivalue field's
+/// values are joined with `,`.
+pub fn details(row: &Event) -> String {
+    row.iter()
+        .filter(|(name, _)| !name.starts_with('_'))
+        .map(|(name, value)| {
+            let texts: Vec<String> = value
+                .texts()
+                .iter()
+                .map(|t| t.replace(['\n', '\r'], " "))
+                .collect();
+            format!("{name}={}", texts.join(","))
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// How many characters of a row's details the timeline table shows: the
+/// table is for reading; CSV and JSON carry every field.
+pub const TIMELINE_DETAILS_SHOWN: usize = 160;
+
+/// The timeline as result rows (`_time`, `detection`, `details`) for the
+/// table and CSV writers, which render `_time` as they do for `run`;
+/// `details_max` cuts the details (with `…`) when given.
+pub fn timeline_rows(
+    entries: &[TimelineEntry],
+    details_max: Option<usize>,
+) -> (Vec<Event>, Vec<String>) {
+    let rows = entries
+        .iter()
+        .map(|e| {
+            let mut row = Event::new();
+            if let Some(time) = e.row.get("_time").filter(|_| e.time.is_some()) {
+                row.set("_time", time.clone());
+            }
+            row.set("detection", crate::value::Value::from(e.detection));
+            let mut text = details(e.row);
+            if let Some(max) = details_max {
+                if text.chars().count() > max {
+                    text = text.chars().take(max.saturating_sub(1)).collect();
+                    text.push(crate::output::CUT);
+                }
+            }
+            row.set("details", crate::value::Value::from(text));
+            row
+        })
+        .collect();
+    let columns = ["_time", "detection", "details"].map(String::from).to_vec();
+    (rows, columns)
+}
+
+/// The timeline as JSON: `[{"_time", "detection", "file", "row"}]`, `row`
+/// as `-o json` writes rows; `_time` is omitted when the row has none.
+pub fn timeline_json(entries: &[TimelineEntry]) -> Json {
+    Json::Array(
+        entries
+            .iter()
+            .map(|e| {
+                let mut o = serde_json::Map::new();
+                if let Some(time) = e.row.get("_time").filter(|_| e.time.is_some()) {
+                    o.insert("_time".into(), Json::String(time.to_text().into_owned()));
+                }
+                o.insert("detection".into(), Json::String(e.detection.to_string()));
+                o.insert("file".into(), Json::String(e.file.display().to_string()));
+                o.insert("row".into(), crate::output::row_to_json(e.row));
+                Json::Object(o)
+            })
+            .collect(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -317,6 +476,68 @@ mod tests {
             )
             .expect("reads")
             .events
+    }
+
+    fn result(name: &str, rows: &[&[(&str, &str)]]) -> HuntResult {
+        HuntResult {
+            file: PathBuf::from(format!("{name}.spl")),
+            name: name.into(),
+            status: HuntStatus::Fired,
+            rows: rows
+                .iter()
+                .map(|fields| {
+                    let mut row = Event::new();
+                    for (k, v) in *fields {
+                        row.set(*k, crate::value::Value::from(*v));
+                    }
+                    row
+                })
+                .collect(),
+            columns: Vec::new(),
+            error: None,
+            duration: Duration::ZERO,
+            explain: None,
+        }
+    }
+
+    #[test]
+    fn timeline_is_oldest_first_and_untimed_rows_come_last() {
+        let results = [
+            result(
+                "A",
+                &[
+                    &[("_time", "30"), ("user", "bob")],
+                    &[("count", "2"), ("user", "eve")],
+                ],
+            ),
+            result("B", &[&[("_time", "10"), ("_raw", "x"), ("ip", "1.2.3.4")]]),
+            result("C", &[&[("_time", "30"), ("user", "carol\nsmith")]]),
+        ];
+        let got: Vec<(Option<f64>, &str, String)> = timeline(&results)
+            .iter()
+            .map(|e| (e.time, e.detection, details(e.row)))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (Some(10.0), "B", "ip=1.2.3.4".to_string()),
+                (Some(30.0), "A", "user=bob".to_string()),
+                (Some(30.0), "C", "user=carol smith".to_string()),
+                (None, "A", "count=2 user=eve".to_string()),
+            ]
+        );
+        let entries = timeline(&results);
+        let (rows, columns) = timeline_rows(&entries, Some(5));
+        assert_eq!(columns, ["_time", "detection", "details"]);
+        assert_eq!(
+            rows[0].get("details").map(|v| v.to_text().into_owned()),
+            Some("ip=1…".into())
+        );
+        assert!(rows[3].get("_time").is_none());
+        let json = timeline_json(&entries);
+        assert_eq!(json[0]["_time"], "10");
+        assert_eq!(json[0]["row"]["ip"], "1.2.3.4");
+        assert!(json[3].get("_time").is_none());
     }
 
     #[test]
@@ -354,6 +575,10 @@ mod tests {
             .as_deref()
             .is_some_and(|e| e.contains("command `frob`")));
         assert!(render_text(&results).ends_with("3 detection(s): 1 fired, 1 quiet, 1 error(s)\n"));
+        let painted = render_text_with(&results, true);
+        assert!(painted.contains("\x1b[1;31mfired \x1b[0m"), "{painted}");
+        assert!(painted.contains("\x1b[33merror \x1b[0m"), "{painted}");
+        assert!(!render_text(&results).contains('\x1b'));
         let json = render_json(&results);
         assert_eq!(json["detections"][0]["rows"][0]["user"], "bob");
         let mut csv = Vec::new();

@@ -31,6 +31,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod color;
 pub mod commands;
 pub mod conf;
 pub mod datamodel;

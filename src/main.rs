@@ -4,7 +4,7 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 
 /// mimalloc for the binary only (the library leaves the allocator to its
 /// user): reading events allocates many small strings per event, and with
@@ -13,6 +13,7 @@ use clap::{Args, Parser, Subcommand};
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+use spelunk::color::{ColorChoice, Stream};
 use spelunk::detection::read_search_file;
 use spelunk::output::{self, Format};
 use spelunk::testing;
@@ -27,6 +28,19 @@ struct Cli {
     /// Print no warnings or notices on stderr (errors still print).
     #[arg(short = 'q', long = "quiet", global = true)]
     quiet: bool,
+    /// Colour: auto (a terminal, unless NO_COLOR is set or CLICOLOR_FORCE
+    /// forces it), always or never.
+    #[arg(long, global = true, value_name = "WHEN", default_value = "auto")]
+    color: ColorChoice,
+}
+
+/// Set once from `--color` before any work starts.
+static COLOR: std::sync::OnceLock<ColorChoice> = std::sync::OnceLock::new();
+
+/// Whether `stream` gets ANSI colour: `--color`, then `NO_COLOR`,
+/// `CLICOLOR_FORCE`, then whether it is a terminal (see `spelunk::color`).
+fn color_enabled(stream: Stream) -> bool {
+    spelunk::color::enabled(COLOR.get().copied().unwrap_or_default(), stream)
 }
 
 /// Set once from `--quiet` before any work starts.
@@ -60,6 +74,14 @@ enum Command {
     /// Run many detections (files or folders of .spl and detection YAML)
     /// over one set of events and show which fired.
     Hunt(HuntArgs),
+    /// Print a shell completion script (e.g. `spelunk completions bash >
+    /// /etc/bash_completion.d/spelunk`).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print spelunk's man page (roff) on stdout (e.g. `spelunk man > spelunk.1`).
+    Man,
 }
 
 #[derive(Args, Debug)]
@@ -111,6 +133,16 @@ struct HuntArgs {
     /// fields no event carries (with -o json, an `explain` object each).
     #[arg(long)]
     explain: bool,
+    /// Instead of one line per detection, every fired row in time order
+    /// (oldest first; rows without `_time` last): `_time`, the detection,
+    /// and the row's other fields as `name=value`.
+    #[arg(long, conflicts_with = "explain")]
+    timeline: bool,
+    /// How the timeline table shows `_time` (a strftime format, in --tz).
+    #[arg(long = "time-format", value_name = "FORMAT", requires = "timeline")]
+    time_format: Option<String>,
+    #[command(flatten)]
+    width: WidthArgs,
 }
 
 /// Output of `spelunk hunt`.
@@ -226,6 +258,8 @@ struct RunArgs {
     /// `.%3N` for fractions). JSON and CSV keep epoch seconds.
     #[arg(long = "time-format", value_name = "FORMAT")]
     time_format: Option<String>,
+    #[command(flatten)]
+    width: WidthArgs,
     /// Exit 1 when the search returns no rows (for CI jobs that expect a hit).
     #[arg(long = "fail-on-empty")]
     fail_on_empty: bool,
@@ -234,6 +268,30 @@ struct RunArgs {
     /// carries and the props setting that would set them.
     #[arg(long)]
     explain: bool,
+}
+
+/// How wide a table may be.
+#[derive(Args, Debug)]
+struct WidthArgs {
+    /// Fit the table to N characters a line, cutting long cells with `…`
+    /// (default: the terminal's width when stdout is a terminal; a file or
+    /// a pipe gets the whole table).
+    #[arg(long, value_name = "N", conflicts_with = "no_truncate")]
+    width: Option<usize>,
+    /// Never cut table cells, even on a terminal.
+    #[arg(long = "no-truncate")]
+    no_truncate: bool,
+}
+
+impl WidthArgs {
+    /// The line width the table must fit, if any.
+    fn limit(&self) -> Option<usize> {
+        if self.no_truncate {
+            None
+        } else {
+            self.width.or_else(output::stdout_width)
+        }
+    }
 }
 
 /// A `--threads`/`--jobs` value: 0 (one per core) to
@@ -331,6 +389,7 @@ const USAGE: u8 = 2;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     QUIET.store(cli.quiet, std::sync::atomic::Ordering::Relaxed);
+    let _ = COLOR.set(cli.color);
     let result = match cli.command {
         Command::Run(args) => run(args),
         Command::Expand(args) => expand(args).map(|()| ExitCode::SUCCESS),
@@ -343,23 +402,22 @@ fn main() -> ExitCode {
         }),
         Command::Test(args) => test(args),
         Command::Hunt(args) => hunt(args).map(|()| ExitCode::SUCCESS),
+        Command::Completions { shell } => write_stdout(|out| {
+            clap_complete::generate(shell, &mut Cli::command(), "spelunk", out);
+            Ok(())
+        })
+        .map(|()| ExitCode::SUCCESS),
+        Command::Man => write_stdout(|out| clap_mangen::Man::new(Cli::command()).render(out))
+            .map(|()| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,
         Err(diagnostic) => {
             let code = exit_code(&diagnostic.error);
-            eprintln!("{}", diagnostic.render(stderr_color()));
+            eprintln!("{}", diagnostic.render(color_enabled(Stream::Stderr)));
             ExitCode::from(code)
         }
     }
-}
-
-/// Colour for errors on stderr: only on a terminal, and never when
-/// `NO_COLOR` is set to a non-empty value (no-color.org).
-fn stderr_color() -> bool {
-    use std::io::IsTerminal;
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    !no_color && std::io::stderr().is_terminal()
 }
 
 fn exit_code(error: &Error) -> u8 {
@@ -496,14 +554,23 @@ fn hunt(args: HuntArgs) -> Result<(), Diagnostic> {
             message: "no readable event in the events given".into(),
         }));
     }
-    let results = if args.explain {
-        spelunk::hunt::hunt_explained(&engine, &files, &loaded.events, args.jobs, &read)
-    } else {
-        spelunk::hunt::hunt(&engine, &files, &loaded.events, args.jobs)
-    };
+    let bar = progress_bar(files.len(), "detections");
+    let results = spelunk::hunt::hunt_observed(
+        &engine,
+        &files,
+        &loaded.events,
+        args.jobs,
+        args.explain.then_some(read.as_slice()),
+        &|| bar.tick(),
+    );
+    bar.finish();
+    if args.timeline {
+        let tz = time_zone(&args.tz)?;
+        return hunt_timeline(&args, &results, tz);
+    }
     match args.output {
         HuntFormat::Table => {
-            let text = spelunk::hunt::render_text(&results);
+            let text = spelunk::hunt::render_text_with(&results, color_enabled(Stream::Stdout));
             write_stdout(|out| out.write_all(text.as_bytes()))
         }
         HuntFormat::Json => {
@@ -517,6 +584,46 @@ fn hunt(args: HuntArgs) -> Result<(), Diagnostic> {
             say(format_args!("{}", spelunk::hunt::summary(&results)));
             write_stdout(|out| spelunk::hunt::write_csv(out, &results))
         }
+    }
+}
+
+/// `hunt --timeline`: the fired rows in time order, the summary on stderr.
+fn hunt_timeline(
+    args: &HuntArgs,
+    results: &[spelunk::hunt::HuntResult],
+    tz: chrono_tz::Tz,
+) -> Result<(), Diagnostic> {
+    use spelunk::hunt::{timeline, timeline_json, timeline_rows, TIMELINE_DETAILS_SHOWN};
+    say(format_args!("{}", spelunk::hunt::summary(results)));
+    for r in results.iter().filter(|r| r.error.is_some()) {
+        let first = r.error.as_deref().and_then(|e| e.lines().next());
+        say(format_args!(
+            "error: {}: {}",
+            r.name,
+            first.unwrap_or_default()
+        ));
+    }
+    let entries = timeline(results);
+    let time = output::TableTime {
+        format: args.time_format.clone(),
+        tz,
+    };
+    match args.output {
+        HuntFormat::Table => {
+            let (rows, columns) = timeline_rows(&entries, Some(TIMELINE_DETAILS_SHOWN));
+            let width = args.width.limit();
+            write_stdout(|out| {
+                output::write_fitted(out, Format::Table, &rows, &columns, &time, width)
+            })
+        }
+        HuntFormat::Csv => {
+            let (rows, columns) = timeline_rows(&entries, None);
+            write_stdout(|out| output::write_with(out, Format::Csv, &rows, &columns, &time))
+        }
+        HuntFormat::Json => write_stdout(|out| {
+            serde_json::to_writer_pretty(&mut *out, &timeline_json(&entries))?;
+            writeln!(out)
+        }),
     }
 }
 
@@ -617,7 +724,10 @@ fn run(args: RunArgs) -> Result<ExitCode, Diagnostic> {
         format: args.time_format.clone(),
         tz,
     };
-    write_stdout(|out| output::write_with(out, format, &results.rows, &results.columns, &time))?;
+    let width = args.width.limit();
+    write_stdout(|out| {
+        output::write_fitted(out, format, &results.rows, &results.columns, &time, width)
+    })?;
     if args.fail_on_empty && results.rows.is_empty() {
         eprintln!("error: the search returned no rows (--fail-on-empty)");
         return Ok(ExitCode::from(exit::TEST_FAILED));
@@ -648,7 +758,9 @@ fn test(args: TestArgs) -> Result<ExitCode, Diagnostic> {
             "warning: no tests found (looked for *.test.yml and detection YAMLs with `tests:`)"
         );
     }
-    let mut report = testing::run_cases(&cases, &options);
+    let bar = progress_bar(cases.len(), "tests");
+    let mut report = testing::run_cases_observed(&cases, &options, &|| bar.tick());
+    bar.finish();
     if args.bless {
         for (file, n) in testing::spec::bless(&report.results)? {
             eprintln!("blessed {n} test(s) in {}", file.display());
@@ -662,7 +774,7 @@ fn test(args: TestArgs) -> Result<ExitCode, Diagnostic> {
             .map_err(|e| Diagnostic::plain(Error::io(path.display(), e)))?;
     }
     let text = match args.output {
-        TestFormat::Table => testing::report::text(&report, std::io::stdout().is_terminal()),
+        TestFormat::Table => testing::report::text(&report, color_enabled(Stream::Stdout)),
         TestFormat::Json => {
             let mut s =
                 serde_json::to_string_pretty(&testing::report::json(&report)).unwrap_or_default();
@@ -687,6 +799,38 @@ fn test(args: TestArgs) -> Result<ExitCode, Diagnostic> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// A progress bar on stderr (items done / total), drawn only when stderr
+/// is a terminal and `--quiet` was not given: a log file or a CI job's
+/// output never gets one.
+struct Progress(Option<indicatif::ProgressBar>);
+
+fn progress_bar(total: usize, what: &str) -> Progress {
+    if QUIET.load(std::sync::atomic::Ordering::Relaxed) || !Stream::Stderr.is_terminal() {
+        return Progress(None);
+    }
+    let bar = indicatif::ProgressBar::new(total as u64);
+    let template = format!("{{bar:30}} {{pos}}/{{len}} {what} ({{elapsed}})");
+    if let Ok(style) = indicatif::ProgressStyle::with_template(&template) {
+        bar.set_style(style);
+    }
+    Progress(Some(bar))
+}
+
+impl Progress {
+    fn tick(&self) {
+        if let Some(bar) = &self.0 {
+            bar.inc(1);
+        }
+    }
+
+    /// Clears the bar, so the report that follows starts on a clean line.
+    fn finish(&self) {
+        if let Some(bar) = &self.0 {
+            bar.finish_and_clear();
+        }
+    }
 }
 
 /// Runs `write` over a buffered stdout and flushes it. A closed pipe

@@ -119,6 +119,19 @@ pub fn write_with(
     columns: &[String],
     time: &TableTime,
 ) -> io::Result<()> {
+    write_fitted(out, format, rows, columns, time, None)
+}
+
+/// [`write_with`], the table fitted to `width` characters a line when
+/// given (see [`fit_widths`]); other formats ignore `width`.
+pub fn write_fitted(
+    out: &mut dyn Write,
+    format: Format,
+    rows: &[Event],
+    columns: &[String],
+    time: &TableTime,
+    width: Option<usize>,
+) -> io::Result<()> {
     match format {
         Format::Json => {
             // One row's JSON at a time, not a second copy of every row.
@@ -133,7 +146,7 @@ pub fn write_with(
             Ok(())
         }
         Format::Csv => write_csv(out, rows, columns),
-        Format::Table => write_table(out, rows, columns, time),
+        Format::Table => write_table(out, rows, columns, time, width),
     }
 }
 
@@ -185,6 +198,7 @@ fn write_table(
     rows: &[Event],
     columns: &[String],
     time: &TableTime,
+    width: Option<usize>,
 ) -> io::Result<()> {
     if columns.is_empty() {
         return Ok(());
@@ -213,10 +227,13 @@ fn write_table(
             }
         }
     }
+    if let Some(max) = width {
+        fit_widths(&mut widths, max);
+    }
     let header: Vec<String> = columns.to_vec();
-    write_line(out, &header, &widths)?;
+    write_line(out, &header, &widths, width)?;
     let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
-    write_line(out, &rule, &widths)?;
+    write_line(out, &rule, &widths, width)?;
     for row in &cells {
         let height = row.iter().map(Vec::len).max().unwrap_or(0).max(1);
         for i in 0..height {
@@ -224,7 +241,7 @@ fn write_table(
                 .iter()
                 .map(|cell| cell.get(i).cloned().unwrap_or_default())
                 .collect();
-            write_line(out, &line, &widths)?;
+            write_line(out, &line, &widths, width)?;
         }
     }
     Ok(())
@@ -234,18 +251,94 @@ fn one_line(text: &str) -> String {
     text.replace(['\n', '\r'], " ")
 }
 
-fn write_line(out: &mut dyn Write, cells: &[String], widths: &[usize]) -> io::Result<()> {
+/// Space between two table columns.
+const GAP: usize = 2;
+
+/// The marker a cut cell ends with.
+pub const CUT: char = '…';
+
+/// Narrows `widths` so a table line (columns joined by two spaces) takes at
+/// most `max` characters: every column wider than a common cap is cut to
+/// it, the cap as large as fits, so narrow columns stay whole and the wide
+/// ones share what is left. With more columns than `max` can hold at one
+/// character each, every column is one character wide and the table
+/// writer cuts each line itself.
+pub fn fit_widths(widths: &mut [usize], max: usize) {
+    let gaps = GAP * widths.len().saturating_sub(1);
+    let total = |cap: usize, ws: &[usize]| ws.iter().map(|w| (*w).min(cap)).sum::<usize>() + gaps;
+    let widest = widths.iter().copied().max().unwrap_or(0);
+    if total(widest, widths) <= max {
+        return;
+    }
+    // The total grows with the cap: the largest cap that fits, by halving.
+    let (mut low, mut high) = (1, widest);
+    while low < high {
+        let mid = low + (high - low).div_ceil(2);
+        if total(mid, widths) <= max {
+            low = mid;
+        } else {
+            high = mid - 1;
+        }
+    }
+    for w in widths.iter_mut() {
+        *w = (*w).min(low);
+    }
+}
+
+/// `text` in at most `width` characters: a longer one keeps its first
+/// `width - 1` and ends with [`CUT`].
+fn clip(text: &str, width: usize) -> std::borrow::Cow<'_, str> {
+    if text.chars().count() <= width {
+        return text.into();
+    }
+    let mut out: String = text.chars().take(width.saturating_sub(1)).collect();
+    if width > 0 {
+        out.push(CUT);
+    }
+    out.into()
+}
+
+fn write_line(
+    out: &mut dyn Write,
+    cells: &[String],
+    widths: &[usize],
+    max: Option<usize>,
+) -> io::Result<()> {
     let mut line = String::new();
     for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
         if i > 0 {
-            line.push_str("  ");
+            line.push_str(&" ".repeat(GAP));
         }
-        line.push_str(cell);
+        // Widths are at least each cell's length unless fitted to a
+        // terminal, where a cell longer than its column is cut.
+        let cell = clip(cell, *w);
+        line.push_str(&cell);
         if i + 1 < cells.len() {
             line.push_str(&" ".repeat(w.saturating_sub(cell.chars().count())));
         }
     }
-    writeln!(out, "{}", line.trim_end())
+    let line = line.trim_end();
+    match max {
+        Some(max) => writeln!(out, "{}", clip(line, max)),
+        None => writeln!(out, "{line}"),
+    }
+}
+
+/// How wide stdout's table may be: when stdout is a terminal, `COLUMNS`
+/// (when it holds a positive number, as shells export it) else the
+/// terminal's own width; `None` for a file or a pipe, which get every
+/// character.
+pub fn stdout_width() -> Option<usize> {
+    use std::io::IsTerminal;
+    if !io::stdout().is_terminal() {
+        return None;
+    }
+    let from_env = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .filter(|n| *n > 0);
+    from_env
+        .or_else(|| terminal_size::terminal_size_of(io::stdout()).map(|(w, _)| usize::from(w.0)))
 }
 
 #[cfg(test)]
@@ -316,6 +409,62 @@ mod tests {
     #[test]
     fn csv_joins_multivalue_with_newlines() {
         assert_eq!(render(Format::Csv), "user,n,e\nalice,2,\"x\ny\"\nbob,,\n");
+    }
+
+    #[test]
+    fn fitted_table_cuts_the_widest_columns_first() {
+        let mut widths = vec![3, 20, 10];
+        fit_widths(&mut widths, 25);
+        // 3 + 2 + 9 + 2 + 9 = 25: the narrow column stays whole.
+        assert_eq!(widths, [3, 9, 9]);
+        let mut whole = vec![3, 4];
+        fit_widths(&mut whole, 9);
+        assert_eq!(whole, [3, 4]);
+        let mut crowded = vec![5, 5, 5];
+        fit_widths(&mut crowded, 2);
+        assert_eq!(crowded, [1, 1, 1]);
+        let mut row = Event::new();
+        row.set("user", Value::from("alice-with-a-long-name"));
+        row.set("n", Value::Num(2.0));
+        let cols = ["user".to_string(), "n".to_string()];
+        let mut out = Vec::new();
+        write_fitted(
+            &mut out,
+            Format::Table,
+            &[row],
+            &cols,
+            &TableTime::default(),
+            Some(12),
+        )
+        .expect("writes");
+        let text = String::from_utf8(out).expect("utf-8");
+        assert_eq!(text, "user       n\n---------  -\nalice-wi…  2\n");
+        assert!(text.lines().all(|l| l.chars().count() <= 12), "{text}");
+        // Too many columns for one character each: the lines are cut.
+        let mut out = Vec::new();
+        let (rows, cols) = sample();
+        write_fitted(
+            &mut out,
+            Format::Table,
+            &rows,
+            &cols,
+            &TableTime::default(),
+            Some(4),
+        )
+        .expect("writes");
+        let text = String::from_utf8(out).expect("utf-8");
+        assert!(text.lines().all(|l| l.chars().count() <= 4), "{text}");
+    }
+
+    #[test]
+    fn empty_results_keep_their_header() {
+        let cols = ["user".to_string(), "count".to_string()];
+        let mut out = Vec::new();
+        write(&mut out, Format::Table, &[], &cols).expect("writes");
+        assert_eq!(out, b"user  count\n----  -----\n");
+        let mut out = Vec::new();
+        write(&mut out, Format::Csv, &[], &cols).expect("writes");
+        assert_eq!(out, b"user,count\n");
     }
 
     #[test]

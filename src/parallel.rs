@@ -12,6 +12,17 @@ pub fn map_ordered<T: Sync, R: Send>(
     jobs: usize,
     work: impl Fn(&T) -> R + Sync,
 ) -> Vec<Option<R>> {
+    map_ordered_observed(items, jobs, work, &|| {})
+}
+
+/// [`map_ordered`], calling `done` once as each item finishes (from the
+/// worker that ran it), so a caller can show progress.
+pub fn map_ordered_observed<T: Sync, R: Send>(
+    items: &[T],
+    jobs: usize,
+    work: impl Fn(&T) -> R + Sync,
+    done: &(dyn Fn() + Sync),
+) -> Vec<Option<R>> {
     let jobs = match jobs {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
         n => n,
@@ -28,6 +39,8 @@ pub fn map_ordered<T: Sync, R: Send>(
         // still good.
         let mut slots = slots.lock().unwrap_or_else(|e| e.into_inner());
         slots[i] = Some(result);
+        drop(slots);
+        done();
     };
     std::thread::scope(|scope| {
         // This thread is one of the workers.
@@ -54,5 +67,11 @@ mod tests {
         let out = super::map_ordered(&items, 4, |n| n * 2);
         assert_eq!(out, (0..100).map(|n| Some(n * 2)).collect::<Vec<_>>());
         assert!(super::map_ordered(&[] as &[usize], 0, |n| *n).is_empty());
+        let finished = std::sync::atomic::AtomicUsize::new(0);
+        let out = super::map_ordered_observed(&items, 3, |n| n + 1, &|| {
+            finished.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        });
+        assert_eq!(out.len(), 100);
+        assert_eq!(finished.into_inner(), 100);
     }
 }

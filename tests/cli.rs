@@ -3,11 +3,25 @@
 use std::process::{Command, Output};
 
 fn spelunk(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_spelunk"))
+    spelunk_env(args, &[])
+}
+
+/// Runs the binary with `vars` set and the colour variables of the
+/// caller's environment removed, so colour never depends on who runs the
+/// tests.
+fn spelunk_env(args: &[&str], vars: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_spelunk"));
+    command
         .args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("the binary runs")
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .env_remove("CLICOLOR")
+        .env_remove("COLUMNS");
+    for (name, value) in vars {
+        command.env(name, value);
+    }
+    command.output().expect("the binary runs")
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -1216,4 +1230,236 @@ fn undefined_macro_suggests_a_defined_one_and_how_to_load_macros() {
     let stderr = text(&out.stderr);
     assert!(stderr.contains("(did you mean `calls_bad`?)"), "{stderr}");
     assert!(stderr.contains("Help: give the file or folder"), "{stderr}");
+/// `--color`, `NO_COLOR` (https://no-color.org: any non-empty value turns
+/// colour off; a command-line flag overrides it) and `CLICOLOR_FORCE`
+/// (colour into a pipe), on `spelunk test`'s report. Stdout is a pipe here,
+/// so `auto` alone means no colour.
+#[test]
+fn color_flag_and_environment() {
+    let failing = ["test", "tests/testing_fixtures", "--filter", "misspelt"];
+    let colored = |args: &[&str], vars: &[(&str, &str)]| {
+        let out = spelunk_env(args, vars);
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+        text(&out.stdout).contains("\x1b[31mFAIL\x1b[0m")
+    };
+    let with_flag = |when: &'static str| {
+        let mut args = vec!["--color", when];
+        args.extend(failing);
+        args
+    };
+    assert!(!colored(&failing, &[]));
+    assert!(colored(&with_flag("always"), &[]));
+    // A global flag: after the subcommand too.
+    let mut after = failing.to_vec();
+    after.extend(["--color", "always"]);
+    assert!(colored(&after, &[]));
+    assert!(colored(&failing, &[("CLICOLOR_FORCE", "1")]));
+    assert!(!colored(&failing, &[("CLICOLOR_FORCE", "0")]));
+    assert!(!colored(
+        &failing,
+        &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")]
+    ));
+    assert!(colored(
+        &failing,
+        &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "")]
+    ));
+    assert!(colored(&with_flag("always"), &[("NO_COLOR", "1")]));
+    assert!(!colored(&with_flag("never"), &[("CLICOLOR_FORCE", "1")]));
+    let bad = spelunk(&with_flag("sometimes"));
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+/// Runs the binary under `script`, so its stdout is a terminal; `None`
+/// (the test then skips, saying so) when util-linux `script` is absent.
+fn spelunk_on_a_terminal(args: &[&str], columns: &str) -> Option<String> {
+    let quoted: Vec<String> = std::iter::once(env!("CARGO_BIN_EXE_spelunk"))
+        .chain(args.iter().copied())
+        .map(|a| format!("'{}'", a.replace('\'', "'\\''")))
+        .collect();
+    let out = Command::new("script")
+        .args(["-qec", &quoted.join(" "), "/dev/null"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("COLUMNS", columns)
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .stdin(std::process::Stdio::null())
+        .output();
+    match out {
+        Ok(out) if out.status.success() => Some(text(&out.stdout).replace("\r\n", "\n")),
+        _ => {
+            eprintln!("skipped: util-linux `script` is not available to give a terminal");
+            None
+        }
+    }
+}
+
+/// A table on a terminal fits its width (`COLUMNS`), cutting cells with
+/// `…`; a pipe gets every character unless `--width` asks; `--no-truncate`
+/// keeps a terminal's table whole.
+#[test]
+fn table_fits_the_terminal_but_not_a_pipe() {
+    let args = [
+        "-q",
+        "run",
+        "-f",
+        SEED,
+        "-e",
+        SAMPLE,
+        "--sourcetype",
+        "aws:cloudtrail",
+        "-o",
+        "table",
+    ];
+    let longest = |s: &str| s.lines().map(|l| l.chars().count()).max().unwrap_or(0);
+    let piped = spelunk_env(&args, &[("COLUMNS", "40")]);
+    let whole = text(&piped.stdout);
+    assert!(longest(&whole) > 100, "{whole}");
+    assert!(!whole.contains('…'), "{whole}");
+    let mut narrow = args.to_vec();
+    narrow.extend(["--width", "60"]);
+    let fitted = text(&spelunk(&narrow).stdout);
+    assert!(longest(&fitted) <= 60, "{fitted}");
+    assert!(fitted.contains("arn:aw…"), "{fitted}");
+    assert_eq!(fitted.lines().count(), whole.lines().count());
+    let mut both = narrow.clone();
+    both.push("--no-truncate");
+    assert_eq!(spelunk(&both).status.code(), Some(2));
+    if let Some(shown) = spelunk_on_a_terminal(&args, "50") {
+        assert!(longest(&shown) <= 50, "{shown}");
+        assert!(shown.contains('…'), "{shown}");
+        let mut whole_args = args.to_vec();
+        whole_args.push("--no-truncate");
+        let shown = spelunk_on_a_terminal(&whole_args, "50").unwrap_or_default();
+        assert_eq!(shown, whole);
+    }
+}
+
+/// A search whose result has columns but no rows prints its header, as
+/// Splunk's table and CSV export keep the fields of an empty result.
+#[test]
+fn empty_results_keep_their_header() {
+    let search = "`cloudtrail` user=nobody | table user eventName";
+    let base = ["run", "-e", SAMPLE, "--sourcetype", "aws:cloudtrail", "-o"];
+    let table = spelunk(&[&base[..], &["table", search]].concat());
+    assert!(table.status.success(), "{}", text(&table.stderr));
+    assert_eq!(text(&table.stdout), "user  eventName\n----  ---------\n");
+    let csv = spelunk(&[&base[..], &["csv", search]].concat());
+    assert_eq!(text(&csv.stdout), "user,eventName\n");
+}
+
+/// Completion scripts for every shell clap_complete knows, and the man
+/// page, name the subcommands.
+#[test]
+fn completions_and_man_page_name_the_subcommands() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let out = spelunk(&["completions", shell]);
+        assert!(out.status.success(), "{shell}: {}", text(&out.stderr));
+        let script = text(&out.stdout);
+        for sub in ["run", "hunt", "test", "lint", "expand"] {
+            assert!(script.contains(sub), "{shell} lacks {sub}");
+        }
+        // fish spells a long flag `-l color`.
+        assert!(script.contains("color"), "{shell} lacks --color");
+    }
+    assert_eq!(spelunk(&["completions", "tcsh"]).status.code(), Some(2));
+    let man = spelunk(&["man"]);
+    assert!(man.status.success(), "{}", text(&man.stderr));
+    let page = text(&man.stdout);
+    assert!(page.starts_with(".ie \\n(.g .ds Aq"), "{page}");
+    assert!(page.contains(".TH spelunk 1"), "{page}");
+    for sub in ["spelunk\\-run", "spelunk\\-hunt", "spelunk\\-test"] {
+        assert!(page.contains(sub), "man lacks {sub}");
+    }
+}
+
+/// `hunt --timeline`: every fired row, oldest first, with its detection;
+/// a row without `_time` (a `stats` result) comes last; CSV keeps epoch
+/// seconds, the table shows dates (`--time-format` applies), JSON keeps
+/// the whole row.
+#[test]
+fn hunt_timeline_merges_fired_rows_in_time_order() {
+    let dir = std::env::temp_dir().join(format!("spelunk-timeline-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    std::fs::write(dir.join("a.spl"), "user=alice | table _time user eventName").expect("write");
+    std::fs::write(dir.join("b.spl"), "user=carol | stats count by user").expect("write");
+    std::fs::write(dir.join("c.spl"), "user=nobody").expect("write");
+    let path = dir.display().to_string();
+    let base = [
+        "hunt",
+        &path,
+        "-e",
+        SAMPLE,
+        "--sourcetype",
+        "aws:cloudtrail",
+        "--timeline",
+    ];
+    let csv = spelunk(&[&base[..], &["-o", "csv"]].concat());
+    assert!(csv.status.success(), "{}", text(&csv.stderr));
+    assert_eq!(
+        text(&csv.stdout),
+        "_time,detection,details\n\
+         1709542875,a,user=alice eventName=DescribeInstances\n\
+         1709543020,a,user=alice eventName=ListBuckets\n\
+         1709543522,a,user=alice eventName=DescribeInstances\n\
+         1709544047,a,user=alice eventName=StopInstances\n\
+         ,b,user=carol count=2\n"
+    );
+    assert!(text(&csv.stderr).contains("3 detection(s): 2 fired, 1 quiet, 0 error(s)"));
+    let table = spelunk(&base);
+    let shown = text(&table.stdout);
+    let lines: Vec<&str> = shown.lines().collect();
+    assert_eq!(
+        lines[0].split_whitespace().collect::<Vec<_>>(),
+        ["_time", "detection", "details"]
+    );
+    assert!(lines[2].starts_with("2024-03-04 09:01:15  a "), "{shown}");
+    assert!(lines[6].trim_start().starts_with("b "), "{shown}");
+    let epoch = spelunk(&[&base[..], &["--time-format", "%s"]].concat());
+    assert!(text(&epoch.stdout).contains("\n1709542875  a "));
+    let json = spelunk(&[&base[..], &["-o", "json"]].concat());
+    let rows: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON");
+    assert_eq!(rows[0]["_time"], "1709542875");
+    assert_eq!(rows[0]["detection"], "a");
+    assert_eq!(rows[0]["row"]["eventName"], "DescribeInstances");
+    assert!(rows[4].get("_time").is_none());
+    assert_eq!(rows[4]["row"]["count"], "2");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The progress bar (`hunt`: detections done / total) is drawn on a
+/// terminal's stderr only: never into a pipe, never with `-q`.
+#[test]
+fn progress_bar_only_on_a_terminal() {
+    let dir = std::env::temp_dir().join(format!("spelunk-progress-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    for name in ["a", "b", "c"] {
+        std::fs::write(dir.join(format!("{name}.spl")), "user=alice | stats count").expect("write");
+    }
+    let path = dir.display().to_string();
+    let args = [
+        "hunt",
+        &path,
+        "-e",
+        SAMPLE,
+        "--sourcetype",
+        "aws:cloudtrail",
+        "-o",
+        "csv",
+    ];
+    let piped = spelunk(&args);
+    assert!(piped.status.success(), "{}", text(&piped.stderr));
+    assert!(
+        !text(&piped.stderr).contains("/3 detections"),
+        "{}",
+        text(&piped.stderr)
+    );
+    if let Some(shown) = spelunk_on_a_terminal(&args, "80") {
+        assert!(shown.contains("/3 detections"), "{shown}");
+        let mut quiet = args.to_vec();
+        quiet.push("-q");
+        let shown = spelunk_on_a_terminal(&quiet, "80").unwrap_or_default();
+        assert!(!shown.contains("detections ("), "{shown}");
+        assert!(shown.starts_with("detection,count\n"), "{shown}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }

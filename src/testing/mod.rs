@@ -43,7 +43,7 @@ use std::time::Duration;
 use crate::error::{Error, Result};
 use crate::event::Event;
 
-pub use runner::run_cases;
+pub use runner::{run_cases, run_cases_observed};
 
 /// Settings for a test run, shared by every test.
 #[derive(Debug, Clone, Default)]

@@ -15,9 +15,23 @@ use crate::events::EventSource;
 
 /// Runs `cases` on [`Options::jobs`] threads; results keep the cases' order.
 pub fn run_cases(cases: &[TestCase], options: &Options) -> Report {
+    run_cases_observed(cases, options, &|| {})
+}
+
+/// [`run_cases`], calling `done` as each test finishes (for a progress bar).
+pub fn run_cases_observed(
+    cases: &[TestCase],
+    options: &Options,
+    done: &(dyn Fn() + Sync),
+) -> Report {
     let started = Instant::now();
     let engines = build_engines(cases);
-    let slots = crate::parallel::map_ordered(cases, options.jobs, |case| run_case(case, &engines));
+    let slots = crate::parallel::map_ordered_observed(
+        cases,
+        options.jobs,
+        |case| run_case(case, &engines),
+        done,
+    );
     let results = slots
         .into_iter()
         .zip(cases)
