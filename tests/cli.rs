@@ -1230,6 +1230,8 @@ fn undefined_macro_suggests_a_defined_one_and_how_to_load_macros() {
     let stderr = text(&out.stderr);
     assert!(stderr.contains("(did you mean `calls_bad`?)"), "{stderr}");
     assert!(stderr.contains("Help: give the file or folder"), "{stderr}");
+}
+
 /// `--color`, `NO_COLOR` (https://no-color.org: any non-empty value turns
 /// colour off; a command-line flag overrides it) and `CLICOLOR_FORCE`
 /// (colour into a pipe), on `spelunk test`'s report. Stdout is a pipe here,
