@@ -56,8 +56,8 @@ def test_syntax_error_is_the_rendered_diagnostic():
         spelunk.run("x=1\n| foo bar", events=[{"x": "1"}])
     e = info.value
     assert isinstance(e, spelunk.SpelunkError)
-    assert str(e) == ("error: command `foo` is not supported yet\n  --> <search>:2:3\n"
-                      "   |\n 2 | | foo bar\n   |   ^^^")
+    assert str(e) == ("error: command `foo` is not supported yet\n   ╭─[ <search>:2:3 ]\n"
+                      "   │\n 2 │ | foo bar\n   │   ─┬─  \n   │    ╰─── not supported\n───╯")
     assert (e.kind, e.exit_code, e.file, e.line, e.column) == ("unsupported_command", 3, "<search>", 2, 3)
     assert e.message == "command `foo` is not supported yet"
     assert e.source_line == "| foo bar"
