@@ -117,18 +117,33 @@ pub(crate) fn counted(rows: Rows<'_>) -> (Rows<'_>, Rc<Tally>) {
 }
 
 /// The stages of `pipeline` (as parsed, over `text`) with their tallies.
+///
+/// A command the user wrote once may run as several: a leading `tstats`
+/// over a data model is lowered into a search, evals and a `stats`, all
+/// carrying the `tstats` span. Those are one stage to the user, so
+/// consecutive commands with the same span fold into one, with the rows
+/// after the last of them.
 pub(crate) fn stages(pipeline: &Pipeline, text: &str, tallies: &[Rc<Tally>]) -> Vec<Stage> {
-    pipeline
-        .commands
-        .iter()
-        .zip(tallies)
-        .enumerate()
-        .map(|(i, (c, t))| Stage {
-            command: command_text(text, c, i),
-            rows: t.rows.get(),
-            complete: t.done.get(),
-        })
-        .collect()
+    let mut out: Vec<Stage> = Vec::new();
+    let mut last_span = None;
+    for (command, tally) in pipeline.commands.iter().zip(tallies) {
+        let stage = Stage {
+            command: command_text(text, command, out.len()),
+            rows: tally.rows.get(),
+            complete: tally.done.get(),
+        };
+        match out.last_mut() {
+            Some(previous) if last_span == Some(command.span) => {
+                *previous = Stage {
+                    command: std::mem::take(&mut previous.command),
+                    ..stage
+                }
+            }
+            _ => out.push(stage),
+        }
+        last_span = Some(command.span);
+    }
+    out
 }
 
 /// A command's text, one line, cut to a readable length; `| ` before every
@@ -594,6 +609,27 @@ mod tests {
         let (rows, tally) = counted(rows);
         assert_eq!(rows.count(), 2);
         assert!(tally.done.get());
+    }
+
+    #[test]
+    fn commands_lowered_from_one_are_one_stage() {
+        let text = "| makeresults | eval a=1 | eval b=2";
+        let mut p = crate::syntax::parse(text).expect("parses");
+        // As a tstats lowering leaves them: the second command carries the
+        // span of the first.
+        p.commands[1].span = p.commands[0].span;
+        let tallies: Vec<Rc<Tally>> = [1, 1, 1]
+            .iter()
+            .map(|&n| {
+                let t = Rc::new(Tally::default());
+                t.rows.set(n);
+                t.done.set(true);
+                t
+            })
+            .collect();
+        tallies[1].rows.set(7);
+        let lines: Vec<String> = stages(&p, text, &tallies).iter().map(Stage::line).collect();
+        assert_eq!(lines, ["makeresults → 7 rows", "| eval b=2 → 1 row"]);
     }
 
     #[test]

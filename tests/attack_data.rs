@@ -66,6 +66,15 @@ use spelunk::testing::{self, report, Options, Status};
 ///   nothing. The test reads 90ebcb7c's pingid.log ("timestamps",
 ///   sha256 163c609b…), whose times were changed; windows_pw_reset.log is
 ///   the test's own (sha256 03183e2c… without its last CRLF).
+/// - `detect_certipy_file_modifications`: certify_esc1_abuse_sysmon.log
+///   here (31,544 bytes, sha256 f7837d63…, attack_data 9b2555ad) has the
+///   certipy file writes (EventCode 11: `*_Certipy.zip`, `.json`, `.txt`,
+///   `victim_admin_user.ccache`) under ProcessGuids {78198d03-3b4d-…} and
+///   {78198d03-3bcf-…}, but no process creation (EventCode 1) with either
+///   GUID: its 8 process creations of certipy.exe and Certify.exe carry
+///   other GUIDs ({78198d03-3b4c-…}, {78198d03-3bce-…}, …). The search's `join max=0 dest process_guid` of
+///   Endpoint.Processes with Endpoint.Filesystem therefore keeps nothing,
+///   in Splunk as here.
 const MUST_PASS: &[&str] = &[
     "detect_certify_with_powershell_script_block_logging",
     "pingid_multiple_failed_mfa_requests_for_user",
