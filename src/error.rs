@@ -63,7 +63,30 @@ pub enum Error {
         /// Where, in the expanded text.
         span: Span,
     },
-    /// A lookup is missing or unreadable.
+    /// Something spelunk recognises but does not implement: an option, a
+    /// mode, a form of a command. Told apart from a wrong search (which is
+    /// [`Error::BadArgument`]) so a run over many detections can say what is
+    /// missing rather than what is broken.
+    #[error("{}{message}", .command.as_deref().map(|c| format!("{c}: ")).unwrap_or_default())]
+    Unsupported {
+        /// The command the feature belongs to, when there is one.
+        command: Option<String>,
+        /// What is not supported, in words (it says "not supported").
+        message: String,
+        /// Where, in the expanded text.
+        span: Span,
+    },
+    /// A configuration setting spelunk reads but does not implement (e.g.
+    /// an unknown `KV_MODE`): the file is fine, spelunk is not there yet.
+    #[error("{file}:{line}: {message}")]
+    UnsupportedSetting {
+        /// The file.
+        file: String,
+        /// 1-based line (0 when unknown).
+        line: usize,
+        /// What is not supported, in words.
+        message: String,
+    },
     /// A data model a search names is unknown, or cannot run as defined
     /// (unknown dataset, a constraint that does not parse, GeoIP).
     #[error("{message}")]
@@ -73,6 +96,7 @@ pub enum Error {
         /// The command that names the model.
         span: Span,
     },
+    /// A lookup is missing or unreadable.
     #[error("lookup `{name}`: {message}")]
     Lookup {
         /// The lookup name as written.
@@ -210,15 +234,75 @@ impl Error {
             | Error::UnsupportedCommand { span, .. }
             | Error::UnknownFunction { span, .. }
             | Error::BadArgument { span, .. }
+            | Error::Unsupported { span, .. }
             | Error::DataModel { span, .. } => Some((*span, SpanIn::Expanded)),
             Error::Lookup { span, .. } | Error::Runtime { span, .. } => {
                 span.map(|s| (s, SpanIn::Expanded))
             }
             Error::Io { .. }
             | Error::Config { .. }
+            | Error::UnsupportedSetting { .. }
             | Error::MalformedEvent { .. }
             | Error::Usage(_) => None,
         }
+    }
+
+    /// Which part of the input is at fault: the search, the data and
+    /// knowledge it runs over, the run itself, or the invocation. The CLI's
+    /// exit code and the Python exception class both follow it.
+    pub fn category(&self) -> ErrorCategory {
+        match self {
+            Error::Macro { .. }
+            | Error::Syntax { .. }
+            | Error::UnsupportedCommand { .. }
+            | Error::UnknownFunction { .. }
+            | Error::BadArgument { .. }
+            | Error::Unsupported { .. }
+            | Error::DataModel { .. } => ErrorCategory::Search,
+            Error::Lookup { .. } | Error::Runtime { .. } => ErrorCategory::Execution,
+            Error::Io { .. }
+            | Error::Config { .. }
+            | Error::UnsupportedSetting { .. }
+            | Error::MalformedEvent { .. } => ErrorCategory::Input,
+            Error::Usage(_) => ErrorCategory::Usage,
+        }
+    }
+
+    /// The variant's name in snake case (`syntax`, `bad_argument`, ...), for
+    /// embedders that tell errors apart without matching on the enum.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::Macro { .. } => "macro",
+            Error::Syntax { .. } => "syntax",
+            Error::UnsupportedCommand { .. } => "unsupported_command",
+            Error::UnknownFunction { .. } => "unknown_function",
+            Error::BadArgument { .. } => "bad_argument",
+            Error::Unsupported { .. } => "unsupported",
+            Error::UnsupportedSetting { .. } => "unsupported_setting",
+            Error::DataModel { .. } => "data_model",
+            Error::Lookup { .. } => "lookup",
+            Error::Runtime { .. } => "runtime",
+            Error::Io { .. } => "io",
+            Error::Config { .. } => "config",
+            Error::MalformedEvent { .. } => "malformed_event",
+            Error::Usage(_) => "usage",
+        }
+    }
+
+    /// Whether the error is about something spelunk does not implement yet
+    /// (a command, an option, a macro needing eval, a setting), as opposed
+    /// to a search, file or call that is wrong.
+    pub fn is_unsupported(&self) -> bool {
+        matches!(
+            self,
+            Error::UnsupportedCommand { .. }
+                | Error::Unsupported { .. }
+                | Error::UnsupportedSetting { .. }
+                | Error::Macro {
+                    kind: MacroError::NeedsEval { .. },
+                    ..
+                }
+        )
     }
 
     /// A few words to put under the text the error points at.
@@ -239,7 +323,9 @@ impl Error {
             .to_string(),
             Error::Syntax { expected, .. } => format!("expected {expected}"),
             Error::UnknownFunction { .. } => "unknown function".to_string(),
-            Error::UnsupportedCommand { .. } => "not supported".to_string(),
+            Error::UnsupportedCommand { .. } | Error::Unsupported { .. } => {
+                "not supported".to_string()
+            }
             Error::Lookup { .. } => "this lookup".to_string(),
             Error::Runtime { .. } => "failed here".to_string(),
             _ => "here".to_string(),
@@ -280,6 +366,19 @@ impl Error {
             message: err.to_string(),
         }
     }
+}
+
+/// Which part of the input an [`Error`] blames (see [`Error::category`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorCategory {
+    /// The search text: syntax, macros, commands, arguments, data models.
+    Search,
+    /// Running the search: a lookup, a runtime failure.
+    Execution,
+    /// The files it reads: events, confs, definitions.
+    Input,
+    /// The invocation itself.
+    Usage,
 }
 
 /// The crate's result type.

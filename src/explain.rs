@@ -87,6 +87,10 @@ pub struct MissingField {
     pub set_by: Vec<String>,
     /// Why none of them gave it a value, or that nothing loaded sets it.
     pub reason: String,
+    /// A field the events do carry whose name is close to this one: the
+    /// same name in another case (field names are case-sensitive), or one
+    /// or two edits away.
+    pub did_you_mean: Option<String>,
 }
 
 /// The count of rows one command has passed on so far, shared between the
@@ -274,6 +278,7 @@ pub(crate) fn missing_fields(
         return Vec::new();
     }
     let metas = event_metas(events);
+    let carried = carried_fields(events);
     missing
         .into_iter()
         .map(|(field, i)| {
@@ -283,6 +288,7 @@ pub(crate) fn missing_fields(
                 .map(|c| command_text(text, c, i))
                 .unwrap_or_default();
             let mut m = explain_field(field, read_by, events.len(), &metas, knowledge);
+            m.did_you_mean = nearest_field(&m.field, &carried);
             // The usual way a missing field empties a search.
             if let Some(CommandArgs::Stats(s)) = pipeline.commands.get(i).map(|c| &c.args) {
                 if s.by.contains(&m.field) {
@@ -293,6 +299,32 @@ pub(crate) fn missing_fields(
             m
         })
         .collect()
+}
+
+/// How many events [`carried_fields`] looks at: field names repeat from
+/// event to event, so a sample finds them without walking a huge input.
+const FIELD_SAMPLE: usize = 10_000;
+
+/// The names of the fields the first [`FIELD_SAMPLE`] events carry.
+fn carried_fields(events: &[Event]) -> BTreeSet<&str> {
+    events
+        .iter()
+        .take(FIELD_SAMPLE)
+        .flat_map(|e| e.iter().map(|(k, _)| k))
+        .collect()
+}
+
+/// The carried field most likely meant by `field`: the same name in
+/// another case first (Splunk field names are case-sensitive, so
+/// `eventname` misses `eventName`), else the nearest by edit distance.
+fn nearest_field(field: &str, carried: &BTreeSet<&str>) -> Option<String> {
+    carried
+        .iter()
+        .find(|c| c.eq_ignore_ascii_case(field))
+        .or_else(|| {
+            crate::suggest::closest(field, carried.iter().copied()).and_then(|c| carried.get(c))
+        })
+        .map(|c| c.to_string())
 }
 
 /// The distinct (sourcetype, source, host) of the events, with counts;
@@ -433,6 +465,7 @@ fn explain_field(
         read_by,
         set_by,
         reason,
+        did_you_mean: None,
     }
 }
 
@@ -563,8 +596,13 @@ impl Explain {
         if !self.missing_fields.is_empty() {
             out.push_str("fields the search reads that no event carries:\n");
             for m in &self.missing_fields {
+                let hint = m
+                    .did_you_mean
+                    .as_deref()
+                    .map(|f| format!(" (did you mean `{f}`?)"))
+                    .unwrap_or_default();
                 out.push_str(&format!(
-                    "  `{}` (read by `{}`): {}\n",
+                    "  `{}`{hint} (read by `{}`): {}\n",
                     m.field, m.read_by, m.reason
                 ));
             }
@@ -658,6 +696,35 @@ mod tests {
         assert_eq!(
             missing[0].reason,
             "is set by EVAL-process_name in [XmlWinEventLog] (win/props.conf:2); none of the 1 event(s) given is covered by sourcetype XmlWinEventLog (they are sourcetype aws:cloudtrail)"
+        );
+        assert_eq!(missing[0].did_you_mean, None);
+    }
+
+    #[test]
+    fn a_missing_field_suggests_a_carried_one_close_to_it() {
+        let event: Event = [
+            ("eventName", "x"),
+            ("userIdentity.userName", "y"),
+            ("sourceIPAddress", "1.2.3.4"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), crate::value::Value::from(v)))
+        .collect();
+        let text = "eventname=x userIdentity.username=y sourceIPAdress=1.2.3.4 zzz=1";
+        let p = pipeline(text);
+        let missing = missing_fields(&p, text, &[event], &Knowledge::new());
+        let hints: Vec<(&str, Option<&str>)> = missing
+            .iter()
+            .map(|m| (m.field.as_str(), m.did_you_mean.as_deref()))
+            .collect();
+        assert_eq!(
+            hints,
+            [
+                ("eventname", Some("eventName")),
+                ("userIdentity.username", Some("userIdentity.userName")),
+                ("sourceIPAdress", Some("sourceIPAddress")),
+                ("zzz", None),
+            ]
         );
     }
 }

@@ -65,7 +65,7 @@ pub mod xml_fields;
 
 pub use diagnostic::Diagnostic;
 pub use engine::{Engine, LoadedEvents, Query, RunOutput, SearchResults};
-pub use error::{Error, Result};
+pub use error::{Error, ErrorCategory, Result};
 pub use event::Event;
 pub use events::EventSource;
 pub use value::Value;

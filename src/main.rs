@@ -17,7 +17,7 @@ use spelunk::color::{ColorChoice, Stream};
 use spelunk::detection::read_search_file;
 use spelunk::output::{self, Format};
 use spelunk::testing;
-use spelunk::{Diagnostic, Engine, Error, EventSource};
+use spelunk::{Diagnostic, Engine, Error, ErrorCategory, EventSource};
 
 /// Run Splunk searches offline over JSON events.
 #[derive(Parser, Debug)]
@@ -421,16 +421,11 @@ fn main() -> ExitCode {
 }
 
 fn exit_code(error: &Error) -> u8 {
-    match error {
-        Error::Macro { .. }
-        | Error::Syntax { .. }
-        | Error::UnsupportedCommand { .. }
-        | Error::UnknownFunction { .. }
-        | Error::BadArgument { .. }
-        | Error::DataModel { .. } => exit::QUERY,
-        Error::Lookup { .. } | Error::Runtime { .. } => exit::RUNTIME,
-        Error::Io { .. } | Error::Config { .. } | Error::MalformedEvent { .. } => exit::INPUT,
-        Error::Usage(_) => USAGE,
+    match error.category() {
+        ErrorCategory::Search => exit::QUERY,
+        ErrorCategory::Execution => exit::RUNTIME,
+        ErrorCategory::Input => exit::INPUT,
+        ErrorCategory::Usage => USAGE,
     }
 }
 

@@ -60,6 +60,28 @@ enum Engine {
 pub struct RegexError {
     /// What is wrong.
     pub message: String,
+    /// The pattern is valid PCRE but uses a feature spelunk lacks.
+    pub unsupported: bool,
+}
+
+impl RegexError {
+    /// The error for `command` at `span`: [`crate::Error::Unsupported`] for
+    /// a PCRE feature spelunk lacks, else [`crate::Error::BadArgument`].
+    pub fn at(self, command: &str, span: crate::source::Span) -> crate::Error {
+        if self.unsupported {
+            crate::Error::Unsupported {
+                command: Some(command.into()),
+                message: self.message,
+                span,
+            }
+        } else {
+            crate::Error::BadArgument {
+                command: command.into(),
+                message: self.message,
+                span,
+            }
+        }
+    }
 }
 
 impl fmt::Display for RegexError {
@@ -73,12 +95,14 @@ impl std::error::Error for RegexError {}
 fn invalid(msg: impl Into<String>) -> RegexError {
     RegexError {
         message: format!("invalid regular expression: {}", msg.into()),
+        unsupported: false,
     }
 }
 
 fn unsupported(feature: &str) -> RegexError {
     RegexError {
         message: format!("regular expression uses {feature}, which is not supported"),
+        unsupported: true,
     }
 }
 

@@ -419,7 +419,7 @@ fn test_subcommand_shows_why_a_test_failed() {
     let stdout = text(&out.stdout);
     for want in [
         "     > events read:\n     >   tests/testing_fixtures/data/saml.json: 2 event(s) (sourcetype aws:cloudtrail ×2), 0 malformed\n",
-        "     >   `sourceIPAdress` (read by `| stats count by sourceIPAdress`): no event carries it",
+        "     >   `sourceIPAdress` (did you mean `sourceIPAddress`?) (read by `| stats count by sourceIPAdress`): no event carries it",
         "`stats ... by` leaves out every row that lacks a by field",
     ] {
         assert!(stdout.contains(want), "missing {want:?} in\n{stdout}");

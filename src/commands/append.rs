@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use crate::commands::common::{
-    at_option, bad, bool_opt, collect, count_opt, option, subsearch, unknown_option,
+    at_option, bad, bool_opt, collect, count_opt, option, subsearch, unknown_option, unsupported,
 };
 use crate::commands::CommandArgs;
 use crate::error::{Error, Result};
@@ -173,7 +173,11 @@ pub fn parse_join(p: &mut Parser, _name_span: Span) -> Result<CommandArgs> {
                 "overwrite" => out.overwrite = bool_opt("join", &key, &value, span)?,
                 "usetime" | "earlier" => {
                     if bool_opt("join", &key, &value, span)? && key == "usetime" {
-                        return Err(bad("join", "`usetime=true` is not supported yet", span));
+                        return Err(unsupported(
+                            "join",
+                            "`usetime=true` is not supported yet",
+                            span,
+                        ));
                     }
                 }
                 _ => return Err(unknown_option("join", &key, span)),

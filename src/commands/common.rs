@@ -73,7 +73,17 @@ pub fn option(p: &mut Parser) -> Result<(String, String, Span)> {
 
 /// An "unknown option" error.
 pub fn unknown_option(command: &str, key: &str, span: Span) -> Error {
-    bad(command, format!("option `{key}` is not supported"), span)
+    unsupported(command, format!("option `{key}` is not supported"), span)
+}
+
+/// A "spelunk does not implement this" error for `command`: an option, a
+/// mode or a form Splunk has and spelunk lacks (see [`Error::Unsupported`]).
+pub fn unsupported(command: &str, message: impl Into<String>, span: Span) -> Error {
+    Error::Unsupported {
+        command: Some(command.into()),
+        message: message.into(),
+        span,
+    }
 }
 
 /// A `( ... )` group at the current position, consumed: its raw text

@@ -109,8 +109,8 @@ pub fn parse(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
             None
         };
         if alias.is_some() && field.contains('*') {
-            return Err(Error::BadArgument {
-                command: "convert".into(),
+            return Err(Error::Unsupported {
+                command: Some("convert".into()),
                 message: "a wildcard field with `AS` is not supported yet".into(),
                 span,
             });

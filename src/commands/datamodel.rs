@@ -36,8 +36,8 @@ const OPTIONS: &[&str] = &["strict_fields", "allow_old_summaries", "summariesonl
 /// Parses `datamodel`'s arguments.
 pub fn parse(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
     options(p)?;
-    let unsupported = |message: &str, span: Span| Error::BadArgument {
-        command: "datamodel".into(),
+    let unsupported = |message: &str, span: Span| Error::Unsupported {
+        command: Some("datamodel".into()),
         message: message.into(),
         span,
     };

@@ -49,7 +49,7 @@ pub fn parse(p: &mut Parser, _name_span: Span) -> Result<CommandArgs> {
         } else {
             // Transform names (`extract my-transform`) need transforms.conf REGEX stanzas.
             let (name, span) = p.value("an option")?;
-            return Err(crate::commands::common::bad(
+            return Err(crate::commands::common::unsupported(
                 "extract",
                 format!("extracting with the transform `{name}` is not supported yet"),
                 span,
@@ -130,7 +130,7 @@ pub fn parse_multikv(p: &mut Parser, _name_span: Span) -> Result<CommandArgs> {
                 .collect();
         } else {
             let (w, span) = p.value("`fields`")?;
-            return Err(crate::commands::common::bad(
+            return Err(crate::commands::common::unsupported(
                 "multikv",
                 format!("option `{w}` is not supported yet"),
                 span,

@@ -8,7 +8,7 @@
 //! Splunk does not, and ignoring the command would silently drop the
 //! requested formatting: it is an error that says to use `eval` instead.
 
-use crate::commands::common::bad;
+use crate::commands::common::unsupported;
 use crate::commands::CommandArgs;
 use crate::error::Result;
 use crate::source::Span;
@@ -17,7 +17,7 @@ use crate::syntax::parser::Parser;
 /// Refuses `fieldformat`, pointing at `eval`.
 pub fn parse(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
     let (_, rest) = p.rest_of_command();
-    Err(bad(
+    Err(unsupported(
         "fieldformat",
         "`fieldformat` is not supported: it changes only how Splunk displays a value and spelunk has no display layer; use `eval` to change the value itself",
         name_span.to(rest),

@@ -12,7 +12,7 @@
 
 use std::collections::HashMap;
 
-use crate::commands::common::{at_option, bad, collect, option, unknown_option};
+use crate::commands::common::{at_option, bad, collect, option, unknown_option, unsupported};
 use crate::commands::CommandArgs;
 use crate::error::{Error, Result};
 use crate::event::Event;
@@ -77,7 +77,7 @@ pub fn parse(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
             match key.as_str() {
                 "mode" if value.eq_ignore_ascii_case("multifield") => {}
                 "mode" => {
-                    return Err(bad(
+                    return Err(unsupported(
                         c,
                         format!("`mode={value}` is not supported (only `mode=multifield`)"),
                         span,

@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use crate::commands::common::{
-    at_option, bad, bool_opt, collect, count_opt, option, unknown_option,
+    at_option, bad, bool_opt, collect, count_opt, option, unknown_option, unsupported,
 };
 use crate::commands::CommandArgs;
 use crate::error::{Error, Result};
@@ -36,7 +36,7 @@ pub fn parse(p: &mut Parser, _name_span: Span) -> Result<CommandArgs> {
                 bool_opt("makeresults", &key, &value, span)?;
             }
             "splitby" | "format" | "data" => {
-                return Err(bad(
+                return Err(unsupported(
                     "makeresults",
                     format!("`{key}` is not supported yet"),
                     span,

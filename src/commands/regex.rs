@@ -52,7 +52,7 @@ pub fn parse(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
         Some(Tok::Str(_)) => p.value("a regular expression")?,
         _ => p.rest_of_command(),
     };
-    let regex = compile(&pattern, false).map_err(|e| bad("regex", e.to_string(), span))?;
+    let regex = compile(&pattern, false).map_err(|e| e.at("regex", span))?;
     Ok(CommandArgs::Regex(RegexFilter {
         field,
         negate,

@@ -99,7 +99,7 @@ pub fn parse(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
     let action = if sed {
         sed_action(&pattern, span)?
     } else {
-        let regex = compile(&pattern, false).map_err(|e| bad("rex", e.to_string(), span))?;
+        let regex = compile(&pattern, false).map_err(|e| e.at("rex", span))?;
         RexAction::Extract {
             regex,
             max_match,
@@ -123,7 +123,7 @@ fn sed_action(expr: &str, span: Span) -> Result<RexAction> {
     let parts = split_sed(chars.as_str(), delim);
     match (kind, parts.as_slice()) {
         (Some('s'), [re, rep, flags]) => {
-            let regex = compile(re, false).map_err(|e| bad("rex", e.to_string(), span))?;
+            let regex = compile(re, false).map_err(|e| e.at("rex", span))?;
             let which = match flags.trim() {
                 "" => Some(1),
                 f if f.contains('g') => None,

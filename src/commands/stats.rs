@@ -121,8 +121,8 @@ pub fn aggregation(p: &mut Parser) -> Result<Aggregation> {
         return sparkline(p, name_span);
     }
     let Some(func) = stats_fns::find(&name) else {
-        return Err(Error::BadArgument {
-            command: "stats".into(),
+        return Err(Error::Unsupported {
+            command: Some("stats".into()),
             message: format!("function `{name}` is not supported yet"),
             span: name_span,
         });

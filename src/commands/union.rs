@@ -28,7 +28,9 @@
 //! end and cache nothing. Named datasets (`datamodel:...`,
 //! `savedsearch:...`, `inputlookup:...`) are refused with an error.
 
-use crate::commands::common::{at_option, bad, collect, count_opt, option, unknown_option};
+use crate::commands::common::{
+    at_option, bad, collect, count_opt, option, unknown_option, unsupported,
+};
 use crate::commands::multisearch::{first_non_streaming, interleave_by_time, subsearch_list};
 use crate::commands::CommandArgs;
 use crate::error::Result;
@@ -82,7 +84,7 @@ pub fn parse(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
     }
     if let Some(Tok::Word(w)) = p.peek() {
         if w.contains(':') {
-            return Err(bad(
+            return Err(unsupported(
                 c,
                 format!(
                     "named dataset `{w}` is not supported; give the dataset as a `[subsearch]`"

@@ -13,7 +13,9 @@
 
 use std::collections::HashMap;
 
-use crate::commands::common::{at_option, bad, bool_opt, collect, option, unknown_option};
+use crate::commands::common::{
+    at_option, bad, bool_opt, collect, option, unknown_option, unsupported,
+};
 use crate::commands::CommandArgs;
 use crate::error::Result;
 use crate::event::Event;
@@ -43,7 +45,7 @@ pub fn parse(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
             match key.as_str() {
                 "grouped" => {
                     if bool_opt(c, &key, &value, span)? {
-                        return Err(bad(c, "`grouped=true` is not supported", span));
+                        return Err(unsupported(c, "`grouped=true` is not supported", span));
                     }
                 }
                 "sep" | "format" => {

@@ -123,11 +123,15 @@ pub fn parse_model(text: &str, origin: &str) -> Result<Model> {
             })?)),
             "BaseTransaction" => Some(Root::Transaction),
             "BaseInterface" | "BaseImplements" => {
-                return Err(bad(format!(
-                    "dataset `{}`: parent `{}` is not supported yet",
-                    o.object_name,
-                    o.parent_name.unwrap_or_default()
-                )))
+                return Err(Error::UnsupportedSetting {
+                    file: origin.to_string(),
+                    line: 0,
+                    message: format!(
+                        "dataset `{}`: parent `{}` is not supported yet",
+                        o.object_name,
+                        o.parent_name.unwrap_or_default()
+                    ),
+                })
             }
             _ => None,
         };

@@ -128,6 +128,15 @@ fn error(span: Span, message: String) -> Error {
     Error::DataModel { message, span }
 }
 
+/// A data model form spelunk does not implement yet.
+fn unsupported(span: Span, message: String) -> Error {
+    Error::Unsupported {
+        command: None,
+        message,
+        span,
+    }
+}
+
 fn command(name: &str, span: Span, args: CommandArgs) -> Command {
     Command {
         name: name.to_string(),
@@ -218,7 +227,7 @@ impl<'m> Dataset<'m> {
             )
         })?;
         if let Some(Root::Transaction) = chain.first().and_then(|o| o.root.as_ref()) {
-            return Err(error(
+            return Err(unsupported(
                 span,
                 format!(
                     "data model `{}`: dataset `{}` builds on BaseTransaction, which is not supported yet",
@@ -370,7 +379,7 @@ impl<'m> Dataset<'m> {
                 .iter()
                 .any(|c| c.outputs.iter().any(|o| o.field.name == raw));
             if calculated {
-                return Err(error(
+                return Err(unsupported(
                     span,
                     format!(
                         "data model `{}`: `{name}` is calculated in dataset `{lineage}`, below the query's dataset; querying it from above is not supported yet (use FROM datamodel=... where nodename={lineage})",
@@ -448,20 +457,18 @@ impl<'m> Dataset<'m> {
     }
 
     fn calc_command(&self, calc: &Calculation, object: &str, span: Span) -> Result<Command> {
-        let context = |message: String| {
-            error(
-                span,
-                format!(
-                    "data model `{}` dataset `{object}`: calculated field {}: {message}",
-                    self.model.name,
-                    calc.outputs
-                        .iter()
-                        .map(|o| format!("`{}`", o.field.name))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
+        let describe = |message: String| {
+            format!(
+                "data model `{}` dataset `{object}`: calculated field {}: {message}",
+                self.model.name,
+                calc.outputs
+                    .iter()
+                    .map(|o| format!("`{}`", o.field.name))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )
         };
+        let context = |message: String| error(span, describe(message));
         Ok(match &calc.kind {
             CalcKind::Eval { expression } => {
                 let expr =
@@ -522,8 +529,9 @@ impl<'m> Dataset<'m> {
                 }),
             ),
             CalcKind::GeoIp { .. } => {
-                return Err(context(
-                    "GeoIP calculated fields are not supported yet".into(),
+                return Err(unsupported(
+                    span,
+                    describe("GeoIP calculated fields are not supported yet".into()),
                 ))
             }
         })

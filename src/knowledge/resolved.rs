@@ -138,7 +138,7 @@ impl SourcetypeProps {
             return Err(err.clone());
         }
         if let KvMode::Unsupported(mode) = &self.kv_mode {
-            return Err(Error::Config {
+            return Err(Error::UnsupportedSetting {
                 file: String::new(),
                 line: 0,
                 message: format!(

@@ -40,6 +40,10 @@ pub enum ProblemKind {
     UnsupportedCommand,
     /// An option, function or argument a command does not accept.
     BadArgument,
+    /// An option, mode or form spelunk does not implement: one Splunk has
+    /// and spelunk lacks, or an option name neither knows (a typo). A
+    /// command spelunk lacks entirely is [`Self::UnsupportedCommand`].
+    Unsupported,
     /// A lookup no transforms.conf, YAML or CSV file defines.
     UndefinedLookup,
     /// A lookup whose file is not in the lookup folders.
@@ -70,6 +74,7 @@ impl ProblemKind {
             ProblemKind::Syntax => "syntax",
             ProblemKind::UnsupportedCommand => "unsupported-command",
             ProblemKind::BadArgument => "bad-argument",
+            ProblemKind::Unsupported => "unsupported",
             ProblemKind::UndefinedLookup => "undefined-lookup",
             ProblemKind::MissingLookupFile => "missing-lookup-file",
             ProblemKind::LookupNotShipped => "lookup-not-shipped",
@@ -384,6 +389,7 @@ fn problem_from(d: &Diagnostic) -> Problem {
             Some(name.to_ascii_lowercase()),
         ),
         Error::BadArgument { command, .. } => (ProblemKind::BadArgument, Some(command.clone())),
+        Error::Unsupported { command, .. } => (ProblemKind::Unsupported, command.clone()),
         Error::Lookup { .. } => (ProblemKind::UndefinedLookup, None),
         Error::DataModel { .. } => (ProblemKind::DataModel, None),
         _ => (ProblemKind::File, None),

@@ -9,7 +9,7 @@ use super::{
 };
 use crate::diagnostic::Diagnostic;
 use crate::engine::Engine;
-use crate::error::{Error, MacroError};
+use crate::error::Error;
 use crate::event::Event;
 use crate::events::EventSource;
 
@@ -194,17 +194,7 @@ fn check_dataset(dataset: &Dataset) -> Result<(), Verdict> {
 /// many detections shows what is missing.
 fn search_failure(diagnostic: &Diagnostic) -> Verdict {
     let error = &diagnostic.error;
-    let unsupported = match error {
-        Error::UnsupportedCommand { .. } => true,
-        Error::Macro {
-            kind: MacroError::NeedsEval { .. },
-            ..
-        } => true,
-        Error::BadArgument { message, .. }
-        | Error::Config { message, .. }
-        | Error::DataModel { message, .. } => message.contains("not supported"),
-        _ => false,
-    };
+    let unsupported = error.is_unsupported();
     let cause = if unsupported {
         Cause::Unsupported
     } else {
@@ -308,6 +298,29 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), Value::from(*v)))
             .collect()
+    }
+
+    /// The verdict for the error `search` raises when it is compiled.
+    fn failure_of(search: &str) -> Verdict {
+        let engine = crate::Engine::new().expect("an engine");
+        match engine.compile(search, "<test>") {
+            Ok(_) => panic!("the search compiles: {search}"),
+            Err(diagnostic) => search_failure(&diagnostic),
+        }
+    }
+
+    #[test]
+    fn a_missing_option_is_unsupported_and_a_wrong_value_is_a_search_error() {
+        // Told apart by the error's type, not its wording.
+        let missing = failure_of("| makeresults | join usetime=true x [| makeresults]");
+        assert_eq!(missing.cause, Cause::Unsupported, "{}", missing.reason);
+        assert!(missing
+            .reason
+            .starts_with("unsupported: join: `usetime=true`"));
+        let unknown_option = failure_of("| makeresults | dedup frobnicate=1 x");
+        assert_eq!(unknown_option.cause, Cause::Unsupported);
+        let wrong = failure_of("| makeresults | head limit=abc");
+        assert_eq!(wrong.cause, Cause::Search, "{}", wrong.reason);
     }
 
     #[test]

@@ -16,7 +16,7 @@ use pyo3::types::{PyBytes, PyDict, PyList, PyString};
 use serde_json::Value as Json;
 use spelunk::engine::{sort_newest_first, MAX_THREADS};
 use spelunk::events::Malformed;
-use spelunk::{testing, Diagnostic, Engine, Error, EventSource};
+use spelunk::{testing, Diagnostic, Engine, Error, ErrorCategory, EventSource};
 
 create_exception!(
     spelunk,
@@ -103,22 +103,16 @@ struct RunOutcome {
     events: usize,
 }
 
-/// The Python exception class and the CLI exit code of an error.
+/// The error's kind and the CLI exit code it maps to (the same mapping as
+/// the CLI's, through [`Error::category`]).
 fn classify(error: &Error) -> (&'static str, u8) {
-    match error {
-        Error::Macro { .. } => ("macro", 3),
-        Error::Syntax { .. } => ("syntax", 3),
-        Error::UnsupportedCommand { .. } => ("unsupported_command", 3),
-        Error::UnknownFunction { .. } => ("unknown_function", 3),
-        Error::BadArgument { .. } => ("bad_argument", 3),
-        Error::DataModel { .. } => ("data_model", 3),
-        Error::Lookup { .. } => ("lookup", 4),
-        Error::Runtime { .. } => ("runtime", 4),
-        Error::Io { .. } => ("io", 5),
-        Error::Config { .. } => ("config", 5),
-        Error::MalformedEvent { .. } => ("malformed_event", 5),
-        Error::Usage(_) => ("usage", 2),
-    }
+    let exit_code = match error.category() {
+        ErrorCategory::Search => 3,
+        ErrorCategory::Execution => 4,
+        ErrorCategory::Input => 5,
+        ErrorCategory::Usage => 2,
+    };
+    (error.kind(), exit_code)
 }
 
 /// A diagnostic as a Python exception: `str(e)` is the rendered text (the
