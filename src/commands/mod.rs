@@ -17,6 +17,7 @@ pub mod autoregress;
 pub mod bin;
 pub mod chart;
 pub mod common;
+pub mod concurrency;
 pub mod contingency;
 pub mod convert;
 pub mod datamodel;
@@ -151,6 +152,11 @@ const COMMANDS: &[CommandSpec] = &[
         name: "convert",
         aliases: &[],
         parse: convert::parse,
+    },
+    CommandSpec {
+        name: "concurrency",
+        aliases: &[],
+        parse: concurrency::parse,
     },
     CommandSpec {
         name: "contingency",
@@ -493,6 +499,8 @@ pub enum CommandArgs {
     Tojson(tojson::Tojson),
     /// `convert [timeformat=...] <fn>(<field>) [AS <name>] ...`.
     Convert(convert::Convert),
+    /// `concurrency duration=<field> [start=<field>] [output=<field>]`: events in progress at each start.
+    Concurrency(concurrency::Concurrency),
     /// `contingency [maxrows=..] [maxcols=..] [minrowcover=..] [mincolcover=..] [usetotal=..] [totalstr=..] <field1> <field2>`.
     Contingency(contingency::Contingency),
     /// `eval <field>=<expr>, ...`.
@@ -627,6 +635,7 @@ impl CommandArgs {
             CommandArgs::Strcat(c) => c.apply(input),
             CommandArgs::Tojson(c) => c.apply(input),
             CommandArgs::Convert(c) => c.apply(input, ctx),
+            CommandArgs::Concurrency(c) => c.apply(input),
             CommandArgs::Contingency(c) => c.apply(input),
             CommandArgs::Eval(c) => c.apply(input, ctx),
             CommandArgs::Where(c) => c.apply(input, ctx),
