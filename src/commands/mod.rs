@@ -20,6 +20,7 @@ pub mod common;
 pub mod concurrency;
 pub mod contingency;
 pub mod convert;
+pub mod correlate;
 pub mod datamodel;
 pub mod dedup;
 pub mod delta;
@@ -162,6 +163,11 @@ const COMMANDS: &[CommandSpec] = &[
         name: "contingency",
         aliases: &[],
         parse: contingency::parse,
+    },
+    CommandSpec {
+        name: "correlate",
+        aliases: &[],
+        parse: correlate::parse,
     },
     CommandSpec {
         name: "eval",
@@ -503,6 +509,8 @@ pub enum CommandArgs {
     Concurrency(concurrency::Concurrency),
     /// `contingency [maxrows=..] [maxcols=..] [minrowcover=..] [mincolcover=..] [usetotal=..] [totalstr=..] <field1> <field2>`.
     Contingency(contingency::Contingency),
+    /// `correlate`: how often each pair of fields occurs in the same results.
+    Correlate(correlate::Correlate),
     /// `eval <field>=<expr>, ...`.
     Eval(eval::Eval),
     /// `where <expr>`.
@@ -637,6 +645,7 @@ impl CommandArgs {
             CommandArgs::Convert(c) => c.apply(input, ctx),
             CommandArgs::Concurrency(c) => c.apply(input),
             CommandArgs::Contingency(c) => c.apply(input),
+            CommandArgs::Correlate(c) => c.apply(input, ctx),
             CommandArgs::Eval(c) => c.apply(input, ctx),
             CommandArgs::Where(c) => c.apply(input, ctx),
             CommandArgs::Head(c) => c.apply(input, ctx),
