@@ -11,6 +11,7 @@ pub mod accum;
 pub mod addcoltotals;
 pub mod addinfo;
 pub mod addtotals;
+pub mod anomalousvalue;
 pub mod anomalydetection;
 pub mod append;
 pub mod autoregress;
@@ -423,6 +424,11 @@ const COMMANDS: &[CommandSpec] = &[
         name: "timechart",
         aliases: &[],
         parse: timechart::parse,
+    },
+    CommandSpec {
+        name: "anomalousvalue",
+        aliases: &[],
+        parse: anomalousvalue::parse,
     },
     CommandSpec {
         name: "anomalydetection",
