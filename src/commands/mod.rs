@@ -14,6 +14,7 @@ pub mod addtotals;
 pub mod anomalousvalue;
 pub mod anomalydetection;
 pub mod append;
+pub mod associate;
 pub mod autoregress;
 pub mod bin;
 pub mod chart;
@@ -264,6 +265,11 @@ const COMMANDS: &[CommandSpec] = &[
         name: "lookup",
         aliases: &[],
         parse: lookup::parse,
+    },
+    CommandSpec {
+        name: "associate",
+        aliases: &[],
+        parse: associate::parse,
     },
     CommandSpec {
         name: "autoregress",
@@ -554,6 +560,8 @@ pub enum CommandArgs {
     Replace(replace::Replace),
     /// `lookup <name> <field> [AS <f>] ... [OUTPUT|OUTPUTNEW <field> [AS <f>] ...]`.
     Lookup(lookup::Lookup),
+    /// `associate [supcnt=..] [supfreq=..] [improv=..] [<fields>]`: entropy-reducing field values.
+    Associate(associate::Associate),
     /// `autoregress <field> [AS <newfield>] [p=N | p=N-M]`: earlier values copied.
     Autoregress(autoregress::Autoregress),
     /// `bin [span=<span>] [bins=N] ... <field> [AS <name>]`, e.g. `bin _time span=1h`.
@@ -670,6 +678,7 @@ impl CommandArgs {
             CommandArgs::Nomv(c) => c.apply(input),
             CommandArgs::Replace(c) => c.apply(input),
             CommandArgs::Lookup(c) => c.apply(input, ctx),
+            CommandArgs::Associate(c) => c.apply(input),
             CommandArgs::Autoregress(c) => c.apply(input),
             CommandArgs::Bin(c) => c.apply(input, ctx),
             CommandArgs::Spath(c) => c.apply(input),
