@@ -18,6 +18,7 @@ pub mod associate;
 pub mod autoregress;
 pub mod bin;
 pub mod chart;
+pub mod cluster;
 pub mod common;
 pub mod concurrency;
 pub mod contingency;
@@ -155,6 +156,11 @@ const COMMANDS: &[CommandSpec] = &[
         name: "convert",
         aliases: &[],
         parse: convert::parse,
+    },
+    CommandSpec {
+        name: "cluster",
+        aliases: &[],
+        parse: cluster::parse,
     },
     CommandSpec {
         name: "concurrency",
@@ -517,6 +523,8 @@ pub enum CommandArgs {
     Tojson(tojson::Tojson),
     /// `convert [timeformat=...] <fn>(<field>) [AS <name>] ...`.
     Convert(convert::Convert),
+    /// `cluster [t=..] [field=..] [match=..] [showcount=..] [labelonly=..] ...`: similar results grouped.
+    Cluster(cluster::Cluster),
     /// `concurrency duration=<field> [start=<field>] [output=<field>]`: events in progress at each start.
     Concurrency(concurrency::Concurrency),
     /// `contingency [maxrows=..] [maxcols=..] [minrowcover=..] [mincolcover=..] [usetotal=..] [totalstr=..] <field1> <field2>`.
@@ -657,6 +665,7 @@ impl CommandArgs {
             CommandArgs::Strcat(c) => c.apply(input),
             CommandArgs::Tojson(c) => c.apply(input),
             CommandArgs::Convert(c) => c.apply(input, ctx),
+            CommandArgs::Cluster(c) => c.apply(input),
             CommandArgs::Concurrency(c) => c.apply(input),
             CommandArgs::Contingency(c) => c.apply(input),
             CommandArgs::Correlate(c) => c.apply(input, ctx),
