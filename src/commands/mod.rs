@@ -40,6 +40,7 @@ pub mod gentimes;
 pub mod head;
 pub mod inputlookup;
 pub mod iplocation;
+pub mod kmeans;
 pub mod lookup;
 pub mod makeresults;
 pub mod multisearch;
@@ -266,6 +267,11 @@ const COMMANDS: &[CommandSpec] = &[
         name: "replace",
         aliases: &[],
         parse: replace::parse,
+    },
+    CommandSpec {
+        name: "kmeans",
+        aliases: &[],
+        parse: kmeans::parse,
     },
     CommandSpec {
         name: "lookup",
@@ -566,6 +572,8 @@ pub enum CommandArgs {
     Nomv(mvexpand::Nomv),
     /// `replace <old> WITH <new> [, ...] [IN <fields>]`.
     Replace(replace::Replace),
+    /// `kmeans [k=..] [reps=..] [maxiters=..] [t=..] [dt=..] [cfield=..] [<fields>]`: k-means clusters.
+    Kmeans(kmeans::Kmeans),
     /// `lookup <name> <field> [AS <f>] ... [OUTPUT|OUTPUTNEW <field> [AS <f>] ...]`.
     Lookup(lookup::Lookup),
     /// `associate [supcnt=..] [supfreq=..] [improv=..] [<fields>]`: entropy-reducing field values.
@@ -686,6 +694,7 @@ impl CommandArgs {
             CommandArgs::Mvcombine(c) => c.apply(input),
             CommandArgs::Nomv(c) => c.apply(input),
             CommandArgs::Replace(c) => c.apply(input),
+            CommandArgs::Kmeans(c) => c.apply(input),
             CommandArgs::Lookup(c) => c.apply(input, ctx),
             CommandArgs::Associate(c) => c.apply(input),
             CommandArgs::Autoregress(c) => c.apply(input),
