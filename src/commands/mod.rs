@@ -11,14 +11,19 @@ pub mod accum;
 pub mod addcoltotals;
 pub mod addinfo;
 pub mod addtotals;
+pub mod anomalousvalue;
 pub mod anomalydetection;
 pub mod append;
+pub mod associate;
 pub mod autoregress;
 pub mod bin;
 pub mod chart;
+pub mod cluster;
 pub mod common;
+pub mod concurrency;
 pub mod contingency;
 pub mod convert;
+pub mod correlate;
 pub mod datamodel;
 pub mod dedup;
 pub mod delta;
@@ -35,6 +40,7 @@ pub mod gentimes;
 pub mod head;
 pub mod inputlookup;
 pub mod iplocation;
+pub mod kmeans;
 pub mod lookup;
 pub mod makeresults;
 pub mod multisearch;
@@ -153,9 +159,24 @@ const COMMANDS: &[CommandSpec] = &[
         parse: convert::parse,
     },
     CommandSpec {
+        name: "cluster",
+        aliases: &[],
+        parse: cluster::parse,
+    },
+    CommandSpec {
+        name: "concurrency",
+        aliases: &[],
+        parse: concurrency::parse,
+    },
+    CommandSpec {
         name: "contingency",
         aliases: &[],
         parse: contingency::parse,
+    },
+    CommandSpec {
+        name: "correlate",
+        aliases: &[],
+        parse: correlate::parse,
     },
     CommandSpec {
         name: "eval",
@@ -248,9 +269,19 @@ const COMMANDS: &[CommandSpec] = &[
         parse: replace::parse,
     },
     CommandSpec {
+        name: "kmeans",
+        aliases: &[],
+        parse: kmeans::parse,
+    },
+    CommandSpec {
         name: "lookup",
         aliases: &[],
         parse: lookup::parse,
+    },
+    CommandSpec {
+        name: "associate",
+        aliases: &[],
+        parse: associate::parse,
     },
     CommandSpec {
         name: "autoregress",
@@ -413,6 +444,11 @@ const COMMANDS: &[CommandSpec] = &[
         parse: timechart::parse,
     },
     CommandSpec {
+        name: "anomalousvalue",
+        aliases: &[],
+        parse: anomalousvalue::parse,
+    },
+    CommandSpec {
         name: "anomalydetection",
         aliases: &[],
         parse: anomalydetection::parse,
@@ -493,8 +529,14 @@ pub enum CommandArgs {
     Tojson(tojson::Tojson),
     /// `convert [timeformat=...] <fn>(<field>) [AS <name>] ...`.
     Convert(convert::Convert),
+    /// `cluster [t=..] [field=..] [match=..] [showcount=..] [labelonly=..] ...`: similar results grouped.
+    Cluster(cluster::Cluster),
+    /// `concurrency duration=<field> [start=<field>] [output=<field>]`: events in progress at each start.
+    Concurrency(concurrency::Concurrency),
     /// `contingency [maxrows=..] [maxcols=..] [minrowcover=..] [mincolcover=..] [usetotal=..] [totalstr=..] <field1> <field2>`.
     Contingency(contingency::Contingency),
+    /// `correlate`: how often each pair of fields occurs in the same results.
+    Correlate(correlate::Correlate),
     /// `eval <field>=<expr>, ...`.
     Eval(eval::Eval),
     /// `where <expr>`.
@@ -530,8 +572,12 @@ pub enum CommandArgs {
     Nomv(mvexpand::Nomv),
     /// `replace <old> WITH <new> [, ...] [IN <fields>]`.
     Replace(replace::Replace),
+    /// `kmeans [k=..] [reps=..] [maxiters=..] [t=..] [dt=..] [cfield=..] [<fields>]`: k-means clusters.
+    Kmeans(kmeans::Kmeans),
     /// `lookup <name> <field> [AS <f>] ... [OUTPUT|OUTPUTNEW <field> [AS <f>] ...]`.
     Lookup(lookup::Lookup),
+    /// `associate [supcnt=..] [supfreq=..] [improv=..] [<fields>]`: entropy-reducing field values.
+    Associate(associate::Associate),
     /// `autoregress <field> [AS <newfield>] [p=N | p=N-M]`: earlier values copied.
     Autoregress(autoregress::Autoregress),
     /// `bin [span=<span>] [bins=N] ... <field> [AS <name>]`, e.g. `bin _time span=1h`.
@@ -627,7 +673,10 @@ impl CommandArgs {
             CommandArgs::Strcat(c) => c.apply(input),
             CommandArgs::Tojson(c) => c.apply(input),
             CommandArgs::Convert(c) => c.apply(input, ctx),
+            CommandArgs::Cluster(c) => c.apply(input),
+            CommandArgs::Concurrency(c) => c.apply(input),
             CommandArgs::Contingency(c) => c.apply(input),
+            CommandArgs::Correlate(c) => c.apply(input, ctx),
             CommandArgs::Eval(c) => c.apply(input, ctx),
             CommandArgs::Where(c) => c.apply(input, ctx),
             CommandArgs::Head(c) => c.apply(input, ctx),
@@ -645,7 +694,9 @@ impl CommandArgs {
             CommandArgs::Mvcombine(c) => c.apply(input),
             CommandArgs::Nomv(c) => c.apply(input),
             CommandArgs::Replace(c) => c.apply(input),
+            CommandArgs::Kmeans(c) => c.apply(input),
             CommandArgs::Lookup(c) => c.apply(input, ctx),
+            CommandArgs::Associate(c) => c.apply(input),
             CommandArgs::Autoregress(c) => c.apply(input),
             CommandArgs::Bin(c) => c.apply(input, ctx),
             CommandArgs::Spath(c) => c.apply(input),
