@@ -32,7 +32,9 @@
 
 use std::collections::HashSet;
 
-use crate::commands::common::{at_option, bad, bool_opt, collect, count_opt, number_opt, option};
+use crate::commands::common::{
+    at_option, bad, bool_opt, collect, count_opt, number_opt, option, unsupported,
+};
 use crate::commands::CommandArgs;
 use crate::error::Result;
 use crate::event::Event;
@@ -90,7 +92,7 @@ pub fn parse(p: &mut Parser, _name_span: Span) -> Result<CommandArgs> {
             match key.as_str() {
                 "k" => {
                     if value.contains('-') {
-                        return Err(bad(
+                        return Err(unsupported(
                             c,
                             format!("a range of k (`k={value}`, Splunk's summary table) is not supported; give one number"),
                             span,
@@ -121,7 +123,7 @@ pub fn parse(p: &mut Parser, _name_span: Span) -> Result<CommandArgs> {
                 "cfield" | "cnumfield" => out.cfield = value,
                 "showcentroid" => {
                     if bool_opt(c, &key, &value, span)? {
-                        return Err(bad(
+                        return Err(unsupported(
                             c,
                             "`showcentroid=true` (centroid fields) is not supported; use showcentroid=false",
                             span,
