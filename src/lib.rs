@@ -38,6 +38,7 @@ pub mod datamodel;
 pub mod detection;
 pub mod diagnostic;
 pub mod engine;
+pub mod engine_options;
 pub mod error;
 pub mod eval;
 pub mod event;
@@ -65,6 +66,7 @@ pub mod xml_fields;
 
 pub use diagnostic::Diagnostic;
 pub use engine::{Engine, LoadedEvents, Query, RunOutput, SearchResults};
+pub use engine_options::EngineOptions;
 pub use error::{Error, ErrorCategory, Result};
 pub use event::Event;
 pub use events::EventSource;

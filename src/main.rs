@@ -17,7 +17,7 @@ use spelunk::color::{ColorChoice, Stream};
 use spelunk::detection::read_search_file;
 use spelunk::output::{self, Format};
 use spelunk::testing;
-use spelunk::{Diagnostic, Engine, Error, ErrorCategory, EventSource};
+use spelunk::{Diagnostic, Engine, EngineOptions, Error, ErrorCategory, EventSource};
 
 /// Run Splunk searches offline over JSON events.
 #[derive(Parser, Debug)]
@@ -448,14 +448,11 @@ fn usage(message: &str) -> Diagnostic {
 
 /// The bundled engine, then the apps, then the macro files given.
 fn engine_with(apps: &[PathBuf], macros: &[PathBuf]) -> Result<Engine, Diagnostic> {
-    let mut engine = Engine::new()?;
-    for dir in apps {
-        engine = engine.with_app(dir)?;
-    }
-    for path in macros {
-        engine = engine.with_macros_path(path)?;
-    }
-    Ok(engine)
+    Ok(Engine::from_options(&EngineOptions {
+        apps: apps.to_vec(),
+        macros: macros.to_vec(),
+        ..EngineOptions::default()
+    })?)
 }
 
 /// Prints each knowledge setting that will not run as written, once.
@@ -477,10 +474,12 @@ fn expand(args: ExpandArgs) -> Result<(), Diagnostic> {
 
 /// Lints and prints the report; true when every detection is clean.
 fn lint(args: LintArgs) -> Result<bool, Diagnostic> {
-    let mut engine = engine_with(&args.apps, &args.macros)?;
-    for path in &args.lookups {
-        engine = engine.with_lookups_path(path)?;
-    }
+    let engine = Engine::from_options(&EngineOptions {
+        apps: args.apps.clone(),
+        macros: args.macros.clone(),
+        lookups: args.lookups.clone(),
+        ..EngineOptions::default()
+    })?;
     warn_about_knowledge(&engine);
     let reports = spelunk::lint::lint_paths(&args.paths, &engine);
     let text = match args.output {
@@ -502,19 +501,16 @@ fn time_zone(name: &str) -> Result<chrono_tz::Tz, Diagnostic> {
 }
 
 fn hunt(args: HuntArgs) -> Result<(), Diagnostic> {
-    let mut engine = engine_with(&args.apps, &args.macros)?.with_time_zone(time_zone(&args.tz)?);
-    for path in &args.lookups {
-        engine = engine.with_lookups_path(path)?;
-    }
-    for path in &args.props {
-        engine = engine.with_props_path(path)?;
-    }
-    if let Some(path) = &args.geoip {
-        engine = engine.with_geoip(path);
-    }
-    if let Some(dir) = &args.output_lookups {
-        engine = engine.with_output_lookups(dir);
-    }
+    let engine = Engine::from_options(&EngineOptions {
+        apps: args.apps.clone(),
+        macros: args.macros.clone(),
+        lookups: args.lookups.clone(),
+        props: args.props.clone(),
+        output_lookups: args.output_lookups.clone(),
+        geoip: args.geoip.clone(),
+        time_zone: time_zone(&args.tz)?,
+        ..EngineOptions::default()
+    })?;
     warn_about_knowledge(&engine);
     let files = spelunk::hunt::detection_files(&args.paths)?;
     if files.is_empty() {
@@ -625,23 +621,18 @@ fn hunt_timeline(
 fn run(args: RunArgs) -> Result<ExitCode, Diagnostic> {
     let (text, name) = read_search(&args.input)?;
     let tz = time_zone(&args.tz)?;
-    let mut engine = engine_with(&args.input.apps, &args.input.macros)?
-        .with_time_zone(tz)
-        .with_strict(args.strict)
-        .with_threads(args.threads)
-        .with_prefilter(!args.no_prefilter);
-    for path in &args.lookups {
-        engine = engine.with_lookups_path(path)?;
-    }
-    for path in &args.props {
-        engine = engine.with_props_path(path)?;
-    }
-    if let Some(dir) = &args.output_lookups {
-        engine = engine.with_output_lookups(dir);
-    }
-    if let Some(path) = &args.geoip {
-        engine = engine.with_geoip(path);
-    }
+    let engine = Engine::from_options(&EngineOptions {
+        apps: args.input.apps.clone(),
+        macros: args.input.macros.clone(),
+        lookups: args.lookups.clone(),
+        props: args.props.clone(),
+        output_lookups: args.output_lookups.clone(),
+        geoip: args.geoip.clone(),
+        time_zone: tz,
+        strict: args.strict,
+        threads: args.threads,
+        prefilter: !args.no_prefilter,
+    })?;
     warn_about_knowledge(&engine);
     let query = engine.compile(&text, &name)?;
     // A search that reads events over none gives no rows and exit 0: say

@@ -216,6 +216,20 @@ pub struct EngineConfig {
     pub geoip: Option<PathBuf>,
 }
 
+impl EngineConfig {
+    /// The engine a test runs on: these files over the defaults.
+    pub fn engine_options(&self) -> crate::EngineOptions {
+        crate::EngineOptions {
+            apps: self.apps.clone(),
+            macros: self.macros.clone(),
+            lookups: self.lookups.clone(),
+            props: self.props.clone(),
+            geoip: self.geoip.clone(),
+            ..crate::EngineOptions::default()
+        }
+    }
+}
+
 /// How a test judges its results.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Check {

@@ -69,23 +69,7 @@ fn build_engines(cases: &[TestCase]) -> Engines {
 
 fn build_engine(config: &EngineConfig) -> Result<Engine, Verdict> {
     let config_failure = |e: Error| Verdict::fail(Cause::Config, e.to_string());
-    let mut engine = Engine::new().map_err(config_failure)?;
-    for p in &config.apps {
-        engine = engine.with_app(p).map_err(config_failure)?;
-    }
-    for p in &config.macros {
-        engine = engine.with_macros_path(p).map_err(config_failure)?;
-    }
-    for p in &config.lookups {
-        engine = engine.with_lookups_path(p).map_err(config_failure)?;
-    }
-    for p in &config.props {
-        engine = engine.with_props_path(p).map_err(config_failure)?;
-    }
-    if let Some(path) = &config.geoip {
-        engine = engine.with_geoip(path);
-    }
-    Ok(engine)
+    Engine::from_options(&config.engine_options()).map_err(config_failure)
 }
 
 fn result_of(case: &TestCase, verdict: Verdict, started: Instant) -> TestResult {

@@ -16,7 +16,7 @@ use pyo3::types::{PyBytes, PyDict, PyList, PyString};
 use serde_json::Value as Json;
 use spelunk::engine::{sort_newest_first, MAX_THREADS};
 use spelunk::events::Malformed;
-use spelunk::{testing, Diagnostic, Engine, Error, ErrorCategory, EventSource};
+use spelunk::{testing, Diagnostic, Engine, EngineOptions, Error, ErrorCategory, EventSource};
 
 create_exception!(
     spelunk,
@@ -166,29 +166,18 @@ fn to_py_err(py: Python<'_>, diagnostic: &Diagnostic) -> PyErr {
     }
 }
 
-/// The engine as the CLI's `run` builds it: bundled knowledge, apps, macro
-/// files, then lookups, props, output folder and GeoIP database.
-fn engine_for(k: &Knowledge) -> Result<Engine, Diagnostic> {
-    let mut engine = Engine::new()?;
-    for dir in &k.apps {
-        engine = engine.with_app(dir)?;
+/// The engine options for this knowledge, as the CLI's `run` fills them
+/// from its flags (the caller sets the run settings).
+fn engine_options(k: &Knowledge) -> EngineOptions {
+    EngineOptions {
+        apps: k.apps.clone(),
+        macros: k.macros.clone(),
+        lookups: k.lookups.clone(),
+        props: k.props.clone(),
+        output_lookups: k.output_lookups.clone(),
+        geoip: k.geoip.clone(),
+        ..EngineOptions::default()
     }
-    for path in &k.macros {
-        engine = engine.with_macros_path(path)?;
-    }
-    for path in &k.lookups {
-        engine = engine.with_lookups_path(path)?;
-    }
-    for path in &k.props {
-        engine = engine.with_props_path(path)?;
-    }
-    if let Some(dir) = &k.output_lookups {
-        engine = engine.with_output_lookups(dir);
-    }
-    if let Some(path) = &k.geoip {
-        engine = engine.with_geoip(path);
-    }
-    Ok(engine)
 }
 
 fn time_zone(name: &str) -> Result<chrono_tz::Tz, Diagnostic> {
@@ -262,11 +251,13 @@ fn run_search(req: &RunRequest) -> Result<RunOutcome, Diagnostic> {
         )));
     }
     let (text, name) = search_text(req)?;
-    let engine = engine_for(&req.knowledge)?
-        .with_time_zone(time_zone(&req.tz)?)
-        .with_strict(req.strict)
-        .with_threads(req.threads)
-        .with_prefilter(req.prefilter);
+    let engine = Engine::from_options(&EngineOptions {
+        time_zone: time_zone(&req.tz)?,
+        strict: req.strict,
+        threads: req.threads,
+        prefilter: req.prefilter,
+        ..engine_options(&req.knowledge)
+    })?;
     let mut warnings: Vec<String> = engine
         .knowledge_warnings()
         .iter()
