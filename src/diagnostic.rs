@@ -223,6 +223,7 @@ mod tests {
             Error::UnsupportedCommand {
                 name: "foo".into(),
                 suggestion: None,
+                offline: None,
                 span: Span::new(6, 9),
             },
             &map,

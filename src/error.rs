@@ -44,12 +44,15 @@ pub enum Error {
         span: Span,
     },
     /// A command this interpreter does not implement.
-    #[error("command `{name}` is not supported yet{}", crate::suggest::hint(.suggestion))]
+    #[error("command `{name}` {}", unsupported_why(.suggestion, .offline))]
     UnsupportedCommand {
         /// The command's name as written.
         name: String,
         /// The nearest supported command, when the name looks like a typo.
         suggestion: Option<String>,
+        /// Why it cannot run offline, when it is a Splunk command that
+        /// needs a server (`crate::commands::NOT_OFFLINE`).
+        offline: Option<&'static str>,
         /// The command name's span in the expanded text.
         span: Span,
     },
@@ -323,6 +326,9 @@ impl Error {
             .to_string(),
             Error::Syntax { expected, .. } => format!("expected {expected}"),
             Error::UnknownFunction { .. } => "unknown function".to_string(),
+            Error::UnsupportedCommand {
+                offline: Some(_), ..
+            } => "needs a Splunk server".to_string(),
             Error::UnsupportedCommand { .. } | Error::Unsupported { .. } => {
                 "not supported".to_string()
             }
@@ -345,8 +351,12 @@ impl Error {
                 kind: MacroError::UnclosedBacktick,
                 ..
             } => Some("a literal backtick inside a quoted string is fine; elsewhere close the call with `".into()),
-            Error::UnsupportedCommand { name, suggestion: None, .. }
-                if crate::suggest::SPLUNK_COMMANDS.contains(&name.to_ascii_lowercase().as_str()) =>
+            Error::UnsupportedCommand {
+                name,
+                suggestion: None,
+                offline: None,
+                ..
+            } if crate::suggest::SPLUNK_COMMANDS.contains(&name.to_ascii_lowercase().as_str()) =>
             {
                 Some(format!(
                     "`{name}` is a Splunk command spelunk does not run yet; README lists the commands it supports"
@@ -379,6 +389,15 @@ pub enum ErrorCategory {
     Input,
     /// The invocation itself.
     Usage,
+}
+
+/// The rest of an unsupported command's message: why it cannot run
+/// offline, or "not supported yet" with any "did you mean".
+fn unsupported_why(suggestion: &Option<String>, offline: &Option<&'static str>) -> String {
+    match offline {
+        Some(why) => format!("cannot run offline: {why}"),
+        None => format!("is not supported yet{}", crate::suggest::hint(suggestion)),
+    }
 }
 
 /// The crate's result type.

@@ -54,6 +54,7 @@ pub mod lookup;
 pub mod output;
 pub mod parallel;
 pub mod plan;
+pub mod reference;
 pub mod regex_compat;
 pub mod source;
 pub mod suggest;

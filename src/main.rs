@@ -82,6 +82,22 @@ enum Command {
     },
     /// Print spelunk's man page (roff) on stdout (e.g. `spelunk man > spelunk.1`).
     Man,
+    /// List every command, eval function and stats function with its
+    /// status: supported, supported with a stated difference, cannot run
+    /// offline, or not supported.
+    Reference(ReferenceArgs),
+}
+
+#[derive(Args, Debug)]
+struct ReferenceArgs {
+    /// Print Markdown tables (the block README holds) instead of
+    /// tab-separated `kind name status` lines.
+    #[arg(long)]
+    markdown: bool,
+    /// Rewrite the block between `<!-- reference:start -->` and
+    /// `<!-- reference:end -->` in this file (README.md) with the Markdown.
+    #[arg(long, value_name = "FILE", conflicts_with = "markdown")]
+    update_readme: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -409,6 +425,7 @@ fn main() -> ExitCode {
         .map(|()| ExitCode::SUCCESS),
         Command::Man => write_stdout(|out| clap_mangen::Man::new(Cli::command()).render(out))
             .map(|()| ExitCode::SUCCESS),
+        Command::Reference(args) => reference(&args).map(|()| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,
@@ -823,6 +840,42 @@ impl Progress {
 /// (`spelunk ... | head`) ends the output quietly, as for any Unix filter;
 /// every other write error (a full disk, `> /dev/full`) is an error naming
 /// stdout, so a CI job never takes truncated output for success.
+/// `spelunk reference`: the generated list on stdout, or written into
+/// README's marked block.
+fn reference(args: &ReferenceArgs) -> Result<(), Diagnostic> {
+    use spelunk::reference;
+    if let Some(path) = &args.update_readme {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Diagnostic::plain(Error::io(path.display(), e)))?;
+        let updated = reference::replace_block(&text, &reference::markdown()).ok_or_else(|| {
+            Diagnostic::plain(Error::Usage(format!(
+                "{}: no `{}` ... `{}` block to replace",
+                path.display(),
+                reference::README_START,
+                reference::README_END
+            )))
+        })?;
+        return std::fs::write(path, updated)
+            .map_err(|e| Diagnostic::plain(Error::io(path.display(), e)));
+    }
+    if args.markdown {
+        return write_stdout(|out| out.write_all(reference::markdown().as_bytes()));
+    }
+    let kinds = [
+        ("command", reference::commands()),
+        ("eval", reference::eval_functions()),
+        ("stats", reference::stats_functions()),
+    ];
+    write_stdout(|out| {
+        for (kind, entries) in &kinds {
+            for e in entries {
+                writeln!(out, "{kind}\t{}\t{}", e.name, e.status.text())?;
+            }
+        }
+        Ok(())
+    })
+}
+
 fn write_stdout(
     write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<(), Diagnostic> {

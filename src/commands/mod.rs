@@ -485,6 +485,135 @@ const COMMANDS: &[CommandSpec] = &[
     },
 ];
 
+/// Splunk commands that cannot run offline, with why: each needs a Splunk
+/// server (its indexes, REST API, jobs, alerting or mail settings). Naming
+/// one fails with the reason (see [`not_offline`]).
+pub const NOT_OFFLINE: &[(&str, &str)] = &[
+    (
+        "audit",
+        "it reads the audit trail (`_audit` index) of a Splunk server",
+    ),
+    (
+        "collect",
+        "it writes results into a summary index on a Splunk server",
+    ),
+    ("dbinspect", "it reports on the buckets of a Splunk index"),
+    ("delete", "it marks events in a Splunk index as deleted"),
+    (
+        "eventcount",
+        "it counts the events stored in Splunk indexes",
+    ),
+    (
+        "history",
+        "it lists the searches run earlier on a Splunk server",
+    ),
+    (
+        "inputintelligence",
+        "it reads threat intelligence collections of Splunk Enterprise Security",
+    ),
+    (
+        "loadjob",
+        "it loads the results of a search job stored on a Splunk server",
+    ),
+    (
+        "localop",
+        "it controls where a distributed search runs (search head or indexers)",
+    ),
+    (
+        "mcollect",
+        "it writes results into a metrics index on a Splunk server",
+    ),
+    (
+        "metadata",
+        "it reads the host/source/sourcetype summaries of Splunk indexes",
+    ),
+    (
+        "meventcollect",
+        "it writes results into a metrics index on a Splunk server",
+    ),
+    ("mpreview", "it reads data points from a metrics index"),
+    ("msearch", "it reads data points from a metrics index"),
+    ("mstats", "it aggregates data points in a metrics index"),
+    (
+        "redistribute",
+        "it spreads a search's reduce phase across the indexers of a Splunk deployment",
+    ),
+    ("rest", "it queries the REST API of a Splunk server"),
+    (
+        "run",
+        "it runs a script installed in a Splunk app (alias of `script`)",
+    ),
+    ("script", "it runs a script installed in a Splunk app"),
+    (
+        "sendalert",
+        "it triggers an alert action configured on a Splunk server",
+    ),
+    (
+        "sendemail",
+        "it sends mail through a Splunk server's mail settings",
+    ),
+    (
+        "tscollect",
+        "it writes tsidx files into a namespace on a Splunk server",
+    ),
+    (
+        "typeahead",
+        "it reads the terms of a Splunk index's lexicon",
+    ),
+    (
+        "walklex",
+        "it reads the lexicon of a Splunk index's tsidx files",
+    ),
+];
+
+/// Why a command cannot run offline, when it is one of [`NOT_OFFLINE`].
+pub fn not_offline(name: &str) -> Option<&'static str> {
+    let lower = name.to_ascii_lowercase();
+    NOT_OFFLINE
+        .iter()
+        .find(|(n, _)| *n == lower)
+        .map(|(_, why)| *why)
+}
+
+/// How a supported command differs from Splunk's, by name: a short note
+/// for `spelunk reference` (README "What is supported" has the detail).
+/// Kept beside the registry, not in [`CommandSpec`], so adding a command
+/// stays one entry.
+pub const DIFFERENCES: &[(&str, &str)] = &[
+    (
+        "addinfo",
+        "a run is an all-time search: info_min_time=0.000, info_max_time=+Infinity",
+    ),
+    (
+        "datamodel",
+        "lowered to a plain pipeline over the given events; listing models is not supported",
+    ),
+    (
+        "iplocation",
+        "needs a MaxMind database given with --geoip",
+    ),
+    (
+        "tstats",
+        "lowered to a plain pipeline over the given events, as if fully accelerated",
+    ),
+    (
+        "union",
+        "after other commands every subsearch is appended, where Splunk interleaves streaming inputs",
+    ),
+];
+
+/// Registered commands that always fail with a message, and why (listed
+/// as not supported by `spelunk reference`).
+pub const REFUSED: &[(&str, &str)] = &[(
+    "fieldformat",
+    "it only changes how Splunk Web shows a value and spelunk has no display layer (use `eval`)",
+)];
+
+/// Every supported command's registry entry.
+pub fn specs() -> &'static [CommandSpec] {
+    COMMANDS
+}
+
 /// The registry entry for a (lower-case) command name.
 pub fn find(name: &str) -> Option<&'static CommandSpec> {
     COMMANDS

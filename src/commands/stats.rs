@@ -123,7 +123,7 @@ pub fn aggregation(p: &mut Parser) -> Result<Aggregation> {
     let Some(func) = stats_fns::find(&name) else {
         return Err(Error::Unsupported {
             command: Some("stats".into()),
-            message: format!("function `{name}` is not supported yet"),
+            message: unknown_function_message(&name),
             span: name_span,
         });
     };
@@ -170,6 +170,23 @@ pub fn aggregation(p: &mut Parser) -> Result<Aggregation> {
         output,
         span,
     })
+}
+
+/// Why `name` is no aggregation: a known Splunk one spelunk lacks (with
+/// the reason), or an unknown name with the nearest known one.
+fn unknown_function_message(name: &str) -> String {
+    if let Some(why) = stats_fns::unsupported(name) {
+        return format!("function `{name}` is not supported: {why}");
+    }
+    let names = stats_fns::FUNCTIONS
+        .iter()
+        .map(|f| f.name)
+        .chain(["sparkline"]);
+    let suggestion = crate::suggest::closest(name, names).map(str::to_string);
+    format!(
+        "function `{name}` is not supported yet{}",
+        crate::suggest::hint(&suggestion)
+    )
 }
 
 /// `sparkline [(<func>[(<field>)] [, <span>])] [AS <name>]`, e.g.

@@ -381,6 +381,13 @@ impl ExprParser {
             }
         }
         let span = name_span.to(self.last_span());
+        if let Some(why) = functions::unsupported(&name) {
+            return Err(Error::Unsupported {
+                command: Some("eval".into()),
+                message: format!("function `{name}()` is not supported: {why}"),
+                span: name_span,
+            });
+        }
         let func = functions::find(&name).ok_or_else(|| Error::UnknownFunction {
             suggestion: crate::suggest::closest(&name, functions::names()).map(str::to_string),
             name: name.clone(),

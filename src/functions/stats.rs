@@ -138,6 +138,10 @@ impl SparkFn {
     }
 }
 
+/// How spelunk's sparkline differs, for the reference list.
+pub const SPARKLINE_DIFFERENCE: &str =
+    "a bucket without values (other than for count/dc) is empty text; Splunk's pages are silent";
+
 /// The first value of a sparkline, which marks the multivalue as one.
 pub const SPARKLINE_MARKER: &str = "##__SPARKLINE__##";
 
@@ -154,36 +158,135 @@ pub enum PercKind {
     Upper,
 }
 
+/// One named aggregation in the registry.
+pub struct StatsSpec {
+    /// The name, lower case.
+    pub name: &'static str,
+    /// What it computes.
+    pub func: StatsFn,
+    /// How it differs from Splunk's, when it does (for `spelunk reference`).
+    pub difference: Option<&'static str>,
+}
+
+const fn spec(name: &'static str, func: StatsFn) -> StatsSpec {
+    StatsSpec {
+        name,
+        func,
+        difference: None,
+    }
+}
+
+const fn differs(name: &'static str, func: StatsFn, note: &'static str) -> StatsSpec {
+    StatsSpec {
+        name,
+        func,
+        difference: Some(note),
+    }
+}
+
+/// Every aggregation with a fixed name (the percentile forms are parsed by
+/// [`percentile`]; `sparkline` by the stats command's parser).
+pub const FUNCTIONS: &[StatsSpec] = &[
+    spec("avg", StatsFn::Avg),
+    spec("c", StatsFn::Count),
+    spec("count", StatsFn::Count),
+    spec("dc", StatsFn::DistinctCount),
+    spec("distinct_count", StatsFn::DistinctCount),
+    spec("earliest", StatsFn::Earliest),
+    spec("earliest_time", StatsFn::EarliestTime),
+    differs(
+        "estdc",
+        StatsFn::DistinctCount,
+        "exact: the distinct count itself, where Splunk estimates it",
+    ),
+    spec("first", StatsFn::First),
+    spec("last", StatsFn::Last),
+    spec("latest", StatsFn::Latest),
+    spec("latest_time", StatsFn::LatestTime),
+    spec("list", StatsFn::List),
+    spec("max", StatsFn::Max),
+    spec("mean", StatsFn::Avg),
+    spec("median", StatsFn::Median),
+    spec("min", StatsFn::Min),
+    spec("mode", StatsFn::Mode),
+    spec("range", StatsFn::Range),
+    spec("rate", StatsFn::Rate),
+    spec("stdev", StatsFn::Stdev),
+    spec("stdevp", StatsFn::Stdevp),
+    spec("sum", StatsFn::Sum),
+    spec("sumsq", StatsFn::Sumsq),
+    spec("values", StatsFn::Values),
+    spec("var", StatsFn::Var),
+    spec("varp", StatsFn::Varp),
+];
+
+/// The percentile forms, for the reference list: prefix and note.
+pub const PERCENTILE_FORMS: &[(&str, Option<&str>)] = &[
+    ("exactperc<N>", None),
+    (
+        "perc<N>",
+        Some("exact (interpolated) where Splunk approximates above 1000 distinct values"),
+    ),
+    (
+        "p<N>",
+        Some("exact (interpolated) where Splunk approximates above 1000 distinct values"),
+    ),
+    (
+        "percentile<N>",
+        Some("exact (interpolated) where Splunk approximates above 1000 distinct values"),
+    ),
+    ("upperperc<N>", None),
+];
+
+/// Splunk aggregations spelunk knows of but does not compute, with why.
+pub const UNSUPPORTED: &[(&str, &str)] = &[
+    (
+        "estdc_error",
+        "not implemented yet (spelunk's estdc is exact, so its error would be 0)",
+    ),
+    (
+        "per_day",
+        "not implemented yet (timechart's per-span rate functions)",
+    ),
+    (
+        "per_hour",
+        "not implemented yet (timechart's per-span rate functions)",
+    ),
+    (
+        "per_minute",
+        "not implemented yet (timechart's per-span rate functions)",
+    ),
+    (
+        "per_second",
+        "not implemented yet (timechart's per-span rate functions)",
+    ),
+    (
+        "rate_avg",
+        "needs a metrics index (mstats only); spelunk reads events, not metrics",
+    ),
+    (
+        "rate_sum",
+        "needs a metrics index (mstats only); spelunk reads events, not metrics",
+    ),
+];
+
 /// Looks a function up by name (case-insensitive), including the
 /// percentile forms `perc95`, `p99.9`, `exactperc50`, `upperperc75`.
 pub fn find(name: &str) -> Option<StatsFn> {
     let lower = name.to_ascii_lowercase();
-    Some(match lower.as_str() {
-        "count" | "c" => StatsFn::Count,
-        "dc" | "distinct_count" | "estdc" => StatsFn::DistinctCount,
-        "values" => StatsFn::Values,
-        "list" => StatsFn::List,
-        "min" => StatsFn::Min,
-        "max" => StatsFn::Max,
-        "range" => StatsFn::Range,
-        "sum" => StatsFn::Sum,
-        "sumsq" => StatsFn::Sumsq,
-        "avg" | "mean" => StatsFn::Avg,
-        "median" => StatsFn::Median,
-        "mode" => StatsFn::Mode,
-        "stdev" => StatsFn::Stdev,
-        "stdevp" => StatsFn::Stdevp,
-        "var" => StatsFn::Var,
-        "varp" => StatsFn::Varp,
-        "earliest" => StatsFn::Earliest,
-        "latest" => StatsFn::Latest,
-        "earliest_time" => StatsFn::EarliestTime,
-        "latest_time" => StatsFn::LatestTime,
-        "rate" => StatsFn::Rate,
-        "first" => StatsFn::First,
-        "last" => StatsFn::Last,
-        _ => return percentile(&lower),
-    })
+    match FUNCTIONS.iter().find(|f| f.name == lower) {
+        Some(f) => Some(f.func),
+        None => percentile(&lower),
+    }
+}
+
+/// Why a known Splunk aggregation is not computed, when it is one.
+pub fn unsupported(name: &str) -> Option<&'static str> {
+    let lower = name.to_ascii_lowercase();
+    UNSUPPORTED
+        .iter()
+        .find(|(n, _)| *n == lower)
+        .map(|(_, why)| *why)
 }
 
 fn percentile(lower: &str) -> Option<StatsFn> {

@@ -488,8 +488,13 @@ impl Parser {
         let (name, name_span) = self.word("a command name")?;
         let lname = name.to_ascii_lowercase();
         let Some(spec) = commands::find(&lname) else {
+            let offline = commands::not_offline(&lname);
             return Err(Error::UnsupportedCommand {
-                suggestion: crate::suggest::command(&name, commands::names()),
+                suggestion: offline
+                    .is_none()
+                    .then(|| crate::suggest::command(&name, commands::names()))
+                    .flatten(),
+                offline,
                 name,
                 span: name_span,
             });
@@ -961,6 +966,7 @@ mod tests {
             Error::UnsupportedCommand {
                 name: "frobnicate".into(),
                 suggestion: None,
+                offline: None,
                 span: Span::new(4, 14)
             }
         );
@@ -974,8 +980,14 @@ mod tests {
             "command `stast` is not supported yet (did you mean `stats`?)"
         );
         // A real Splunk command spelunk lacks is not called a typo.
+        let err = parse("| pivot Model Dataset count(x) AS n").unwrap_err();
+        assert_eq!(err.to_string(), "command `pivot` is not supported yet");
+        // One that needs a server says so instead.
         let err = parse("| mstats count(x) WHERE index=m").unwrap_err();
-        assert_eq!(err.to_string(), "command `mstats` is not supported yet");
+        assert_eq!(
+            err.to_string(),
+            "command `mstats` cannot run offline: it aggregates data points in a metrics index"
+        );
     }
 
     #[test]

@@ -33,7 +33,8 @@ pub const FUNCTIONS: &[FnSpec] = &[
     eager("max", 1, MANY, |a, _| Ok(extreme(a, Ordering::Greater))),
     eager("random", 0, 0, |_, s| {
         Ok(EvalValue::Num(s.ctx.next_random() as f64))
-    }),
+    })
+    .differs("a fixed seed: every run gives the same sequence, so results repeat"),
     eager("bit_and", 2, MANY, |a, _| Ok(bits(a, |x, y| x & y))),
     eager("bit_or", 2, MANY, |a, _| Ok(bits(a, |x, y| x | y))),
     eager("bit_xor", 2, MANY, |a, _| Ok(bits(a, |x, y| x ^ y))),

@@ -60,6 +60,9 @@ pub struct FnSpec {
     pub max: usize,
     /// The implementation.
     pub imp: Imp,
+    /// How it differs from Splunk, when it does (shown by
+    /// `spelunk reference`); set with [`FnSpec::differs`].
+    pub difference: Option<&'static str>,
 }
 
 impl std::fmt::Debug for FnSpec {
@@ -89,6 +92,7 @@ pub const fn eager(
         min,
         max,
         imp: Imp::Eager(f),
+        difference: None,
     }
 }
 
@@ -104,10 +108,20 @@ pub const fn lazy(
         min,
         max,
         imp: Imp::Lazy(f),
+        difference: None,
     }
 }
 
 impl FnSpec {
+    /// The same function, noting how it differs from Splunk's (a short
+    /// sentence for the reference list).
+    pub const fn differs(self, note: &'static str) -> FnSpec {
+        FnSpec {
+            difference: Some(note),
+            ..self
+        }
+    }
+
     /// Fails unless `n` arguments are accepted.
     pub fn check_arity(&self, n: usize, span: Span) -> Result<()> {
         if n >= self.min && n <= self.max {
@@ -142,6 +156,22 @@ const CATEGORIES: &[&[FnSpec]] = &[
     trig::FUNCTIONS,
 ];
 
+/// Splunk eval functions spelunk knows of but does not run, with why: a
+/// call fails with the reason rather than as an unknown function.
+pub const UNSUPPORTED: &[(&str, &str)] = &[(
+    "lookup",
+    "the eval form of a CSV lookup is not implemented yet (use the `lookup` command)",
+)];
+
+/// Why a known Splunk eval function is not run, when it is one.
+pub fn unsupported(name: &str) -> Option<&'static str> {
+    let lower = name.to_ascii_lowercase();
+    UNSUPPORTED
+        .iter()
+        .find(|(n, _)| *n == lower)
+        .map(|(_, why)| *why)
+}
+
 /// Looks a function up by name (case-insensitive).
 pub fn find(name: &str) -> Option<&'static FnSpec> {
     let lower = name.to_ascii_lowercase();
@@ -153,7 +183,12 @@ pub fn find(name: &str) -> Option<&'static FnSpec> {
 
 /// Names of every eval function.
 pub fn names() -> impl Iterator<Item = &'static str> {
-    CATEGORIES.iter().flat_map(|c| c.iter()).map(|f| f.name)
+    all().map(|f| f.name)
+}
+
+/// Every eval function's registry entry.
+pub fn all() -> impl Iterator<Item = &'static FnSpec> {
+    CATEGORIES.iter().flat_map(|c| c.iter())
 }
 
 /// The argument as text; `None` when null.

@@ -1,0 +1,89 @@
+//! README's reference block (between `<!-- reference:start -->` and
+//! `<!-- reference:end -->`) must be exactly what `spelunk reference
+//! --markdown` generates from the registries, so the list of supported
+//! commands and functions cannot drift from the code.
+
+use spelunk::reference;
+
+#[test]
+fn readme_reference_block_matches_the_registries() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/README.md");
+    let readme = std::fs::read_to_string(path).expect("README.md is readable");
+    let Some(block) = reference::current_block(&readme) else {
+        panic!(
+            "README.md has no `{}` ... `{}` block; add the two marker lines, then run `{}`",
+            reference::README_START,
+            reference::README_END,
+            reference::REGENERATE
+        );
+    };
+    let generated = reference::markdown();
+    if block != generated {
+        let first = block
+            .lines()
+            .zip(generated.lines())
+            .position(|(a, b)| a != b)
+            .unwrap_or(block.lines().count().min(generated.lines().count()));
+        panic!(
+            "README.md's reference block is out of date (first difference at line {} of the block: README has {:?}, the registries give {:?}); regenerate it with `{}`",
+            first + 1,
+            block.lines().nth(first).unwrap_or("<end>"),
+            generated.lines().nth(first).unwrap_or("<end>"),
+            reference::REGENERATE
+        );
+    }
+}
+
+/// The CLI prints the same Markdown, and writes it into a file's block.
+#[test]
+fn cli_prints_and_writes_the_reference() {
+    let bin = env!("CARGO_BIN_EXE_spelunk");
+    let out = std::process::Command::new(bin)
+        .args(["reference", "--markdown"])
+        .output()
+        .expect("spelunk runs");
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stdout), reference::markdown());
+
+    let dir = std::env::temp_dir().join(format!("spelunk-reference-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("README.md");
+    let before = format!(
+        "# t\n{}\nstale\n{}\nafter\n",
+        reference::README_START,
+        reference::README_END
+    );
+    std::fs::write(&file, &before).expect("write");
+    let out = std::process::Command::new(bin)
+        .arg("reference")
+        .arg("--update-readme")
+        .arg(&file)
+        .output()
+        .expect("spelunk runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let after = std::fs::read_to_string(&file).expect("read");
+    assert_eq!(
+        reference::current_block(&after),
+        Some(reference::markdown().as_str())
+    );
+    assert!(after.ends_with(&format!("{}\nafter\n", reference::README_END)));
+
+    // A file without the markers is an error, and is left alone.
+    std::fs::write(&file, "no markers\n").expect("write");
+    let out = std::process::Command::new(bin)
+        .arg("reference")
+        .arg("--update-readme")
+        .arg(&file)
+        .output()
+        .expect("spelunk runs");
+    assert!(!out.status.success());
+    assert_eq!(
+        std::fs::read_to_string(&file).expect("read"),
+        "no markers\n"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
