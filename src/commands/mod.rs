@@ -27,6 +27,7 @@ pub mod eventstats;
 pub mod extract;
 pub mod fieldformat;
 pub mod fields;
+pub mod fieldsummary;
 pub mod filldown;
 pub mod fillnull;
 pub mod foreach;
@@ -121,6 +122,11 @@ const COMMANDS: &[CommandSpec] = &[
         name: "fields",
         aliases: &[],
         parse: fields::parse,
+    },
+    CommandSpec {
+        name: "fieldsummary",
+        aliases: &[],
+        parse: fieldsummary::parse,
     },
     CommandSpec {
         name: "rename",
@@ -480,6 +486,8 @@ pub enum CommandArgs {
     InputLookup(inputlookup::InputLookup),
     /// `fields [+|-] <field-list>`.
     Fields(fields::Fields),
+    /// `fieldsummary [maxvals=N] [<wc-field-list>]`: summary statistics per field.
+    Fieldsummary(fieldsummary::Fieldsummary),
     /// `rename <a> AS <b>, ...`.
     Rename(rename::Rename),
     /// `table <field-list>`.
@@ -621,6 +629,7 @@ impl CommandArgs {
             CommandArgs::Set(c) => c.apply(input, ctx),
             CommandArgs::InputLookup(c) => c.apply(input, ctx),
             CommandArgs::Fields(c) => c.apply(input),
+            CommandArgs::Fieldsummary(c) => c.apply(input),
             CommandArgs::Rename(c) => c.apply(input),
             CommandArgs::Table(c) => c.apply(input),
             CommandArgs::Stats(c) => c.apply(input, ctx),
