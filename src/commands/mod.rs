@@ -61,6 +61,7 @@ pub mod transaction;
 pub mod transpose;
 pub mod trendline;
 pub mod tstats;
+pub mod typer;
 pub mod union;
 pub mod untable;
 pub mod where_;
@@ -434,6 +435,11 @@ const COMMANDS: &[CommandSpec] = &[
         parse: tstats::parse,
     },
     CommandSpec {
+        name: "typer",
+        aliases: &[],
+        parse: typer::parse,
+    },
+    CommandSpec {
         name: "untable",
         aliases: &[],
         parse: untable::parse,
@@ -609,6 +615,8 @@ pub enum CommandArgs {
     /// `tstats <funcs> [FROM datamodel=<M>[.<D>]] [WHERE <search>] [BY <fields> [span=..]]`
     /// (lowered into a plain pipeline by the engine).
     Tstats(tstats::Tstats),
+    /// `typer [eventtypes=..] [maxlen=N]`: the `eventtype` field from the loaded event types.
+    Typer(typer::Typer),
     /// `untable <x-field> <y-name-field> <y-data-field>`.
     Untable(untable::Untable),
     /// `xyseries <x-field> <y-name-field> <y-data-field>`.
@@ -687,6 +695,7 @@ impl CommandArgs {
             CommandArgs::Timechart(c) => c.apply(input, ctx),
             CommandArgs::Anomalydetection(c) => c.apply(input),
             CommandArgs::Tstats(c) => c.apply(input, ctx),
+            CommandArgs::Typer(c) => c.apply(input, ctx),
             CommandArgs::Untable(c) => c.apply(input),
             CommandArgs::Xyseries(c) => c.apply(input),
             CommandArgs::Datamodel(c) => c.apply(input, ctx),
