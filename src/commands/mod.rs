@@ -42,6 +42,7 @@ pub mod multisearch;
 pub mod mvexpand;
 pub mod rangemap;
 pub mod regex;
+pub mod reltime;
 pub mod rename;
 pub mod replace;
 pub mod rex;
@@ -128,6 +129,11 @@ const COMMANDS: &[CommandSpec] = &[
         name: "fieldsummary",
         aliases: &[],
         parse: fieldsummary::parse,
+    },
+    CommandSpec {
+        name: "reltime",
+        aliases: &[],
+        parse: reltime::parse,
     },
     CommandSpec {
         name: "rename",
@@ -496,6 +502,8 @@ pub enum CommandArgs {
     Fieldsummary(fieldsummary::Fieldsummary),
     /// `rename <a> AS <b>, ...`.
     Rename(rename::Rename),
+    /// `reltime [timefield=..] [prefix=..]`: "5 minutes ago" from a time field and the search's start.
+    Reltime(reltime::Reltime),
     /// `table <field-list>`.
     Table(table::Table),
     /// `stats <aggregations> [by <fields>]`.
@@ -639,6 +647,7 @@ impl CommandArgs {
             CommandArgs::Fields(c) => c.apply(input),
             CommandArgs::Fieldsummary(c) => c.apply(input),
             CommandArgs::Rename(c) => c.apply(input),
+            CommandArgs::Reltime(c) => c.apply(input, ctx),
             CommandArgs::Table(c) => c.apply(input),
             CommandArgs::Stats(c) => c.apply(input, ctx),
             CommandArgs::Strcat(c) => c.apply(input),
