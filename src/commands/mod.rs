@@ -36,6 +36,7 @@ pub mod gentimes;
 pub mod head;
 pub mod inputlookup;
 pub mod iplocation;
+pub mod localize;
 pub mod lookup;
 pub mod makeresults;
 pub mod multisearch;
@@ -259,6 +260,11 @@ const COMMANDS: &[CommandSpec] = &[
         name: "replace",
         aliases: &[],
         parse: replace::parse,
+    },
+    CommandSpec {
+        name: "localize",
+        aliases: &[],
+        parse: localize::parse,
     },
     CommandSpec {
         name: "lookup",
@@ -554,6 +560,8 @@ pub enum CommandArgs {
     Replace(replace::Replace),
     /// `lookup <name> <field> [AS <f>] ... [OUTPUT|OUTPUTNEW <field> [AS <f>] ...]`.
     Lookup(lookup::Lookup),
+    /// `localize [maxpause=..] [timeafter=..] [timebefore=..]`: time-contiguous regions of the results.
+    Localize(localize::Localize),
     /// `autoregress <field> [AS <newfield>] [p=N | p=N-M]`: earlier values copied.
     Autoregress(autoregress::Autoregress),
     /// `bin [span=<span>] [bins=N] ... <field> [AS <name>]`, e.g. `bin _time span=1h`.
@@ -672,6 +680,7 @@ impl CommandArgs {
             CommandArgs::Nomv(c) => c.apply(input),
             CommandArgs::Replace(c) => c.apply(input),
             CommandArgs::Lookup(c) => c.apply(input, ctx),
+            CommandArgs::Localize(c) => c.apply(input),
             CommandArgs::Autoregress(c) => c.apply(input),
             CommandArgs::Bin(c) => c.apply(input, ctx),
             CommandArgs::Spath(c) => c.apply(input),
