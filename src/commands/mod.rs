@@ -38,6 +38,7 @@ pub mod inputlookup;
 pub mod iplocation;
 pub mod localize;
 pub mod lookup;
+pub mod makecontinuous;
 pub mod makeresults;
 pub mod multisearch;
 pub mod mvexpand;
@@ -342,6 +343,11 @@ const COMMANDS: &[CommandSpec] = &[
         parse: append::parse_map,
     },
     CommandSpec {
+        name: "makecontinuous",
+        aliases: &[],
+        parse: makecontinuous::parse,
+    },
+    CommandSpec {
         name: "makeresults",
         aliases: &[],
         parse: makeresults::parse,
@@ -592,6 +598,8 @@ pub enum CommandArgs {
     Map(append::Map),
     /// `makeresults [count=N]`.
     Makeresults(makeresults::Makeresults),
+    /// `makecontinuous [<field>] span=.. [start=..] [end=..]`: empty bins added where the x-axis has gaps.
+    Makecontinuous(makecontinuous::Makecontinuous),
     /// `| gentimes start=<time> [end=<time>] [increment=<n>(s|m|h|d)]`: adjacent time ranges.
     Gentimes(gentimes::Gentimes),
     /// `| multisearch [search ..] [search ..]`: streaming subsearches interleaved by time.
@@ -696,6 +704,7 @@ impl CommandArgs {
             CommandArgs::Join(c) => c.apply(input, ctx),
             CommandArgs::Map(c) => c.apply(input, ctx),
             CommandArgs::Makeresults(c) => c.apply(input, ctx),
+            CommandArgs::Makecontinuous(c) => c.apply(input, ctx),
             CommandArgs::Gentimes(c) => c.apply(input, ctx),
             CommandArgs::Multisearch(c) => c.apply(input, ctx),
             CommandArgs::Outputlookup(c) => c.apply(input, ctx),
