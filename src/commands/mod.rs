@@ -23,6 +23,7 @@ pub mod datamodel;
 pub mod dedup;
 pub mod delta;
 pub mod eval;
+pub mod eventcount;
 pub mod eventstats;
 pub mod extract;
 pub mod fieldformat;
@@ -308,6 +309,11 @@ const COMMANDS: &[CommandSpec] = &[
         parse: extract::parse_multikv,
     },
     CommandSpec {
+        name: "eventcount",
+        aliases: &[],
+        parse: eventcount::parse,
+    },
+    CommandSpec {
         name: "eventstats",
         aliases: &[],
         parse: eventstats::parse,
@@ -584,6 +590,8 @@ pub enum CommandArgs {
     Multikv(extract::Multikv),
     /// `eventstats <agg>... [BY <fields>]`, e.g. `eventstats count BY user`.
     Eventstats(eventstats::Eventstats),
+    /// `| eventcount [index=..]... [summarize=..]`: events per index.
+    Eventcount(eventcount::Eventcount),
     /// `streamstats [window=N] [current=..] <agg>... [BY <fields>]`.
     Streamstats(eventstats::Streamstats),
     /// `append [maxout=N] [<subsearch>]`.
@@ -697,6 +705,7 @@ impl CommandArgs {
             CommandArgs::Extract(c) => c.apply(input),
             CommandArgs::Multikv(c) => c.apply(input),
             CommandArgs::Eventstats(c) => c.apply(input),
+            CommandArgs::Eventcount(c) => c.apply(input, ctx),
             CommandArgs::Streamstats(c) => c.apply(input, ctx),
             CommandArgs::Append(c) => c.apply(input, ctx),
             CommandArgs::Union(c) => c.apply(input, ctx),
