@@ -41,6 +41,7 @@ pub mod localize;
 pub mod lookup;
 pub mod makecontinuous;
 pub mod makeresults;
+pub mod metadata;
 pub mod multisearch;
 pub mod mvexpand;
 pub mod rangemap;
@@ -364,6 +365,11 @@ const COMMANDS: &[CommandSpec] = &[
         parse: gentimes::parse,
     },
     CommandSpec {
+        name: "metadata",
+        aliases: &[],
+        parse: metadata::parse,
+    },
+    CommandSpec {
         name: "multisearch",
         aliases: &[],
         parse: multisearch::parse,
@@ -612,6 +618,8 @@ pub enum CommandArgs {
     Gentimes(gentimes::Gentimes),
     /// `| multisearch [search ..] [search ..]`: streaming subsearches interleaved by time.
     Multisearch(multisearch::Multisearch),
+    /// `| metadata type=hosts|sources|sourcetypes [index=..]...`: first/last time and count per value.
+    Metadata(metadata::Metadata),
     /// `outputlookup [append=..] <file.csv>`.
     Outputlookup(makeresults::Outputlookup),
     /// `iplocation [prefix=..] [allfields=..] [lang=..] <ip-field>`.
@@ -716,6 +724,7 @@ impl CommandArgs {
             CommandArgs::Makecontinuous(c) => c.apply(input, ctx),
             CommandArgs::Gentimes(c) => c.apply(input, ctx),
             CommandArgs::Multisearch(c) => c.apply(input, ctx),
+            CommandArgs::Metadata(c) => c.apply(input, ctx),
             CommandArgs::Outputlookup(c) => c.apply(input, ctx),
             CommandArgs::Iplocation(c) => c.apply(input, ctx),
             CommandArgs::Transaction(c) => c.apply(input, ctx),
