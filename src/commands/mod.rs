@@ -59,6 +59,7 @@ pub mod spath;
 pub mod stats;
 pub mod strcat;
 pub mod table;
+pub mod tags;
 pub mod timechart;
 pub mod tojson;
 pub mod top;
@@ -148,6 +149,11 @@ const COMMANDS: &[CommandSpec] = &[
         name: "table",
         aliases: &[],
         parse: table::parse,
+    },
+    CommandSpec {
+        name: "tags",
+        aliases: &[],
+        parse: tags::parse,
     },
     CommandSpec {
         name: "stats",
@@ -530,6 +536,8 @@ pub enum CommandArgs {
     Reltime(reltime::Reltime),
     /// `table <field-list>`.
     Table(table::Table),
+    /// `tags [outputfield=..] [inclname=..] [inclvalue=..] [allowed_tags=..] [<fields>]`: tags of field values.
+    Tags(tags::Tags),
     /// `stats <aggregations> [by <fields>]`.
     Stats(stats::Stats),
     /// `strcat [allrequired=<bool>] <source-fields> <dest-field>`, e.g.
@@ -681,6 +689,7 @@ impl CommandArgs {
             CommandArgs::Rename(c) => c.apply(input),
             CommandArgs::Reltime(c) => c.apply(input, ctx),
             CommandArgs::Table(c) => c.apply(input),
+            CommandArgs::Tags(c) => c.apply(input, ctx),
             CommandArgs::Stats(c) => c.apply(input, ctx),
             CommandArgs::Strcat(c) => c.apply(input),
             CommandArgs::Tojson(c) => c.apply(input),
