@@ -71,6 +71,7 @@ pub mod typer;
 pub mod union;
 pub mod untable;
 pub mod where_;
+pub mod xpath;
 pub mod xyseries;
 
 /// A command's registry entry.
@@ -481,6 +482,11 @@ const COMMANDS: &[CommandSpec] = &[
         parse: untable::parse,
     },
     CommandSpec {
+        name: "xpath",
+        aliases: &[],
+        parse: xpath::parse,
+    },
+    CommandSpec {
         name: "xyseries",
         aliases: &[],
         parse: xyseries::parse,
@@ -669,6 +675,8 @@ pub enum CommandArgs {
     Untable(untable::Untable),
     /// `xyseries <x-field> <y-name-field> <y-data-field>`.
     Xyseries(xyseries::Xyseries),
+    /// `xpath [outfield=..] "<xpath>" [field=..] [default=..]`: values selected from XML.
+    Xpath(xpath::Xpath),
     /// `datamodel <M> <D> search|flat` and `from datamodel:<M>.<D>` (lowered).
     Datamodel(datamodel::DatamodelSearch),
 }
@@ -752,6 +760,7 @@ impl CommandArgs {
             CommandArgs::Typer(c) => c.apply(input, ctx),
             CommandArgs::Untable(c) => c.apply(input),
             CommandArgs::Xyseries(c) => c.apply(input),
+            CommandArgs::Xpath(c) => c.apply(input),
             CommandArgs::Datamodel(c) => c.apply(input, ctx),
         }
     }
