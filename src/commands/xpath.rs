@@ -633,7 +633,15 @@ mod tests {
         assert!(compile("child::a").is_err());
         assert!(compile("//@x/a").is_err());
         assert!(compile("//a[last()]").is_err());
+    }
+
+    #[test]
+    fn text_and_descendant_attribute_steps() {
+        // text() is the element's own text, not its children's.
         assert_eq!(run("/a/b/text()", "<a><b>x<c>y</c></b></a>"), ["x"]);
+        // `//@id` reads the attribute on every element of the document.
         assert_eq!(run("//@id", "<a id='1'><b id='2'/></a>"), ["1", "2"]);
+        // An element's value includes its descendants' text.
+        assert_eq!(run("/a/b", "<a><b>x<c>y</c></b></a>"), ["xy"]);
     }
 }
