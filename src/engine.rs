@@ -548,6 +548,10 @@ impl Engine {
             output_lookups: self.output_lookups.as_deref(),
             geoip: self.geoip.as_deref(),
             prepared: Default::default(),
+            knowledge: crate::exec::SearchKnowledge {
+                event_types: Arc::clone(&self.compiled().event_types),
+                tags: Arc::clone(&self.compiled().tags),
+            },
         }
     }
 

@@ -468,6 +468,7 @@ mod tests {
                 output_lookups: None,
                 geoip: None,
                 prepared: Default::default(),
+                knowledge: Default::default(),
             };
             let Some(command) = query.pipeline.commands.first() else {
                 panic!("no command");

@@ -28,10 +28,12 @@ pub mod datamodel;
 pub mod dedup;
 pub mod delta;
 pub mod eval;
+pub mod eventcount;
 pub mod eventstats;
 pub mod extract;
 pub mod fieldformat;
 pub mod fields;
+pub mod fieldsummary;
 pub mod filldown;
 pub mod fillnull;
 pub mod foreach;
@@ -41,12 +43,16 @@ pub mod head;
 pub mod inputlookup;
 pub mod iplocation;
 pub mod kmeans;
+pub mod localize;
 pub mod lookup;
+pub mod makecontinuous;
 pub mod makeresults;
+pub mod metadata;
 pub mod multisearch;
 pub mod mvexpand;
 pub mod rangemap;
 pub mod regex;
+pub mod reltime;
 pub mod rename;
 pub mod replace;
 pub mod rex;
@@ -59,6 +65,7 @@ pub mod spath;
 pub mod stats;
 pub mod strcat;
 pub mod table;
+pub mod tags;
 pub mod timechart;
 pub mod tojson;
 pub mod top;
@@ -66,9 +73,11 @@ pub mod transaction;
 pub mod transpose;
 pub mod trendline;
 pub mod tstats;
+pub mod typer;
 pub mod union;
 pub mod untable;
 pub mod where_;
+pub mod xpath;
 pub mod xyseries;
 
 /// A command's registry entry.
@@ -129,6 +138,16 @@ const COMMANDS: &[CommandSpec] = &[
         parse: fields::parse,
     },
     CommandSpec {
+        name: "fieldsummary",
+        aliases: &[],
+        parse: fieldsummary::parse,
+    },
+    CommandSpec {
+        name: "reltime",
+        aliases: &[],
+        parse: reltime::parse,
+    },
+    CommandSpec {
         name: "rename",
         aliases: &[],
         parse: rename::parse,
@@ -137,6 +156,11 @@ const COMMANDS: &[CommandSpec] = &[
         name: "table",
         aliases: &[],
         parse: table::parse,
+    },
+    CommandSpec {
+        name: "tags",
+        aliases: &[],
+        parse: tags::parse,
     },
     CommandSpec {
         name: "stats",
@@ -274,6 +298,11 @@ const COMMANDS: &[CommandSpec] = &[
         parse: kmeans::parse,
     },
     CommandSpec {
+        name: "localize",
+        aliases: &[],
+        parse: localize::parse,
+    },
+    CommandSpec {
         name: "lookup",
         aliases: &[],
         parse: lookup::parse,
@@ -319,6 +348,11 @@ const COMMANDS: &[CommandSpec] = &[
         parse: extract::parse_multikv,
     },
     CommandSpec {
+        name: "eventcount",
+        aliases: &[],
+        parse: eventcount::parse,
+    },
+    CommandSpec {
         name: "eventstats",
         aliases: &[],
         parse: eventstats::parse,
@@ -354,6 +388,11 @@ const COMMANDS: &[CommandSpec] = &[
         parse: append::parse_map,
     },
     CommandSpec {
+        name: "makecontinuous",
+        aliases: &[],
+        parse: makecontinuous::parse,
+    },
+    CommandSpec {
         name: "makeresults",
         aliases: &[],
         parse: makeresults::parse,
@@ -362,6 +401,11 @@ const COMMANDS: &[CommandSpec] = &[
         name: "gentimes",
         aliases: &[],
         parse: gentimes::parse,
+    },
+    CommandSpec {
+        name: "metadata",
+        aliases: &[],
+        parse: metadata::parse,
     },
     CommandSpec {
         name: "multisearch",
@@ -464,9 +508,19 @@ const COMMANDS: &[CommandSpec] = &[
         parse: tstats::parse,
     },
     CommandSpec {
+        name: "typer",
+        aliases: &[],
+        parse: typer::parse,
+    },
+    CommandSpec {
         name: "untable",
         aliases: &[],
         parse: untable::parse,
+    },
+    CommandSpec {
+        name: "xpath",
+        aliases: &[],
+        parse: xpath::parse,
     },
     CommandSpec {
         name: "xyseries",
@@ -500,10 +554,6 @@ pub const NOT_OFFLINE: &[(&str, &str)] = &[
     ("dbinspect", "it reports on the buckets of a Splunk index"),
     ("delete", "it marks events in a Splunk index as deleted"),
     (
-        "eventcount",
-        "it counts the events stored in Splunk indexes",
-    ),
-    (
         "history",
         "it lists the searches run earlier on a Splunk server",
     ),
@@ -522,10 +572,6 @@ pub const NOT_OFFLINE: &[(&str, &str)] = &[
     (
         "mcollect",
         "it writes results into a metrics index on a Splunk server",
-    ),
-    (
-        "metadata",
-        "it reads the host/source/sourcetype summaries of Splunk indexes",
     ),
     (
         "meventcollect",
@@ -645,10 +691,16 @@ pub enum CommandArgs {
     InputLookup(inputlookup::InputLookup),
     /// `fields [+|-] <field-list>`.
     Fields(fields::Fields),
+    /// `fieldsummary [maxvals=N] [<wc-field-list>]`: summary statistics per field.
+    Fieldsummary(fieldsummary::Fieldsummary),
     /// `rename <a> AS <b>, ...`.
     Rename(rename::Rename),
+    /// `reltime [timefield=..] [prefix=..]`: "5 minutes ago" from a time field and the search's start.
+    Reltime(reltime::Reltime),
     /// `table <field-list>`.
     Table(table::Table),
+    /// `tags [outputfield=..] [inclname=..] [inclvalue=..] [allowed_tags=..] [<fields>]`: tags of field values.
+    Tags(tags::Tags),
     /// `stats <aggregations> [by <fields>]`.
     Stats(stats::Stats),
     /// `strcat [allrequired=<bool>] <source-fields> <dest-field>`, e.g.
@@ -707,6 +759,8 @@ pub enum CommandArgs {
     Lookup(lookup::Lookup),
     /// `associate [supcnt=..] [supfreq=..] [improv=..] [<fields>]`: entropy-reducing field values.
     Associate(associate::Associate),
+    /// `localize [maxpause=..] [timeafter=..] [timebefore=..]`: time-contiguous regions of the results.
+    Localize(localize::Localize),
     /// `autoregress <field> [AS <newfield>] [p=N | p=N-M]`: earlier values copied.
     Autoregress(autoregress::Autoregress),
     /// `bin [span=<span>] [bins=N] ... <field> [AS <name>]`, e.g. `bin _time span=1h`.
@@ -723,6 +777,8 @@ pub enum CommandArgs {
     Multikv(extract::Multikv),
     /// `eventstats <agg>... [BY <fields>]`, e.g. `eventstats count BY user`.
     Eventstats(eventstats::Eventstats),
+    /// `| eventcount [index=..]... [summarize=..]`: events per index.
+    Eventcount(eventcount::Eventcount),
     /// `streamstats [window=N] [current=..] <agg>... [BY <fields>]`.
     Streamstats(eventstats::Streamstats),
     /// `append [maxout=N] [<subsearch>]`.
@@ -737,10 +793,14 @@ pub enum CommandArgs {
     Map(append::Map),
     /// `makeresults [count=N]`.
     Makeresults(makeresults::Makeresults),
+    /// `makecontinuous [<field>] span=.. [start=..] [end=..]`: empty bins added where the x-axis has gaps.
+    Makecontinuous(makecontinuous::Makecontinuous),
     /// `| gentimes start=<time> [end=<time>] [increment=<n>(s|m|h|d)]`: adjacent time ranges.
     Gentimes(gentimes::Gentimes),
     /// `| multisearch [search ..] [search ..]`: streaming subsearches interleaved by time.
     Multisearch(multisearch::Multisearch),
+    /// `| metadata type=hosts|sources|sourcetypes [index=..]...`: first/last time and count per value.
+    Metadata(metadata::Metadata),
     /// `outputlookup [append=..] <file.csv>`.
     Outputlookup(makeresults::Outputlookup),
     /// `iplocation [prefix=..] [allfields=..] [lang=..] <ip-field>`.
@@ -776,10 +836,14 @@ pub enum CommandArgs {
     /// `tstats <funcs> [FROM datamodel=<M>[.<D>]] [WHERE <search>] [BY <fields> [span=..]]`
     /// (lowered into a plain pipeline by the engine).
     Tstats(tstats::Tstats),
+    /// `typer [eventtypes=..] [maxlen=N]`: the `eventtype` field from the loaded event types.
+    Typer(typer::Typer),
     /// `untable <x-field> <y-name-field> <y-data-field>`.
     Untable(untable::Untable),
     /// `xyseries <x-field> <y-name-field> <y-data-field>`.
     Xyseries(xyseries::Xyseries),
+    /// `xpath [outfield=..] "<xpath>" [field=..] [default=..]`: values selected from XML.
+    Xpath(xpath::Xpath),
     /// `datamodel <M> <D> search|flat` and `from datamodel:<M>.<D>` (lowered).
     Datamodel(datamodel::DatamodelSearch),
 }
@@ -796,8 +860,11 @@ impl CommandArgs {
             CommandArgs::Set(c) => c.apply(input, ctx),
             CommandArgs::InputLookup(c) => c.apply(input, ctx),
             CommandArgs::Fields(c) => c.apply(input),
+            CommandArgs::Fieldsummary(c) => c.apply(input),
             CommandArgs::Rename(c) => c.apply(input),
+            CommandArgs::Reltime(c) => c.apply(input, ctx),
             CommandArgs::Table(c) => c.apply(input),
+            CommandArgs::Tags(c) => c.apply(input, ctx),
             CommandArgs::Stats(c) => c.apply(input, ctx),
             CommandArgs::Strcat(c) => c.apply(input),
             CommandArgs::Tojson(c) => c.apply(input),
@@ -826,6 +893,7 @@ impl CommandArgs {
             CommandArgs::Kmeans(c) => c.apply(input),
             CommandArgs::Lookup(c) => c.apply(input, ctx),
             CommandArgs::Associate(c) => c.apply(input),
+            CommandArgs::Localize(c) => c.apply(input),
             CommandArgs::Autoregress(c) => c.apply(input),
             CommandArgs::Bin(c) => c.apply(input, ctx),
             CommandArgs::Spath(c) => c.apply(input),
@@ -834,6 +902,7 @@ impl CommandArgs {
             CommandArgs::Extract(c) => c.apply(input),
             CommandArgs::Multikv(c) => c.apply(input),
             CommandArgs::Eventstats(c) => c.apply(input),
+            CommandArgs::Eventcount(c) => c.apply(input, ctx),
             CommandArgs::Streamstats(c) => c.apply(input, ctx),
             CommandArgs::Append(c) => c.apply(input, ctx),
             CommandArgs::Union(c) => c.apply(input, ctx),
@@ -841,8 +910,10 @@ impl CommandArgs {
             CommandArgs::Join(c) => c.apply(input, ctx),
             CommandArgs::Map(c) => c.apply(input, ctx),
             CommandArgs::Makeresults(c) => c.apply(input, ctx),
+            CommandArgs::Makecontinuous(c) => c.apply(input, ctx),
             CommandArgs::Gentimes(c) => c.apply(input, ctx),
             CommandArgs::Multisearch(c) => c.apply(input, ctx),
+            CommandArgs::Metadata(c) => c.apply(input, ctx),
             CommandArgs::Outputlookup(c) => c.apply(input, ctx),
             CommandArgs::Iplocation(c) => c.apply(input, ctx),
             CommandArgs::Transaction(c) => c.apply(input, ctx),
@@ -858,8 +929,10 @@ impl CommandArgs {
             CommandArgs::Timechart(c) => c.apply(input, ctx),
             CommandArgs::Anomalydetection(c) => c.apply(input),
             CommandArgs::Tstats(c) => c.apply(input, ctx),
+            CommandArgs::Typer(c) => c.apply(input, ctx),
             CommandArgs::Untable(c) => c.apply(input),
             CommandArgs::Xyseries(c) => c.apply(input),
+            CommandArgs::Xpath(c) => c.apply(input),
             CommandArgs::Datamodel(c) => c.apply(input, ctx),
         }
     }

@@ -111,6 +111,7 @@ mod tests {
             output_lookups: None,
             geoip: None,
             prepared: Default::default(),
+            knowledge: Default::default(),
         };
         decide_metadata_terms(&leading_search(search), &metadata, &st, &ctx)
     }

@@ -39,6 +39,17 @@ impl Default for Limits {
     }
 }
 
+/// The loaded knowledge's compiled event types and tags, for the commands
+/// that apply them to results rather than to events as read (`typer`,
+/// `tags`).
+#[derive(Debug, Clone, Default)]
+pub struct SearchKnowledge {
+    /// The enabled event types.
+    pub event_types: std::sync::Arc<crate::knowledge::eventtypes::CompiledEventTypes>,
+    /// The enabled tags.
+    pub tags: std::sync::Arc<crate::knowledge::tags::CompiledTags>,
+}
+
 /// What a running search can see: its events, lookups, time zone, limits,
 /// and where it reports notices (warnings that do not stop the search).
 pub struct Context<'a> {
@@ -60,6 +71,8 @@ pub struct Context<'a> {
     pub geoip: Option<&'a std::path::Path>,
     /// Lookup tables prepared so far in this search.
     pub prepared: crate::lookup::PreparedLookups,
+    /// Event types and tags, for `typer` and `tags`.
+    pub knowledge: SearchKnowledge,
 }
 
 impl Context<'_> {

@@ -158,6 +158,20 @@ impl CompiledTags {
         self.by_field.keys().cloned().collect()
     }
 
+    /// The tagged fields, in the order their stanzas were loaded.
+    pub fn tagged_fields(&self) -> impl Iterator<Item = &str> {
+        self.by_field.keys().map(String::as_str)
+    }
+
+    /// The tags of `field=value` (the value matched ignoring case, as a
+    /// search term is), if any.
+    pub fn tags_of(&self, field: &str, value: &str) -> Option<&[String]> {
+        self.by_field
+            .get(field)?
+            .get(&value.to_lowercase())
+            .map(Vec::as_slice)
+    }
+
     /// Sets `tag` and `tag::<field>` (sorted, distinct values).
     pub fn apply(&self, event: &mut Event) {
         if self.by_field.is_empty() {

@@ -221,6 +221,7 @@ fn compile_search(text: &str, site: &CallSite) -> Result<Matcher> {
         output_lookups: None,
         geoip: None,
         prepared: Default::default(),
+        knowledge: Default::default(),
     };
     Matcher::compile(&expr, &ctx)
 }
