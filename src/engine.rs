@@ -62,6 +62,69 @@ pub struct Engine {
     /// Paths given to [`Engine::with_lookups_path`] that added nothing,
     /// each a warning naming it.
     path_warnings: Vec<ConfWarning>,
+    /// Told how many bytes of event files have been read, as they are.
+    progress: Option<Progress>,
+}
+
+/// A callback told how many bytes of the event files have been read so far
+/// ([`Engine::with_progress`]): NDJSON files read in chunks after each
+/// chunk, other files once each, when read. A search that starts streaming
+/// and then must read the files whole (an event without a time, a
+/// per-event error to report exactly) starts again from 0.
+#[derive(Clone)]
+pub struct Progress {
+    report: Arc<dyn Fn(u64) + Send + Sync>,
+    done: Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl Progress {
+    /// Wraps `report`, called with the bytes read so far.
+    pub fn new(report: impl Fn(u64) + Send + Sync + 'static) -> Self {
+        Progress {
+            report: Arc::new(report),
+            done: Arc::default(),
+        }
+    }
+
+    /// A new pass over the files: the count starts again from 0.
+    fn restart(&self) {
+        self.done.store(0, std::sync::atomic::Ordering::Relaxed);
+        (self.report)(0);
+    }
+
+    fn add(&self, bytes: u64) {
+        let done = self
+            .done
+            .fetch_add(bytes, std::sync::atomic::Ordering::Relaxed)
+            + bytes;
+        (self.report)(done);
+    }
+}
+
+impl std::fmt::Debug for Progress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Progress(..)")
+    }
+}
+
+/// An NDJSON chunk feed that tells [`Progress`] each chunk's size.
+struct ReportingChunks<'a> {
+    chunks: &'a mut NdjsonChunks,
+    progress: Option<&'a Progress>,
+}
+
+impl ChunkFeed<Vec<u8>> for ReportingChunks<'_> {
+    fn next_chunk(&mut self) -> std::io::Result<Option<Vec<u8>>> {
+        let chunk = self.chunks.next_chunk()?;
+        if let (Some(p), Some(c)) = (self.progress, &chunk) {
+            p.add(c.len() as u64);
+        }
+        Ok(chunk)
+    }
+
+    fn recycle(&mut self, chunk: Vec<u8>) {
+        self.chunks.recycle(chunk);
+    }
 }
 
 /// A search that has been expanded and parsed, ready to run.
@@ -161,6 +224,22 @@ impl Engine {
             prefilter: true,
             chunk_bytes: DEFAULT_CHUNK_BYTES,
             path_warnings: Vec::new(),
+            progress: None,
+        }
+    }
+
+    /// Tells `progress` the bytes of event files read so far, as they are
+    /// read (for a progress bar).
+    pub fn with_progress(mut self, progress: Progress) -> Self {
+        self.progress = Some(progress);
+        self
+    }
+
+    fn report_file_read(&self, source: &EventSource) {
+        if let (Some(p), Some(path)) = (&self.progress, &source.path) {
+            if let Ok(meta) = std::fs::metadata(path) {
+                p.add(meta.len());
+            }
         }
     }
 
@@ -495,9 +574,13 @@ impl Engine {
     ) -> Result<LoadedEvents> {
         let mut loaded = LoadedEvents::default();
         let opts = self.read_options();
+        if let Some(p) = &self.progress {
+            p.restart();
+        }
         for source in sources {
             let start = loaded.events.len();
             let report = events::read_source(source, &opts, &mut |e| loaded.events.push(e))?;
+            self.report_file_read(source);
             per_file(source, &loaded.events[start..], &report);
             loaded.malformed.extend(report.malformed);
             loaded.untimed += report.untimed;
@@ -728,6 +811,9 @@ impl Engine {
             }
         }
         let diag = |e: Error| Diagnostic::new(e, &query.expanded.map);
+        if let Some(p) = &self.progress {
+            p.restart();
+        }
         let now = crate::eval::search_start_time();
         let ctx = self.context(&[], now);
         // Every chunk's lookups use the tables the dry run below prepares.
@@ -771,6 +857,7 @@ impl Engine {
             let (source, mut chunks) = match feed {
                 Feed::Ndjson(source, chunks) => (source, chunks),
                 Feed::Text(file) => {
+                    let text_source = file.source.clone();
                     let Some(untimed) = self.stream_text_file(
                         file,
                         &resolved,
@@ -785,6 +872,7 @@ impl Engine {
                         return Ok(None);
                     };
                     text_untimed += untimed;
+                    self.report_file_read(&text_source);
                     continue;
                 }
             };
@@ -827,7 +915,11 @@ impl Engine {
                 let report = reader.read_chunk(chunk, &mut |e| events.push(e));
                 self.run_chunk_prefix(events, report, &source_prefix, stats, now, &prepared, part)
             };
-            let (complete, parts) = run_chunks(&mut chunks, threads, &work, &mut merged)
+            let mut feed = ReportingChunks {
+                chunks: &mut chunks,
+                progress: self.progress.as_ref(),
+            };
+            let (complete, parts) = run_chunks(&mut feed, threads, &work, &mut merged)
                 .map_err(|e| Error::io(reader.name(), e))?;
             // An event without a timestamp takes the previous event's time
             // (Splunk's fallback), which only a reading in file order knows.

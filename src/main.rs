@@ -666,6 +666,16 @@ fn run(args: RunArgs) -> Result<ExitCode, Diagnostic> {
         args.host.as_deref(),
         args.index.as_deref(),
     )?;
+    let bar = bytes_bar(&sources);
+    let engine = match &bar {
+        Some(bar) => {
+            let bar = bar.clone();
+            engine.with_progress(spelunk::engine::Progress::new(move |done| {
+                bar.set_position(done);
+            }))
+        }
+        None => engine,
+    };
     let out = if args.explain {
         // Printed even with --quiet: it was asked for.
         let (out, explain) = engine.run_sources_explained(&query, &sources)?;
@@ -674,6 +684,9 @@ fn run(args: RunArgs) -> Result<ExitCode, Diagnostic> {
     } else {
         engine.run_sources(&query, &sources)?
     };
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
     for m in out.malformed.iter().take(MALFORMED_SHOWN) {
         say(format_args!("{m}"));
     }
@@ -808,6 +821,33 @@ fn test(args: TestArgs) -> Result<ExitCode, Diagnostic> {
 /// is a terminal and `--quiet` was not given: a log file or a CI job's
 /// output never gets one.
 struct Progress(Option<indicatif::ProgressBar>);
+
+/// Event files smaller than this in total get no bar: they are read
+/// before one would be worth drawing.
+const BYTES_BAR_MIN: u64 = 64 << 20;
+
+/// A bar of bytes read for `run` over large event files, on the same terms
+/// as [`progress_bar`] (a terminal, no `--quiet`).
+fn bytes_bar(sources: &[EventSource]) -> Option<indicatif::ProgressBar> {
+    if QUIET.load(std::sync::atomic::Ordering::Relaxed) || !Stream::Stderr.is_terminal() {
+        return None;
+    }
+    let total: u64 = sources
+        .iter()
+        .filter_map(|s| s.path.as_ref())
+        .filter_map(|p| std::fs::metadata(p).ok())
+        .map(|m| m.len())
+        .sum();
+    if total < BYTES_BAR_MIN {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(total);
+    let template = "{bar:30} {bytes}/{total_bytes} read ({elapsed}, {bytes_per_sec})";
+    if let Ok(style) = indicatif::ProgressStyle::with_template(template) {
+        bar.set_style(style);
+    }
+    Some(bar)
+}
 
 fn progress_bar(total: usize, what: &str) -> Progress {
     if QUIET.load(std::sync::atomic::Ordering::Relaxed) || !Stream::Stderr.is_terminal() {

@@ -467,3 +467,32 @@ fn text_files_stream_identically() {
         }
     }
 }
+
+/// The progress hook ends at the event files' size, on the streaming path
+/// (chunk by chunk) and on the whole-file path.
+#[test]
+fn progress_reports_every_byte_read() {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::Arc;
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(SAMPLE);
+    let size = std::fs::metadata(&path).expect("sample").len();
+    for (search, chunk_bytes) in [
+        ("eventName=* | stats count", 4096),
+        // `streamstats` does not stream across chunks: the whole-file path.
+        ("eventName=* | streamstats count | stats count", 4096),
+    ] {
+        let seen = Arc::new(AtomicU64::new(0));
+        let last = Arc::clone(&seen);
+        let engine = Engine::new()
+            .expect("engine")
+            .with_chunk_bytes(chunk_bytes)
+            .with_progress(spelunk::engine::Progress::new(move |done| {
+                last.store(done, Ordering::Relaxed);
+            }));
+        let query = engine.compile(search, "q").expect("compiles");
+        engine
+            .run_sources(&query, &[EventSource::file(&path)])
+            .expect("runs");
+        assert_eq!(seen.load(Ordering::Relaxed), size, "{search}");
+    }
+}
