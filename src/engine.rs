@@ -136,6 +136,18 @@ pub struct Query {
     pub pipeline: Pipeline,
 }
 
+impl Query {
+    /// Whether the search starts by reading events (not `| makeresults`,
+    /// `| inputlookup` or another generating command): a run over no
+    /// events is then worth a warning.
+    pub fn reads_events(&self) -> bool {
+        matches!(
+            self.pipeline.commands.first().map(|c| &c.args),
+            Some(CommandArgs::Search(_))
+        )
+    }
+}
+
 /// Events read from sources, newest first, with what went wrong reading them.
 #[derive(Debug, Clone, Default)]
 pub struct LoadedEvents {

@@ -449,7 +449,14 @@ fn exit_code(error: &Error) -> u8 {
 /// The search text and the name errors should call it by.
 fn read_search(input: &SearchInput) -> Result<(String, String), Diagnostic> {
     match (&input.search, &input.file) {
-        (Some(text), None) => Ok((text.clone(), "<search>".to_string())),
+        (Some(text), None) => {
+            if names_a_search_file(text) {
+                say(format_args!(
+                    "warning: the search text `{text}` names a file; it runs as a search for that word. To run the search in the file, give it with -f {text}"
+                ));
+            }
+            Ok((text.clone(), "<search>".to_string()))
+        }
         (None, Some(path)) => {
             let file = read_search_file(path)?;
             Ok((file.search, path.display().to_string()))
@@ -457,6 +464,17 @@ fn read_search(input: &SearchInput) -> Result<(String, String), Diagnostic> {
         (Some(_), Some(_)) => Err(usage("give the search as text or with -f, not both")),
         (None, None) => Err(usage("no search given: pass it as text or with -f FILE")),
     }
+}
+
+/// Whether search text is the path of an existing `.spl` or detection
+/// YAML file: `spelunk run detection.yml`, a slip for `-f detection.yml`.
+fn names_a_search_file(text: &str) -> bool {
+    let path = Path::new(text.trim());
+    let search_like = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| ["spl", "yml", "yaml"].contains(&e.to_ascii_lowercase().as_str()));
+    search_like && !text.trim().contains(char::is_whitespace) && path.is_file()
 }
 
 fn usage(message: &str) -> Diagnostic {
@@ -654,7 +672,7 @@ fn run(args: RunArgs) -> Result<ExitCode, Diagnostic> {
     let query = engine.compile(&text, &name)?;
     // A search that reads events over none gives no rows and exit 0: say
     // why, so a CI job that forgot `-e` does not pass silently.
-    if args.events.is_empty() && reads_events(&query) {
+    if args.events.is_empty() && query.reads_events() {
         say(format_args!(
             "warning: no events given (-e PATH): the search reads events and sees none"
         ));
@@ -940,15 +958,6 @@ fn is_closed_pipe(error: &std::io::Error) -> bool {
 
 fn write_error(error: &std::io::Error) -> String {
     format!("cannot write the output: {error}")
-}
-
-/// Whether the search starts by reading events (not `| makeresults`,
-/// `| inputlookup` and other generating commands).
-fn reads_events(query: &spelunk::engine::Query) -> bool {
-    matches!(
-        query.pipeline.commands.first().map(|c| &c.args),
-        Some(spelunk::commands::CommandArgs::Search(_))
-    )
 }
 
 fn event_sources(

@@ -203,16 +203,6 @@ fn usage(message: &str) -> Diagnostic {
     Diagnostic::plain(Error::Usage(message.into()))
 }
 
-/// Whether the search starts by reading events (not `| makeresults`,
-/// `| inputlookup` and other generating commands), as the CLI decides
-/// whether to warn that no events were given.
-fn reads_events(query: &spelunk::engine::Query) -> bool {
-    matches!(
-        query.pipeline.commands.first().map(|c| &c.args),
-        Some(spelunk::commands::CommandArgs::Search(_))
-    )
-}
-
 /// The event sources of one path, as the CLI's `-e` makes them: a folder
 /// reads every file below it (links followed, loops ended).
 fn path_sources(path: &Path, meta: &Metadata) -> Result<Vec<EventSource>, Diagnostic> {
@@ -264,7 +254,7 @@ fn run_search(req: &RunRequest) -> Result<RunOutcome, Diagnostic> {
         .map(ToString::to_string)
         .collect();
     let query = engine.compile(&text, &name)?;
-    if req.events.is_empty() && reads_events(&query) {
+    if req.events.is_empty() && query.reads_events() {
         warnings.push(
             "no events given (events=...): the search reads events and sees none".to_string(),
         );
