@@ -189,6 +189,7 @@ fn new_bin(field: &str, bins: usize) -> Bin {
         start: None,
         end: None,
         aligntime: None,
+        extra: None,
     }
 }
 
