@@ -25,6 +25,11 @@
 //!   same reason and changes nothing. `start=`/`end=` drop events outside
 //!   `[start, end]`. Events without `_time` are left out.
 //! - No `_span` field is added.
+//! - `BY <field> ... WHERE <agg> (in|notin) (top|bottom)<N>` or
+//!   `WHERE <agg> (<|>) <num>`: the series kept are judged by `agg` (sum,
+//!   max, min or avg) over each series' per-bin values, replacing `limit`;
+//!   the rest go to OTHER unless `useother=f`. `count` and other functions
+//!   are refused: the page does not say what they mean over a series.
 //! - `per_second(f)`, `per_minute(f)`, `per_hour(f)`, `per_day(f)`: the
 //!   sum of `f` in a bin divided by the bin's length in that unit (the
 //!   page's "sum()/<hours in the span>"; a 30m span gives sum()*2 per hour).
@@ -32,7 +37,7 @@
 use std::collections::HashSet;
 
 use crate::commands::bin::{auto_time_span, bin_time, parse_span, BinSpan, TIMECHART_SPANS};
-use crate::commands::chart::{Pivot, SeriesOptions};
+use crate::commands::chart::{parse_where, Pivot, SeriesOptions};
 use crate::commands::common::{
     at_option, bad, bool_opt, collect, count_opt, number_opt, option, time_span_seconds,
     unknown_option,
@@ -199,6 +204,10 @@ pub fn parse(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
             out.by = Some(field);
             continue;
         }
+        if out.by.is_some() && out.series.filter.is_none() && p.eat_keyword("where") {
+            out.series.filter = Some(Box::new(parse_where(p, "timechart")?));
+            continue;
+        }
         if out.by.is_some() {
             if matches!(p.peek(), Some(Tok::Word(_)) | Some(Tok::Str(_))) && !p.at_keyword("where")
             {
@@ -219,6 +228,14 @@ pub fn parse(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
             continue;
         }
         out.aggs.push(aggregation(p)?);
+    }
+    if out.series.filter.is_some() && out.aggs.len() != 1 {
+        // The where clause judges each series by its one aggregation.
+        return Err(bad(
+            "timechart",
+            "a `where` clause needs exactly one aggregation",
+            name_span,
+        ));
     }
     if out.aggs.is_empty() {
         return Err(bad(
