@@ -1512,6 +1512,7 @@ fn streamable(pipeline: &Pipeline, nested: bool) -> bool {
         match &c.args {
             CommandArgs::Search(s) => expr_streamable(&s.expr),
             CommandArgs::InputLookup(l) => l.filter.as_ref().is_none_or(expr_streamable),
+            CommandArgs::InputCsv(l) => l.filter.as_ref().is_none_or(expr_streamable),
             _ => true,
         }
     })

@@ -380,6 +380,17 @@ impl LookupRegistry {
         }
     }
 
+    /// Reads a CSV file of the lookup folders by its file name alone (no
+    /// lookup definitions), for `inputcsv`; `None` when no folder has it.
+    pub fn csv_file(&self, filename: &str) -> Option<std::result::Result<LookupTable, String>> {
+        let source = self.files.get(filename)?;
+        let text = match source {
+            FileSource::Bundled(t) => Ok(t.to_string()),
+            FileSource::Path(p) => read_text(p).map_err(|e| e.to_string()),
+        };
+        Some(text.and_then(|t| parse_csv(&t).map_err(|e| format!("file `{filename}`: {e}"))))
+    }
+
     /// Reads the table a search names: a transforms/YAML lookup name, or a
     /// CSV file name.
     pub fn table(&self, name: &str) -> std::result::Result<LookupTable, String> {

@@ -32,7 +32,9 @@ use std::collections::{HashMap, HashSet};
 use std::hash::Hash;
 
 use crate::commands::bin::{self, Bin};
-use crate::commands::common::{at_option, bad, bool_opt, collect, count_opt, number_opt, option};
+use crate::commands::common::{
+    at_option, bad, bool_opt, collect, count_opt, number_opt, option, unsupported,
+};
 use crate::commands::stats::{aggregation, evaluate, update_states, Aggregation, TimeRange};
 use crate::commands::CommandArgs;
 use crate::error::Result;
@@ -41,6 +43,7 @@ use crate::event::Event;
 use crate::exec::{Context, Rows};
 use crate::functions::stats::AggState;
 use crate::source::Span;
+use crate::syntax::lexer::Tok;
 use crate::syntax::parser::Parser;
 use crate::value::{compare_text, parse_number, Value};
 
@@ -88,6 +91,172 @@ pub struct SeriesOptions {
     pub dedup_splitvals: bool,
     /// Column names starting with `_` get a `VALUE` prefix (timechart).
     pub value_prefix: bool,
+    /// An explicit `WHERE <agg> <comp>` series filter; when given, `limit`
+    /// is ignored (the timechart page).
+    pub filter: Option<Box<SeriesFilter>>,
+}
+
+/// `WHERE <agg> (in|notin) (top|bottom)<N>` or `WHERE <agg> (<|>) <num>`:
+/// which series are kept, judged by `agg` over each series' values (one
+/// per row), e.g. `where max in top5` keeps the five series with the
+/// highest spikes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeriesFilter {
+    /// How a series' values are reduced to its score.
+    pub agg: WhereAgg,
+    /// The test on that score.
+    pub comp: WhereComp,
+}
+
+/// The where clause's reductions. The page names `sum` (the default
+/// scoring) and `max` (spikes); `min` and `avg` reduce the same way. Others
+/// (e.g. `count`, whose meaning over a series the page does not define)
+/// are refused at parse time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WhereAgg {
+    /// Sum of the series' numeric values.
+    Sum,
+    /// Largest value.
+    Max,
+    /// Smallest value.
+    Min,
+    /// Mean value.
+    Avg,
+}
+
+/// The where clause's test.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum WhereComp {
+    /// `in`/`notin` the top or bottom N.
+    Rank {
+        /// `notin`.
+        not: bool,
+        /// `bottom` (else `top`).
+        bottom: bool,
+        /// N.
+        n: usize,
+    },
+    /// `> num` (true) or `< num` (false).
+    Threshold {
+        /// `>`.
+        greater: bool,
+        /// The threshold.
+        num: f64,
+    },
+}
+
+impl WhereAgg {
+    fn reduce(self, values: &[f64]) -> Option<f64> {
+        if values.is_empty() {
+            return None;
+        }
+        Some(match self {
+            WhereAgg::Sum => values.iter().sum(),
+            WhereAgg::Max => values.iter().cloned().fold(f64::NEG_INFINITY, f64::max),
+            WhereAgg::Min => values.iter().cloned().fold(f64::INFINITY, f64::min),
+            WhereAgg::Avg => values.iter().sum::<f64>() / values.len() as f64,
+        })
+    }
+}
+
+/// Parses a where clause after its `WHERE` keyword: `<agg> (in|notin)
+/// (top|bottom)<N>` or `<agg> (<|>) <num>`.
+pub fn parse_where(p: &mut Parser, command: &str) -> Result<SeriesFilter> {
+    let (name, span) = p.word("a function such as `sum` or `max` after `where`")?;
+    let agg = match name.to_ascii_lowercase().as_str() {
+        "sum" => WhereAgg::Sum,
+        "max" => WhereAgg::Max,
+        "min" => WhereAgg::Min,
+        "avg" | "mean" => WhereAgg::Avg,
+        _ => {
+            return Err(unsupported(
+                command,
+                format!("`where {name} ...` is not supported: spelunk reduces a series with sum, max, min or avg only (the page does not define `{name}` over a series)"),
+                span,
+            ))
+        }
+    };
+    let comp = if p.eat(&Tok::Gt) || p.eat(&Tok::Lt) {
+        let greater = p.text_of(p.last_span()) == ">";
+        let (text, nspan) = p.value("a number after the comparison")?;
+        let num = crate::value::parse_number(&text)
+            .ok_or_else(|| bad(command, format!("`{text}` is not a number"), nspan))?;
+        WhereComp::Threshold { greater, num }
+    } else {
+        let (word, wspan) = p.word("`in`, `notin`, `<` or `>`")?;
+        let not = match word.to_ascii_lowercase().as_str() {
+            "in" => false,
+            "notin" => true,
+            _ => {
+                return Err(bad(
+                    command,
+                    format!(
+                        "expected `in`, `notin`, `<` or `>` in the where clause, found `{word}`"
+                    ),
+                    wspan,
+                ))
+            }
+        };
+        let (group, gspan) = p.word("`top<N>` or `bottom<N>`")?;
+        let lower = group.to_ascii_lowercase();
+        let (bottom, digits) = match (lower.strip_prefix("top"), lower.strip_prefix("bottom")) {
+            (Some(d), _) => (false, d),
+            (_, Some(d)) => (true, d),
+            _ => {
+                return Err(bad(
+                    command,
+                    format!("expected `top<N>` or `bottom<N>`, found `{group}`"),
+                    gspan,
+                ))
+            }
+        };
+        let n = digits.parse().map_err(|_| {
+            bad(
+                command,
+                format!("expected `top<N>` or `bottom<N>`, found `{group}`"),
+                gspan,
+            )
+        })?;
+        WhereComp::Rank { not, bottom, n }
+    };
+    Ok(SeriesFilter { agg, comp })
+}
+
+impl SeriesFilter {
+    /// The series kept, from each series' values.
+    fn keep(&self, series: &[(String, Vec<f64>)]) -> HashSet<String> {
+        let scored: Vec<(Option<f64>, &String)> = series
+            .iter()
+            .map(|(v, xs)| (self.agg.reduce(xs), v))
+            .collect();
+        match self.comp {
+            WhereComp::Threshold { greater, num } => scored
+                .into_iter()
+                .filter(|(s, _)| s.is_some_and(|s| if greater { s > num } else { s < num }))
+                .map(|(_, v)| v.clone())
+                .collect(),
+            WhereComp::Rank { not, bottom, n } => {
+                let mut ranked: Vec<(f64, &String)> = scored
+                    .iter()
+                    .filter_map(|(s, v)| s.map(|s| (s, *v)))
+                    .collect();
+                ranked.sort_by(|a, b| {
+                    let o = if bottom {
+                        a.0.total_cmp(&b.0)
+                    } else {
+                        b.0.total_cmp(&a.0)
+                    };
+                    o.then_with(|| a.1.cmp(b.1))
+                });
+                let group: HashSet<&String> = ranked.iter().take(n).map(|(_, v)| *v).collect();
+                series
+                    .iter()
+                    .filter(|(v, _)| group.contains(v) != not)
+                    .map(|(v, _)| v.clone())
+                    .collect()
+            }
+        }
+    }
 }
 
 impl Default for SeriesOptions {
@@ -102,6 +271,7 @@ impl Default for SeriesOptions {
             format: "$AGG$: $VAL$".into(),
             dedup_splitvals: false,
             value_prefix: false,
+            filter: None,
         }
     }
 }
@@ -189,6 +359,7 @@ fn new_bin(field: &str, bins: usize) -> Bin {
         start: None,
         end: None,
         aligntime: None,
+        extra: None,
     }
 }
 
@@ -551,8 +722,26 @@ impl Pivot<'_> {
         } else {
             self.opts.limit.min(ranked.len())
         };
-        let kept: HashSet<String> = ranked[..keep_n].iter().map(|(_, v)| v.clone()).collect();
-        let has_other = self.opts.useother && keep_n < ranked.len();
+        let kept: HashSet<String> = match &self.opts.filter {
+            // An explicit where clause replaces `limit`.
+            Some(filter) => {
+                let per_series: Vec<(String, Vec<f64>)> = values
+                    .iter()
+                    .map(|v| {
+                        let xs = finished
+                            .iter()
+                            .filter(|((_, c), _)| c.as_ref() == Some(v))
+                            .filter_map(|(_, vals)| vals.first().cloned().flatten())
+                            .filter_map(|x| x.as_number())
+                            .collect();
+                        (v.clone(), xs)
+                    })
+                    .collect();
+                filter.keep(&per_series)
+            }
+            None => ranked[..keep_n].iter().map(|(_, v)| v.clone()).collect(),
+        };
+        let has_other = self.opts.useother && kept.len() < ranked.len();
         let has_null = frequency.contains_key(&None);
 
         // OTHER: the dropped series' events aggregated together per row.
@@ -653,5 +842,45 @@ impl Pivot<'_> {
             })
             .collect();
         Ok(Table { rows, columns })
+    }
+}
+
+#[cfg(test)]
+mod where_tests {
+    use super::*;
+
+    #[test]
+    fn where_filters_rank_and_threshold() {
+        let series = vec![
+            ("a".to_string(), vec![5.0, 1.0]),
+            ("b".to_string(), vec![1.0, 4.0]),
+            ("c".to_string(), vec![3.0, 3.0]),
+            ("d".to_string(), vec![]),
+        ];
+        let keep = |agg, comp| {
+            let mut v: Vec<String> = SeriesFilter { agg, comp }
+                .keep(&series)
+                .into_iter()
+                .collect();
+            v.sort();
+            v
+        };
+        let rank = |not, bottom, n| WhereComp::Rank { not, bottom, n };
+        assert_eq!(keep(WhereAgg::Max, rank(false, false, 1)), vec!["a"]);
+        assert_eq!(keep(WhereAgg::Sum, rank(false, true, 1)), vec!["b"]);
+        assert_eq!(
+            keep(WhereAgg::Max, rank(true, false, 1)),
+            vec!["b", "c", "d"]
+        );
+        let over = WhereComp::Threshold {
+            greater: true,
+            num: 5.0,
+        };
+        assert_eq!(keep(WhereAgg::Sum, over), vec!["a", "c"]);
+        let under = WhereComp::Threshold {
+            greater: false,
+            num: 3.5,
+        };
+        assert_eq!(keep(WhereAgg::Avg, under), vec!["a", "b", "c"]);
     }
 }

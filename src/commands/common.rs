@@ -138,8 +138,15 @@ pub fn eval_option_value(p: &mut Parser, what: &str) -> Result<crate::eval::Expr
         };
         let span = here.to(end);
         let raw = p.text_of(span);
-        let inner = raw.get(3..raw.len() - 3).unwrap_or("").to_string();
-        return crate::eval::parse_expr(&inner, span.start + 3);
+        let inner = raw.get(3..raw.len() - 3).unwrap_or("");
+        if inner.contains("\\\"") {
+            // The page's escaping rule: a string value inside the quoted
+            // form is written `\"yes\"`, the backslashes dropped before
+            // the expression is read (`reset_after="("match(test,\"yes\")")"`).
+            // Positions after the first escape shift by one per backslash.
+            return crate::eval::parse_expr(&inner.replace("\\\"", "\""), span.start + 3);
+        }
+        return crate::eval::parse_expr(inner, span.start + 3);
     }
     match p.peek() {
         Some(Tok::LParen) => {

@@ -3,13 +3,12 @@
 //! Docs: <https://help.splunk.com/splunk-enterprise/spl-search-reference/9.1/search-commands/dedup>:
 //! `dedup [<int>] <field-list> [keepevents=<bool>] [keepempty=<bool>]
 //! [consecutive=<bool>] [sortby <sort-by-clause>]`. Results missing any of
-//! the fields are dropped unless `keepempty=true`.
+//! the fields are dropped unless `keepempty=true`; `sortby` sorts before
+//! deduplicating, so it chooses which duplicate is kept.
 
 use std::collections::HashMap;
 
-use crate::commands::common::{
-    at_option, bad, bool_opt, collect, count_opt, option, unknown_option,
-};
+use crate::commands::common::{at_option, bad, bool_opt, count_opt, option, unknown_option};
 use crate::commands::sort::{self, Sort};
 use crate::commands::CommandArgs;
 use crate::error::Result;
@@ -32,7 +31,9 @@ pub struct Dedup {
     pub keepempty: bool,
     /// Only remove duplicates that follow each other.
     pub consecutive: bool,
-    /// Sort the output afterwards.
+    /// `sortby`: sort first, so the top-most of each set of duplicates in
+    /// that order is the one kept (the page's sort-by-clause description);
+    /// the output is in that order too.
     pub sortby: Option<Sort>,
 }
 
@@ -49,7 +50,11 @@ pub fn parse(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
     if let (Some(Tok::Word(w)), false) = (p.peek(), p.peek2() == Some(&Tok::Eq)) {
         if w.bytes().all(|b| b.is_ascii_digit()) {
             let (w, span) = p.word("a count")?;
-            out.count = count_opt("dedup", "count", &w, span)?.max(1);
+            out.count = count_opt("dedup", "count", &w, span)?;
+            if out.count == 0 {
+                // The page: "The number for N must be greater than 0."
+                return Err(bad("dedup", "the count must be greater than 0", span));
+            }
         }
     }
     while !p.at_command_end() {
@@ -85,6 +90,10 @@ pub fn parse(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
 impl Dedup {
     /// Removes duplicates, keeping the first `count` of each combination.
     pub fn apply<'a>(&'a self, input: Rows<'a>) -> Result<Rows<'a>> {
+        let input = match &self.sortby {
+            Some(sort) => sort.apply(input)?,
+            None => input,
+        };
         let mut seen: HashMap<Vec<String>, usize> = HashMap::new();
         let mut previous: Option<Vec<String>> = None;
         let mut run = 0usize;
@@ -119,11 +128,7 @@ impl Dedup {
                 out.push(event);
             }
         }
-        let rows: Rows<'a> = Box::new(out.into_iter().map(Ok));
-        match &self.sortby {
-            Some(sort) => Ok(Box::new(collect(sort.apply(rows)?)?.into_iter().map(Ok))),
-            None => Ok(rows),
-        }
+        Ok(Box::new(out.into_iter().map(Ok)))
     }
 
     fn key(&self, event: &Event) -> Option<Vec<String>> {
@@ -152,5 +157,51 @@ impl Uniq {
             }
             Err(_) => true,
         })))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::commands::sort::{SortKey, SortMode};
+    use crate::value::Value;
+
+    fn row(g: &str, n: f64) -> Event {
+        let mut e = Event::new();
+        e.set("g", Value::from(g));
+        e.set("n", Value::Num(n));
+        e
+    }
+
+    #[test]
+    fn sortby_chooses_the_kept_duplicate() {
+        let dedup = Dedup {
+            count: 1,
+            fields: vec!["g".into()],
+            keepevents: false,
+            keepempty: false,
+            consecutive: false,
+            sortby: Some(Sort {
+                keys: vec![SortKey {
+                    field: "n".into(),
+                    descending: true,
+                    mode: SortMode::Num,
+                }],
+                limit: 0,
+                reverse: false,
+            }),
+        };
+        let input: Rows<'_> = Box::new(
+            vec![row("a", 1.0), row("b", 5.0), row("a", 7.0)]
+                .into_iter()
+                .map(Ok),
+        );
+        let kept: Vec<f64> = dedup
+            .apply(input)
+            .expect("applies")
+            .map(|r| r.expect("row").get("n").and_then(Value::as_number))
+            .map(|n| n.unwrap_or(f64::NAN))
+            .collect();
+        assert_eq!(kept, vec![7.0, 5.0]);
     }
 }

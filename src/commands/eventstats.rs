@@ -10,7 +10,7 @@ use crate::commands::common::{
     at_option, bool_opt, collect, count_opt, eval_option_value, option, time_span_seconds,
     unknown_option,
 };
-use crate::commands::stats::{aggregations_and_by, group_keys, Aggregation};
+use crate::commands::stats::{aggregation, aggregations_and_by, group_keys, Aggregation};
 use crate::commands::CommandArgs;
 use crate::error::Result;
 use crate::eval::{EvalContext, Expr, Scope};
@@ -94,8 +94,8 @@ impl Eventstats {
 }
 
 /// `streamstats [current=<bool>] [window=<int>] [global=<bool>]
-/// [reset_on_change=<bool>] [reset_before=(<expr>)] [reset_after=(<expr>)]
-/// [time_window=<span>] <agg>... [BY <field>...]`,
+/// [allnum=<bool>] [reset_on_change=<bool>] [reset_before=(<expr>)]
+/// [reset_after=(<expr>)] [time_window=<span>] <agg>... [BY <field>...]`,
 /// e.g. `streamstats count AS n BY user`: running statistics in result order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Streamstats {
@@ -107,8 +107,16 @@ pub struct Streamstats {
     pub current: bool,
     /// Only the last N results count (0 = all).
     pub window: usize,
-    /// Only results within this many seconds of the current one count.
-    pub time_window: Option<f64>,
+    /// `global=` (default true): with `window=`, one window of the last N
+    /// results of every group (each group's statistics over its own results
+    /// in it); false gives each group a window of its own N results.
+    pub global: bool,
+    /// `allnum=true`: a numeric function is null once a value it saw was
+    /// not a number.
+    pub allnum: bool,
+    /// Only results within this many seconds of the current one count, and
+    /// where the option was written (for the sort-order error).
+    pub time_window: Option<(f64, Span)>,
     /// Reset every statistic when a by-field value changes.
     pub reset_on_change: bool,
     /// `reset_before=(<expr>)`: reset before a result for which it is true.
@@ -118,11 +126,44 @@ pub struct Streamstats {
     pub reset_after: Option<Expr>,
 }
 
-/// Parses `streamstats`' arguments.
-pub fn parse_streamstats(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
+/// `max_stream_window` in limits.conf (default 10000): the most results a
+/// `time_window=` window holds when `window=` is not set; the page's
+/// example 4 says the count never exceeds it.
+const MAX_STREAM_WINDOW: usize = 10_000;
+
+/// `streamstats`' options, which the page's examples write before the
+/// aggregations, between them and the BY clause (`streamstats avg(foo)
+/// window=5`) and after it (`streamstats count BY shift reset_on_change=true`).
+#[derive(Debug)]
+struct Options {
+    current: bool,
+    window: usize,
+    global: bool,
+    allnum: bool,
+    time_window: Option<(f64, Span)>,
+    reset_on_change: bool,
+    reset_before: Option<Expr>,
+    reset_after: Option<Expr>,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            current: true,
+            window: 0,
+            global: true,
+            allnum: false,
+            time_window: None,
+            reset_on_change: false,
+            reset_before: None,
+            reset_after: None,
+        }
+    }
+}
+
+/// Reads the `key=value` options at the parser's position into `o`.
+fn read_options(p: &mut Parser, o: &mut Options) -> Result<()> {
     let c = "streamstats";
-    let (mut current, mut window, mut time_window, mut reset_on_change) = (true, 0, None, false);
-    let (mut reset_before, mut reset_after) = (None, None);
     while at_option(p) {
         if p.at_keyword("reset_before") || p.at_keyword("reset_after") {
             let (key, _) = p.word("an option")?;
@@ -130,48 +171,132 @@ pub fn parse_streamstats(p: &mut Parser, name_span: Span) -> Result<CommandArgs>
             let what = format!("`{}`", key.to_ascii_lowercase());
             let expr = eval_option_value(p, &what)?;
             if key.eq_ignore_ascii_case("reset_before") {
-                reset_before = Some(expr);
+                o.reset_before = Some(expr);
             } else {
-                reset_after = Some(expr);
+                o.reset_after = Some(expr);
             }
             continue;
         }
         let (key, value, span) = option(p)?;
         match key.as_str() {
-            "current" => current = bool_opt(c, &key, &value, span)?,
-            "window" => window = count_opt(c, &key, &value, span)?,
-            "global" | "allnum" => {
-                bool_opt(c, &key, &value, span)?;
-            }
-            "reset_on_change" => reset_on_change = bool_opt(c, &key, &value, span)?,
+            "current" => o.current = bool_opt(c, &key, &value, span)?,
+            "window" => o.window = count_opt(c, &key, &value, span)?,
+            "global" => o.global = bool_opt(c, &key, &value, span)?,
+            "allnum" => o.allnum = bool_opt(c, &key, &value, span)?,
+            "reset_on_change" => o.reset_on_change = bool_opt(c, &key, &value, span)?,
             "time_window" => {
-                time_window = Some(time_span_seconds(&value).ok_or_else(|| {
-                    crate::commands::common::bad(c, format!("`{value}` is not a span"), span)
-                })?)
+                let seconds = time_span_seconds(&value)
+                    .filter(|s| *s > 0.0)
+                    .ok_or_else(|| {
+                        crate::commands::common::bad(c, format!("`{value}` is not a span"), span)
+                    })?;
+                o.time_window = Some((seconds, span));
             }
             _ => return Err(unknown_option(c, &key, span)),
         }
     }
-    let (aggs, by) = aggregations_and_by(p, c, name_span)?;
+    Ok(())
+}
+
+/// Parses `streamstats`' arguments.
+pub fn parse_streamstats(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
+    let mut o = Options::default();
+    read_options(p, &mut o)?;
+    let mut aggs = Vec::new();
+    while !p.at_command_end() && !p.at_keyword("by") {
+        if p.eat(&Tok::Comma) {
+            continue;
+        }
+        if at_option(p) {
+            read_options(p, &mut o)?;
+            continue;
+        }
+        aggs.push(aggregation(p)?);
+    }
+    let mut by = Vec::new();
+    if p.eat_keyword("by") {
+        while !p.at_command_end() && !at_option(p) {
+            if p.eat(&Tok::Comma) {
+                continue;
+            }
+            by.push(p.field_name("a field name")?.0);
+        }
+        if by.is_empty() {
+            return Err(p.expected("a field name after `by`"));
+        }
+        read_options(p, &mut o)?;
+    }
+    if aggs.is_empty() {
+        return Err(crate::commands::common::bad(
+            "streamstats",
+            "expected at least one aggregation, e.g. `count`",
+            name_span,
+        ));
+    }
     Ok(CommandArgs::Streamstats(Streamstats {
         aggs,
         by,
-        current,
-        window,
-        time_window,
-        reset_on_change,
-        reset_before,
-        reset_after,
+        current: o.current,
+        window: o.window,
+        global: o.global,
+        allnum: o.allnum,
+        time_window: o.time_window,
+        reset_on_change: o.reset_on_change,
+        reset_before: o.reset_before,
+        reset_after: o.reset_after,
     }))
+}
+
+/// The windows of one `streamstats` run: each group's results in order and,
+/// under `global=true`, the order of every result across groups (its group
+/// key), so the oldest result leaves its group's window when the shared
+/// window is full.
+#[derive(Debug, Default)]
+struct Windows {
+    groups: HashMap<Vec<String>, Window>,
+    /// With one shared window: the group of each result in it, oldest first.
+    order: VecDeque<Vec<String>>,
+}
+
+impl Windows {
+    fn clear(&mut self) {
+        self.groups.clear();
+        self.order.clear();
+    }
+}
+
+/// Whether `_time` runs one way through the results, as `time_window=`
+/// needs: the direction seen so far and the previous time.
+#[derive(Debug, Default)]
+struct TimeOrder {
+    previous: Option<f64>,
+    ascending: Option<bool>,
+}
+
+impl TimeOrder {
+    /// Records `t`; false when it goes against the direction seen so far.
+    fn accept(&mut self, t: f64) -> bool {
+        if let Some(prev) = self.previous {
+            if t != prev {
+                let up = t > prev;
+                if *self.ascending.get_or_insert(up) != up {
+                    return false;
+                }
+            }
+        }
+        self.previous = Some(t);
+        true
+    }
 }
 
 impl Streamstats {
     /// Adds running statistics to each result.
     pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
         let ectx = EvalContext::at(ctx.now, ctx.tz);
-        let mut windows: HashMap<Vec<String>, Window> = HashMap::new();
+        let mut windows = Windows::default();
         let mut running: HashMap<Vec<String>, Vec<AggState>> = HashMap::new();
         let mut previous: Option<Vec<String>> = None;
+        let mut order = TimeOrder::default();
         let unbounded = self.window == 0 && self.time_window.is_none();
         Ok(Box::new(input.map(move |row| {
             let mut event = row?;
@@ -202,7 +327,10 @@ impl Streamstats {
                 if self.current {
                     update(states);
                 }
-                let values: Vec<_> = states.iter().map(|s| s.clone().finish()).collect();
+                let values: Vec<_> = states
+                    .iter()
+                    .map(|s| s.clone().finish_with(self.allnum))
+                    .collect();
                 if !self.current {
                     update(states);
                 }
@@ -215,22 +343,19 @@ impl Streamstats {
                 }
                 return Ok(event);
             }
-            let window = windows
-                .entry(key)
-                .or_insert_with(|| Window::new(&self.aggs));
-            if let (Some(span), Some(now)) = (self.time_window, event.time()) {
-                window.retain(&self.aggs, |e| {
-                    e.time().is_none_or(|t| (now - t).abs() <= span)
-                });
+            if let Some((span, at)) = self.time_window {
+                let now = self.checked_time(&event, &mut order, at)?;
+                self.expire(&mut windows, &key, now, span);
             }
             if self.current {
-                window.push(&self.aggs, event.clone());
-                self.trim(window);
+                self.push(&mut windows, &key, event.clone());
             }
-            let values = window.results(&self.aggs);
+            let values = match windows.groups.get(&key) {
+                Some(window) => window.results(&self.aggs, self.allnum),
+                None => Window::new(&self.aggs).results(&self.aggs, self.allnum),
+            };
             if !self.current {
-                window.push(&self.aggs, event.clone());
-                self.trim(window);
+                self.push(&mut windows, &key, event.clone());
             }
             for (agg, value) in self.aggs.iter().zip(values) {
                 event.set_opt(agg.output.clone(), value);
@@ -243,20 +368,94 @@ impl Streamstats {
         })))
     }
 
+    /// One shared window for every group: `global=true` (the default), or
+    /// no BY clause (one group anyway).
+    fn shared(&self) -> bool {
+        self.global || self.by.is_empty()
+    }
+
+    /// The result's `_time`, checked to keep the order `time_window=` needs:
+    /// the page says the results must be sorted by time, ascending or
+    /// descending, so an untimed or out-of-order result is an error rather
+    /// than a window over whatever came before.
+    fn checked_time(&self, event: &Event, order: &mut TimeOrder, at: Span) -> Result<f64> {
+        let Some(now) = event.time() else {
+            return Err(crate::commands::common::bad(
+                "streamstats",
+                "`time_window` needs `_time` on every result, and a result has none",
+                at,
+            ));
+        };
+        if !order.accept(now) {
+            return Err(crate::commands::common::bad(
+                "streamstats",
+                "`time_window` needs results sorted by `_time` (ascending or descending); \
+                 add `| sort _time` or `| sort -_time` before it",
+                at,
+            ));
+        }
+        Ok(now)
+    }
+
+    /// Drops the results more than `span` seconds from `now`. The results
+    /// are sorted by time, so they leave from the front.
+    fn expire(&self, windows: &mut Windows, key: &[String], now: f64, span: f64) {
+        let outside = |e: &Event| e.time().is_some_and(|t| (now - t).abs() > span);
+        if self.shared() {
+            while let Some(front) = windows.order.front() {
+                let Some(window) = windows.groups.get_mut(front) else {
+                    windows.order.pop_front();
+                    continue;
+                };
+                if !window.events.front().is_some_and(outside) {
+                    break;
+                }
+                window.pop_front(&self.aggs);
+                windows.order.pop_front();
+            }
+        } else if let Some(window) = windows.groups.get_mut(key) {
+            while window.events.front().is_some_and(outside) {
+                window.pop_front(&self.aggs);
+            }
+        }
+    }
+
+    /// Adds a result to its group's window and trims the window (the shared
+    /// one, or the group's) to `window=` results, or `max_stream_window`
+    /// under `time_window=` alone.
+    fn push(&self, windows: &mut Windows, key: &[String], event: Event) {
+        let limit = match (self.window, self.time_window) {
+            (0, Some(_)) => MAX_STREAM_WINDOW,
+            (n, _) => n,
+        };
+        let window = windows
+            .groups
+            .entry(key.to_vec())
+            .or_insert_with(|| Window::new(&self.aggs));
+        window.push(&self.aggs, event);
+        if !self.shared() {
+            while limit > 0 && window.events.len() > limit {
+                window.pop_front(&self.aggs);
+            }
+            return;
+        }
+        windows.order.push_back(key.to_vec());
+        while limit > 0 && windows.order.len() > limit {
+            let Some(oldest) = windows.order.pop_front() else {
+                break;
+            };
+            if let Some(window) = windows.groups.get_mut(&oldest) {
+                window.pop_front(&self.aggs);
+            }
+        }
+    }
+
     fn resets_after(&self, event: &Event, ectx: &EvalContext) -> Result<bool> {
         match &self.reset_after {
             Some(expr) => Ok(expr
                 .eval_condition(&Scope::new(event, ectx), "streamstats reset_after")?
                 == Some(true)),
             None => Ok(false),
-        }
-    }
-
-    fn trim(&self, window: &mut Window) {
-        if self.window > 0 {
-            while window.events.len() > self.window {
-                window.pop_front(&self.aggs);
-            }
         }
     }
 }
@@ -311,18 +510,6 @@ impl Window {
         }
     }
 
-    /// Keeps the results `keep` accepts, in order.
-    fn retain(&mut self, aggs: &[Aggregation], mut keep: impl FnMut(&Event) -> bool) {
-        let events = std::mem::take(&mut self.events);
-        for event in events {
-            if keep(&event) {
-                self.events.push_back(event);
-            } else {
-                self.account(aggs, &event, false);
-            }
-        }
-    }
-
     /// Adds (or takes away) one result's part of the sliding states, as
     /// `AggState::update` would count it.
     fn account(&mut self, aggs: &[Aggregation], event: &Event, entering: bool) {
@@ -361,8 +548,9 @@ impl Window {
         }
     }
 
-    /// Each aggregation's value over the window.
-    fn results(&self, aggs: &[Aggregation]) -> Vec<Option<Value>> {
+    /// Each aggregation's value over the window (`allnum` as in
+    /// [`AggState::finish_with`]).
+    fn results(&self, aggs: &[Aggregation], allnum: bool) -> Vec<Option<Value>> {
         let mut states: Vec<Option<AggState>> = self
             .sliding
             .iter()
@@ -382,7 +570,7 @@ impl Window {
             .into_iter()
             .zip(&self.sliding)
             .map(|(state, sliding)| match (state, sliding) {
-                (Some(state), _) => state.finish(),
+                (Some(state), _) => state.finish_with(allnum),
                 (None, Some(Sliding::Count(n))) => Some(Value::Num(*n as f64)),
                 (None, Some(Sliding::Distinct(seen))) => Some(Value::Num(seen.len() as f64)),
                 (None, None) => None,
@@ -451,7 +639,7 @@ mod tests {
     fn sliding_count_and_dc_match_recomputation() {
         for (window, current) in [(1, true), (4, true), (4, false), (50, true)] {
             let search = format!(
-                "| streamstats window={window} current={current} dc(x) as d count(x) as c count as n values(x) as v by g"
+                "| streamstats window={window} current={current} global=f dc(x) as d count(x) as c count as n values(x) as v by g"
             );
             let engine = crate::Engine::empty();
             let query = engine.compile(&search, "<test>").expect("compiles");
@@ -487,6 +675,64 @@ mod tests {
                 let values = row.get("v").map_or(0, |v| v.texts().len());
                 assert_eq!(values as f64, d, "values(x) row {i}");
             }
+        }
+    }
+
+    #[test]
+    fn time_order_accepts_one_direction_and_ties() {
+        let mut up = TimeOrder::default();
+        assert!([1.0, 1.0, 2.0, 5.0].iter().all(|t| up.accept(*t)));
+        assert!(!up.accept(4.0));
+        let mut down = TimeOrder::default();
+        assert!([9.0, 9.0, 3.0].iter().all(|t| down.accept(*t)));
+        assert!(!down.accept(10.0));
+    }
+
+    #[test]
+    fn global_window_counts_each_group_within_the_last_n_results() {
+        let engine = crate::Engine::empty();
+        let query = engine
+            .compile("| streamstats window=3 count as n by g", "<test>")
+            .expect("compiles");
+        let ctx_events = rows();
+        let lookups = crate::lookup::LookupRegistry::new();
+        let limits = crate::exec::Limits::default();
+        let ctx = Context {
+            events: &ctx_events,
+            lookups: &lookups,
+            tz: chrono_tz::UTC,
+            limits: &limits,
+            notices: std::cell::RefCell::new(Vec::new()),
+            now: 0.0,
+            output_lookups: None,
+            geoip: None,
+            prepared: Default::default(),
+            knowledge: Default::default(),
+        };
+        let Some(command) = query.pipeline.commands.first() else {
+            panic!("no command");
+        };
+        let input: Rows<'_> = Box::new(rows().into_iter().map(Ok));
+        let out: Vec<Event> = command
+            .args
+            .apply(input, &ctx)
+            .and_then(|r| r.collect::<Result<Vec<_>>>())
+            .expect("runs");
+        let groups: Vec<String> = rows()
+            .iter()
+            .map(|e| {
+                e.get("g")
+                    .map(|v| v.to_text().into_owned())
+                    .unwrap_or_default()
+            })
+            .collect();
+        for (i, row) in out.iter().enumerate() {
+            // The reference: the group's results among the last 3 overall.
+            let want = groups[i.saturating_sub(2)..=i]
+                .iter()
+                .filter(|g| **g == groups[i])
+                .count() as f64;
+            assert_eq!(num(row, "n"), want, "row {i}");
         }
     }
 }

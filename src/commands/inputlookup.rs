@@ -100,21 +100,7 @@ impl InputLookup {
             Some(expr) => Some(Matcher::compile(expr, ctx)?),
             None => None,
         };
-        let columns = table.columns;
-        let rows: Vec<Event> = table
-            .rows
-            .into_iter()
-            .map(|cells| {
-                columns
-                    .iter()
-                    .zip(cells)
-                    .filter_map(|(c, v)| v.map(|v| (c.clone(), Value::Str(v))))
-                    .collect::<Event>()
-            })
-            .filter(|row| matcher.as_ref().is_none_or(|m| m.matches(row)))
-            .skip(self.start)
-            .take(self.max)
-            .collect();
+        let rows = table_rows(table, matcher.as_ref(), self.start, self.max);
         let generated = rows.into_iter().map(Ok);
         if self.append {
             Ok(Box::new(input.chain(generated)))
@@ -122,4 +108,29 @@ impl InputLookup {
             Ok(Box::new(generated))
         }
     }
+}
+
+/// A table's rows as results (empty cells left out), those `matcher`
+/// accepts, from `start`, at most `max` (shared with `inputcsv`).
+pub fn table_rows(
+    table: crate::lookup::LookupTable,
+    matcher: Option<&Matcher>,
+    start: usize,
+    max: usize,
+) -> Vec<Event> {
+    let columns = table.columns;
+    table
+        .rows
+        .into_iter()
+        .map(|cells| {
+            columns
+                .iter()
+                .zip(cells)
+                .filter_map(|(c, v)| v.map(|v| (c.clone(), Value::Str(v))))
+                .collect::<Event>()
+        })
+        .filter(|row| matcher.is_none_or(|m| m.matches(row)))
+        .skip(start)
+        .take(max)
+        .collect()
 }

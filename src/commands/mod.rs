@@ -40,6 +40,7 @@ pub mod foreach;
 pub mod format;
 pub mod gentimes;
 pub mod head;
+pub mod inputcsv;
 pub mod inputlookup;
 pub mod iplocation;
 pub mod kmeans;
@@ -121,6 +122,11 @@ const COMMANDS: &[CommandSpec] = &[
         name: "set",
         aliases: &[],
         parse: set::parse,
+    },
+    CommandSpec {
+        name: "inputcsv",
+        aliases: &[],
+        parse: inputcsv::parse,
     },
     CommandSpec {
         name: "inputlookup",
@@ -687,6 +693,8 @@ pub enum CommandArgs {
     Setfields(setfields::Setfields),
     /// `| set union|diff|intersect [..] [..]`: set operations on two subsearches.
     Set(set::Set),
+    /// `inputcsv [options] <filename> [where <expr>]`.
+    InputCsv(inputcsv::InputCsv),
     /// `inputlookup [options] <name> [where <expr>]`.
     InputLookup(inputlookup::InputLookup),
     /// `fields [+|-] <field-list>`.
@@ -858,6 +866,7 @@ impl CommandArgs {
             CommandArgs::Selfjoin(c) => c.apply(input, ctx),
             CommandArgs::Setfields(c) => c.apply(input),
             CommandArgs::Set(c) => c.apply(input, ctx),
+            CommandArgs::InputCsv(c) => c.apply(input, ctx),
             CommandArgs::InputLookup(c) => c.apply(input, ctx),
             CommandArgs::Fields(c) => c.apply(input),
             CommandArgs::Fieldsummary(c) => c.apply(input),
@@ -941,6 +950,7 @@ impl CommandArgs {
     /// pipeline starting with one reads no events).
     pub fn is_generating(&self) -> bool {
         matches!(self, CommandArgs::InputLookup(c) if !c.append)
+            || matches!(self, CommandArgs::InputCsv(c) if !c.append)
     }
 
     /// Pipelines nested in the command's arguments (`append [...]`,

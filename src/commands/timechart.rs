@@ -25,11 +25,19 @@
 //!   same reason and changes nothing. `start=`/`end=` drop events outside
 //!   `[start, end]`. Events without `_time` are left out.
 //! - No `_span` field is added.
+//! - `BY <field> ... WHERE <agg> (in|notin) (top|bottom)<N>` or
+//!   `WHERE <agg> (<|>) <num>`: the series kept are judged by `agg` (sum,
+//!   max, min or avg) over each series' per-bin values, replacing `limit`;
+//!   the rest go to OTHER unless `useother=f`. `count` and other functions
+//!   are refused: the page does not say what they mean over a series.
+//! - `per_second(f)`, `per_minute(f)`, `per_hour(f)`, `per_day(f)`: the
+//!   sum of `f` in a bin divided by the bin's length in that unit (the
+//!   page's "sum()/<hours in the span>"; a 30m span gives sum()*2 per hour).
 
 use std::collections::HashSet;
 
 use crate::commands::bin::{auto_time_span, bin_time, parse_span, BinSpan, TIMECHART_SPANS};
-use crate::commands::chart::{Pivot, SeriesOptions};
+use crate::commands::chart::{parse_where, Pivot, SeriesOptions};
 use crate::commands::common::{
     at_option, bad, bool_opt, collect, count_opt, number_opt, option, time_span_seconds,
     unknown_option,
@@ -70,6 +78,64 @@ pub struct Timechart {
     pub series: SeriesOptions,
     /// Where the command is written (for run-time errors).
     pub at: Span,
+    /// `per_second(f)`..`per_day(f)` aggregations: each is a `sum` over a
+    /// hidden per-event field holding `f` as a rate of its bin.
+    pub rates: Vec<Rate>,
+}
+
+/// One `per_<unit>(<field>)` aggregation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rate {
+    /// The field whose values are summed.
+    pub field: String,
+    /// The hidden field the `sum` reads.
+    pub hidden: String,
+    /// Seconds in the unit: 1, 60, 3600 or 86400.
+    pub unit: f64,
+}
+
+/// The seconds in a `per_<unit>` function's unit, or `None` for another
+/// name.
+fn rate_unit(name: &str) -> Option<f64> {
+    Some(match name.to_ascii_lowercase().as_str() {
+        "per_second" => 1.0,
+        "per_minute" => 60.0,
+        "per_hour" => 3600.0,
+        "per_day" => 86_400.0,
+        _ => return None,
+    })
+}
+
+/// Parses `per_<unit>(<field>) [AS <name>]` as a `sum` over a hidden field
+/// (the timechart page: "per_hour() converts the field value so that it is
+/// a rate per hour, or sum()/<hours in the span>"); sum(x)/k is the sum of
+/// x/k, and k is the same for every event of a bin.
+fn rate_aggregation(p: &mut Parser, rates: &mut Vec<Rate>) -> Result<Aggregation> {
+    let (name, name_span) = p.word("a per_* function")?;
+    let unit = rate_unit(&name).unwrap_or(1.0);
+    p.expect(&Tok::LParen, &format!("`(` after `{name}`"))?;
+    let (field, _) = p.field_name(&format!("a field for `{name}`"))?;
+    p.expect(&Tok::RParen, &format!("`)` closing `{name}(`"))?;
+    let mut output = format!("{name}({field})");
+    let mut span = name_span.to(p.last_span());
+    if p.eat_keyword("as") {
+        let (alias, alias_span) = p.field_name("a name after `AS`")?;
+        output = alias;
+        span = span.to(alias_span);
+    }
+    let hidden = format!("__spelunk_rate_{}", rates.len());
+    rates.push(Rate {
+        field,
+        hidden: hidden.clone(),
+        unit,
+    });
+    Ok(Aggregation {
+        func: crate::functions::stats::StatsFn::Sum,
+        field: Some(hidden),
+        expr: None,
+        output,
+        span,
+    })
 }
 
 /// Default `bins` (docs: "the timechart command uses the default bins=100").
@@ -95,6 +161,7 @@ pub fn parse(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
             ..SeriesOptions::default()
         },
         at: name_span,
+        rates: Vec::new(),
     };
     while !p.at_command_end() {
         if at_option(p) {
@@ -137,6 +204,10 @@ pub fn parse(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
             out.by = Some(field);
             continue;
         }
+        if out.by.is_some() && out.series.filter.is_none() && p.eat_keyword("where") {
+            out.series.filter = Some(Box::new(parse_where(p, "timechart")?));
+            continue;
+        }
         if out.by.is_some() {
             if matches!(p.peek(), Some(Tok::Word(_)) | Some(Tok::Str(_))) && !p.at_keyword("where")
             {
@@ -149,7 +220,22 @@ pub fn parse(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
             }
             return Err(p.expected("an option or the end of `timechart`"));
         }
+        let is_rate = matches!(p.peek(), Some(Tok::Word(w)) if rate_unit(w).is_some())
+            && p.peek2() == Some(&Tok::LParen);
+        if is_rate {
+            let agg = rate_aggregation(p, &mut out.rates)?;
+            out.aggs.push(agg);
+            continue;
+        }
         out.aggs.push(aggregation(p)?);
+    }
+    if out.series.filter.is_some() && out.aggs.len() != 1 {
+        // The where clause judges each series by its one aggregation.
+        return Err(bad(
+            "timechart",
+            "a `where` clause needs exactly one aggregation",
+            name_span,
+        ));
     }
     if out.aggs.is_empty() {
         return Err(bad(
@@ -180,9 +266,31 @@ impl Timechart {
         }
     }
 
+    /// Sets each `per_<unit>` hidden field of `event`: its value per unit
+    /// of its bin's length (a month bin is as long as that month).
+    fn add_rates(&self, event: &mut Event, span: BinSpan, bucket: &impl Fn(f64) -> f64) {
+        let Some(t) = event.time() else { return };
+        let start = bucket(t);
+        let end = match span {
+            BinSpan::Seconds(s) => start + s,
+            // The next bin's start: n months of 31 days from a month's first
+            // day land in the month n later (never past it).
+            BinSpan::Months(n) => bucket(start + f64::from(n) * 31.0 * 86_400.0),
+        };
+        let length = end - start;
+        if length <= 0.0 {
+            return;
+        }
+        for rate in &self.rates {
+            if let Some(v) = event.get(&rate.field).and_then(Value::as_number) {
+                event.set(rate.hidden.clone(), Value::Num(v * rate.unit / length));
+            }
+        }
+    }
+
     /// Drains the input and yields one row per bin.
     pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
-        let events: Vec<Event> = collect(input)?
+        let mut events: Vec<Event> = collect(input)?
             .into_iter()
             .filter(|e| {
                 e.time().is_some_and(|t| {
@@ -199,6 +307,11 @@ impl Timechart {
         let span = self.span_for(lo, hi);
         let tz = ctx.tz;
         let bucket = |t: f64| bin_time(t, span, self.aligntime, tz);
+        if !self.rates.is_empty() {
+            for event in &mut events {
+                self.add_rates(event, span, &bucket);
+            }
+        }
         let ms = |t: f64| (t * 1000.0).round() as i64;
         let ectx = EvalContext::at(ctx.now, ctx.tz);
         let pivot = Pivot {
@@ -252,5 +365,17 @@ impl Timechart {
             Ok(event)
         });
         Ok(Box::new(out))
+    }
+}
+
+#[cfg(test)]
+mod rate_tests {
+    use super::*;
+
+    #[test]
+    fn rate_units() {
+        assert_eq!(rate_unit("PER_HOUR"), Some(3600.0));
+        assert_eq!(rate_unit("per_day"), Some(86_400.0));
+        assert_eq!(rate_unit("per_week"), None);
     }
 }

@@ -768,6 +768,7 @@ fn lower_tstats(t: &Tstats, cx: &LowerContext<'_>) -> Result<Vec<Command>> {
                 start: None,
                 end: None,
                 aligntime: None,
+                extra: None,
             }),
         ));
     }

@@ -30,6 +30,11 @@ pub fn resolve(
                     resolve_expr(expr, ctx, depth, run)?;
                 }
             }
+            CommandArgs::InputCsv(l) => {
+                if let Some(expr) = &mut l.filter {
+                    resolve_expr(expr, ctx, depth, run)?;
+                }
+            }
             _ => {}
         }
     }
