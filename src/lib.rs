@@ -5,9 +5,14 @@
 //! ```text
 //! search text ──expand──▶ Expanded {text, SourceMap}      (macros, comments)
 //!             ──syntax::parse──▶ Pipeline                  (spanned AST)
+//!             ──datamodel::lower──▶ Pipeline               (tstats, datamodel: plain commands)
+//!             ──plan::Plan::of──▶ streaming prefix, projection (the fast path)
 //!             ──exec::run_pipeline──▶ rows                 (subsearches first)
 //!             ──output::write──▶ table / csv / json / ndjson
 //! ```
+//!
+//! `ARCHITECTURE.md` at the repository root draws each stage with the
+//! functions involved; `docs/semantics.md` lists the Splunk rules followed.
 //!
 //! # Example
 //!

@@ -94,7 +94,7 @@ impl Renamer {
             Renamer::Plain { from, to } => {
                 if !event.rename(from, to) {
                     // Renaming a missing field onto an existing one clears it
-                    // (SEMANTICS.md §4.2).
+                    // (`docs/semantics.md#fields-rename-and-table`).
                     event.remove(to);
                 }
             }

@@ -7,7 +7,7 @@
 //!      ──Expr::eval(&Event, &EvalContext)──▶ EvalValue ──into_value──▶ Option<Value>
 //! ```
 //!
-//! Rules (SEMANTICS.md; help.splunk.com "Use the eval command and
+//! Rules (`docs/semantics.md#eval-and-where`; help.splunk.com "Use the eval command and
 //! functions"): arithmetic with a null operand is null; `+` adds numbers and
 //! concatenates anything else; `.` concatenates as text; comparisons are
 //! numeric when both sides are numbers (field text such as `"5"` counts as a

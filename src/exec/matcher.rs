@@ -1,6 +1,6 @@
 //! Search expressions compiled into predicates over events.
 //!
-//! The rules are Splunk's (see `shared/spl/SEMANTICS.md` §1): values match
+//! The rules are Splunk's (see `docs/semantics.md#search-matching`): values match
 //! case-insensitively with `*` wildcards; a multivalue field matches when any
 //! value does; `f!=v` needs `f` to exist while `NOT f=v` keeps events without
 //! `f`; bare terms match whole tokens of `_raw`; a value in CIDR notation

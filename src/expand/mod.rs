@@ -6,7 +6,7 @@
 //!           ──expand each call (recursively)──▶ Expanded { text, SourceMap }
 //! ```
 //!
-//! Splunk's rules (SEMANTICS §6): `` `name` `` and `` `name(a, b)` `` are
+//! Splunk's rules (`docs/semantics.md#macros`): `` `name` `` and `` `name(a, b)` `` are
 //! calls; the argument count picks the `[name(N)]` stanza; each `$arg$` in the
 //! definition is replaced by the argument text; the result is expanded again.
 //! Backticks inside double-quoted strings are plain text, and

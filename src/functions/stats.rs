@@ -1,6 +1,6 @@
 //! Aggregation functions (`count`, `dc`, `values`, `min`, `perc95`, ...):
 //! their names, their running state, and their results, with Splunk's rules
-//! (SEMANTICS.md §5). Shared by `stats`, `eventstats`, `streamstats`,
+//! (`docs/semantics.md#stats`). Shared by `stats`, `eventstats`, `streamstats`,
 //! `chart`, `timechart`.
 //!
 //! Function list: <https://help.splunk.com/en/splunk-enterprise/spl-search-reference/9.3/statistical-and-charting-functions>
@@ -795,7 +795,7 @@ impl Extreme {
         }
     }
 
-    /// Adds a value; numbers win over text (SEMANTICS.md §5.1: min/max are
+    /// Adds a value; numbers win over text (`docs/semantics.md#stats`: min/max are
     /// numeric when values are numbers, lexicographic otherwise).
     fn add(&mut self, text: &str, smallest: bool) {
         if let Some(n) = parse_number(text) {
