@@ -251,6 +251,12 @@ fn text() {
         s("splunk")
     );
     assert_eq!(ev("substr(\"abc\", 10)"), s(""));
+    // Found by tests/properties.rs: a start past the text with a negative
+    // length sliced past the end; huge numbers overflowed the sum.
+    assert_eq!(ev("substr(\"abc\", 1e308, -0.5)"), s(""));
+    assert_eq!(ev("substr(\"abc\", 2, 1e308)"), s("bc"));
+    assert_eq!(ev("substr(\"abc\", 1e308, 1e308)"), s(""));
+    assert_eq!(ev("substr(\"abc\", -1e308, 2)"), s("ab"));
     assert_eq!(
         ev("urldecode(\"http%3A%2F%2Fwww.splunk.com%2Fdownload%3Fr%3Dheader\")"),
         s("http://www.splunk.com/download?r=header")
