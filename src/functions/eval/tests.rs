@@ -218,6 +218,12 @@ fn multivalue() {
     assert_eq!(run("mvmap(n, n * 2)", &e), mv(&["2", "10", "40"]));
     assert_eq!(run("mvzip(n, m, \"-\")", &e), mv(&["1-b", "5-a", "20-b"]));
     assert_eq!(ev("mvrange(1, 4)"), mv(&["1", "2", "3"]));
+    // A step too small to change a huge start used to loop forever, growing
+    // the list until memory ran out; it now stops at the first value.
+    assert_eq!(
+        ev("mvcount(mvrange(100000000000000000, 100000000000000010))"),
+        n(1.0)
+    );
     assert_eq!(
         ev("mvrange(0, 200000, \"1d\")"),
         mv(&["0", "86400", "172800"])
