@@ -539,6 +539,22 @@ proptest! {
         }
     }
 
+    /// `mvrange` ends (and gives at most 100000 values) for any start,
+    /// including starts past 2^53 where a small step no longer changes the
+    /// value (that case once looped until memory ran out).
+    #[test]
+    fn mvrange_terminates(
+        start in prop_oneof![any::<f64>(), (-60i32..60).prop_map(|e| 10f64.powi(e))],
+        span in 0.0f64..1e6,
+        step in prop_oneof![Just(1.0f64), any::<f64>(), 1e-3f64..1e3],
+    ) {
+        let expr = format!("mvcount(mvrange({start:?}, {start:?} + {span:?}, {step:?}))");
+        if let Some(count) = eval_x(&expr) {
+            let count: f64 = count.parse().unwrap_or(0.0);
+            prop_assert!(count <= 100_001.0, "{expr} gave {count} values");
+        }
+    }
+
     /// `round(x, n)` of a decimal number gives at most `n` decimals.
     #[test]
     fn round_gives_at_most_n_decimals(
