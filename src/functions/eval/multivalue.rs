@@ -181,7 +181,13 @@ fn mvrange(args: Vec<EvalValue>, site: &CallSite) -> Result<EvalValue> {
     let mut x = start;
     while (step > 0.0 && x < end) || (step < 0.0 && x > end) {
         out.push(format_number(x));
-        x += step;
+        let next = x + step;
+        // Past 2^53 a small step can round back to `x` (1e17 + 1 == 1e17):
+        // the range would never reach `end`, so it stops here.
+        if next == x {
+            break;
+        }
+        x = next;
     }
     Ok(EvalValue::from_list(out))
 }

@@ -218,6 +218,12 @@ fn multivalue() {
     assert_eq!(run("mvmap(n, n * 2)", &e), mv(&["2", "10", "40"]));
     assert_eq!(run("mvzip(n, m, \"-\")", &e), mv(&["1-b", "5-a", "20-b"]));
     assert_eq!(ev("mvrange(1, 4)"), mv(&["1", "2", "3"]));
+    // A step too small to change a huge start used to loop forever, growing
+    // the list until memory ran out; it now stops at the first value.
+    assert_eq!(
+        ev("mvcount(mvrange(100000000000000000, 100000000000000010))"),
+        n(1.0)
+    );
     assert_eq!(
         ev("mvrange(0, 200000, \"1d\")"),
         mv(&["0", "86400", "172800"])
@@ -251,6 +257,12 @@ fn text() {
         s("splunk")
     );
     assert_eq!(ev("substr(\"abc\", 10)"), s(""));
+    // Found by tests/properties.rs: a start past the text with a negative
+    // length sliced past the end; huge numbers overflowed the sum.
+    assert_eq!(ev("substr(\"abc\", 1e308, -0.5)"), s(""));
+    assert_eq!(ev("substr(\"abc\", 2, 1e308)"), s("bc"));
+    assert_eq!(ev("substr(\"abc\", 1e308, 1e308)"), s(""));
+    assert_eq!(ev("substr(\"abc\", -1e308, 2)"), s("ab"));
     assert_eq!(
         ev("urldecode(\"http%3A%2F%2Fwww.splunk.com%2Fdownload%3Fr%3Dheader\")"),
         s("http://www.splunk.com/download?r=header")

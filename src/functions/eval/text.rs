@@ -96,14 +96,16 @@ fn substr(args: Vec<EvalValue>, _: &CallSite) -> Result<EvalValue> {
     };
     let to = match args.get(2) {
         Some(l) => match l.as_number() {
-            Some(l) if l >= 0.0 => (from + l.trunc() as i64).min(n),
+            // Saturating: a huge start or length (`1e308` casts to
+            // i64::MAX) must clamp to the text, not overflow.
+            Some(l) if l >= 0.0 => from.saturating_add(l.trunc() as i64),
             Some(_) => from,
             None => return Ok(EvalValue::Null),
         },
         None => n,
     };
     let from = from.min(n) as usize;
-    let to = (to.max(from as i64)) as usize;
+    let to = to.clamp(from as i64, n) as usize;
     Ok(EvalValue::Str(chars[from..to].iter().collect()))
 }
 
