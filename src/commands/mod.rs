@@ -67,6 +67,7 @@ pub mod strcat;
 pub mod table;
 pub mod tags;
 pub mod timechart;
+pub mod timewrap;
 pub mod tojson;
 pub mod top;
 pub mod transaction;
@@ -428,6 +429,11 @@ const COMMANDS: &[CommandSpec] = &[
         parse: transaction::parse,
     },
     CommandSpec {
+        name: "timewrap",
+        aliases: &[],
+        parse: timewrap::parse,
+    },
+    CommandSpec {
         name: "transpose",
         aliases: &[],
         parse: transpose::parse,
@@ -639,6 +645,10 @@ pub const DIFFERENCES: &[(&str, &str)] = &[
         "needs a MaxMind database given with --geoip",
     ),
     (
+        "timewrap",
+        "align=end ends the latest period at the last bin's end (a run has no search end time); month, quarter and year spans are refused",
+    ),
+    (
         "tstats",
         "lowered to a plain pipeline over the given events, as if fully accelerated",
     ),
@@ -807,6 +817,8 @@ pub enum CommandArgs {
     Iplocation(iplocation::Iplocation),
     /// `transaction <fields> [maxspan=..] [maxpause=..] [startswith=..] [endswith=..]`.
     Transaction(transaction::Transaction),
+    /// `timewrap 1week [align=..] [series=..] [time_format=..]`: one series per period.
+    Timewrap(timewrap::Timewrap),
     /// `transpose [int] [column_name=..] [header_field=..] [include_empty=..]`: results become columns.
     Transpose(transpose::Transpose),
     /// `trendline sma5(foo) AS smoothed_foo ema10(bar)`: moving averages.
@@ -917,6 +929,7 @@ impl CommandArgs {
             CommandArgs::Outputlookup(c) => c.apply(input, ctx),
             CommandArgs::Iplocation(c) => c.apply(input, ctx),
             CommandArgs::Transaction(c) => c.apply(input, ctx),
+            CommandArgs::Timewrap(c) => c.apply(input, ctx),
             CommandArgs::Transpose(c) => c.apply(input),
             CommandArgs::Trendline(c) => c.apply(input),
             CommandArgs::Foreach(c) => c.apply(input, ctx),
