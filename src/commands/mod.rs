@@ -39,6 +39,7 @@ pub mod fillnull;
 pub mod foreach;
 pub mod format;
 pub mod gentimes;
+pub mod geostats;
 pub mod head;
 pub mod inputlookup;
 pub mod iplocation;
@@ -399,6 +400,11 @@ const COMMANDS: &[CommandSpec] = &[
         parse: makeresults::parse,
     },
     CommandSpec {
+        name: "geostats",
+        aliases: &[],
+        parse: geostats::parse,
+    },
+    CommandSpec {
         name: "gentimes",
         aliases: &[],
         parse: gentimes::parse,
@@ -641,6 +647,10 @@ pub const DIFFERENCES: &[(&str, &str)] = &[
         "lowered to a plain pipeline over the given events; listing models is not supported",
     ),
     (
+        "geostats",
+        "geobin is bin_id_zl_<level>_y_<row>_x_<column> and a bin's latitude/longitude is the mean of its events' coordinates (Splunk's exact rules are not documented); locallimit is refused",
+    ),
+    (
         "iplocation",
         "needs a MaxMind database given with --geoip",
     ),
@@ -817,6 +827,8 @@ pub enum CommandArgs {
     Iplocation(iplocation::Iplocation),
     /// `transaction <fields> [maxspan=..] [maxpause=..] [startswith=..] [endswith=..]`.
     Transaction(transaction::Transaction),
+    /// `geostats count by kind`: statistics per latitude/longitude bin and zoom level.
+    Geostats(geostats::Geostats),
     /// `timewrap 1week [align=..] [series=..] [time_format=..]`: one series per period.
     Timewrap(timewrap::Timewrap),
     /// `transpose [int] [column_name=..] [header_field=..] [include_empty=..]`: results become columns.
@@ -929,6 +941,7 @@ impl CommandArgs {
             CommandArgs::Outputlookup(c) => c.apply(input, ctx),
             CommandArgs::Iplocation(c) => c.apply(input, ctx),
             CommandArgs::Transaction(c) => c.apply(input, ctx),
+            CommandArgs::Geostats(c) => c.apply(input, ctx),
             CommandArgs::Timewrap(c) => c.apply(input, ctx),
             CommandArgs::Transpose(c) => c.apply(input),
             CommandArgs::Trendline(c) => c.apply(input),
