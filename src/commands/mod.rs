@@ -39,6 +39,7 @@ pub mod fillnull;
 pub mod foreach;
 pub mod format;
 pub mod gentimes;
+pub mod geostats;
 pub mod head;
 pub mod inputcsv;
 pub mod inputlookup;
@@ -68,6 +69,7 @@ pub mod strcat;
 pub mod table;
 pub mod tags;
 pub mod timechart;
+pub mod timewrap;
 pub mod tojson;
 pub mod top;
 pub mod transaction;
@@ -404,6 +406,11 @@ const COMMANDS: &[CommandSpec] = &[
         parse: makeresults::parse,
     },
     CommandSpec {
+        name: "geostats",
+        aliases: &[],
+        parse: geostats::parse,
+    },
+    CommandSpec {
         name: "gentimes",
         aliases: &[],
         parse: gentimes::parse,
@@ -432,6 +439,11 @@ const COMMANDS: &[CommandSpec] = &[
         name: "transaction",
         aliases: &[],
         parse: transaction::parse,
+    },
+    CommandSpec {
+        name: "timewrap",
+        aliases: &[],
+        parse: timewrap::parse,
     },
     CommandSpec {
         name: "transpose",
@@ -641,8 +653,16 @@ pub const DIFFERENCES: &[(&str, &str)] = &[
         "lowered to a plain pipeline over the given events; listing models is not supported",
     ),
     (
+        "geostats",
+        "geobin is bin_id_zl_<level>_y_<row>_x_<column> and a bin's latitude/longitude is the mean of its events' coordinates (Splunk's exact rules are not documented); locallimit is refused",
+    ),
+    (
         "iplocation",
         "needs a MaxMind database given with --geoip",
+    ),
+    (
+        "timewrap",
+        "align=end ends the latest period at the last bin's end (a run has no search end time); month, quarter and year spans are refused",
     ),
     (
         "tstats",
@@ -815,6 +835,10 @@ pub enum CommandArgs {
     Iplocation(iplocation::Iplocation),
     /// `transaction <fields> [maxspan=..] [maxpause=..] [startswith=..] [endswith=..]`.
     Transaction(transaction::Transaction),
+    /// `geostats count by kind`: statistics per latitude/longitude bin and zoom level.
+    Geostats(geostats::Geostats),
+    /// `timewrap 1week [align=..] [series=..] [time_format=..]`: one series per period.
+    Timewrap(timewrap::Timewrap),
     /// `transpose [int] [column_name=..] [header_field=..] [include_empty=..]`: results become columns.
     Transpose(transpose::Transpose),
     /// `trendline sma5(foo) AS smoothed_foo ema10(bar)`: moving averages.
@@ -926,6 +950,8 @@ impl CommandArgs {
             CommandArgs::Outputlookup(c) => c.apply(input, ctx),
             CommandArgs::Iplocation(c) => c.apply(input, ctx),
             CommandArgs::Transaction(c) => c.apply(input, ctx),
+            CommandArgs::Geostats(c) => c.apply(input, ctx),
+            CommandArgs::Timewrap(c) => c.apply(input, ctx),
             CommandArgs::Transpose(c) => c.apply(input),
             CommandArgs::Trendline(c) => c.apply(input),
             CommandArgs::Foreach(c) => c.apply(input, ctx),
