@@ -40,13 +40,22 @@ fn eval_x(expr: &str) -> Option<String> {
 /// at the package root (proptest's default looks for `lib.rs` beside an
 /// integration test and, not finding it, writes next to the test).
 /// `PROPTEST_CASES` overrides the count, for a longer local search.
+///
+/// The inputs come from a fixed seed, so CI runs the same cases every time
+/// and a red run is a regression, not a new draw; `PROPTEST_RNG_SEED=<n>`
+/// (or `random`) searches elsewhere.
 fn config(cases: u32) -> ProptestConfig {
     let cases = std::env::var("PROPTEST_CASES")
         .ok()
         .and_then(|n| n.parse().ok())
         .unwrap_or(cases);
+    let rng_seed = std::env::var("PROPTEST_RNG_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(proptest::test_runner::RngSeed::Fixed(0x5e1_0c));
     ProptestConfig {
         cases,
+        rng_seed,
         failure_persistence: Some(Box::new(FileFailurePersistence::Direct(
             "proptest-regressions/properties.txt",
         ))),

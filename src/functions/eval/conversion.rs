@@ -76,8 +76,10 @@ fn tostring(args: Vec<EvalValue>, site: &CallSite) -> Result<EvalValue> {
     let text = match format.to_ascii_lowercase().as_str() {
         "hex" => {
             let i = n.trunc() as i64;
+            // `unsigned_abs`: `-i` overflows for i64::MIN, where a huge
+            // negative number saturates.
             if i < 0 {
-                format!("-0x{:X}", -i)
+                format!("-0x{:X}", i.unsigned_abs())
             } else {
                 format!("0x{i:X}")
             }
@@ -268,7 +270,7 @@ impl Spec {
         let number = value.as_number().unwrap_or(0.0);
         let body = match conv {
             'd' | 'i' | 'u' => {
-                let mut s = (number.trunc() as i64).abs().to_string();
+                let mut s = (number.trunc() as i64).unsigned_abs().to_string();
                 if self.group {
                     s = commas(s.parse::<f64>().unwrap_or(0.0));
                 }

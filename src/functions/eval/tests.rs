@@ -77,6 +77,10 @@ fn conversion() {
     assert_eq!(ev("tonumber(\"abc\")"), EvalValue::Null);
     assert_eq!(ev("tostring(1=1)"), s("True"));
     assert_eq!(ev("tostring(15, \"hex\")"), s("0xF"));
+    assert_eq!(ev("tostring(-15, \"hex\")"), s("-0xF"));
+    // Saturates to i64::MIN, whose negation overflows (found by
+    // tests/properties.rs in a debug build).
+    assert_eq!(ev("tostring(-1.4e137, \"hex\")"), s("-0x8000000000000000"));
     assert_eq!(ev("tostring(12345.6789, \"commas\")"), s("12,345.68"));
     assert_eq!(ev("tostring(615, \"duration\")"), s("00:10:15"));
     assert_eq!(ev("printf(\"%04d-%s\", 7, \"x\")"), s("0007-x"));
