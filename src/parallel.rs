@@ -7,6 +7,7 @@ use std::sync::Mutex;
 /// Runs `work` on every item over `jobs` threads (0: one per core; at most
 /// [`crate::engine::MAX_THREADS`]; never more than the items). Results keep
 /// the items' order; an item whose worker panicked gives `None`.
+#[cfg(test)]
 pub fn map_ordered<T: Sync, R: Send>(
     items: &[T],
     jobs: usize,

@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::event::Event;
 use crate::exec::Context;
 use crate::syntax::ast::{CompareOp, SearchExpr, SearchKind, SearchValue};
-use crate::value::{parse_number, Value};
+use crate::value::parse_number;
 
 /// A compiled search expression.
 #[derive(Debug, Clone)]
@@ -390,12 +390,6 @@ fn find(hay: &[u8], needle: &[u8], eq: &impl Fn(&[u8], &[u8]) -> bool) -> Option
         return None;
     }
     (0..=hay.len() - needle.len()).find(|&i| eq(&hay[i..i + needle.len()], needle))
-}
-
-/// Values that compare equal under search rules, for commands that reuse them.
-pub fn value_equals(pattern: &str, actual: &Value) -> bool {
-    let g = Glob::new(pattern, false);
-    actual.any_text(|t| g.matches(t))
 }
 
 #[cfg(test)]
