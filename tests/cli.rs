@@ -1465,3 +1465,32 @@ fn progress_bar_only_on_a_terminal() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `partial=` and `fixedrange=` act on the search's time range, which an
+/// offline run has not: said in a notice, not dropped silently.
+#[test]
+fn timechart_range_options_say_they_have_no_effect() {
+    let dir = std::env::temp_dir().join(format!("spelunk-range-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let events = dir.join("e.json");
+    std::fs::write(&events, "{\"_time\":1700000000,\"a\":1}\n").expect("write");
+    let path = events.to_string_lossy().into_owned();
+    let out = spelunk(&[
+        "run",
+        "a=* | timechart span=1h partial=false fixedrange=true count",
+        "-e",
+        &path,
+        "-o",
+        "csv",
+    ]);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(text(&out.stdout), "_time,count\n1699999200,1\n");
+    let stderr = text(&out.stderr);
+    for option in [
+        "`partial=false` has no effect",
+        "`fixedrange=true` has no effect",
+    ] {
+        assert!(stderr.contains(option), "{stderr}");
+    }
+}

@@ -81,6 +81,10 @@ pub struct Timechart {
     /// `per_second(f)`..`per_day(f)` aggregations: each is a `sum` over a
     /// hidden per-event field holding `f` as a rate of its bin.
     pub rates: Vec<Rate>,
+    /// Options given that only act on the search's time range (`partial=`,
+    /// `fixedrange=`), which an offline run does not have: each is said
+    /// in a notice rather than dropped silently.
+    pub range_only: Vec<String>,
 }
 
 /// One `per_<unit>(<field>)` aggregation.
@@ -162,6 +166,7 @@ pub fn parse(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
         },
         at: name_span,
         rates: Vec::new(),
+        range_only: Vec::new(),
     };
     while !p.at_command_end() {
         if at_option(p) {
@@ -190,6 +195,7 @@ pub fn parse(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
                 "cont" => out.cont = bool_opt("timechart", &key, &value, span)?,
                 "partial" | "fixedrange" => {
                     bool_opt("timechart", &key, &value, span)?;
+                    out.range_only.push(format!("{key}={value}"));
                 }
                 _ => return Err(unknown_option("timechart", &key, span)),
             }
@@ -290,6 +296,11 @@ impl Timechart {
 
     /// Drains the input and yields one row per bin.
     pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
+        for option in &self.range_only {
+            ctx.notice(format!(
+                "timechart: `{option}` has no effect here: it acts on the search's time range (partial bins at its edges, or the range the chart spans), and an offline run has none, so the bins span the data"
+            ));
+        }
         let mut events: Vec<Event> = collect(input)?
             .into_iter()
             .filter(|e| {
