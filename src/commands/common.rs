@@ -223,6 +223,36 @@ pub fn collect(input: crate::exec::Rows<'_>) -> Result<Vec<Event>> {
     input.collect()
 }
 
+/// Test fixtures for the one-field running-value commands (accum, delta,
+/// trendline): rows with an optional `x`, and the text of one output field.
+#[cfg(test)]
+pub mod one_field {
+    use super::*;
+    use crate::exec::Rows;
+
+    /// One row per value, `x` set to it (left out for `None`).
+    pub fn rows(vals: &[Option<&str>]) -> Rows<'static> {
+        let rows: Vec<Result<Event>> = vals
+            .iter()
+            .map(|v| {
+                let mut e = Event::new();
+                if let Some(v) = v {
+                    e.set("x", Value::from(*v));
+                }
+                Ok(e)
+            })
+            .collect();
+        Box::new(rows.into_iter())
+    }
+
+    /// The text of `field` in each row `apply` gives back.
+    pub fn texts(out: Result<Rows<'_>>, field: &str) -> Vec<Option<String>> {
+        out.expect("apply")
+            .map(|r| r.expect("row").get(field).map(|v| v.to_text().into_owned()))
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -95,27 +95,10 @@ impl Delta {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::Event;
+    use crate::commands::common::one_field;
 
     fn run(c: &Delta, vals: &[Option<&str>]) -> Vec<Option<String>> {
-        let rows: Vec<Result<Event>> = vals
-            .iter()
-            .map(|v| {
-                let mut e = Event::new();
-                if let Some(v) = v {
-                    e.set("x", Value::from(*v));
-                }
-                Ok(e)
-            })
-            .collect();
-        c.apply(Box::new(rows.into_iter()))
-            .expect("apply")
-            .map(|r| {
-                r.expect("row")
-                    .get(&c.out)
-                    .map(|v| v.to_text().into_owned())
-            })
-            .collect()
+        one_field::texts(c.apply(one_field::rows(vals)), &c.out)
     }
 
     #[test]

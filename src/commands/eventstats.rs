@@ -641,32 +641,7 @@ mod tests {
             let search = format!(
                 "| streamstats window={window} current={current} global=f dc(x) as d count(x) as c count as n values(x) as v by g"
             );
-            let engine = crate::Engine::empty();
-            let query = engine.compile(&search, "<test>").expect("compiles");
-            let ctx_events = rows();
-            let lookups = crate::lookup::LookupRegistry::new();
-            let limits = crate::exec::Limits::default();
-            let ctx = Context {
-                events: &ctx_events,
-                lookups: &lookups,
-                tz: chrono_tz::UTC,
-                limits: &limits,
-                notices: std::cell::RefCell::new(Vec::new()),
-                now: 0.0,
-                output_lookups: None,
-                geoip: None,
-                prepared: Default::default(),
-                knowledge: Default::default(),
-            };
-            let Some(command) = query.pipeline.commands.first() else {
-                panic!("no command");
-            };
-            let input: Rows<'_> = Box::new(rows().into_iter().map(Ok));
-            let out: Vec<Event> = command
-                .args
-                .apply(input, &ctx)
-                .and_then(|r| r.collect::<Result<Vec<_>>>())
-                .expect("runs");
+            let out = run_over_rows(&search);
             let want = expected(&rows(), window, current);
             for (i, (row, (d, c, n))) in out.iter().zip(want).enumerate() {
                 let got = (num(row, "d"), num(row, "c"), num(row, "n"));
@@ -678,22 +653,11 @@ mod tests {
         }
     }
 
-    #[test]
-    fn time_order_accepts_one_direction_and_ties() {
-        let mut up = TimeOrder::default();
-        assert!([1.0, 1.0, 2.0, 5.0].iter().all(|t| up.accept(*t)));
-        assert!(!up.accept(4.0));
-        let mut down = TimeOrder::default();
-        assert!([9.0, 9.0, 3.0].iter().all(|t| down.accept(*t)));
-        assert!(!down.accept(10.0));
-    }
-
-    #[test]
-    fn global_window_counts_each_group_within_the_last_n_results() {
+    /// The rows `search` (one command) gives over [`rows`], run with a
+    /// context holding those rows as the search's events.
+    fn run_over_rows(search: &str) -> Vec<Event> {
         let engine = crate::Engine::empty();
-        let query = engine
-            .compile("| streamstats window=3 count as n by g", "<test>")
-            .expect("compiles");
+        let query = engine.compile(search, "<test>").expect("compiles");
         let ctx_events = rows();
         let lookups = crate::lookup::LookupRegistry::new();
         let limits = crate::exec::Limits::default();
@@ -713,11 +677,26 @@ mod tests {
             panic!("no command");
         };
         let input: Rows<'_> = Box::new(rows().into_iter().map(Ok));
-        let out: Vec<Event> = command
+        command
             .args
             .apply(input, &ctx)
             .and_then(|r| r.collect::<Result<Vec<_>>>())
-            .expect("runs");
+            .expect("runs")
+    }
+
+    #[test]
+    fn time_order_accepts_one_direction_and_ties() {
+        let mut up = TimeOrder::default();
+        assert!([1.0, 1.0, 2.0, 5.0].iter().all(|t| up.accept(*t)));
+        assert!(!up.accept(4.0));
+        let mut down = TimeOrder::default();
+        assert!([9.0, 9.0, 3.0].iter().all(|t| down.accept(*t)));
+        assert!(!down.accept(10.0));
+    }
+
+    #[test]
+    fn global_window_counts_each_group_within_the_last_n_results() {
+        let out = run_over_rows("| streamstats window=3 count as n by g");
         let groups: Vec<String> = rows()
             .iter()
             .map(|e| {

@@ -213,25 +213,11 @@ impl Trendline {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::Event;
+    use crate::commands::common::one_field;
 
     fn run(c: &Trendline, vals: &[&str]) -> Vec<Option<String>> {
-        let rows: Vec<Result<Event>> = vals
-            .iter()
-            .map(|v| {
-                let mut e = Event::new();
-                e.set("x", Value::from(*v));
-                Ok(e)
-            })
-            .collect();
-        c.apply(Box::new(rows.into_iter()))
-            .expect("apply")
-            .map(|r| {
-                r.expect("row")
-                    .get(&c.trends[0].out)
-                    .map(|v| v.to_text().into_owned())
-            })
-            .collect()
+        let vals: Vec<Option<&str>> = vals.iter().copied().map(Some).collect();
+        one_field::texts(c.apply(one_field::rows(&vals)), &c.trends[0].out)
     }
 
     fn one(kind: TrendType, period: usize) -> Trendline {
