@@ -143,7 +143,7 @@ impl Query {
     pub fn reads_events(&self) -> bool {
         matches!(
             self.pipeline.commands.first().map(|c| &c.args),
-            Some(CommandArgs::Search(_))
+            Some(CommandArgs::Search(_) | CommandArgs::Mstats(_))
         )
     }
 }

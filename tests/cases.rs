@@ -6,7 +6,7 @@
 //! `expected.json` (the rows, key order significant) or `expected_error.txt`
 //! (each non-empty line must appear in the rendered error). An optional
 //! `expected_warnings.txt` lists lines that must appear among the
-//! knowledge warnings and search notices. `case.toml` keys: `sourcetype`,
+//! knowledge warnings and search notices. `case.toml` keys: `sourcetype`, `index`,
 //! `source`, `host`, `ordered`, `tz`, `query_file`, `events_path`, `geoip`,
 //! `description`, `doc`. Run one case with `cargo test --test cases -- <name>`.
 
@@ -24,6 +24,7 @@ struct CaseConfig {
     sourcetype: Option<String>,
     source: Option<String>,
     host: Option<String>,
+    index: Option<String>,
     ordered: Option<bool>,
     tz: Option<String>,
     query_file: Option<String>,
@@ -196,7 +197,7 @@ fn run_search(dir: &Path, config: &CaseConfig, events: Option<PathBuf>) -> Resul
                     .unwrap_or_else(|| "events.json".into()),
             ),
             host: Some(config.host.clone().unwrap_or_else(|| "spelunk".into())),
-            index: Some("main".into()),
+            index: Some(config.index.clone().unwrap_or_else(|| "main".into())),
         })
         .collect();
     let loaded = match engine.load_events(&sources) {

@@ -50,6 +50,7 @@ pub mod lookup;
 pub mod makecontinuous;
 pub mod makeresults;
 pub mod metadata;
+pub mod mstats;
 pub mod multisearch;
 pub mod mvexpand;
 pub mod rangemap;
@@ -421,6 +422,11 @@ const COMMANDS: &[CommandSpec] = &[
         parse: metadata::parse,
     },
     CommandSpec {
+        name: "mstats",
+        aliases: &[],
+        parse: mstats::parse,
+    },
+    CommandSpec {
         name: "multisearch",
         aliases: &[],
         parse: multisearch::parse,
@@ -597,7 +603,6 @@ pub const NOT_OFFLINE: &[(&str, &str)] = &[
     ),
     ("mpreview", "it reads data points from a metrics index"),
     ("msearch", "it reads data points from a metrics index"),
-    ("mstats", "it aggregates data points in a metrics index"),
     (
         "redistribute",
         "it spreads a search's reduce phase across the indexers of a Splunk deployment",
@@ -829,6 +834,8 @@ pub enum CommandArgs {
     Multisearch(multisearch::Multisearch),
     /// `| metadata type=hosts|sources|sourcetypes [index=..]...`: first/last time and count per value.
     Metadata(metadata::Metadata),
+    /// `| mstats avg(cpu.*) AS cpu.* WHERE index=m BY host span=1m`: statistics over metric data points.
+    Mstats(mstats::Mstats),
     /// `outputlookup [append=..] <file.csv>`.
     Outputlookup(makeresults::Outputlookup),
     /// `iplocation [prefix=..] [allfields=..] [lang=..] <ip-field>`.
@@ -947,6 +954,7 @@ impl CommandArgs {
             CommandArgs::Gentimes(c) => c.apply(input, ctx),
             CommandArgs::Multisearch(c) => c.apply(input, ctx),
             CommandArgs::Metadata(c) => c.apply(input, ctx),
+            CommandArgs::Mstats(c) => c.apply(input, ctx),
             CommandArgs::Outputlookup(c) => c.apply(input, ctx),
             CommandArgs::Iplocation(c) => c.apply(input, ctx),
             CommandArgs::Transaction(c) => c.apply(input, ctx),

@@ -21,9 +21,9 @@ use crate::source::{Location, SourceMap, Span};
 use crate::syntax::ast::{Pipeline, SearchExpr, SearchKind};
 use crate::syntax::parser::parse_lenient;
 
-/// Commands that read CIM data models (`tstats`, `datamodel` and
-/// `from datamodel:` run over loaded data models; `mstats` and `pivot` are
-/// not supported yet and reported as needing data models).
+/// Commands that read CIM data models or metrics (`tstats`, `datamodel` and
+/// `from datamodel:` run over loaded data models, `mstats` over metric
+/// events; `pivot` is not supported yet and reported as needing data models).
 const DATA_MODEL_COMMANDS: &[&str] = &["tstats", "mstats", "from", "datamodel", "pivot"];
 
 /// What kind of problem a line reports.
@@ -51,7 +51,7 @@ pub enum ProblemKind {
     /// A lookup the corpus cannot ship: a KV-store collection, or an
     /// Enterprise Security / CIM lookup.
     LookupNotShipped,
-    /// The detection starts with `mstats` or `pivot` (not supported yet).
+    /// The detection starts with `pivot` (not supported yet).
     NeedsDataModels,
     /// A data model the search names is not loaded, or one of its
     /// datasets cannot run (unknown dataset or field owner, GeoIP, ...).

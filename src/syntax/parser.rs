@@ -983,10 +983,10 @@ mod tests {
         let err = parse("| pivot Model Dataset count(x) AS n").unwrap_err();
         assert_eq!(err.to_string(), "command `pivot` is not supported yet");
         // One that needs a server says so instead.
-        let err = parse("| mstats count(x) WHERE index=m").unwrap_err();
+        let err = parse("| mcollect index=m").unwrap_err();
         assert_eq!(
             err.to_string(),
-            "command `mstats` cannot run offline: it aggregates data points in a metrics index"
+            "command `mcollect` cannot run offline: it writes results into a metrics index on a Splunk server"
         );
     }
 

@@ -1,0 +1,529 @@
+//! `mstats`: statistics over metric data points.
+//!
+//! Grammar (Search Reference, "mstats",
+//! <https://help.splunk.com/splunk-enterprise/spl-search-reference/9.4/search-commands/mstats>):
+//!
+//! ```text
+//! | mstats [chart=<bool>] [<chart-options>] [prestats=<bool>] [append=<bool>]
+//!          [backfill=<bool>] [update_period=<integer>] [fillnull_value=<string>]
+//!          [chunk_size=<unsigned int>]
+//!          <stats-metric-term>...
+//!          WHERE [<logical-expression>]...
+//!          [ (BY|GROUPBY) <field-list> ]
+//!          [<span-length>]
+//! ```
+//!
+//! A `<stats-metric-term>` is either `<func>(<metric_name>) [AS <name>]`,
+//! where the metric name may hold `*` wildcards, or `<func>(_value)`
+//! with the metric names chosen by `metric_name=` in WHERE; the page says
+//! the two forms cannot be blended in one search.
+//!
+//! Offline there is no metrics index: the data points are the events given,
+//! in either of Splunk's metric shapes (Get Data In, "Metrics data format",
+//! <https://help.splunk.com/splunk-enterprise/get-data-in/metrics/9.4/introduction-to-metrics/metrics-data-format>):
+//! a single-metric event with `metric_name` and `_value`, or a multiple-metric
+//! event with one `metric_name:<name>=<value>` field per measurement, each
+//! either at the top of the JSON object or under `fields` in an HTTP Event
+//! Collector metric envelope (`"event": "metric"`). Every other field is a
+//! dimension. Each measurement becomes one data point with
+//! the event's `_time`, its dimensions, `metric_name` and `_value`, and
+//! WHERE is matched against the data points (so `metric_name=cpu.*` selects
+//! measurements, not events). Time modifiers in WHERE are ignored, as in
+//! every offline search.
+
+use std::cmp::Ordering;
+
+use indexmap::IndexMap;
+
+use crate::commands::bin::{bin_time, parse_span, BinSpan};
+use crate::commands::common::{bad, bool_opt, unsupported};
+use crate::commands::stats::{aggregation, compare_keys, group_keys, Aggregation};
+use crate::commands::CommandArgs;
+use crate::error::Result;
+use crate::event::Event;
+use crate::exec::matcher::Matcher;
+use crate::exec::{Context, Rows};
+use crate::functions::stats::{AggState, StatsFn};
+use crate::source::Span;
+use crate::syntax::ast::{CompareOp, SearchExpr, SearchKind};
+use crate::syntax::lexer::Tok;
+use crate::syntax::parser::Parser;
+use crate::value::Value;
+
+/// `mstats`' options before its functions.
+pub const OPTIONS: &[&str] = &[
+    "chart",
+    "prestats",
+    "append",
+    "backfill",
+    "update_period",
+    "fillnull_value",
+    "chunk_size",
+];
+
+/// The field prefix of a measurement in a multiple-metric event.
+const METRIC_PREFIX: &str = "metric_name:";
+
+/// The pseudo-metric of the `<func>(_value)` form.
+const VALUE: &str = "_value";
+
+/// A parsed `mstats`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mstats {
+    /// The functions; each one's `field` is a metric name (maybe with `*`)
+    /// or `_value`.
+    pub aggs: Vec<Aggregation>,
+    /// The WHERE search, matched against data points.
+    pub filter: Option<SearchExpr>,
+    /// The BY (or GROUPBY) dimensions.
+    pub by: Vec<String>,
+    /// `span=`: group by `_time` bins of this size too.
+    pub span: Option<BinSpan>,
+    /// `fillnull_value`: the value of a missing BY dimension (else the data
+    /// point is left out).
+    pub fillnull: Option<String>,
+}
+
+/// Parses `mstats`' arguments.
+pub fn parse(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
+    let c = "mstats";
+    let mut out = Mstats {
+        aggs: Vec::new(),
+        filter: None,
+        by: Vec::new(),
+        span: None,
+        fillnull: None,
+    };
+    p.reject_unknown_option(c, OPTIONS)?;
+    for (key, value, span) in p.options(OPTIONS)? {
+        match key.as_str() {
+            "chart" if bool_opt(c, &key, &value, span)? => {
+                return Err(unsupported(
+                    c,
+                    "`chart=true` is not supported: use `timechart` on mstats' rows",
+                    span,
+                ))
+            }
+            "prestats" | "append" if bool_opt(c, &key, &value, span)? => {
+                return Err(unsupported(
+                    c,
+                    format!("`{key}=true` is not supported yet"),
+                    span,
+                ))
+            }
+            "fillnull_value" => out.fillnull = Some(value),
+            "update_period" | "chunk_size" => {
+                crate::commands::inputlookup::whole_number(c, &key, &value, span)?;
+            }
+            // `backfill` and `chart=false`, `prestats=false`, `append=false`:
+            // real-time backfill has no meaning over a fixed set of events.
+            _ => {
+                bool_opt(c, &key, &value, span)?;
+            }
+        }
+    }
+    while !p.at_command_end() && !["where", "by", "groupby"].iter().any(|k| p.at_keyword(k)) {
+        if p.eat(&Tok::Comma) {
+            continue;
+        }
+        out.aggs.push(metric_term(p)?);
+    }
+    if out.aggs.is_empty() {
+        return Err(bad(
+            c,
+            "expected at least one function, e.g. `avg(cpu.utilization)`",
+            name_span,
+        ));
+    }
+    check_forms(&out.aggs)?;
+    if p.eat_keyword("where") {
+        let here = p.here();
+        let mut filter = p.search_expr_until(here, &["by", "groupby"])?;
+        // `span=` ends the command's grammar, but a search expression reads
+        // `span=10s` as a term: when no BY follows, it is the last one.
+        if let Some((value, span)) = take_trailing_span(&mut filter) {
+            out.span = Some(parse_span(&value, c, span)?);
+        }
+        out.filter = Some(filter);
+    }
+    if p.eat_keyword("by") || p.eat_keyword("groupby") {
+        while !(p.at_command_end() || p.at_keyword("span") && p.peek2() == Some(&Tok::Eq)) {
+            if p.eat(&Tok::Comma) {
+                continue;
+            }
+            out.by.push(p.field_name("a dimension after BY")?.0);
+        }
+        if out.by.is_empty() {
+            return Err(p.expected("a dimension after BY"));
+        }
+    }
+    if let Some((_, value, span)) = p.options(&["span"])?.into_iter().next() {
+        if out.span.is_some() {
+            return Err(bad(c, "`span=` is given twice", span));
+        }
+        out.span = Some(parse_span(&value, c, span)?);
+    }
+    if !p.at_command_end() {
+        return Err(p.expected("the end of mstats (after WHERE, BY and span=)"));
+    }
+    Ok(CommandArgs::Mstats(out))
+}
+
+/// Removes a trailing top-level `span=<value>` term from a WHERE search and
+/// returns its value.
+fn take_trailing_span(filter: &mut SearchExpr) -> Option<(String, Span)> {
+    let is_span = |e: &SearchExpr| {
+        matches!(&e.kind, SearchKind::Compare { field, op: CompareOp::Eq, .. }
+            if field.eq_ignore_ascii_case("span"))
+    };
+    let taken = if is_span(filter) {
+        let empty = SearchExpr {
+            kind: SearchKind::Empty,
+            span: filter.span,
+        };
+        std::mem::replace(filter, empty)
+    } else {
+        match &mut filter.kind {
+            SearchKind::And(items) if items.last().is_some_and(is_span) => items.pop()?,
+            _ => return None,
+        }
+    };
+    match taken.kind {
+        SearchKind::Compare { value, .. } => Some((value.text, taken.span)),
+        _ => None,
+    }
+}
+
+/// One `<func>(<metric>) [AS <name>]`: stats' own syntax, with a metric
+/// name required.
+fn metric_term(p: &mut Parser) -> Result<Aggregation> {
+    let agg = aggregation(p)?;
+    if agg.expr.is_some() || matches!(agg.func, StatsFn::Sparkline(..)) {
+        return Err(bad(
+            "mstats",
+            "functions take a metric name, not `eval(...)` or `sparkline`",
+            agg.span,
+        ));
+    }
+    let Some(metric) = &agg.field else {
+        return Err(bad(
+            "mstats",
+            "a function needs a metric name, e.g. `count(cpu.utilization)` or `count(_value)`",
+            agg.span,
+        ));
+    };
+    let has_alias = !agg.output.ends_with(&format!("({metric})"));
+    if metric.contains('*') && has_alias && !agg.output.contains('*') {
+        // `avg(cpu.*) AS cpu_avg` would give every matched metric one name.
+        return Err(bad(
+            "mstats",
+            format!(
+                "`{}` names several metrics: its `AS` name needs a `*` too",
+                metric
+            ),
+            agg.span,
+        ));
+    }
+    Ok(agg)
+}
+
+/// The page: "You cannot blend the <stats-func> syntax and the
+/// <stats-func-value> syntax in a single mstats search."
+fn check_forms(aggs: &[Aggregation]) -> Result<()> {
+    let is_value = |a: &Aggregation| a.field.as_deref() == Some(VALUE);
+    if aggs.iter().any(is_value) {
+        if let Some(named) = aggs.iter().find(|a| !is_value(a)) {
+            return Err(bad(
+                "mstats",
+                "`<func>(_value)` and `<func>(<metric_name>)` cannot be mixed in one mstats",
+                named.span,
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Where an event's metric fields sit: at the top, or under `fields.` in
+/// an HTTP Event Collector metric envelope (`{"time": .., "event":
+/// "metric", "fields": {"metric_name:cpu": ..}}`, Get Data In, "Get
+/// metrics in from other sources"), read as NDJSON.
+fn fields_prefix(event: &Event) -> &'static str {
+    match event.get("event") {
+        Some(Value::Str(kind)) if kind == "metric" => "fields.",
+        _ => "",
+    }
+}
+
+/// The data points of one event: (metric name, value) pairs.
+fn measurements(event: &Event) -> Vec<(&str, &Value)> {
+    let prefix = fields_prefix(event);
+    let multi: Vec<(&str, &Value)> = event
+        .iter()
+        .filter_map(|(k, v)| {
+            let name = k.strip_prefix(prefix)?.strip_prefix(METRIC_PREFIX)?;
+            Some((name, v))
+        })
+        .collect();
+    if !multi.is_empty() {
+        return multi;
+    }
+    let single = (
+        event.get(&format!("{prefix}metric_name")),
+        event.get(&format!("{prefix}{VALUE}")),
+    );
+    match single {
+        (Some(Value::Str(name)), Some(v)) => vec![(name.as_str(), v)],
+        _ => Vec::new(),
+    }
+}
+
+/// A data point as an event: the dimensions, `metric_name` and `_value`.
+fn point(event: &Event, name: &str, value: &Value) -> Event {
+    let prefix = fields_prefix(event);
+    let mut out = Event::with_capacity(event.len());
+    for (k, v) in event.iter() {
+        let dim = if prefix.is_empty() {
+            k
+        } else if let Some(inner) = k.strip_prefix(prefix) {
+            inner
+        } else if k == "event" || k == "time" {
+            // The envelope's own keys, not dimensions.
+            continue;
+        } else {
+            k
+        };
+        if !dim.starts_with(METRIC_PREFIX) {
+            out.set(dim, v.clone());
+        }
+    }
+    out.set("metric_name", Value::Str(name.to_string()));
+    out.set(VALUE, value.clone());
+    out
+}
+
+/// The texts `*` stood for when `pattern` matches `text` (case-sensitive,
+/// as metric names are), or None when it does not match.
+fn wildcard_captures<'t>(pattern: &str, text: &'t str) -> Option<Vec<&'t str>> {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    let (first, rest) = parts.split_first()?;
+    let mut at = text.strip_prefix(first)?;
+    let mut offset = first.len();
+    let mut captures = Vec::new();
+    for (i, part) in rest.iter().enumerate() {
+        let last = i + 1 == rest.len();
+        // The last part must end the text; the others take the earliest
+        // occurrence (a `*` matches as little as it can before them).
+        let found = if last {
+            at.len()
+                .checked_sub(part.len())
+                .filter(|&n| at[n..] == **part && at.is_char_boundary(n))
+        } else {
+            at.find(part)
+        };
+        let n = found?;
+        captures.push(&text[offset..offset + n]);
+        offset += n + part.len();
+        at = &text[offset..];
+    }
+    (rest.is_empty() && at.is_empty() || !rest.is_empty()).then_some(captures)
+}
+
+/// The output name of term `agg` for metric `name`: its `AS` name with
+/// each `*` replaced by what the metric's `*` matched, else `func(name)`.
+fn output_name(agg: &Aggregation, name: &str, captures: &[&str]) -> String {
+    let metric = agg.field.as_deref().unwrap_or_default();
+    if !metric.contains('*') {
+        return agg.output.clone();
+    }
+    if let Some(func_name) = agg.output.strip_suffix(&format!("({metric})")) {
+        return format!("{func_name}({name})");
+    }
+    let mut out = String::new();
+    let mut captures = captures.iter();
+    for (i, piece) in agg.output.split('*').enumerate() {
+        if i > 0 {
+            out.push_str(captures.next().copied().unwrap_or_default());
+        }
+        out.push_str(piece);
+    }
+    out
+}
+
+/// One group's running states, by output column.
+type Group = IndexMap<String, AggState>;
+
+/// A group's key: `_time`'s bin (with `span=`) and the BY values.
+type GroupKey = (Option<f64>, Vec<String>);
+
+/// Groups by hashable key (the bin's bits), each with its key's `_time`.
+type Groups = IndexMap<(Option<u64>, Vec<String>), (Option<f64>, Group)>;
+
+impl Mstats {
+    /// The terms that take a data point of metric `name`, with the output
+    /// column each one feeds.
+    fn columns_for(&self, name: &str) -> Vec<(usize, String)> {
+        self.aggs
+            .iter()
+            .enumerate()
+            .filter_map(|(i, agg)| {
+                let metric = agg.field.as_deref()?;
+                if metric == VALUE {
+                    return Some((i, agg.output.clone()));
+                }
+                let captures = wildcard_captures(metric, name)?;
+                Some((i, output_name(agg, name, &captures)))
+            })
+            .collect()
+    }
+
+    /// The group keys of a data point: `_time`'s bin (with `span=`) and
+    /// the BY dimensions' values.
+    fn keys(&self, point: &mut Event, ctx: &Context<'_>) -> Vec<GroupKey> {
+        if let Some(fill) = &self.fillnull {
+            for dim in &self.by {
+                if point.get(dim).is_none() {
+                    point.set(dim.as_str(), Value::Str(fill.clone()));
+                }
+            }
+        }
+        let time = match self.span {
+            Some(span) => match point.time() {
+                Some(t) => Some(bin_time(t, span, None, ctx.tz)),
+                None => return Vec::new(),
+            },
+            None => None,
+        };
+        group_keys(&self.by, point)
+            .into_iter()
+            .map(|k| (time, k))
+            .collect()
+    }
+
+    /// Aggregates the search's events as metric data points.
+    pub fn apply<'a>(&'a self, _input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
+        let matcher = self
+            .filter
+            .as_ref()
+            .map(|f| Matcher::compile(f, ctx))
+            .transpose()?;
+        // (time bin bits, dimension values) → states; the order of first
+        // sight never shows: rows are sorted at the end.
+        let mut groups = Groups::new();
+        // Every output column, in term order, each term's metrics sorted.
+        let mut columns: Vec<Vec<String>> = vec![Vec::new(); self.aggs.len()];
+        for event in ctx.events {
+            for (name, value) in measurements(event) {
+                let targets = self.columns_for(name);
+                if targets.is_empty() {
+                    continue;
+                }
+                let mut point = point(event, name, value);
+                if matcher.as_ref().is_some_and(|m| !m.matches(&point)) {
+                    continue;
+                }
+                let time = point.time();
+                for (bin, key) in self.keys(&mut point, ctx) {
+                    let (_, group) = groups
+                        .entry((bin.map(f64::to_bits), key))
+                        .or_insert_with(|| (bin, Group::new()));
+                    for (term, column) in &targets {
+                        let state = group
+                            .entry(column.clone())
+                            .or_insert_with(|| self.aggs[*term].func.start());
+                        state.add_value(value, time);
+                    }
+                }
+                for (term, column) in targets {
+                    if !columns[term].contains(&column) {
+                        columns[term].push(column);
+                    }
+                }
+            }
+        }
+        for names in &mut columns {
+            names.sort();
+        }
+        let mut rows: Vec<(GroupKey, Group)> = groups
+            .into_iter()
+            .map(|((_, key), (bin, group))| ((bin, key), group))
+            .collect();
+        rows.sort_by(|((ta, ka), _), ((tb, kb), _)| {
+            ta.partial_cmp(tb)
+                .unwrap_or(Ordering::Equal)
+                .then_with(|| compare_keys(ka, kb))
+        });
+        let out: Vec<Event> = rows
+            .into_iter()
+            .map(|((bin, key), mut group)| {
+                let mut row = Event::new();
+                if let Some(t) = bin {
+                    row.set("_time", Value::Num(t));
+                }
+                for (dim, value) in self.by.iter().zip(key) {
+                    row.set(dim.as_str(), Value::Str(value));
+                }
+                for column in columns.iter().flatten() {
+                    if let Some(value) = group.shift_remove(column).and_then(AggState::finish) {
+                        row.set(column.as_str(), value);
+                    }
+                }
+                row
+            })
+            .collect();
+        Ok(Box::new(out.into_iter().map(Ok)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn captures_follow_the_stars() {
+        assert_eq!(wildcard_captures("tcp.*", "tcp.bytes"), Some(vec!["bytes"]));
+        assert_eq!(wildcard_captures("tcp.*", "udp.bytes"), None);
+        assert_eq!(wildcard_captures("cpu", "cpu"), Some(vec![]));
+        assert_eq!(wildcard_captures("cpu", "cpu2"), None);
+        assert_eq!(
+            wildcard_captures("*.a.*", "x.a.y.a.z"),
+            Some(vec!["x", "y.a.z"])
+        );
+        assert_eq!(wildcard_captures("a*b", "ab"), Some(vec![""]));
+        assert_eq!(wildcard_captures("a*bb", "ab"), None);
+    }
+
+    fn parsed(text: &str) -> Mstats {
+        let pipeline = crate::syntax::parse(text).expect("parses");
+        match &pipeline.commands[0].args {
+            CommandArgs::Mstats(m) => m.clone(),
+            other => panic!("not mstats: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn wildcard_outputs_substitute_the_match() {
+        let m = parsed("| mstats avg(process.*) as p_* max(process.*) WHERE index=m");
+        assert_eq!(output_name(&m.aggs[0], "process.cpu", &["cpu"]), "p_cpu");
+        assert_eq!(
+            output_name(&m.aggs[1], "process.cpu", &["cpu"]),
+            "max(process.cpu)"
+        );
+    }
+
+    #[test]
+    fn span_and_by_in_either_place() {
+        let m = parsed("| mstats count(x) WHERE index=m AND host=a BY host span=10s");
+        assert_eq!(m.by, vec!["host"]);
+        assert_eq!(m.span, Some(BinSpan::Seconds(10.0)));
+        let m = parsed("| mstats count(x) WHERE index=m span=1m");
+        assert!(m.by.is_empty());
+        assert_eq!(m.span, Some(BinSpan::Seconds(60.0)));
+    }
+
+    #[test]
+    fn forms_do_not_mix_and_a_star_needs_a_star() {
+        assert!(crate::syntax::parse("| mstats avg(_value) max(cpu) WHERE index=m").is_err());
+        assert!(crate::syntax::parse("| mstats avg(cpu.*) AS c WHERE index=m").is_err());
+        assert!(crate::syntax::parse("| mstats count WHERE index=m").is_err());
+    }
+}
