@@ -844,7 +844,7 @@ impl Engine {
             }
         }
         let stats = match suffix.first().map(|c| &c.args) {
-            Some(CommandArgs::Stats(s)) if s.order_insensitive() => Some(s),
+            Some(CommandArgs::Stats(s)) if s.order_insensitive() && !s.has_wildcards() => Some(s),
             _ => None,
         };
         let search_expr = match resolved.commands.first().map(|c| &c.args) {

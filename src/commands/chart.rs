@@ -462,7 +462,9 @@ pub fn parse(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
         if splits_started {
             return Err(p.expected("an option or the end of `chart`"));
         }
-        aggs.push(aggregation(p)?);
+        let agg = aggregation(p)?;
+        crate::commands::stats::reject_wildcards(std::slice::from_ref(&agg), "chart")?;
+        aggs.push(agg);
     }
     if aggs.is_empty() {
         return Err(bad(

@@ -211,7 +211,9 @@ pub fn parse_streamstats(p: &mut Parser, name_span: Span) -> Result<CommandArgs>
             read_options(p, &mut o)?;
             continue;
         }
-        aggs.push(aggregation(p)?);
+        let agg = aggregation(p)?;
+        crate::commands::stats::reject_wildcards(std::slice::from_ref(&agg), "streamstats")?;
+        aggs.push(agg);
     }
     let mut by = Vec::new();
     if p.eat_keyword("by") {

@@ -69,6 +69,69 @@ pub struct Aggregation {
     pub span: Span,
 }
 
+impl Aggregation {
+    /// Whether the field argument has `*`, e.g. `avg(*lay)`.
+    pub fn is_wildcard(&self) -> bool {
+        self.field.as_deref().is_some_and(|f| f.contains('*'))
+    }
+}
+
+/// Fails when an aggregation of a command other than `stats` names its
+/// field with `*`: those commands do not expand wildcards yet, and an
+/// unexpanded `avg(*lay)` would silently give nothing.
+pub fn reject_wildcards(aggs: &[Aggregation], command: &str) -> Result<()> {
+    match aggs.iter().find(|a| a.is_wildcard()) {
+        Some(agg) => Err(Error::Unsupported {
+            command: Some(command.into()),
+            message: format!(
+                "wildcard field `{}` in `{command}` is not supported yet (`stats` expands it)",
+                agg.field.as_deref().unwrap_or_default()
+            ),
+            span: agg.span,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// A field-name pattern with `*` wildcards (case-sensitive, as field
+/// names are), giving what each `*` matched.
+struct WildcardName(regex::Regex);
+
+impl WildcardName {
+    fn new(pattern: &str, span: Span) -> Result<Self> {
+        let pieces: Vec<String> = pattern.split('*').map(regex::escape).collect();
+        regex::Regex::new(&format!("^{}$", pieces.join("(.*)")))
+            .map(WildcardName)
+            .map_err(|e| Error::BadArgument {
+                command: "stats".into(),
+                message: e.to_string(),
+                span,
+            })
+    }
+
+    fn captures<'t>(&self, name: &'t str) -> Option<Vec<&'t str>> {
+        let caps = self.0.captures(name)?;
+        Some(
+            caps.iter()
+                .skip(1)
+                .map(|m| m.map_or("", |m| m.as_str()))
+                .collect(),
+        )
+    }
+}
+
+/// `pieces` (a template split at `*`) joined with `captures` in order.
+fn fill_wildcards(pieces: &[&str], captures: &[&str]) -> String {
+    let mut out = String::new();
+    for (i, piece) in pieces.iter().enumerate() {
+        if i > 0 {
+            out.push_str(captures.get(i - 1).copied().unwrap_or_default());
+        }
+        out.push_str(piece);
+    }
+    out
+}
+
 /// Parses `stats`' arguments.
 pub fn parse(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
     let mut allnum = false;
@@ -110,6 +173,9 @@ pub fn aggregations_and_by(
             message: "expected at least one aggregation, e.g. `count`".into(),
             span: name_span,
         });
+    }
+    if command != "stats" {
+        reject_wildcards(&aggs, command)?;
     }
     Ok((aggs, by))
 }
@@ -162,6 +228,17 @@ pub fn aggregation(p: &mut Parser) -> Result<Aggregation> {
         let (alias, alias_span) = p.field_name("a name after `AS`")?;
         output = alias;
         span = span.to(alias_span);
+    }
+    let stars = field.as_deref().map_or(0, |f| f.matches('*').count());
+    if stars > 0 && output.matches('*').count() != stars {
+        return Err(Error::BadArgument {
+            command: "stats".into(),
+            message: format!(
+                "`{output}` names the results of a wildcard field: give it as many `*` as `{}`",
+                field.as_deref().unwrap_or_default()
+            ),
+            span,
+        });
     }
     Ok(Aggregation {
         func,
@@ -289,6 +366,83 @@ impl Stats {
 
     /// Drains the input and yields one row per group, sorted by group key.
     pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &Context<'_>) -> Result<Rows<'a>> {
+        let rows = if self.has_wildcards() {
+            // Which fields `*lay` names is known only once every event is
+            // in, so the events are held, then aggregated by the expanded
+            // command.
+            let events = input.collect::<Result<Vec<Event>>>()?;
+            self.expand_wildcards(&events)?
+                .aggregate(Box::new(events.into_iter().map(Ok)), ctx)?
+        } else {
+            self.aggregate(input, ctx)?
+        };
+        Ok(Box::new(rows.into_iter().map(Ok)))
+    }
+
+    /// Whether an aggregation names its fields with `*`, e.g. `avg(*lay)`
+    /// or `values(*) AS *`.
+    pub fn has_wildcards(&self) -> bool {
+        self.aggs.iter().any(Aggregation::is_wildcard)
+    }
+
+    /// The command with each wildcard aggregation replaced by one
+    /// aggregation per matching field of `events`, in name order. `*`
+    /// matches no internal (`_`) field unless the pattern starts with `_`,
+    /// no BY field, and no name another aggregation writes explicitly (so
+    /// `min(firstTime) AS firstTime ... values(*) AS *` keeps the min); see
+    /// `docs/semantics.md#stats`.
+    fn expand_wildcards(&self, events: &[Event]) -> Result<Stats> {
+        let mut names = std::collections::BTreeSet::new();
+        for event in events {
+            names.extend(event.names());
+        }
+        let explicit: Vec<&str> = self
+            .aggs
+            .iter()
+            .filter(|a| !a.is_wildcard())
+            .map(|a| a.output.as_str())
+            .collect();
+        let mut aggs = Vec::new();
+        for agg in &self.aggs {
+            if !agg.is_wildcard() {
+                aggs.push(agg.clone());
+                continue;
+            }
+            let pattern = agg.field.as_deref().unwrap_or_default();
+            let matcher = WildcardName::new(pattern, agg.span)?;
+            // The output name is a template with as many `*` as the field
+            // (checked when parsed): `avg(*lay)`, or the `AS` name.
+            let template: Vec<&str> = agg.output.split('*').collect();
+            for name in &names {
+                if name.starts_with('_') && !pattern.starts_with('_') {
+                    continue;
+                }
+                if self.by.iter().any(|b| b == name) || explicit.contains(name) {
+                    continue;
+                }
+                let Some(captures) = matcher.captures(name) else {
+                    continue;
+                };
+                let output = fill_wildcards(&template, &captures);
+                if explicit.contains(&output.as_str()) {
+                    continue;
+                }
+                aggs.push(Aggregation {
+                    field: Some((*name).to_string()),
+                    output,
+                    ..agg.clone()
+                });
+            }
+        }
+        Ok(Stats {
+            aggs,
+            by: self.by.clone(),
+            allnum: self.allnum,
+        })
+    }
+
+    /// Aggregates the input into one row per group, sorted by group key.
+    fn aggregate(&self, input: Rows<'_>, ctx: &Context<'_>) -> Result<Vec<Event>> {
         let mut groups = self.new_groups();
         let ectx = EvalContext::at(ctx.now, ctx.tz);
         let mut range = TimeRange::default();
@@ -297,8 +451,7 @@ impl Stats {
             range.add(&event);
             self.accumulate(&mut groups, &event, &ectx)?;
         }
-        let rows = self.finish_groups_in(groups, range.get());
-        Ok(Box::new(rows.into_iter().map(Ok)))
+        Ok(self.finish_groups_in(groups, range.get()))
     }
 
     /// Empty running states: none without BY fields' groups, and the one
@@ -525,4 +678,25 @@ pub fn compare_keys(a: &[String], b: &[String]) -> Ordering {
         .map(|(x, y)| compare_text(x, y))
         .find(|o| *o != Ordering::Equal)
         .unwrap_or(Ordering::Equal)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcard_names_capture_each_star_in_order() {
+        let name = WildcardName::new("a*_b*", Span::default()).expect("pattern compiles");
+        let caps = name.captures("ax_by").expect("matches");
+        assert_eq!(caps, vec!["x", "y"]);
+        assert_eq!(fill_wildcards(&["m_", "_", ""], &caps), "m_x_y");
+        assert!(
+            name.captures("Ax_by").is_none(),
+            "field names are case-sensitive"
+        );
+        // Regex metacharacters in a field name are literal.
+        let dotted = WildcardName::new("a.*", Span::default()).expect("pattern compiles");
+        assert!(dotted.captures("abc").is_none());
+        assert_eq!(dotted.captures("a.c"), Some(vec!["c"]));
+    }
 }

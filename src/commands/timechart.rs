@@ -233,7 +233,9 @@ pub fn parse(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
             out.aggs.push(agg);
             continue;
         }
-        out.aggs.push(aggregation(p)?);
+        let agg = aggregation(p)?;
+        crate::commands::stats::reject_wildcards(std::slice::from_ref(&agg), "timechart")?;
+        out.aggs.push(agg);
     }
     if out.series.filter.is_some() && out.aggs.len() != 1 {
         // The where clause judges each series by its one aggregation.

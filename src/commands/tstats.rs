@@ -105,6 +105,7 @@ pub fn parse(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
             continue;
         }
         let agg = aggregation(p)?;
+        crate::commands::stats::reject_wildcards(std::slice::from_ref(&agg), "tstats")?;
         if agg.expr.is_some() || matches!(agg.func, StatsFn::Sparkline(..)) {
             return Err(Error::BadArgument {
                 command: "tstats".into(),
