@@ -697,8 +697,10 @@ impl Engine {
     /// runs per chunk, followed by partial `stats` when its functions do not
     /// depend on event order. The results are those of
     /// [`Engine::load_events`] followed by [`Engine::run_query`], which is
-    /// what runs otherwise (other formats, stdin, subsearches that read
-    /// events).
+    /// what runs otherwise (other formats, stdin, pipelines over the events
+    /// inside other commands). A subsearch that reads events runs first,
+    /// itself through this method, so it does not stop the outer search
+    /// streaming.
     pub fn run_sources(
         &self,
         query: &Query,
@@ -803,7 +805,9 @@ impl Engine {
             Some(CommandArgs::Search(s)) => s,
             _ => return Ok(None),
         };
-        if sources.is_empty() || !streamable(&query.pipeline, false) {
+        // Subsearches that read events run first, each over the files
+        // (streamed in turn), so they do not force every event into memory.
+        if sources.is_empty() || !streamable(&query.pipeline, false, true) {
             return Ok(None);
         }
         let mut files = Vec::new();
@@ -830,7 +834,23 @@ impl Engine {
         let ctx = self.context(&[], now);
         // Every chunk's lookups use the tables the dry run below prepares.
         let prepared = ctx.prepared.clone();
-        let resolved = exec::resolve_subsearches(&query.pipeline, &ctx).map_err(diag)?;
+        let read_subsearch = |pipeline: &Pipeline| -> Result<Vec<Event>> {
+            let sub = Query {
+                expanded: query.expanded.clone(),
+                pipeline: pipeline.clone(),
+            };
+            let out = self.run_sources(&sub, sources).map_err(|d| d.error)?;
+            // Reading notices come again from the outer run; keep the rest.
+            let seen = ctx.notices.borrow().clone();
+            for notice in out.results.notices {
+                if !seen.contains(&notice) {
+                    ctx.notice(notice);
+                }
+            }
+            Ok(out.results.rows)
+        };
+        let resolved = exec::resolve_subsearches_reading(&query.pipeline, &ctx, &read_subsearch)
+            .map_err(diag)?;
         let plan = Plan::of(&resolved);
         if plan.streaming_prefix == 0 {
             return Ok(None);
@@ -1496,7 +1516,10 @@ fn run_counted(
 /// Whether subsearches and nested pipelines leave the events alone, so the
 /// search can stream: every subsearch starts with a generating command and
 /// no command runs other pipelines over the events (`append`, `join`, ...).
-fn streamable(pipeline: &Pipeline, nested: bool) -> bool {
+///
+/// With `event_subsearches`, a subsearch of this pipeline's own commands
+/// may read events: the streaming path runs it over the files first.
+fn streamable(pipeline: &Pipeline, nested: bool, event_subsearches: bool) -> bool {
     if nested
         && matches!(
             pipeline.commands.first().map(|c| &c.args),
@@ -1509,20 +1532,24 @@ fn streamable(pipeline: &Pipeline, nested: bool) -> bool {
         if !c.args.subpipelines().is_empty() || matches!(c.args, CommandArgs::Map(_)) {
             return false;
         }
+        let expr = |e: &SearchExpr| expr_streamable(e, event_subsearches);
         match &c.args {
-            CommandArgs::Search(s) => expr_streamable(&s.expr),
-            CommandArgs::InputLookup(l) => l.filter.as_ref().is_none_or(expr_streamable),
-            CommandArgs::InputCsv(l) => l.filter.as_ref().is_none_or(expr_streamable),
+            CommandArgs::Search(s) => expr(&s.expr),
+            CommandArgs::InputLookup(l) => l.filter.as_ref().is_none_or(expr),
+            CommandArgs::InputCsv(l) => l.filter.as_ref().is_none_or(expr),
             _ => true,
         }
     })
 }
 
-fn expr_streamable(expr: &SearchExpr) -> bool {
+fn expr_streamable(expr: &SearchExpr, event_subsearches: bool) -> bool {
+    let inner = |e: &SearchExpr| expr_streamable(e, event_subsearches);
     match &expr.kind {
-        SearchKind::And(items) | SearchKind::Or(items) => items.iter().all(expr_streamable),
-        SearchKind::Not(inner) => expr_streamable(inner),
-        SearchKind::Subsearch(p) => streamable(p, true),
+        SearchKind::And(items) | SearchKind::Or(items) => items.iter().all(inner),
+        SearchKind::Not(e) => inner(e),
+        SearchKind::Subsearch(p) => {
+            (event_subsearches && exec::reads_events(p)) || streamable(p, true, false)
+        }
         _ => true,
     }
 }

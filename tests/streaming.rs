@@ -86,6 +86,13 @@ const QUERIES: &[&str] = &[
     "source=*extra* OR eventName=ListUsers | stats count by source",
     // Searches every event passes, left out of the per-event work.
     "sourcetype=aws:cloudtrail | search NOT NOT ( ) | search a=1 OR ( ) | stats count by userIdentity.type",
+    // Subsearches that read events: run over the files first, then the
+    // outer search streams.
+    "userIdentity.type=IAMUser [search eventName=ListUsers | fields userIdentity.userName] | stats count by eventName",
+    "NOT [search readOnly=true | stats count by eventName | fields eventName] | stats count by eventName",
+    "[search [search eventName=Tie* | fields user] | stats count by eventName | fields eventName] | table eventName user",
+    "* | search [search eventName=Describe* | head 2 | fields eventName] | table _time eventName",
+    "[search nothing_matches_this | fields eventName] | stats count",
 ];
 
 /// Queries over the same files as `_json`, a sourcetype without calculated

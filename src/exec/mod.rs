@@ -90,11 +90,37 @@ pub fn run_pipeline(pipeline: &Pipeline, ctx: &Context<'_>) -> Result<Vec<Event>
 /// A copy of the pipeline with its subsearches run and replaced by their
 /// formatted results (as [`run_pipeline`] does first).
 pub fn resolve_subsearches(pipeline: &Pipeline, ctx: &Context<'_>) -> Result<Pipeline> {
-    subsearch::resolve(pipeline, ctx, 0, run_at_depth)
+    subsearch::resolve(pipeline, ctx, 0, &run_at_depth)
+}
+
+/// [`resolve_subsearches`], except that a subsearch of `pipeline` that
+/// reads events (starts with `search`) runs through `read`: the streaming
+/// path reads the files once for it, rather than holding every event.
+pub fn resolve_subsearches_reading(
+    pipeline: &Pipeline,
+    ctx: &Context<'_>,
+    read: &dyn Fn(&Pipeline) -> Result<Vec<Event>>,
+) -> Result<Pipeline> {
+    subsearch::resolve(pipeline, ctx, 0, &|p, ctx, depth| {
+        if reads_events(p) {
+            read(p)
+        } else {
+            run_at_depth(p, ctx, depth)
+        }
+    })
+}
+
+/// Whether a pipeline starts from the events (with `search`, written or
+/// implied) rather than a generating command; an empty one reads nothing.
+pub fn reads_events(pipeline: &Pipeline) -> bool {
+    matches!(
+        pipeline.commands.first().map(|c| &c.args),
+        Some(CommandArgs::Search(_))
+    )
 }
 
 fn run_at_depth(pipeline: &Pipeline, ctx: &Context<'_>, depth: usize) -> Result<Vec<Event>> {
-    let resolved = subsearch::resolve(pipeline, ctx, depth, run_at_depth)?;
+    let resolved = subsearch::resolve(pipeline, ctx, depth, &run_at_depth)?;
     let reads_events = matches!(
         resolved.commands.first().map(|c| &c.args),
         Some(CommandArgs::Search(_))

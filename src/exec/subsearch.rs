@@ -12,14 +12,14 @@ use crate::value::Value;
 
 /// Runs a nested pipeline; passed in so this module does not depend on the
 /// executor's internals.
-pub type Runner = fn(&Pipeline, &Context<'_>, usize) -> Result<Vec<Event>>;
+pub type Runner<'r> = &'r dyn Fn(&Pipeline, &Context<'_>, usize) -> Result<Vec<Event>>;
 
 /// A copy of `pipeline` with every subsearch replaced by its formatted results.
 pub fn resolve(
     pipeline: &Pipeline,
     ctx: &Context<'_>,
     depth: usize,
-    run: Runner,
+    run: Runner<'_>,
 ) -> Result<Pipeline> {
     let mut out = pipeline.clone();
     for command in &mut out.commands {
@@ -41,7 +41,12 @@ pub fn resolve(
     Ok(out)
 }
 
-fn resolve_expr(expr: &mut SearchExpr, ctx: &Context<'_>, depth: usize, run: Runner) -> Result<()> {
+fn resolve_expr(
+    expr: &mut SearchExpr,
+    ctx: &Context<'_>,
+    depth: usize,
+    run: Runner<'_>,
+) -> Result<()> {
     match &mut expr.kind {
         SearchKind::And(items) | SearchKind::Or(items) => {
             for item in items {
