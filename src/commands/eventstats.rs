@@ -672,6 +672,7 @@ mod tests {
             geoip: None,
             prepared: Default::default(),
             knowledge: Default::default(),
+            memory: Default::default(),
         };
         let Some(command) = query.pipeline.commands.first() else {
             panic!("no command");

@@ -44,6 +44,12 @@ create_exception!(
 );
 create_exception!(
     spelunk,
+    ResourceError,
+    SpelunkError,
+    "The search would hold more than its memory budget (CLI exit 6)."
+);
+create_exception!(
+    spelunk,
     UsageError,
     SpelunkError,
     "The call itself is wrong, e.g. no search given (CLI exit 2)."
@@ -111,6 +117,7 @@ fn classify(error: &Error) -> (&'static str, u8) {
         ErrorCategory::Execution => 4,
         ErrorCategory::Input => 5,
         ErrorCategory::Usage => 2,
+        ErrorCategory::Resource => 6,
     };
     (error.kind(), exit_code)
 }
@@ -126,6 +133,7 @@ fn to_py_err(py: Python<'_>, diagnostic: &Diagnostic) -> PyErr {
         3 => SearchError::new_err(text),
         4 => ExecutionError::new_err(text),
         5 => InputError::new_err(text),
+        6 => ResourceError::new_err(text),
         _ => UsageError::new_err(text),
     };
     // The place: the search position when there is one, else the file and
@@ -525,6 +533,7 @@ fn test(
         filter,
         jobs,
         explain,
+        max_memory: None,
     };
     let paths = if paths.is_empty() {
         vec![PathBuf::from(".")]
@@ -563,5 +572,7 @@ fn test(
 #[pymodule]
 mod _native {
     #[pymodule_export]
-    use super::{run, test, ExecutionError, InputError, SearchError, SpelunkError, UsageError};
+    use super::{
+        run, test, ExecutionError, InputError, ResourceError, SearchError, SpelunkError, UsageError,
+    };
 }

@@ -23,6 +23,7 @@ from . import _native
 from ._native import (
     ExecutionError,
     InputError,
+    ResourceError,
     SearchError,
     SpelunkError,
     UsageError,
@@ -38,6 +39,7 @@ __all__ = [
     "SearchError",
     "ExecutionError",
     "InputError",
+    "ResourceError",
     "UsageError",
     "SpelunkWarning",
 ]
