@@ -216,6 +216,28 @@ pub fn columns(rows: &[Event]) -> Vec<String> {
     out
 }
 
+/// Calls `f` with a context over no events, no lookups and default
+/// limits, for tests of commands that take one.
+#[cfg(test)]
+pub fn with_test_context<R>(memory: memory::MemoryBudget, f: impl FnOnce(&Context<'_>) -> R) -> R {
+    let lookups = LookupRegistry::new();
+    let limits = Limits::default();
+    let ctx = Context {
+        events: &[],
+        lookups: &lookups,
+        tz: chrono_tz::UTC,
+        limits: &limits,
+        notices: RefCell::new(Vec::new()),
+        now: 0.0,
+        output_lookups: None,
+        geoip: None,
+        prepared: Default::default(),
+        knowledge: Default::default(),
+        memory,
+    };
+    f(&ctx)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
