@@ -265,7 +265,7 @@ impl<I: Iterator<Item = Event>> Iterator for Releasing<I> {
 }
 
 /// A byte count as `--max-memory` takes it: the largest unit (`K`, `M`,
-/// `G`, `T`, powers of 1024) that divides it exactly, else bytes.
+/// `G`, `T`, powers of 1024) that divides it exactly, else bytes (`B`).
 pub fn format_size(bytes: u64) -> String {
     const UNITS: [(u64, &str); 4] = [
         (1 << 40, "T"),
@@ -278,7 +278,7 @@ pub fn format_size(bytes: u64) -> String {
             return format!("{}{unit}", bytes / size);
         }
     }
-    bytes.to_string()
+    format!("{bytes}B")
 }
 
 /// Parses a size as `--max-memory` takes it: a whole number, optionally
@@ -332,9 +332,10 @@ mod tests {
         assert!(parse_size("99999999999T").is_err());
         assert_eq!(format_size(2 << 30), "2G");
         assert_eq!(format_size(10 << 20), "10M");
-        assert_eq!(format_size(1536), "1536");
+        assert_eq!(format_size(1536), "1536B");
+        assert_eq!(parse_size(&format_size(1536)), Ok(1536));
         assert_eq!(format_size(3 << 10), "3K");
-        assert_eq!(format_size(100), "100");
+        assert_eq!(format_size(100), "100B");
     }
 
     #[test]
