@@ -24,17 +24,20 @@
 //!   value's length ([`value_bytes`]: a text's bytes, 8 for a number, each
 //!   element's bytes plus [`VALUE_OVERHEAD`] for a multivalue) and
 //!   [`VALUE_OVERHEAD`];
-//! * a key (`dedup`, `stats`, `eventstats`, `join` and `transaction`
-//!   groups): [`ROW_OVERHEAD`] plus, per part, its length and
-//!   [`VALUE_OVERHEAD`];
-//! * a `stats` group: its key plus [`STATE_OVERHEAD`] per aggregation.
+//! * a key (`dedup`'s combinations): [`ROW_OVERHEAD`] plus, per part, its
+//!   length and [`VALUE_OVERHEAD`];
+//! * a `stats` or `eventstats` group: its key plus [`STATE_OVERHEAD`] per
+//!   aggregation.
 //!
 //! Running states that grow inside a group (`values()`, `list()`, `dc()`
-//! of many distinct values) are charged only their fixed part.
+//! of many distinct values) are charged only their fixed part, and the
+//! indexes `join` and `selfjoin` build over rows they already charged are
+//! not charged.
 //!
-//! A holder ([`Held`]) gives back what it charged when it is dropped, so a
-//! command's charge ends when the rows it holds are gone (its output
-//! iterator is dropped, or the search ends).
+//! A holder ([`Held`]) gives back what it charged when it is dropped. A
+//! blocking command hands its rows on through [`Releasing`], which gives
+//! back each row's charge as the row leaves (the next command charges it
+//! again if it holds it), so a charge lasts while the rows are held.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
