@@ -1542,12 +1542,13 @@ fn run_counted(
     } else {
         Box::new(std::iter::empty())
     };
+    let located = |e: Error| exec::locate_memory_error(e, &resolved);
     for command in &resolved.commands {
-        let (out, tally) = explain::counted(command.args.apply(rows, ctx)?);
+        let (out, tally) = explain::counted(command.args.apply(rows, ctx).map_err(located)?);
         rows = out;
         tallies.push(tally);
     }
-    rows.collect()
+    exec::collect_results(rows, ctx, &resolved).map_err(located)
 }
 
 /// Whether subsearches and nested pipelines leave the events alone, so the
