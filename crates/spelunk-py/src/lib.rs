@@ -98,6 +98,8 @@ struct RunRequest {
     strict: bool,
     threads: usize,
     prefilter: bool,
+    /// The memory budget as `--max-memory` takes it (`2G`, bytes).
+    max_memory: String,
 }
 
 /// What a search gave, ready to become Python objects.
@@ -249,11 +251,14 @@ fn run_search(req: &RunRequest) -> Result<RunOutcome, Diagnostic> {
         )));
     }
     let (text, name) = search_text(req)?;
+    let max_memory = spelunk::memory::parse_size(&req.max_memory)
+        .map_err(|e| usage(&format!("max_memory: {e}")))?;
     let engine = Engine::from_options(&EngineOptions {
         time_zone: time_zone(&req.tz)?,
         strict: req.strict,
         threads: req.threads,
         prefilter: req.prefilter,
+        max_memory,
         ..engine_options(&req.knowledge)
     })?;
     let mut warnings: Vec<String> = engine
@@ -438,7 +443,8 @@ fn event_inputs(items: &[Bound<'_, PyAny>]) -> PyResult<Vec<EventInput>> {
 #[pyfunction]
 #[pyo3(signature = (
     search, *, file, events, sourcetype, source, host, index, macros,
-    lookups, props, apps, geoip, output_lookups, tz, strict, threads, prefilter
+    lookups, props, apps, geoip, output_lookups, tz, strict, threads, prefilter,
+    max_memory
 ))]
 #[allow(clippy::too_many_arguments)] // one per CLI flag, all keyword-only
 fn run<'py>(
@@ -460,6 +466,7 @@ fn run<'py>(
     strict: bool,
     threads: usize,
     prefilter: bool,
+    max_memory: String,
 ) -> PyResult<Bound<'py, PyDict>> {
     let req = RunRequest {
         search,
@@ -483,6 +490,7 @@ fn run<'py>(
         strict,
         threads,
         prefilter,
+        max_memory,
     };
     let outcome = py
         .detach(|| run_search(&req))

@@ -47,6 +47,7 @@ def run(
     strict: bool,
     threads: int,
     prefilter: bool,
+    max_memory: str,
 ) -> Dict[str, Any]: ...
 def test(
     paths: List[str],
