@@ -18,6 +18,7 @@ use crate::events::prefilter::Prefilter;
 use crate::events::stream::{ChunkReport, LineReader, NdjsonChunks, DEFAULT_CHUNK_BYTES};
 use crate::events::{self, EventSource, Malformed, ReadOptions};
 use crate::exec::fold::{always_true, decide_metadata_terms};
+use crate::exec::memory::MemoryBudget;
 use crate::exec::{self, matcher::Glob, Context, Limits, Rows};
 use crate::expand::{self, ExpandLimits, Expanded, MacroSet};
 use crate::explain::{self, Explain, FileSummary};
@@ -352,6 +353,15 @@ impl Engine {
         self
     }
 
+    /// Sets each search's memory budget, in bytes (default 2 GiB): a
+    /// command that would hold more fails with
+    /// [`Error::MemoryBudget`](crate::Error::MemoryBudget) (see
+    /// [`crate::exec::memory`]).
+    pub fn with_max_memory(mut self, bytes: u64) -> Self {
+        self.limits.max_memory = bytes;
+        self
+    }
+
     /// The lookups this engine reads.
     pub fn lookups(&self) -> &LookupRegistry {
         &self.lookups
@@ -647,6 +657,7 @@ impl Engine {
                 event_types: Arc::clone(&self.compiled().event_types),
                 tags: Arc::clone(&self.compiled().tags),
             },
+            memory: crate::exec::memory::MemoryBudget::new(self.limits.max_memory),
         }
     }
 
@@ -896,12 +907,12 @@ impl Engine {
                         plan.streaming_prefix,
                         stats,
                         now,
-                        &prepared,
+                        (&prepared, &ctx.memory),
                         threads,
                         &mut merged,
                     )?
                     else {
-                        return Ok(None);
+                        return over_budget(&ctx.memory, &resolved).map_err(diag);
                     };
                     text_untimed += untimed;
                     self.report_file_read(&text_source);
@@ -945,7 +956,15 @@ impl Engine {
             let work = |chunk: &mut Vec<u8>, part: &mut Option<Groups>| {
                 let mut events = Vec::new();
                 let report = reader.read_chunk(chunk, &mut |e| events.push(e));
-                self.run_chunk_prefix(events, report, &source_prefix, stats, now, &prepared, part)
+                self.run_chunk_prefix(
+                    events,
+                    report,
+                    &source_prefix,
+                    stats,
+                    now,
+                    (&prepared, &ctx.memory),
+                    part,
+                )
             };
             let mut feed = ReportingChunks {
                 chunks: &mut chunks,
@@ -953,12 +972,15 @@ impl Engine {
             };
             let (complete, parts) = run_chunks(&mut feed, threads, &work, &mut merged)
                 .map_err(|e| Error::io(reader.name(), e))?;
+            if !complete {
+                return over_budget(&ctx.memory, &resolved).map_err(diag);
+            }
             // An event without a timestamp takes the previous event's time
             // (Splunk's fallback), which only a reading in file order knows.
-            if !complete || merged.untimed > 0 {
+            if merged.untimed > 0 {
                 return Ok(None);
             }
-            merge_parts(stats, &mut merged, parts);
+            merge_parts(stats, &mut merged, parts, &ctx.memory);
         }
         if self.strict {
             if let Some(m) = merged.malformed.first() {
@@ -970,20 +992,25 @@ impl Engine {
             }
         }
         let (mut rows, rest): (Rows<'_>, &[Command]) = match (stats, merged.groups.take()) {
-            (Some(s), Some(groups)) => (
-                Box::new(s.finish_groups(groups).into_iter().map(Ok)),
-                &suffix[1..],
-            ),
+            (Some(s), Some(groups)) => {
+                // The table becomes rows: its charge ends here.
+                ctx.memory.release(std::mem::take(&mut merged.charged));
+                (
+                    Box::new(s.finish_groups(groups).into_iter().map(Ok)),
+                    &suffix[1..],
+                )
+            }
             _ => {
                 let mut tagged = std::mem::take(&mut merged.rows);
                 tagged.sort_by(|a, b| newest_first(a.0, b.0));
                 (Box::new(tagged.into_iter().map(|(_, r)| r)), suffix)
             }
         };
+        let located = |e: Error| diag(exec::locate_memory_error(e, &resolved));
         for command in rest {
-            rows = command.args.apply(rows, &ctx).map_err(diag)?;
+            rows = command.args.apply(rows, &ctx).map_err(located)?;
         }
-        let rows = rows.collect::<Result<Vec<Event>>>().map_err(diag)?;
+        let rows = exec::collect_results(rows, &ctx, &resolved).map_err(located)?;
         for notice in std::mem::take(&mut merged.notices) {
             if !notices.contains(&notice) {
                 notices.push(notice);
@@ -1013,7 +1040,7 @@ impl Engine {
         streaming_prefix: usize,
         stats: Option<&Stats>,
         now: f64,
-        prepared: &PreparedLookups,
+        (prepared, memory): (&PreparedLookups, &MemoryBudget),
         threads: usize,
         merged: &mut Merged,
     ) -> Result<Option<usize>, Diagnostic> {
@@ -1055,7 +1082,7 @@ impl Engine {
                 built.push(builder.build(record, &mut report.notices)?);
                 report.events += 1;
             }
-            self.run_chunk_prefix(built, report, &prefix, stats, now, prepared, part)
+            self.run_chunk_prefix(built, report, &prefix, stats, now, (prepared, memory), part)
         };
         // A read error (a damaged gzip stream): the whole-file reader
         // reports it as it would.
@@ -1065,7 +1092,7 @@ impl Engine {
         if !complete {
             return Ok(None);
         }
-        merge_parts(stats, merged, parts);
+        merge_parts(stats, merged, parts, memory);
         drop(batches);
         Ok(Some(untimed.get()))
     }
@@ -1081,11 +1108,13 @@ impl Engine {
         prefix: &[Command],
         stats: Option<&Stats>,
         now: f64,
-        prepared: &PreparedLookups,
+        (prepared, memory): (&PreparedLookups, &MemoryBudget),
         part: &mut Option<Groups>,
     ) -> Result<ChunkOut> {
         let mut ctx = self.context(&[], now);
         ctx.prepared = prepared.clone();
+        // The search's budget, shared by every worker.
+        ctx.memory = memory.clone();
         // Rows kept for the rest of the pipeline are ordered by their
         // event's `_time`; `stats` needs no order.
         let times: Vec<Option<f64>> = match stats {
@@ -1108,6 +1137,7 @@ impl Engine {
         let mut out = ChunkOut {
             report,
             rows: Vec::new(),
+            charged: 0,
         };
         match stats {
             Some(s) => {
@@ -1117,7 +1147,9 @@ impl Engine {
                 // is all `stats` here has.
                 let groups = part.get_or_insert_with(|| s.new_groups());
                 for row in rows {
-                    s.accumulate(groups, &row?, &ectx)?;
+                    let added = s.accumulate(groups, &row?, &ectx)?;
+                    memory.charge("stats", added)?;
+                    out.charged = out.charged.saturating_add(added);
                 }
             }
             None => {
@@ -1192,6 +1224,8 @@ pub struct RunOutput {
 struct ChunkOut {
     report: ChunkReport,
     rows: Vec<(Option<f64>, Result<Event>)>,
+    /// Bytes of new `stats` groups charged to the memory budget.
+    charged: u64,
 }
 
 /// Chunk results merged in input order.
@@ -1199,6 +1233,9 @@ struct ChunkOut {
 struct Merged {
     rows: Vec<(Option<f64>, Result<Event>)>,
     groups: Option<Groups>,
+    /// Bytes of the workers' `stats` groups charged to the memory budget
+    /// and not yet released.
+    charged: u64,
     malformed: Vec<Malformed>,
     untimed: usize,
     events: usize,
@@ -1229,6 +1266,7 @@ impl Merged {
             }));
         self.untimed += out.report.untimed;
         self.events += out.report.events;
+        self.charged = self.charged.saturating_add(out.charged);
         self.last_lines = out.report.lines;
         self.rows.extend(out.rows);
         if let Some(n) = self.keep_newest {
@@ -1331,11 +1369,30 @@ fn run_chunks<T: Send>(
     Ok((complete, part.into_iter().collect()))
 }
 
-/// Merges the workers' partial `stats` groups into `merged`'s.
-fn merge_parts(stats: Option<&Stats>, merged: &mut Merged, parts: Vec<Groups>) {
+/// Why the streaming path stopped before the end: a memory budget that a
+/// worker's charge went over is the search's error; anything else sends
+/// the search down the plain path (`Ok(None)`), which reports it as it
+/// would.
+fn over_budget<T>(memory: &MemoryBudget, resolved: &Pipeline) -> Result<Option<T>> {
+    match memory.exceeded() {
+        Some(e) => Err(exec::locate_memory_error(e, resolved)),
+        None => Ok(None),
+    }
+}
+
+/// Merges the workers' partial `stats` groups into `merged`'s, releasing
+/// the groups merged away from the memory budget.
+fn merge_parts(
+    stats: Option<&Stats>,
+    merged: &mut Merged,
+    parts: Vec<Groups>,
+    memory: &MemoryBudget,
+) {
     if let (Some(s), Some(into)) = (stats, merged.groups.as_mut()) {
         for part in parts {
-            s.merge_groups(into, part);
+            let freed = s.merge_groups(into, part).min(merged.charged);
+            memory.release(freed);
+            merged.charged -= freed;
         }
     }
 }
@@ -1505,12 +1562,13 @@ fn run_counted(
     } else {
         Box::new(std::iter::empty())
     };
+    let located = |e: Error| exec::locate_memory_error(e, &resolved);
     for command in &resolved.commands {
-        let (out, tally) = explain::counted(command.args.apply(rows, ctx)?);
+        let (out, tally) = explain::counted(command.args.apply(rows, ctx).map_err(located)?);
         rows = out;
         tallies.push(tally);
     }
-    rows.collect()
+    exec::collect_results(rows, ctx, &resolved).map_err(located)
 }
 
 /// Whether subsearches and nested pipelines leave the events alone, so the

@@ -10,7 +10,8 @@ use crate::engine::Engine;
 use crate::error::Result;
 
 /// What to load into an engine and how it runs. [`Default`] is the bundled
-/// knowledge alone, UTC, lenient, one thread per core, prefilter on.
+/// knowledge alone, UTC, lenient, one thread per core, prefilter on, a
+/// 2 GiB memory budget per search.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct EngineOptions {
     /// Splunk app folders (`default/`, `local/`, `lookups/`), in load order,
@@ -34,6 +35,9 @@ pub struct EngineOptions {
     pub threads: usize,
     /// Skip events that cannot match before parsing them.
     pub prefilter: bool,
+    /// Each search's memory budget in bytes (`--max-memory`; default
+    /// 2 GiB): a command holding rows past it fails with a clear error.
+    pub max_memory: u64,
 }
 
 impl Default for EngineOptions {
@@ -49,6 +53,7 @@ impl Default for EngineOptions {
             strict: false,
             threads: 0,
             prefilter: true,
+            max_memory: crate::exec::memory::DEFAULT_MAX_MEMORY,
         }
     }
 }
@@ -80,7 +85,8 @@ impl Engine {
             .with_time_zone(options.time_zone)
             .with_strict(options.strict)
             .with_threads(options.threads)
-            .with_prefilter(options.prefilter))
+            .with_prefilter(options.prefilter)
+            .with_max_memory(options.max_memory))
     }
 }
 

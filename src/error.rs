@@ -142,6 +142,21 @@ pub enum Error {
     /// The command line or API call itself is wrong (e.g. no search given).
     #[error("{0}")]
     Usage(String),
+    /// A command would hold more than the search's memory budget
+    /// (`--max-memory`, see [`crate::exec::memory`]).
+    #[error(
+        "{command}: memory budget exceeded: what it holds would need more than {}; raise the budget with --max-memory (for example --max-memory {}) or make the search hold fewer rows",
+        crate::exec::memory::format_size(*limit),
+        crate::exec::memory::format_size(limit.saturating_mul(4))
+    )]
+    MemoryBudget {
+        /// The command charging the memory.
+        command: String,
+        /// The budget, in bytes.
+        limit: u64,
+        /// The command in the expanded text, when known.
+        span: Option<Span>,
+    },
     /// A runtime failure while running the search.
     #[error("{message}")]
     Runtime {
@@ -239,9 +254,9 @@ impl Error {
             | Error::BadArgument { span, .. }
             | Error::Unsupported { span, .. }
             | Error::DataModel { span, .. } => Some((*span, SpanIn::Expanded)),
-            Error::Lookup { span, .. } | Error::Runtime { span, .. } => {
-                span.map(|s| (s, SpanIn::Expanded))
-            }
+            Error::Lookup { span, .. }
+            | Error::Runtime { span, .. }
+            | Error::MemoryBudget { span, .. } => span.map(|s| (s, SpanIn::Expanded)),
             Error::Io { .. }
             | Error::Config { .. }
             | Error::UnsupportedSetting { .. }
@@ -268,6 +283,7 @@ impl Error {
             | Error::UnsupportedSetting { .. }
             | Error::MalformedEvent { .. } => ErrorCategory::Input,
             Error::Usage(_) => ErrorCategory::Usage,
+            Error::MemoryBudget { .. } => ErrorCategory::Resource,
         }
     }
 
@@ -285,6 +301,7 @@ impl Error {
             Error::DataModel { .. } => "data_model",
             Error::Lookup { .. } => "lookup",
             Error::Runtime { .. } => "runtime",
+            Error::MemoryBudget { .. } => "memory_budget",
             Error::Io { .. } => "io",
             Error::Config { .. } => "config",
             Error::MalformedEvent { .. } => "malformed_event",
@@ -334,6 +351,7 @@ impl Error {
             }
             Error::Lookup { .. } => "this lookup".to_string(),
             Error::Runtime { .. } => "failed here".to_string(),
+            Error::MemoryBudget { .. } => "holds more than the memory budget".to_string(),
             _ => "here".to_string(),
         }
     }
@@ -389,6 +407,8 @@ pub enum ErrorCategory {
     Input,
     /// The invocation itself.
     Usage,
+    /// A resource limit the run hit: the memory budget (`--max-memory`).
+    Resource,
 }
 
 /// The rest of an unsupported command's message: why it cannot run

@@ -76,6 +76,7 @@ pub use engine_options::EngineOptions;
 pub use error::{Error, ErrorCategory, MacroError, Result, SpanIn};
 pub use event::Event;
 pub use events::EventSource;
+pub use exec::memory;
 pub use exec::Limits;
 pub use explain::{Explain, FileSummary, MissingField, Stage};
 pub use value::Value;

@@ -157,6 +157,12 @@ struct HuntArgs {
     /// How the timeline table shows `_time` (a strftime format, in --tz).
     #[arg(long = "time-format", value_name = "FORMAT", requires = "timeline")]
     time_format: Option<String>,
+    /// Memory budget of each search: a command holding more rows than
+    /// fit (sort, dedup, stats, eventstats, transaction, join, the rows
+    /// kept as results) stops with an error naming it (exit 6). A size
+    /// such as 512M or 2G (powers of 1024), or bytes.
+    #[arg(long = "max-memory", value_name = "SIZE", default_value = "2G", value_parser = memory_size)]
+    max_memory: u64,
     #[command(flatten)]
     width: WidthArgs,
 }
@@ -284,6 +290,12 @@ struct RunArgs {
     /// carries and the props setting that would set them.
     #[arg(long)]
     explain: bool,
+    /// Memory budget of each search: a command holding more rows than
+    /// fit (sort, dedup, stats, eventstats, transaction, join, the rows
+    /// kept as results) stops with an error naming it (exit 6). A size
+    /// such as 512M or 2G (powers of 1024), or bytes.
+    #[arg(long = "max-memory", value_name = "SIZE", default_value = "2G", value_parser = memory_size)]
+    max_memory: u64,
 }
 
 /// How wide a table may be.
@@ -320,6 +332,11 @@ fn thread_count(text: &str) -> Result<usize, String> {
             "expected a thread count from 0 (one per core) to {max}"
         )),
     }
+}
+
+/// A `--max-memory` value (see `spelunk::memory::parse_size`).
+fn memory_size(text: &str) -> Result<u64, String> {
+    spelunk::memory::parse_size(text)
 }
 
 #[derive(Args, Debug)]
@@ -379,6 +396,12 @@ struct TestArgs {
     /// event carries (without it, only the rows after each command).
     #[arg(long)]
     explain: bool,
+    /// Memory budget of each search: a command holding more rows than
+    /// fit (sort, dedup, stats, eventstats, transaction, join, the rows
+    /// kept as results) stops with an error naming it (exit 6). A size
+    /// such as 512M or 2G (powers of 1024), or bytes.
+    #[arg(long = "max-memory", value_name = "SIZE", default_value = "2G", value_parser = memory_size)]
+    max_memory: u64,
 }
 
 /// Output of `spelunk test`.
@@ -394,6 +417,7 @@ mod exit {
     pub const QUERY: u8 = 3;
     pub const RUNTIME: u8 = 4;
     pub const INPUT: u8 = 5;
+    pub const RESOURCE: u8 = 6;
 }
 
 /// Exit code of `lint` when it found a problem.
@@ -443,6 +467,7 @@ fn exit_code(error: &Error) -> u8 {
         ErrorCategory::Execution => exit::RUNTIME,
         ErrorCategory::Input => exit::INPUT,
         ErrorCategory::Usage => USAGE,
+        ErrorCategory::Resource => exit::RESOURCE,
     }
 }
 
@@ -544,6 +569,7 @@ fn hunt(args: HuntArgs) -> Result<(), Diagnostic> {
         output_lookups: args.output_lookups.clone(),
         geoip: args.geoip.clone(),
         time_zone: time_zone(&args.tz)?,
+        max_memory: args.max_memory,
         ..EngineOptions::default()
     })?;
     warn_about_knowledge(&engine);
@@ -667,6 +693,7 @@ fn run(args: RunArgs) -> Result<ExitCode, Diagnostic> {
         strict: args.strict,
         threads: args.threads,
         prefilter: !args.no_prefilter,
+        max_memory: args.max_memory,
     })?;
     warn_about_knowledge(&engine);
     let query = engine.compile(&text, &name)?;
@@ -780,6 +807,7 @@ fn test(args: TestArgs) -> Result<ExitCode, Diagnostic> {
         filter: args.filter,
         jobs: args.jobs,
         explain: args.explain,
+        max_memory: Some(args.max_memory),
     };
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]

@@ -8,6 +8,7 @@
 //! `expected_warnings.txt` lists lines that must appear among the
 //! knowledge warnings and search notices. `case.toml` keys: `sourcetype`, `index`,
 //! `source`, `host`, `ordered`, `tz`, `query_file`, `events_path`, `geoip`,
+//! `max_memory` (the search's memory budget, as `--max-memory` takes it),
 //! `description`, `doc`. Run one case with `cargo test --test cases -- <name>`.
 
 use std::path::{Path, PathBuf};
@@ -30,6 +31,7 @@ struct CaseConfig {
     query_file: Option<String>,
     events_path: Option<String>,
     geoip: Option<String>,
+    max_memory: Option<String>,
     #[allow(dead_code)]
     description: Option<String>,
     #[allow(dead_code)]
@@ -169,6 +171,10 @@ fn run_search(dir: &Path, config: &CaseConfig, events: Option<PathBuf>) -> Resul
     }
     if let Some(geoip) = &config.geoip {
         engine = engine.with_geoip(&dir.join(geoip));
+    }
+    if let Some(size) = &config.max_memory {
+        let bytes = spelunk::memory::parse_size(size).map_err(|e| format!("max_memory: {e}"))?;
+        engine = engine.with_max_memory(bytes);
     }
     if let Some(tz) = &config.tz {
         let tz: chrono_tz::Tz = tz.parse().map_err(|_| format!("bad tz {tz}"))?;

@@ -1494,3 +1494,118 @@ fn timechart_range_options_say_they_have_no_effect() {
         assert!(stderr.contains(option), "{stderr}");
     }
 }
+
+/// A search over its memory budget stops with exit 6 and a message naming
+/// the command, the limit and the flag that raises it (it used to abort
+/// the process on memory).
+#[test]
+fn memory_budget_exceeded_exits_6_naming_the_command_and_limit() {
+    let out = spelunk(&[
+        "run",
+        "| makeresults count=100000000",
+        "--max-memory",
+        "10M",
+    ]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(6), "{stderr}");
+    assert!(
+        stderr.contains("makeresults: memory budget exceeded"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("more than 10M"), "{stderr}");
+    assert!(stderr.contains("--max-memory"), "{stderr}");
+    assert!(out.stdout.is_empty(), "no partial output");
+}
+
+/// `--max-memory` takes sizes such as 512M or 2G; anything else (or 0) is
+/// a usage error naming the flag.
+#[test]
+fn max_memory_takes_a_size() {
+    for bad in ["0", "5Q", "1.5G", ""] {
+        let out = spelunk(&["run", "| makeresults", "--max-memory", bad]);
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        assert!(text(&out.stderr).contains("--max-memory"), "{bad}");
+    }
+    let out = spelunk(&[
+        "run",
+        "| makeresults count=3 | stats count",
+        "--max-memory",
+        "1K",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}
+
+/// The budget covers the streaming path's parallel `stats` workers: a
+/// high-cardinality `stats` over an NDJSON file read on several threads
+/// stops with the budget error (exit 6) rather than falling back to
+/// reading the whole file.
+#[test]
+fn memory_budget_bounds_parallel_stats_workers() {
+    let dir = std::env::temp_dir().join(format!("spelunk-memory-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("users.json");
+    let lines: String = (0..20_000)
+        .map(|i| format!("{{\"timestamp\":\"2024-01-01T00:00:00Z\",\"user\":\"u{i}\"}}\n"))
+        .collect();
+    std::fs::write(&file, lines).expect("writes");
+    let path = file.to_string_lossy().into_owned();
+    let search = "search user=* | stats count by user";
+    let over = spelunk(&[
+        "run",
+        search,
+        "-e",
+        &path,
+        "--threads",
+        "2",
+        "--max-memory",
+        "256K",
+        "-o",
+        "json",
+    ]);
+    let stderr = text(&over.stderr);
+    assert_eq!(over.status.code(), Some(6), "{stderr}");
+    assert!(stderr.contains("stats: memory budget exceeded"), "{stderr}");
+    let fits = spelunk(&["run", search, "-e", &path, "--threads", "2", "-o", "json"]);
+    assert_eq!(fits.status.code(), Some(0), "{}", text(&fits.stderr));
+    let rows: serde_json::Value = serde_json::from_slice(&fits.stdout).expect("json");
+    assert_eq!(rows.as_array().map(Vec::len), Some(20_000));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `hunt` and `test` take the budget too: a detection over it is an error
+/// for that detection, naming the command.
+#[test]
+fn hunt_takes_max_memory() {
+    let dir = std::env::temp_dir().join(format!("spelunk-hunt-memory-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let spl = dir.join("sorted.spl");
+    std::fs::write(&spl, "* | sort 0 eventName\n").expect("writes");
+    let spl = spl.to_string_lossy().into_owned();
+    let out = spelunk(&["hunt", &spl, "-e", SAMPLE, "--max-memory", "100"]);
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("sort: memory budget exceeded"), "{stdout}");
+    assert!(stdout.contains("1 error(s)"), "{stdout}");
+    let out = spelunk(&["hunt", &spl, "-e", SAMPLE]);
+    assert!(
+        text(&out.stdout).contains("1 fired"),
+        "{}",
+        text(&out.stdout)
+    );
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(SAMPLE);
+    std::fs::write(
+        dir.join("sorted.test.yml"),
+        format!(
+            "search: '* | sort 0 eventName'\ntests:\n- name: sorted\n  datasets:\n  - path: {}\n  expect:\n    count: 25\n",
+            data.display()
+        ),
+    )
+    .expect("writes");
+    let test_file = dir.join("sorted.test.yml").to_string_lossy().into_owned();
+    let over = spelunk(&["test", &test_file, "--max-memory", "100"]);
+    let stdout = text(&over.stdout);
+    assert_eq!(over.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("sort: memory budget exceeded"), "{stdout}");
+    let fits = spelunk(&["test", &test_file]);
+    assert_eq!(fits.status.code(), Some(0), "{}", text(&fits.stdout));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -11,6 +11,7 @@ use crate::commands::common::{
 use crate::commands::CommandArgs;
 use crate::error::{Error, Result};
 use crate::event::Event;
+use crate::exec::memory::Releasing;
 use crate::exec::{run_pipeline, Context, Rows};
 use crate::source::Span;
 use crate::syntax::ast::Pipeline;
@@ -200,7 +201,18 @@ impl Join {
     /// Joins every result with matching subsearch rows.
     pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
         let right = run_limited(&self.pipeline, ctx, JOIN_MAXOUT, "join")?;
-        let left = collect(input)?;
+        // Both sides and the joined rows are held: charged to the search's
+        // memory budget.
+        let mut held = ctx.memory.hold("join");
+        for row in &right {
+            held.charge_row(row)?;
+        }
+        let mut left = Vec::new();
+        for row in input {
+            let row = row?;
+            held.charge_row(&row)?;
+            left.push(row);
+        }
         let fields: Vec<String> = if self.fields.is_empty() {
             let l = crate::exec::columns(&left);
             let r = crate::exec::columns(&right);
@@ -214,6 +226,7 @@ impl Join {
                 index.entry(k).or_default().push(i);
             }
         }
+        let mut joined = ctx.memory.hold("join");
         let mut out = Vec::new();
         for event in left {
             let matches = crate::commands::common::key_of(&event, &fields)
@@ -222,6 +235,10 @@ impl Join {
                 .unwrap_or(&[]);
             if matches.is_empty() {
                 if self.kind == JoinType::Left {
+                    // Moved, not copied: its charge moves too.
+                    let bytes = crate::exec::memory::row_bytes(&event);
+                    joined.charge(bytes)?;
+                    held.release(bytes);
                     out.push(event);
                 }
                 continue;
@@ -238,10 +255,12 @@ impl Join {
                         merged.set(name.to_string(), value.clone());
                     }
                 }
+                joined.charge_row(&merged)?;
                 out.push(merged);
             }
         }
-        Ok(Box::new(out.into_iter().map(Ok)))
+        drop(held);
+        Ok(Box::new(Releasing::new(out.into_iter(), joined)))
     }
 }
 

@@ -6,6 +6,7 @@
 //! the fields are dropped unless `keepempty=true`; `sortby` sorts before
 //! deduplicating, so it chooses which duplicate is kept.
 
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 
 use crate::commands::common::{at_option, bad, bool_opt, count_opt, option, unknown_option};
@@ -13,7 +14,7 @@ use crate::commands::sort::{self, Sort};
 use crate::commands::CommandArgs;
 use crate::error::Result;
 use crate::event::Event;
-use crate::exec::Rows;
+use crate::exec::{Context, Rows};
 use crate::source::Span;
 use crate::syntax::lexer::Tok;
 use crate::syntax::parser::Parser;
@@ -89,22 +90,29 @@ pub fn parse(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
 
 impl Dedup {
     /// Removes duplicates, keeping the first `count` of each combination.
-    pub fn apply<'a>(&'a self, input: Rows<'a>) -> Result<Rows<'a>> {
+    ///
+    /// Without `sortby` rows stream: each is let through or dropped as it
+    /// arrives (the first `count` of a combination are the first to come),
+    /// and only the combinations seen are held, charged to the memory
+    /// budget. `consecutive=true` holds only the previous one. With
+    /// `sortby` the rows are sorted first, which holds them all (charged
+    /// as `dedup`'s).
+    pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &Context<'_>) -> Result<Rows<'a>> {
         let input = match &self.sortby {
-            Some(sort) => sort.apply(input)?,
+            Some(sort) => sort.apply_as(input, ctx, "dedup")?,
             None => input,
         };
+        let mut held = ctx.memory.hold("dedup");
         let mut seen: HashMap<Vec<String>, usize> = HashMap::new();
         let mut previous: Option<Vec<String>> = None;
         let mut run = 0usize;
-        let mut out = Vec::new();
-        for row in input {
-            let mut event = row?;
+        Ok(Box::new(input.filter_map(move |row| {
+            let mut event = match row {
+                Ok(event) => event,
+                Err(e) => return Some(Err(e)),
+            };
             let Some(key) = self.key(&event) else {
-                if self.keepempty {
-                    out.push(event);
-                }
-                continue;
+                return self.keepempty.then_some(Ok(event));
             };
             let keep = if self.consecutive {
                 if previous.as_ref() == Some(&key) {
@@ -115,20 +123,29 @@ impl Dedup {
                 previous = Some(key);
                 run <= self.count
             } else {
-                let n = seen.entry(key).or_insert(0);
+                let n = match seen.entry(key) {
+                    Entry::Occupied(seen) => seen.into_mut(),
+                    Entry::Vacant(new) => {
+                        if let Err(e) = held.charge_key(new.key()) {
+                            return Some(Err(e));
+                        }
+                        new.insert(0)
+                    }
+                };
                 *n += 1;
                 *n <= self.count
             };
             if keep {
-                out.push(event);
+                Some(Ok(event))
             } else if self.keepevents {
                 for f in &self.fields {
                     event.remove(f);
                 }
-                out.push(event);
+                Some(Ok(event))
+            } else {
+                None
             }
-        }
-        Ok(Box::new(out.into_iter().map(Ok)))
+        })))
     }
 
     fn key(&self, event: &Event) -> Option<Vec<String>> {
@@ -196,12 +213,82 @@ mod tests {
                 .into_iter()
                 .map(Ok),
         );
-        let kept: Vec<f64> = dedup
-            .apply(input)
-            .expect("applies")
-            .map(|r| r.expect("row").get("n").and_then(Value::as_number))
-            .map(|n| n.unwrap_or(f64::NAN))
-            .collect();
+        let kept: Vec<f64> = crate::exec::with_test_context(Default::default(), |ctx| {
+            dedup
+                .apply(input, ctx)
+                .expect("applies")
+                .map(|r| r.expect("row").get("n").and_then(Value::as_number))
+                .map(|n| n.unwrap_or(f64::NAN))
+                .collect()
+        });
         assert_eq!(kept, vec![7.0, 5.0]);
+    }
+
+    fn plain(count: usize, consecutive: bool) -> Dedup {
+        Dedup {
+            count,
+            fields: vec!["g".into()],
+            keepevents: false,
+            keepempty: false,
+            consecutive,
+            sortby: None,
+        }
+    }
+
+    /// Without `sortby` a row comes out before the input ends: an input
+    /// that fails after its first rows still gives them first.
+    #[test]
+    fn without_sortby_rows_stream() {
+        let input: Rows<'_> = Box::new(
+            vec![Ok(row("a", 1.0)), Ok(row("a", 2.0)), Ok(row("b", 3.0))]
+                .into_iter()
+                .chain(std::iter::once(Err(crate::error::Error::Usage(
+                    "input failed".into(),
+                )))),
+        );
+        crate::exec::with_test_context(Default::default(), |ctx| {
+            let dedup = plain(1, false);
+            let mut out = dedup.apply(input, ctx).expect("applies");
+            let first = out.next().and_then(Result::ok);
+            assert_eq!(
+                first.and_then(|r| r.get("n").and_then(Value::as_number)),
+                Some(1.0)
+            );
+            let second = out.next().and_then(Result::ok);
+            assert_eq!(
+                second.and_then(|r| r.get("n").and_then(Value::as_number)),
+                Some(3.0)
+            );
+            assert!(matches!(out.next(), Some(Err(_))));
+        });
+    }
+
+    /// The keys held are charged: a budget smaller than two keys stops at
+    /// the second distinct one, naming dedup.
+    #[test]
+    fn the_keys_held_are_charged() {
+        let rows = || -> Rows<'static> {
+            Box::new(
+                vec![row("a", 1.0), row("a", 2.0), row("b", 3.0)]
+                    .into_iter()
+                    .map(Ok),
+            )
+        };
+        let one_key = crate::exec::memory::key_bytes(&["a".to_string()]);
+        let budget = crate::exec::memory::MemoryBudget::new(one_key + 1);
+        crate::exec::with_test_context(budget.clone(), |ctx| {
+            let dedup = plain(1, false);
+            let out: Vec<Result<Event>> = dedup.apply(rows(), ctx).expect("applies").collect();
+            assert!(out[0].is_ok());
+            assert!(matches!(
+                &out[1],
+                Err(crate::error::Error::MemoryBudget { command, .. }) if command == "dedup"
+            ));
+            // consecutive=true holds one key, whatever the input.
+            let dedup = plain(1, true);
+            let out: Vec<Result<Event>> = dedup.apply(rows(), ctx).expect("applies").collect();
+            assert_eq!(out.iter().filter(|r| r.is_ok()).count(), 2);
+        });
+        assert_eq!(budget.used(), 0, "released when the output is dropped");
     }
 }

@@ -4,17 +4,18 @@
 //! Docs: <https://help.splunk.com/splunk-enterprise/spl-search-reference/9.1/search-commands/eventstats>,
 //! <https://help.splunk.com/splunk-enterprise/spl-search-reference/9.1/search-commands/streamstats>.
 
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, VecDeque};
 
 use crate::commands::common::{
-    at_option, bool_opt, collect, count_opt, eval_option_value, option, time_span_seconds,
-    unknown_option,
+    at_option, bool_opt, count_opt, eval_option_value, option, time_span_seconds, unknown_option,
 };
 use crate::commands::stats::{aggregation, aggregations_and_by, group_keys, Aggregation};
 use crate::commands::CommandArgs;
 use crate::error::Result;
 use crate::eval::{EvalContext, Expr, Scope};
 use crate::event::Event;
+use crate::exec::memory::{key_bytes, Releasing, STATE_OVERHEAD};
 use crate::exec::{Context, Rows};
 use crate::functions::stats::AggState;
 use crate::source::Span;
@@ -55,12 +56,28 @@ fn fresh(aggs: &[Aggregation]) -> Vec<AggState> {
 impl Eventstats {
     /// Computes each group's aggregates and writes them into its results;
     /// results with a null by-field get none.
-    pub fn apply<'a>(&'a self, input: Rows<'a>) -> Result<Rows<'a>> {
-        let rows = collect(input)?;
+    ///
+    /// Every row is held until the statistics are known: the rows and the
+    /// group table are charged to the search's memory budget.
+    pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &Context<'_>) -> Result<Rows<'a>> {
+        let mut held = ctx.memory.hold("eventstats");
+        let mut rows = Vec::new();
+        for row in input {
+            let row = row?;
+            held.charge_row(&row)?;
+            rows.push(row);
+        }
         let mut groups: HashMap<Vec<String>, Vec<AggState>> = HashMap::new();
+        let group_bytes = STATE_OVERHEAD.saturating_mul(self.aggs.len() as u64);
         for event in &rows {
             for key in group_keys(&self.by, event) {
-                let states = groups.entry(key).or_insert_with(|| fresh(&self.aggs));
+                let states = match groups.entry(key) {
+                    Entry::Occupied(e) => e.into_mut(),
+                    Entry::Vacant(e) => {
+                        held.charge(key_bytes(e.key()).saturating_add(group_bytes))?;
+                        e.insert(fresh(&self.aggs))
+                    }
+                };
                 for (state, agg) in states.iter_mut().zip(&self.aggs) {
                     state.update(event, agg.field.as_deref());
                 }
@@ -76,7 +93,8 @@ impl Eventstats {
                 (k, vals)
             })
             .collect();
-        let out = rows.into_iter().map(move |mut event| {
+        let out = Releasing::new(rows.into_iter(), held).map(move |row| {
+            let mut event = row?;
             // A multivalue by-field puts a result in several groups; the
             // first one is written.
             if let Some(vals) = group_keys(&self.by, &event)
@@ -674,6 +692,7 @@ mod tests {
             geoip: None,
             prepared: Default::default(),
             knowledge: Default::default(),
+            memory: Default::default(),
         };
         let Some(command) = query.pipeline.commands.first() else {
             panic!("no command");

@@ -23,11 +23,12 @@
 use std::collections::HashMap;
 
 use crate::commands::common::{
-    at_option, bad, bool_opt, collect, count_opt, key_of, option, unknown_option,
+    at_option, bad, bool_opt, count_opt, key_of, option, unknown_option,
 };
 use crate::commands::{field_list, CommandArgs};
 use crate::error::Result;
 use crate::event::Event;
+use crate::exec::memory::{Held, Releasing};
 use crate::exec::{Context, Rows};
 use crate::source::Span;
 use crate::syntax::parser::Parser;
@@ -91,20 +92,36 @@ impl Selfjoin {
     }
 
     /// Joins each result with the later results that share its join values.
+    ///
+    /// The results joined and the joined rows are held, charged to the
+    /// search's memory budget; results past the first 100,000 are counted,
+    /// not kept.
     pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
-        let mut rows = collect(input)?;
-        if rows.len() > MAX_MAIN_RESULTS {
-            ctx.notice(format!(
-                "selfjoin: {} results, only the first {MAX_MAIN_RESULTS} are joined",
-                rows.len()
-            ));
-            rows.truncate(MAX_MAIN_RESULTS);
+        let mut held = ctx.memory.hold("selfjoin");
+        let mut rows = Vec::new();
+        let mut total = 0usize;
+        for row in input {
+            let row = row?;
+            total += 1;
+            if rows.len() < MAX_MAIN_RESULTS {
+                held.charge_row(&row)?;
+                rows.push(row);
+            }
         }
-        Ok(Box::new(self.join(&rows).into_iter().map(Ok)))
+        if total > MAX_MAIN_RESULTS {
+            ctx.notice(format!(
+                "selfjoin: {total} results, only the first {MAX_MAIN_RESULTS} are joined"
+            ));
+        }
+        let mut joined = ctx.memory.hold("selfjoin");
+        let out = self.join(&rows, &mut joined)?;
+        drop(held);
+        Ok(Box::new(Releasing::new(out.into_iter(), joined)))
     }
 
-    /// The join over collected results.
-    fn join(&self, rows: &[Event]) -> Vec<Event> {
+    /// The join over collected results; the rows it makes are charged to
+    /// `held`.
+    fn join(&self, rows: &[Event], held: &mut Held) -> Result<Vec<Event>> {
         // Positions of the results of each join key, in order.
         let mut groups: HashMap<Vec<String>, Vec<usize>> = HashMap::new();
         let keys: Vec<Option<Vec<String>>> = rows.iter().map(|r| key_of(r, &self.fields)).collect();
@@ -120,6 +137,7 @@ impl Selfjoin {
             };
             if group.len() == 1 {
                 if self.keepsingle {
+                    held.charge_row(&rows[i])?;
                     out.push(rows[i].clone());
                 }
                 continue;
@@ -127,10 +145,12 @@ impl Selfjoin {
             let later = group.iter().filter(|&&j| j > i);
             let take = if self.max == 0 { usize::MAX } else { self.max };
             for &j in later.take(take) {
-                out.push(self.merge(&rows[i], &rows[j]));
+                let merged = self.merge(&rows[i], &rows[j]);
+                held.charge_row(&merged)?;
+                out.push(merged);
             }
         }
-        out
+        Ok(out)
     }
 }
 
@@ -174,12 +194,14 @@ mod tests {
             row(&[("k", "y"), ("a", "3")]),
             row(&[("k", "x"), ("a", "4")]),
         ];
-        let out = cmd(1, true, false).join(&rows);
+        let budget = crate::exec::memory::MemoryBudget::default();
+        let join = |c: Selfjoin| c.join(&rows, &mut budget.hold("selfjoin")).expect("fits");
+        let out = join(cmd(1, true, false));
         assert_eq!(get(&out, "a"), ["2", "4"]);
         assert_eq!(get(&out, "c"), ["c1", ""]);
-        let all = cmd(0, true, true).join(&rows);
+        let all = join(cmd(0, true, true));
         assert_eq!(get(&all, "a"), ["2", "4", "4", "3"]);
-        let kept = cmd(1, false, false).join(&rows);
+        let kept = join(cmd(1, false, false));
         assert_eq!(get(&kept, "a"), ["1", "2"]);
     }
 }

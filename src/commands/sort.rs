@@ -8,11 +8,12 @@
 use std::cmp::Ordering;
 use std::net::Ipv4Addr;
 
-use crate::commands::common::{bad, collect, count_opt};
+use crate::commands::common::{bad, count_opt};
 use crate::commands::CommandArgs;
 use crate::error::Result;
 use crate::event::Event;
-use crate::exec::Rows;
+use crate::exec::memory::{row_bytes, Held, Releasing};
+use crate::exec::{Context, Rows};
 use crate::source::Span;
 use crate::syntax::lexer::Tok;
 use crate::syntax::parser::Parser;
@@ -143,20 +144,52 @@ pub fn parse_sort(p: &mut Parser, name_span: Span) -> Result<Sort> {
 
 impl Sort {
     /// Sorts all rows (stable: ties keep their order) and keeps `limit`.
-    pub fn apply<'a>(&'a self, input: Rows<'a>) -> Result<Rows<'a>> {
-        let mut rows = collect(input)?;
-        rows.sort_by(|a, b| {
+    ///
+    /// The rows held are charged to the search's memory budget. With a
+    /// limit only the first `limit` rows in sorted order can come out, so
+    /// the buffer is cut back to them whenever it grows by
+    /// [`CUT_SLACK`] (or `limit`, if more) rows: the rows kept all came
+    /// before the new ones, so a stable sort of the buffer still breaks
+    /// ties in input order, and a row cut has `limit` rows ahead of it
+    /// that no later row can move behind it. `sort` (limit 10,000) then
+    /// holds a bounded number of rows whatever the input's size.
+    pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &Context<'_>) -> Result<Rows<'a>> {
+        self.apply_as(input, ctx, "sort")
+    }
+
+    /// [`Sort::apply`], charging the memory to `command` (`dedup` for its
+    /// `sortby`).
+    pub fn apply_as<'a>(
+        &'a self,
+        input: Rows<'a>,
+        ctx: &Context<'_>,
+        command: &str,
+    ) -> Result<Rows<'a>> {
+        let mut held = ctx.memory.hold(command);
+        let order = |a: &Event, b: &Event| {
             let o = self.compare(a, b);
             if self.reverse {
                 o.reverse()
             } else {
                 o
             }
-        });
-        if self.limit > 0 {
-            rows.truncate(self.limit);
+        };
+        let cut_at = self.limit.saturating_add(self.limit.max(CUT_SLACK)).max(1);
+        let mut rows: Vec<Event> = Vec::new();
+        for row in input {
+            let row = row?;
+            held.charge_row(&row)?;
+            rows.push(row);
+            if self.limit > 0 && rows.len() >= cut_at {
+                rows.sort_by(order);
+                cut(&mut rows, self.limit, &mut held);
+            }
         }
-        Ok(Box::new(rows.into_iter().map(Ok)))
+        rows.sort_by(order);
+        if self.limit > 0 {
+            cut(&mut rows, self.limit, &mut held);
+        }
+        Ok(Box::new(Releasing::new(rows.into_iter(), held)))
     }
 
     fn compare(&self, a: &Event, b: &Event) -> Ordering {
@@ -180,6 +213,16 @@ impl Sort {
             }
         }
         Ordering::Equal
+    }
+}
+
+/// Rows a limited `sort` takes in beyond its limit before cutting back.
+const CUT_SLACK: usize = 4096;
+
+/// Keeps the first `limit` rows, releasing the others' charge.
+fn cut(rows: &mut Vec<Event>, limit: usize, held: &mut Held) {
+    for row in rows.drain(limit.min(rows.len())..) {
+        held.release(row_bytes(&row));
     }
 }
 

@@ -365,6 +365,7 @@ impl Stats {
     }
 
     /// Drains the input and yields one row per group, sorted by group key.
+    /// The group table is charged to the search's memory budget.
     pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &Context<'_>) -> Result<Rows<'a>> {
         let rows = if self.has_wildcards() {
             // Which fields `*lay` names is known only once every event is
@@ -444,14 +445,23 @@ impl Stats {
     /// Aggregates the input into one row per group, sorted by group key.
     fn aggregate(&self, input: Rows<'_>, ctx: &Context<'_>) -> Result<Vec<Event>> {
         let mut groups = self.new_groups();
+        let mut held = ctx.memory.hold("stats");
         let ectx = EvalContext::at(ctx.now, ctx.tz);
         let mut range = TimeRange::default();
         for row in input {
             let event = row?;
             range.add(&event);
-            self.accumulate(&mut groups, &event, &ectx)?;
+            held.charge(self.accumulate(&mut groups, &event, &ectx)?)?;
         }
         Ok(self.finish_groups_in(groups, range.get()))
+    }
+
+    /// The estimated bytes of one group in the table (its key and a
+    /// running state per aggregation; see [`crate::exec::memory`]).
+    pub fn group_bytes(&self, key: &[String]) -> u64 {
+        crate::exec::memory::key_bytes(key).saturating_add(
+            crate::exec::memory::STATE_OVERHEAD.saturating_mul(self.aggs.len() as u64),
+        )
     }
 
     /// Empty running states: none without BY fields' groups, and the one
@@ -468,8 +478,15 @@ impl Stats {
         self.aggs.iter().map(|a| a.func.start()).collect()
     }
 
-    /// Adds one event to the running states.
-    pub fn accumulate(&self, groups: &mut Groups, event: &Event, ectx: &EvalContext) -> Result<()> {
+    /// Adds one event to the running states. Returns the estimated bytes
+    /// of the groups it added ([`Stats::group_bytes`]), for the caller to
+    /// charge to the memory budget.
+    pub fn accumulate(
+        &self,
+        groups: &mut Groups,
+        event: &Event,
+        ectx: &EvalContext,
+    ) -> Result<u64> {
         let evaluated = self.evaluate(event, ectx)?;
         // The common case, every BY field a single text: no key is built
         // unless the group is new.
@@ -494,28 +511,37 @@ impl Stats {
             // An event without a BY field joins no group (`group_keys`
             // gives none).
             if missing {
-                return Ok(());
+                return Ok(0);
             }
             if single {
                 let key = KeyRef(&texts[..self.by.len()]);
+                let mut added = 0;
                 let index = match groups.get_index_of(&key) {
                     Some(i) => i,
                     None => {
-                        let owned = key.0.iter().map(|t| t.to_string()).collect();
+                        let owned: Vec<String> = key.0.iter().map(|t| t.to_string()).collect();
+                        added = self.group_bytes(&owned);
                         groups.insert_full(owned, self.fresh()).0
                     }
                 };
                 if let Some((_, states)) = groups.get_index_mut(index) {
                     update_states(states, &self.aggs, event, &evaluated);
                 }
-                return Ok(());
+                return Ok(added);
             }
         }
+        let mut added = 0u64;
         for key in self.group_keys(event) {
-            let states = groups.entry(key).or_insert_with(|| self.fresh());
+            let states = match groups.entry(key) {
+                indexmap::map::Entry::Occupied(e) => e.into_mut(),
+                indexmap::map::Entry::Vacant(e) => {
+                    added = added.saturating_add(self.group_bytes(e.key()));
+                    e.insert(self.fresh())
+                }
+            };
             update_states(states, &self.aggs, event, &evaluated);
         }
-        Ok(())
+        Ok(added)
     }
 
     /// Whether every aggregation's result is the same whatever order the
@@ -527,10 +553,14 @@ impl Stats {
 
     /// Merges running states built over another part of the input (only
     /// for [order-insensitive](Stats::order_insensitive) aggregations).
-    pub fn merge_groups(&self, into: &mut Groups, other: Groups) {
+    /// Returns the estimated bytes of the groups merged into existing ones
+    /// (their copies are freed), for the caller to release.
+    pub fn merge_groups(&self, into: &mut Groups, other: Groups) -> u64 {
+        let mut freed = 0u64;
         for (key, states) in other {
             match into.get_mut(&key) {
                 Some(existing) => {
+                    freed = freed.saturating_add(self.group_bytes(&key));
                     for (a, b) in existing.iter_mut().zip(states) {
                         a.merge(b);
                     }
@@ -540,6 +570,7 @@ impl Stats {
                 }
             }
         }
+        freed
     }
 
     /// One row per group, sorted by group key, for states merged from

@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 
 use crate::commands::common::{
-    at_option, bad, bool_opt, collect, count_opt, eval_option_value, option, time_span_seconds,
+    at_option, bad, bool_opt, count_opt, eval_option_value, option, time_span_seconds,
     unknown_option,
 };
 use crate::commands::CommandArgs;
@@ -18,6 +18,7 @@ use crate::error::Result;
 use crate::eval::{EvalContext, Expr, Scope};
 use crate::event::Event;
 use crate::exec::matcher::Matcher;
+use crate::exec::memory::Releasing;
 use crate::exec::{Context, Rows};
 use crate::source::Span;
 use crate::syntax::ast::SearchExpr;
@@ -171,7 +172,16 @@ impl Transaction {
             .map(|f| compile(f, ctx))
             .transpose()?;
         let ectx = EvalContext::at(ctx.now, ctx.tz);
-        let mut rows = collect(input)?;
+        // The rows are held until every transaction is closed, then the
+        // transactions until they are handed on: both are charged to the
+        // search's memory budget.
+        let mut held = ctx.memory.hold("transaction");
+        let mut rows = Vec::new();
+        for row in input {
+            let row = row?;
+            held.charge_row(&row)?;
+            rows.push(row);
+        }
         // Build in time order (oldest first); the input is newest first.
         rows.reverse();
         let mut open: HashMap<Vec<String>, Open> = HashMap::new();
@@ -227,25 +237,27 @@ impl Transaction {
             }
         }
         done.extend(open.into_values());
-        let mut out: Vec<Event> = done
-            .into_iter()
-            .filter_map(|o| {
-                let complete = (start.is_none() || o.started) && (end.is_none() || o.ended);
-                if !complete && !self.keepevicted {
-                    return None;
-                }
-                let mut e = merge(&o.events);
-                if self.keepevicted {
-                    e.set(
-                        "closed_txn",
-                        Value::Str(if complete { "1" } else { "0" }.into()),
-                    );
-                }
-                Some(e)
-            })
-            .collect();
+        let mut built = ctx.memory.hold("transaction");
+        let mut out: Vec<Event> = Vec::new();
+        for o in done {
+            let complete = (start.is_none() || o.started) && (end.is_none() || o.ended);
+            if !complete && !self.keepevicted {
+                continue;
+            }
+            let mut e = merge(&o.events);
+            if self.keepevicted {
+                e.set(
+                    "closed_txn",
+                    Value::Str(if complete { "1" } else { "0" }.into()),
+                );
+            }
+            built.charge_row(&e)?;
+            out.push(e);
+        }
+        // The events are gone; the transactions stay held.
+        drop(held);
         crate::engine::sort_newest_first(&mut out);
-        Ok(Box::new(out.into_iter().map(Ok)))
+        Ok(Box::new(Releasing::new(out.into_iter(), built)))
     }
 }
 

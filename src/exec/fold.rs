@@ -112,6 +112,7 @@ mod tests {
             geoip: None,
             prepared: Default::default(),
             knowledge: Default::default(),
+            memory: Default::default(),
         };
         decide_metadata_terms(&leading_search(search), &metadata, &st, &ctx)
     }

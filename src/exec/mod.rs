@@ -8,6 +8,7 @@
 
 pub mod fold;
 pub mod matcher;
+pub mod memory;
 pub mod subsearch;
 
 use std::cell::RefCell;
@@ -28,6 +29,9 @@ pub struct Limits {
     pub subsearch_maxout: usize,
     /// Deepest nesting of subsearches.
     pub max_subsearch_depth: usize,
+    /// The memory budget of one search, in bytes (`--max-memory`; see
+    /// [`memory`]).
+    pub max_memory: u64,
 }
 
 impl Default for Limits {
@@ -35,6 +39,7 @@ impl Default for Limits {
         Limits {
             subsearch_maxout: 10_000,
             max_subsearch_depth: 20,
+            max_memory: memory::DEFAULT_MAX_MEMORY,
         }
     }
 }
@@ -73,6 +78,8 @@ pub struct Context<'a> {
     pub prepared: crate::lookup::PreparedLookups,
     /// Event types and tags, for `typer` and `tags`.
     pub knowledge: SearchKnowledge,
+    /// The search's memory budget, which commands holding rows charge.
+    pub memory: memory::MemoryBudget,
 }
 
 impl Context<'_> {
@@ -131,9 +138,58 @@ fn run_at_depth(pipeline: &Pipeline, ctx: &Context<'_>, depth: usize) -> Result<
         Box::new(std::iter::empty())
     };
     for command in &resolved.commands {
-        rows = command.args.apply(rows, ctx)?;
+        rows = command
+            .args
+            .apply(rows, ctx)
+            .map_err(|e| locate_memory_error(e, &resolved))?;
     }
-    rows.collect::<Result<Vec<Event>, Error>>()
+    collect_results(rows, ctx, &resolved).map_err(|e| locate_memory_error(e, &resolved))
+}
+
+/// Collects a pipeline's output rows, charging them to the memory budget
+/// in the name of its last command (they are held until the search
+/// ends): how `makeresults count=`, `mvexpand` and the like are bounded.
+pub fn collect_results(
+    rows: Rows<'_>,
+    ctx: &Context<'_>,
+    pipeline: &Pipeline,
+) -> Result<Vec<Event>> {
+    let name = pipeline
+        .commands
+        .last()
+        .map_or("search", |c| c.name.as_str());
+    let mut held = ctx.memory.hold(name);
+    let mut out = Vec::new();
+    for row in rows {
+        let row = row?;
+        held.charge_row(&row)?;
+        out.push(row);
+    }
+    Ok(out)
+}
+
+/// A memory budget error with the span of the command it names, when the
+/// pipeline has exactly one command of that name.
+pub fn locate_memory_error(error: Error, pipeline: &Pipeline) -> Error {
+    match error {
+        Error::MemoryBudget {
+            command,
+            limit,
+            span: None,
+        } => {
+            let mut named = pipeline.commands.iter().filter(|c| c.name == command);
+            let span = match (named.next(), named.next()) {
+                (Some(c), None) => Some(c.span),
+                _ => None,
+            };
+            Error::MemoryBudget {
+                command,
+                limit,
+                span,
+            }
+        }
+        other => other,
+    }
 }
 
 /// The result's columns: every field of every row, in an order consistent
@@ -184,6 +240,28 @@ pub fn columns(rows: &[Event]) -> Vec<String> {
         index.extend(out.iter().enumerate().map(|(i, n)| (n.clone(), i)));
     }
     out
+}
+
+/// Calls `f` with a context over no events, no lookups and default
+/// limits, for tests of commands that take one.
+#[cfg(test)]
+pub fn with_test_context<R>(memory: memory::MemoryBudget, f: impl FnOnce(&Context<'_>) -> R) -> R {
+    let lookups = LookupRegistry::new();
+    let limits = Limits::default();
+    let ctx = Context {
+        events: &[],
+        lookups: &lookups,
+        tz: chrono_tz::UTC,
+        limits: &limits,
+        notices: RefCell::new(Vec::new()),
+        now: 0.0,
+        output_lookups: None,
+        geoip: None,
+        prepared: Default::default(),
+        knowledge: Default::default(),
+        memory,
+    };
+    f(&ctx)
 }
 
 #[cfg(test)]

@@ -71,6 +71,9 @@ pub struct Options {
     /// (events read, expanded search, rows after each command, fields no
     /// event carries); without it, only the rows after each command.
     pub explain: bool,
+    /// Each test search's memory budget in bytes (`None`: the default,
+    /// 2 GiB).
+    pub max_memory: Option<u64>,
 }
 
 /// A test's verdict.

@@ -25,7 +25,7 @@ pub fn run_cases_observed(
     done: &(dyn Fn() + Sync),
 ) -> Report {
     let started = Instant::now();
-    let engines = build_engines(cases);
+    let engines = build_engines(cases, options);
     let slots = crate::parallel::map_ordered_observed(
         cases,
         options.jobs,
@@ -55,21 +55,25 @@ pub fn run_cases_observed(
 type Engines = HashMap<EngineConfig, Result<Engine, Verdict>>;
 
 /// Builds each distinct configuration once, before the workers start.
-fn build_engines(cases: &[TestCase]) -> Engines {
+fn build_engines(cases: &[TestCase], options: &Options) -> Engines {
     let mut engines = Engines::new();
     for case in cases {
         if let Ok(plan) = &case.plan {
             if !engines.contains_key(&plan.config) {
-                engines.insert(plan.config.clone(), build_engine(&plan.config));
+                engines.insert(plan.config.clone(), build_engine(&plan.config, options));
             }
         }
     }
     engines
 }
 
-fn build_engine(config: &EngineConfig) -> Result<Engine, Verdict> {
+fn build_engine(config: &EngineConfig, options: &Options) -> Result<Engine, Verdict> {
     let config_failure = |e: Error| Verdict::fail(Cause::Config, e.to_string());
-    Engine::from_options(&config.engine_options()).map_err(config_failure)
+    let mut engine_options = config.engine_options();
+    if let Some(bytes) = options.max_memory {
+        engine_options.max_memory = bytes;
+    }
+    Engine::from_options(&engine_options).map_err(config_failure)
 }
 
 fn result_of(case: &TestCase, verdict: Verdict, started: Instant) -> TestResult {

@@ -44,6 +44,12 @@ create_exception!(
 );
 create_exception!(
     spelunk,
+    ResourceError,
+    SpelunkError,
+    "The search would hold more than its memory budget (CLI exit 6)."
+);
+create_exception!(
+    spelunk,
     UsageError,
     SpelunkError,
     "The call itself is wrong, e.g. no search given (CLI exit 2)."
@@ -92,6 +98,8 @@ struct RunRequest {
     strict: bool,
     threads: usize,
     prefilter: bool,
+    /// The memory budget as `--max-memory` takes it (`2G`, bytes).
+    max_memory: String,
 }
 
 /// What a search gave, ready to become Python objects.
@@ -111,6 +119,7 @@ fn classify(error: &Error) -> (&'static str, u8) {
         ErrorCategory::Execution => 4,
         ErrorCategory::Input => 5,
         ErrorCategory::Usage => 2,
+        ErrorCategory::Resource => 6,
     };
     (error.kind(), exit_code)
 }
@@ -126,6 +135,7 @@ fn to_py_err(py: Python<'_>, diagnostic: &Diagnostic) -> PyErr {
         3 => SearchError::new_err(text),
         4 => ExecutionError::new_err(text),
         5 => InputError::new_err(text),
+        6 => ResourceError::new_err(text),
         _ => UsageError::new_err(text),
     };
     // The place: the search position when there is one, else the file and
@@ -241,11 +251,14 @@ fn run_search(req: &RunRequest) -> Result<RunOutcome, Diagnostic> {
         )));
     }
     let (text, name) = search_text(req)?;
+    let max_memory = spelunk::memory::parse_size(&req.max_memory)
+        .map_err(|e| usage(&format!("max_memory: {e}")))?;
     let engine = Engine::from_options(&EngineOptions {
         time_zone: time_zone(&req.tz)?,
         strict: req.strict,
         threads: req.threads,
         prefilter: req.prefilter,
+        max_memory,
         ..engine_options(&req.knowledge)
     })?;
     let mut warnings: Vec<String> = engine
@@ -430,7 +443,8 @@ fn event_inputs(items: &[Bound<'_, PyAny>]) -> PyResult<Vec<EventInput>> {
 #[pyfunction]
 #[pyo3(signature = (
     search, *, file, events, sourcetype, source, host, index, macros,
-    lookups, props, apps, geoip, output_lookups, tz, strict, threads, prefilter
+    lookups, props, apps, geoip, output_lookups, tz, strict, threads, prefilter,
+    max_memory
 ))]
 #[allow(clippy::too_many_arguments)] // one per CLI flag, all keyword-only
 fn run<'py>(
@@ -452,6 +466,7 @@ fn run<'py>(
     strict: bool,
     threads: usize,
     prefilter: bool,
+    max_memory: String,
 ) -> PyResult<Bound<'py, PyDict>> {
     let req = RunRequest {
         search,
@@ -475,6 +490,7 @@ fn run<'py>(
         strict,
         threads,
         prefilter,
+        max_memory,
     };
     let outcome = py
         .detach(|| run_search(&req))
@@ -525,6 +541,7 @@ fn test(
         filter,
         jobs,
         explain,
+        max_memory: None,
     };
     let paths = if paths.is_empty() {
         vec![PathBuf::from(".")]
@@ -563,5 +580,7 @@ fn test(
 #[pymodule]
 mod _native {
     #[pymodule_export]
-    use super::{run, test, ExecutionError, InputError, SearchError, SpelunkError, UsageError};
+    use super::{
+        run, test, ExecutionError, InputError, ResourceError, SearchError, SpelunkError, UsageError,
+    };
 }

@@ -77,6 +77,17 @@ def test_missing_events_file_is_an_input_error(tmp_path):
     assert info.value.file == str(tmp_path / "absent.json")
 
 
+def test_memory_budget_is_a_resource_error():
+    with pytest.raises(spelunk.ResourceError) as info:
+        spelunk.run("| makeresults count=100000", max_memory="1M")
+    assert info.value.exit_code == 6
+    assert info.value.kind == "memory_budget"
+    assert "makeresults: memory budget exceeded" in info.value.message
+    assert spelunk.run("| makeresults count=3 | stats count", max_memory=4096)[0]["count"] == "3"
+    with pytest.raises(spelunk.UsageError):
+        spelunk.run("| makeresults", max_memory="lots")
+
+
 def test_usage_errors():
     with pytest.raises(spelunk.UsageError):
         spelunk.run()

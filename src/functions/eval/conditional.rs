@@ -222,6 +222,7 @@ fn compile_search(text: &str, site: &CallSite) -> Result<Matcher> {
         geoip: None,
         prepared: Default::default(),
         knowledge: Default::default(),
+        memory: Default::default(),
     };
     Matcher::compile(&expr, &ctx)
 }

@@ -23,6 +23,7 @@ from . import _native
 from ._native import (
     ExecutionError,
     InputError,
+    ResourceError,
     SearchError,
     SpelunkError,
     UsageError,
@@ -38,6 +39,7 @@ __all__ = [
     "SearchError",
     "ExecutionError",
     "InputError",
+    "ResourceError",
     "UsageError",
     "SpelunkWarning",
 ]
@@ -184,6 +186,7 @@ def run(
     strict: bool = False,
     threads: int = 0,
     prefilter: bool = True,
+    max_memory: Union[int, str] = "2G",
     frame: Optional[str] = None,
 ) -> Any:
     """Runs a search as ``spelunk run`` does and returns its rows.
@@ -202,6 +205,8 @@ def run(
     output_lookups, tz, strict, threads, prefilter: as
     ``--output-lookups``, ``--tz``, ``--strict``, ``--threads``,
     ``--no-prefilter``.
+    max_memory: the search's memory budget, as ``--max-memory`` (bytes,
+    or a size such as ``"512M"``; over it, ``ResourceError``).
     frame: None for a ``Results`` list of dicts, ``"pandas"`` or
     ``"polars"`` for a DataFrame with the result columns.
 
@@ -230,6 +235,7 @@ def run(
         strict=strict,
         threads=threads,
         prefilter=prefilter,
+        max_memory=str(max_memory),
     )
     _warn(out["warnings"])
     _warn(out["notices"])
