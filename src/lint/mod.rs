@@ -58,9 +58,6 @@ pub enum ProblemKind {
     DataModel,
     /// An `eventtype=` or `tag=` term no loaded knowledge defines.
     UndefinedKnowledge,
-    /// A field the detection needs that nothing loaded produces for its
-    /// data source.
-    UnproducedField,
     /// The detection file itself cannot be read.
     File,
 }
@@ -81,7 +78,6 @@ impl ProblemKind {
             ProblemKind::NeedsDataModels => "needs-data-models",
             ProblemKind::DataModel => "data-model",
             ProblemKind::UndefinedKnowledge => "undefined-knowledge",
-            ProblemKind::UnproducedField => "unproduced-field",
             ProblemKind::File => "file",
         }
     }
@@ -102,6 +98,40 @@ pub struct Problem {
     pub message: String,
 }
 
+/// What kind of notice a line gives. A notice is not a problem: the
+/// detection still lints clean.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NoticeKind {
+    /// A field the detection needs from its events that its data source's
+    /// example event does not carry and no loaded knowledge writes for that
+    /// source: events like the example cannot match (others of the source,
+    /// or an add-on's knowledge, may still carry it).
+    FieldNotInExample,
+}
+
+impl NoticeKind {
+    /// The kind's name as printed.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NoticeKind::FieldNotInExample => "field-not-in-example",
+        }
+    }
+}
+
+/// One notice, placed in the detection file.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Notice {
+    /// The kind.
+    pub kind: NoticeKind,
+    /// 1-based line in the file (0 when unknown).
+    pub line: usize,
+    /// 1-based column (0 when unknown).
+    pub column: usize,
+    /// What was noticed.
+    pub message: String,
+}
+
 /// The verdict on one detection.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Report {
@@ -116,6 +146,8 @@ pub struct Report {
     pub data_model: bool,
     /// The problems, in order.
     pub problems: Vec<Problem>,
+    /// The notices, in order (they do not make the detection unclean).
+    pub notices: Vec<Notice>,
 }
 
 impl Report {
@@ -208,6 +240,11 @@ pub fn lint_file(path: &Path, engine: &Engine) -> Option<Report> {
                             p.line += first_line - 1;
                         }
                     }
+                    for n in &mut report.notices {
+                        if n.line > 0 {
+                            n.line += first_line - 1;
+                        }
+                    }
                     report.name = file.name;
                     Some(report)
                 }
@@ -232,6 +269,7 @@ fn file_problem(file: &str, message: String) -> Report {
             command: None,
             message,
         }],
+        notices: Vec::new(),
     }
 }
 
@@ -254,6 +292,7 @@ fn lint_search(
         // Known from the text as written even when expansion fails.
         data_model: starts_with_data_model(text),
         problems: Vec::new(),
+        notices: Vec::new(),
     };
     let Some(expanded) = expand_with_stand_ins(text, name, engine, &mut report.problems) else {
         return report;
@@ -305,7 +344,7 @@ fn lint_search(
                 &expanded.map,
                 engine,
                 sources,
-                &mut report.problems,
+                &mut report.notices,
             );
         }
     }
@@ -493,6 +532,10 @@ pub struct Summary {
     pub by_kind: BTreeMap<String, usize>,
     /// Problems by command.
     pub by_command: BTreeMap<String, usize>,
+    /// Notices, all detections together.
+    pub notices: usize,
+    /// Notices by kind.
+    pub notices_by_kind: BTreeMap<String, usize>,
 }
 
 /// Adds up reports.
@@ -522,6 +565,12 @@ pub fn summarize(reports: &[Report]) -> Summary {
                 *s.by_command.entry(c.clone()).or_default() += 1;
             }
         }
+        s.notices += r.notices.len();
+        for n in &r.notices {
+            *s.notices_by_kind
+                .entry(n.kind.as_str().to_string())
+                .or_default() += 1;
+        }
     }
     s
 }
@@ -538,6 +587,16 @@ pub fn render_text(reports: &[Report]) -> String {
                 p.column,
                 p.kind.as_str(),
                 p.message
+            ));
+        }
+        for n in &r.notices {
+            out.push_str(&format!(
+                "{}:{}:{}: notice: {}: {}\n",
+                r.file,
+                n.line,
+                n.column,
+                n.kind.as_str(),
+                n.message
             ));
         }
     }
@@ -558,6 +617,12 @@ pub fn render_text(reports: &[Report]) -> String {
         rows.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
         for (c, n) in rows {
             out.push_str(&format!("  {c:<24} {n}\n"));
+        }
+    }
+    if !s.notices_by_kind.is_empty() {
+        out.push_str("\nnotices by kind (not problems):\n");
+        for (k, n) in &s.notices_by_kind {
+            out.push_str(&format!("  {k:<24} {n}\n"));
         }
     }
     out
