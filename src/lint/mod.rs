@@ -51,6 +51,12 @@ pub enum ProblemKind {
     /// A lookup the corpus cannot ship: a KV-store collection, or an
     /// Enterprise Security / CIM lookup.
     LookupNotShipped,
+    /// `apply` of the Machine Learning Toolkit: it needs that app and a
+    /// model trained with `fit`, neither of which spelunk can ship.
+    MltkModel,
+    /// Another command only a Splunk app spelunk does not ship provides
+    /// (`fit`, `cyberchef`, ...).
+    CommandNotShipped,
     /// The detection starts with `pivot` (not supported yet).
     NeedsDataModels,
     /// A data model the search names is not loaded, or one of its
@@ -63,6 +69,16 @@ pub enum ProblemKind {
 }
 
 impl ProblemKind {
+    /// Whether the kind is something spelunk or the corpus cannot ship
+    /// rather than something wrong: a lookup, a Splunk app's command or
+    /// model.
+    pub fn is_not_shipped(self) -> bool {
+        matches!(
+            self,
+            ProblemKind::LookupNotShipped | ProblemKind::MltkModel | ProblemKind::CommandNotShipped
+        )
+    }
+
     /// The kind's name as printed.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -75,6 +91,8 @@ impl ProblemKind {
             ProblemKind::UndefinedLookup => "undefined-lookup",
             ProblemKind::MissingLookupFile => "missing-lookup-file",
             ProblemKind::LookupNotShipped => "lookup-not-shipped",
+            ProblemKind::MltkModel => "mltk-model",
+            ProblemKind::CommandNotShipped => "command-not-shipped",
             ProblemKind::NeedsDataModels => "needs-data-models",
             ProblemKind::DataModel => "data-model",
             ProblemKind::UndefinedKnowledge => "undefined-knowledge",
@@ -163,6 +181,13 @@ impl Report {
                 .problems
                 .iter()
                 .all(|p| p.kind == ProblemKind::LookupNotShipped)
+    }
+
+    /// Every problem is something the corpus or spelunk cannot ship: a
+    /// lookup (as [`Self::only_unshipped_lookups`]) or a Splunk app's
+    /// command or model.
+    pub fn only_not_shipped(&self) -> bool {
+        !self.problems.is_empty() && self.problems.iter().all(|p| p.kind.is_not_shipped())
     }
 }
 
@@ -427,6 +452,15 @@ fn problem_from(d: &Diagnostic) -> Problem {
             ProblemKind::UnsupportedCommand,
             Some(name.to_ascii_lowercase()),
         ),
+        Error::NeedsApp { command, .. } => {
+            let command = command.to_ascii_lowercase();
+            let kind = if command == "apply" {
+                ProblemKind::MltkModel
+            } else {
+                ProblemKind::CommandNotShipped
+            };
+            (kind, Some(command))
+        }
         Error::BadArgument { command, .. } => (ProblemKind::BadArgument, Some(command.clone())),
         Error::Unsupported { command, .. } => (ProblemKind::Unsupported, command.clone()),
         Error::Lookup { .. } => (ProblemKind::UndefinedLookup, None),
@@ -524,6 +558,9 @@ pub struct Summary {
     pub with_problems: usize,
     /// Detections whose only problems are lookups the corpus cannot ship.
     pub only_unshipped_lookups: usize,
+    /// Detections whose only problems are what cannot be shipped: lookups,
+    /// and Splunk apps' commands and models.
+    pub only_not_shipped: usize,
     /// Detections that start with a data-model command.
     pub data_model: usize,
     /// Detections whose search expands and parses.
@@ -552,6 +589,9 @@ pub fn summarize(reports: &[Report]) -> Summary {
         }
         if r.only_unshipped_lookups() {
             s.only_unshipped_lookups += 1;
+        }
+        if r.only_not_shipped() {
+            s.only_not_shipped += 1;
         }
         if r.data_model {
             s.data_model += 1;
@@ -605,6 +645,12 @@ pub fn render_text(reports: &[Report]) -> String {
         "\n{} detection(s): {} ok, {} with problems ({} only lookups not shipped), {} need data models; {} parse\n",
         s.detections, s.clean, s.with_problems, s.only_unshipped_lookups, s.data_model, s.parse
     ));
+    if s.only_not_shipped > s.only_unshipped_lookups {
+        out.push_str(&format!(
+            "{} with only what cannot be shipped (lookups, Splunk apps' commands and models)\n",
+            s.only_not_shipped
+        ));
+    }
     if !s.by_kind.is_empty() {
         out.push_str("\nproblems by kind:\n");
         for (k, n) in &s.by_kind {
