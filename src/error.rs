@@ -56,6 +56,18 @@ pub enum Error {
         /// The command name's span in the expanded text.
         span: Span,
     },
+    /// A command that only a Splunk app spelunk does not ship provides
+    /// (the Machine Learning Toolkit's `apply` and `fit`, CyberChef for
+    /// Splunk's `cyberchef`): the search is fine, the app is missing.
+    #[error("command `{command}` needs the {app} app, which spelunk does not ship")]
+    NeedsApp {
+        /// The command's name as written.
+        command: String,
+        /// The app that provides it, by name.
+        app: &'static str,
+        /// The command name's span in the expanded text.
+        span: Span,
+    },
     /// A command's arguments or options are wrong.
     #[error("{command}: {message}")]
     BadArgument {
@@ -250,6 +262,7 @@ impl Error {
             Error::Macro { span, .. } => Some((*span, SpanIn::User)),
             Error::Syntax { span, .. }
             | Error::UnsupportedCommand { span, .. }
+            | Error::NeedsApp { span, .. }
             | Error::UnknownFunction { span, .. }
             | Error::BadArgument { span, .. }
             | Error::Unsupported { span, .. }
@@ -277,7 +290,11 @@ impl Error {
             | Error::BadArgument { .. }
             | Error::Unsupported { .. }
             | Error::DataModel { .. } => ErrorCategory::Search,
-            Error::Lookup { .. } | Error::Runtime { .. } => ErrorCategory::Execution,
+            // Like a missing lookup: the search is right, what it runs
+            // with is not there.
+            Error::Lookup { .. } | Error::Runtime { .. } | Error::NeedsApp { .. } => {
+                ErrorCategory::Execution
+            }
             Error::Io { .. }
             | Error::Config { .. }
             | Error::UnsupportedSetting { .. }
@@ -294,6 +311,7 @@ impl Error {
             Error::Macro { .. } => "macro",
             Error::Syntax { .. } => "syntax",
             Error::UnsupportedCommand { .. } => "unsupported_command",
+            Error::NeedsApp { .. } => "needs_app",
             Error::UnknownFunction { .. } => "unknown_function",
             Error::BadArgument { .. } => "bad_argument",
             Error::Unsupported { .. } => "unsupported",
@@ -316,6 +334,7 @@ impl Error {
         matches!(
             self,
             Error::UnsupportedCommand { .. }
+                | Error::NeedsApp { .. }
                 | Error::Unsupported { .. }
                 | Error::UnsupportedSetting { .. }
                 | Error::Macro {
@@ -346,6 +365,7 @@ impl Error {
             Error::UnsupportedCommand {
                 offline: Some(_), ..
             } => "needs a Splunk server".to_string(),
+            Error::NeedsApp { app, .. } => format!("needs the {app} app"),
             Error::UnsupportedCommand { .. } | Error::Unsupported { .. } => {
                 "not supported".to_string()
             }
@@ -380,6 +400,9 @@ impl Error {
                     "`{name}` is a Splunk command spelunk does not run yet; README lists the commands it supports"
                 ))
             }
+            Error::NeedsApp { command, .. } => Some(format!(
+                "run this search in Splunk with the app installed, or remove `{command}` from it"
+            )),
             Error::Lookup { .. } => Some(
                 "give the folder holding the lookup's file (or its transforms.conf) with -l, or an app with --app".into(),
             ),

@@ -27,6 +27,8 @@ pub enum Status {
     Differs(&'static str),
     /// Cannot run without a Splunk server, for the stated reason.
     NotOffline(&'static str),
+    /// Provided by the named Splunk app, which spelunk does not ship.
+    NeedsApp(&'static str),
     /// A Splunk name spelunk does not run (yet), with why when known.
     NotSupported(Option<&'static str>),
 }
@@ -38,6 +40,7 @@ impl Status {
             Status::Supported => "supported".into(),
             Status::Differs(note) => format!("supported; differs: {note}"),
             Status::NotOffline(why) => format!("cannot run offline: {why}"),
+            Status::NeedsApp(app) => format!("needs the {app} app, which spelunk does not ship"),
             Status::NotSupported(Some(why)) => format!("not supported: {why}"),
             Status::NotSupported(None) => "not supported yet".into(),
         }
@@ -88,6 +91,18 @@ pub fn commands() -> Vec<Entry> {
                     name: name.to_string(),
                     aliases: Vec::new(),
                     status: Status::NotOffline(why),
+                },
+            );
+        }
+    }
+    for (name, app) in commands::NEEDS_APP {
+        if !known(&by_name, name) {
+            by_name.insert(
+                name.to_string(),
+                Entry {
+                    name: name.to_string(),
+                    aliases: Vec::new(),
+                    status: Status::NeedsApp(app),
                 },
             );
         }
@@ -241,7 +256,7 @@ mod tests {
 
     #[test]
     fn no_name_is_both_supported_and_not_offline() {
-        for (name, _) in commands::NOT_OFFLINE {
+        for (name, _) in commands::NOT_OFFLINE.iter().chain(commands::NEEDS_APP) {
             assert!(commands::find(name).is_none(), "{name} is registered");
         }
         for (name, _) in commands::DIFFERENCES.iter().chain(commands::REFUSED) {

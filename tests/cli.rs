@@ -202,6 +202,21 @@ fn counts_events_across_valid_lines() {
     assert_eq!(text(&out.stdout), "count\n2\n");
 }
 
+/// A command only a Splunk app provides (the Machine Learning Toolkit's
+/// `apply`) is an execution error naming the app: exit 4, like a missing
+/// lookup, not 3 (the search itself is right).
+#[test]
+fn command_of_an_app_not_shipped_exits_4_naming_the_app() {
+    let out = spelunk(&["run", "-o", "csv", "x=1\n| apply my_model"]);
+    assert_eq!(out.status.code(), Some(4));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("command `apply` needs the Splunk Machine Learning Toolkit app"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("<search>:2:3"), "{stderr}");
+}
+
 #[test]
 fn unsupported_command_exits_3_with_its_location() {
     let out = spelunk(&["run", "-o", "csv", "x=1\n| frobnicate y"]);

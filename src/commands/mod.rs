@@ -635,6 +635,33 @@ pub const NOT_OFFLINE: &[(&str, &str)] = &[
     ),
 ];
 
+/// The Splunk Machine Learning Toolkit, by name.
+pub const MLTK: &str = "Splunk Machine Learning Toolkit";
+
+/// Commands that a Splunk app provides, which spelunk does not ship, with
+/// that app: the ML-SPL commands of the Machine Learning Toolkit (its
+/// "Search commands for machine learning" page; `apply` also needs a model
+/// trained with `fit` and stored by it) and `cyberchef` of CyberChef for
+/// Splunk (Splunkbase app 5348).
+pub const NEEDS_APP: &[(&str, &str)] = &[
+    ("apply", MLTK),
+    ("deletemodel", MLTK),
+    ("fit", MLTK),
+    ("listmodels", MLTK),
+    ("score", MLTK),
+    ("summary", MLTK),
+    ("cyberchef", "CyberChef for Splunk"),
+];
+
+/// The app that provides a command, when it is one of [`NEEDS_APP`].
+pub fn needs_app(name: &str) -> Option<&'static str> {
+    let lower = name.to_ascii_lowercase();
+    NEEDS_APP
+        .iter()
+        .find(|(n, _)| *n == lower)
+        .map(|(_, app)| *app)
+}
+
 /// Why a command cannot run offline, when it is one of [`NOT_OFFLINE`].
 pub fn not_offline(name: &str) -> Option<&'static str> {
     let lower = name.to_ascii_lowercase();

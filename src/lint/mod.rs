@@ -51,6 +51,12 @@ pub enum ProblemKind {
     /// A lookup the corpus cannot ship: a KV-store collection, or an
     /// Enterprise Security / CIM lookup.
     LookupNotShipped,
+    /// `apply` of the Machine Learning Toolkit: it needs that app and a
+    /// model trained with `fit`, neither of which spelunk can ship.
+    MltkModel,
+    /// Another command only a Splunk app spelunk does not ship provides
+    /// (`fit`, `cyberchef`, ...).
+    CommandNotShipped,
     /// The detection starts with `pivot` (not supported yet).
     NeedsDataModels,
     /// A data model the search names is not loaded, or one of its
@@ -58,14 +64,21 @@ pub enum ProblemKind {
     DataModel,
     /// An `eventtype=` or `tag=` term no loaded knowledge defines.
     UndefinedKnowledge,
-    /// A field the detection needs that nothing loaded produces for its
-    /// data source.
-    UnproducedField,
     /// The detection file itself cannot be read.
     File,
 }
 
 impl ProblemKind {
+    /// Whether the kind is something spelunk or the corpus cannot ship
+    /// rather than something wrong: a lookup, a Splunk app's command or
+    /// model.
+    pub fn is_not_shipped(self) -> bool {
+        matches!(
+            self,
+            ProblemKind::LookupNotShipped | ProblemKind::MltkModel | ProblemKind::CommandNotShipped
+        )
+    }
+
     /// The kind's name as printed.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -78,10 +91,11 @@ impl ProblemKind {
             ProblemKind::UndefinedLookup => "undefined-lookup",
             ProblemKind::MissingLookupFile => "missing-lookup-file",
             ProblemKind::LookupNotShipped => "lookup-not-shipped",
+            ProblemKind::MltkModel => "mltk-model",
+            ProblemKind::CommandNotShipped => "command-not-shipped",
             ProblemKind::NeedsDataModels => "needs-data-models",
             ProblemKind::DataModel => "data-model",
             ProblemKind::UndefinedKnowledge => "undefined-knowledge",
-            ProblemKind::UnproducedField => "unproduced-field",
             ProblemKind::File => "file",
         }
     }
@@ -102,6 +116,40 @@ pub struct Problem {
     pub message: String,
 }
 
+/// What kind of notice a line gives. A notice is not a problem: the
+/// detection still lints clean.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NoticeKind {
+    /// A field the detection needs from its events that its data source's
+    /// example event does not carry and no loaded knowledge writes for that
+    /// source: events like the example cannot match (others of the source,
+    /// or an add-on's knowledge, may still carry it).
+    FieldNotInExample,
+}
+
+impl NoticeKind {
+    /// The kind's name as printed.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NoticeKind::FieldNotInExample => "field-not-in-example",
+        }
+    }
+}
+
+/// One notice, placed in the detection file.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Notice {
+    /// The kind.
+    pub kind: NoticeKind,
+    /// 1-based line in the file (0 when unknown).
+    pub line: usize,
+    /// 1-based column (0 when unknown).
+    pub column: usize,
+    /// What was noticed.
+    pub message: String,
+}
+
 /// The verdict on one detection.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Report {
@@ -116,6 +164,8 @@ pub struct Report {
     pub data_model: bool,
     /// The problems, in order.
     pub problems: Vec<Problem>,
+    /// The notices, in order (they do not make the detection unclean).
+    pub notices: Vec<Notice>,
 }
 
 impl Report {
@@ -131,6 +181,13 @@ impl Report {
                 .problems
                 .iter()
                 .all(|p| p.kind == ProblemKind::LookupNotShipped)
+    }
+
+    /// Every problem is something the corpus or spelunk cannot ship: a
+    /// lookup (as [`Self::only_unshipped_lookups`]) or a Splunk app's
+    /// command or model.
+    pub fn only_not_shipped(&self) -> bool {
+        !self.problems.is_empty() && self.problems.iter().all(|p| p.kind.is_not_shipped())
     }
 }
 
@@ -208,6 +265,11 @@ pub fn lint_file(path: &Path, engine: &Engine) -> Option<Report> {
                             p.line += first_line - 1;
                         }
                     }
+                    for n in &mut report.notices {
+                        if n.line > 0 {
+                            n.line += first_line - 1;
+                        }
+                    }
                     report.name = file.name;
                     Some(report)
                 }
@@ -232,6 +294,7 @@ fn file_problem(file: &str, message: String) -> Report {
             command: None,
             message,
         }],
+        notices: Vec::new(),
     }
 }
 
@@ -254,6 +317,7 @@ fn lint_search(
         // Known from the text as written even when expansion fails.
         data_model: starts_with_data_model(text),
         problems: Vec::new(),
+        notices: Vec::new(),
     };
     let Some(expanded) = expand_with_stand_ins(text, name, engine, &mut report.problems) else {
         return report;
@@ -305,7 +369,7 @@ fn lint_search(
                 &expanded.map,
                 engine,
                 sources,
-                &mut report.problems,
+                &mut report.notices,
             );
         }
     }
@@ -388,6 +452,15 @@ fn problem_from(d: &Diagnostic) -> Problem {
             ProblemKind::UnsupportedCommand,
             Some(name.to_ascii_lowercase()),
         ),
+        Error::NeedsApp { command, .. } => {
+            let command = command.to_ascii_lowercase();
+            let kind = if command == "apply" {
+                ProblemKind::MltkModel
+            } else {
+                ProblemKind::CommandNotShipped
+            };
+            (kind, Some(command))
+        }
         Error::BadArgument { command, .. } => (ProblemKind::BadArgument, Some(command.clone())),
         Error::Unsupported { command, .. } => (ProblemKind::Unsupported, command.clone()),
         Error::Lookup { .. } => (ProblemKind::UndefinedLookup, None),
@@ -485,6 +558,9 @@ pub struct Summary {
     pub with_problems: usize,
     /// Detections whose only problems are lookups the corpus cannot ship.
     pub only_unshipped_lookups: usize,
+    /// Detections whose only problems are what cannot be shipped: lookups,
+    /// and Splunk apps' commands and models.
+    pub only_not_shipped: usize,
     /// Detections that start with a data-model command.
     pub data_model: usize,
     /// Detections whose search expands and parses.
@@ -493,6 +569,10 @@ pub struct Summary {
     pub by_kind: BTreeMap<String, usize>,
     /// Problems by command.
     pub by_command: BTreeMap<String, usize>,
+    /// Notices, all detections together.
+    pub notices: usize,
+    /// Notices by kind.
+    pub notices_by_kind: BTreeMap<String, usize>,
 }
 
 /// Adds up reports.
@@ -510,6 +590,9 @@ pub fn summarize(reports: &[Report]) -> Summary {
         if r.only_unshipped_lookups() {
             s.only_unshipped_lookups += 1;
         }
+        if r.only_not_shipped() {
+            s.only_not_shipped += 1;
+        }
         if r.data_model {
             s.data_model += 1;
         }
@@ -521,6 +604,12 @@ pub fn summarize(reports: &[Report]) -> Summary {
             if let Some(c) = &p.command {
                 *s.by_command.entry(c.clone()).or_default() += 1;
             }
+        }
+        s.notices += r.notices.len();
+        for n in &r.notices {
+            *s.notices_by_kind
+                .entry(n.kind.as_str().to_string())
+                .or_default() += 1;
         }
     }
     s
@@ -540,12 +629,28 @@ pub fn render_text(reports: &[Report]) -> String {
                 p.message
             ));
         }
+        for n in &r.notices {
+            out.push_str(&format!(
+                "{}:{}:{}: notice: {}: {}\n",
+                r.file,
+                n.line,
+                n.column,
+                n.kind.as_str(),
+                n.message
+            ));
+        }
     }
     let s = summarize(reports);
     out.push_str(&format!(
         "\n{} detection(s): {} ok, {} with problems ({} only lookups not shipped), {} need data models; {} parse\n",
         s.detections, s.clean, s.with_problems, s.only_unshipped_lookups, s.data_model, s.parse
     ));
+    if s.only_not_shipped > s.only_unshipped_lookups {
+        out.push_str(&format!(
+            "{} with only what cannot be shipped (lookups, Splunk apps' commands and models)\n",
+            s.only_not_shipped
+        ));
+    }
     if !s.by_kind.is_empty() {
         out.push_str("\nproblems by kind:\n");
         for (k, n) in &s.by_kind {
@@ -558,6 +663,12 @@ pub fn render_text(reports: &[Report]) -> String {
         rows.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
         for (c, n) in rows {
             out.push_str(&format!("  {c:<24} {n}\n"));
+        }
+    }
+    if !s.notices_by_kind.is_empty() {
+        out.push_str("\nnotices by kind (not problems):\n");
+        for (k, n) in &s.notices_by_kind {
+            out.push_str(&format!("  {k:<24} {n}\n"));
         }
     }
     out

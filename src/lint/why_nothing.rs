@@ -5,16 +5,20 @@
 //!   loaded knowledge defines never matches.
 //! - A field the detection needs from its events — a term AND-ed into its
 //!   first search, or a `by` field of its first `stats` (which drops
-//!   events lacking one) — that nothing loaded produces for the
-//!   detection's data source: neither the data source's example event
+//!   events lacking one) — that its data source's example event
 //!   (security_content `data_sources/<name>.yml`, `example_log`, read with
-//!   its sourcetype and source through the knowledge layer) nor any
-//!   search-time setting that can write it.
+//!   its sourcetype and source through the knowledge layer) does not carry
+//!   and no search-time setting can write. One example is one event, not
+//!   every event of the source, so this is a notice
+//!   (`field-not-in-example`), not a problem; it is given only for sources
+//!   whose example gets fields of its own from automatic extraction (JSON,
+//!   XML, key=value), since a free-text example with no add-on loaded
+//!   shows nothing about the fields.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use super::{Problem, ProblemKind};
+use super::{Notice, NoticeKind, Problem, ProblemKind};
 use crate::commands::rex::RexAction;
 use crate::commands::CommandArgs;
 use crate::engine::Engine;
@@ -38,7 +42,7 @@ pub struct DataSource {
 }
 
 /// Fields every event has, or that the search language gives: never
-/// "unproduced".
+/// "not in the example".
 const ALWAYS_THERE: &[&str] = &[
     "_raw",
     "_time",
@@ -53,6 +57,17 @@ const ALWAYS_THERE: &[&str] = &[
     "eventtype",
     "tag",
 ];
+
+/// A field every event gets whatever its text: the always-there ones,
+/// internal `_` fields, and those of the timestamp (`date_*`,
+/// `timestartpos`, `timeendpos`).
+fn is_default_field(name: &str) -> bool {
+    ALWAYS_THERE.contains(&name)
+        || name.starts_with('_')
+        || name.starts_with("date_")
+        || name == "timestartpos"
+        || name == "timeendpos"
+}
 
 /// The data sources a detection YAML names, read from the
 /// security_content checkout's `data_sources/` folder (the nearest ancestor
@@ -96,7 +111,8 @@ pub fn data_sources_of(detection: &Path, yaml: &serde_norway::Value) -> Vec<Data
             name,
             sourcetype: text_of("sourcetype").unwrap_or_default(),
             source: text_of("source"),
-            example: text_of("example_log"),
+            // An empty `example_log: ''` gives no example.
+            example: text_of("example_log").filter(|e| !e.trim().is_empty()),
         });
     }
     out
@@ -190,15 +206,16 @@ fn collect_expr_terms(expr: &SearchExpr, out: &mut Vec<(String, String, Span)>) 
     }
 }
 
-/// Reports fields the detection needs from its events that nothing loaded
-/// produces for its data sources (only when every data source has an
-/// example event, so that what the raw events hold is known).
+/// Notes fields the detection needs from its events that its data
+/// sources' example events do not carry and no loaded knowledge writes for
+/// them (only when every data source has an example event whose automatic
+/// extraction gives it fields, so that what such events hold is known).
 pub fn check_fields(
     pipeline: &Pipeline,
     map: &SourceMap,
     engine: &Engine,
     sources: &[DataSource],
-    out: &mut Vec<Problem>,
+    out: &mut Vec<Notice>,
 ) {
     if sources.is_empty() || sources.iter().any(|s| s.example.is_none()) {
         return;
@@ -219,13 +236,12 @@ pub fn check_fields(
             continue;
         }
         let loc = map.locate(span);
-        out.push(Problem {
-            kind: ProblemKind::UnproducedField,
+        out.push(Notice {
+            kind: NoticeKind::FieldNotInExample,
             line: loc.line,
             column: loc.column,
-            command: None,
             message: format!(
-                "field `{field}` ({why}) is produced neither by the example event of {} nor by any loaded knowledge for it, so no event can match",
+                "field `{field}` ({why}) is not in the example event of {} and no loaded knowledge writes it there, so events like the example cannot match (other events of the source, or an add-on's knowledge, may carry it)",
                 describe.join(", ")
             ),
         });
@@ -234,7 +250,9 @@ pub fn check_fields(
 
 /// Every field the data sources' example events get, plus every field a
 /// search-time setting for their sourcetype and source can write; `None`
-/// when an extraction names its fields from the text (anything may come).
+/// when an extraction names its fields from the text (anything may come),
+/// or when an example event gets no field of its own from automatic
+/// extraction (free text: it says nothing about the fields).
 fn produced_fields(engine: &Engine, sources: &[DataSource]) -> Option<BTreeSet<String>> {
     let mut out = BTreeSet::new();
     for ds in sources {
@@ -247,6 +265,17 @@ fn produced_fields(engine: &Engine, sources: &[DataSource]) -> Option<BTreeSet<S
             index: None,
         };
         if let Some(example) = &ds.example {
+            let plain = engine
+                .read_events_str(example, &ds.name, &EventSource::default())
+                .ok()?;
+            let own = plain
+                .events
+                .iter()
+                .flat_map(|e| e.names())
+                .any(|n| !is_default_field(n));
+            if !own {
+                return None;
+            }
             if let Ok(loaded) = engine.read_events_str(example, &ds.name, &src) {
                 for event in &loaded.events {
                     out.extend(event.names().map(str::to_string));

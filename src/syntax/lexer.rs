@@ -160,17 +160,30 @@ pub fn quoted(input: &str) -> Option<(String, usize)> {
 
 /// Pushes a token, joining it to the previous one when a quoted string and
 /// a word touch with no space between them: `"Authentication".*` is the one
-/// field name `Authentication.*`, as in Splunk.
+/// field name `Authentication.*`, as in Splunk. Two touching tokens stay
+/// apart when the quoted string is a value (right after `=`, `!=`, `<`,
+/// ...): `f="* Nul*"g="x"` is two terms, the value ending at its closing
+/// quote; and when the word is a boolean operator (`"x"NOT y`,
+/// `NOT"x"`). No Splunk page says; docs/semantics.md#search-matching.
 fn push_joined(tokens: &mut Vec<Token>, tok: Tok, span: Span) {
-    if let Some(prev) = tokens.last_mut() {
-        if prev.span.end == span.start {
+    let n = tokens.len();
+    if let Some(prev) = tokens.last() {
+        let value_before = n >= 2
+            && matches!(prev.tok, Tok::Str(_))
+            && matches!(
+                tokens[n - 2].tok,
+                Tok::Eq | Tok::Neq | Tok::Lt | Tok::Le | Tok::Gt | Tok::Ge
+            );
+        let is_operator = |t: &Tok| matches!(t, Tok::Word(w) if w == "AND" || w == "OR" || w == "NOT");
+        let apart = value_before || is_operator(&prev.tok) || is_operator(&tok);
+        if prev.span.end == span.start && !apart {
             let joined = match (&prev.tok, &tok) {
                 (Tok::Str(a), Tok::Word(b)) | (Tok::Word(a), Tok::Str(b)) => {
                     Some(format!("{a}{b}"))
                 }
                 _ => None,
             };
-            if let Some(text) = joined {
+            if let (Some(text), Some(prev)) = (joined, tokens.last_mut()) {
                 prev.tok = Tok::Word(text);
                 prev.span = prev.span.to(span);
                 return;
@@ -302,6 +315,33 @@ mod tests {
                 Tok::Word("Authentication.*".into()),
                 Tok::Word("as".into()),
                 Tok::Word("*".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn quoted_value_touching_next_term_stays_apart() {
+        assert_eq!(
+            kinds(r#"f="* Nul*"g="x"OR h=1"#),
+            vec![
+                Tok::Word("f".into()),
+                Tok::Eq,
+                Tok::Str("* Nul*".into()),
+                Tok::Word("g".into()),
+                Tok::Eq,
+                Tok::Str("x".into()),
+                Tok::Word("OR".into()),
+                Tok::Word("h".into()),
+                Tok::Eq,
+                Tok::Word("1".into()),
+            ]
+        );
+        assert_eq!(
+            kinds(r#""x"NOT"y""#),
+            vec![
+                Tok::Str("x".into()),
+                Tok::Word("NOT".into()),
+                Tok::Str("y".into()),
             ]
         );
     }

@@ -488,6 +488,13 @@ impl Parser {
         let (name, name_span) = self.word("a command name")?;
         let lname = name.to_ascii_lowercase();
         let Some(spec) = commands::find(&lname) else {
+            if let Some(app) = commands::needs_app(&lname) {
+                return Err(Error::NeedsApp {
+                    command: name,
+                    app,
+                    span: name_span,
+                });
+            }
             let offline = commands::not_offline(&lname);
             return Err(Error::UnsupportedCommand {
                 suggestion: offline
