@@ -53,6 +53,7 @@ pub mod metadata;
 pub mod mstats;
 pub mod multisearch;
 pub mod mvexpand;
+pub mod outputcsv;
 pub mod rangemap;
 pub mod regex;
 pub mod reltime;
@@ -432,6 +433,11 @@ const COMMANDS: &[CommandSpec] = &[
         parse: multisearch::parse,
     },
     CommandSpec {
+        name: "outputcsv",
+        aliases: &[],
+        parse: outputcsv::parse,
+    },
+    CommandSpec {
         name: "outputlookup",
         aliases: &[],
         parse: makeresults::parse_outputlookup,
@@ -666,6 +672,10 @@ pub const DIFFERENCES: &[(&str, &str)] = &[
         "needs a MaxMind database given with --geoip",
     ),
     (
+        "outputcsv",
+        "writes to the --output-lookups folder (Splunk's is var/run/splunk/csv); no file name (CSV into _xml), usexml, dispatch=true and .gz names are refused",
+    ),
+    (
         "timewrap",
         "align=end ends the latest period at the last bin's end (a run has no search end time); month, quarter and year spans are refused",
     ),
@@ -838,6 +848,8 @@ pub enum CommandArgs {
     Mstats(mstats::Mstats),
     /// `outputlookup [append=..] <file.csv>`.
     Outputlookup(makeresults::Outputlookup),
+    /// `outputcsv [append=..] [create_empty=..] [override_if_empty=..] <filename>`.
+    Outputcsv(outputcsv::Outputcsv),
     /// `iplocation [prefix=..] [allfields=..] [lang=..] <ip-field>`.
     Iplocation(iplocation::Iplocation),
     /// `transaction <fields> [maxspan=..] [maxpause=..] [startswith=..] [endswith=..]`.
@@ -956,6 +968,7 @@ impl CommandArgs {
             CommandArgs::Metadata(c) => c.apply(input, ctx),
             CommandArgs::Mstats(c) => c.apply(input, ctx),
             CommandArgs::Outputlookup(c) => c.apply(input, ctx),
+            CommandArgs::Outputcsv(c) => c.apply(input, ctx),
             CommandArgs::Iplocation(c) => c.apply(input, ctx),
             CommandArgs::Transaction(c) => c.apply(input, ctx),
             CommandArgs::Geostats(c) => c.apply(input, ctx),
