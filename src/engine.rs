@@ -48,6 +48,8 @@ pub struct Engine {
     knowledge: Knowledge,
     /// Data models (apps' `data/models/*.json`).
     datamodels: DataModels,
+    /// Saved searches (apps' savedsearches.conf), for `savedsearch`.
+    saved_searches: crate::commands::savedsearch::SavedSearches,
     /// Event types and tags compiled from `knowledge` and `macros`, on
     /// first use (reset whenever either changes).
     compiled: OnceLock<Arc<CompiledKnowledge>>,
@@ -145,7 +147,58 @@ impl Query {
         matches!(
             self.pipeline.commands.first().map(|c| &c.args),
             Some(CommandArgs::Search(_) | CommandArgs::Mstats(_))
+        ) || matches!(
+            self.pipeline.commands.first().map(|c| &c.args),
+            Some(CommandArgs::Savedsearch(s)) if s.pipeline.as_ref().is_some_and(|p| matches!(
+                p.commands.first().map(|c| &c.args),
+                Some(CommandArgs::Search(_) | CommandArgs::Mstats(_))
+            ))
         )
+    }
+}
+
+impl crate::commands::savedsearch::SavedSearchCompiler for Engine {
+    fn saved_searches(&self) -> &crate::commands::savedsearch::SavedSearches {
+        &self.saved_searches
+    }
+
+    fn compile_saved(
+        &self,
+        text: &str,
+        name: &str,
+        chain: &[String],
+    ) -> std::result::Result<Pipeline, crate::commands::savedsearch::CompileFailure> {
+        use crate::commands::savedsearch::CompileFailure;
+        let text_failure = |d: &Diagnostic| CompileFailure::Text(brief(d));
+        let expanded = self.expand(text, name).map_err(|d| text_failure(&d))?;
+        let mut pipeline = syntax::parse(&expanded.text)
+            .map_err(|e| text_failure(&Diagnostic::new(e, &expanded.map)))?;
+        self.lower_at(&mut pipeline, chain).map_err(|e| match e {
+            Error::BadArgument {
+                ref command,
+                ref message,
+                ..
+            } if command == "savedsearch" => CompileFailure::Nested(message.clone()),
+            e => text_failure(&Diagnostic::new(e, &expanded.map)),
+        })?;
+        Ok(pipeline)
+    }
+}
+
+/// An error in a saved search's text, on one line: the message and where.
+fn brief(d: &Diagnostic) -> String {
+    match &d.location {
+        Some(at) => format!(
+            "{} (line {}, column {} of its search{})",
+            d.error,
+            at.line,
+            at.column,
+            d.source_line
+                .as_deref()
+                .map(|l| format!(": `{}`", l.trim()))
+                .unwrap_or_default()
+        ),
+        None => d.error.to_string(),
     }
 }
 
@@ -202,6 +255,7 @@ impl Engine {
             macros: &mut self.macros,
             lookups: &mut self.lookups,
             datamodels: &mut self.datamodels,
+            saved_searches: &mut self.saved_searches,
         }
     }
 
@@ -226,6 +280,7 @@ impl Engine {
             lookups: LookupRegistry::new(),
             knowledge: Knowledge::new(),
             datamodels: DataModels::new(),
+            saved_searches: crate::commands::savedsearch::SavedSearches::new(),
             compiled: OnceLock::new(),
             tz: chrono_tz::UTC,
             strict: false,
@@ -465,6 +520,12 @@ impl Engine {
     /// search and its subsearches) by the plain pipeline over raw events it
     /// stands for ([`crate::datamodel::lower`]).
     pub fn lower(&self, pipeline: &mut Pipeline) -> Result<()> {
+        self.lower_at(pipeline, &[])
+    }
+
+    /// [`Engine::lower`], then each `savedsearch` compiled into the
+    /// pipeline it runs (`chain`: the saved searches around it).
+    fn lower_at(&self, pipeline: &mut Pipeline, chain: &[String]) -> Result<()> {
         crate::datamodel::lower::lower_pipeline(
             pipeline,
             &crate::datamodel::lower::LowerContext {
@@ -472,7 +533,13 @@ impl Engine {
                 macros: &self.macros,
                 limits: &self.expand_limits,
             },
-        )
+        )?;
+        crate::commands::savedsearch::resolve(pipeline, self, chain)
+    }
+
+    /// The saved searches of the loaded apps.
+    pub fn saved_searches(&self) -> &crate::commands::savedsearch::SavedSearches {
+        &self.saved_searches
     }
 
     /// The macro definitions.

@@ -9,7 +9,11 @@
 //! knowledge warnings and search notices. `case.toml` keys: `sourcetype`, `index`,
 //! `source`, `host`, `ordered`, `tz`, `query_file`, `events_path`, `geoip`,
 //! `max_memory` (the search's memory budget, as `--max-memory` takes it),
-//! `description`, `doc`. Run one case with `cargo test --test cases -- <name>`.
+//! `output_dir`, `description`, `doc`. With `output_dir = true` the search
+//! gets a fresh output folder (`--output-lookups`), first filled with the
+//! case's `output_seed/` files; afterwards it must hold exactly the files of
+//! `expected_files/` (`.gitkeep` aside), byte for byte. Run one case with
+//! `cargo test --test cases -- <name>`.
 
 use std::path::{Path, PathBuf};
 
@@ -32,6 +36,7 @@ struct CaseConfig {
     events_path: Option<String>,
     geoip: Option<String>,
     max_memory: Option<String>,
+    output_dir: Option<bool>,
     #[allow(dead_code)]
     description: Option<String>,
     #[allow(dead_code)]
@@ -90,7 +95,15 @@ fn run_case(dir: &Path) -> Result<(), Failed> {
         }
         None => Some(dir.join("events.json")).filter(|p| p.exists()),
     };
-    let outcome = run_search(dir, &config, events_path)?;
+    let output = if config.output_dir.unwrap_or(false) {
+        Some(OutputDir::new(dir)?)
+    } else {
+        None
+    };
+    let outcome = run_search(dir, &config, events_path, output.as_ref())?;
+    if let Some(out) = &output {
+        out.check(&dir.join("expected_files"))?;
+    }
     let expected_rows = dir.join("expected.json");
     let expected_error = dir.join("expected_error.txt");
     match outcome {
@@ -138,8 +151,81 @@ fn run_case(dir: &Path) -> Result<(), Failed> {
     }
 }
 
-fn run_search(dir: &Path, config: &CaseConfig, events: Option<PathBuf>) -> Result<Outcome, Failed> {
+/// A case's fresh output folder, removed when dropped.
+struct OutputDir(PathBuf);
+
+impl OutputDir {
+    fn new(case: &Path) -> Result<Self, Failed> {
+        let name = case.file_name().unwrap_or_default().to_string_lossy();
+        let dir = std::env::temp_dir().join(format!("spelunk-case-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let seed = case.join("output_seed");
+        if seed.is_dir() {
+            for (name, path) in files_in(&seed)? {
+                std::fs::copy(&path, dir.join(&name)).map_err(|e| format!("{name}: {e}"))?;
+            }
+        }
+        Ok(OutputDir(dir))
+    }
+
+    /// The folder must hold exactly the expected files, with their bytes.
+    fn check(&self, expected: &Path) -> Result<(), Failed> {
+        let wanted = if expected.is_dir() {
+            files_in(expected)?
+        } else {
+            Vec::new()
+        };
+        let found = files_in(&self.0)?;
+        let names = |v: &[(String, PathBuf)]| v.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
+        if names(&wanted) != names(&found) {
+            return Err(format!(
+                "output folder holds {:?}, expected {:?}",
+                names(&found),
+                names(&wanted)
+            )
+            .into());
+        }
+        for ((name, want), (_, got)) in wanted.iter().zip(&found) {
+            let (want, got) = (read(want)?, read(got)?);
+            if want != got {
+                return Err(
+                    format!("{name} differs\n--- expected\n{want}\n--- written\n{got}").into(),
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Drop for OutputDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A folder's files by name (`.gitkeep` left out), sorted.
+fn files_in(dir: &Path) -> Result<Vec<(String, PathBuf)>, Failed> {
+    let mut out: Vec<(String, PathBuf)> = std::fs::read_dir(dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .filter_map(|e| e.ok())
+        .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path()))
+        .filter(|(n, _)| n != ".gitkeep")
+        .collect();
+    out.sort();
+    Ok(out)
+}
+
+fn run_search(
+    dir: &Path,
+    config: &CaseConfig,
+    events: Option<PathBuf>,
+    output: Option<&OutputDir>,
+) -> Result<Outcome, Failed> {
     let mut engine = Engine::new().map_err(|e| e.to_string())?;
+    if let Some(out) = output {
+        engine = engine.with_output_lookups(&out.0);
+    }
     if dir.join("apps").is_dir() {
         let mut apps: Vec<PathBuf> = std::fs::read_dir(dir.join("apps"))
             .map_err(|e| e.to_string())?

@@ -53,12 +53,14 @@ pub mod metadata;
 pub mod mstats;
 pub mod multisearch;
 pub mod mvexpand;
+pub mod outputcsv;
 pub mod rangemap;
 pub mod regex;
 pub mod reltime;
 pub mod rename;
 pub mod replace;
 pub mod rex;
+pub mod savedsearch;
 pub mod search;
 pub mod selfjoin;
 pub mod set;
@@ -432,6 +434,16 @@ const COMMANDS: &[CommandSpec] = &[
         parse: multisearch::parse,
     },
     CommandSpec {
+        name: "savedsearch",
+        aliases: &[],
+        parse: savedsearch::parse,
+    },
+    CommandSpec {
+        name: "outputcsv",
+        aliases: &[],
+        parse: outputcsv::parse,
+    },
+    CommandSpec {
         name: "outputlookup",
         aliases: &[],
         parse: makeresults::parse_outputlookup,
@@ -693,6 +705,14 @@ pub const DIFFERENCES: &[(&str, &str)] = &[
         "needs a MaxMind database given with --geoip",
     ),
     (
+        "outputcsv",
+        "writes to the --output-lookups folder (Splunk's is var/run/splunk/csv); no file name (CSV into _xml), usexml, dispatch=true and .gz names are refused",
+    ),
+    (
+        "savedsearch",
+        "reads savedsearches.conf from the --app folders; the saved search's dispatch time range does not apply (a notice says so)",
+    ),
+    (
         "timewrap",
         "align=end ends the latest period at the last bin's end (a run has no search end time); month, quarter and year spans are refused",
     ),
@@ -865,6 +885,10 @@ pub enum CommandArgs {
     Mstats(mstats::Mstats),
     /// `outputlookup [append=..] <file.csv>`.
     Outputlookup(makeresults::Outputlookup),
+    /// `outputcsv [append=..] [create_empty=..] [override_if_empty=..] <filename>`.
+    Outputcsv(outputcsv::Outputcsv),
+    /// `| savedsearch <name> [nosubstitution=..] [<field>=<string>]...` (compiled by the engine).
+    Savedsearch(savedsearch::Savedsearch),
     /// `iplocation [prefix=..] [allfields=..] [lang=..] <ip-field>`.
     Iplocation(iplocation::Iplocation),
     /// `transaction <fields> [maxspan=..] [maxpause=..] [startswith=..] [endswith=..]`.
@@ -983,6 +1007,8 @@ impl CommandArgs {
             CommandArgs::Metadata(c) => c.apply(input, ctx),
             CommandArgs::Mstats(c) => c.apply(input, ctx),
             CommandArgs::Outputlookup(c) => c.apply(input, ctx),
+            CommandArgs::Outputcsv(c) => c.apply(input, ctx),
+            CommandArgs::Savedsearch(c) => c.apply(input, ctx),
             CommandArgs::Iplocation(c) => c.apply(input, ctx),
             CommandArgs::Transaction(c) => c.apply(input, ctx),
             CommandArgs::Geostats(c) => c.apply(input, ctx),
@@ -1026,6 +1052,7 @@ impl CommandArgs {
             CommandArgs::Multisearch(c) => c.pipelines.iter().collect(),
             CommandArgs::Set(c) => c.pipelines.iter().collect(),
             CommandArgs::Union(c) => c.pipelines.iter().collect(),
+            CommandArgs::Savedsearch(c) => c.pipeline.iter().collect(),
             _ => Vec::new(),
         }
     }

@@ -8,11 +8,11 @@
 //!
 //! Read from each app: props.conf, transforms.conf, eventtypes.conf,
 //! tags.conf (the knowledge layer), macros.conf, collections.conf (KV store
-//! collections), the CSV files of `lookups/`, and the data models of
-//! `data/models/*.json` (Splunk's data model JSON; a model file in
-//! `local/` replaces the one of the same model in `default/`). Other `.conf` files
-//! (app.conf, inputs.conf, savedsearches.conf, ...) do not change what a
-//! search over given events returns and are not read.
+//! collections), savedsearches.conf (for `savedsearch`), the CSV files of
+//! `lookups/`, and the data models of `data/models/*.json` (Splunk's data
+//! model JSON; a model file in `local/` replaces the one of the same model
+//! in `default/`). Other `.conf` files (app.conf, inputs.conf, ...) do not
+//! change what a search over given events returns and are not read.
 //!
 //! spelunk's bundled knowledge is laid out the same way under `props/`
 //! (one app folder per source family) and compiled into the binary.
@@ -37,6 +37,8 @@ pub struct AppTargets<'a> {
     pub lookups: &'a mut LookupRegistry,
     /// data/models/*.json.
     pub datamodels: &'a mut DataModels,
+    /// savedsearches.conf.
+    pub saved_searches: &'a mut crate::commands::savedsearch::SavedSearches,
 }
 
 /// What loading an app found.
@@ -59,6 +61,7 @@ const APP_CONF_FILES: &[&str] = &[
     "tags.conf",
     "macros.conf",
     "collections.conf",
+    "savedsearches.conf",
 ];
 
 impl AppTargets<'_> {
@@ -77,6 +80,9 @@ impl AppTargets<'_> {
             }
             "collections.conf" => {
                 self.lookups.load_collections_str(text, origin)?;
+            }
+            "savedsearches.conf" => {
+                self.saved_searches.load_conf_str(text, origin)?;
             }
             _ => return Ok(false),
         }
