@@ -77,10 +77,11 @@ fn why_nothing_notes_fields_not_in_example_and_reports_undefined_knowledge() {
     assert_eq!(code, Some(0), "{stdout}");
     let lines: Vec<&str> = stdout.lines().take_while(|l| !l.is_empty()).collect();
     assert_eq!(lines.len(), 2, "{stdout}");
-    assert!(lines[0].contains(
-        ":2:26: notice: field-not-in-example: field `result` (a term of the search)"
-    ));
-    assert!(lines[1].contains("notice: field-not-in-example: field `dest` (a `stats ... by` field)"));
+    assert!(lines[0]
+        .contains(":2:26: notice: field-not-in-example: field `result` (a term of the search)"));
+    assert!(
+        lines[1].contains("notice: field-not-in-example: field `dest` (a `stats ... by` field)")
+    );
     assert!(stdout.contains("1 detection(s): 1 ok"), "{stdout}");
     let (json, _) = lint(&["-o", "json", file]);
     let v: serde_json::Value = serde_json::from_str(&json).expect("valid JSON");

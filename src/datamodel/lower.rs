@@ -200,21 +200,30 @@ impl<'m> Dataset<'m> {
                     ),
                 )
             })?,
-            None => match model.roots().as_slice() {
-                [one] => *one,
-                roots => {
-                    return Err(error(
-                        span,
-                        format!(
-                            "data model `{}` has {} root datasets; name one, e.g. `{}.{}`",
-                            model.name,
-                            roots.len(),
-                            model.name,
-                            roots.first().map_or("", |o| o.name.as_str())
-                        ),
-                    ))
+            // Several roots: the one named like the model (CIM's Updates
+            // model has Updates and Update_Errors; security_content's
+            // `datamodel=Updates` reads `Updates.*` fields). No page says;
+            // docs/semantics.md#data-models.
+            None => {
+                let roots = model.roots();
+                let named = roots.iter().find(|o| o.name == model.name).copied();
+                match (roots.as_slice(), named) {
+                    ([one], _) => *one,
+                    (_, Some(named)) => named,
+                    (roots, None) => {
+                        return Err(error(
+                            span,
+                            format!(
+                                "data model `{}` has {} root datasets; name one, e.g. `{}.{}`",
+                                model.name,
+                                roots.len(),
+                                model.name,
+                                roots.first().map_or("", |o| o.name.as_str())
+                            ),
+                        ))
+                    }
                 }
-            },
+            }
         };
         Self::of(model, &target.name, span)
     }
@@ -357,13 +366,18 @@ impl<'m> Dataset<'m> {
     /// `All_Changes`): the summary holds it for the events of that dataset
     /// only, so it is the event's field where the event matches the
     /// constraints between this dataset and the declaring one, else null.
-    /// Returns the event field read and the assignment that names it.
+    /// A calculated field of that dataset is calculated over every event
+    /// first (its calculation's commands, returned to run before the
+    /// assignment; they may overwrite an event field of the same name,
+    /// which the query then reads only through the assignment).
+    /// Returns the event field read, the assignment that names it, and the
+    /// commands to run before it.
     fn descendant_field(
         &self,
         cx: &LowerContext<'_>,
         name: &str,
         span: Span,
-    ) -> Result<Option<(String, Assignment)>> {
+    ) -> Result<Option<(String, Assignment, Vec<Command>)>> {
         let Some(target) = self.chain.last() else {
             return Ok(None);
         };
@@ -374,20 +388,13 @@ impl<'m> Dataset<'m> {
             let Some(raw) = name.strip_prefix(&format!("{lineage}.")) else {
                 continue;
             };
-            let calculated = d
-                .calculations
-                .iter()
-                .any(|c| c.outputs.iter().any(|o| o.field.name == raw));
-            if calculated {
-                return Err(unsupported(
-                    span,
-                    format!(
-                        "data model `{}`: `{name}` is calculated in dataset `{lineage}`, below the query's dataset; querying it from above is not supported yet (use FROM datamodel=... where nodename={lineage})",
-                        self.model.name
-                    ),
-                ));
+            let mut before = Vec::new();
+            for calc in &d.calculations {
+                if calc.outputs.iter().any(|o| o.field.name == raw) {
+                    before.push(self.calc_command(calc, &d.name, span)?);
+                }
             }
-            if !d.fields.iter().any(|f| f.name == raw) {
+            if before.is_empty() && !d.fields.iter().any(|f| f.name == raw) {
                 continue;
             }
             let chain = self.model.chain(&d.name).unwrap_or_default();
@@ -428,6 +435,7 @@ impl<'m> Dataset<'m> {
                     field_span: span,
                     expr,
                 },
+                before,
             )));
         }
         Ok(None)
@@ -680,6 +688,7 @@ fn lower_tstats(t: &Tstats, cx: &LowerContext<'_>) -> Result<Vec<Command>> {
             let mut renames = Vec::new();
             let mut nulls = Vec::new();
             let mut below = Vec::new();
+            let mut below_calcs = Vec::new();
             if reads_any {
                 for f in fields.iter().filter(|f| f.raw != f.name) {
                     needed.insert(f.raw.clone());
@@ -705,9 +714,12 @@ fn lower_tstats(t: &Tstats, cx: &LowerContext<'_>) -> Result<Vec<Command>> {
                     }
                 } else if BASE_FIELDS.contains(&name.as_str()) {
                     needed.insert(name.clone());
-                } else if let Some((raw, assignment)) = dataset.descendant_field(cx, name, span)? {
+                } else if let Some((raw, assignment, calcs)) =
+                    dataset.descendant_field(cx, name, span)?
+                {
                     needed.insert(raw);
                     below.push(assignment);
+                    below_calcs.extend(calcs);
                 } else {
                     // Not in the summary: null, whatever the event holds.
                     nulls.push(name.clone());
@@ -722,6 +734,7 @@ fn lower_tstats(t: &Tstats, cx: &LowerContext<'_>) -> Result<Vec<Command>> {
             if !nulls.is_empty() {
                 out.push(null_fields(&nulls, span)?);
             }
+            out.extend(below_calcs);
             if !below.is_empty() {
                 out.push(command(
                     "eval",

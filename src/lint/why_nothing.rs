@@ -265,6 +265,9 @@ fn produced_fields(engine: &Engine, sources: &[DataSource]) -> Option<BTreeSet<S
             index: None,
         };
         if let Some(example) = &ds.example {
+            // Read as it is, with no sourcetype of its own: a malformed
+            // example (security_content's GitHub one is JSON cut at 10,000
+            // bytes) says nothing about the fields after the cut.
             let plain = engine
                 .read_events_str(example, &ds.name, &EventSource::default())
                 .ok()?;

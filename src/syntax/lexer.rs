@@ -174,7 +174,8 @@ fn push_joined(tokens: &mut Vec<Token>, tok: Tok, span: Span) {
                 tokens[n - 2].tok,
                 Tok::Eq | Tok::Neq | Tok::Lt | Tok::Le | Tok::Gt | Tok::Ge
             );
-        let is_operator = |t: &Tok| matches!(t, Tok::Word(w) if w == "AND" || w == "OR" || w == "NOT");
+        let is_operator =
+            |t: &Tok| matches!(t, Tok::Word(w) if w == "AND" || w == "OR" || w == "NOT");
         let apart = value_before || is_operator(&prev.tok) || is_operator(&tok);
         if prev.span.end == span.start && !apart {
             let joined = match (&prev.tok, &tok) {
