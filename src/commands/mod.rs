@@ -14,6 +14,7 @@ pub mod addtotals;
 pub mod anomalousvalue;
 pub mod anomalydetection;
 pub mod append;
+pub mod appendcols;
 pub mod associate;
 pub mod autoregress;
 pub mod bin;
@@ -83,6 +84,7 @@ pub mod typer;
 pub mod union;
 pub mod untable;
 pub mod where_;
+pub mod xmlunescape;
 pub mod xpath;
 pub mod xyseries;
 
@@ -432,6 +434,16 @@ const COMMANDS: &[CommandSpec] = &[
         name: "multisearch",
         aliases: &[],
         parse: multisearch::parse,
+    },
+    CommandSpec {
+        name: "xmlunescape",
+        aliases: &[],
+        parse: xmlunescape::parse,
+    },
+    CommandSpec {
+        name: "appendcols",
+        aliases: &[],
+        parse: appendcols::parse,
     },
     CommandSpec {
         name: "savedsearch",
@@ -889,6 +901,10 @@ pub enum CommandArgs {
     Outputcsv(outputcsv::Outputcsv),
     /// `| savedsearch <name> [nosubstitution=..] [<field>=<string>]...` (compiled by the engine).
     Savedsearch(savedsearch::Savedsearch),
+    /// `appendcols [override=..] [maxout=..] [<subsearch>]`: subsearch fields merged row by row.
+    Appendcols(appendcols::Appendcols),
+    /// `xmlunescape [maxinputs=..]`: XML entity references in `_raw` unescaped.
+    Xmlunescape(xmlunescape::Xmlunescape),
     /// `iplocation [prefix=..] [allfields=..] [lang=..] <ip-field>`.
     Iplocation(iplocation::Iplocation),
     /// `transaction <fields> [maxspan=..] [maxpause=..] [startswith=..] [endswith=..]`.
@@ -1009,6 +1025,8 @@ impl CommandArgs {
             CommandArgs::Outputlookup(c) => c.apply(input, ctx),
             CommandArgs::Outputcsv(c) => c.apply(input, ctx),
             CommandArgs::Savedsearch(c) => c.apply(input, ctx),
+            CommandArgs::Appendcols(c) => c.apply(input, ctx),
+            CommandArgs::Xmlunescape(c) => c.apply(input),
             CommandArgs::Iplocation(c) => c.apply(input, ctx),
             CommandArgs::Transaction(c) => c.apply(input, ctx),
             CommandArgs::Geostats(c) => c.apply(input, ctx),
@@ -1053,6 +1071,7 @@ impl CommandArgs {
             CommandArgs::Set(c) => c.pipelines.iter().collect(),
             CommandArgs::Union(c) => c.pipelines.iter().collect(),
             CommandArgs::Savedsearch(c) => c.pipeline.iter().collect(),
+            CommandArgs::Appendcols(c) => vec![&c.pipeline],
             _ => Vec::new(),
         }
     }

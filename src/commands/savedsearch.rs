@@ -259,6 +259,7 @@ pub fn resolve(
             }
             CommandArgs::Search(s) => resolve_expr(&mut s.expr, engine, chain)?,
             CommandArgs::Append(c) => resolve(&mut c.pipeline, engine, chain)?,
+            CommandArgs::Appendcols(c) => resolve(&mut c.pipeline, engine, chain)?,
             CommandArgs::Appendpipe(c) => resolve(&mut c.pipeline, engine, chain)?,
             CommandArgs::Join(c) => resolve(&mut c.pipeline, engine, chain)?,
             CommandArgs::Multisearch(c) => {

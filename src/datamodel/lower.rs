@@ -89,6 +89,7 @@ pub fn lower_pipeline(pipeline: &mut Pipeline, cx: &LowerContext<'_>) -> Result<
             CommandArgs::Append(c) => lower_pipeline(&mut c.pipeline, cx)?,
             CommandArgs::Appendpipe(c) => lower_pipeline(&mut c.pipeline, cx)?,
             CommandArgs::Join(c) => lower_pipeline(&mut c.pipeline, cx)?,
+            CommandArgs::Appendcols(c) => lower_pipeline(&mut c.pipeline, cx)?,
             CommandArgs::Multisearch(c) => {
                 for p in &mut c.pipelines {
                     lower_pipeline(p, cx)?;
