@@ -357,29 +357,14 @@ impl Map {
 
 /// Replaces `$name$` with the row's value of `name` (empty when null).
 fn substitute_tokens(text: &str, row: &Event) -> String {
-    let mut out = String::new();
-    let mut rest = text;
-    while let Some(i) = rest.find('$') {
-        out.push_str(&rest[..i]);
-        let after = &rest[i + 1..];
-        match after.find('$') {
-            Some(j) if j > 0 && !after[..j].contains(char::is_whitespace) => {
-                let name = &after[..j];
-                out.push_str(
-                    &row.get(name)
-                        .map(|v| v.to_text().into_owned())
-                        .unwrap_or_default(),
-                );
-                rest = &after[j + 1..];
-            }
-            _ => {
-                out.push('$');
-                rest = after;
-            }
-        }
-    }
-    out.push_str(rest);
-    out
+    crate::commands::common::replace_dollar_tokens(text, |name| {
+        Some(
+            row.get(name)
+                .map(|v| v.to_text().into_owned())
+                .unwrap_or_default(),
+        )
+    })
+    .0
 }
 
 #[cfg(test)]

@@ -223,6 +223,44 @@ pub fn collect(input: crate::exec::Rows<'_>) -> Result<Vec<Event>> {
     input.collect()
 }
 
+/// Replaces each `$name$` token (a name without whitespace) of `text` with
+/// `value(name)`, as `map` and `savedsearch` do. A token without a value
+/// stays as written and its name is returned (once); a `$` that opens no
+/// token is kept.
+pub fn replace_dollar_tokens(
+    text: &str,
+    value: impl Fn(&str) -> Option<String>,
+) -> (String, Vec<String>) {
+    let mut out = String::new();
+    let mut missing: Vec<String> = Vec::new();
+    let mut rest = text;
+    while let Some(i) = rest.find('$') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        match after.find('$') {
+            Some(j) if j > 0 && !after[..j].contains(char::is_whitespace) => {
+                let name = &after[..j];
+                match value(name) {
+                    Some(v) => out.push_str(&v),
+                    None => {
+                        out.push_str(&rest[i..i + j + 2]);
+                        if !missing.iter().any(|m| m == name) {
+                            missing.push(name.to_string());
+                        }
+                    }
+                }
+                rest = &after[j + 1..];
+            }
+            _ => {
+                out.push('$');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    (out, missing)
+}
+
 /// Test fixtures for the one-field running-value commands (accum, delta,
 /// trendline): rows with an optional `x`, and the text of one output field.
 #[cfg(test)]

@@ -178,34 +178,13 @@ impl Savedsearch {
         if self.nosubstitution {
             return (text.to_string(), Vec::new());
         }
-        let mut out = String::new();
-        let mut missing = Vec::new();
-        let mut rest = text;
-        while let Some(i) = rest.find('$') {
-            out.push_str(&rest[..i]);
-            let after = &rest[i + 1..];
-            match after.find('$') {
-                Some(j) if j > 0 && !after[..j].contains(char::is_whitespace) => {
-                    let name = &after[..j];
-                    match self.replacements.iter().rev().find(|(k, _)| k == name) {
-                        Some((_, value)) => out.push_str(value),
-                        None => {
-                            out.push_str(&rest[i..i + j + 2]);
-                            if !missing.iter().any(|m| m == name) {
-                                missing.push(name.to_string());
-                            }
-                        }
-                    }
-                    rest = &after[j + 1..];
-                }
-                _ => {
-                    out.push('$');
-                    rest = after;
-                }
-            }
-        }
-        out.push_str(rest);
-        (out, missing)
+        crate::commands::common::replace_dollar_tokens(text, |name| {
+            self.replacements
+                .iter()
+                .rev()
+                .find(|(k, _)| k == name)
+                .map(|(_, value)| value.clone())
+        })
     }
 }
 
