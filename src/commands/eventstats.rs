@@ -10,7 +10,9 @@ use std::collections::{HashMap, VecDeque};
 use crate::commands::common::{
     at_option, bool_opt, count_opt, eval_option_value, option, time_span_seconds, unknown_option,
 };
-use crate::commands::stats::{aggregation, aggregations_and_by, group_keys, Aggregation};
+use crate::commands::stats::{
+    aggregation, aggregations_and_by, expand_wildcard_aggs, group_keys, Aggregation,
+};
 use crate::commands::CommandArgs;
 use crate::error::Result;
 use crate::eval::{EvalContext, Expr, Scope};
@@ -67,18 +69,24 @@ impl Eventstats {
             held.charge_row(&row)?;
             rows.push(row);
         }
+        // `avg(*lay)`: the fields it names are known now that every row is in.
+        let aggs = if self.aggs.iter().any(Aggregation::is_wildcard) {
+            expand_wildcard_aggs(&self.aggs, &self.by, &rows)?
+        } else {
+            self.aggs.clone()
+        };
         let mut groups: HashMap<Vec<String>, Vec<AggState>> = HashMap::new();
-        let group_bytes = STATE_OVERHEAD.saturating_mul(self.aggs.len() as u64);
+        let group_bytes = STATE_OVERHEAD.saturating_mul(aggs.len() as u64);
         for event in &rows {
             for key in group_keys(&self.by, event) {
                 let states = match groups.entry(key) {
                     Entry::Occupied(e) => e.into_mut(),
                     Entry::Vacant(e) => {
                         held.charge(key_bytes(e.key()).saturating_add(group_bytes))?;
-                        e.insert(fresh(&self.aggs))
+                        e.insert(fresh(&aggs))
                     }
                 };
-                for (state, agg) in states.iter_mut().zip(&self.aggs) {
+                for (state, agg) in states.iter_mut().zip(&aggs) {
                     state.update(event, agg.field.as_deref());
                 }
             }
@@ -101,7 +109,7 @@ impl Eventstats {
                 .first()
                 .and_then(|k| results.get(k))
             {
-                for (agg, v) in self.aggs.iter().zip(vals) {
+                for (agg, v) in aggs.iter().zip(vals) {
                     event.set_opt(agg.output.clone(), v.clone());
                 }
             }

@@ -76,7 +76,8 @@ impl Aggregation {
     }
 }
 
-/// Fails when an aggregation of a command other than `stats` names its
+/// Fails when an aggregation of a command other than `stats` and
+/// `eventstats` names its
 /// field with `*`: those commands do not expand wildcards yet, and an
 /// unexpanded `avg(*lay)` would silently give nothing.
 pub fn reject_wildcards(aggs: &[Aggregation], command: &str) -> Result<()> {
@@ -84,7 +85,7 @@ pub fn reject_wildcards(aggs: &[Aggregation], command: &str) -> Result<()> {
         Some(agg) => Err(Error::Unsupported {
             command: Some(command.into()),
             message: format!(
-                "wildcard field `{}` in `{command}` is not supported yet (`stats` expands it)",
+                "wildcard field `{}` in `{command}` is not supported yet (`stats` and `eventstats` expand it)",
                 agg.field.as_deref().unwrap_or_default()
             ),
             span: agg.span,
@@ -174,7 +175,7 @@ pub fn aggregations_and_by(
             span: name_span,
         });
     }
-    if command != "stats" {
+    if command != "stats" && command != "eventstats" {
         reject_wildcards(&aggs, command)?;
     }
     Ok((aggs, by))
@@ -387,56 +388,11 @@ impl Stats {
     }
 
     /// The command with each wildcard aggregation replaced by one
-    /// aggregation per matching field of `events`, in name order. `*`
-    /// matches no internal (`_`) field unless the pattern starts with `_`,
-    /// no BY field, and no name another aggregation writes explicitly (so
-    /// `min(firstTime) AS firstTime ... values(*) AS *` keeps the min); see
-    /// `docs/semantics.md#stats`.
+    /// aggregation per matching field of `events` (see
+    /// [`expand_wildcard_aggs`]).
     fn expand_wildcards(&self, events: &[Event]) -> Result<Stats> {
-        let mut names = std::collections::BTreeSet::new();
-        for event in events {
-            names.extend(event.names());
-        }
-        let explicit: Vec<&str> = self
-            .aggs
-            .iter()
-            .filter(|a| !a.is_wildcard())
-            .map(|a| a.output.as_str())
-            .collect();
-        let mut aggs = Vec::new();
-        for agg in &self.aggs {
-            if !agg.is_wildcard() {
-                aggs.push(agg.clone());
-                continue;
-            }
-            let pattern = agg.field.as_deref().unwrap_or_default();
-            let matcher = WildcardName::new(pattern, agg.span)?;
-            // The output name is a template with as many `*` as the field
-            // (checked when parsed): `avg(*lay)`, or the `AS` name.
-            let template: Vec<&str> = agg.output.split('*').collect();
-            for name in &names {
-                if name.starts_with('_') && !pattern.starts_with('_') {
-                    continue;
-                }
-                if self.by.iter().any(|b| b == name) || explicit.contains(name) {
-                    continue;
-                }
-                let Some(captures) = matcher.captures(name) else {
-                    continue;
-                };
-                let output = fill_wildcards(&template, &captures);
-                if explicit.contains(&output.as_str()) {
-                    continue;
-                }
-                aggs.push(Aggregation {
-                    field: Some((*name).to_string()),
-                    output,
-                    ..agg.clone()
-                });
-            }
-        }
         Ok(Stats {
-            aggs,
+            aggs: expand_wildcard_aggs(&self.aggs, &self.by, events)?,
             by: self.by.clone(),
             allnum: self.allnum,
         })
@@ -611,6 +567,61 @@ impl Stats {
     fn group_keys(&self, event: &Event) -> Vec<Vec<String>> {
         group_keys(&self.by, event)
     }
+}
+
+/// `aggs` with each wildcard aggregation replaced by one aggregation per
+/// matching field of `events`, in name order. `*`
+/// matches no internal (`_`) field unless the pattern starts with `_`,
+/// no BY field, and no name another aggregation writes explicitly (so
+/// `min(firstTime) AS firstTime ... values(*) AS *` keeps the min); see
+/// `docs/semantics.md#stats`.
+pub fn expand_wildcard_aggs(
+    aggs: &[Aggregation],
+    by: &[String],
+    events: &[Event],
+) -> Result<Vec<Aggregation>> {
+    let mut names = std::collections::BTreeSet::new();
+    for event in events {
+        names.extend(event.names());
+    }
+    let explicit: Vec<&str> = aggs
+        .iter()
+        .filter(|a| !a.is_wildcard())
+        .map(|a| a.output.as_str())
+        .collect();
+    let mut out = Vec::new();
+    for agg in aggs {
+        if !agg.is_wildcard() {
+            out.push(agg.clone());
+            continue;
+        }
+        let pattern = agg.field.as_deref().unwrap_or_default();
+        let matcher = WildcardName::new(pattern, agg.span)?;
+        // The output name is a template with as many `*` as the field
+        // (checked when parsed): `avg(*lay)`, or the `AS` name.
+        let template: Vec<&str> = agg.output.split('*').collect();
+        for name in &names {
+            if name.starts_with('_') && !pattern.starts_with('_') {
+                continue;
+            }
+            if by.iter().any(|b| b == name) || explicit.contains(name) {
+                continue;
+            }
+            let Some(captures) = matcher.captures(name) else {
+                continue;
+            };
+            let output = fill_wildcards(&template, &captures);
+            if explicit.contains(&output.as_str()) {
+                continue;
+            }
+            out.push(Aggregation {
+                field: Some((*name).to_string()),
+                output,
+                ..agg.clone()
+            });
+        }
+    }
+    Ok(out)
 }
 
 /// The `eval(...)` arguments' values of `aggs` for one event (None for the
