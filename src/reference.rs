@@ -83,26 +83,24 @@ pub fn commands() -> Vec<Entry> {
     let known = |by_name: &BTreeMap<String, Entry>, name: &str| {
         by_name.contains_key(name) || by_name.values().any(|e| e.aliases.contains(&name))
     };
-    for (name, why) in commands::NOT_OFFLINE {
+    // Commands that cannot run offline, then those needing an app spelunk
+    // does not ship; a name registered above keeps its status.
+    let unrunnable = commands::NOT_OFFLINE
+        .iter()
+        .map(|(name, why)| (*name, Status::NotOffline(why)))
+        .chain(
+            commands::NEEDS_APP
+                .iter()
+                .map(|(name, app)| (*name, Status::NeedsApp(app))),
+        );
+    for (name, status) in unrunnable {
         if !known(&by_name, name) {
             by_name.insert(
                 name.to_string(),
                 Entry {
                     name: name.to_string(),
                     aliases: Vec::new(),
-                    status: Status::NotOffline(why),
-                },
-            );
-        }
-    }
-    for (name, app) in commands::NEEDS_APP {
-        if !known(&by_name, name) {
-            by_name.insert(
-                name.to_string(),
-                Entry {
-                    name: name.to_string(),
-                    aliases: Vec::new(),
-                    status: Status::NeedsApp(app),
+                    status,
                 },
             );
         }
