@@ -261,6 +261,47 @@ pub fn replace_dollar_tokens(
     (out, missing)
 }
 
+/// A field-name pattern with `*` wildcards (case-sensitive, as field
+/// names are), giving what each `*` matched.
+pub struct WildcardName(regex::Regex);
+
+impl WildcardName {
+    /// Compiles `pattern`; an error names `command` at `span`.
+    pub fn new(pattern: &str, command: &str, span: Span) -> Result<Self> {
+        let pieces: Vec<String> = pattern.split('*').map(regex::escape).collect();
+        regex::Regex::new(&format!("^{}$", pieces.join("(.*)")))
+            .map(WildcardName)
+            .map_err(|e| Error::BadArgument {
+                command: command.into(),
+                message: e.to_string(),
+                span,
+            })
+    }
+
+    /// What each `*` matched in `name`, in order; None when it does not match.
+    pub fn captures<'t>(&self, name: &'t str) -> Option<Vec<&'t str>> {
+        let caps = self.0.captures(name)?;
+        Some(
+            caps.iter()
+                .skip(1)
+                .map(|m| m.map_or("", |m| m.as_str()))
+                .collect(),
+        )
+    }
+}
+
+/// `pieces` (a template split at `*`) joined with `captures` in order.
+pub fn fill_wildcards(pieces: &[impl AsRef<str>], captures: &[&str]) -> String {
+    let mut out = String::new();
+    for (i, piece) in pieces.iter().enumerate() {
+        if i > 0 {
+            out.push_str(captures.get(i - 1).copied().unwrap_or_default());
+        }
+        out.push_str(piece.as_ref());
+    }
+    out
+}
+
 /// Test fixtures for the one-field running-value commands (accum, delta,
 /// trendline): rows with an optional `x`, and the text of one output field.
 #[cfg(test)]

@@ -1,7 +1,6 @@
 //! `rename`: renames fields, with `*` wildcards.
 
-use regex::Regex;
-
+use crate::commands::common::{fill_wildcards, WildcardName};
 use crate::commands::CommandArgs;
 use crate::error::{Error, Result};
 use crate::event::Event;
@@ -65,7 +64,7 @@ pub fn parse(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
 /// A compiled pair.
 enum Renamer {
     Plain { from: String, to: String },
-    Wildcard { from: Regex, to: Vec<String> },
+    Wildcard { from: WildcardName, to: Vec<String> },
 }
 
 impl Renamer {
@@ -76,15 +75,8 @@ impl Renamer {
                 to: pair.to.clone(),
             });
         }
-        let pieces: Vec<String> = pair.from.split('*').map(regex::escape).collect();
-        let from =
-            Regex::new(&format!("^{}$", pieces.join("(.*)"))).map_err(|e| Error::BadArgument {
-                command: "rename".into(),
-                message: e.to_string(),
-                span: pair.span,
-            })?;
         Ok(Renamer::Wildcard {
-            from,
+            from: WildcardName::new(&pair.from, "rename", pair.span)?,
             to: pair.to.split('*').map(str::to_string).collect(),
         })
     }
@@ -102,15 +94,8 @@ impl Renamer {
                 let targets: Vec<(String, String)> = event
                     .names()
                     .filter_map(|name| {
-                        let caps = from.captures(name)?;
-                        let mut new = String::new();
-                        for (i, piece) in to.iter().enumerate() {
-                            if i > 0 {
-                                new.push_str(caps.get(i).map_or("", |m| m.as_str()));
-                            }
-                            new.push_str(piece);
-                        }
-                        Some((name.to_string(), new))
+                        let captures = from.captures(name)?;
+                        Some((name.to_string(), fill_wildcards(to, &captures)))
                     })
                     .collect();
                 for (old, new) in targets {

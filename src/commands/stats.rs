@@ -6,6 +6,7 @@ use std::hash::{Hash, Hasher};
 use indexmap::{Equivalent, IndexMap};
 
 use crate::commands::bin::BinSpan;
+use crate::commands::common::{fill_wildcards, WildcardName};
 use crate::commands::{field_list, CommandArgs};
 use crate::error::{Error, Result};
 use crate::eval::{parse_expr, EvalContext, EvalValue, Expr};
@@ -92,45 +93,6 @@ pub fn reject_wildcards(aggs: &[Aggregation], command: &str) -> Result<()> {
         }),
         None => Ok(()),
     }
-}
-
-/// A field-name pattern with `*` wildcards (case-sensitive, as field
-/// names are), giving what each `*` matched.
-struct WildcardName(regex::Regex);
-
-impl WildcardName {
-    fn new(pattern: &str, span: Span) -> Result<Self> {
-        let pieces: Vec<String> = pattern.split('*').map(regex::escape).collect();
-        regex::Regex::new(&format!("^{}$", pieces.join("(.*)")))
-            .map(WildcardName)
-            .map_err(|e| Error::BadArgument {
-                command: "stats".into(),
-                message: e.to_string(),
-                span,
-            })
-    }
-
-    fn captures<'t>(&self, name: &'t str) -> Option<Vec<&'t str>> {
-        let caps = self.0.captures(name)?;
-        Some(
-            caps.iter()
-                .skip(1)
-                .map(|m| m.map_or("", |m| m.as_str()))
-                .collect(),
-        )
-    }
-}
-
-/// `pieces` (a template split at `*`) joined with `captures` in order.
-fn fill_wildcards(pieces: &[&str], captures: &[&str]) -> String {
-    let mut out = String::new();
-    for (i, piece) in pieces.iter().enumerate() {
-        if i > 0 {
-            out.push_str(captures.get(i - 1).copied().unwrap_or_default());
-        }
-        out.push_str(piece);
-    }
-    out
 }
 
 /// Parses `stats`' arguments.
@@ -596,7 +558,7 @@ pub fn expand_wildcard_aggs(
             continue;
         }
         let pattern = agg.field.as_deref().unwrap_or_default();
-        let matcher = WildcardName::new(pattern, agg.span)?;
+        let matcher = WildcardName::new(pattern, "stats", agg.span)?;
         // The output name is a template with as many `*` as the field
         // (checked when parsed): `avg(*lay)`, or the `AS` name.
         let template: Vec<&str> = agg.output.split('*').collect();
@@ -728,7 +690,7 @@ mod tests {
 
     #[test]
     fn wildcard_names_capture_each_star_in_order() {
-        let name = WildcardName::new("a*_b*", Span::default()).expect("pattern compiles");
+        let name = WildcardName::new("a*_b*", "stats", Span::default()).expect("pattern compiles");
         let caps = name.captures("ax_by").expect("matches");
         assert_eq!(caps, vec!["x", "y"]);
         assert_eq!(fill_wildcards(&["m_", "_", ""], &caps), "m_x_y");
@@ -737,7 +699,7 @@ mod tests {
             "field names are case-sensitive"
         );
         // Regex metacharacters in a field name are literal.
-        let dotted = WildcardName::new("a.*", Span::default()).expect("pattern compiles");
+        let dotted = WildcardName::new("a.*", "stats", Span::default()).expect("pattern compiles");
         assert!(dotted.captures("abc").is_none());
         assert_eq!(dotted.captures("a.c"), Some(vec!["c"]));
     }
