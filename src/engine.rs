@@ -19,6 +19,9 @@ use crate::events::stream::{ChunkReport, LineReader, NdjsonChunks, DEFAULT_CHUNK
 use crate::events::{self, EventSource, Malformed, ReadOptions};
 use crate::exec::fold::{always_true, decide_metadata_terms};
 use crate::exec::memory::MemoryBudget;
+use crate::exec::newest_first;
+pub use crate::exec::sort_newest_first;
+use crate::exec::spill::RowStore;
 use crate::exec::{self, matcher::Glob, Context, Limits, Rows};
 use crate::expand::{self, ExpandLimits, Expanded, MacroSet};
 use crate::explain::{self, Explain, FileSummary};
@@ -114,19 +117,35 @@ impl std::fmt::Debug for Progress {
 struct ReportingChunks<'a> {
     chunks: &'a mut NdjsonChunks,
     progress: Option<&'a Progress>,
+    /// Finds each chunk's last time, for the next chunk's events without
+    /// a timestamp.
+    reader: &'a LineReader,
+    /// The last time before the next chunk.
+    last: Option<f64>,
 }
 
-impl ChunkFeed<Vec<u8>> for ReportingChunks<'_> {
-    fn next_chunk(&mut self) -> std::io::Result<Option<Vec<u8>>> {
-        let chunk = self.chunks.next_chunk()?;
-        if let (Some(p), Some(c)) = (self.progress, &chunk) {
-            p.add(c.len() as u64);
+/// An NDJSON chunk and the last event time before it (Splunk's fallback
+/// for the chunk's first events without a timestamp).
+type TimedChunk = (Vec<u8>, Option<f64>);
+
+impl ChunkFeed<TimedChunk> for ReportingChunks<'_> {
+    fn next_chunk(&mut self) -> std::io::Result<Option<TimedChunk>> {
+        let Some(chunk) = self.chunks.next_chunk()? else {
+            return Ok(None);
+        };
+        if let Some(p) = self.progress {
+            p.add(chunk.len() as u64);
         }
-        Ok(chunk)
+        // Read here, in file order, so every worker knows its start.
+        let start = self.last;
+        if let Some(t) = self.reader.last_time(&chunk) {
+            self.last = Some(t);
+        }
+        Ok(Some((chunk, start)))
     }
 
-    fn recycle(&mut self, chunk: Vec<u8>) {
-        self.chunks.recycle(chunk);
+    fn recycle(&mut self, chunk: TimedChunk) {
+        self.chunks.recycle(chunk.0);
     }
 }
 
@@ -405,6 +424,14 @@ impl Engine {
     /// Sets the search limits.
     pub fn with_limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
+        self
+    }
+
+    /// Keeps about `bytes` (estimated) of rows in memory while they wait
+    /// for newest-first order, and the rest in a temporary file
+    /// ([`Limits::spill_bytes`]; 0 spills every row).
+    pub fn with_spill_bytes(mut self, bytes: u64) -> Self {
+        self.limits.spill_bytes = bytes;
         self
     }
 
@@ -785,9 +812,14 @@ impl Engine {
         sources: &[EventSource],
     ) -> Result<RunOutput, Diagnostic> {
         crate::regex_compat::take_limit_hits();
-        if let Some(out) = self.run_streaming(query, sources)? {
+        if let Some(out) = self.run_streaming(query, sources, None)? {
             return Ok(out);
         }
+        self.run_plain(query, sources)
+    }
+
+    /// Reads every event of `sources`, then runs `query` over them.
+    fn run_plain(&self, query: &Query, sources: &[EventSource]) -> Result<RunOutput, Diagnostic> {
         let loaded = self.load_events(sources)?;
         let mut results = self.run_loaded(query, &loaded.events)?;
         results.notices.splice(0..0, loaded.notices);
@@ -797,6 +829,31 @@ impl Engine {
             malformed: loaded.malformed,
             untimed: loaded.untimed,
         })
+    }
+
+    /// [`Engine::run_sources`], handing each result row to `sink` as it is
+    /// produced instead of collecting them: the returned
+    /// [`RunOutput`]'s rows are empty (its columns are those a final
+    /// `table` names). On the streaming path nothing but the rows held for
+    /// newest-first order is kept, and those go to a temporary file past
+    /// [`Limits::spill_bytes`], so `search *` over a file larger than
+    /// memory runs in bounded memory. An error from `sink` stops the
+    /// search and is returned.
+    pub fn run_sources_to(
+        &self,
+        query: &Query,
+        sources: &[EventSource],
+        sink: &mut RowSink<'_>,
+    ) -> Result<RunOutput, Diagnostic> {
+        crate::regex_compat::take_limit_hits();
+        if let Some(out) = self.run_streaming(query, sources, Some(&mut *sink))? {
+            return Ok(out);
+        }
+        let mut out = self.run_plain(query, sources)?;
+        for row in std::mem::take(&mut out.results.rows) {
+            sink(row).map_err(Diagnostic::plain)?;
+        }
+        Ok(out)
     }
 
     /// [`Engine::run_sources`] with an [`Explain`]: the events read per
@@ -878,6 +935,7 @@ impl Engine {
         &self,
         query: &Query,
         sources: &[EventSource],
+        sink: Option<&mut RowSink<'_>>,
     ) -> Result<Option<RunOutput>, Diagnostic> {
         let first_search = match query.pipeline.commands.first().map(|c| &c.args) {
             Some(CommandArgs::Search(s)) => s,
@@ -957,7 +1015,7 @@ impl Engine {
                 Some(CommandArgs::Head(h)) if stats.is_none() && !h.tail => Some(h.count),
                 _ => None,
             },
-            ..Merged::default()
+            ..Merged::new(self.limits.spill_bytes)
         };
         let mut notices: Vec<String> = Vec::new();
         // Text files: the time of events without one, known only in file
@@ -1020,9 +1078,9 @@ impl Engine {
                     notices.push(notice.clone());
                 }
             }
-            let work = |chunk: &mut Vec<u8>, part: &mut Option<Groups>| {
+            let work = |(chunk, start): &mut TimedChunk, part: &mut Option<Groups>| {
                 let mut events = Vec::new();
-                let report = reader.read_chunk(chunk, &mut |e| events.push(e));
+                let report = reader.read_chunk(chunk, *start, &mut |e| events.push(e));
                 self.run_chunk_prefix(
                     events,
                     report,
@@ -1036,16 +1094,13 @@ impl Engine {
             let mut feed = ReportingChunks {
                 chunks: &mut chunks,
                 progress: self.progress.as_ref(),
+                reader: &reader,
+                last: None,
             };
             let (complete, parts) = run_chunks(&mut feed, threads, &work, &mut merged)
                 .map_err(|e| Error::io(reader.name(), e))?;
             if !complete {
                 return over_budget(&ctx.memory, &resolved).map_err(diag);
-            }
-            // An event without a timestamp takes the previous event's time
-            // (Splunk's fallback), which only a reading in file order knows.
-            if merged.untimed > 0 {
-                return Ok(None);
             }
             merge_parts(stats, &mut merged, parts, &ctx.memory);
         }
@@ -1067,17 +1122,33 @@ impl Engine {
                     &suffix[1..],
                 )
             }
-            _ => {
+            _ if merged.keep_newest.is_some() => {
                 let mut tagged = std::mem::take(&mut merged.rows);
                 tagged.sort_by(|a, b| newest_first(a.0, b.0));
                 (Box::new(tagged.into_iter().map(|(_, r)| r)), suffix)
+            }
+            _ => {
+                if let Some(e) = merged.store_error.take() {
+                    return Err(diag(e));
+                }
+                let store = std::mem::replace(&mut merged.store, RowStore::new(0));
+                (Box::new(store.into_rows(true).map_err(diag)?), suffix)
             }
         };
         let located = |e: Error| diag(exec::locate_memory_error(e, &resolved));
         for command in rest {
             rows = command.args.apply(rows, &ctx).map_err(located)?;
         }
-        let rows = exec::collect_results(rows, &ctx, &resolved).map_err(located)?;
+        let rows = match sink {
+            None => exec::collect_results(rows, &ctx, &resolved).map_err(located)?,
+            // Written as they come: nothing is held past this point.
+            Some(sink) => {
+                for row in rows {
+                    sink(row.map_err(located)?).map_err(diag)?;
+                }
+                Vec::new()
+            }
+        };
         for notice in std::mem::take(&mut merged.notices) {
             if !notices.contains(&notice) {
                 notices.push(notice);
@@ -1273,6 +1344,9 @@ impl Engine {
     }
 }
 
+/// Where [`Engine::run_sources_to`] hands each result row.
+pub type RowSink<'s> = dyn FnMut(Event) -> Result<()> + 's;
+
 /// What [`Engine::run_sources`] produced.
 #[derive(Debug, Clone, Default)]
 pub struct RunOutput {
@@ -1296,9 +1370,13 @@ struct ChunkOut {
 }
 
 /// Chunk results merged in input order.
-#[derive(Default)]
 struct Merged {
+    /// Rows for `head` ([`Merged::keep_newest`]).
     rows: Vec<(Option<f64>, Result<Event>)>,
+    /// Every other row, spilled to disk past a bound.
+    store: RowStore,
+    /// Why the store could not take a row (the spill file failed).
+    store_error: Option<Error>,
     groups: Option<Groups>,
     /// Bytes of the workers' `stats` groups charged to the memory budget
     /// and not yet released.
@@ -1320,6 +1398,23 @@ struct Merged {
 const HEAD_SLACK: usize = 4096;
 
 impl Merged {
+    /// Nothing merged yet; rows held past `spill_bytes` go to disk.
+    fn new(spill_bytes: u64) -> Merged {
+        Merged {
+            rows: Vec::new(),
+            store: RowStore::new(spill_bytes),
+            store_error: None,
+            groups: None,
+            charged: 0,
+            malformed: Vec::new(),
+            untimed: 0,
+            events: 0,
+            last_lines: 0,
+            notices: Vec::new(),
+            keep_newest: None,
+        }
+    }
+
     fn add(&mut self, out: ChunkOut, line_base: usize) {
         for notice in out.report.notices {
             if !self.notices.contains(&notice) {
@@ -1335,6 +1430,14 @@ impl Merged {
         self.events += out.report.events;
         self.charged = self.charged.saturating_add(out.charged);
         self.last_lines = out.report.lines;
+        if self.keep_newest.is_none() {
+            for (time, row) in out.rows {
+                if let Err(e) = self.store.push(time, row) {
+                    self.store_error.get_or_insert(e);
+                }
+            }
+            return;
+        }
         self.rows.extend(out.rows);
         if let Some(n) = self.keep_newest {
             if self.rows.len() > n.saturating_add(HEAD_SLACK) {
@@ -1677,22 +1780,6 @@ fn expr_streamable(expr: &SearchExpr, event_subsearches: bool) -> bool {
         }
         _ => true,
     }
-}
-
-/// The order of [`sort_newest_first`] on event times.
-fn newest_first(a: Option<f64>, b: Option<f64>) -> std::cmp::Ordering {
-    match (a, b) {
-        (Some(x), Some(y)) => y.partial_cmp(&x).unwrap_or(std::cmp::Ordering::Equal),
-        (Some(_), None) => std::cmp::Ordering::Less,
-        (None, Some(_)) => std::cmp::Ordering::Greater,
-        (None, None) => std::cmp::Ordering::Equal,
-    }
-}
-
-/// Orders events by descending `_time`, as a Splunk search returns them;
-/// events without a time go last; ties keep their input order.
-pub fn sort_newest_first(events: &mut [Event]) {
-    events.sort_by(|a, b| newest_first(a.time(), b.time()));
 }
 
 /// Display columns: a final `table` fixes them (even for fields no row has);

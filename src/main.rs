@@ -721,11 +721,22 @@ fn run(args: RunArgs) -> Result<ExitCode, Diagnostic> {
         }
         None => engine,
     };
+    let format = args.output.unwrap_or(if std::io::stdout().is_terminal() {
+        Format::Table
+    } else {
+        Format::Json
+    });
+    // JSON and NDJSON rows are written as the search produces them (see
+    // `Engine::run_sources_to`); the table and CSV need every row first.
+    let mut streamed: Option<usize> = None;
     let out = if args.explain {
         // Printed even with --quiet: it was asked for.
         let (out, explain) = engine.run_sources_explained(&query, &sources)?;
         eprint!("{}", explain.render());
         out?
+    } else if let Some((out, rows)) = run_streamed(&engine, &query, &sources, format)? {
+        streamed = Some(rows);
+        out
     } else {
         engine.run_sources(&query, &sources)?
     };
@@ -774,11 +785,13 @@ fn run(args: RunArgs) -> Result<ExitCode, Diagnostic> {
     for notice in &results.notices {
         say(format_args!("notice: {notice}"));
     }
-    let format = args.output.unwrap_or(if std::io::stdout().is_terminal() {
-        Format::Table
-    } else {
-        Format::Json
-    });
+    if let Some(rows) = streamed {
+        if args.fail_on_empty && rows == 0 {
+            eprintln!("error: the search returned no rows (--fail-on-empty)");
+            return Ok(ExitCode::from(exit::TEST_FAILED));
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     // Rows go straight to stdout (buffered), not through a second copy
     // of the whole output in memory.
     let time = output::TableTime {
@@ -960,6 +973,43 @@ fn reference(args: &ReferenceArgs) -> Result<(), Diagnostic> {
         }
         Ok(())
     })
+}
+
+/// Runs the search writing each row to stdout as it comes, for the formats
+/// [`output::RowWriter`] streams: the run's summary and the rows written,
+/// or `None` for the other formats. A reader that closed the pipe stops
+/// the search quietly, as [`write_stdout`] does.
+fn run_streamed(
+    engine: &Engine,
+    query: &spelunk::engine::Query,
+    sources: &[spelunk::EventSource],
+    format: Format,
+) -> Result<Option<(spelunk::engine::RunOutput, usize)>, Diagnostic> {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let Some(mut writer) = output::RowWriter::new(&mut out, format) else {
+        return Ok(None);
+    };
+    let mut failed: Option<std::io::Error> = None;
+    let run = engine.run_sources_to(query, sources, &mut |row| {
+        writer.row(&row).map_err(|e| {
+            let error = Error::io("<stdout>", write_error(&e));
+            failed = Some(e);
+            error
+        })
+    });
+    let rows = writer.rows();
+    let finished = match (&run, failed) {
+        (_, Some(e)) => Err(e),
+        (Ok(_), None) => writer.finish().and_then(|()| out.flush()),
+        // The search failed: the rows written so far stay written.
+        (Err(_), None) => out.flush(),
+    };
+    match finished {
+        Err(e) if is_closed_pipe(&e) => return Ok(Some((Default::default(), rows))),
+        Err(e) => return Err(Diagnostic::plain(Error::io("<stdout>", write_error(&e)))),
+        Ok(()) => {}
+    }
+    Ok(Some((run?, rows)))
 }
 
 fn write_stdout(

@@ -150,6 +150,72 @@ pub fn write_fitted(
     }
 }
 
+/// Writes rows one at a time as a search produces them, for the formats
+/// that need nothing from later rows (JSON and NDJSON); the bytes are those
+/// [`write`] gives for the same rows.
+pub struct RowWriter<'w> {
+    out: &'w mut dyn Write,
+    json_array: bool,
+    rows: usize,
+    buf: Vec<u8>,
+}
+
+impl<'w> RowWriter<'w> {
+    /// A writer for `format`, or `None` for the formats whose layout needs
+    /// every row first (CSV's header, the table's widths).
+    pub fn new(out: &'w mut dyn Write, format: Format) -> Option<RowWriter<'w>> {
+        let json_array = match format {
+            Format::Json => true,
+            Format::Ndjson => false,
+            Format::Csv | Format::Table => return None,
+        };
+        Some(RowWriter {
+            out,
+            json_array,
+            rows: 0,
+            buf: Vec::new(),
+        })
+    }
+
+    /// Rows written so far.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// Writes one row.
+    pub fn row(&mut self, row: &Event) -> io::Result<()> {
+        let json = row_to_json(row);
+        if !self.json_array {
+            serde_json::to_writer(&mut *self.out, &json)?;
+            self.rows += 1;
+            return writeln!(self.out);
+        }
+        // serde_json's pretty array: each element on its own lines, two
+        // spaces in (a JSON text holds no raw newline but these).
+        self.buf.clear();
+        serde_json::to_writer_pretty(&mut self.buf, &json)?;
+        self.out
+            .write_all(if self.rows == 0 { b"[\n  " } else { b",\n  " })?;
+        for (i, line) in self.buf.split(|&b| b == b'\n').enumerate() {
+            if i > 0 {
+                self.out.write_all(b"\n  ")?;
+            }
+            self.out.write_all(line)?;
+        }
+        self.rows += 1;
+        Ok(())
+    }
+
+    /// Ends the output (a JSON array's closing bracket).
+    pub fn finish(self) -> io::Result<()> {
+        match (self.json_array, self.rows) {
+            (false, _) => Ok(()),
+            (true, 0) => writeln!(self.out, "[]"),
+            (true, _) => writeln!(self.out, "\n]"),
+        }
+    }
+}
+
 /// Rows serialized as a JSON array, each converted as it is written.
 struct JsonRows<'a>(&'a [Event]);
 
@@ -360,6 +426,31 @@ mod tests {
         let mut out = Vec::new();
         write(&mut out, format, &rows, &cols).unwrap();
         String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn rows_written_one_at_a_time_match_the_whole_output() {
+        let (mut rows, columns) = sample();
+        rows.push(Event::new());
+        for format in [Format::Json, Format::Ndjson] {
+            for n in [0, 1, rows.len()] {
+                let mut whole = Vec::new();
+                write(&mut whole, format, &rows[..n], &columns).expect("writes");
+                let mut streamed = Vec::new();
+                let mut w = RowWriter::new(&mut streamed, format).expect("streams");
+                for row in &rows[..n] {
+                    w.row(row).expect("writes");
+                }
+                assert_eq!(w.rows(), n);
+                w.finish().expect("finishes");
+                assert_eq!(
+                    String::from_utf8_lossy(&streamed),
+                    String::from_utf8_lossy(&whole),
+                    "{format:?} with {n} rows"
+                );
+            }
+        }
+        assert!(RowWriter::new(&mut Vec::new(), Format::Csv).is_none());
     }
 
     #[test]

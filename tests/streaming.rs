@@ -14,6 +14,9 @@ const SAMPLE: &str = "examples/cloudtrail_sample.json";
 /// Lines that exercise ordering ties, missing times, escapes, case,
 /// duplicate keys, CRLF, blank and malformed lines.
 const EXTRA: &str = concat!(
+    // No timestamp before any event has one: the file's time.
+    r#"{"eventName":"NoTimeFirst","_time":"not a time","userIdentity":{"type":"Root","userName":"zed"}}"#,
+    "\n",
     r#"{"eventTime":"2024-03-04T09:01:15Z","eventName":"Tie1","userIdentity":{"type":"IAMUser","userName":"alice","arn":"arn:a","sessionContext":{"attributes":{"mfaAuthenticated":"false"}}},"readOnly":true,"n":1.50}"#,
     "\n",
     r#"{"eventTime":"2024-03-04T09:01:15Z","eventName":"Tie2","userIdentity":{"type":"IAMUser","userName":"alice","arn":"arn:a","sessionContext":{"attributes":{"mfaAuthenticated":"FALSE"}}},"n":2}"#,
@@ -30,6 +33,17 @@ const EXTRA: &str = concat!(
     r#"{"eventTime":"2024-03-04T09:01:15Z","eventName":"Tie3","userIdentity":{"type":"AssumedRole","userName":"carol"},"requestParameters":{"items":[{"id":"i-1"},{"id":"i-2"}]}}"#,
     "\n",
     r#"{"eventTime":"2024-03-04T09:02:00Z","eventName":"V6","sourceIPAddress":"2001:0DB8:0000::5","userIdentity":{"type":"IAMUser","userName":"frank"}}"#,
+    "\n",
+    // Events without a timestamp after events the pre-filter may skip:
+    // each takes the time of the event just before it.
+    r#"{"eventTime":"2024-03-05T10:00:00Z","eventName":"Skipped1","userIdentity":{"type":"IAMUser","userName":"gus"}}"#,
+    "\n",
+    r#"{"eventTime":"2024-03-05T11:00:00Z","eventName":"Skipped2","userIdentity":{"type":"IAMUser","userName":"gus"}}"#,
+    "\n",
+    "{\"eventTime\":\"2024-03-05T11:30:00Z\",\"eventName\":\"Broken2\"\n",
+    r#"{"eventName":"LateNoTime1","userIdentity":{"type":"Root","userName":"zed"}}"#,
+    "\n",
+    r#"{"eventName":"LateNoTime2","userIdentity":{"type":"Root","userName":"zed"}}"#,
     "\n",
 );
 
@@ -93,6 +107,10 @@ const QUERIES: &[&str] = &[
     "[search [search eventName=Tie* | fields user] | stats count by eventName | fields eventName] | table eventName user",
     "* | search [search eventName=Describe* | head 2 | fields eventName] | table _time eventName",
     "[search nothing_matches_this | fields eventName] | stats count",
+    // Events without a timestamp take Splunk's fallback time.
+    "eventName=*NoTime* | eval t=_time | table t _time eventName",
+    "LateNoTime1 OR NoTimeFirst | table _time eventName date_hour",
+    "* | sort 0 _time | table _time eventName",
 ];
 
 /// Queries over the same files as `_json`, a sourcetype without calculated
@@ -145,28 +163,78 @@ fn source_of(path: &Path, sourcetype: &str) -> EventSource {
     }
 }
 
-/// Rows as JSON, columns, notices, malformed lines, event count.
-fn render(engine: &Engine, query: &str, sources: &[EventSource], streaming: bool) -> String {
+/// How a search's rows are taken.
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Path_ {
+    /// `load_events` + `run_query`.
+    Whole,
+    /// `run_sources`.
+    Streaming,
+    /// `run_sources_to`, each row handed to a sink as it comes.
+    Sink,
+}
+
+/// Rows as JSON, columns, notices, malformed lines, event count (columns
+/// left out for [`Path_::Sink`], whose caller sees no column list).
+fn render_by(engine: &Engine, query: &str, sources: &[EventSource], path: Path_) -> String {
     let compiled = engine.compile(query, "<search>").expect("compiles");
-    let (results, malformed, events) = if streaming {
-        let out = engine.run_sources(&compiled, sources).expect("runs");
-        (out.results, out.malformed, out.events)
-    } else {
-        let loaded = engine.load_events(sources).expect("loads");
-        let mut results = engine.run_query(&compiled, &loaded.events).expect("runs");
-        // As `run_sources` reports them: the reader's notices first.
-        results.notices.splice(0..0, loaded.notices);
-        (results, loaded.malformed, loaded.events.len())
+    let (results, malformed, events) = match path {
+        Path_::Streaming => {
+            let out = engine.run_sources(&compiled, sources).expect("runs");
+            (out.results, out.malformed, out.events)
+        }
+        Path_::Sink => {
+            let mut rows = Vec::new();
+            let mut out = engine
+                .run_sources_to(&compiled, sources, &mut |row| {
+                    rows.push(row);
+                    Ok(())
+                })
+                .expect("runs");
+            out.results.rows = rows;
+            (out.results, out.malformed, out.events)
+        }
+        Path_::Whole => {
+            let loaded = engine.load_events(sources).expect("loads");
+            let mut results = engine.run_query(&compiled, &loaded.events).expect("runs");
+            // As `run_sources` reports them: the reader's notices first.
+            results.notices.splice(0..0, loaded.notices);
+            (results, loaded.malformed, loaded.events.len())
+        }
     };
     let mut buf = Vec::new();
     output::write(&mut buf, Format::Json, &results.rows, &results.columns).expect("writes");
+    let columns = match path {
+        Path_::Sink => String::new(),
+        _ => format!("columns={:?}", results.columns),
+    };
     format!(
-        "{}\ncolumns={:?}\nnotices={:?}\nmalformed={:?}\nevents={events}",
+        "{}\n{columns}\nnotices={:?}\nmalformed={:?}\nevents={events}",
         String::from_utf8_lossy(&buf),
-        results.columns,
         results.notices,
         malformed
     )
+}
+
+/// [`render_by`] over the whole-file path (`streaming` false) or
+/// `run_sources`.
+fn render(engine: &Engine, query: &str, sources: &[EventSource], streaming: bool) -> String {
+    let path = if streaming {
+        Path_::Streaming
+    } else {
+        Path_::Whole
+    };
+    render_by(engine, query, sources, path)
+}
+
+/// What [`render_by`] gives for [`Path_::Sink`], from its output for
+/// another path.
+fn without_columns(rendered: &str) -> String {
+    rendered
+        .lines()
+        .map(|l| if l.starts_with("columns=") { "" } else { l })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 #[test]
@@ -195,26 +263,34 @@ fn check_streaming(queries: &[&str], sources: &[EventSource]) {
 fn check_streaming_with(base: &Engine, queries: &[&str], sources: &[EventSource]) {
     for query in queries {
         let expected = render(base, query, sources, false);
-        // (threads, chunk bytes, pre-filter): one line per chunk, a few
-        // lines per chunk, whole files per chunk.
+        // (threads, chunk bytes, pre-filter, rows held before spilling to
+        // disk): one line per chunk, a few lines per chunk, whole files per
+        // chunk; every row spilled, some, none.
         let configs = [
-            (1, 1 << 20, true),
-            (1, 1, false),
-            (2, 1, true),
-            (2, 300, false),
-            (3, 300, true),
-            (2, 1 << 20, false),
+            (1, 1 << 20, true, u64::MAX),
+            (1, 1, false, 0),
+            (2, 1, true, 2000),
+            (2, 300, false, u64::MAX),
+            (3, 300, true, 0),
+            (2, 1 << 20, false, 2000),
         ];
-        for (threads, chunk, prefilter) in configs {
+        for (threads, chunk, prefilter, spill) in configs {
             let engine = base
                 .clone()
                 .with_threads(threads)
                 .with_chunk_bytes(chunk)
-                .with_prefilter(prefilter);
+                .with_prefilter(prefilter)
+                .with_spill_bytes(spill);
             let got = render(&engine, query, sources, true);
             assert_eq!(
                 got, expected,
-                "query `{query}` threads={threads} chunk={chunk} prefilter={prefilter}"
+                "query `{query}` threads={threads} chunk={chunk} prefilter={prefilter} spill={spill}"
+            );
+            let sunk = render_by(&engine, query, sources, Path_::Sink);
+            assert_eq!(
+                sunk,
+                without_columns(&expected),
+                "query `{query}` to a sink: threads={threads} chunk={chunk} prefilter={prefilter} spill={spill}"
             );
         }
     }
@@ -278,7 +354,7 @@ fn strict_reports_the_first_malformed_line() {
         .run_sources(&query, &[source(&extra)])
         .expect_err("strict fails");
     let text = err.to_string();
-    assert!(text.contains("extra.ndjson:7"), "{text}");
+    assert!(text.contains("extra.ndjson:8"), "{text}");
 }
 
 #[test]

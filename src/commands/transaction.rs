@@ -256,7 +256,7 @@ impl Transaction {
         }
         // The events are gone; the transactions stay held.
         drop(held);
-        crate::engine::sort_newest_first(&mut out);
+        crate::exec::sort_newest_first(&mut out);
         Ok(Box::new(Releasing::new(out.into_iter(), built)))
     }
 }

@@ -201,10 +201,9 @@ pub struct LineReader {
     prefilter: Option<Prefilter>,
     /// Finds times in the raw line (unless `TIMESTAMP_FIELDS` are set).
     recognizer: Option<TimestampRecognizer>,
-    /// Completes timestamps without year or date: the file's modification
-    /// time, else now. (An event with no timestamp at all has none here:
-    /// Splunk gives it the previous event's time, which only the whole-file
-    /// reader knows, so the engine reads such a file whole.)
+    /// Completes timestamps without year or date, and is the time of an
+    /// event with none when no event before it in the file has one: the
+    /// file's modification time, else now.
     anchor: f64,
     /// `TRUNCATE`, when a long line that is not JSON is the event Splunk
     /// cut there ([`super::cut_limit`]).
@@ -269,14 +268,78 @@ impl LineReader {
         &self.st.problems
     }
 
+    /// The time of the last event in `chunk` that has a timestamp: what an
+    /// event without one at the start of the next chunk takes. Reads lines
+    /// from the end, so usually one.
+    pub fn last_time(&self, chunk: &[u8]) -> Option<f64> {
+        let mut end = chunk.len();
+        loop {
+            let start = memchr::memrchr(b'\n', &chunk[..end]).map_or(0, |i| i + 1);
+            if let Some(t) = self.line_time(&chunk[start..end]) {
+                return Some(t);
+            }
+            if start == 0 {
+                return None;
+            }
+            end = start - 1;
+        }
+    }
+
+    /// The timestamp `line` gives its event, as [`Self::read_chunk`] would
+    /// find it; `None` when it has none or is not an event.
+    fn line_time(&self, line: &[u8]) -> Option<f64> {
+        let line = strip_bom(line);
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let line = simdutf8::basic::from_utf8(line).ok()?;
+        if line.trim().is_empty() {
+            return None;
+        }
+        let mut times = TimeCache::default();
+        if self.st.timestamp_fields.is_empty() {
+            // The time is in the text: most lines without one are settled
+            // before the JSON is checked.
+            let no_fields = |_: &str| None;
+            let time = self.time_of(&no_fields, line, &mut times)?.epoch();
+            if serde_json::from_str::<IgnoredAny>(line).is_ok() {
+                return Some(time);
+            }
+            let (raw, _) = self.cut(line)?;
+            return self.time_of(&no_fields, raw, &mut times).map(|t| t.epoch());
+        }
+        let (raw, fields) = match serde_json::from_str::<Json>(line) {
+            Ok(value) => {
+                let mut fields = Event::new();
+                flatten_json(&value, &mut fields);
+                (line, fields)
+            }
+            Err(_) => self.cut(line)?,
+        };
+        let first_text = |name: &str| fields.get(name).and_then(Value::first_text);
+        self.time_of(&first_text, raw, &mut times)
+            .map(|t| t.epoch())
+    }
+
     /// The name malformed lines are reported under.
     pub fn name(&self) -> &str {
         &self.name
     }
 
-    /// Reads the lines of one chunk, passing each event to `sink`.
-    pub fn read_chunk(&self, chunk: &[u8], sink: &mut dyn FnMut(Event)) -> ChunkReport {
+    /// Reads the lines of one chunk, passing each event to `sink`. An
+    /// event without a timestamp takes Splunk's fallback: the previous
+    /// event's time, `start` (the last time before the chunk, see
+    /// [`LineReader::last_time`]) at the chunk's start, else the file's
+    /// modification time, else now.
+    pub fn read_chunk(
+        &self,
+        chunk: &[u8],
+        start: Option<f64>,
+        sink: &mut dyn FnMut(Event),
+    ) -> ChunkReport {
         let mut report = ChunkReport::default();
+        let mut previous = PreviousTime {
+            last: start,
+            unread: Vec::new(),
+        };
         let mut times = TimeCache::default();
         let mut extracted = Extracted::default();
         // The pieces `chunk.split(|&b| b == b'\n')` gives, found with memchr.
@@ -299,10 +362,12 @@ impl LineReader {
             // of the bytes validates the line and shows it ASCII (so UTF-8)
             // without `\u`, so the rejection stands. The rest, including
             // invalid lines, go the way every line went before.
+            let span = line_start..line_start + line.len();
             if needles == Some(false) {
                 if let Some(facts) = scan::validate_bytes(line) {
                     if facts.ascii && !facts.backslash_u {
                         report.events += 1;
+                        previous.unread.push(span);
                         continue;
                     }
                 }
@@ -317,37 +382,47 @@ impl LineReader {
             // Rejected, but not settled by the scan: serde_json decides.
             if needles == Some(false) && !may_spell_needles_otherwise(line.as_bytes()) {
                 match serde_json::from_str::<IgnoredAny>(line) {
-                    Ok(_) => report.events += 1,
+                    Ok(_) => {
+                        report.events += 1;
+                        previous.unread.push(span);
+                    }
                     // A cut event: the pre-filter's needles are in none of
                     // the line, so in none of what is kept of it.
                     Err(_) if self.cut(line).is_some() => {
                         self.note_cut(&mut report);
                         report.events += 1;
+                        previous.unread.push(span);
                     }
                     Err(e) => self.malformed(&mut report, line_no, full_parse_error(line, e)),
                 }
                 continue;
             }
-            match self.build_event(line, &mut times, &mut extracted) {
-                Ok(event) => {
-                    if event.time().is_none() {
-                        report.untimed += 1;
-                    }
-                    report.events += 1;
-                    sink(event);
-                }
+            let mut untimed = false;
+            let mut fallback = || {
+                untimed = true;
+                previous.resolve(self, chunk).unwrap_or(self.anchor)
+            };
+            let built = match self.build_event(line, &mut times, &mut extracted, &mut fallback) {
+                Ok(event) => Some(event),
                 Err(reason) => match self.cut(line) {
                     Some((raw, fields)) => {
                         self.note_cut(&mut report);
-                        let event = self.build_cut_event(raw, fields, &mut times);
-                        if event.time().is_none() {
-                            report.untimed += 1;
-                        }
-                        report.events += 1;
-                        sink(event);
+                        Some(self.build_cut_event(raw, fields, &mut times, &mut fallback))
                     }
-                    None => self.malformed(&mut report, line_no, reason),
+                    None => {
+                        self.malformed(&mut report, line_no, reason);
+                        None
+                    }
                 },
+            };
+            if let Some(event) = built {
+                if untimed {
+                    report.untimed += 1;
+                }
+                previous.last = event.time().or(previous.last);
+                previous.unread.clear();
+                report.events += 1;
+                sink(event);
             }
         }
         report
@@ -374,7 +449,13 @@ impl LineReader {
     /// [`Self::build_event`] for a cut line: its kept text and the JSON
     /// fields before the cut (those projected), with `meta=truncated`
     /// after the metadata.
-    fn build_cut_event(&self, raw: &str, mut fields: Event, times: &mut TimeCache) -> Event {
+    fn build_cut_event(
+        &self,
+        raw: &str,
+        mut fields: Event,
+        times: &mut TimeCache,
+        fallback: &mut dyn FnMut() -> f64,
+    ) -> Event {
         if let Some(set) = &self.fields {
             fields.retain(|name, _| set.contains(name));
         }
@@ -386,11 +467,12 @@ impl LineReader {
         if self.fields.as_ref().is_none_or(|set| set.contains(meta)) {
             metadata.push((meta, truncated.to_string()));
         }
+        let time = found.as_ref().map_or_else(fallback, FoundTime::epoch);
         assemble_event(
             &self.st,
             &metadata,
             self.raw.then(|| raw.to_string()),
-            found.map(|t| t.epoch()),
+            Some(time),
             fields,
             self.defaults,
             stamp.as_ref().map(|s| &s[..]),
@@ -412,10 +494,11 @@ impl LineReader {
         line: &str,
         times: &mut TimeCache,
         extracted: &mut Extracted,
+        fallback: &mut dyn FnMut() -> f64,
     ) -> std::result::Result<Event, String> {
         if let Some(p) = &self.projector {
             if p.scan(line, extracted) == Scan::Done {
-                return Ok(self.assemble_extracted(p, line, times, extracted));
+                return Ok(self.assemble_extracted(p, line, times, extracted, fallback));
             }
         }
         let mut fields = Event::new();
@@ -439,11 +522,12 @@ impl LineReader {
         let found = self.time_of(&first_text, line, times);
         let stamp = found.as_ref().and_then(FoundTime::default_fields);
         let raw = self.raw.then(|| line.to_string());
+        let time = found.as_ref().map_or_else(fallback, FoundTime::epoch);
         Ok(assemble_event(
             &self.st,
             &self.metadata,
             raw,
-            found.map(|t| t.epoch()),
+            Some(time),
             fields,
             self.defaults,
             stamp.as_ref().map(|s| &s[..]),
@@ -458,6 +542,7 @@ impl LineReader {
         line: &str,
         times: &mut TimeCache,
         extracted: &mut Extracted,
+        fallback: &mut dyn FnMut() -> f64,
     ) -> Event {
         let raw = self.raw.then(|| line.to_string());
         // A field's first value in document order is its (multi)value's
@@ -466,7 +551,7 @@ impl LineReader {
         let found = self.time_of(&first_text, line, times);
         let stamp = found.as_ref().and_then(FoundTime::default_fields);
         let stamp = stamp.as_ref().map(|s| &s[..]);
-        let time = found.map(|t| t.epoch());
+        let time = Some(found.as_ref().map_or_else(fallback, FoundTime::epoch));
         if !extracted.has_multivalues() {
             // The common case: one value per field, moved straight from
             // the scanner into the event.
@@ -514,6 +599,32 @@ impl LineReader {
             self.recognizer.as_ref(),
             self.anchor,
         )
+    }
+}
+
+/// The time an event without a timestamp takes within a chunk: the last
+/// time read, unless events the pre-filter skipped (whose time was not
+/// read) came after it.
+struct PreviousTime {
+    last: Option<f64>,
+    /// Byte ranges of the events skipped since `last`, in order.
+    unread: Vec<std::ops::Range<usize>>,
+}
+
+impl PreviousTime {
+    /// The previous event's time: the latest skipped event with one, else
+    /// `last`. Each skipped event is read at most once.
+    fn resolve(&mut self, reader: &LineReader, chunk: &[u8]) -> Option<f64> {
+        let found = self
+            .unread
+            .iter()
+            .rev()
+            .find_map(|span| chunk.get(span.clone()).and_then(|l| reader.line_time(l)));
+        self.unread.clear();
+        if found.is_some() {
+            self.last = found;
+        }
+        self.last
     }
 }
 

@@ -9,6 +9,7 @@
 pub mod fold;
 pub mod matcher;
 pub mod memory;
+pub mod spill;
 pub mod subsearch;
 
 use std::cell::RefCell;
@@ -32,6 +33,9 @@ pub struct Limits {
     /// The memory budget of one search, in bytes (`--max-memory`; see
     /// [`memory`]).
     pub max_memory: u64,
+    /// Estimated bytes of rows held in memory for newest-first order
+    /// before they go to a temporary file ([`spill`]).
+    pub spill_bytes: u64,
 }
 
 impl Default for Limits {
@@ -40,6 +44,7 @@ impl Default for Limits {
             subsearch_maxout: 10_000,
             max_subsearch_depth: 20,
             max_memory: memory::DEFAULT_MAX_MEMORY,
+            spill_bytes: spill::DEFAULT_SPILL_BYTES,
         }
     }
 }
@@ -262,6 +267,22 @@ pub fn with_test_context<R>(memory: memory::MemoryBudget, f: impl FnOnce(&Contex
         memory,
     };
     f(&ctx)
+}
+
+/// The order of [`sort_newest_first`] on event times.
+pub fn newest_first(a: Option<f64>, b: Option<f64>) -> std::cmp::Ordering {
+    match (a, b) {
+        (Some(x), Some(y)) => y.partial_cmp(&x).unwrap_or(std::cmp::Ordering::Equal),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => std::cmp::Ordering::Equal,
+    }
+}
+
+/// Orders events by descending `_time`, as a Splunk search returns them;
+/// events without a time go last; ties keep their input order.
+pub fn sort_newest_first(events: &mut [Event]) {
+    events.sort_by(|a, b| newest_first(a.time(), b.time()));
 }
 
 #[cfg(test)]
