@@ -20,7 +20,7 @@ use crate::exec::memory::row_bytes;
 use crate::value::Value;
 
 /// Estimated bytes of rows held in memory before they go to disk.
-pub const DEFAULT_SPILL_BYTES: u64 = 64 << 20;
+pub const DEFAULT_SPILL_BYTES: u64 = 32 << 20;
 
 /// Where one row is.
 #[derive(Debug, Clone, Copy)]
@@ -33,11 +33,63 @@ enum Place {
     Error(usize),
 }
 
-/// One row's order key and place: the rows themselves may be on disk.
+/// One row's order key and place, packed in 24 bytes: a store holds one per
+/// event of the search, whatever went to disk.
 #[derive(Debug, Clone, Copy)]
 struct Slot {
-    time: Option<f64>,
-    place: Place,
+    /// The time, NaN for none.
+    time: f64,
+    at: u64,
+    len: u32,
+    kind: Kind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Kind {
+    Memory,
+    Disk,
+    Error,
+}
+
+impl Slot {
+    fn new(time: Option<f64>, place: Place) -> Slot {
+        let time = time.unwrap_or(f64::NAN);
+        match place {
+            Place::Memory(i) => Slot {
+                time,
+                at: i as u64,
+                len: 0,
+                kind: Kind::Memory,
+            },
+            Place::Disk { offset, len } => Slot {
+                time,
+                at: offset,
+                len,
+                kind: Kind::Disk,
+            },
+            Place::Error(i) => Slot {
+                time,
+                at: i as u64,
+                len: 0,
+                kind: Kind::Error,
+            },
+        }
+    }
+
+    fn time(&self) -> Option<f64> {
+        (!self.time.is_nan()).then_some(self.time)
+    }
+
+    fn place(&self) -> Place {
+        match self.kind {
+            Kind::Memory => Place::Memory(self.at as usize),
+            Kind::Disk => Place::Disk {
+                offset: self.at,
+                len: self.len,
+            },
+            Kind::Error => Place::Error(self.at as usize),
+        }
+    }
 }
 
 /// Rows in arrival order, each with the time that orders it, spilled to
@@ -94,7 +146,7 @@ impl RowStore {
                 Place::Error(self.errors.len() - 1)
             }
         };
-        self.slots.push(Slot { time, place });
+        self.slots.push(Slot::new(time, place));
         if self.mem_bytes > self.spill_at {
             self.spill().map_err(spill_error)?;
         }
@@ -113,7 +165,7 @@ impl RowStore {
             return Ok(());
         };
         for slot in &mut self.slots {
-            let Place::Memory(i) = slot.place else {
+            let Place::Memory(i) = slot.place() else {
                 continue;
             };
             let Some(event) = self.mem.get_mut(i).and_then(Option::take) else {
@@ -124,10 +176,13 @@ impl RowStore {
             let len = u32::try_from(self.buf.len())
                 .map_err(|_| io::Error::other("a row larger than 4 GiB cannot be spilled"))?;
             file.out.write_all(&self.buf)?;
-            slot.place = Place::Disk {
-                offset: file.end,
-                len,
-            };
+            *slot = Slot::new(
+                slot.time(),
+                Place::Disk {
+                    offset: file.end,
+                    len,
+                },
+            );
             file.end += u64::from(len);
         }
         self.mem.clear();
@@ -140,7 +195,7 @@ impl RowStore {
     pub fn into_rows(mut self, newest_first: bool) -> Result<StoredRows> {
         if newest_first {
             self.slots
-                .sort_by(|a, b| crate::exec::newest_first(a.time, b.time));
+                .sort_by(|a, b| crate::exec::newest_first(a.time(), b.time()));
         }
         let file = match self.file.take() {
             Some(spill) => {
@@ -197,7 +252,7 @@ impl Iterator for StoredRows {
 
     fn next(&mut self) -> Option<Result<Event>> {
         let slot = self.slots.next()?;
-        Some(match slot.place {
+        Some(match slot.place() {
             Place::Memory(i) => self
                 .mem
                 .get_mut(i)
@@ -382,6 +437,11 @@ mod tests {
             ["r0", "r7", "r14"],
             "untimed last, in order: {got:?}"
         );
+    }
+
+    #[test]
+    fn a_slot_is_24_bytes() {
+        assert_eq!(std::mem::size_of::<Slot>(), 24);
     }
 
     #[test]
