@@ -733,6 +733,7 @@ impl Engine {
             knowledge: self.knowledge_view(),
             tz: self.tz,
             strict: self.strict,
+            max_bytes: self.limits.max_memory,
         }
     }
 
@@ -849,11 +850,18 @@ impl Engine {
         if let Some(out) = self.run_streaming(query, sources, Some(&mut *sink))? {
             return Ok(out);
         }
-        let mut out = self.run_plain(query, sources)?;
-        for row in std::mem::take(&mut out.results.rows) {
-            sink(row).map_err(Diagnostic::plain)?;
-        }
-        Ok(out)
+        let loaded = self.load_events(sources)?;
+        let ctx = self.context(&loaded.events, crate::eval::search_start_time());
+        exec::run_pipeline_to(&query.pipeline, &ctx, sink)
+            .map_err(|e| Diagnostic::new(e, &query.expanded.map))?;
+        let mut results = self.results(query, Vec::new(), ctx);
+        results.notices.splice(0..0, loaded.notices);
+        Ok(RunOutput {
+            results,
+            events: loaded.events.len(),
+            malformed: loaded.malformed,
+            untimed: loaded.untimed,
+        })
     }
 
     /// [`Engine::run_sources`] with an [`Explain`]: the events read per

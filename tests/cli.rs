@@ -1515,11 +1515,14 @@ fn timechart_range_options_say_they_have_no_effect() {
 /// the process on memory).
 #[test]
 fn memory_budget_exceeded_exits_6_naming_the_command_and_limit() {
+    // CSV needs every row before its header, so the rows are held.
     let out = spelunk(&[
         "run",
         "| makeresults count=100000000",
         "--max-memory",
         "10M",
+        "-o",
+        "csv",
     ]);
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(6), "{stderr}");
@@ -1530,6 +1533,61 @@ fn memory_budget_exceeded_exits_6_naming_the_command_and_limit() {
     assert!(stderr.contains("more than 10M"), "{stderr}");
     assert!(stderr.contains("--max-memory"), "{stderr}");
     assert!(out.stdout.is_empty(), "no partial output");
+}
+
+/// JSON and NDJSON rows are written as they are produced, so the rows a
+/// search returns are not held: 200,000 rows of `makeresults` go out under
+/// a 10M budget that holding them would exceed (see the CSV run above).
+#[test]
+fn json_output_streams_rows_without_holding_them() {
+    for format in ["ndjson", "json"] {
+        let out = spelunk(&[
+            "run",
+            "| makeresults count=200000 | streamstats count as n | eval x=n*2",
+            "--max-memory",
+            "10M",
+            "-o",
+            format,
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let stdout = text(&out.stdout);
+        assert_eq!(stdout.matches("\"x\"").count(), 200_000, "{format}");
+        assert!(stdout.contains("\"n\":\"200000\"") || stdout.contains("\"n\": \"200000\""));
+    }
+    let held = spelunk(&[
+        "run",
+        "| makeresults count=200000 | streamstats count as n | eval x=n*2",
+        "--max-memory",
+        "10M",
+        "-o",
+        "csv",
+    ]);
+    assert_eq!(held.status.code(), Some(6), "{}", text(&held.stderr));
+}
+
+/// An events file read whole (a JSON array, gzip, ...) is held to the
+/// memory budget: a file larger than it is an error naming the file, not
+/// an abort (`-e /dev/zero` read forever).
+#[test]
+fn a_file_read_whole_is_held_to_the_memory_budget() {
+    let dir = std::env::temp_dir().join(format!("spelunk-whole-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("big.json");
+    let items: Vec<String> = (0..40_000)
+        .map(|i| format!("{{\"n\":{i},\"pad\":\"{}\"}}", "x".repeat(40)))
+        .collect();
+    std::fs::write(&path, format!("[{}]", items.join(","))).expect("write");
+    let file = path.display().to_string();
+    let out = spelunk(&["run", "* | stats count", "-e", &file, "--max-memory", "1M"]);
+    let ok = spelunk(&["run", "* | stats count", "-e", &file, "-o", "csv"]);
+    let _ = std::fs::remove_dir_all(&dir);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(6), "{stderr}");
+    assert!(
+        stderr.contains("big.json` whole: memory budget exceeded"),
+        "{stderr}"
+    );
+    assert_eq!(text(&ok.stdout), "count\n40000\n", "{}", text(&ok.stderr));
 }
 
 /// `--max-memory` takes sizes such as 512M or 2G; anything else (or 0) is
@@ -1596,7 +1654,9 @@ fn hunt_takes_max_memory() {
     let spl = dir.join("sorted.spl");
     std::fs::write(&spl, "* | sort 0 eventName\n").expect("writes");
     let spl = spl.to_string_lossy().into_owned();
-    let out = spelunk(&["hunt", &spl, "-e", SAMPLE, "--max-memory", "100"]);
+    // Above the 24 KB file (read whole, and held to the budget too), below
+    // what `sort` holds of its rows.
+    let out = spelunk(&["hunt", &spl, "-e", SAMPLE, "--max-memory", "64K"]);
     let stdout = text(&out.stdout);
     assert!(stdout.contains("sort: memory budget exceeded"), "{stdout}");
     assert!(stdout.contains("1 error(s)"), "{stdout}");
@@ -1616,7 +1676,7 @@ fn hunt_takes_max_memory() {
     )
     .expect("writes");
     let test_file = dir.join("sorted.test.yml").to_string_lossy().into_owned();
-    let over = spelunk(&["test", &test_file, "--max-memory", "100"]);
+    let over = spelunk(&["test", &test_file, "--max-memory", "64K"]);
     let stdout = text(&over.stdout);
     assert_eq!(over.status.code(), Some(1), "{stdout}");
     assert!(stdout.contains("sort: memory budget exceeded"), "{stdout}");

@@ -152,6 +152,10 @@ pub struct ReadOptions<'a> {
     pub tz: chrono_tz::Tz,
     /// Fail on the first malformed item instead of reporting and skipping it.
     pub strict: bool,
+    /// Most bytes a file read whole may hold, decompressed (the search's
+    /// memory budget): `-e /dev/zero` or a gzip bomb is an error, not an
+    /// abort.
+    pub max_bytes: u64,
 }
 
 /// Reads a file (or stdin) and passes each event to `sink`.
@@ -167,18 +171,16 @@ pub fn read_source(
     let (name, bytes, modified) = match &src.path {
         Some(path) => {
             let name = path.display().to_string();
-            let bytes = std::fs::read(path).map_err(|e| Error::io(&name, e))?;
+            let file = std::fs::File::open(path).map_err(|e| Error::io(&name, e))?;
+            let bytes = read_bounded(file, opts.max_bytes, &name)?;
             (name, bytes, modified_time(path))
         }
         None => {
-            let mut bytes = Vec::new();
-            std::io::stdin()
-                .read_to_end(&mut bytes)
-                .map_err(|e| Error::io("-", e))?;
+            let bytes = read_bounded(std::io::stdin(), opts.max_bytes, "-")?;
             ("-".to_string(), bytes, None)
         }
     };
-    let bytes = gunzip_if_compressed(bytes, &name)?;
+    let bytes = gunzip_if_compressed(bytes, &name, opts.max_bytes)?;
     if archive::is_tar(&bytes) {
         return archive::read_tar(&bytes, &name, src, opts, modified, sink);
     }
@@ -274,15 +276,43 @@ pub fn read_str(
     read_bytes(text.as_bytes(), name, src, opts, None, sink)
 }
 
-/// Decompresses gzip data (all members); other data is returned as is.
-fn gunzip_if_compressed(bytes: Vec<u8>, name: &str) -> Result<Vec<u8>> {
+/// Reads all of `reader`, or fails once it gives more than `max` bytes
+/// (the memory budget a file read whole is held to).
+fn read_bounded(reader: impl Read, max: u64, name: &str) -> Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    reader
+        .take(max.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(name, e))?;
+    if bytes.len() as u64 > max {
+        return Err(too_large(name, max));
+    }
+    Ok(bytes)
+}
+
+/// The error for a file whose (decompressed) bytes go over the budget.
+fn too_large(name: &str, max: u64) -> Error {
+    Error::MemoryBudget {
+        command: format!("reading `{name}` whole"),
+        limit: max,
+        span: None,
+    }
+}
+
+/// Decompresses gzip data (all members), to at most `max` bytes; other
+/// data is returned as is.
+fn gunzip_if_compressed(bytes: Vec<u8>, name: &str, max: u64) -> Result<Vec<u8>> {
     if !bytes.starts_with(&[0x1f, 0x8b]) {
         return Ok(bytes);
     }
     let mut out = Vec::new();
     flate2::read::MultiGzDecoder::new(bytes.as_slice())
+        .take(max.saturating_add(1))
         .read_to_end(&mut out)
         .map_err(|e| Error::io(name, format!("gzip: {e}")))?;
+    if out.len() as u64 > max {
+        return Err(too_large(name, max));
+    }
     Ok(out)
 }
 

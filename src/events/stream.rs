@@ -128,12 +128,21 @@ impl NdjsonChunks {
                     buf.truncate(pos + 1);
                     return Ok(Some(buf));
                 }
-                // A line longer than the chunk: read more.
-                None => target = buf.len() * 2,
+                // A line longer than the chunk: read more, to a bound.
+                None if buf.len() >= MAX_LINE_BYTES => {
+                    return Err(std::io::Error::other(format!(
+                        "a line longer than {} MiB: not one event (is this NDJSON?)",
+                        MAX_LINE_BYTES >> 20
+                    )))
+                }
+                None => target = (buf.len() * 2).min(MAX_LINE_BYTES),
             }
         }
     }
 }
+
+/// The longest NDJSON line the streaming reader takes as one event.
+pub const MAX_LINE_BYTES: usize = 256 << 20;
 
 /// Whether the text starts like NDJSON that the whole-file reader would
 /// also read line by line (see [`NdjsonChunks::open`]).

@@ -27,6 +27,7 @@ impl Setup {
             knowledge: KnowledgeView::new(&self.knowledge, &self.lookups),
             tz: UTC,
             strict,
+            max_bytes: u64::MAX,
         }
     }
 }

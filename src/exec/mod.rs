@@ -99,6 +99,39 @@ pub fn run_pipeline(pipeline: &Pipeline, ctx: &Context<'_>) -> Result<Vec<Event>
     run_at_depth(pipeline, ctx, 0)
 }
 
+/// [`run_pipeline`], handing each result row to `sink` as it is produced
+/// instead of holding them all (`| makeresults count=100000000` written
+/// to a file runs in bounded memory).
+pub fn run_pipeline_to(
+    pipeline: &Pipeline,
+    ctx: &Context<'_>,
+    sink: &mut dyn FnMut(Event) -> Result<()>,
+) -> Result<()> {
+    let resolved = subsearch::resolve(pipeline, ctx, 0, &run_at_depth)?;
+    let located = |e: Error| locate_memory_error(e, &resolved);
+    for row in pipeline_rows(&resolved, ctx).map_err(located)? {
+        sink(row.map_err(located)?)?;
+    }
+    Ok(())
+}
+
+/// The rows of a pipeline whose subsearches are resolved, lazily.
+fn pipeline_rows<'a>(resolved: &'a Pipeline, ctx: &'a Context<'_>) -> Result<Rows<'a>> {
+    let reads_events = matches!(
+        resolved.commands.first().map(|c| &c.args),
+        Some(CommandArgs::Search(_))
+    );
+    let mut rows: Rows<'_> = if reads_events {
+        Box::new(ctx.events.iter().cloned().map(Ok))
+    } else {
+        Box::new(std::iter::empty())
+    };
+    for command in &resolved.commands {
+        rows = command.args.apply(rows, ctx)?;
+    }
+    Ok(rows)
+}
+
 /// A copy of the pipeline with its subsearches run and replaced by their
 /// formatted results (as [`run_pipeline`] does first).
 pub fn resolve_subsearches(pipeline: &Pipeline, ctx: &Context<'_>) -> Result<Pipeline> {
@@ -133,21 +166,7 @@ pub fn reads_events(pipeline: &Pipeline) -> bool {
 
 fn run_at_depth(pipeline: &Pipeline, ctx: &Context<'_>, depth: usize) -> Result<Vec<Event>> {
     let resolved = subsearch::resolve(pipeline, ctx, depth, &run_at_depth)?;
-    let reads_events = matches!(
-        resolved.commands.first().map(|c| &c.args),
-        Some(CommandArgs::Search(_))
-    );
-    let mut rows: Rows<'_> = if reads_events {
-        Box::new(ctx.events.iter().cloned().map(Ok))
-    } else {
-        Box::new(std::iter::empty())
-    };
-    for command in &resolved.commands {
-        rows = command
-            .args
-            .apply(rows, ctx)
-            .map_err(|e| locate_memory_error(e, &resolved))?;
-    }
+    let rows = pipeline_rows(&resolved, ctx).map_err(|e| locate_memory_error(e, &resolved))?;
     collect_results(rows, ctx, &resolved).map_err(|e| locate_memory_error(e, &resolved))
 }
 
