@@ -216,14 +216,19 @@ impl Globs {
             }
         }
         if let Some((automaton, rows)) = &self.infix {
-            let mut seen = vec![false; rows.len()];
-            for m in automaton.find_overlapping_iter(value) {
-                let id = m.pattern().as_usize();
-                if let (Some(false), Some(list)) = (seen.get(id).copied(), rows.get(id)) {
-                    seen[id] = true;
-                    lists.push(list);
-                }
-            }
+            // The literals found, each once (a list as long as the matches,
+            // not one flag per literal of the table).
+            let mut ids: Vec<usize> = automaton
+                .find_overlapping_iter(value)
+                .map(|m| m.pattern().as_usize())
+                .collect();
+            ids.sort_unstable();
+            ids.dedup();
+            lists.extend(
+                ids.into_iter()
+                    .filter_map(|id| rows.get(id))
+                    .map(Vec::as_slice),
+            );
         }
         if !self.any.is_empty() {
             lists.push(&self.any);
