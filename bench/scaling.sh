@@ -5,8 +5,10 @@
 # versions gave about 100 and 10,000.
 #   bench/scaling.sh [BIN] [BASE]   (default target/release/spelunk, base 1)
 # BASE multiplies every size (e.g. 0.1 for a quick look). Each run is cut at
-# TIMEOUT seconds (default 300) and shown as ">TIMEOUT". Data is generated
-# with python3 into a temporary folder. Not part of `cargo test`.
+# TIMEOUT seconds (default 300) and shown as ">TIMEOUT". KINDS picks the
+# searches (default all: mvexpand lookup cidr wildcard table streamstats).
+# Data is generated with python3 into a temporary folder. Not part of
+# `cargo test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin="${1:-target/release/spelunk}"
@@ -55,6 +57,22 @@ elif kind == "cidr":
         "[nets]\nfilename = nets.csv\nmatch_type = CIDR(net)\n")
     for i in range(n):
         event(i, ip="10.%d.%d.%d" % (i // 256 % 256, i % 256, i % 250))
+elif kind == "wildcard":
+    # 1,000 x scale globs (prefix, suffix and infix literals, a third
+    # each) and 1,000 x scale events (a quarter match nothing).
+    n = int(1000 * scale)
+    with open(out + "/lookups/pats.csv", "w") as f:
+        f.write("server,role\n")
+        for i in range(n):
+            glob = ("web%d-*", "*.d%d.example.com", "*-svc%d-*")[i % 3] % i
+            f.write("%s,r%d\n" % (glob, i))
+    open(out + "/lookups/transforms.conf", "w").write(
+        "[pats]\nfilename = pats.csv\nmatch_type = WILDCARD(server)\n")
+    for i in range(n):
+        j = i * 7 % n
+        name = ("web%d-node" % j, "x.d%d.example.com" % j,
+                "app-svc%d-prod" % j, "nomatch%d" % i)[i % 4]
+        event(i, server=name)
 elif kind == "table":
     # One event with 10,000 x scale keys.
     event(0, **{"k%d" % i: i for i in range(int(10000 * scale))})
@@ -69,6 +87,7 @@ declare -A query=(
   [mvexpand]='* | mvexpand vals{} | stats count'
   [lookup]='* | lookup users uid AS user OUTPUT name | stats count(name)'
   [cidr]='* | lookup nets net AS ip OUTPUT zone | stats count(zone)'
+  [wildcard]='* | lookup pats server OUTPUT role | stats count(role)'
   [table]='* | table *'
   [streamstats]='* | streamstats window=1000 dc(user) as d | stats max(d)'
 )
@@ -89,7 +108,7 @@ run() {
 
 printf '| %-12s | %8s | %8s | %8s | %7s | %7s |\n' search 1x 10x 100x "10x/1x" "100x/1x"
 printf '|%s|%s|%s|%s|%s|%s|\n' -------------- ---------- ---------- ---------- --------- ---------
-for kind in mvexpand lookup cidr table streamstats; do
+for kind in ${KINDS:-mvexpand lookup cidr wildcard table streamstats}; do
   times=()
   for s in 1 10 100; do
     scale=$(awk -v a="$s" -v b="$base" 'BEGIN { print a * b }')

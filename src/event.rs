@@ -44,8 +44,17 @@ impl Hasher for FieldHasher {
         self.add(i as u64);
     }
 
+    /// The state mixed so that every bit of it reaches the low bits (the
+    /// splitmix64 finalizer, a bijection). The Fx steps alone carry a
+    /// change of the input only upwards, and a hash table picks the bucket
+    /// by the low bits: names differing after their first bytes (`k1`,
+    /// `k2`, ... `k999999`) landed in a few hundred buckets, and an event
+    /// with a million such keys took 17 s to read instead of a second.
     fn finish(&self) -> u64 {
-        self.0
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
     }
 }
 
@@ -497,6 +506,20 @@ impl FromIterator<(String, Value)> for Event {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Names that differ only after their first bytes spread over the low
+    /// bits of the hash, which pick a hash table's bucket.
+    #[test]
+    fn field_hashes_spread_over_the_low_bits() {
+        use std::hash::BuildHasher;
+        let hasher = FieldBuildHasher::default();
+        let buckets: std::collections::HashSet<u64> = (0..100_000)
+            .map(|i| hasher.hash_one(format!("k{i}")) & 0xffff)
+            .collect();
+        // 100,000 names into 65,536 buckets fill about 86% of them at
+        // random; the unmixed hash filled a few hundred.
+        assert!(buckets.len() > 50_000, "{} buckets", buckets.len());
+    }
 
     /// The reference: an ordered list with the documented semantics.
     #[derive(Default)]

@@ -479,8 +479,8 @@ pub struct TableMatcher {
     default_match: Option<String>,
     /// Globs for wildcard columns, per row and input (compiled once).
     globs: Vec<Vec<Option<Glob>>>,
-    /// Candidate rows by the first exact (else CIDR) match column; `None`
-    /// when every input is a wildcard: then every row is a candidate.
+    /// Candidate rows by the first exact (else CIDR, else WILDCARD) match
+    /// column; `None` when there is no input (every row is a candidate).
     index: Option<RowIndex>,
 }
 
@@ -578,7 +578,7 @@ impl TableMatcher {
     }
 
     /// An index over the first exact match column, else the first CIDR
-    /// one; built once per search, so that an event reads only the rows
+    /// one, else the first WILDCARD one; built once per search, so that an event reads only the rows
     /// sharing its value instead of the whole table.
     fn index(
         table: &LookupTable,
@@ -599,8 +599,18 @@ impl TableMatcher {
         }
         let cidr = inputs
             .iter()
-            .position(|(_, rule, _)| matches!(rule, Rule::Cidr))?;
-        Some(RowIndex::cidr(cidr, cells(inputs[cidr].0)))
+            .position(|(_, rule, _)| matches!(rule, Rule::Cidr));
+        if let Some(k) = cidr {
+            return Some(RowIndex::cidr(k, cells(inputs[k].0)));
+        }
+        let wildcard = inputs
+            .iter()
+            .position(|(_, rule, _)| matches!(rule, Rule::Wildcard))?;
+        Some(RowIndex::wildcard(
+            wildcard,
+            cells(inputs[wildcard].0),
+            case_sensitive,
+        ))
     }
 
     /// A matcher over a table without rows: its outputs are the named ones,

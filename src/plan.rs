@@ -210,6 +210,11 @@ impl CommandArgs {
                     .collect::<Vec<_>>(),
             ),
             CommandArgs::Rangemap(r) => plain(std::slice::from_ref(&r.field)),
+            // Reads and rewrites only its field; knowing so lets a later
+            // `stats` or `table` leave `_raw` unread, which each expanded
+            // copy would otherwise carry (quadratic in the values of one
+            // JSON array, whose `_raw` holds them all).
+            CommandArgs::Mvexpand(m) => plain(std::slice::from_ref(&m.field)),
             CommandArgs::Setfields(_) => Some(Vec::new()),
             _ => None,
         }
@@ -236,6 +241,8 @@ fn search_reads(expr: &SearchExpr, out: &mut Vec<String>) -> bool {
             out.push(field.clone());
             true
         }
+        // `*` alone matches every event, whatever it holds.
+        SearchKind::Term(v) if v.text.chars().all(|c| c == '*') => true,
         // Terms match `_raw`.
         SearchKind::Term(_) => {
             out.push("_raw".to_string());
@@ -288,6 +295,18 @@ mod tests {
         let p = plan("a=1 | spath | stats count by b");
         assert_eq!(p.commands[1].class, StreamClass::Blocking);
         assert_eq!(p.streaming_prefix, 1);
+    }
+
+    #[test]
+    fn mvexpand_reads_only_its_field() {
+        let p = plan("* | mvexpand vals{} | stats count");
+        assert_eq!(names(&p), ["_time", "vals{}"]);
+        assert!(!p.projection.as_ref().is_some_and(|x| x.raw));
+        // A term with letters reads `_raw`; `*` alone reads nothing.
+        let p = plan("error* | mvexpand vals{} | stats count");
+        assert!(p.projection.expect("projection").raw);
+        // Nothing resets: the output shows the whole events.
+        assert_eq!(plan("* | mvexpand vals{}").projection, None);
     }
 
     #[test]

@@ -87,7 +87,8 @@ impl Eventstats {
                     }
                 };
                 for (state, agg) in states.iter_mut().zip(&aggs) {
-                    state.update(event, agg.field.as_deref());
+                    // What `dc()`, `values()` and the like grow by.
+                    held.charge(state.update(event, agg.field.as_deref()))?;
                 }
             }
         }

@@ -397,8 +397,9 @@ impl Stats {
     }
 
     /// Adds one event to the running states. Returns the estimated bytes
-    /// of the groups it added ([`Stats::group_bytes`]), for the caller to
-    /// charge to the memory budget.
+    /// of the groups it added ([`Stats::group_bytes`]) and of what their
+    /// states grew by ([`update_states`]), for the caller to charge to the
+    /// memory budget.
     pub fn accumulate(
         &self,
         groups: &mut Groups,
@@ -443,7 +444,8 @@ impl Stats {
                     }
                 };
                 if let Some((_, states)) = groups.get_index_mut(index) {
-                    update_states(states, &self.aggs, event, &evaluated);
+                    added =
+                        added.saturating_add(update_states(states, &self.aggs, event, &evaluated));
                 }
                 return Ok(added);
             }
@@ -457,7 +459,7 @@ impl Stats {
                     e.insert(self.fresh())
                 }
             };
-            update_states(states, &self.aggs, event, &evaluated);
+            added = added.saturating_add(update_states(states, &self.aggs, event, &evaluated));
         }
         Ok(added)
     }
@@ -472,7 +474,8 @@ impl Stats {
     /// Merges running states built over another part of the input (only
     /// for [order-insensitive](Stats::order_insensitive) aggregations).
     /// Returns the estimated bytes of the groups merged into existing ones
-    /// (their copies are freed), for the caller to release.
+    /// (their copies are freed) and of the `dc`/`values` elements both
+    /// held, for the caller to release.
     pub fn merge_groups(&self, into: &mut Groups, other: Groups) -> u64 {
         let mut freed = 0u64;
         for (key, states) in other {
@@ -480,7 +483,7 @@ impl Stats {
                 Some(existing) => {
                     freed = freed.saturating_add(self.group_bytes(&key));
                     for (a, b) in existing.iter_mut().zip(states) {
-                        a.merge(b);
+                        freed = freed.saturating_add(a.merge(b));
                     }
                 }
                 None => {
@@ -615,22 +618,27 @@ pub fn evaluate(
 }
 
 /// Adds one event to the running states of `aggs`; `evaluated` holds the
-/// event's `eval(...)` values from [`evaluate`].
+/// event's `eval(...)` values from [`evaluate`]. Returns the estimated
+/// bytes the states grew by (new `dc`/`values` elements and the like,
+/// [`AggState::add_value`]).
 pub fn update_states(
     states: &mut [AggState],
     aggs: &[Aggregation],
     event: &Event,
     evaluated: &[Option<Value>],
-) {
+) -> u64 {
+    let mut grown = 0u64;
     for (i, (state, agg)) in states.iter_mut().zip(aggs).enumerate() {
-        match &agg.expr {
+        let bytes = match &agg.expr {
             Some(_) => {
                 let value = evaluated.get(i).and_then(Option::as_ref);
                 state.update_value(event, value, false)
             }
             None => state.update(event, agg.field.as_deref()),
-        }
+        };
+        grown = grown.saturating_add(bytes);
     }
+    grown
 }
 
 /// The earliest and latest `_time` of a command's input (for sparklines).

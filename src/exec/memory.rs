@@ -32,10 +32,14 @@
 //! * a `stats` or `eventstats` group: its key plus [`STATE_OVERHEAD`] per
 //!   aggregation.
 //!
-//! Running states that grow inside a group (`values()`, `list()`, `dc()`
-//! of many distinct values) are charged only their fixed part, and the
-//! indexes `join` and `selfjoin` build over rows they already charged are
-//! not charged.
+//! In `stats` and `eventstats`, a running state that grows inside a group
+//! is charged its growth as well: each new element of `dc()`, `values()`,
+//! `list()` or `mode()` its text plus [`ELEMENT_OVERHEAD`], each number
+//! `median()`, `perc()` and the like keep 8 bytes, each sparkline point
+//! its value plus 40 ([`crate::functions::stats::AggState::add_value`]).
+//! The states `streamstats`, `chart` and `timechart` keep are not
+//! charged, nor are the indexes `join` and `selfjoin` build over rows
+//! they already charged.
 //!
 //! A holder ([`Held`]) gives back what it charged when it is dropped. A
 //! blocking command hands its rows on through [`Releasing`], which gives

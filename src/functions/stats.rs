@@ -10,6 +10,7 @@ use std::collections::HashSet;
 use indexmap::IndexMap;
 
 use crate::event::{Event, FieldBuildHasher};
+use crate::exec::memory::{value_bytes, ELEMENT_OVERHEAD};
 use crate::value::{parse_number, Value};
 
 /// A supported aggregation function.
@@ -403,6 +404,10 @@ pub type TextSet = HashSet<String, FieldBuildHasher>;
 /// Most values `list` keeps (Splunk's documented cap).
 const LIST_CAP: usize = 100;
 
+/// Estimated bytes of one sparkline point besides its value: the
+/// `(_time, Option<Value>)` slot.
+const POINT_BYTES: u64 = 40;
+
 /// A `_time` and the numeric value seen then (for `rate`).
 type TimedNumber = (f64, f64);
 
@@ -451,37 +456,46 @@ pub enum AggState {
 
 impl AggState {
     /// Adds one event; `field` is the function's argument (None for `count`).
-    pub fn update(&mut self, event: &Event, field: Option<&str>) {
+    /// Returns the estimated bytes the state grew by ([`AggState::add_value`]).
+    pub fn update(&mut self, event: &Event, field: Option<&str>) -> u64 {
         let value = field.and_then(|f| event.get(f));
-        self.update_value(event, value, field.is_none());
+        self.update_value(event, value, field.is_none())
     }
 
     /// Adds one event's value (None for null); `count_all` makes `count`
     /// count the event whatever the value (a bare `count`). Used directly
     /// by `f(eval(expr))`, whose value is computed per event.
-    pub fn update_value(&mut self, event: &Event, value: Option<&Value>, count_all: bool) {
+    /// Returns the estimated bytes the state grew by.
+    pub fn update_value(&mut self, event: &Event, value: Option<&Value>, count_all: bool) -> u64 {
         if let AggState::Count(n) = self {
             if count_all || value.is_some() {
                 *n += 1;
             }
-            return;
+            return 0;
         }
         if let AggState::Sparkline(_, _, points) = self {
             if let Some(t) = event.time() {
                 if count_all || value.is_some() {
                     points.push((t, value.cloned()));
+                    return POINT_BYTES + value.map_or(0, value_bytes);
                 }
             }
-            return;
+            return 0;
         }
         let Some(value) = value else {
-            return;
+            return 0;
         };
-        self.add_value(value, event.time());
+        self.add_value(value, event.time())
     }
 
-    /// Adds one (possibly multivalue) value seen at `time`.
-    pub fn add_value(&mut self, value: &Value, time: Option<f64>) {
+    /// Adds one (possibly multivalue) value seen at `time`. Returns the
+    /// estimated bytes the state grew by, for the memory budget: a new
+    /// element of `dc`/`values`/`list`/`mode` costs its text and
+    /// [`ELEMENT_OVERHEAD`], a number kept for `median`/`perc`/... 8 bytes;
+    /// states of a fixed size give 0 (see [`crate::exec::memory`]).
+    pub fn add_value(&mut self, value: &Value, time: Option<f64>) -> u64 {
+        let mut grown = 0u64;
+        let element = |t: &str| t.len() as u64 + ELEMENT_OVERHEAD;
         let each = |f: &mut dyn FnMut(&str)| {
             value.any_text(|t| {
                 f(t);
@@ -493,8 +507,14 @@ impl AggState {
         if let Value::Num(n) = value {
             if n.is_finite() {
                 match self {
-                    AggState::Min(ext) => return ext.add_number(*n, true),
-                    AggState::Max(ext) => return ext.add_number(*n, false),
+                    AggState::Min(ext) => {
+                        ext.add_number(*n, true);
+                        return 0;
+                    }
+                    AggState::Max(ext) => {
+                        ext.add_number(*n, false);
+                        return 0;
+                    }
                     _ => {}
                 }
             }
@@ -505,11 +525,13 @@ impl AggState {
             AggState::Distinct(set) | AggState::Values(set) => each(&mut |t| {
                 if !set.contains(t) {
                     set.insert(t.to_string());
+                    grown += element(t);
                 }
             }),
             AggState::List(list) => each(&mut |t| {
                 if list.len() < LIST_CAP {
                     list.push(t.to_string());
+                    grown += element(t);
                 }
             }),
             AggState::Min(ext) => each(&mut |t| ext.add(t, true)),
@@ -526,11 +548,18 @@ impl AggState {
                 }
             }),
             AggState::Numbers(_, nums, all) => each(&mut |t| match parse_number(t) {
-                Some(n) => nums.push(n),
+                Some(n) => {
+                    nums.push(n);
+                    grown += 8;
+                }
                 None => *all = false,
             }),
-            AggState::Mode(counts) => each(&mut |t| {
-                *counts.entry(t.to_string()).or_insert(0) += 1;
+            AggState::Mode(counts) => each(&mut |t| match counts.get_mut(t) {
+                Some(n) => *n += 1,
+                None => {
+                    counts.insert(t.to_string(), 1);
+                    grown += element(t);
+                }
             }),
             AggState::Earliest(best) => {
                 if let Some(t) = time {
@@ -575,19 +604,32 @@ impl AggState {
             AggState::Sparkline(_, _, points) => {
                 if let Some(t) = time {
                     points.push((t, Some(value.clone())));
+                    grown += POINT_BYTES + value_bytes(value);
                 }
             }
         }
+        grown
     }
 
     /// Adds the values of a state of the same function built over other
     /// events. Exact for [order-insensitive](StatsFn::order_insensitive)
     /// functions; other states are left unchanged.
-    pub fn merge(&mut self, other: AggState) {
+    /// Returns the estimated bytes of `other`'s elements the state already
+    /// held (dropped, for the caller to release from the memory budget).
+    pub fn merge(&mut self, other: AggState) -> u64 {
+        let mut dropped = 0u64;
         match (self, other) {
             (AggState::Count(a), AggState::Count(b)) => *a += b,
             (AggState::Distinct(a), AggState::Distinct(b))
-            | (AggState::Values(a), AggState::Values(b)) => a.extend(b),
+            | (AggState::Values(a), AggState::Values(b)) => {
+                for t in b {
+                    if a.contains(&t) {
+                        dropped += t.len() as u64 + ELEMENT_OVERHEAD;
+                    } else {
+                        a.insert(t);
+                    }
+                }
+            }
             (AggState::Min(a), AggState::Min(b)) => a.merge(b, true),
             (AggState::Max(a), AggState::Max(b)) => a.merge(b, false),
             (AggState::EarliestTime(a), AggState::EarliestTime(Some(t))) => {
@@ -598,6 +640,7 @@ impl AggState {
             }
             _ => {}
         }
+        dropped
     }
 
     /// The result, or None for null. `allnum` makes numeric functions null
@@ -695,7 +738,9 @@ fn sparkline(
         if let Some(state) = buckets.get_mut(i) {
             match (state, value) {
                 (AggState::Count(n), _) => *n += 1,
-                (state, Some(v)) => state.add_value(v, Some(*t)),
+                (state, Some(v)) => {
+                    state.add_value(v, Some(*t));
+                }
                 (_, None) => {}
             }
         }
@@ -828,6 +873,28 @@ mod tests {
             state.add_value(&Value::from(*v), None);
         }
         state.finish()
+    }
+
+    #[test]
+    fn growing_states_report_their_growth() {
+        let mut dc = find("dc").expect("dc").start();
+        let abc = Value::from("abc");
+        assert_eq!(dc.add_value(&abc, None), 3 + ELEMENT_OVERHEAD);
+        // A value seen already adds nothing; each new one of a multivalue does.
+        assert_eq!(dc.add_value(&abc, None), 0);
+        let multi = Value::Multi(vec!["abc".into(), "de".into(), "de".into()]);
+        assert_eq!(dc.add_value(&multi, None), 2 + ELEMENT_OVERHEAD);
+        // Merging gives back what both held.
+        let mut other = find("dc").expect("dc").start();
+        other.add_value(&Value::from("de"), None);
+        other.add_value(&Value::from("xyz"), None);
+        assert_eq!(dc.merge(other), 2 + ELEMENT_OVERHEAD);
+        assert_eq!(dc.finish(), Some(Value::Num(3.0)));
+        // Fixed-size states grow by nothing; kept numbers by 8 bytes each.
+        let mut count = find("count").expect("count").start();
+        assert_eq!(count.add_value(&abc, None), 0);
+        let mut median = find("median").expect("median").start();
+        assert_eq!(median.add_value(&Value::from("1.5"), None), 8);
     }
 
     #[test]

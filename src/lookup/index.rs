@@ -7,10 +7,15 @@
 //! caller still checks every match field of each candidate, so the rules
 //! (`case_sensitive_match`, several match fields, `max_matches`, first
 //! match first) are those of the full scan.
+//! A WILDCARD column is grouped by one literal part of each row's glob (the
+//! text before the first `*`, after the last, or between two), so an event
+//! value reads only the rows whose literal it holds at that place.
 //! Matching rules: <https://help.splunk.com/splunk-enterprise/manage-knowledge-objects/knowledge-management-manual/9.4/use-the-configuration-files-to-configure-lookups/add-field-matching-rules-to-your-lookup-configuration>.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
+
+use aho_corasick::AhoCorasick;
 
 /// A lookup cell read as a subnet (`10.0.0.0/8`, `2001:db8::/32`) or a bare
 /// address (a host). The network is kept masked, so cells naming the same
@@ -83,6 +88,160 @@ enum Keys {
         /// Prefix lengths present, per family (IPv4, IPv6).
         bits: [Vec<u8>; 2],
     },
+    /// `*` globs (`match_type = WILDCARD(..)`), grouped by a literal.
+    Wildcard(Box<Globs>),
+}
+
+/// The rows of a WILDCARD column, each filed under the longest literal
+/// part of its glob (split at `*`), which any value it matches must hold
+/// at that place: at its start (the part before the first `*`), at its
+/// end (after the last `*`), or anywhere (a part between two `*`). All
+/// texts are folded to lower case when matching ignores case, as
+/// [`crate::exec::matcher::Glob`] folds them.
+#[derive(Debug, Clone)]
+struct Globs {
+    fold_case: bool,
+    /// Cells without `*`: the whole text.
+    exact: HashMap<String, Vec<usize>>,
+    /// By the text before the first `*`, with the lengths (bytes) in use.
+    prefix: HashMap<String, Vec<usize>>,
+    prefix_lens: Vec<usize>,
+    /// By the text after the last `*`, with the lengths in use.
+    suffix: HashMap<String, Vec<usize>>,
+    suffix_lens: Vec<usize>,
+    /// By a text between two `*`: one automaton over these texts, and the
+    /// rows of each (by the automaton's pattern number).
+    infix: Option<(AhoCorasick, Vec<Vec<usize>>)>,
+    /// Globs with no literal at all (`*`, `**`): every value may match.
+    any: Vec<usize>,
+}
+
+/// Where a glob's chosen literal must be found in a value.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Place {
+    Prefix,
+    Suffix,
+    Infix,
+}
+
+impl Globs {
+    fn new<'a>(cells: impl Iterator<Item = Option<&'a str>>, case_sensitive: bool) -> Globs {
+        let fold_case = !case_sensitive;
+        let mut globs = Globs {
+            fold_case,
+            exact: HashMap::new(),
+            prefix: HashMap::new(),
+            prefix_lens: Vec::new(),
+            suffix: HashMap::new(),
+            suffix_lens: Vec::new(),
+            infix: None,
+            any: Vec::new(),
+        };
+        // Infix texts in first-seen order, with their rows.
+        let mut infix: indexmap::IndexMap<String, Vec<usize>> = indexmap::IndexMap::new();
+        for (r, cell) in cells.enumerate() {
+            let Some(cell) = cell else { continue };
+            let folded = fold(cell, fold_case);
+            let parts: Vec<&str> = folded.split('*').collect();
+            let (first, rest) = match parts.split_first() {
+                Some((first, rest)) if !rest.is_empty() => (*first, rest),
+                _ => {
+                    globs.exact.entry(folded.into_owned()).or_default().push(r);
+                    continue;
+                }
+            };
+            let (last, middle) = match rest.split_last() {
+                Some((last, middle)) => (*last, middle),
+                None => (first, &[][..]),
+            };
+            // The longest literal; on a tie the start, then the end, then
+            // the first middle part.
+            let mut best = (Place::Prefix, first);
+            if last.len() > best.1.len() {
+                best = (Place::Suffix, last);
+            }
+            for part in middle {
+                if part.len() > best.1.len() {
+                    best = (Place::Infix, part);
+                }
+            }
+            match best {
+                (_, "") => globs.any.push(r),
+                (Place::Prefix, text) => globs.prefix.entry(text.to_string()).or_default().push(r),
+                (Place::Suffix, text) => globs.suffix.entry(text.to_string()).or_default().push(r),
+                (Place::Infix, text) => infix.entry(text.to_string()).or_default().push(r),
+            }
+        }
+        globs.prefix_lens = lengths(globs.prefix.keys());
+        globs.suffix_lens = lengths(globs.suffix.keys());
+        if !infix.is_empty() {
+            match AhoCorasick::new(infix.keys()) {
+                Ok(automaton) => globs.infix = Some((automaton, infix.into_values().collect())),
+                // An automaton too large to build: its rows are read for
+                // every value instead.
+                Err(_) => {
+                    globs.any.extend(infix.into_values().flatten());
+                    globs.any.sort_unstable();
+                }
+            }
+        }
+        globs
+    }
+
+    /// Adds to `lists` the rows whose glob may match `value`.
+    fn candidates<'s>(&'s self, value: &str, lists: &mut Vec<&'s [usize]>) {
+        let value = fold(value, self.fold_case);
+        let value = value.as_ref();
+        if let Some(rows) = self.exact.get(value) {
+            lists.push(rows);
+        }
+        for &len in &self.prefix_lens {
+            let Some(head) = value.get(..len) else {
+                // Lengths ascend: no longer prefix fits either.
+                if len > value.len() {
+                    break;
+                }
+                continue;
+            };
+            if let Some(rows) = self.prefix.get(head) {
+                lists.push(rows);
+            }
+        }
+        for &len in &self.suffix_lens {
+            let Some(start) = value.len().checked_sub(len) else {
+                break;
+            };
+            if let Some(rows) = value.get(start..).and_then(|tail| self.suffix.get(tail)) {
+                lists.push(rows);
+            }
+        }
+        if let Some((automaton, rows)) = &self.infix {
+            // The literals found, each once (a list as long as the matches,
+            // not one flag per literal of the table).
+            let mut ids: Vec<usize> = automaton
+                .find_overlapping_iter(value)
+                .map(|m| m.pattern().as_usize())
+                .collect();
+            ids.sort_unstable();
+            ids.dedup();
+            lists.extend(
+                ids.into_iter()
+                    .filter_map(|id| rows.get(id))
+                    .map(Vec::as_slice),
+            );
+        }
+        if !self.any.is_empty() {
+            lists.push(&self.any);
+        }
+    }
+}
+
+/// The distinct lengths of `keys`, ascending.
+fn lengths<'a>(keys: impl Iterator<Item = &'a String>) -> Vec<usize> {
+    let mut lens: Vec<usize> = keys.map(String::len).collect();
+    lens.sort_unstable();
+    lens.dedup();
+    lens
 }
 
 /// An index over one match column.
@@ -141,6 +300,20 @@ impl RowIndex {
         }
     }
 
+    /// Indexes the cells of a WILDCARD column: each cell is a glob where
+    /// `*` stands for any text (`None` cells match nothing and are left
+    /// out).
+    pub fn wildcard<'a>(
+        input: usize,
+        cells: impl Iterator<Item = Option<&'a str>>,
+        case_sensitive: bool,
+    ) -> RowIndex {
+        RowIndex {
+            input,
+            keys: Keys::Wildcard(Box::new(Globs::new(cells, case_sensitive))),
+        }
+    }
+
     /// The rows that may match, ascending: those whose indexed cell
     /// matches one of the event's values for that input (`wanted[input]`).
     pub fn candidates(&self, wanted: &[Vec<String>]) -> Vec<usize> {
@@ -171,6 +344,11 @@ impl RowIndex {
                             lists.push(list);
                         }
                     }
+                }
+            }
+            Keys::Wildcard(globs) => {
+                for v in values {
+                    globs.candidates(v, &mut lists);
                 }
             }
         }
@@ -254,5 +432,82 @@ mod tests {
             index.candidates(&wanted(&["192.168.1.1", "10.2.0.0"])),
             [0, 4, 5]
         );
+    }
+
+    #[test]
+    fn wildcard_candidates_by_literal_part() {
+        let cells = [
+            Some("web*"),             // 0: prefix
+            Some("*.example.com"),    // 1: suffix
+            Some("*admin*"),          // 2: infix
+            Some("*"),                // 3: any
+            Some("exact"),            // 4: no `*`
+            None,                     // 5: matches nothing
+            Some("a*b*c"),            // 6: prefix `a` (the first of equal length)
+            Some("**"),               // 7: any
+            Some("web*.example.com"), // 8: suffix (longer than `web`)
+        ];
+        let index = RowIndex::wildcard(0, cells.iter().copied(), true);
+        assert_eq!(index.candidates(&wanted(&["web01"])), [0, 3, 7]);
+        assert_eq!(
+            index.candidates(&wanted(&["web.example.com"])),
+            [0, 1, 3, 7, 8]
+        );
+        assert_eq!(index.candidates(&wanted(&["root"])), [3, 7]);
+        assert_eq!(index.candidates(&wanted(&["the-admin-box"])), [2, 3, 7]);
+        assert_eq!(index.candidates(&wanted(&["exact"])), [3, 4, 7]);
+        assert_eq!(index.candidates(&wanted(&["abc", "x"])), [3, 6, 7]);
+        // Case matters unless told otherwise.
+        assert_eq!(index.candidates(&wanted(&["WEB01"])), [3, 7]);
+        let folded = RowIndex::wildcard(0, cells.iter().copied(), false);
+        assert_eq!(folded.candidates(&wanted(&["WEB01"])), [0, 3, 7]);
+        assert_eq!(
+            folded.candidates(&wanted(&["Ex.EXAMPLE.Com"])),
+            [1, 3, 7, 8]
+        );
+        assert_eq!(folded.candidates(&wanted(&["SYS-ADMIN"])), [2, 3, 7]);
+        assert_eq!(folded.candidates(&wanted(&["EXACT"])), [3, 4, 7]);
+    }
+
+    /// Every row whose glob matches a value is among the value's
+    /// candidates, over globs and values mixing the same pieces (non-ASCII
+    /// and case included), so the index never drops a match.
+    #[test]
+    fn wildcard_candidates_hold_every_match() {
+        use crate::exec::matcher::Glob;
+        let pieces = ["", "a", "A", "ab", "é", "É", "b", "*", "**", "ba"];
+        let mut patterns: Vec<String> = Vec::new();
+        for x in pieces {
+            for y in pieces {
+                for z in pieces {
+                    patterns.push(format!("{x}{y}{z}"));
+                }
+            }
+        }
+        let values: Vec<String> = patterns.iter().map(|p| p.replace('*', "x")).collect();
+        for case_sensitive in [true, false] {
+            let index =
+                RowIndex::wildcard(0, patterns.iter().map(|p| Some(p.as_str())), case_sensitive);
+            let globs: Vec<Glob> = patterns
+                .iter()
+                .map(|p| Glob::new(p, case_sensitive))
+                .collect();
+            for v in &values {
+                let candidates = index.candidates(&wanted(&[v]));
+                assert!(
+                    candidates.windows(2).all(|w| w[0] < w[1]),
+                    "{v}: {candidates:?}"
+                );
+                for (r, g) in globs.iter().enumerate() {
+                    if g.matches(v) {
+                        assert!(
+                            candidates.binary_search(&r).is_ok(),
+                            "{v:?} matches {:?} (case_sensitive={case_sensitive}) but is not a candidate",
+                            patterns[r]
+                        );
+                    }
+                }
+            }
+        }
     }
 }
