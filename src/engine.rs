@@ -15,7 +15,9 @@ use crate::error::{Error, Result};
 use crate::eval::EvalContext;
 use crate::event::Event;
 use crate::events::prefilter::Prefilter;
-use crate::events::stream::{ChunkReport, LineReader, NdjsonChunks, DEFAULT_CHUNK_BYTES};
+use crate::events::stream::{
+    ChunkReport, EventTooLong, LineReader, NdjsonChunks, DEFAULT_CHUNK_BYTES,
+};
 use crate::events::{self, EventSource, Malformed, ReadOptions};
 use crate::exec::fold::{always_true, decide_metadata_terms};
 use crate::exec::memory::MemoryBudget;
@@ -1231,9 +1233,13 @@ impl Engine {
             self.run_chunk_prefix(built, report, &prefix, stats, now, (prepared, memory), part)
         };
         // A read error (a damaged gzip stream): the whole-file reader
-        // reports it as it would.
-        let Ok((complete, parts)) = run_chunks(&mut batches, threads, &work, merged) else {
-            return Ok(None);
+        // reports it as it would; an event without end, here.
+        let (complete, parts) = match run_chunks(&mut batches, threads, &work, merged) {
+            Ok(done) => done,
+            Err(e) if EventTooLong::is(&e) => {
+                return Err(Diagnostic::plain(Error::io(&file.name, e)));
+            }
+            Err(_) => return Ok(None),
         };
         if !complete {
             return Ok(None);

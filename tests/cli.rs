@@ -1590,6 +1590,20 @@ fn a_file_read_whole_is_held_to_the_memory_budget() {
     assert_eq!(text(&ok.stdout), "count\n40000\n", "{}", text(&ok.stderr));
 }
 
+/// Input in which no event ends (`/dev/zero` never does) is an error
+/// naming the file, not a read that goes on until memory runs out.
+#[cfg(unix)]
+#[test]
+fn an_event_without_end_is_an_error() {
+    let out = spelunk(&["run", "*", "-e", "/dev/zero", "-o", "ndjson"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(5), "{stderr}");
+    assert!(
+        stderr.contains("/dev/zero: no event ends within 64 MiB"),
+        "{stderr}"
+    );
+}
+
 /// `--max-memory` takes sizes such as 512M or 2G; anything else (or 0) is
 /// a usage error naming the flag.
 #[test]

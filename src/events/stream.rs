@@ -129,20 +129,48 @@ impl NdjsonChunks {
                     return Ok(Some(buf));
                 }
                 // A line longer than the chunk: read more, to a bound.
-                None if buf.len() >= MAX_LINE_BYTES => {
-                    return Err(std::io::Error::other(format!(
-                        "a line longer than {} MiB: not one event (is this NDJSON?)",
-                        MAX_LINE_BYTES >> 20
-                    )))
-                }
+                None if buf.len() >= MAX_LINE_BYTES => return Err(EventTooLong::io()),
                 None => target = (buf.len() * 2).min(MAX_LINE_BYTES),
             }
         }
     }
 }
 
-/// The longest NDJSON line the streaming reader takes as one event.
-pub const MAX_LINE_BYTES: usize = 256 << 20;
+/// The longest NDJSON line, or text event, the streaming readers take as
+/// one event.
+pub const MAX_LINE_BYTES: usize = 64 << 20;
+
+/// The read error for input in which no event ends within
+/// [`MAX_LINE_BYTES`] (`-e /dev/zero`, a gzip bomb): reported as is, not
+/// retried by reading the file whole.
+#[derive(Debug)]
+pub struct EventTooLong;
+
+impl std::fmt::Display for EventTooLong {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "no event ends within {} MiB: not an event file spelunk reads",
+            MAX_LINE_BYTES >> 20
+        )
+    }
+}
+
+impl std::error::Error for EventTooLong {}
+
+impl EventTooLong {
+    /// The io error carrying it.
+    pub fn io() -> std::io::Error {
+        std::io::Error::new(std::io::ErrorKind::InvalidData, EventTooLong)
+    }
+
+    /// Whether `error` is this one.
+    pub fn is(error: &std::io::Error) -> bool {
+        error
+            .get_ref()
+            .is_some_and(|inner| inner.is::<EventTooLong>())
+    }
+}
 
 /// Whether the text starts like NDJSON that the whole-file reader would
 /// also read line by line (see [`NdjsonChunks::open`]).

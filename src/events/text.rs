@@ -438,9 +438,13 @@ impl<'a> ChunkedRecords<'a> {
                 valid
             } else if events.len() >= 2 {
                 events.pop().map_or(valid, |last| last.offset)
+            } else if self.pending.len() >= super::stream::MAX_LINE_BYTES {
+                // No event ends in a quarter of a gigabyte (`-e /dev/zero`,
+                // a gzip bomb): stop rather than hold the file.
+                return Err(super::stream::EventTooLong::io());
             } else {
                 // Not one whole event yet: read more.
-                want = want.saturating_mul(2);
+                want = want.saturating_mul(2).min(super::stream::MAX_LINE_BYTES);
                 continue;
             };
             let consumed_lines = super::linebreak::line_breaks(&text[..keep_from]);
