@@ -66,6 +66,7 @@ pub(crate) mod suggest;
 pub mod syntax;
 pub mod testing;
 pub(crate) mod timefmt;
+pub(crate) mod timespan;
 pub(crate) mod value;
 pub mod walk;
 pub mod xml_fields;

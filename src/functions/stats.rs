@@ -721,11 +721,11 @@ fn sparkline(
         return Value::Multi(out);
     };
     let span = span.filter(|s| *s > 0.0).unwrap_or_else(|| {
-        crate::commands::bin::auto_time_span(
+        crate::timespan::auto_time_span(
             hi - lo,
             SPARKLINE_BUCKETS,
             0.0,
-            crate::commands::bin::TIMECHART_SPANS,
+            crate::timespan::TIMECHART_SPANS,
         )
     });
     let first = (lo / span).floor();
