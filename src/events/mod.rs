@@ -275,7 +275,7 @@ pub fn read_str(
 }
 
 /// Decompresses gzip data (all members); other data is returned as is.
-fn gunzip_if_compressed(bytes: Vec<u8>, name: &str) -> Result<Vec<u8>> {
+pub(crate) fn gunzip_if_compressed(bytes: Vec<u8>, name: &str) -> Result<Vec<u8>> {
     if !bytes.starts_with(&[0x1f, 0x8b]) {
         return Ok(bytes);
     }
@@ -450,7 +450,7 @@ pub(crate) fn with_sourcetype(src: &EventSource, content: &Content) -> EventSour
     src
 }
 
-fn read_bytes(
+pub(crate) fn read_bytes(
     bytes: &[u8],
     name: &str,
     src: &EventSource,
