@@ -97,10 +97,7 @@ pub fn ndjson(data: &[u8]) {
     };
     let opts = read_options();
     let src = EventSource::file("fuzz.json");
-    let mut events = 0usize;
-    let _ = spelunk::fuzzing::read_event_bytes(body, "fuzz.json", &src, &opts, &mut |_| {
-        events += 1
-    });
+    let _ = spelunk::fuzzing::read_event_bytes(body, "fuzz.json", &src, &opts, &mut |_| {});
     let Ok(search) = std::str::from_utf8(search) else {
         return;
     };
@@ -275,7 +272,7 @@ fn push_string_literal(out: &mut String, s: &str) {
 fn render_arg(arg: &Arg, depth: usize, out: &mut String) {
     match arg {
         Arg::Num(n) if n.is_finite() => out.push_str(&format!("{n:?}")),
-        Arg::Num(_) => out.push_str("0"),
+        Arg::Num(_) => out.push('0'),
         Arg::Int(i) => out.push_str(&i.to_string()),
         Arg::Str(s) => push_string_literal(out, s),
         Arg::Field(i) => out.push_str(FIELDS[*i as usize % FIELDS.len()]),
@@ -298,7 +295,7 @@ fn render_call(call: &Call, depth: usize, out: &mut String) {
         }
         match call.args.get(i) {
             Some(arg) => render_arg(arg, depth, out),
-            None => out.push_str("1"),
+            None => out.push('1'),
         }
     }
     out.push(')');

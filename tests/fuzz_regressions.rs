@@ -105,5 +105,8 @@ fn every_fuzz_target_is_replayed() {
         .filter_map(|b| b["name"].as_str())
         .collect();
     let replayed: Vec<&str> = TARGETS.iter().map(|(t, _)| *t).collect();
-    assert_eq!(bins, replayed, "fuzz/Cargo.toml's targets and TARGETS differ");
+    assert_eq!(
+        bins, replayed,
+        "fuzz/Cargo.toml's targets and TARGETS differ"
+    );
 }
