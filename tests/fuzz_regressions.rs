@@ -12,8 +12,11 @@ use std::time::{Duration, Instant};
 #[path = "../fuzz/targets.rs"]
 mod targets;
 
+/// A fuzz target's body.
+type Body = fn(&[u8]);
+
 /// Each target and its body.
-const TARGETS: &[(&str, fn(&[u8]))] = &[
+const TARGETS: &[(&str, Body)] = &[
     ("parse", targets::parse),
     ("expand", targets::expand),
     ("ndjson", targets::ndjson),

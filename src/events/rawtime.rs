@@ -627,7 +627,9 @@ impl<'t> Cursor<'t> {
         }
         let value = self.bytes[self.pos..self.pos + run]
             .iter()
-            .try_fold(0u64, |n, &d| n.checked_mul(10)?.checked_add(u64::from(d - b'0')))?;
+            .try_fold(0u64, |n, &d| {
+                n.checked_mul(10)?.checked_add(u64::from(d - b'0'))
+            })?;
         self.pos += run;
         Some(value)
     }
