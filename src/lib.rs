@@ -52,6 +52,8 @@ pub(crate) mod exec;
 pub mod expand;
 pub(crate) mod explain;
 pub mod functions;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod hunt;
 pub mod knowledge;
 pub mod lint;

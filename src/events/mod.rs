@@ -301,7 +301,7 @@ fn too_large(name: &str, max: u64) -> Error {
 
 /// Decompresses gzip data (all members), to at most `max` bytes; other
 /// data is returned as is.
-fn gunzip_if_compressed(bytes: Vec<u8>, name: &str, max: u64) -> Result<Vec<u8>> {
+pub(crate) fn gunzip_if_compressed(bytes: Vec<u8>, name: &str, max: u64) -> Result<Vec<u8>> {
     if !bytes.starts_with(&[0x1f, 0x8b]) {
         return Ok(bytes);
     }
@@ -480,7 +480,7 @@ pub(crate) fn with_sourcetype(src: &EventSource, content: &Content) -> EventSour
     src
 }
 
-fn read_bytes(
+pub(crate) fn read_bytes(
     bytes: &[u8],
     name: &str,
     src: &EventSource,

@@ -615,8 +615,9 @@ impl<'t> Cursor<'t> {
         true
     }
 
-    /// A number of `min` to `max` digits, not followed by another digit.
-    fn number(&mut self, min: usize, max: usize) -> Option<u32> {
+    /// A number of `min` to `max` digits, not followed by another digit
+    /// (`None`, consuming nothing, when it does not fit a u64).
+    fn digits(&mut self, min: usize, max: usize) -> Option<u64> {
         let run = self.bytes[self.pos..]
             .iter()
             .take_while(|b| b.is_ascii_digit())
@@ -626,9 +627,22 @@ impl<'t> Cursor<'t> {
         }
         let value = self.bytes[self.pos..self.pos + run]
             .iter()
-            .fold(0u32, |n, &d| n * 10 + u32::from(d - b'0'));
+            .try_fold(0u64, |n, &d| {
+                n.checked_mul(10)?.checked_add(u64::from(d - b'0'))
+            })?;
         self.pos += run;
         Some(value)
+    }
+
+    /// [`Cursor::digits`] that fit a u32 (`None`, consuming nothing, when
+    /// they do not).
+    fn number(&mut self, min: usize, max: usize) -> Option<u32> {
+        let start = self.pos;
+        let value = u32::try_from(self.digits(min, max)?).ok();
+        if value.is_none() {
+            self.pos = start;
+        }
+        value
     }
 
     /// A number within `range`.
@@ -956,7 +970,8 @@ fn epoch(c: &mut Cursor<'_>) -> Option<TimeParts> {
     if c.pos > 0 && matches!(c.bytes[c.pos - 1], b'.' | b'-') {
         return None;
     }
-    let seconds = i64::from(c.number(10, 10)?);
+    // Ten digits pass u32::MAX from 2106 on: read them as a u64.
+    let seconds = i64::try_from(c.digits(10, 10)?).ok()?;
     if !(FIRST_TEN_DIGIT_EPOCH..=LAST_EPOCH).contains(&seconds) {
         return None;
     }

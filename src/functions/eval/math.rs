@@ -237,7 +237,8 @@ fn bit_not(args: Vec<EvalValue>, _: &CallSite) -> Result<EvalValue> {
         .and_then(EvalValue::as_number)
         .unwrap_or(32.0)
         .clamp(1.0, 63.0) as u32;
-    let mask = (1i64 << width) - 1;
+    // In u64: `1 << 63` is no i64, and 63 bits is a valid width.
+    let mask = ((1u64 << width) - 1) as i64;
     Ok(EvalValue::Num((!(x.trunc() as i64) & mask) as f64))
 }
 
