@@ -92,14 +92,15 @@ impl Diagnostic {
         // its own line number (ariadne 0.6's margin ignores
         // `with_display_line_offset`).
         let (padded, pad) = at_line(line, loc.line);
-        sources.insert(primary.clone(), Source::from(padded));
+        sources.insert(primary.clone(), Source::from(padded.clone()));
         let start = char_to_byte(line, loc.column.saturating_sub(1));
         let width = loc.span.end.saturating_sub(loc.span.start).max(1);
         let end = (start + width).min(line.len()).max(start);
         let (start, end) = (start + pad, end + pad);
+        let (start, end) = on_chars(&padded, start..end);
         let config = Config::default()
             .with_color(color)
-            .with_index_type(IndexType::Byte);
+            .with_index_type(IndexType::Char);
         let mut report = Report::build(
             ReportKind::Custom("error", Color::Red),
             (primary.clone(), start..end),
@@ -117,8 +118,9 @@ impl Diagnostic {
                 id.push_str(" (macro definition)");
             }
             let (padded, pad) = at_line(&def.site.snippet(), def.site.line);
+            let (start, end) = on_chars(&padded, def.range.start + pad..def.range.end + pad);
+            let range = start..end;
             sources.insert(id.clone(), Source::from(padded));
-            let range = def.range.start + pad..def.range.end + pad;
             report = report.with_label(
                 Label::new((id, range))
                     .with_message(format!(
@@ -192,8 +194,40 @@ fn strip_ansi(text: &str) -> String {
 fn at_line(text: &str, line: usize) -> (String, usize) {
     let pad = line.saturating_sub(1);
     let mut padded = "\n".repeat(pad);
-    padded.push_str(text);
+    padded.extend(text.chars().map(no_line_break));
     (padded, pad)
+}
+
+/// A byte `range` of `text` as character offsets, widened to whole
+/// characters and kept inside the text. ariadne is given character
+/// offsets: with byte offsets, 0.6 locates a label in a second source (the
+/// macro definition) by its character offset read as a byte offset, which
+/// panicked after a multi-byte character (found by the `expand` fuzz
+/// target).
+fn on_chars(text: &str, range: std::ops::Range<usize>) -> (usize, usize) {
+    let mut start = range.start.min(text.len());
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    let mut end = range.end.clamp(start, text.len());
+    while !text.is_char_boundary(end) {
+        end += 1;
+    }
+    let start_chars = text[..start].chars().count();
+    (start_chars, start_chars + text[start..end].chars().count())
+}
+
+/// A character ariadne would take as a line break (besides `\n`), as a
+/// space of the same UTF-8 length: the label offsets stay right, and a
+/// U+2028 in a macro definition no longer makes ariadne panic (found by
+/// the `expand` fuzz target).
+fn no_line_break(c: char) -> char {
+    match c {
+        '\r' | '\u{0B}' | '\u{0C}' => ' ',
+        '\u{85}' => '\u{A0}',
+        '\u{2028}' | '\u{2029}' => '\u{2002}',
+        other => other,
+    }
 }
 
 /// The byte offset of the `chars`-th character of `line` (its length past
