@@ -818,13 +818,27 @@ impl Engine {
         if let Some(out) = self.run_streaming(query, sources, None)? {
             return Ok(out);
         }
-        self.run_plain(query, sources)
+        self.run_plain(query, sources, None)
     }
 
-    /// Reads every event of `sources`, then runs `query` over them.
-    fn run_plain(&self, query: &Query, sources: &[EventSource]) -> Result<RunOutput, Diagnostic> {
+    /// Reads every event of `sources`, then runs `query` over them,
+    /// collecting the rows or, with a `sink`, handing them on as they come.
+    fn run_plain(
+        &self,
+        query: &Query,
+        sources: &[EventSource],
+        sink: Option<&mut RowSink<'_>>,
+    ) -> Result<RunOutput, Diagnostic> {
         let loaded = self.load_events(sources)?;
-        let mut results = self.run_loaded(query, &loaded.events)?;
+        let mut results = match sink {
+            None => self.run_loaded(query, &loaded.events)?,
+            Some(sink) => {
+                let ctx = self.context(&loaded.events, crate::eval::search_start_time());
+                exec::run_pipeline_to(&query.pipeline, &ctx, sink)
+                    .map_err(|e| Diagnostic::new(e, &query.expanded.map))?;
+                self.results(query, Vec::new(), ctx)
+            }
+        };
         results.notices.splice(0..0, loaded.notices);
         Ok(RunOutput {
             results,
@@ -852,18 +866,7 @@ impl Engine {
         if let Some(out) = self.run_streaming(query, sources, Some(&mut *sink))? {
             return Ok(out);
         }
-        let loaded = self.load_events(sources)?;
-        let ctx = self.context(&loaded.events, crate::eval::search_start_time());
-        exec::run_pipeline_to(&query.pipeline, &ctx, sink)
-            .map_err(|e| Diagnostic::new(e, &query.expanded.map))?;
-        let mut results = self.results(query, Vec::new(), ctx);
-        results.notices.splice(0..0, loaded.notices);
-        Ok(RunOutput {
-            results,
-            events: loaded.events.len(),
-            malformed: loaded.malformed,
-            untimed: loaded.untimed,
-        })
+        self.run_plain(query, sources, Some(sink))
     }
 
     /// [`Engine::run_sources`] with an [`Explain`]: the events read per
@@ -1736,16 +1739,10 @@ fn run_counted(
     events_in: &mut Option<usize>,
 ) -> Result<Vec<Event>> {
     let resolved = exec::resolve_subsearches(pipeline, ctx)?;
-    let reads_events = matches!(
-        resolved.commands.first().map(|c| &c.args),
-        Some(CommandArgs::Search(_))
-    );
-    let mut rows: Rows<'_> = if reads_events {
+    if exec::reads_events(&resolved) {
         *events_in = Some(ctx.events.len());
-        Box::new(ctx.events.iter().cloned().map(Ok))
-    } else {
-        Box::new(std::iter::empty())
-    };
+    }
+    let mut rows = exec::input_rows(&resolved, ctx);
     let located = |e: Error| exec::locate_memory_error(e, &resolved);
     for command in &resolved.commands {
         let (out, tally) = explain::counted(command.args.apply(rows, ctx).map_err(located)?);

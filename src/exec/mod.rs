@@ -115,17 +115,20 @@ pub fn run_pipeline_to(
     Ok(())
 }
 
-/// The rows of a pipeline whose subsearches are resolved, lazily.
-fn pipeline_rows<'a>(resolved: &'a Pipeline, ctx: &'a Context<'_>) -> Result<Rows<'a>> {
-    let reads_events = matches!(
-        resolved.commands.first().map(|c| &c.args),
-        Some(CommandArgs::Search(_))
-    );
-    let mut rows: Rows<'_> = if reads_events {
+/// What a pipeline starts from: the search's events when it
+/// [reads them](reads_events), else nothing (a generating command makes
+/// its own rows).
+pub fn input_rows<'a>(pipeline: &Pipeline, ctx: &'a Context<'_>) -> Rows<'a> {
+    if reads_events(pipeline) {
         Box::new(ctx.events.iter().cloned().map(Ok))
     } else {
         Box::new(std::iter::empty())
-    };
+    }
+}
+
+/// The rows of a pipeline whose subsearches are resolved, lazily.
+fn pipeline_rows<'a>(resolved: &'a Pipeline, ctx: &'a Context<'_>) -> Result<Rows<'a>> {
+    let mut rows = input_rows(resolved, ctx);
     for command in &resolved.commands {
         rows = command.args.apply(rows, ctx)?;
     }
