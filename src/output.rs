@@ -133,17 +133,15 @@ pub fn write_fitted(
     width: Option<usize>,
 ) -> io::Result<()> {
     match format {
-        Format::Json => {
+        Format::Json | Format::Ndjson => {
             // One row's JSON at a time, not a second copy of every row.
-            serde_json::to_writer_pretty(&mut *out, &JsonRows(rows))?;
-            writeln!(out)
-        }
-        Format::Ndjson => {
+            let Some(mut writer) = RowWriter::new(out, format) else {
+                return Ok(());
+            };
             for row in rows {
-                serde_json::to_writer(&mut *out, &row_to_json(row))?;
-                writeln!(out)?;
+                writer.row(row)?;
             }
-            Ok(())
+            writer.finish()
         }
         Format::Csv => write_csv(out, rows, columns),
         Format::Table => write_table(out, rows, columns, time, width),
@@ -213,15 +211,6 @@ impl<'w> RowWriter<'w> {
             (true, 0) => writeln!(self.out, "[]"),
             (true, _) => writeln!(self.out, "\n]"),
         }
-    }
-}
-
-/// Rows serialized as a JSON array, each converted as it is written.
-struct JsonRows<'a>(&'a [Event]);
-
-impl serde::Serialize for JsonRows<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.0.iter().map(row_to_json))
     }
 }
 
@@ -434,8 +423,15 @@ mod tests {
         rows.push(Event::new());
         for format in [Format::Json, Format::Ndjson] {
             for n in [0, 1, rows.len()] {
-                let mut whole = Vec::new();
-                write(&mut whole, format, &rows[..n], &columns).expect("writes");
+                // serde_json's own rendering of the whole array (or lines).
+                let values: Vec<Json> = rows[..n].iter().map(row_to_json).collect();
+                let whole = match format {
+                    Format::Json => serde_json::to_string_pretty(&values).expect("renders") + "\n",
+                    _ => values.iter().map(|v| format!("{v}\n")).collect(),
+                };
+                let mut written = Vec::new();
+                write(&mut written, format, &rows[..n], &columns).expect("writes");
+                assert_eq!(String::from_utf8_lossy(&written), whole, "{format:?} {n}");
                 let mut streamed = Vec::new();
                 let mut w = RowWriter::new(&mut streamed, format).expect("streams");
                 for row in &rows[..n] {
@@ -445,7 +441,7 @@ mod tests {
                 w.finish().expect("finishes");
                 assert_eq!(
                     String::from_utf8_lossy(&streamed),
-                    String::from_utf8_lossy(&whole),
+                    whole,
                     "{format:?} with {n} rows"
                 );
             }
