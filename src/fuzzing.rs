@@ -7,8 +7,8 @@ use crate::events::{EventSource, ReadOptions};
 use crate::Event;
 
 /// Reads `bytes` as the contents of an `-e` file named `name`: the same
-/// whole-file path [`crate::events::read_source`] takes after reading (and
-/// un-gzipping) a file, content detection included. Returns the number of
+/// whole-file path [`crate::events::read_source`] takes after reading a
+/// file (un-gzipping, tar archives, content detection). Returns the number of
 /// events read, or the error.
 pub fn read_event_bytes(
     bytes: &[u8],
@@ -17,8 +17,7 @@ pub fn read_event_bytes(
     opts: &ReadOptions,
     sink: &mut dyn FnMut(Event),
 ) -> crate::Result<usize> {
-    let bytes = crate::events::gunzip_if_compressed(bytes.to_vec(), name, opts.max_bytes)?;
-    crate::events::read_bytes(&bytes, name, src, opts, None, sink).map(|r| r.events)
+    crate::events::read_file_bytes(bytes.to_vec(), name, src, opts, None, sink).map(|r| r.events)
 }
 
 /// Analyses a parsed pipeline as the engine does before running it (the

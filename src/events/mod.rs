@@ -180,11 +180,25 @@ pub fn read_source(
             ("-".to_string(), bytes, None)
         }
     };
-    let bytes = gunzip_if_compressed(bytes, &name, opts.max_bytes)?;
+    read_file_bytes(bytes, &name, src, opts, modified, sink)
+}
+
+/// Reads a whole file's `bytes` as [`read_source`] does once it has them:
+/// un-gzipped (to the memory budget), a tar archive member by member,
+/// anything else by its content.
+pub(crate) fn read_file_bytes(
+    bytes: Vec<u8>,
+    name: &str,
+    src: &EventSource,
+    opts: &ReadOptions,
+    modified: Option<f64>,
+    sink: &mut dyn FnMut(Event),
+) -> Result<ReadReport> {
+    let bytes = gunzip_if_compressed(bytes, name, opts.max_bytes)?;
     if archive::is_tar(&bytes) {
-        return archive::read_tar(&bytes, &name, src, opts, modified, sink);
+        return archive::read_tar(&bytes, name, src, opts, modified, sink);
     }
-    read_bytes(&bytes, &name, src, opts, modified, sink)
+    read_bytes(&bytes, name, src, opts, modified, sink)
 }
 
 /// A text file (not JSON, `.evtx` or an archive) opened for the streaming
@@ -301,7 +315,7 @@ fn too_large(name: &str, max: u64) -> Error {
 
 /// Decompresses gzip data (all members), to at most `max` bytes; other
 /// data is returned as is.
-pub(crate) fn gunzip_if_compressed(bytes: Vec<u8>, name: &str, max: u64) -> Result<Vec<u8>> {
+fn gunzip_if_compressed(bytes: Vec<u8>, name: &str, max: u64) -> Result<Vec<u8>> {
     if !bytes.starts_with(&[0x1f, 0x8b]) {
         return Ok(bytes);
     }
@@ -480,7 +494,7 @@ pub(crate) fn with_sourcetype(src: &EventSource, content: &Content) -> EventSour
     src
 }
 
-pub(crate) fn read_bytes(
+fn read_bytes(
     bytes: &[u8],
     name: &str,
     src: &EventSource,
