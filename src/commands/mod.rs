@@ -55,6 +55,7 @@ pub mod mstats;
 pub mod multisearch;
 pub mod mvexpand;
 pub mod outputcsv;
+pub mod pivot;
 pub mod rangemap;
 pub mod regex;
 pub mod reltime;
@@ -114,6 +115,11 @@ const COMMANDS: &[CommandSpec] = &[
         name: "search",
         aliases: &[],
         parse: search::parse,
+    },
+    CommandSpec {
+        name: "pivot",
+        aliases: &[],
+        parse: pivot::parse,
     },
     CommandSpec {
         name: "selfjoin",
@@ -721,6 +727,10 @@ pub const DIFFERENCES: &[(&str, &str)] = &[
         "writes to the --output-lookups folder (Splunk's is var/run/splunk/csv); no file name (CSV into _xml), usexml, dispatch=true and .gz names are refused",
     ),
     (
+        "pivot",
+        "over the events given, as `from datamodel:`; the split options (RANGE, PERIOD, TRUELABEL, FALSELABEL), NUMCOLS, rowsort and the summaries are refused; unlabelled cell names and SPLITCOL column order are spelunk's (docs/semantics.md)",
+    ),
+    (
         "savedsearch",
         "reads savedsearches.conf from the --app folders; the saved search's dispatch time range does not apply (a notice says so)",
     ),
@@ -952,6 +962,8 @@ pub enum CommandArgs {
     Xpath(xpath::Xpath),
     /// `datamodel <M> <D> search|flat` and `from datamodel:<M>.<D>` (lowered).
     Datamodel(datamodel::DatamodelSearch),
+    /// `pivot <M> <D> <cell values> [SPLITROW ..] [SPLITCOL ..] [FILTER ..] [LIMIT ..]` (lowered).
+    Pivot(pivot::Pivot),
 }
 
 impl CommandArgs {
@@ -1048,6 +1060,7 @@ impl CommandArgs {
             CommandArgs::Xyseries(c) => c.apply(input),
             CommandArgs::Xpath(c) => c.apply(input),
             CommandArgs::Datamodel(c) => c.apply(input, ctx),
+            CommandArgs::Pivot(c) => c.apply(input, ctx),
         }
     }
 

@@ -26,6 +26,7 @@ use crate::commands::datamodel::DatamodelSearch;
 use crate::commands::eval::Eval;
 use crate::commands::fillnull::Fillnull;
 use crate::commands::lookup::Lookup;
+use crate::commands::pivot::Pivot;
 use crate::commands::rename::{Rename, RenamePair};
 use crate::commands::rex::{Rex, RexAction};
 use crate::commands::search::Search;
@@ -56,6 +57,7 @@ pub fn lower_pipeline(pipeline: &mut Pipeline, cx: &LowerContext<'_>) -> Result<
     let lowered = match pipeline.commands.first().map(|c| &c.args) {
         Some(CommandArgs::Tstats(t)) => Some(lower_tstats(t, cx)?),
         Some(CommandArgs::Datamodel(d)) => Some(lower_datamodel(d, cx)?),
+        Some(CommandArgs::Pivot(p)) if !p.lowered => Some(lower_pivot(p, cx)?),
         _ => None,
     };
     if let Some(commands) = lowered {
@@ -889,6 +891,23 @@ fn null_fields(names: &[String], span: Span) -> Result<Command> {
 /// Lowers `datamodel <M> <D> search|flat` and `from datamodel:<M>.<D>`:
 /// every calculated field, and in `search` mode every dataset field copied
 /// to its `<lineage>.<field>` name.
+/// `pivot M D ...`: the dataset's events (plain names), the FILTERs as a
+/// search, then the table.
+fn lower_pivot(p: &Pivot, cx: &LowerContext<'_>) -> Result<Vec<Command>> {
+    let mut out = lower_datamodel(&p.source, cx)?;
+    if let Some(expr) = p.filter_search() {
+        out.push(command(
+            "search",
+            p.span,
+            CommandArgs::Search(Search { expr: expr.clone() }),
+        ));
+    }
+    let mut table = p.clone();
+    table.lowered = true;
+    out.push(command("pivot", p.span, CommandArgs::Pivot(table)));
+    Ok(out)
+}
+
 fn lower_datamodel(d: &DatamodelSearch, cx: &LowerContext<'_>) -> Result<Vec<Command>> {
     let dataset = Dataset::resolve(cx, &format!("{}.{}", d.model, d.dataset), d.span)?;
     let mut out = dataset.event_commands(cx, None, d.span)?;

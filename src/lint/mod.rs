@@ -21,9 +21,10 @@ use crate::source::{Location, SourceMap, Span};
 use crate::syntax::ast::{Pipeline, SearchExpr, SearchKind};
 use crate::syntax::parser::parse_lenient;
 
-/// Commands that read CIM data models or metrics (`tstats`, `datamodel` and
-/// `from datamodel:` run over loaded data models, `mstats` over metric
-/// events; `pivot` is not supported yet and reported as needing data models).
+/// Commands that read CIM data models or metrics (`tstats`, `datamodel`,
+/// `pivot` and `from datamodel:` run over loaded data models, `mstats` over
+/// metric events): an unsupported form of one is reported as needing data
+/// models.
 const DATA_MODEL_COMMANDS: &[&str] = &["tstats", "mstats", "from", "datamodel", "pivot"];
 
 /// What kind of problem a line reports.
@@ -57,7 +58,7 @@ pub enum ProblemKind {
     /// Another command only a Splunk app spelunk does not ship provides
     /// (`fit`, `cyberchef`, ...).
     CommandNotShipped,
-    /// The detection starts with `pivot` (not supported yet).
+    /// A data model command spelunk does not implement.
     NeedsDataModels,
     /// A data model the search names is not loaded, or one of its
     /// datasets cannot run (unknown dataset or field owner, GeoIP, ...).

@@ -987,8 +987,8 @@ mod tests {
             "command `stast` is not supported yet (did you mean `stats`?)"
         );
         // A real Splunk command spelunk lacks is not called a typo.
-        let err = parse("| pivot Model Dataset count(x) AS n").unwrap_err();
-        assert_eq!(err.to_string(), "command `pivot` is not supported yet");
+        let err = parse("| findtypes max=10").unwrap_err();
+        assert_eq!(err.to_string(), "command `findtypes` is not supported yet");
         // One that needs a server says so instead.
         let err = parse("| mcollect index=m").unwrap_err();
         assert_eq!(
