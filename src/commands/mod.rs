@@ -28,6 +28,7 @@ pub mod correlate;
 pub mod datamodel;
 pub mod dedup;
 pub mod delta;
+pub mod erex;
 pub mod eval;
 pub mod eventcount;
 pub mod eventstats;
@@ -120,6 +121,11 @@ const COMMANDS: &[CommandSpec] = &[
         name: "pivot",
         aliases: &[],
         parse: pivot::parse,
+    },
+    CommandSpec {
+        name: "erex",
+        aliases: &[],
+        parse: erex::parse,
     },
     CommandSpec {
         name: "selfjoin",
@@ -715,6 +721,10 @@ pub const DIFFERENCES: &[(&str, &str)] = &[
         "lowered to a plain pipeline over the given events; listing models is not supported",
     ),
     (
+        "erex",
+        "the regular expression is learned by spelunk's own method (Splunk's is not documented; docs/semantics.md), so it can differ from Splunk's; it is given as a notice",
+    ),
+    (
         "geostats",
         "geobin is bin_id_zl_<level>_y_<row>_x_<column> and a bin's latitude/longitude is the mean of its events' coordinates (Splunk's exact rules are not documented); locallimit is refused",
     ),
@@ -964,6 +974,8 @@ pub enum CommandArgs {
     Datamodel(datamodel::DatamodelSearch),
     /// `pivot <M> <D> <cell values> [SPLITROW ..] [SPLITCOL ..] [FILTER ..] [LIMIT ..]` (lowered).
     Pivot(pivot::Pivot),
+    /// `erex [<field>] examples=.. [counterexamples=..] [fromfield=..] [maxtrainers=..]`: a regex learned from examples.
+    Erex(erex::Erex),
 }
 
 impl CommandArgs {
@@ -1061,6 +1073,7 @@ impl CommandArgs {
             CommandArgs::Xpath(c) => c.apply(input),
             CommandArgs::Datamodel(c) => c.apply(input, ctx),
             CommandArgs::Pivot(c) => c.apply(input, ctx),
+            CommandArgs::Erex(c) => c.apply(input, ctx),
         }
     }
 
