@@ -38,6 +38,7 @@ pub mod fields;
 pub mod fieldsummary;
 pub mod filldown;
 pub mod fillnull;
+pub mod findtypes;
 pub mod foreach;
 pub mod format;
 pub mod gentimes;
@@ -126,6 +127,11 @@ const COMMANDS: &[CommandSpec] = &[
         name: "erex",
         aliases: &[],
         parse: erex::parse,
+    },
+    CommandSpec {
+        name: "findtypes",
+        aliases: &[],
+        parse: findtypes::parse,
     },
     CommandSpec {
         name: "selfjoin",
@@ -725,6 +731,10 @@ pub const DIFFERENCES: &[(&str, &str)] = &[
         "the regular expression is learned by spelunk's own method (Splunk's is not documented; docs/semantics.md), so it can differ from Splunk's; it is given as a notice",
     ),
     (
+        "findtypes",
+        "suggestions are groups by source type and punct prefix with the field values (and, with useraw, the _raw words) they share, spelunk's own method (Splunk's is not documented; docs/semantics.md)",
+    ),
+    (
         "geostats",
         "geobin is bin_id_zl_<level>_y_<row>_x_<column> and a bin's latitude/longitude is the mean of its events' coordinates (Splunk's exact rules are not documented); locallimit is refused",
     ),
@@ -976,6 +986,8 @@ pub enum CommandArgs {
     Pivot(pivot::Pivot),
     /// `erex [<field>] examples=.. [counterexamples=..] [fromfield=..] [maxtrainers=..]`: a regex learned from examples.
     Erex(erex::Erex),
+    /// `findtypes [max=..] [notcovered] [useraw]`: suggested event types.
+    Findtypes(findtypes::Findtypes),
 }
 
 impl CommandArgs {
@@ -1074,6 +1086,7 @@ impl CommandArgs {
             CommandArgs::Datamodel(c) => c.apply(input, ctx),
             CommandArgs::Pivot(c) => c.apply(input, ctx),
             CommandArgs::Erex(c) => c.apply(input, ctx),
+            CommandArgs::Findtypes(c) => c.apply(input),
         }
     }
 

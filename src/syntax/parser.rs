@@ -986,9 +986,6 @@ mod tests {
             err.to_string(),
             "command `stast` is not supported yet (did you mean `stats`?)"
         );
-        // A real Splunk command spelunk lacks is not called a typo.
-        let err = parse("| findtypes max=10").unwrap_err();
-        assert_eq!(err.to_string(), "command `findtypes` is not supported yet");
         // One that needs a server says so instead.
         let err = parse("| mcollect index=m").unwrap_err();
         assert_eq!(
