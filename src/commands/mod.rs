@@ -207,7 +207,7 @@ const COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "contingency",
-        aliases: &[],
+        aliases: &["ctable", "counttable"],
         parse: contingency::parse,
     },
     CommandSpec {
