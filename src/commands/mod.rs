@@ -61,6 +61,7 @@ pub mod reltime;
 pub mod rename;
 pub mod replace;
 pub mod rex;
+pub mod rtorder;
 pub mod savedsearch;
 pub mod search;
 pub mod selfjoin;
@@ -576,6 +577,11 @@ const COMMANDS: &[CommandSpec] = &[
         parse: xyseries::parse,
     },
     CommandSpec {
+        name: "rtorder",
+        aliases: &[],
+        parse: rtorder::parse,
+    },
+    CommandSpec {
         name: "datamodel",
         aliases: &[],
         parse: datamodel::parse,
@@ -719,6 +725,10 @@ pub const DIFFERENCES: &[(&str, &str)] = &[
     (
         "outputcsv",
         "writes to the --output-lookups folder (Splunk's is var/run/splunk/csv); no file name (CSV into _xml), usexml, dispatch=true and .gz names are refused",
+    ),
+    (
+        "rtorder",
+        "a historical run: every result is buffered and emitted oldest first at the end (no real-time clock for buffer_span)",
     ),
     (
         "savedsearch",
@@ -950,6 +960,8 @@ pub enum CommandArgs {
     Xyseries(xyseries::Xyseries),
     /// `xpath [outfield=..] "<xpath>" [field=..] [default=..]`: values selected from XML.
     Xpath(xpath::Xpath),
+    /// `rtorder [discard=..] [buffer_span=..] [max_buffer_size=..]`: results in ascending time order.
+    Rtorder(rtorder::Rtorder),
     /// `datamodel <M> <D> search|flat` and `from datamodel:<M>.<D>` (lowered).
     Datamodel(datamodel::DatamodelSearch),
 }
@@ -1047,6 +1059,7 @@ impl CommandArgs {
             CommandArgs::Untable(c) => c.apply(input),
             CommandArgs::Xyseries(c) => c.apply(input),
             CommandArgs::Xpath(c) => c.apply(input),
+            CommandArgs::Rtorder(c) => c.apply(input, ctx),
             CommandArgs::Datamodel(c) => c.apply(input, ctx),
         }
     }
