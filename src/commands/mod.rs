@@ -55,6 +55,7 @@ pub mod mstats;
 pub mod multisearch;
 pub mod mvexpand;
 pub mod outputcsv;
+pub mod outputtext;
 pub mod rangemap;
 pub mod regex;
 pub mod reltime;
@@ -577,6 +578,11 @@ const COMMANDS: &[CommandSpec] = &[
         parse: xyseries::parse,
     },
     CommandSpec {
+        name: "outputtext",
+        aliases: &[],
+        parse: outputtext::parse,
+    },
+    CommandSpec {
         name: "rtorder",
         aliases: &[],
         parse: rtorder::parse,
@@ -960,6 +966,8 @@ pub enum CommandArgs {
     Xyseries(xyseries::Xyseries),
     /// `xpath [outfield=..] "<xpath>" [field=..] [default=..]`: values selected from XML.
     Xpath(xpath::Xpath),
+    /// `outputtext [usexml=..]`: `_raw` copied (XML-escaped) into `_xml`.
+    Outputtext(outputtext::Outputtext),
     /// `rtorder [discard=..] [buffer_span=..] [max_buffer_size=..]`: results in ascending time order.
     Rtorder(rtorder::Rtorder),
     /// `datamodel <M> <D> search|flat` and `from datamodel:<M>.<D>` (lowered).
@@ -1059,6 +1067,7 @@ impl CommandArgs {
             CommandArgs::Untable(c) => c.apply(input),
             CommandArgs::Xyseries(c) => c.apply(input),
             CommandArgs::Xpath(c) => c.apply(input),
+            CommandArgs::Outputtext(c) => c.apply(input),
             CommandArgs::Rtorder(c) => c.apply(input, ctx),
             CommandArgs::Datamodel(c) => c.apply(input, ctx),
         }
