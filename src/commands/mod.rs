@@ -42,6 +42,7 @@ pub mod format;
 pub mod gentimes;
 pub mod geostats;
 pub mod head;
+pub mod iconify;
 pub mod inputcsv;
 pub mod inputlookup;
 pub mod iplocation;
@@ -578,6 +579,11 @@ const COMMANDS: &[CommandSpec] = &[
         parse: xyseries::parse,
     },
     CommandSpec {
+        name: "iconify",
+        aliases: &[],
+        parse: iconify::parse,
+    },
+    CommandSpec {
         name: "outputtext",
         aliases: &[],
         parse: outputtext::parse,
@@ -723,6 +729,10 @@ pub const DIFFERENCES: &[(&str, &str)] = &[
     (
         "geostats",
         "geobin is bin_id_zl_<level>_y_<row>_x_<column> and a bin's latitude/longitude is the mean of its events' coordinates (Splunk's exact rules are not documented); locallimit is refused",
+    ),
+    (
+        "iconify",
+        "_icon is the MD5 of the listed fields' values (Splunk's hash is not documented)",
     ),
     (
         "iplocation",
@@ -966,6 +976,8 @@ pub enum CommandArgs {
     Xyseries(xyseries::Xyseries),
     /// `xpath [outfield=..] "<xpath>" [field=..] [default=..]`: values selected from XML.
     Xpath(xpath::Xpath),
+    /// `iconify <fields>`: an `_icon` hash of the fields' values.
+    Iconify(iconify::Iconify),
     /// `outputtext [usexml=..]`: `_raw` copied (XML-escaped) into `_xml`.
     Outputtext(outputtext::Outputtext),
     /// `rtorder [discard=..] [buffer_span=..] [max_buffer_size=..]`: results in ascending time order.
@@ -1067,6 +1079,7 @@ impl CommandArgs {
             CommandArgs::Untable(c) => c.apply(input),
             CommandArgs::Xyseries(c) => c.apply(input),
             CommandArgs::Xpath(c) => c.apply(input),
+            CommandArgs::Iconify(c) => c.apply(input),
             CommandArgs::Outputtext(c) => c.apply(input),
             CommandArgs::Rtorder(c) => c.apply(input, ctx),
             CommandArgs::Datamodel(c) => c.apply(input, ctx),
