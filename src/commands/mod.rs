@@ -39,6 +39,7 @@ pub mod filldown;
 pub mod fillnull;
 pub mod foreach;
 pub mod format;
+pub mod gauge;
 pub mod gentimes;
 pub mod geostats;
 pub mod head;
@@ -579,6 +580,11 @@ const COMMANDS: &[CommandSpec] = &[
         parse: xyseries::parse,
     },
     CommandSpec {
+        name: "gauge",
+        aliases: &[],
+        parse: gauge::parse,
+    },
+    CommandSpec {
         name: "iconify",
         aliases: &[],
         parse: iconify::parse,
@@ -976,6 +982,8 @@ pub enum CommandArgs {
     Xyseries(xyseries::Xyseries),
     /// `xpath [outfield=..] "<xpath>" [field=..] [default=..]`: values selected from XML.
     Xpath(xpath::Xpath),
+    /// `gauge <value> [<range>...]`: one result with `x` and `y1`... for a gauge chart.
+    Gauge(gauge::Gauge),
     /// `iconify <fields>`: an `_icon` hash of the fields' values.
     Iconify(iconify::Iconify),
     /// `outputtext [usexml=..]`: `_raw` copied (XML-escaped) into `_xml`.
@@ -1079,6 +1087,7 @@ impl CommandArgs {
             CommandArgs::Untable(c) => c.apply(input),
             CommandArgs::Xyseries(c) => c.apply(input),
             CommandArgs::Xpath(c) => c.apply(input),
+            CommandArgs::Gauge(c) => c.apply(input),
             CommandArgs::Iconify(c) => c.apply(input),
             CommandArgs::Outputtext(c) => c.apply(input),
             CommandArgs::Rtorder(c) => c.apply(input, ctx),
