@@ -43,6 +43,7 @@ pub mod gauge;
 pub mod gentimes;
 pub mod geostats;
 pub mod head;
+pub mod highlight;
 pub mod iconify;
 pub mod inputcsv;
 pub mod inputlookup;
@@ -585,6 +586,11 @@ const COMMANDS: &[CommandSpec] = &[
         parse: gauge::parse,
     },
     CommandSpec {
+        name: "highlight",
+        aliases: &[],
+        parse: highlight::parse,
+    },
+    CommandSpec {
         name: "iconify",
         aliases: &[],
         parse: iconify::parse,
@@ -735,6 +741,10 @@ pub const DIFFERENCES: &[(&str, &str)] = &[
     (
         "geostats",
         "geobin is bin_id_zl_<level>_y_<row>_x_<column> and a bin's latitude/longitude is the mean of its events' coordinates (Splunk's exact rules are not documented); locallimit is refused",
+    ),
+    (
+        "highlight",
+        "display only: Splunk Web highlights the terms; the results pass through unchanged",
     ),
     (
         "iconify",
@@ -984,6 +994,8 @@ pub enum CommandArgs {
     Xpath(xpath::Xpath),
     /// `gauge <value> [<range>...]`: one result with `x` and `y1`... for a gauge chart.
     Gauge(gauge::Gauge),
+    /// `highlight <string>...`: display only, results unchanged.
+    Highlight(highlight::Highlight),
     /// `iconify <fields>`: an `_icon` hash of the fields' values.
     Iconify(iconify::Iconify),
     /// `outputtext [usexml=..]`: `_raw` copied (XML-escaped) into `_xml`.
@@ -1088,6 +1100,7 @@ impl CommandArgs {
             CommandArgs::Xyseries(c) => c.apply(input),
             CommandArgs::Xpath(c) => c.apply(input),
             CommandArgs::Gauge(c) => c.apply(input),
+            CommandArgs::Highlight(c) => c.apply(input),
             CommandArgs::Iconify(c) => c.apply(input),
             CommandArgs::Outputtext(c) => c.apply(input),
             CommandArgs::Rtorder(c) => c.apply(input, ctx),
