@@ -64,6 +64,7 @@ pub mod regex;
 pub mod reltime;
 pub mod rename;
 pub mod replace;
+pub mod require;
 pub mod rex;
 pub mod rtorder;
 pub mod savedsearch;
@@ -601,6 +602,11 @@ const COMMANDS: &[CommandSpec] = &[
         parse: outputtext::parse,
     },
     CommandSpec {
+        name: "require",
+        aliases: &[],
+        parse: require::parse,
+    },
+    CommandSpec {
         name: "rtorder",
         aliases: &[],
         parse: rtorder::parse,
@@ -1000,6 +1006,8 @@ pub enum CommandArgs {
     Iconify(iconify::Iconify),
     /// `outputtext [usexml=..]`: `_raw` copied (XML-escaped) into `_xml`.
     Outputtext(outputtext::Outputtext),
+    /// `| require`: fails the search when there are no results.
+    Require(require::Require),
     /// `rtorder [discard=..] [buffer_span=..] [max_buffer_size=..]`: results in ascending time order.
     Rtorder(rtorder::Rtorder),
     /// `datamodel <M> <D> search|flat` and `from datamodel:<M>.<D>` (lowered).
@@ -1103,6 +1111,7 @@ impl CommandArgs {
             CommandArgs::Highlight(c) => c.apply(input),
             CommandArgs::Iconify(c) => c.apply(input),
             CommandArgs::Outputtext(c) => c.apply(input),
+            CommandArgs::Require(c) => c.apply(input),
             CommandArgs::Rtorder(c) => c.apply(input, ctx),
             CommandArgs::Datamodel(c) => c.apply(input, ctx),
         }
