@@ -20,6 +20,7 @@ pub mod autoregress;
 pub mod bin;
 pub mod chart;
 pub mod cluster;
+pub mod cofilter;
 pub mod common;
 pub mod concurrency;
 pub mod contingency;
@@ -612,6 +613,11 @@ const COMMANDS: &[CommandSpec] = &[
         parse: rtorder::parse,
     },
     CommandSpec {
+        name: "cofilter",
+        aliases: &[],
+        parse: cofilter::parse,
+    },
+    CommandSpec {
         name: "datamodel",
         aliases: &[],
         parse: datamodel::parse,
@@ -1010,6 +1016,8 @@ pub enum CommandArgs {
     Require(require::Require),
     /// `rtorder [discard=..] [buffer_span=..] [max_buffer_size=..]`: results in ascending time order.
     Rtorder(rtorder::Rtorder),
+    /// `cofilter <field1> <field2>`: how many `field1` values each pair of `field2` values shares.
+    Cofilter(cofilter::Cofilter),
     /// `datamodel <M> <D> search|flat` and `from datamodel:<M>.<D>` (lowered).
     Datamodel(datamodel::DatamodelSearch),
 }
@@ -1113,6 +1121,7 @@ impl CommandArgs {
             CommandArgs::Outputtext(c) => c.apply(input),
             CommandArgs::Require(c) => c.apply(input),
             CommandArgs::Rtorder(c) => c.apply(input, ctx),
+            CommandArgs::Cofilter(c) => c.apply(input, ctx),
             CommandArgs::Datamodel(c) => c.apply(input, ctx),
         }
     }
