@@ -29,6 +29,7 @@ pub mod correlate;
 pub mod datamodel;
 pub mod dedup;
 pub mod delta;
+pub mod diff;
 pub mod eval;
 pub mod eventcount;
 pub mod eventstats;
@@ -618,6 +619,11 @@ const COMMANDS: &[CommandSpec] = &[
         parse: cofilter::parse,
     },
     CommandSpec {
+        name: "diff",
+        aliases: &[],
+        parse: diff::parse,
+    },
+    CommandSpec {
         name: "datamodel",
         aliases: &[],
         parse: datamodel::parse,
@@ -749,6 +755,10 @@ pub const DIFFERENCES: &[(&str, &str)] = &[
     (
         "datamodel",
         "lowered to a plain pipeline over the given events; listing models is not supported",
+    ),
+    (
+        "diff",
+        "the diff text is Python difflib's unified or context form, lines matched by a longest common subsequence",
     ),
     (
         "geostats",
@@ -1018,6 +1028,8 @@ pub enum CommandArgs {
     Rtorder(rtorder::Rtorder),
     /// `cofilter <field1> <field2>`: how many `field1` values each pair of `field2` values shares.
     Cofilter(cofilter::Cofilter),
+    /// `diff [position1=..] [position2=..] [attribute=..] ...`: a line diff of two results.
+    Diff(diff::Diff),
     /// `datamodel <M> <D> search|flat` and `from datamodel:<M>.<D>` (lowered).
     Datamodel(datamodel::DatamodelSearch),
 }
@@ -1122,6 +1134,7 @@ impl CommandArgs {
             CommandArgs::Require(c) => c.apply(input),
             CommandArgs::Rtorder(c) => c.apply(input, ctx),
             CommandArgs::Cofilter(c) => c.apply(input, ctx),
+            CommandArgs::Diff(c) => c.apply(input, ctx),
             CommandArgs::Datamodel(c) => c.apply(input, ctx),
         }
     }
