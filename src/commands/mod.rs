@@ -7,6 +7,7 @@ use crate::exec::{Context, Rows};
 use crate::source::Span;
 use crate::syntax::parser::Parser;
 
+pub mod abstract_;
 pub mod accum;
 pub mod addcoltotals;
 pub mod addinfo;
@@ -614,6 +615,11 @@ const COMMANDS: &[CommandSpec] = &[
         parse: rtorder::parse,
     },
     CommandSpec {
+        name: "abstract",
+        aliases: &[],
+        parse: abstract_::parse,
+    },
+    CommandSpec {
         name: "cofilter",
         aliases: &[],
         parse: cofilter::parse,
@@ -748,6 +754,10 @@ pub fn not_offline(name: &str) -> Option<&'static str> {
 /// Kept beside the registry, not in [`CommandSpec`], so adding a command
 /// stays one entry.
 pub const DIFFERENCES: &[(&str, &str)] = &[
+    (
+        "abstract",
+        "lines are scored by their terms and their neighbours' (Splunk's scoring, which also weighs search terms, is not documented)",
+    ),
     (
         "addinfo",
         "a run is an all-time search: info_min_time=0.000, info_max_time=+Infinity",
@@ -1026,6 +1036,8 @@ pub enum CommandArgs {
     Require(require::Require),
     /// `rtorder [discard=..] [buffer_span=..] [max_buffer_size=..]`: results in ascending time order.
     Rtorder(rtorder::Rtorder),
+    /// `abstract [maxterms=..] [maxlines=..]`: `_raw` replaced by a summary.
+    Abstract(abstract_::Abstract),
     /// `cofilter <field1> <field2>`: how many `field1` values each pair of `field2` values shares.
     Cofilter(cofilter::Cofilter),
     /// `diff [position1=..] [position2=..] [attribute=..] ...`: a line diff of two results.
@@ -1133,6 +1145,7 @@ impl CommandArgs {
             CommandArgs::Outputtext(c) => c.apply(input),
             CommandArgs::Require(c) => c.apply(input),
             CommandArgs::Rtorder(c) => c.apply(input, ctx),
+            CommandArgs::Abstract(c) => c.apply(input),
             CommandArgs::Cofilter(c) => c.apply(input, ctx),
             CommandArgs::Diff(c) => c.apply(input, ctx),
             CommandArgs::Datamodel(c) => c.apply(input, ctx),
