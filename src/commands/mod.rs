@@ -57,6 +57,7 @@ pub mod lookup;
 pub mod makecontinuous;
 pub mod makeresults;
 pub mod metadata;
+pub mod metasearch;
 pub mod mstats;
 pub mod multisearch;
 pub mod mvexpand;
@@ -630,6 +631,11 @@ const COMMANDS: &[CommandSpec] = &[
         parse: diff::parse,
     },
     CommandSpec {
+        name: "metasearch",
+        aliases: &[],
+        parse: metasearch::parse,
+    },
+    CommandSpec {
         name: "datamodel",
         aliases: &[],
         parse: datamodel::parse,
@@ -1042,6 +1048,8 @@ pub enum CommandArgs {
     Cofilter(cofilter::Cofilter),
     /// `diff [position1=..] [position2=..] [attribute=..] ...`: a line diff of two results.
     Diff(diff::Diff),
+    /// `| metasearch <expr>`: the metadata fields of the matching events.
+    Metasearch(metasearch::Metasearch),
     /// `datamodel <M> <D> search|flat` and `from datamodel:<M>.<D>` (lowered).
     Datamodel(datamodel::DatamodelSearch),
 }
@@ -1148,6 +1156,7 @@ impl CommandArgs {
             CommandArgs::Abstract(c) => c.apply(input),
             CommandArgs::Cofilter(c) => c.apply(input, ctx),
             CommandArgs::Diff(c) => c.apply(input, ctx),
+            CommandArgs::Metasearch(c) => c.apply(input, ctx),
             CommandArgs::Datamodel(c) => c.apply(input, ctx),
         }
     }
