@@ -40,6 +40,7 @@ pub mod fields;
 pub mod fieldsummary;
 pub mod filldown;
 pub mod fillnull;
+pub mod folderize;
 pub mod foreach;
 pub mod format;
 pub mod gauge;
@@ -636,6 +637,11 @@ const COMMANDS: &[CommandSpec] = &[
         parse: metasearch::parse,
     },
     CommandSpec {
+        name: "folderize",
+        aliases: &[],
+        parse: folderize::parse,
+    },
+    CommandSpec {
         name: "datamodel",
         aliases: &[],
         parse: datamodel::parse,
@@ -775,6 +781,10 @@ pub const DIFFERENCES: &[(&str, &str)] = &[
     (
         "diff",
         "the diff text is Python difflib's unified or context form, lines matched by a longest common subsequence",
+    ),
+    (
+        "folderize",
+        "the grouping rule is spelunk's reading of the page: the deepest folder level giving at most maxfolders folders",
     ),
     (
         "geostats",
@@ -1050,6 +1060,8 @@ pub enum CommandArgs {
     Diff(diff::Diff),
     /// `| metasearch <expr>`: the metadata fields of the matching events.
     Metasearch(metasearch::Metasearch),
+    /// `folderize attr=.. [sep=..] [size=..] [minfolders=..] [maxfolders=..]`: values grouped into folders.
+    Folderize(folderize::Folderize),
     /// `datamodel <M> <D> search|flat` and `from datamodel:<M>.<D>` (lowered).
     Datamodel(datamodel::DatamodelSearch),
 }
@@ -1157,6 +1169,7 @@ impl CommandArgs {
             CommandArgs::Cofilter(c) => c.apply(input, ctx),
             CommandArgs::Diff(c) => c.apply(input, ctx),
             CommandArgs::Metasearch(c) => c.apply(input, ctx),
+            CommandArgs::Folderize(c) => c.apply(input, ctx),
             CommandArgs::Datamodel(c) => c.apply(input, ctx),
         }
     }
