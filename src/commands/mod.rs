@@ -19,6 +19,7 @@ pub mod appendcols;
 pub mod associate;
 pub mod autoregress;
 pub mod bin;
+pub mod bucketdir;
 pub mod chart;
 pub mod cluster;
 pub mod cofilter;
@@ -637,6 +638,11 @@ const COMMANDS: &[CommandSpec] = &[
         parse: metasearch::parse,
     },
     CommandSpec {
+        name: "bucketdir",
+        aliases: &[],
+        parse: bucketdir::parse,
+    },
+    CommandSpec {
         name: "folderize",
         aliases: &[],
         parse: folderize::parse,
@@ -773,6 +779,10 @@ pub const DIFFERENCES: &[(&str, &str)] = &[
     (
         "addinfo",
         "a run is an all-time search: info_min_time=0.000, info_max_time=+Infinity",
+    ),
+    (
+        "bucketdir",
+        "the roll-up rule is spelunk's reading of the page: the directory with the most files per event first, never the root",
     ),
     (
         "datamodel",
@@ -1060,6 +1070,8 @@ pub enum CommandArgs {
     Diff(diff::Diff),
     /// `| metasearch <expr>`: the metadata fields of the matching events.
     Metasearch(metasearch::Metasearch),
+    /// `bucketdir [pathfield=..] [sizefield=..] [maxcount=..] [countfield=..] [sep=..]`: paths rolled up into directories.
+    Bucketdir(bucketdir::Bucketdir),
     /// `folderize attr=.. [sep=..] [size=..] [minfolders=..] [maxfolders=..]`: values grouped into folders.
     Folderize(folderize::Folderize),
     /// `datamodel <M> <D> search|flat` and `from datamodel:<M>.<D>` (lowered).
@@ -1169,6 +1181,7 @@ impl CommandArgs {
             CommandArgs::Cofilter(c) => c.apply(input, ctx),
             CommandArgs::Diff(c) => c.apply(input, ctx),
             CommandArgs::Metasearch(c) => c.apply(input, ctx),
+            CommandArgs::Bucketdir(c) => c.apply(input, ctx),
             CommandArgs::Folderize(c) => c.apply(input, ctx),
             CommandArgs::Datamodel(c) => c.apply(input, ctx),
         }
