@@ -69,7 +69,9 @@ pub fn parse(p: &mut Parser, _name_span: Span) -> Result<CommandArgs> {
         p.expect(&Tok::Eq, "`=`")?;
         let key = key.to_ascii_lowercase();
         let (value, vspan) = match key.as_str() {
-            "pathfield" | "sizefield" | "countfield" => p.field_name(&format!("a field name for `{key}`"))?,
+            "pathfield" | "sizefield" | "countfield" => {
+                p.field_name(&format!("a field name for `{key}`"))?
+            }
             _ => p.value(&format!("a value for `{key}`"))?,
         };
         let span = kspan.to(vspan);
@@ -97,7 +99,9 @@ pub fn parse(p: &mut Parser, _name_span: Span) -> Result<CommandArgs> {
         }
     }
     if !p.at_command_end() {
-        return Err(p.expected("a `bucketdir` option such as `pathfield=` or the end of `bucketdir`"));
+        return Err(
+            p.expected("a `bucketdir` option such as `pathfield=` or the end of `bucketdir`")
+        );
     }
     Ok(CommandArgs::Bucketdir(out))
 }
@@ -120,9 +124,17 @@ impl Bucketdir {
             held.charge_row(&row)?;
             let segments = row
                 .get(&self.pathfield)
-                .map(|v| v.to_text().split(self.sep.as_str()).map(str::to_string).collect())
+                .map(|v| {
+                    v.to_text()
+                        .split(self.sep.as_str())
+                        .map(str::to_string)
+                        .collect()
+                })
                 .unwrap_or_default();
-            let events = row.get(&self.sizefield).and_then(Value::as_number).unwrap_or(0.0);
+            let events = row
+                .get(&self.sizefield)
+                .and_then(Value::as_number)
+                .unwrap_or(0.0);
             entries.push(Entry {
                 row,
                 segments,
@@ -149,7 +161,11 @@ impl Bucketdir {
             // directory's parent, like a file.
             // The root of an absolute path (`/`) is never rolled up: it
             // would fold every result into one.
-            let from = if e.segments.first().is_some_and(|s| s.is_empty()) { 2 } else { 1 };
+            let from = if e.segments.first().is_some_and(|s| s.is_empty()) {
+                2
+            } else {
+                1
+            };
             for d in from..e.segments.len() {
                 let slot = dirs.entry(&e.segments[..d]).or_insert((0, 0.0));
                 slot.0 += 1;
@@ -200,7 +216,10 @@ impl Bucketdir {
         let mut segments = dir.to_vec();
         segments.push("*".to_string());
         let mut row = Event::new();
-        row.set(self.pathfield.as_str(), Value::Str(segments.join(&self.sep)));
+        row.set(
+            self.pathfield.as_str(),
+            Value::Str(segments.join(&self.sep)),
+        );
         if let Some(n) = size {
             row.set(self.sizefield.as_str(), Value::Num(n));
         }

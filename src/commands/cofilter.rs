@@ -48,7 +48,10 @@ pub fn parse(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
         Ok([(field1, _), (field2, _)]) => Ok(CommandArgs::Cofilter(Cofilter { field1, field2 })),
         Err(fields) => Err(bad(
             C,
-            format!("expected two fields, <field1> <field2>, found {}", fields.len()),
+            format!(
+                "expected two fields, <field1> <field2>, found {}",
+                fields.len()
+            ),
             fields.get(2).map_or(name_span, |(_, s)| *s),
         )),
     }

@@ -39,7 +39,7 @@ const CONTEXT: usize = 3;
 
 /// Most cells of the line-matching table; beyond it the differing middle of
 /// the two texts is shown as wholly replaced.
-const MAX_CELLS: usize = 25_000_000;
+const MAX_CELLS: usize = 4_000_000;
 
 /// `diff position1=9 position2=10`.
 #[derive(Debug, Clone, PartialEq)]
@@ -111,7 +111,7 @@ pub fn parse(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
 
 impl Diff {
     /// One result holding the diff of the two chosen results.
-    pub fn apply<'a>(&'a self, input: Rows<'a>, _ctx: &Context<'_>) -> Result<Rows<'a>> {
+    pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &Context<'_>) -> Result<Rows<'a>> {
         let mut first = None;
         let mut second = None;
         let mut seen = 0usize;
@@ -129,7 +129,11 @@ impl Diff {
                 message: format!(
                     "diff: position{}={} but there {} only {seen} result{}",
                     if seen < self.position1 { 1 } else { 2 },
-                    if seen < self.position1 { self.position1 } else { self.position2 },
+                    if seen < self.position1 {
+                        self.position1
+                    } else {
+                        self.position2
+                    },
                     if seen == 1 { "is" } else { "are" },
                     if seen == 1 { "" } else { "s" },
                 ),
@@ -138,12 +142,16 @@ impl Diff {
         };
         let a: Vec<&str> = lines(&a);
         let b: Vec<&str> = lines(&b);
+        // The line-matching table (see `matches`) is the big allocation.
+        let mut held = ctx.memory.hold(C);
+        held.charge(4 * (a.len().saturating_mul(b.len())).min(MAX_CELLS) as u64)?;
         let names = (self.position1.to_string(), self.position2.to_string());
         let text = if self.context {
             context_diff(&a, &b, self.diffheader.then_some(&names))
         } else {
             unified_diff(&a, &b, self.diffheader.then_some(&names))
         };
+        drop(held);
         let mut out = Event::new();
         if !text.is_empty() {
             out.set("_raw", Value::Str(text.join("\n")));
@@ -274,7 +282,13 @@ fn grouped(a: &[&str], b: &[&str], n: usize) -> Vec<Vec<Opcode>> {
     if let Some(first) = codes.first_mut() {
         if first.0 == Tag::Equal {
             let (t, i1, i2, j1, j2) = *first;
-            *first = (t, i1.max(i2.saturating_sub(n)), i2, j1.max(j2.saturating_sub(n)), j2);
+            *first = (
+                t,
+                i1.max(i2.saturating_sub(n)),
+                i2,
+                j1.max(j2.saturating_sub(n)),
+                j2,
+            );
         }
     }
     if let Some(last) = codes.last_mut() {
@@ -294,7 +308,8 @@ fn grouped(a: &[&str], b: &[&str], n: usize) -> Vec<Vec<Opcode>> {
         }
         group.push((tag, i1, i2, j1, j2));
     }
-    if !group.is_empty() && !(group.len() == 1 && group[0].0 == Tag::Equal) {
+    let only_equal = group.len() == 1 && group[0].0 == Tag::Equal;
+    if !group.is_empty() && !only_equal {
         groups.push(group);
     }
     groups
@@ -375,7 +390,10 @@ fn context_diff(a: &[&str], b: &[&str], header: Option<&(String, String)>) -> Ve
         let (first, last) = (group[0], group[group.len() - 1]);
         out.push("***************".to_string());
         out.push(format!("*** {} ****", range_context(first.1, last.2)));
-        if group.iter().any(|c| matches!(c.0, Tag::Replace | Tag::Delete)) {
+        if group
+            .iter()
+            .any(|c| matches!(c.0, Tag::Replace | Tag::Delete))
+        {
             for &(tag, i1, i2, _, _) in group {
                 if tag != Tag::Insert {
                     out.extend(a[i1..i2].iter().map(|l| format!("{}{l}", prefix(tag))));
@@ -383,7 +401,10 @@ fn context_diff(a: &[&str], b: &[&str], header: Option<&(String, String)>) -> Ve
             }
         }
         out.push(format!("--- {} ----", range_context(first.3, last.4)));
-        if group.iter().any(|c| matches!(c.0, Tag::Replace | Tag::Insert)) {
+        if group
+            .iter()
+            .any(|c| matches!(c.0, Tag::Replace | Tag::Insert))
+        {
             for &(tag, _, _, j1, j2) in group {
                 if tag != Tag::Delete {
                     out.extend(b[j1..j2].iter().map(|l| format!("{}{l}", prefix(tag))));
@@ -411,8 +432,21 @@ mod tests {
         assert_eq!(
             unified_diff(&a, &b, Some(&names)),
             [
-                "--- 1", "+++ 2", "@@ -1,6 +1,6 @@", " one", " two", "-three", "+THREE", " four",
-                " five", " six", "@@ -8,3 +8,4 @@", " eight", " nine", " ten", "+eleven"
+                "--- 1",
+                "+++ 2",
+                "@@ -1,6 +1,6 @@",
+                " one",
+                " two",
+                "-three",
+                "+THREE",
+                " four",
+                " five",
+                " six",
+                "@@ -8,3 +8,4 @@",
+                " eight",
+                " nine",
+                " ten",
+                "+eleven"
             ]
         );
         let a = words("a b c d e f g h");
@@ -420,9 +454,28 @@ mod tests {
         assert_eq!(
             context_diff(&a, &b, Some(&names)),
             [
-                "*** 1", "--- 2", "***************", "*** 1,8 ****", "  a", "! b", "  c", "  d",
-                "  e", "  f", "  g", "  h", "--- 1,9 ----", "  a", "! B", "  c", "  d", "  e",
-                "  f", "  g", "  h", "+ i"
+                "*** 1",
+                "--- 2",
+                "***************",
+                "*** 1,8 ****",
+                "  a",
+                "! b",
+                "  c",
+                "  d",
+                "  e",
+                "  f",
+                "  g",
+                "  h",
+                "--- 1,9 ----",
+                "  a",
+                "! B",
+                "  c",
+                "  d",
+                "  e",
+                "  f",
+                "  g",
+                "  h",
+                "+ i"
             ]
         );
         assert!(unified_diff(&a, &a, None).is_empty());

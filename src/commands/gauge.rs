@@ -19,8 +19,8 @@
 use crate::commands::common::bad;
 use crate::commands::CommandArgs;
 use crate::error::Result;
-use crate::exec::Rows;
 use crate::event::Event;
+use crate::exec::Rows;
 use crate::source::Span;
 use crate::syntax::parser::Parser;
 use crate::value::{parse_number, Value};
@@ -57,7 +57,11 @@ pub fn parse(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
     }
     let mut operands = operands.into_iter();
     let Some(value) = operands.next() else {
-        return Err(bad(C, "expected a value: a numeric field or a number", name_span));
+        return Err(bad(
+            C,
+            "expected a value: a numeric field or a number",
+            name_span,
+        ));
     };
     let mut range: Vec<Operand> = operands.collect();
     if range.len() == 1 {

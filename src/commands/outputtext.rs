@@ -52,7 +52,9 @@ impl Outputtext {
             let copy = match row.get("_raw") {
                 None => None,
                 Some(v) if !self.usexml => Some(v.clone()),
-                Some(Value::Multi(vs)) => Some(Value::Multi(vs.iter().map(|v| escape(v)).collect())),
+                Some(Value::Multi(vs)) => {
+                    Some(Value::Multi(vs.iter().map(|v| escape(v)).collect()))
+                }
                 Some(v) => Some(Value::Str(escape(&v.to_text()))),
             };
             if let Some(v) = copy {
@@ -83,6 +85,9 @@ mod tests {
 
     #[test]
     fn escapes_markup_characters_only() {
-        assert_eq!(escape("<a b=\"c\">&'</a>"), "&lt;a b=\"c\"&gt;&amp;'&lt;/a&gt;");
+        assert_eq!(
+            escape("<a b=\"c\">&'</a>"),
+            "&lt;a b=\"c\"&gt;&amp;'&lt;/a&gt;"
+        );
     }
 }

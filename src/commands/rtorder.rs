@@ -19,7 +19,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::commands::common::{at_option, bad, bool_opt, count_opt, option, time_span_seconds, unknown_option};
+use crate::commands::common::{
+    at_option, bad, bool_opt, count_opt, option, time_span_seconds, unknown_option,
+};
 use crate::commands::CommandArgs;
 use crate::error::Result;
 use crate::event::Event;
@@ -56,7 +58,9 @@ pub fn parse(p: &mut Parser, _name_span: Span) -> Result<CommandArgs> {
                 out.buffer_span = time_span_seconds(&value).ok_or_else(|| {
                     bad(
                         C,
-                        format!("`buffer_span` must be a time span such as 10s or 5m, found `{value}`"),
+                        format!(
+                            "`buffer_span` must be a time span such as 10s or 5m, found `{value}`"
+                        ),
                         span,
                     )
                 })?
@@ -72,7 +76,9 @@ pub fn parse(p: &mut Parser, _name_span: Span) -> Result<CommandArgs> {
         }
     }
     if !p.at_command_end() {
-        return Err(p.expected("`discard=`, `buffer_span=`, `max_buffer_size=` or the end of `rtorder`"));
+        return Err(
+            p.expected("`discard=`, `buffer_span=`, `max_buffer_size=` or the end of `rtorder`")
+        );
     }
     Ok(CommandArgs::Rtorder(out))
 }
