@@ -26,6 +26,9 @@
 //! with no directory, stay as they are, so more than `maxcount` may be
 //! left.
 
+use std::cmp::Ordering;
+use std::collections::{BinaryHeap, HashMap};
+
 use crate::commands::common::{at_option, bad, count_opt, unknown_option};
 use crate::commands::CommandArgs;
 use crate::error::Result;
@@ -106,12 +109,150 @@ pub fn parse(p: &mut Parser, _name_span: Span) -> Result<CommandArgs> {
     Ok(CommandArgs::Bucketdir(out))
 }
 
-/// One result being rolled up: its row and its path's directories.
+/// One result being rolled up.
 struct Entry {
     row: Event,
     /// The path's segments (empty when the result has no path).
     segments: Vec<String>,
+    /// Its events (`sizefield`).
     events: f64,
+    /// Where it goes in the output: its first member's input position.
+    place: usize,
+    alive: bool,
+}
+
+/// A directory's totals over the live results under it.
+struct Dir {
+    files: u64,
+    events: f64,
+    /// Results added under it (some may have been rolled up since).
+    members: Vec<usize>,
+    /// Bumped on every change, so stale heap candidates are skipped.
+    version: u64,
+    /// Its path length in segments.
+    depth: usize,
+    /// The order in which directories were first seen.
+    first: usize,
+}
+
+/// A directory in the queue of roll-up candidates, best first.
+#[derive(Debug, Clone, Copy)]
+struct Candidate {
+    ratio: f64,
+    depth: usize,
+    first: usize,
+    id: usize,
+    version: u64,
+}
+
+impl PartialEq for Candidate {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for Candidate {}
+
+impl PartialOrd for Candidate {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Candidate {
+    // More files per event, then deeper, then seen earlier; then the id
+    // and version, so that equal keys are equal candidates.
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.ratio
+            .total_cmp(&other.ratio)
+            .then(self.depth.cmp(&other.depth))
+            .then(other.first.cmp(&self.first))
+            .then(self.id.cmp(&other.id))
+            .then(self.version.cmp(&other.version))
+    }
+}
+
+/// The directories and the candidate queue.
+#[derive(Default)]
+struct Dirs {
+    ids: HashMap<Vec<String>, usize>,
+    dirs: Vec<Dir>,
+    queue: BinaryHeap<Candidate>,
+}
+
+impl Dirs {
+    /// The prefix lengths of `segments` that are directories: all but the
+    /// path itself, and never the root of an absolute path.
+    fn prefixes(segments: &[String]) -> std::ops::Range<usize> {
+        let from = if segments.first().is_some_and(|s| s.is_empty()) {
+            2
+        } else {
+            1
+        };
+        from..segments.len().max(from)
+    }
+
+    /// Counts entry `id` in each of its directories (`sign` 1) or takes
+    /// it out (`sign` -1).
+    fn count(&mut self, entries: &[Entry], id: usize, add: bool) {
+        let e = &entries[id];
+        for d in Self::prefixes(&e.segments) {
+            let key = &e.segments[..d];
+            let dir_id = match self.ids.get(key) {
+                Some(&i) => i,
+                None => {
+                    let i = self.dirs.len();
+                    self.ids.insert(key.to_vec(), i);
+                    self.dirs.push(Dir {
+                        files: 0,
+                        events: 0.0,
+                        members: Vec::new(),
+                        version: 0,
+                        depth: d,
+                        first: i,
+                    });
+                    i
+                }
+            };
+            let dir = &mut self.dirs[dir_id];
+            if add {
+                dir.files += 1;
+                dir.events += e.events;
+                dir.members.push(id);
+            } else {
+                dir.files = dir.files.saturating_sub(1);
+                dir.events -= e.events;
+            }
+            dir.version += 1;
+            if dir.files >= 2 {
+                // More files and fewer events rank higher; no events at
+                // all ranks highest.
+                let ratio = if dir.events > 0.0 {
+                    dir.files as f64 / dir.events
+                } else {
+                    f64::INFINITY
+                };
+                self.queue.push(Candidate {
+                    ratio,
+                    depth: dir.depth,
+                    first: dir.first,
+                    id: dir_id,
+                    version: dir.version,
+                });
+            }
+        }
+    }
+
+    /// The best directory to roll up, if any holds two results.
+    fn best(&mut self) -> Option<usize> {
+        while let Some(c) = self.queue.pop() {
+            let dir = &self.dirs[c.id];
+            if dir.version == c.version && dir.files >= 2 {
+                return Some(c.id);
+            }
+        }
+        None
+    }
 }
 
 impl Bucketdir {
@@ -122,7 +263,7 @@ impl Bucketdir {
         for row in input {
             let row = row?;
             held.charge_row(&row)?;
-            let segments = row
+            let segments: Vec<String> = row
                 .get(&self.pathfield)
                 .map(|v| {
                     v.to_text()
@@ -131,108 +272,85 @@ impl Bucketdir {
                         .collect()
                 })
                 .unwrap_or_default();
+            held.charge(segments.iter().map(|s| s.len() as u64 + 24).sum())?;
             let events = row
                 .get(&self.sizefield)
                 .and_then(Value::as_number)
                 .unwrap_or(0.0);
+            let place = entries.len();
             entries.push(Entry {
                 row,
                 segments,
                 events,
+                place,
+                alive: true,
             });
         }
-        while entries.len() > self.maxcount {
-            let Some(dir) = self.best_directory(&entries) else {
+        let mut dirs = Dirs::default();
+        for id in 0..entries.len() {
+            dirs.count(&entries, id, true);
+        }
+        let mut alive = entries.len();
+        while alive > self.maxcount {
+            let Some(dir_id) = dirs.best() else {
                 break;
             };
-            self.roll_up(&mut entries, &dir);
-        }
-        let rows: Vec<Event> = entries.into_iter().map(|e| e.row).collect();
-        Ok(Box::new(Releasing::new(rows.into_iter(), held)))
-    }
-
-    /// The directory to roll up next: `(segments)` of a directory holding
-    /// at least two results, best files-to-events ratio first.
-    fn best_directory(&self, entries: &[Entry]) -> Option<Vec<String>> {
-        // Directory -> (files, events), in order of first appearance.
-        let mut dirs: indexmap::IndexMap<&[String], (u64, f64)> = indexmap::IndexMap::new();
-        for e in entries {
-            // A rolled-up result's path ends in `*`: it is in its own
-            // directory's parent, like a file.
-            // The root of an absolute path (`/`) is never rolled up: it
-            // would fold every result into one.
-            let from = if e.segments.first().is_some_and(|s| s.is_empty()) {
-                2
-            } else {
-                1
-            };
-            for d in from..e.segments.len() {
-                let slot = dirs.entry(&e.segments[..d]).or_insert((0, 0.0));
-                slot.0 += 1;
-                slot.1 += e.events;
-            }
-        }
-        let mut best: Option<(&[String], f64)> = None;
-        for (dir, (files, events)) in dirs {
-            if files < 2 {
+            let members: Vec<usize> = std::mem::take(&mut dirs.dirs[dir_id].members)
+                .into_iter()
+                .filter(|&m| entries[m].alive)
+                .collect();
+            if members.len() < 2 {
                 continue;
             }
-            // More files and fewer events rank higher; no events at all ranks
-            // highest.
-            let ratio = if events > 0.0 {
-                files as f64 / events
-            } else {
-                f64::INFINITY
+            let Some(prefix) = members
+                .first()
+                .map(|&m| entries[m].segments[..dirs.dirs[dir_id].depth].to_vec())
+            else {
+                continue;
             };
-            let better = match best {
-                None => true,
-                Some((b, r)) => ratio > r || (ratio == r && dir.len() > b.len()),
-            };
-            if better {
-                best = Some((dir, ratio));
+            let mut size: Option<f64> = None;
+            let mut count: Option<f64> = None;
+            let mut events = 0.0;
+            let mut place = usize::MAX;
+            for &m in &members {
+                let e = &entries[m];
+                events += e.events;
+                place = place.min(e.place);
+                if let Some(n) = e.row.get(&self.sizefield).and_then(Value::as_number) {
+                    size = Some(size.unwrap_or(0.0) + n);
+                }
+                if let Some(n) = e.row.get(&self.countfield).and_then(Value::as_number) {
+                    count = Some(count.unwrap_or(0.0) + n);
+                }
+                dirs.count(&entries, m, false);
+                entries[m].alive = false;
             }
-        }
-        best.map(|(dir, _)| dir.to_vec())
-    }
-
-    /// Replaces the results under `dir` by one.
-    fn roll_up(&self, entries: &mut Vec<Entry>, dir: &[String]) {
-        let inside = |e: &Entry| e.segments.len() > dir.len() && e.segments[..dir.len()] == *dir;
-        let Some(first) = entries.iter().position(inside) else {
-            return;
-        };
-        let mut size: Option<f64> = None;
-        let mut count: Option<f64> = None;
-        let mut events = 0.0;
-        for e in entries.iter().filter(|e| inside(e)) {
-            events += e.events;
-            if let Some(n) = e.row.get(&self.sizefield).and_then(Value::as_number) {
-                size = Some(size.unwrap_or(0.0) + n);
+            let mut segments = prefix;
+            segments.push("*".to_string());
+            let mut row = Event::new();
+            row.set(
+                self.pathfield.as_str(),
+                Value::Str(segments.join(&self.sep)),
+            );
+            if let Some(n) = size {
+                row.set(self.sizefield.as_str(), Value::Num(n));
             }
-            if let Some(n) = e.row.get(&self.countfield).and_then(Value::as_number) {
-                count = Some(count.unwrap_or(0.0) + n);
+            if let Some(n) = count {
+                row.set(self.countfield.as_str(), Value::Num(n));
             }
+            entries.push(Entry {
+                row,
+                segments,
+                events,
+                place,
+                alive: true,
+            });
+            dirs.count(&entries, entries.len() - 1, true);
+            alive -= members.len() - 1;
         }
-        let mut segments = dir.to_vec();
-        segments.push("*".to_string());
-        let mut row = Event::new();
-        row.set(
-            self.pathfield.as_str(),
-            Value::Str(segments.join(&self.sep)),
-        );
-        if let Some(n) = size {
-            row.set(self.sizefield.as_str(), Value::Num(n));
-        }
-        if let Some(n) = count {
-            row.set(self.countfield.as_str(), Value::Num(n));
-        }
-        let merged = Entry {
-            row,
-            segments,
-            events,
-        };
-        entries.retain(|e| !inside(e));
-        let at = first.min(entries.len());
-        entries.insert(at, merged);
+        let mut kept: Vec<Entry> = entries.into_iter().filter(|e| e.alive).collect();
+        kept.sort_by_key(|e| e.place);
+        let rows: Vec<Event> = kept.into_iter().map(|e| e.row).collect();
+        Ok(Box::new(Releasing::new(rows.into_iter(), held)))
     }
 }

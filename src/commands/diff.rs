@@ -19,7 +19,8 @@
 //! `unified_diff`/`context_diff` with three lines of context; the header's
 //! "file" names are `position1` and `position2`'s numbers. Lines are matched
 //! by a longest common subsequence (difflib's own matcher differs on some
-//! inputs). Equal texts give a result without `_raw`; a missing field
+//! inputs); past 4 million line pairs (the table it needs, charged to the
+//! memory budget) the differing middle of the two texts shows as replaced. Equal texts give a result without `_raw`; a missing field
 //! counts as empty text; a position past the last result is an error
 //! (docs/semantics.md#other-commands).
 
