@@ -65,6 +65,7 @@ pub mod multisearch;
 pub mod mvexpand;
 pub mod outputcsv;
 pub mod outputtext;
+pub mod overlap;
 pub mod rangemap;
 pub mod regex;
 pub mod reltime;
@@ -648,6 +649,11 @@ const COMMANDS: &[CommandSpec] = &[
         parse: folderize::parse,
     },
     CommandSpec {
+        name: "overlap",
+        aliases: &[],
+        parse: overlap::parse,
+    },
+    CommandSpec {
         name: "datamodel",
         aliases: &[],
         parse: datamodel::parse,
@@ -815,6 +821,10 @@ pub const DIFFERENCES: &[(&str, &str)] = &[
     (
         "outputcsv",
         "writes to the --output-lookups folder (Splunk's is var/run/splunk/csv); no file name (CSV into _xml), usexml, dispatch=true and .gz names are refused",
+    ),
+    (
+        "overlap",
+        "the page does not describe the output: one result per overlap or gap with reason, start, end, duration and the two runs' info_search_id",
     ),
     (
         "rtorder",
@@ -1074,6 +1084,8 @@ pub enum CommandArgs {
     Bucketdir(bucketdir::Bucketdir),
     /// `folderize attr=.. [sep=..] [size=..] [minfolders=..] [maxfolders=..]`: values grouped into folders.
     Folderize(folderize::Folderize),
+    /// `overlap`: time overlaps and gaps between runs of a summary-indexing search.
+    Overlap(overlap::Overlap),
     /// `datamodel <M> <D> search|flat` and `from datamodel:<M>.<D>` (lowered).
     Datamodel(datamodel::DatamodelSearch),
 }
@@ -1183,6 +1195,7 @@ impl CommandArgs {
             CommandArgs::Metasearch(c) => c.apply(input, ctx),
             CommandArgs::Bucketdir(c) => c.apply(input, ctx),
             CommandArgs::Folderize(c) => c.apply(input, ctx),
+            CommandArgs::Overlap(c) => c.apply(input, ctx),
             CommandArgs::Datamodel(c) => c.apply(input, ctx),
         }
     }
