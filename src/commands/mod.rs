@@ -7,6 +7,7 @@ use crate::exec::{Context, Rows};
 use crate::source::Span;
 use crate::syntax::parser::Parser;
 
+pub mod abstract_;
 pub mod accum;
 pub mod addcoltotals;
 pub mod addinfo;
@@ -18,8 +19,10 @@ pub mod appendcols;
 pub mod associate;
 pub mod autoregress;
 pub mod bin;
+pub mod bucketdir;
 pub mod chart;
 pub mod cluster;
+pub mod cofilter;
 pub mod common;
 pub mod concurrency;
 pub mod contingency;
@@ -28,6 +31,7 @@ pub mod correlate;
 pub mod datamodel;
 pub mod dedup;
 pub mod delta;
+pub mod diff;
 pub mod erex;
 pub mod eval;
 pub mod eventcount;
@@ -39,11 +43,15 @@ pub mod fieldsummary;
 pub mod filldown;
 pub mod fillnull;
 pub mod findtypes;
+pub mod folderize;
 pub mod foreach;
 pub mod format;
+pub mod gauge;
 pub mod gentimes;
 pub mod geostats;
 pub mod head;
+pub mod highlight;
+pub mod iconify;
 pub mod inputcsv;
 pub mod inputlookup;
 pub mod iplocation;
@@ -53,17 +61,22 @@ pub mod lookup;
 pub mod makecontinuous;
 pub mod makeresults;
 pub mod metadata;
+pub mod metasearch;
 pub mod mstats;
 pub mod multisearch;
 pub mod mvexpand;
 pub mod outputcsv;
+pub mod outputtext;
+pub mod overlap;
 pub mod pivot;
 pub mod rangemap;
 pub mod regex;
 pub mod reltime;
 pub mod rename;
 pub mod replace;
+pub mod require;
 pub mod rex;
+pub mod rtorder;
 pub mod savedsearch;
 pub mod search;
 pub mod selfjoin;
@@ -225,7 +238,7 @@ const COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "contingency",
-        aliases: &[],
+        aliases: &["ctable", "counttable"],
         parse: contingency::parse,
     },
     CommandSpec {
@@ -594,6 +607,71 @@ const COMMANDS: &[CommandSpec] = &[
         parse: xyseries::parse,
     },
     CommandSpec {
+        name: "gauge",
+        aliases: &[],
+        parse: gauge::parse,
+    },
+    CommandSpec {
+        name: "highlight",
+        aliases: &[],
+        parse: highlight::parse,
+    },
+    CommandSpec {
+        name: "iconify",
+        aliases: &[],
+        parse: iconify::parse,
+    },
+    CommandSpec {
+        name: "outputtext",
+        aliases: &[],
+        parse: outputtext::parse,
+    },
+    CommandSpec {
+        name: "require",
+        aliases: &[],
+        parse: require::parse,
+    },
+    CommandSpec {
+        name: "rtorder",
+        aliases: &[],
+        parse: rtorder::parse,
+    },
+    CommandSpec {
+        name: "abstract",
+        aliases: &[],
+        parse: abstract_::parse,
+    },
+    CommandSpec {
+        name: "cofilter",
+        aliases: &[],
+        parse: cofilter::parse,
+    },
+    CommandSpec {
+        name: "diff",
+        aliases: &[],
+        parse: diff::parse,
+    },
+    CommandSpec {
+        name: "metasearch",
+        aliases: &[],
+        parse: metasearch::parse,
+    },
+    CommandSpec {
+        name: "bucketdir",
+        aliases: &[],
+        parse: bucketdir::parse,
+    },
+    CommandSpec {
+        name: "folderize",
+        aliases: &[],
+        parse: folderize::parse,
+    },
+    CommandSpec {
+        name: "overlap",
+        aliases: &[],
+        parse: overlap::parse,
+    },
+    CommandSpec {
         name: "datamodel",
         aliases: &[],
         parse: datamodel::parse,
@@ -719,8 +797,16 @@ pub fn not_offline(name: &str) -> Option<&'static str> {
 /// stays one entry.
 pub const DIFFERENCES: &[(&str, &str)] = &[
     (
+        "abstract",
+        "lines are scored by their terms and their neighbours' (Splunk's scoring, which also weighs search terms, is not documented)",
+    ),
+    (
         "addinfo",
         "a run is an all-time search: info_min_time=0.000, info_max_time=+Infinity",
+    ),
+    (
+        "bucketdir",
+        "the roll-up rule is spelunk's reading of the page: the directory with the most files per event first, never the root",
     ),
     (
         "datamodel",
@@ -735,8 +821,24 @@ pub const DIFFERENCES: &[(&str, &str)] = &[
         "suggestions are groups by source type and punct prefix with the field values (and, with useraw, the _raw words) they share, spelunk's own method (Splunk's is not documented; docs/semantics.md)",
     ),
     (
+        "diff",
+        "the diff text is Python difflib's unified or context form, lines matched by a longest common subsequence",
+    ),
+    (
+        "folderize",
+        "the grouping rule is spelunk's reading of the page: the deepest folder level giving at most maxfolders folders",
+    ),
+    (
         "geostats",
         "geobin is bin_id_zl_<level>_y_<row>_x_<column> and a bin's latitude/longitude is the mean of its events' coordinates (Splunk's exact rules are not documented); locallimit is refused",
+    ),
+    (
+        "highlight",
+        "display only: Splunk Web highlights the terms; the results pass through unchanged",
+    ),
+    (
+        "iconify",
+        "_icon is the MD5 of the listed fields' values (Splunk's hash is not documented)",
     ),
     (
         "iplocation",
@@ -749,6 +851,14 @@ pub const DIFFERENCES: &[(&str, &str)] = &[
     (
         "pivot",
         "over the events given, as `from datamodel:`; the split options (RANGE, PERIOD, TRUELABEL, FALSELABEL), NUMCOLS, rowsort and the summaries are refused; unlabelled cell names and SPLITCOL column order are spelunk's (docs/semantics.md)",
+    ),
+    (
+        "overlap",
+        "the page does not describe the output: one result per overlap or gap with reason, start, end, duration and the two runs' info_search_id",
+    ),
+    (
+        "rtorder",
+        "a historical run: every result is buffered and emitted oldest first at the end (no real-time clock for buffer_span)",
     ),
     (
         "savedsearch",
@@ -980,6 +1090,32 @@ pub enum CommandArgs {
     Xyseries(xyseries::Xyseries),
     /// `xpath [outfield=..] "<xpath>" [field=..] [default=..]`: values selected from XML.
     Xpath(xpath::Xpath),
+    /// `gauge <value> [<range>...]`: one result with `x` and `y1`... for a gauge chart.
+    Gauge(gauge::Gauge),
+    /// `highlight <string>...`: display only, results unchanged.
+    Highlight(highlight::Highlight),
+    /// `iconify <fields>`: an `_icon` hash of the fields' values.
+    Iconify(iconify::Iconify),
+    /// `outputtext [usexml=..]`: `_raw` copied (XML-escaped) into `_xml`.
+    Outputtext(outputtext::Outputtext),
+    /// `| require`: fails the search when there are no results.
+    Require(require::Require),
+    /// `rtorder [discard=..] [buffer_span=..] [max_buffer_size=..]`: results in ascending time order.
+    Rtorder(rtorder::Rtorder),
+    /// `abstract [maxterms=..] [maxlines=..]`: `_raw` replaced by a summary.
+    Abstract(abstract_::Abstract),
+    /// `cofilter <field1> <field2>`: how many `field1` values each pair of `field2` values shares.
+    Cofilter(cofilter::Cofilter),
+    /// `diff [position1=..] [position2=..] [attribute=..] ...`: a line diff of two results.
+    Diff(diff::Diff),
+    /// `| metasearch <expr>`: the metadata fields of the matching events.
+    Metasearch(metasearch::Metasearch),
+    /// `bucketdir [pathfield=..] [sizefield=..] [maxcount=..] [countfield=..] [sep=..]`: paths rolled up into directories.
+    Bucketdir(bucketdir::Bucketdir),
+    /// `folderize attr=.. [sep=..] [size=..] [minfolders=..] [maxfolders=..]`: values grouped into folders.
+    Folderize(folderize::Folderize),
+    /// `overlap`: time overlaps and gaps between runs of a summary-indexing search.
+    Overlap(overlap::Overlap),
     /// `datamodel <M> <D> search|flat` and `from datamodel:<M>.<D>` (lowered).
     Datamodel(datamodel::DatamodelSearch),
     /// `pivot <M> <D> <cell values> [SPLITROW ..] [SPLITCOL ..] [FILTER ..] [LIMIT ..]` (lowered).
@@ -1083,6 +1219,19 @@ impl CommandArgs {
             CommandArgs::Untable(c) => c.apply(input),
             CommandArgs::Xyseries(c) => c.apply(input),
             CommandArgs::Xpath(c) => c.apply(input),
+            CommandArgs::Gauge(c) => c.apply(input),
+            CommandArgs::Highlight(c) => c.apply(input),
+            CommandArgs::Iconify(c) => c.apply(input),
+            CommandArgs::Outputtext(c) => c.apply(input),
+            CommandArgs::Require(c) => c.apply(input),
+            CommandArgs::Rtorder(c) => c.apply(input, ctx),
+            CommandArgs::Abstract(c) => c.apply(input),
+            CommandArgs::Cofilter(c) => c.apply(input, ctx),
+            CommandArgs::Diff(c) => c.apply(input, ctx),
+            CommandArgs::Metasearch(c) => c.apply(input, ctx),
+            CommandArgs::Bucketdir(c) => c.apply(input, ctx),
+            CommandArgs::Folderize(c) => c.apply(input, ctx),
+            CommandArgs::Overlap(c) => c.apply(input, ctx),
             CommandArgs::Datamodel(c) => c.apply(input, ctx),
             CommandArgs::Pivot(c) => c.apply(input, ctx),
             CommandArgs::Erex(c) => c.apply(input, ctx),

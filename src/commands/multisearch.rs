@@ -60,7 +60,9 @@ pub fn is_distributable_streaming(args: &CommandArgs) -> bool {
         | CommandArgs::Iplocation(_)
         | CommandArgs::Lookup(_)
         | CommandArgs::Addinfo(_)
-        | CommandArgs::Tojson(_) => true,
+        | CommandArgs::Tojson(_)
+        | CommandArgs::Highlight(_)
+        | CommandArgs::Iconify(_) => true,
         CommandArgs::Fillnull(f) => !f.fields.is_empty(),
         CommandArgs::Bin(b) => b.span.is_some(),
         CommandArgs::Addtotals(a) => !a.col,

@@ -25,6 +25,7 @@ pub fn resolve(
     for command in &mut out.commands {
         match &mut command.args {
             CommandArgs::Search(s) => resolve_expr(&mut s.expr, ctx, depth, run)?,
+            CommandArgs::Metasearch(s) => resolve_expr(&mut s.expr, ctx, depth, run)?,
             CommandArgs::InputLookup(l) => {
                 if let Some(expr) = &mut l.filter {
                     resolve_expr(expr, ctx, depth, run)?;
