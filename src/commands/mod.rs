@@ -86,6 +86,7 @@ pub mod sort;
 pub mod spath;
 pub mod stats;
 pub mod strcat;
+pub mod summary_index;
 pub mod table;
 pub mod tags;
 pub mod timechart;
@@ -145,6 +146,31 @@ const COMMANDS: &[CommandSpec] = &[
         name: "findtypes",
         aliases: &[],
         parse: findtypes::parse,
+    },
+    CommandSpec {
+        name: "sistats",
+        aliases: &[],
+        parse: summary_index::parse_sistats,
+    },
+    CommandSpec {
+        name: "sichart",
+        aliases: &[],
+        parse: summary_index::parse_sichart,
+    },
+    CommandSpec {
+        name: "sitimechart",
+        aliases: &[],
+        parse: summary_index::parse_sitimechart,
+    },
+    CommandSpec {
+        name: "sitop",
+        aliases: &[],
+        parse: summary_index::parse_sitop,
+    },
+    CommandSpec {
+        name: "sirare",
+        aliases: &[],
+        parse: summary_index::parse_sirare,
     },
     CommandSpec {
         name: "selfjoin",
@@ -869,6 +895,26 @@ pub const DIFFERENCES: &[(&str, &str)] = &[
         "align=end ends the latest period at the last bin's end (a run has no search end time); month, quarter and year spans are refused",
     ),
     (
+        "sichart",
+        "each result keeps what its partial statistics are computed from (_time, the split fields, the functions' fields), as tstats prestats=true does, not Splunk's undocumented psrsvd_* fields; `chart` over them gives the same results",
+    ),
+    (
+        "sirare",
+        "each result keeps what its partial statistics are computed from (_time, the split fields, the functions' fields), as tstats prestats=true does, not Splunk's undocumented psrsvd_* fields; `rare` over them gives the same results",
+    ),
+    (
+        "sistats",
+        "each result keeps what its partial statistics are computed from (_time, the split fields, the functions' fields), as tstats prestats=true does, not Splunk's undocumented psrsvd_* fields; `stats` over them gives the same results",
+    ),
+    (
+        "sitimechart",
+        "each result keeps what its partial statistics are computed from (_time, the split fields, the functions' fields), as tstats prestats=true does, not Splunk's undocumented psrsvd_* fields; `timechart` over them gives the same results",
+    ),
+    (
+        "sitop",
+        "each result keeps what its partial statistics are computed from (_time, the split fields, the functions' fields), as tstats prestats=true does, not Splunk's undocumented psrsvd_* fields; `top` over them gives the same results",
+    ),
+    (
         "tstats",
         "lowered to a plain pipeline over the given events, as if fully accelerated",
     ),
@@ -1124,6 +1170,8 @@ pub enum CommandArgs {
     Erex(erex::Erex),
     /// `findtypes [max=..] [notcovered] [useraw]`: suggested event types.
     Findtypes(findtypes::Findtypes),
+    /// `sistats`/`sichart`/`sitimechart`/`sitop`/`sirare`: the fields their partial statistics need.
+    SummaryIndex(summary_index::SummaryIndex),
 }
 
 impl CommandArgs {
@@ -1236,6 +1284,7 @@ impl CommandArgs {
             CommandArgs::Pivot(c) => c.apply(input, ctx),
             CommandArgs::Erex(c) => c.apply(input, ctx),
             CommandArgs::Findtypes(c) => c.apply(input),
+            CommandArgs::SummaryIndex(c) => c.apply(input),
         }
     }
 
