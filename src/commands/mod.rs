@@ -20,6 +20,7 @@ pub mod autoregress;
 pub mod bin;
 pub mod chart;
 pub mod cluster;
+pub mod collect;
 pub mod common;
 pub mod concurrency;
 pub mod contingency;
@@ -199,6 +200,11 @@ const COMMANDS: &[CommandSpec] = &[
         name: "cluster",
         aliases: &[],
         parse: cluster::parse,
+    },
+    CommandSpec {
+        name: "collect",
+        aliases: &[],
+        parse: collect::parse,
     },
     CommandSpec {
         name: "concurrency",
@@ -595,10 +601,6 @@ pub const NOT_OFFLINE: &[(&str, &str)] = &[
         "audit",
         "it reads the audit trail (`_audit` index) of a Splunk server",
     ),
-    (
-        "collect",
-        "it writes results into a summary index on a Splunk server",
-    ),
     ("dbinspect", "it reports on the buckets of a Splunk index"),
     ("delete", "it marks events in a Splunk index as deleted"),
     (
@@ -703,6 +705,10 @@ pub const DIFFERENCES: &[(&str, &str)] = &[
     (
         "addinfo",
         "a run is an all-time search: info_min_time=0.000, info_max_time=+Infinity",
+    ),
+    (
+        "collect",
+        "writes the stash (or HEC) file named by file= into the --output-lookups folder and indexes nothing; file= is required",
     ),
     (
         "datamodel",
@@ -810,6 +816,8 @@ pub enum CommandArgs {
     Contingency(contingency::Contingency),
     /// `correlate`: how often each pair of fields occurs in the same results.
     Correlate(correlate::Correlate),
+    /// `collect index=<name> file=<name> [options]`: results written to a summary-index file.
+    Collect(collect::Collect),
     /// `eval <field>=<expr>, ...`.
     Eval(eval::Eval),
     /// `where <expr>`.
@@ -980,6 +988,7 @@ impl CommandArgs {
             CommandArgs::Concurrency(c) => c.apply(input),
             CommandArgs::Contingency(c) => c.apply(input),
             CommandArgs::Correlate(c) => c.apply(input, ctx),
+            CommandArgs::Collect(c) => c.apply(input, ctx),
             CommandArgs::Eval(c) => c.apply(input, ctx),
             CommandArgs::Where(c) => c.apply(input, ctx),
             CommandArgs::Head(c) => c.apply(input, ctx),

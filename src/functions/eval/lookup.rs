@@ -21,7 +21,9 @@ use crate::functions::eval::{arg, eager, CallSite, FnSpec};
 use crate::value::Value;
 
 /// The functions of this file.
-pub const FUNCTIONS: &[FnSpec] = &[eager("lookup", 2, 3, lookup)];
+pub const FUNCTIONS: &[FnSpec] = &[eager("lookup", 2, 3, lookup).differs(
+    "several matching rows give a JSON array per field, no match gives null (the page does not say)",
+)];
 
 fn lookup(args: Vec<EvalValue>, site: &CallSite) -> Result<EvalValue> {
     let Some(name) = arg(&args, 0).as_text() else {
