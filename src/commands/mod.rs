@@ -715,6 +715,10 @@ pub const DIFFERENCES: &[(&str, &str)] = &[
         "lowered to a plain pipeline over the given events; listing models is not supported",
     ),
     (
+        "fieldformat",
+        "the format shows in the table output (-o table) only; JSON, NDJSON and CSV output are exports and keep the values",
+    ),
+    (
         "geostats",
         "geobin is bin_id_zl_<level>_y_<row>_x_<column> and a bin's latitude/longitude is the mean of its events' coordinates (Splunk's exact rules are not documented); locallimit is refused",
     ),
@@ -746,10 +750,7 @@ pub const DIFFERENCES: &[(&str, &str)] = &[
 
 /// Registered commands that always fail with a message, and why (listed
 /// as not supported by `spelunk reference`).
-pub const REFUSED: &[(&str, &str)] = &[(
-    "fieldformat",
-    "it only changes how Splunk Web shows a value and spelunk has no display layer (use `eval`)",
-)];
+pub const REFUSED: &[(&str, &str)] = &[];
 
 /// Every supported command's registry entry.
 pub fn specs() -> &'static [CommandSpec] {
@@ -820,6 +821,8 @@ pub enum CommandArgs {
     Collect(collect::Collect),
     /// `eval <field>=<expr>, ...`.
     Eval(eval::Eval),
+    /// `fieldformat <field>=<expr>`: a display format (the table output).
+    Fieldformat(fieldformat::Fieldformat),
     /// `where <expr>`.
     Where(where_::Where),
     /// `head [N] [limit=N]`, e.g. `head 5` (also `tail`).
@@ -990,6 +993,7 @@ impl CommandArgs {
             CommandArgs::Correlate(c) => c.apply(input, ctx),
             CommandArgs::Collect(c) => c.apply(input, ctx),
             CommandArgs::Eval(c) => c.apply(input, ctx),
+            CommandArgs::Fieldformat(c) => c.apply(input),
             CommandArgs::Where(c) => c.apply(input, ctx),
             CommandArgs::Head(c) => c.apply(input, ctx),
             CommandArgs::Reverse(c) => c.apply(input),
