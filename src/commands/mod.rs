@@ -11,6 +11,7 @@ pub mod accum;
 pub mod addcoltotals;
 pub mod addinfo;
 pub mod addtotals;
+pub mod analyzefields;
 pub mod anomalousvalue;
 pub mod anomalydetection;
 pub mod append;
@@ -325,6 +326,11 @@ const COMMANDS: &[CommandSpec] = &[
         name: "lookup",
         aliases: &[],
         parse: lookup::parse,
+    },
+    CommandSpec {
+        name: "analyzefields",
+        aliases: &["af"],
+        parse: analyzefields::parse,
     },
     CommandSpec {
         name: "associate",
@@ -707,6 +713,10 @@ pub const DIFFERENCES: &[(&str, &str)] = &[
         "a run is an all-time search: info_min_time=0.000, info_max_time=+Infinity",
     ),
     (
+        "analyzefields",
+        "the page gives no formula: z-probability is the two-sided normal tail under each class's mean and sample stdev",
+    ),
+    (
         "collect",
         "writes the stash (or HEC) file named by file= into the --output-lookups folder and indexes nothing; file= is required",
     ),
@@ -819,6 +829,8 @@ pub enum CommandArgs {
     Correlate(correlate::Correlate),
     /// `collect index=<name> file=<name> [options]`: results written to a summary-index file.
     Collect(collect::Collect),
+    /// `analyzefields classfield=<field>` (alias `af`): how well each numeric field predicts the class.
+    Analyzefields(analyzefields::Analyzefields),
     /// `eval <field>=<expr>, ...`.
     Eval(eval::Eval),
     /// `fieldformat <field>=<expr>`: a display format (the table output).
@@ -992,6 +1004,7 @@ impl CommandArgs {
             CommandArgs::Contingency(c) => c.apply(input),
             CommandArgs::Correlate(c) => c.apply(input, ctx),
             CommandArgs::Collect(c) => c.apply(input, ctx),
+            CommandArgs::Analyzefields(c) => c.apply(input),
             CommandArgs::Eval(c) => c.apply(input, ctx),
             CommandArgs::Fieldformat(c) => c.apply(input),
             CommandArgs::Where(c) => c.apply(input, ctx),
