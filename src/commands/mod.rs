@@ -16,6 +16,7 @@ pub mod anomalousvalue;
 pub mod anomalydetection;
 pub mod append;
 pub mod appendcols;
+pub mod arules;
 pub mod associate;
 pub mod autoregress;
 pub mod bin;
@@ -331,6 +332,11 @@ const COMMANDS: &[CommandSpec] = &[
         name: "analyzefields",
         aliases: &["af"],
         parse: analyzefields::parse,
+    },
+    CommandSpec {
+        name: "arules",
+        aliases: &[],
+        parse: arules::parse,
     },
     CommandSpec {
         name: "associate",
@@ -717,6 +723,10 @@ pub const DIFFERENCES: &[(&str, &str)] = &[
         "the page gives no formula: z-probability is the two-sided normal tail under each class's mean and sample stdev",
     ),
     (
+        "arules",
+        "the page gives no rule shape: one field=value item implies one of another field; supports are shares of all results",
+    ),
+    (
         "collect",
         "writes the stash (or HEC) file named by file= into the --output-lookups folder and indexes nothing; file= is required",
     ),
@@ -831,6 +841,8 @@ pub enum CommandArgs {
     Collect(collect::Collect),
     /// `analyzefields classfield=<field>` (alias `af`): how well each numeric field predicts the class.
     Analyzefields(analyzefields::Analyzefields),
+    /// `arules [sup=..] [conf=..] <field> <field>...`: association rules between field values.
+    Arules(arules::Arules),
     /// `eval <field>=<expr>, ...`.
     Eval(eval::Eval),
     /// `fieldformat <field>=<expr>`: a display format (the table output).
@@ -1005,6 +1017,7 @@ impl CommandArgs {
             CommandArgs::Correlate(c) => c.apply(input, ctx),
             CommandArgs::Collect(c) => c.apply(input, ctx),
             CommandArgs::Analyzefields(c) => c.apply(input),
+            CommandArgs::Arules(c) => c.apply(input),
             CommandArgs::Eval(c) => c.apply(input, ctx),
             CommandArgs::Fieldformat(c) => c.apply(input),
             CommandArgs::Where(c) => c.apply(input, ctx),
