@@ -33,6 +33,9 @@ use crate::value::Value;
 
 const C: &str = "arules";
 
+/// One item: the field's index in the list, and a value.
+type Item = (usize, String);
+
 /// `arules sup=3 conf=0.5 field1 field2`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Arules {
@@ -100,7 +103,7 @@ impl Arules {
         let rows = collect(input)?;
         let total = rows.len() as f64;
         // Each result's items: (field index, value), deduplicated.
-        let transactions: Vec<BTreeSet<(usize, String)>> = rows
+        let transactions: Vec<BTreeSet<Item>> = rows
             .iter()
             .map(|row| {
                 let mut items = BTreeSet::new();
@@ -114,8 +117,8 @@ impl Arules {
                 items
             })
             .collect();
-        let mut single: BTreeMap<(usize, String), usize> = BTreeMap::new();
-        let mut pair: BTreeMap<((usize, String), (usize, String)), usize> = BTreeMap::new();
+        let mut single: BTreeMap<Item, usize> = BTreeMap::new();
+        let mut pair: BTreeMap<(Item, Item), usize> = BTreeMap::new();
         for items in &transactions {
             for a in items {
                 *single.entry(a.clone()).or_default() += 1;
@@ -126,7 +129,7 @@ impl Arules {
                 }
             }
         }
-        let item = |(i, v): &(usize, String)| format!("{}={v}", self.fields[*i]);
+        let item = |(i, v): &Item| format!("{}={v}", self.fields[*i]);
         let mut rules: Vec<(f64, String, String, f64, f64)> = Vec::new();
         for ((given, implied), both) in &pair {
             if *both < self.sup {

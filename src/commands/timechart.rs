@@ -371,8 +371,6 @@ impl Timechart {
 
 #[cfg(test)]
 mod rate_tests {
-    use super::*;
-
     #[test]
     fn rate_units() {
         assert_eq!(
