@@ -495,7 +495,7 @@ impl Chart {
                 events = collect(b.apply(Box::new(events.into_iter().map(Ok)), ctx)?)?;
             }
         }
-        let ectx = EvalContext::for_search(ctx);
+        let ectx = EvalContext::at(ctx.now, ctx.tz);
         let pivot = Pivot {
             aggs: &self.aggs,
             col: self.col.as_ref().map(|c| c.field.as_str()),

@@ -321,7 +321,7 @@ impl TimeOrder {
 impl Streamstats {
     /// Adds running statistics to each result.
     pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
-        let ectx = EvalContext::for_search(ctx);
+        let ectx = EvalContext::at(ctx.now, ctx.tz);
         let mut windows = Windows::default();
         let mut running: HashMap<Vec<String>, Vec<AggState>> = HashMap::new();
         let mut previous: Option<Vec<String>> = None;

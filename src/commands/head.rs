@@ -100,7 +100,7 @@ impl Head {
             let Some(expr) = &self.expr else {
                 return Ok(Box::new(input.take(limit)));
             };
-            let ectx = EvalContext::for_search(ctx);
+            let ectx = EvalContext::at(ctx.now, ctx.tz);
             let mut stopped = false;
             let out = input.take(limit).map_while(move |row| {
                 if stopped {

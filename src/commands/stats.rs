@@ -369,7 +369,7 @@ impl Stats {
     fn aggregate(&self, input: Rows<'_>, ctx: &Context<'_>) -> Result<Vec<Event>> {
         let mut groups = self.new_groups();
         let mut held = ctx.memory.hold("stats");
-        let ectx = EvalContext::for_search(ctx);
+        let ectx = EvalContext::at(ctx.now, ctx.tz);
         let mut range = TimeRange::default();
         for row in input {
             let event = row?;

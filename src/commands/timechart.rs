@@ -314,7 +314,7 @@ impl Timechart {
             }
         }
         let ms = |t: f64| (t * 1000.0).round() as i64;
-        let ectx = EvalContext::for_search(ctx);
+        let ectx = EvalContext::at(ctx.now, ctx.tz);
         let pivot = Pivot {
             aggs: &self.aggs,
             col: self.by.as_deref(),

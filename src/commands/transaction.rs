@@ -171,7 +171,7 @@ impl Transaction {
             .as_ref()
             .map(|f| compile(f, ctx))
             .transpose()?;
-        let ectx = EvalContext::for_search(ctx);
+        let ectx = EvalContext::at(ctx.now, ctx.tz);
         // The rows are held until every transaction is closed, then the
         // transactions until they are handed on: both are charged to the
         // search's memory budget.

@@ -100,14 +100,22 @@ impl EvalContext {
         }
     }
 
-    /// A context for a command of a running search: its `now()`, time
-    /// zone and lookups.
-    pub fn for_search(ctx: &crate::exec::Context<'_>) -> Self {
-        EvalContext {
-            lookups: Some(EvalLookups {
+    /// A context for `eval`/`where` in a running search: its `now()`,
+    /// time zone, and, when one of `exprs` calls `lookup()`, its lookups
+    /// (copied once per command, so only when needed).
+    pub fn for_search<'e>(
+        ctx: &crate::exec::Context<'_>,
+        exprs: impl IntoIterator<Item = &'e Expr>,
+    ) -> Self {
+        let lookups = exprs
+            .into_iter()
+            .any(|e| e.calls("lookup"))
+            .then(|| EvalLookups {
                 registry: std::sync::Arc::new(ctx.lookups.clone()),
                 prepared: ctx.prepared.clone(),
-            }),
+            });
+        EvalContext {
+            lookups,
             ..EvalContext::at(ctx.now, ctx.tz)
         }
     }

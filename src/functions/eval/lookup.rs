@@ -22,7 +22,7 @@ use crate::value::Value;
 
 /// The functions of this file.
 pub const FUNCTIONS: &[FnSpec] = &[eager("lookup", 2, 3, lookup).differs(
-    "several matching rows give a JSON array per field, no match gives null (the page does not say)",
+    "eval and where only (fieldformat and other commands' expressions refuse it); several matching rows give a JSON array per field, no match gives null (the page does not say)",
 )];
 
 fn lookup(args: Vec<EvalValue>, site: &CallSite) -> Result<EvalValue> {
@@ -31,7 +31,7 @@ fn lookup(args: Vec<EvalValue>, site: &CallSite) -> Result<EvalValue> {
     };
     let Some(lookups) = site.ctx.lookups.as_ref() else {
         return Err(site.error(
-            "lookup tables are only available inside a search (not in calculated fields or macros)",
+            "lookup tables are read only by the `eval` and `where` commands of a search (not by other commands' expressions, calculated fields or macros)",
         ));
     };
     let inputs = input_object(arg(&args, 1), site)?;
