@@ -799,9 +799,22 @@ fn run(args: RunArgs) -> Result<ExitCode, Diagnostic> {
         tz,
     };
     let width = args.width.limit();
-    write_stdout(|out| {
-        output::write_fitted(out, format, &results.rows, &results.columns, &time, width)
-    })?;
+    // `fieldformat` changes only what is displayed: the table, not exports.
+    let displayed = match format {
+        Format::Table => spelunk::commands::fieldformat::display_rows(
+            &query.pipeline,
+            &results.rows,
+            &results.columns,
+            &spelunk::eval::EvalContext::new(tz),
+        )
+        .map_err(|e| Diagnostic::new(e, &query.expanded.map))?,
+        _ => None,
+    };
+    let (rows, columns) = match &displayed {
+        Some((rows, columns)) => (rows, columns),
+        None => (&results.rows, &results.columns),
+    };
+    write_stdout(|out| output::write_fitted(out, format, rows, columns, &time, width))?;
     if args.fail_on_empty && results.rows.is_empty() {
         eprintln!("error: the search returned no rows (--fail-on-empty)");
         return Ok(ExitCode::from(exit::TEST_FAILED));

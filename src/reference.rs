@@ -177,6 +177,16 @@ pub fn stats_functions() -> Vec<Entry> {
             status: Status::Differs(stats::SPARKLINE_DIFFERENCE),
         },
     );
+    for (name, _) in stats::TIMECHART_ONLY {
+        by_name.insert(
+            name.to_string(),
+            Entry {
+                name: name.to_string(),
+                aliases: Vec::new(),
+                status: Status::Differs(stats::TIMECHART_ONLY_DIFFERENCE),
+            },
+        );
+    }
     for (name, why) in stats::UNSUPPORTED {
         by_name.entry(name.to_string()).or_insert(Entry {
             name: name.to_string(),

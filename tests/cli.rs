@@ -1698,3 +1698,27 @@ fn hunt_takes_max_memory() {
     assert_eq!(fits.status.code(), Some(0), "{}", text(&fits.stdout));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `fieldformat` changes the table (spelunk's display) and no export: the
+/// fieldformat page's `"$".tostring(totalSales,"commas")` example.
+#[test]
+fn fieldformat_shows_in_the_table_only() {
+    let events = "tests/cases/fieldformat_export_keeps_value/events.json";
+    let search = r#"bytes=* | stats sum(bytes) AS totalSales | fieldformat totalSales="$".tostring(totalSales,"commas")"#;
+    let table = spelunk(&["run", "-e", events, "-o", "table", search]);
+    assert!(table.status.success(), "{}", text(&table.stderr));
+    assert!(
+        text(&table.stdout).contains("$1,234,567"),
+        "{}",
+        text(&table.stdout)
+    );
+    for format in ["json", "csv", "ndjson"] {
+        let out = spelunk(&["run", "-e", events, "-o", format, search]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let stdout = text(&out.stdout);
+        assert!(
+            stdout.contains("1234567") && !stdout.contains("1,234,567"),
+            "{format}: {stdout}"
+        );
+    }
+}

@@ -576,7 +576,7 @@ fn mean_stdev(nums: &[f64]) -> (f64, f64) {
 
 /// The complementary error function (Numerical Recipes' `erfcc`, relative
 /// error below 1.2e-7).
-fn erfc(x: f64) -> f64 {
+pub(crate) fn erfc(x: f64) -> f64 {
     let z = x.abs();
     let t = 1.0 / (1.0 + 0.5 * z);
     let r = t

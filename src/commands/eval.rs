@@ -32,7 +32,7 @@ pub fn parse(p: &mut Parser, _name_span: Span) -> Result<CommandArgs> {
 impl Eval {
     /// Evaluates the assignments on each row.
     pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
-        let ectx = EvalContext::at(ctx.now, ctx.tz);
+        let ectx = EvalContext::for_search(ctx, self.assignments.iter().map(|a| &a.expr));
         Ok(Box::new(input.map(move |row| {
             let mut event = row?;
             self.apply_one(&mut event, &ectx)?;

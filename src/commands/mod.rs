@@ -12,10 +12,12 @@ pub mod accum;
 pub mod addcoltotals;
 pub mod addinfo;
 pub mod addtotals;
+pub mod analyzefields;
 pub mod anomalousvalue;
 pub mod anomalydetection;
 pub mod append;
 pub mod appendcols;
+pub mod arules;
 pub mod associate;
 pub mod autoregress;
 pub mod bin;
@@ -23,6 +25,7 @@ pub mod bucketdir;
 pub mod chart;
 pub mod cluster;
 pub mod cofilter;
+pub mod collect;
 pub mod common;
 pub mod concurrency;
 pub mod contingency;
@@ -258,6 +261,11 @@ const COMMANDS: &[CommandSpec] = &[
         parse: cluster::parse,
     },
     CommandSpec {
+        name: "collect",
+        aliases: &[],
+        parse: collect::parse,
+    },
+    CommandSpec {
         name: "concurrency",
         aliases: &[],
         parse: concurrency::parse,
@@ -376,6 +384,16 @@ const COMMANDS: &[CommandSpec] = &[
         name: "lookup",
         aliases: &[],
         parse: lookup::parse,
+    },
+    CommandSpec {
+        name: "analyzefields",
+        aliases: &["af"],
+        parse: analyzefields::parse,
+    },
+    CommandSpec {
+        name: "arules",
+        aliases: &[],
+        parse: arules::parse,
     },
     CommandSpec {
         name: "associate",
@@ -717,10 +735,6 @@ pub const NOT_OFFLINE: &[(&str, &str)] = &[
         "audit",
         "it reads the audit trail (`_audit` index) of a Splunk server",
     ),
-    (
-        "collect",
-        "it writes results into a summary index on a Splunk server",
-    ),
     ("dbinspect", "it reports on the buckets of a Splunk index"),
     ("delete", "it marks events in a Splunk index as deleted"),
     (
@@ -835,6 +849,18 @@ pub const DIFFERENCES: &[(&str, &str)] = &[
         "the roll-up rule is spelunk's reading of the page: the directory with the most files per event first, never the root",
     ),
     (
+        "analyzefields",
+        "the page gives no formula: z-probability is the two-sided normal tail under each class's mean and sample stdev",
+    ),
+    (
+        "arules",
+        "the page gives no rule shape: one field=value item implies one of another field; supports are shares of all results",
+    ),
+    (
+        "collect",
+        "writes the stash (or HEC) file named by file= into the --output-lookups folder and indexes nothing; file= is required",
+    ),
+    (
         "datamodel",
         "lowered to a plain pipeline over the given events; listing models is not supported",
     ),
@@ -853,6 +879,10 @@ pub const DIFFERENCES: &[(&str, &str)] = &[
     (
         "folderize",
         "the grouping rule is spelunk's reading of the page: the deepest folder level giving at most maxfolders folders",
+    ),
+    (
+        "fieldformat",
+        "the format shows in the table output (-o table) only; JSON, NDJSON and CSV output are exports and keep the values",
     ),
     (
         "geostats",
@@ -926,10 +956,7 @@ pub const DIFFERENCES: &[(&str, &str)] = &[
 
 /// Registered commands that always fail with a message, and why (listed
 /// as not supported by `spelunk reference`).
-pub const REFUSED: &[(&str, &str)] = &[(
-    "fieldformat",
-    "it only changes how Splunk Web shows a value and spelunk has no display layer (use `eval`)",
-)];
+pub const REFUSED: &[(&str, &str)] = &[];
 
 /// Every supported command's registry entry.
 pub fn specs() -> &'static [CommandSpec] {
@@ -996,8 +1023,16 @@ pub enum CommandArgs {
     Contingency(contingency::Contingency),
     /// `correlate`: how often each pair of fields occurs in the same results.
     Correlate(correlate::Correlate),
+    /// `collect index=<name> file=<name> [options]`: results written to a summary-index file.
+    Collect(collect::Collect),
+    /// `analyzefields classfield=<field>` (alias `af`): how well each numeric field predicts the class.
+    Analyzefields(analyzefields::Analyzefields),
+    /// `arules [sup=..] [conf=..] <field> <field>...`: association rules between field values.
+    Arules(arules::Arules),
     /// `eval <field>=<expr>, ...`.
     Eval(eval::Eval),
+    /// `fieldformat <field>=<expr>`: a display format (the table output).
+    Fieldformat(fieldformat::Fieldformat),
     /// `where <expr>`.
     Where(where_::Where),
     /// `head [N] [limit=N]`, e.g. `head 5` (also `tail`).
@@ -1200,7 +1235,11 @@ impl CommandArgs {
             CommandArgs::Concurrency(c) => c.apply(input),
             CommandArgs::Contingency(c) => c.apply(input),
             CommandArgs::Correlate(c) => c.apply(input, ctx),
+            CommandArgs::Collect(c) => c.apply(input, ctx),
+            CommandArgs::Analyzefields(c) => c.apply(input),
+            CommandArgs::Arules(c) => c.apply(input),
             CommandArgs::Eval(c) => c.apply(input, ctx),
+            CommandArgs::Fieldformat(c) => c.apply(input),
             CommandArgs::Where(c) => c.apply(input, ctx),
             CommandArgs::Head(c) => c.apply(input, ctx),
             CommandArgs::Reverse(c) => c.apply(input),

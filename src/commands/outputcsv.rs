@@ -248,7 +248,7 @@ impl Outputcsv {
 /// Writes `path` through a fresh file beside it, renamed over it when
 /// `fill` succeeded (a reader never sees half a file; a failure leaves the
 /// old one).
-fn replace_with(
+pub(crate) fn replace_with(
     path: &Path,
     fill: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>,
 ) -> Result<()> {

@@ -215,6 +215,11 @@ pub fn aggregation(p: &mut Parser) -> Result<Aggregation> {
 /// Why `name` is no aggregation: a known Splunk one spelunk lacks (with
 /// the reason), or an unknown name with the nearest known one.
 fn unknown_function_message(name: &str) -> String {
+    if stats_fns::timechart_only(name).is_some() {
+        return format!(
+            "function `{name}` is a timechart function: it is a rate over each time bin's span, and only timechart has spans (e.g. `timechart span=1m {name}(bytes)`)"
+        );
+    }
     if let Some(why) = stats_fns::unsupported(name) {
         return format!("function `{name}` is not supported: {why}");
     }

@@ -98,25 +98,13 @@ pub struct Rate {
     pub unit: f64,
 }
 
-/// The seconds in a `per_<unit>` function's unit, or `None` for another
-/// name.
-fn rate_unit(name: &str) -> Option<f64> {
-    Some(match name.to_ascii_lowercase().as_str() {
-        "per_second" => 1.0,
-        "per_minute" => 60.0,
-        "per_hour" => 3600.0,
-        "per_day" => 86_400.0,
-        _ => return None,
-    })
-}
-
 /// Parses `per_<unit>(<field>) [AS <name>]` as a `sum` over a hidden field
 /// (the timechart page: "per_hour() converts the field value so that it is
 /// a rate per hour, or sum()/<hours in the span>"); sum(x)/k is the sum of
 /// x/k, and k is the same for every event of a bin.
 fn rate_aggregation(p: &mut Parser, rates: &mut Vec<Rate>) -> Result<Aggregation> {
     let (name, name_span) = p.word("a per_* function")?;
-    let unit = rate_unit(&name).unwrap_or(1.0);
+    let unit = crate::functions::stats::timechart_only(&name).unwrap_or(1.0);
     p.expect(&Tok::LParen, &format!("`(` after `{name}`"))?;
     let (field, _) = p.field_name(&format!("a field for `{name}`"))?;
     p.expect(&Tok::RParen, &format!("`)` closing `{name}(`"))?;
@@ -226,7 +214,7 @@ pub fn parse(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
             }
             return Err(p.expected("an option or the end of `timechart`"));
         }
-        let is_rate = matches!(p.peek(), Some(Tok::Word(w)) if rate_unit(w).is_some())
+        let is_rate = matches!(p.peek(), Some(Tok::Word(w)) if crate::functions::stats::timechart_only(w).is_some())
             && p.peek2() == Some(&Tok::LParen);
         if is_rate {
             let agg = rate_aggregation(p, &mut out.rates)?;
@@ -383,12 +371,16 @@ impl Timechart {
 
 #[cfg(test)]
 mod rate_tests {
-    use super::*;
-
     #[test]
     fn rate_units() {
-        assert_eq!(rate_unit("PER_HOUR"), Some(3600.0));
-        assert_eq!(rate_unit("per_day"), Some(86_400.0));
-        assert_eq!(rate_unit("per_week"), None);
+        assert_eq!(
+            crate::functions::stats::timechart_only("PER_HOUR"),
+            Some(3600.0)
+        );
+        assert_eq!(
+            crate::functions::stats::timechart_only("per_day"),
+            Some(86_400.0)
+        );
+        assert_eq!(crate::functions::stats::timechart_only("per_week"), None);
     }
 }

@@ -35,7 +35,7 @@ pub fn parse(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
 impl Where {
     /// Filters the rows.
     pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
-        let ectx = EvalContext::at(ctx.now, ctx.tz);
+        let ectx = EvalContext::for_search(ctx, [&self.expr]);
         Ok(Box::new(input.filter_map(move |row| {
             let event = match row {
                 Ok(e) => e,

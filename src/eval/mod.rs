@@ -45,9 +45,12 @@ use crate::functions::eval::{CallSite, Imp};
 use crate::source::Span;
 
 /// What an evaluation can see besides the event: the search's `now()`, the
-/// time zone, and the state of `random()`.
+/// time zone, the state of `random()`, and the search's lookups (for the
+/// `lookup()` function).
 #[derive(Debug, Clone)]
 pub struct EvalContext {
+    /// The search's lookups, when the evaluation runs inside a search.
+    pub lookups: Option<EvalLookups>,
     /// `now()`: the search's start time, epoch seconds, taken once.
     pub now: f64,
     /// Time zone of `strftime`/`strptime`/`relative_time`.
@@ -55,6 +58,17 @@ pub struct EvalContext {
     /// State of `random()`'s generator (deterministic: the same search
     /// gives the same numbers).
     random_state: Cell<u64>,
+}
+
+/// The lookups an evaluation may read (`lookup()`): the search's
+/// registry and its tables prepared so far (shared with the `lookup`
+/// command, so a table is read once per search).
+#[derive(Debug, Clone)]
+pub struct EvalLookups {
+    /// Lookup definitions and files.
+    pub registry: std::sync::Arc<crate::lookup::LookupRegistry>,
+    /// Tables read so far in the search.
+    pub prepared: crate::lookup::PreparedLookups,
 }
 
 /// The time a search starts, in epoch seconds: the clock, or the
@@ -79,9 +93,30 @@ impl EvalContext {
     /// A context with a fixed `now()`.
     pub fn at(now: f64, tz: chrono_tz::Tz) -> Self {
         EvalContext {
+            lookups: None,
             now,
             tz,
             random_state: Cell::new(RANDOM_SEED),
+        }
+    }
+
+    /// A context for `eval`/`where` in a running search: its `now()`,
+    /// time zone, and, when one of `exprs` calls `lookup()`, its lookups
+    /// (copied once per command, so only when needed).
+    pub fn for_search<'e>(
+        ctx: &crate::exec::Context<'_>,
+        exprs: impl IntoIterator<Item = &'e Expr>,
+    ) -> Self {
+        let lookups = exprs
+            .into_iter()
+            .any(|e| e.calls("lookup"))
+            .then(|| EvalLookups {
+                registry: std::sync::Arc::new(ctx.lookups.clone()),
+                prepared: ctx.prepared.clone(),
+            });
+        EvalContext {
+            lookups,
+            ..EvalContext::at(ctx.now, ctx.tz)
         }
     }
 

@@ -64,6 +64,8 @@ pub enum StatsFn {
     First,
     /// `last`: the last value seen.
     Last,
+    /// `estdc_error`: the error of `estdc`, which is exact here: always 0.
+    EstdcError,
     /// `sparkline(<func>(<field>), <span>)`: the function per time bucket of
     /// `span` seconds (chosen from the time range when None).
     Sparkline(SparkFn, Option<f64>),
@@ -200,6 +202,11 @@ pub const FUNCTIONS: &[StatsSpec] = &[
         StatsFn::DistinctCount,
         "exact: the distinct count itself, where Splunk estimates it",
     ),
+    differs(
+        "estdc_error",
+        StatsFn::EstdcError,
+        "always 0: spelunk's estdc is the exact distinct count",
+    ),
     spec("first", StatsFn::First),
     spec("last", StatsFn::Last),
     spec("latest", StatsFn::Latest),
@@ -242,26 +249,6 @@ pub const PERCENTILE_FORMS: &[(&str, Option<&str>)] = &[
 /// Splunk aggregations spelunk knows of but does not compute, with why.
 pub const UNSUPPORTED: &[(&str, &str)] = &[
     (
-        "estdc_error",
-        "not implemented yet (spelunk's estdc is exact, so its error would be 0)",
-    ),
-    (
-        "per_day",
-        "not implemented yet (timechart's per-span rate functions)",
-    ),
-    (
-        "per_hour",
-        "not implemented yet (timechart's per-span rate functions)",
-    ),
-    (
-        "per_minute",
-        "not implemented yet (timechart's per-span rate functions)",
-    ),
-    (
-        "per_second",
-        "not implemented yet (timechart's per-span rate functions)",
-    ),
-    (
         "rate_avg",
         "needs a metrics index (mstats only); spelunk reads events, not metrics",
     ),
@@ -270,6 +257,29 @@ pub const UNSUPPORTED: &[(&str, &str)] = &[
         "needs a metrics index (mstats only); spelunk reads events, not metrics",
     ),
 ];
+
+/// The `per_<unit>` rate functions: timechart's only (a sum over each
+/// bin divided by the bin's length in the unit; parsed by timechart), with
+/// the unit's seconds. Other commands refuse them by name.
+pub const TIMECHART_ONLY: &[(&str, f64)] = &[
+    ("per_day", 86_400.0),
+    ("per_hour", 3600.0),
+    ("per_minute", 60.0),
+    ("per_second", 1.0),
+];
+
+/// How the `per_<unit>` functions differ, for the reference list.
+pub const TIMECHART_ONLY_DIFFERENCE: &str =
+    "timechart only (the sum in each bin divided by the bin's length in the unit); stats, chart, eventstats and streamstats refuse it";
+
+/// The seconds in a `per_<unit>` function's unit, when `name` is one.
+pub fn timechart_only(name: &str) -> Option<f64> {
+    let lower = name.to_ascii_lowercase();
+    TIMECHART_ONLY
+        .iter()
+        .find(|(n, _)| *n == lower)
+        .map(|(_, unit)| *unit)
+}
 
 /// Looks a function up by name (case-insensitive), including the
 /// percentile forms `perc95`, `p99.9`, `exactperc50`, `upperperc75`.
@@ -355,6 +365,7 @@ impl StatsFn {
                 | StatsFn::Max
                 | StatsFn::EarliestTime
                 | StatsFn::LatestTime
+                | StatsFn::EstdcError
         )
     }
 
@@ -383,6 +394,7 @@ impl StatsFn {
             StatsFn::EarliestTime => AggState::EarliestTime(None),
             StatsFn::LatestTime => AggState::LatestTime(None),
             StatsFn::Rate => AggState::Rate(None, None),
+            StatsFn::EstdcError => AggState::Zero,
             StatsFn::First => AggState::First(None),
             StatsFn::Last => AggState::Last(None),
             StatsFn::Sparkline(func, span) => AggState::Sparkline(func, span, Vec::new()),
@@ -445,6 +457,8 @@ pub enum AggState {
     LatestTime(Option<f64>),
     /// Earliest and latest (`_time`, number).
     Rate(Option<TimedNumber>, Option<TimedNumber>),
+    /// `estdc_error`: always 0 (estdc is exact).
+    Zero,
     /// First value seen.
     First(Option<Value>),
     /// Last value seen.
@@ -595,6 +609,7 @@ impl AggState {
                     }
                 }
             }
+            AggState::Zero => {}
             AggState::First(first) => {
                 if first.is_none() {
                     *first = Some(value.clone());
@@ -695,6 +710,7 @@ impl AggState {
                 Some(Value::Num((v1 - v0) / (t1 - t0)))
             }
             AggState::Rate(..) => None,
+            AggState::Zero => Some(Value::Num(0.0)),
             AggState::First(v) | AggState::Last(v) => v,
             AggState::Sparkline(func, span, points) => Some(sparkline(func, span, &points, None)),
         }

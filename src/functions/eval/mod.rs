@@ -12,6 +12,7 @@ pub mod crypto;
 pub mod datetime;
 pub mod informational;
 pub mod json;
+pub mod lookup;
 pub mod math;
 pub mod multivalue;
 pub mod text;
@@ -150,6 +151,7 @@ const CATEGORIES: &[&[FnSpec]] = &[
     datetime::FUNCTIONS,
     informational::FUNCTIONS,
     json::FUNCTIONS,
+    lookup::FUNCTIONS,
     math::FUNCTIONS,
     multivalue::FUNCTIONS,
     text::FUNCTIONS,
@@ -158,10 +160,7 @@ const CATEGORIES: &[&[FnSpec]] = &[
 
 /// Splunk eval functions spelunk knows of but does not run, with why: a
 /// call fails with the reason rather than as an unknown function.
-pub const UNSUPPORTED: &[(&str, &str)] = &[(
-    "lookup",
-    "the eval form of a CSV lookup is not implemented yet (use the `lookup` command)",
-)];
+pub const UNSUPPORTED: &[(&str, &str)] = &[];
 
 /// Why a known Splunk eval function is not run, when it is one.
 pub fn unsupported(name: &str) -> Option<&'static str> {
