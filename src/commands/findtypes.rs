@@ -40,11 +40,15 @@ const PUNCT_PREFIX: usize = 15;
 /// The most shared terms (and words) a suggestion adds.
 const MAX_TERMS: usize = 5;
 
-/// `findtypes max=50 useraw`.
+/// `findtypes max=50 useraw`; also `typelearner [<field>] [maxlen=<n>]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Findtypes {
     /// How many suggestions are returned.
     pub max: usize,
+    /// The field whose leading characters group events (`punct`).
+    pub group_field: String,
+    /// How many of its characters (None: all of them).
+    pub group_len: Option<usize>,
     /// Only events without an event type are analysed.
     pub notcovered: bool,
     /// Words of `_raw` join the suggestions.
@@ -55,6 +59,8 @@ pub struct Findtypes {
 pub fn parse(p: &mut Parser, _name_span: Span) -> Result<CommandArgs> {
     let mut out = Findtypes {
         max: 10,
+        group_field: "punct".into(),
+        group_len: Some(PUNCT_PREFIX),
         notcovered: false,
         useraw: false,
     };
@@ -83,6 +89,41 @@ pub fn parse(p: &mut Parser, _name_span: Span) -> Result<CommandArgs> {
     Ok(CommandArgs::Findtypes(out))
 }
 
+/// Parses `typelearner [<grouping-field>] [maxlen=<int>]` (deprecated, the
+/// page says, for `findtypes`): events grouped by the field's first
+/// `maxlen` characters (default `punct`, 15; negative: the whole value).
+pub fn parse_typelearner(p: &mut Parser, _name_span: Span) -> Result<CommandArgs> {
+    let mut out = Findtypes {
+        max: usize::MAX,
+        group_field: "punct".into(),
+        group_len: Some(PUNCT_PREFIX),
+        notcovered: false,
+        useraw: false,
+    };
+    let t = "typelearner";
+    while !p.at_command_end() {
+        if at_option(p) {
+            let (key, value, span) = option(p)?;
+            match key.as_str() {
+                "maxlen" => {
+                    let n: i64 = value.trim().parse().map_err(|_| {
+                        bad(
+                            t,
+                            format!("`maxlen` must be a whole number, found `{value}`"),
+                            span,
+                        )
+                    })?;
+                    out.group_len = usize::try_from(n).ok();
+                }
+                _ => return Err(unknown_option(t, &key, span)),
+            }
+        } else {
+            out.group_field = p.field_name("a grouping field")?.0;
+        }
+    }
+    Ok(CommandArgs::Findtypes(out))
+}
+
 /// One group of analysed events.
 struct Group<'e> {
     sourcetype: String,
@@ -102,7 +143,11 @@ impl Findtypes {
         let mut groups: BTreeMap<(String, String), Group<'_>> = BTreeMap::new();
         for event in &analysed {
             let sourcetype = text(event, "sourcetype");
-            let punct: String = text(event, "punct").chars().take(PUNCT_PREFIX).collect();
+            let value = text(event, &self.group_field);
+            let punct: String = match self.group_len {
+                Some(n) => value.chars().take(n).collect(),
+                None => value,
+            };
             groups
                 .entry((sourcetype.clone(), punct.clone()))
                 .or_insert_with(|| Group {
@@ -143,11 +188,22 @@ impl Findtypes {
             terms.push(format!("sourcetype={}", quote(&group.sourcetype)));
         }
         if !group.punct.is_empty() {
-            terms.push(format!("punct={}", quote(&format!("{}*", group.punct))));
+            let whole = self.group_len.is_none()
+                || group
+                    .events
+                    .iter()
+                    .all(|e| text(e, &self.group_field) == group.punct);
+            let value = if whole {
+                group.punct.clone()
+            } else {
+                format!("{}*", group.punct)
+            };
+            terms.push(format!("{}={}", self.group_field, quote(&value)));
         }
         terms.extend(
             shared_fields(&group.events)
                 .into_iter()
+                .filter(|(f, _)| *f != self.group_field)
                 .take(MAX_TERMS)
                 .map(|(f, v)| format!("{f}={}", quote(&v))),
         );

@@ -151,6 +151,11 @@ const COMMANDS: &[CommandSpec] = &[
         parse: findtypes::parse,
     },
     CommandSpec {
+        name: "typelearner",
+        aliases: &[],
+        parse: findtypes::parse_typelearner,
+    },
+    CommandSpec {
         name: "sistats",
         aliases: &[],
         parse: summary_index::parse_sistats,
@@ -883,6 +888,10 @@ pub const DIFFERENCES: &[(&str, &str)] = &[
     (
         "fieldformat",
         "the format shows in the table output (-o table) only; JSON, NDJSON and CSV output are exports and keep the values",
+    ),
+    (
+        "typelearner",
+        "findtypes' grouping by the grouping field's leading characters, without the keyword-based merging of groups the page mentions (not documented)",
     ),
     (
         "geostats",
