@@ -49,7 +49,7 @@ use std::path::PathBuf;
 
 use serde_json::{Map, Value as Json};
 
-use crate::commands::common::{at_option, bad, bool_opt, collect, option, unknown_option};
+use crate::commands::common::{at_option, bad, bool_opt, collect, option, refuse_unsafe_output, unknown_option};
 use crate::commands::CommandArgs;
 use crate::error::{Error, Result};
 use crate::event::Event;
@@ -338,22 +338,8 @@ impl Collect {
             ));
         }
         let path = dir.join(name);
-        let refuse = |why: &str| {
-            self.runtime(format!(
-                "collect: refused to write `{}`: {why}",
-                path.display()
-            ))
-        };
-        match std::fs::symlink_metadata(&path) {
-            Ok(m) if m.file_type().is_symlink() => return Err(refuse("it is a symbolic link")),
-            Ok(m) if !m.is_file() => return Err(refuse("it is not a regular file")),
-            _ => {}
-        }
-        if ctx.lookups.is_input_file(&path) {
-            return Err(refuse(
-                "it is an input lookup of this search (the --output-lookups folder is also a lookups folder)",
-            ));
-        }
+        let span = self.file.as_ref().map_or(self.at, |(_, s)| *s);
+        refuse_unsafe_output(C, &path, ctx, span)?;
         Ok(path)
     }
 }

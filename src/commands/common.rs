@@ -346,3 +346,31 @@ mod tests {
         assert_eq!(time_span_seconds("1x"), None);
     }
 }
+
+/// Refuses a file a command would write in the output folder when the
+/// write could leave it or clobber what the search reads: a symbolic link
+/// (it can point anywhere, `/etc/...`), something other than a regular
+/// file, or one of the search's input lookups (the output folder is also a
+/// `-l` folder). Shared by `outputlookup`, `outputcsv` and `collect`.
+pub fn refuse_unsafe_output(
+    command: &str,
+    path: &std::path::Path,
+    ctx: &crate::exec::Context<'_>,
+    span: Span,
+) -> Result<()> {
+    let refuse = |why: &str| Error::Runtime {
+        message: format!("{command}: refused to write `{}`: {why}", path.display()),
+        span: Some(span),
+    };
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => return Err(refuse("it is a symbolic link")),
+        Ok(m) if !m.is_file() => return Err(refuse("it is not a regular file")),
+        _ => {}
+    }
+    if ctx.lookups.is_input_file(path) {
+        return Err(refuse(
+            "it is an input lookup of this search (the --output-lookups folder is also a lookups folder)",
+        ));
+    }
+    Ok(())
+}

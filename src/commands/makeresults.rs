@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use crate::commands::common::{
-    at_option, bad, bool_opt, collect, count_opt, option, unknown_option, unsupported,
+    at_option, bad, bool_opt, collect, count_opt, option, refuse_unsafe_output, unknown_option, unsupported,
 };
 use crate::commands::CommandArgs;
 use crate::error::{Error, Result};
@@ -142,28 +142,9 @@ impl Outputlookup {
         };
         let written: Vec<&Event> = rows.iter().take(self.max.unwrap_or(usize::MAX)).collect();
         let path = dir.join(file);
-        self.refuse_unsafe_target(&path, ctx)?;
+        refuse_unsafe_output("outputlookup", &path, ctx, self.span)?;
         self.write(&path, &written)?;
         Ok(Box::new(rows.into_iter().map(Ok)))
-    }
-
-    /// A link could send the write anywhere (`/etc/...`), and an input
-    /// lookup (the output folder is also a `-l` folder) must stay as the
-    /// search read it: both are refused.
-    fn refuse_unsafe_target(&self, path: &Path, ctx: &Context<'_>) -> Result<()> {
-        let refuse = |why: &str| Error::Runtime {
-            message: format!("outputlookup: refused to write `{}`: {why}", path.display()),
-            span: Some(self.span),
-        };
-        if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
-            return Err(refuse("it is a symbolic link"));
-        }
-        if ctx.lookups.is_input_file(path) {
-            return Err(refuse(
-                "it is an input lookup of this search (the --output-lookups folder is also a lookups folder)",
-            ));
-        }
-        Ok(())
     }
 
     fn write(&self, path: &Path, rows: &[&Event]) -> Result<()> {

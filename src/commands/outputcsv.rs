@@ -30,7 +30,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::commands::common::{at_option, bool_opt, collect, option, unknown_option, unsupported};
+use crate::commands::common::{at_option, bool_opt, collect, option, refuse_unsafe_output, unknown_option, unsupported};
 use crate::commands::CommandArgs;
 use crate::error::{Error, Result};
 use crate::event::Event;
@@ -173,22 +173,7 @@ impl Outputcsv {
             format!("{name}.csv")
         };
         let path = dir.join(file);
-        let refuse = |why: &str| {
-            self.runtime(format!(
-                "outputcsv: refused to write `{}`: {why}",
-                path.display()
-            ))
-        };
-        match std::fs::symlink_metadata(&path) {
-            Ok(m) if m.file_type().is_symlink() => return Err(refuse("it is a symbolic link")),
-            Ok(m) if !m.is_file() => return Err(refuse("it is not a regular file")),
-            _ => {}
-        }
-        if ctx.lookups.is_input_file(&path) {
-            return Err(refuse(
-                "it is an input lookup of this search (the --output-lookups folder is also a lookups folder)",
-            ));
-        }
+        refuse_unsafe_output(C, &path, ctx, self.span)?;
         Ok(path)
     }
 
