@@ -77,14 +77,7 @@ pub fn parse(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
         if p.eat(&Tok::Comma) {
             continue;
         }
-        let (field, span) = p.field_name("a field name")?;
-        if field.contains('*') {
-            return Err(bad(
-                C,
-                format!("`{field}`: wildcards are not allowed"),
-                span,
-            ));
-        }
+        let (field, _) = crate::commands::common::field_without_wildcard(p, C)?;
         out.fields.push(field);
     }
     if out.fields.len() < 2 {

@@ -25,7 +25,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::commands::common::{at_option, bad, collect, count_opt, number_opt, option};
+use crate::commands::common::{at_option, collect, count_opt, number_opt, option};
 use crate::commands::CommandArgs;
 use crate::error::Result;
 use crate::event::Event;
@@ -71,14 +71,7 @@ pub fn parse(p: &mut Parser, _name_span: Span) -> Result<CommandArgs> {
         if p.eat(&Tok::Comma) {
             continue;
         }
-        let (field, span) = p.field_name("a field name")?;
-        if field.contains('*') {
-            return Err(bad(
-                c,
-                format!("`{field}`: wildcards are not allowed in the field list"),
-                span,
-            ));
-        }
+        let (field, _) = crate::commands::common::field_without_wildcard(p, c)?;
         out.fields.push(field);
     }
     Ok(CommandArgs::Associate(out))

@@ -49,7 +49,9 @@ use std::path::PathBuf;
 
 use serde_json::{Map, Value as Json};
 
-use crate::commands::common::{at_option, bad, bool_opt, collect, option, refuse_unsafe_output, unknown_option};
+use crate::commands::common::{
+    at_option, bad, bool_opt, collect, option, refuse_unsafe_output, unknown_option,
+};
 use crate::commands::CommandArgs;
 use crate::error::{Error, Result};
 use crate::event::Event;

@@ -374,3 +374,17 @@ pub fn refuse_unsafe_output(
     }
     Ok(())
 }
+
+/// A field name for a command whose field list takes no wildcards
+/// (`associate`, `arules`, `contingency`).
+pub fn field_without_wildcard(p: &mut Parser, command: &str) -> Result<(String, Span)> {
+    let (field, span) = p.field_name("a field name")?;
+    if field.contains('*') {
+        return Err(bad(
+            command,
+            format!("`{field}`: wildcards are not allowed"),
+            span,
+        ));
+    }
+    Ok((field, span))
+}

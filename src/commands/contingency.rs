@@ -95,14 +95,7 @@ pub fn parse(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
             }
             continue;
         }
-        let (field, span) = p.field_name("a field name")?;
-        if field.contains('*') {
-            return Err(bad(
-                c,
-                format!("`{field}`: wildcards are not allowed"),
-                span,
-            ));
-        }
+        let (field, span) = crate::commands::common::field_without_wildcard(p, c)?;
         fields.push((field, span));
     }
     if fields.len() != 2 {

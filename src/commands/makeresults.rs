@@ -6,7 +6,8 @@
 use std::path::Path;
 
 use crate::commands::common::{
-    at_option, bad, bool_opt, collect, count_opt, option, refuse_unsafe_output, unknown_option, unsupported,
+    at_option, bad, bool_opt, collect, count_opt, option, refuse_unsafe_output, unknown_option,
+    unsupported,
 };
 use crate::commands::CommandArgs;
 use crate::error::{Error, Result};

@@ -30,7 +30,9 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::commands::common::{at_option, bool_opt, collect, option, refuse_unsafe_output, unknown_option, unsupported};
+use crate::commands::common::{
+    at_option, bool_opt, collect, option, refuse_unsafe_output, unknown_option, unsupported,
+};
 use crate::commands::CommandArgs;
 use crate::error::{Error, Result};
 use crate::event::Event;
