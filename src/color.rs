@@ -15,7 +15,7 @@
 use std::io::IsTerminal;
 
 /// `--color`'s value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ColorChoice {
     /// Colour a terminal, unless the environment says otherwise.
     #[default]
@@ -24,6 +24,22 @@ pub enum ColorChoice {
     Always,
     /// Never colour.
     Never,
+}
+
+impl std::str::FromStr for ColorChoice {
+    type Err = String;
+
+    /// `auto`, `always` or `never`, as `--color` takes them (any case).
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text.to_ascii_lowercase().as_str() {
+            "auto" => Ok(ColorChoice::Auto),
+            "always" => Ok(ColorChoice::Always),
+            "never" => Ok(ColorChoice::Never),
+            _ => Err(format!(
+                "unknown colour choice `{text}` (expected auto, always or never)"
+            )),
+        }
+    }
 }
 
 /// An output stream colour may be written to.

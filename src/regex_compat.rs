@@ -1339,7 +1339,7 @@ mod tests {
 
     /// A catastrophic pattern gives up (no match, no captures) instead of
     /// running for ever. The notice it leads to is checked end to end in
-    /// `tests/cli.rs` (the record is process-wide, so parallel unit tests
+    /// `crates/spelunk-cli/tests/cli.rs` (the record is process-wide, so parallel unit tests
     /// could drain it).
     #[test]
     fn backtracking_limit_is_no_match() {

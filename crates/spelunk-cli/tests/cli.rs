@@ -2,6 +2,11 @@
 
 use std::process::{Command, Output};
 
+/// The workspace root: the tests name files under its tests/ and examples/.
+fn root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
 fn spelunk(args: &[&str]) -> Output {
     spelunk_env(args, &[])
 }
@@ -13,7 +18,7 @@ fn spelunk_env(args: &[&str], vars: &[(&str, &str)]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_spelunk"));
     command
         .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .current_dir(root())
         .env_remove("NO_COLOR")
         .env_remove("CLICOLOR_FORCE")
         .env_remove("CLICOLOR")
@@ -480,8 +485,7 @@ fn test_subcommand_fails_when_no_test_is_found() {
 fn test_subcommand_bless_writes_the_rows() {
     let dir = std::env::temp_dir().join(format!("spelunk-bless-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
-    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/testing_fixtures/data/saml.json");
+    let data = root().join("tests/testing_fixtures/data/saml.json");
     let file = dir.join("new.test.yml");
     std::fs::write(
         &file,
@@ -555,7 +559,7 @@ fn broken_app_settings_are_warnings_naming_file_and_line() {
 /// A copy of a real `.evtx` file (in ../shared) with its second chunk's
 /// header overwritten.
 fn corrupt_evtx_copy() -> Option<std::path::PathBuf> {
-    let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(
+    let source = root().join(
         "../shared/corpus/events/attack_data/datasets/attack_techniques/T1003.001/atomic_red_team/procdump_t1003.001_capattack/Sysmon-Operational.evtx",
     );
     let Ok(mut bytes) = std::fs::read(&source) else {
@@ -727,7 +731,7 @@ fn spelunk_to_dev_full(args: &[&str]) -> Output {
         .expect("/dev/full opens");
     Command::new(env!("CARGO_BIN_EXE_spelunk"))
         .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .current_dir(root())
         .stdout(full)
         .output()
         .expect("the binary runs")
@@ -770,7 +774,7 @@ fn closed_pipe_is_a_quiet_exit() {
             "ndjson",
             "| makeresults count=200000 | eval text=\"some padding to fill the pipe\"",
         ])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .current_dir(root())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -824,7 +828,7 @@ fn spelunk_bounded(args: &[&str]) -> Output {
     use std::process::Stdio;
     let mut child = Command::new(env!("CARGO_BIN_EXE_spelunk"))
         .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .current_dir(root())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -1295,7 +1299,7 @@ fn spelunk_on_a_terminal(args: &[&str], columns: &str) -> Option<String> {
         .collect();
     let out = Command::new("script")
         .args(["-qec", &quoted.join(" "), "/dev/null"])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .current_dir(root())
         .env("COLUMNS", columns)
         .env_remove("NO_COLOR")
         .env_remove("CLICOLOR_FORCE")
@@ -1680,7 +1684,7 @@ fn hunt_takes_max_memory() {
         "{}",
         text(&out.stdout)
     );
-    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(SAMPLE);
+    let data = root().join(SAMPLE);
     std::fs::write(
         dir.join("sorted.test.yml"),
         format!(

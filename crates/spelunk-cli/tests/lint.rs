@@ -2,14 +2,18 @@
 //! `detection.spl` and the exact report in `expected.txt`; lint exits 0 only
 //! for a clean detection.
 
-use std::path::Path;
 use std::process::Command;
+
+/// The workspace root: the tests name files under its tests/ and examples/.
+fn root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
 
 fn lint(args: &[&str]) -> (String, Option<i32>) {
     let out = Command::new(env!("CARGO_BIN_EXE_spelunk"))
         .arg("lint")
         .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .current_dir(root())
         .output()
         .expect("the binary runs");
     (
@@ -20,7 +24,7 @@ fn lint(args: &[&str]) -> (String, Option<i32>) {
 
 #[test]
 fn every_lint_case_gives_its_report() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/lint");
+    let root = root().join("tests/lint");
     let mut dirs: Vec<_> = std::fs::read_dir(&root)
         .expect("tests/lint exists")
         .filter_map(|e| e.ok().map(|e| e.path()))
