@@ -1,5 +1,8 @@
 //! Plan analysis: what each command of a parsed pipeline reads and whether it
-//! works one row at a time, and from that the fields the events must carry.
+//! works one row at a time, and from that the fields the events must carry,
+//! whether the search may stream over chunks of its files, and how the
+//! chunks' results merge. The executor follows these decisions; it makes
+//! none of its own.
 //!
 //! This is plain data derived from the AST; execution does not depend on it
 //! for meaning, only for speed. Every command this table does not know (and
@@ -9,6 +12,7 @@
 
 use std::collections::BTreeSet;
 
+use crate::commands::stats::Stats;
 use crate::commands::CommandArgs;
 use crate::syntax::ast::{Pipeline, SearchExpr, SearchKind};
 
@@ -37,13 +41,20 @@ pub struct CommandPlan {
     pub resets: bool,
 }
 
-/// Fields to extract from each event.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Projection {
-    /// Flattened field names (`a.b.c`, `a{}.b`), always with `_time`.
-    pub fields: BTreeSet<String>,
-    /// Whether `_raw` is read.
-    pub raw: bool,
+/// Fields to extract from each event: decided here, used by the readers.
+pub use crate::events::Projection;
+
+/// How chunk workers' results merge, decided by the first command after
+/// the streaming prefix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChunkMerge {
+    /// Every row is kept (newest first), for the rest of the pipeline.
+    Rows,
+    /// An order-insensitive `stats` without wildcards: each worker folds its
+    /// rows into partial groups, and the merge combines the groups.
+    PartialStats,
+    /// `head N` (not `tail`): the merge keeps only the newest N rows.
+    NewestRows(usize),
 }
 
 /// The analysis of a whole pipeline.
@@ -56,6 +67,8 @@ pub struct Plan {
     pub streaming_prefix: usize,
     /// The fields the pipeline can observe; `None` means all of them.
     pub projection: Option<Projection>,
+    /// How chunk workers' results merge (meaningful with a streaming prefix).
+    pub merge: ChunkMerge,
 }
 
 impl Plan {
@@ -80,11 +93,77 @@ impl Plan {
             0
         };
         let projection = projection(&commands);
+        let after_prefix = pipeline.commands.get(streaming_prefix).map(|c| &c.args);
+        let merge = match after_prefix {
+            Some(CommandArgs::Stats(s)) if s.order_insensitive() && !s.has_wildcards() => {
+                ChunkMerge::PartialStats
+            }
+            Some(CommandArgs::Head(h)) if !h.tail => ChunkMerge::NewestRows(h.count),
+            _ => ChunkMerge::Rows,
+        };
         Plan {
             commands,
             streaming_prefix,
             projection,
+            merge,
         }
+    }
+
+    /// The `stats` whose partial groups chunk workers fold, when the merge
+    /// is [`ChunkMerge::PartialStats`] (`pipeline` is the one planned).
+    pub fn partial_stats<'p>(&self, pipeline: &'p Pipeline) -> Option<&'p Stats> {
+        match (self.merge, pipeline.commands.get(self.streaming_prefix)) {
+            (ChunkMerge::PartialStats, Some(c)) => match &c.args {
+                CommandArgs::Stats(s) => Some(s),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+}
+
+/// Whether a search may stream over chunks of its files: subsearches and
+/// nested pipelines leave the events alone. Every subsearch either starts
+/// with a generating command or, in the pipeline's own commands, reads
+/// events (the streaming path runs those over the files first), and no
+/// command runs other pipelines over the events (`append`, `join`, `map`,
+/// ...). Decided before subsearches are resolved.
+pub fn can_stream(pipeline: &Pipeline) -> bool {
+    streamable(pipeline, false, true)
+}
+
+fn streamable(pipeline: &Pipeline, nested: bool, event_subsearches: bool) -> bool {
+    if nested
+        && matches!(
+            pipeline.commands.first().map(|c| &c.args),
+            Some(CommandArgs::Search(_)) | None
+        )
+    {
+        return false;
+    }
+    pipeline.commands.iter().all(|c| {
+        if !c.args.subpipelines().is_empty() || matches!(c.args, CommandArgs::Map(_)) {
+            return false;
+        }
+        let expr = |e: &SearchExpr| expr_streamable(e, event_subsearches);
+        match &c.args {
+            CommandArgs::Search(s) => expr(&s.expr),
+            CommandArgs::InputLookup(l) => l.filter.as_ref().is_none_or(expr),
+            CommandArgs::InputCsv(l) => l.filter.as_ref().is_none_or(expr),
+            _ => true,
+        }
+    })
+}
+
+fn expr_streamable(expr: &SearchExpr, event_subsearches: bool) -> bool {
+    let inner = |e: &SearchExpr| expr_streamable(e, event_subsearches);
+    match &expr.kind {
+        SearchKind::And(items) | SearchKind::Or(items) => items.iter().all(inner),
+        SearchKind::Not(e) => inner(e),
+        SearchKind::Subsearch(p) => {
+            (event_subsearches && crate::exec::reads_events(p)) || streamable(p, true, false)
+        }
+        _ => true,
     }
 }
 

@@ -40,6 +40,16 @@ use crate::knowledge::{KnowledgeView, SourceMeta, SourcetypeProps};
 use crate::value::Value;
 use defaults::DefaultFields;
 
+/// Fields to extract from each event (the plan decides them,
+/// [`crate::plan::Plan::projection`]; the streaming readers honour them).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Projection {
+    /// Flattened field names (`a.b.c`, `a{}.b`), always with `_time`.
+    pub fields: std::collections::BTreeSet<String>,
+    /// Whether `_raw` is read.
+    pub raw: bool,
+}
+
 /// Where events come from and the metadata they get.
 ///
 /// `EventSource::default()` reads standard input with every setting left to

@@ -30,8 +30,8 @@ use super::timestamp::{self, FoundTime, TimeCache};
 use super::{flatten_json, strip_bom, Malformed, ReadOptions};
 use crate::error::{Error, Result};
 use crate::event::Event;
+use crate::events::Projection;
 use crate::knowledge::SourcetypeProps;
-use crate::plan::Projection;
 use crate::value::Value;
 
 use super::EventSource;

@@ -26,9 +26,9 @@ use super::rawtime::{RawTimestamp, TimeFallback, TimeOrigin, TimestampRecognizer
 use super::{flatten_json, flatten_json_prefix, EventSource, Malformed, ReadOptions, ReadReport};
 use crate::error::{Error, Result};
 use crate::event::{Event, FieldName};
+use crate::events::Projection;
 use crate::knowledge::extracted::{add_field, OnExisting};
 use crate::knowledge::{KnowledgeView, SourceMeta, SourcetypeProps};
-use crate::plan::Projection;
 use crate::value::Value;
 
 /// What a text file's content looks like.

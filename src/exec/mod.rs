@@ -6,6 +6,7 @@
 //! own rows. Subsearches run first, innermost first, and are replaced in the
 //! outer search by their formatted results, as Splunk does.
 
+pub(crate) mod chunked;
 pub mod fold;
 pub mod matcher;
 pub mod memory;
@@ -128,20 +129,38 @@ pub fn input_rows<'a>(pipeline: &Pipeline, ctx: &'a Context<'_>) -> Rows<'a> {
 
 /// The rows of a pipeline whose subsearches are resolved, lazily.
 fn pipeline_rows<'a>(resolved: &'a Pipeline, ctx: &'a Context<'_>) -> Result<Rows<'a>> {
+    pipeline_rows_observed(resolved, ctx, &mut |rows| rows)
+}
+
+/// Watches each command's output rows as they pass (`--explain` counts
+/// them): given the rows, returns rows that yield the same.
+pub type Observer<'o> = dyn for<'r> FnMut(Rows<'r>) -> Rows<'r> + 'o;
+
+/// [`pipeline_rows`], each command's output passed through `observe`.
+fn pipeline_rows_observed<'a>(
+    resolved: &'a Pipeline,
+    ctx: &'a Context<'_>,
+    observe: &mut Observer<'_>,
+) -> Result<Rows<'a>> {
     let mut rows = input_rows(resolved, ctx);
     for command in &resolved.commands {
-        rows = command.args.apply(rows, ctx)?;
+        rows = observe(command.args.apply(rows, ctx)?);
     }
     Ok(rows)
 }
 
-/// A copy of the pipeline with its subsearches run and replaced by their
-/// formatted results (as [`run_pipeline`] does first).
-pub fn resolve_subsearches(pipeline: &Pipeline, ctx: &Context<'_>) -> Result<Pipeline> {
-    subsearch::resolve(pipeline, ctx, 0, &run_at_depth)
+/// [`run_pipeline`], each command's output rows passed through `observe`
+/// (the one pipeline driver; `--explain` counts rows with it).
+pub fn run_pipeline_observed(
+    pipeline: &Pipeline,
+    ctx: &Context<'_>,
+    observe: &mut Observer<'_>,
+) -> Result<Vec<Event>> {
+    run_observed_at_depth(pipeline, ctx, 0, observe)
 }
 
-/// [`resolve_subsearches`], except that a subsearch of `pipeline` that
+/// Runs the subsearches of `pipeline` and replaces them by their formatted
+/// results (as [`run_pipeline`] does first), except that a subsearch that
 /// reads events (starts with `search`) runs through `read`: the streaming
 /// path reads the files once for it, rather than holding every event.
 pub fn resolve_subsearches_reading(
@@ -168,9 +187,21 @@ pub fn reads_events(pipeline: &Pipeline) -> bool {
 }
 
 fn run_at_depth(pipeline: &Pipeline, ctx: &Context<'_>, depth: usize) -> Result<Vec<Event>> {
+    run_observed_at_depth(pipeline, ctx, depth, &mut |rows| rows)
+}
+
+/// Resolves the subsearches (run plainly, unobserved), then runs the
+/// pipeline with `observe` on each command's output.
+fn run_observed_at_depth(
+    pipeline: &Pipeline,
+    ctx: &Context<'_>,
+    depth: usize,
+    observe: &mut Observer<'_>,
+) -> Result<Vec<Event>> {
     let resolved = subsearch::resolve(pipeline, ctx, depth, &run_at_depth)?;
-    let rows = pipeline_rows(&resolved, ctx).map_err(|e| locate_memory_error(e, &resolved))?;
-    collect_results(rows, ctx, &resolved).map_err(|e| locate_memory_error(e, &resolved))
+    let located = |e: Error| locate_memory_error(e, &resolved);
+    let rows = pipeline_rows_observed(&resolved, ctx, observe).map_err(located)?;
+    collect_results(rows, ctx, &resolved).map_err(located)
 }
 
 /// Collects a pipeline's output rows, charging them to the memory budget
