@@ -242,6 +242,7 @@ struct CompiledKnowledge {
     event_types: Arc<CompiledEventTypes>,
     tags: Arc<CompiledTags>,
     warnings: Vec<ConfWarning>,
+    apps: Arc<crate::knowledge::app_files::SearchApps>,
 }
 
 /// What a search produced.
@@ -488,6 +489,10 @@ impl Engine {
                 event_types: Arc::new(event_types),
                 tags: Arc::new(self.knowledge.compile_tags()),
                 warnings,
+                apps: Arc::new(crate::knowledge::app_files::SearchApps {
+                    files: self.knowledge.app_files.clone(),
+                    datamodels: self.datamodels.clone(),
+                }),
             })
         })
     }
@@ -753,6 +758,7 @@ impl Engine {
             knowledge: crate::exec::SearchKnowledge {
                 event_types: Arc::clone(&self.compiled().event_types),
                 tags: Arc::clone(&self.compiled().tags),
+                apps: Arc::clone(&self.compiled().apps),
             },
             memory: crate::exec::memory::MemoryBudget::new(self.limits.max_memory),
         }

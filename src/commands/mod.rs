@@ -32,6 +32,7 @@ pub mod contingency;
 pub mod convert;
 pub mod correlate;
 pub mod datamodel;
+pub mod datamodelsimple;
 pub mod dedup;
 pub mod delta;
 pub mod diff;
@@ -730,6 +731,11 @@ const COMMANDS: &[CommandSpec] = &[
         aliases: &[],
         parse: datamodel::parse_from,
     },
+    CommandSpec {
+        name: "datamodelsimple",
+        aliases: &[],
+        parse: datamodelsimple::parse,
+    },
 ];
 
 /// Splunk commands that cannot run offline, with why: each needs a Splunk
@@ -1216,6 +1222,8 @@ pub enum CommandArgs {
     Findtypes(findtypes::Findtypes),
     /// `sistats`/`sichart`/`sitimechart`/`sitop`/`sirare`: the fields their partial statistics need.
     SummaryIndex(summary_index::SummaryIndex),
+    /// `| datamodelsimple type=models|objects|attributes [datamodel=..] [object=..] [nodename=..]`: names of data models, datasets or attributes.
+    Datamodelsimple(datamodelsimple::Datamodelsimple),
 }
 
 impl CommandArgs {
@@ -1333,6 +1341,7 @@ impl CommandArgs {
             CommandArgs::Erex(c) => c.apply(input, ctx),
             CommandArgs::Findtypes(c) => c.apply(input),
             CommandArgs::SummaryIndex(c) => c.apply(input),
+            CommandArgs::Datamodelsimple(c) => c.apply(input, ctx),
         }
     }
 

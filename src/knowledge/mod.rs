@@ -10,6 +10,7 @@
 //!   ──apply per event──▶ EXTRACT → REPORT → KV_MODE → FIELDALIAS → EVAL → LOOKUP → eventtype → tag
 //! ```
 
+pub mod app_files;
 pub mod apps;
 pub mod eventtypes;
 pub mod extract;
@@ -81,6 +82,9 @@ pub struct Knowledge {
     pub event_types: EventTypes,
     /// tags.conf.
     pub tags: Tags,
+    /// Forms, transaction types and anonymizer files, for `kvform`,
+    /// `searchtxn` and `scrub`.
+    pub app_files: app_files::AppFiles,
 }
 
 /// The knowledge as readers use it: the `.conf` settings, the lookup
@@ -145,6 +149,7 @@ impl Knowledge {
             "transforms.conf" => self.transforms.load_str(text, origin)?,
             "eventtypes.conf" => self.event_types.load_str(text, origin)?,
             "tags.conf" => self.tags.load_str(text, origin)?,
+            "transactiontypes.conf" => self.app_files.load_transaction_types(text, origin)?,
             _ => return Ok(None),
         }))
     }
