@@ -52,6 +52,8 @@ pub mod foreach;
 pub mod format;
 pub mod gauge;
 pub mod gentimes;
+pub mod geom;
+pub mod geomfilter;
 pub mod geostats;
 pub mod head;
 pub mod highlight;
@@ -60,6 +62,7 @@ pub mod inputcsv;
 pub mod inputlookup;
 pub mod iplocation;
 pub mod kmeans;
+pub mod kvform;
 pub mod localize;
 pub mod lookup;
 pub mod makecontinuous;
@@ -736,6 +739,21 @@ const COMMANDS: &[CommandSpec] = &[
         aliases: &[],
         parse: datamodelsimple::parse,
     },
+    CommandSpec {
+        name: "geom",
+        aliases: &[],
+        parse: geom::parse,
+    },
+    CommandSpec {
+        name: "geomfilter",
+        aliases: &[],
+        parse: geomfilter::parse,
+    },
+    CommandSpec {
+        name: "kvform",
+        aliases: &[],
+        parse: kvform::parse,
+    },
 ];
 
 /// Splunk commands that cannot run offline, with why: each needs a Splunk
@@ -847,6 +865,14 @@ pub fn not_offline(name: &str) -> Option<&'static str> {
 /// Kept beside the registry, not in [`CommandSpec`], so adding a command
 /// stays one entry.
 pub const DIFFERENCES: &[(&str, &str)] = &[
+    (
+        "geom",
+        "the feature collection is a KML file the user gives (Splunk's geo_us_states and geo_countries are not shipped; KMZ is refused); geom is a GeoJSON MultiPolygon and gen a Douglas-Peucker tolerance (docs/semantics.md)",
+    ),
+    (
+        "kvform",
+        "forms are read from the --app folders' forms/; a type no transforms.conf stanza defines is one of spelunk's own (string, int, float, ...), and blanks in a form match any run of blanks (docs/semantics.md)",
+    ),
     (
         "abstract",
         "lines are scored by their terms and their neighbours' (Splunk's scoring, which also weighs search terms, is not documented)",
@@ -1222,6 +1248,12 @@ pub enum CommandArgs {
     Findtypes(findtypes::Findtypes),
     /// `sistats`/`sichart`/`sitimechart`/`sitop`/`sirare`: the fields their partial statistics need.
     SummaryIndex(summary_index::SummaryIndex),
+    /// `kvform [form=..] [field=..]`: fields extracted with form templates of the apps' forms/ folders.
+    Kvform(kvform::Kvform),
+    /// `geomfilter [min_x=..] [min_y=..] [max_x=..] [max_y=..]`: `geom` polygons clipped to a box.
+    Geomfilter(geomfilter::Geomfilter),
+    /// `geom [<featureCollection>] [allFeatures=..] [featureIdField=..] [gen=..] [min_x=..] [min_y=..] [max_x=..] [max_y=..]`: polygons from a geospatial lookup.
+    Geom(geom::Geom),
     /// `| datamodelsimple type=models|objects|attributes [datamodel=..] [object=..] [nodename=..]`: names of data models, datasets or attributes.
     Datamodelsimple(datamodelsimple::Datamodelsimple),
 }
@@ -1341,6 +1373,9 @@ impl CommandArgs {
             CommandArgs::Erex(c) => c.apply(input, ctx),
             CommandArgs::Findtypes(c) => c.apply(input),
             CommandArgs::SummaryIndex(c) => c.apply(input),
+            CommandArgs::Kvform(c) => c.apply(input, ctx),
+            CommandArgs::Geomfilter(c) => c.apply(input, ctx),
+            CommandArgs::Geom(c) => c.apply(input, ctx),
             CommandArgs::Datamodelsimple(c) => c.apply(input, ctx),
         }
     }

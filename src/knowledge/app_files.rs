@@ -23,6 +23,9 @@ pub struct AppFiles {
     pub transaction_types: IndexMap<String, TransactionType>,
     /// `anonymizer/` files by app folder name, then file name.
     pub anonymizer: BTreeMap<String, BTreeMap<String, String>>,
+    /// transforms.conf stanzas' `REGEX` by stanza name: the types a
+    /// form's `[[type:name]]` may name.
+    pub regex_types: BTreeMap<String, String>,
 }
 
 /// One `transactiontypes.conf` stanza.
@@ -56,6 +59,16 @@ impl AppFiles {
             count += 1;
         }
         Ok(count)
+    }
+
+    /// Records the `REGEX` of each transforms.conf stanza (for `kvform`).
+    pub fn load_regex_types(&mut self, text: &str, origin: &str) -> Result<()> {
+        for stanza in crate::conf::parse(text, origin)? {
+            if let Some(regex) = stanza.get("REGEX") {
+                self.regex_types.insert(stanza.name.clone(), regex.to_string());
+            }
+        }
+        Ok(())
     }
 
     /// Reads an app's `forms/*.form` files; returns how many.

@@ -146,7 +146,10 @@ impl Knowledge {
     ) -> Result<Option<usize>> {
         Ok(Some(match file_name {
             "props.conf" => self.props.load_str(text, origin)?,
-            "transforms.conf" => self.transforms.load_str(text, origin)?,
+            "transforms.conf" => {
+                self.app_files.load_regex_types(text, origin)?;
+                self.transforms.load_str(text, origin)?
+            }
             "eventtypes.conf" => self.event_types.load_str(text, origin)?,
             "tags.conf" => self.tags.load_str(text, origin)?,
             "transactiontypes.conf" => self.app_files.load_transaction_types(text, origin)?,
