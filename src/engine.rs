@@ -167,7 +167,12 @@ impl Query {
     pub fn reads_events(&self) -> bool {
         matches!(
             self.pipeline.commands.first().map(|c| &c.args),
-            Some(CommandArgs::Search(_) | CommandArgs::Mstats(_) | CommandArgs::Metasearch(_))
+            Some(
+                CommandArgs::Search(_)
+                    | CommandArgs::Mstats(_)
+                    | CommandArgs::Metasearch(_)
+                    | CommandArgs::Searchtxn(_)
+            )
         ) || matches!(
             self.pipeline.commands.first().map(|c| &c.args),
             Some(CommandArgs::Savedsearch(s)) if s.pipeline.as_ref().is_some_and(|p| matches!(

@@ -13,6 +13,7 @@ pub mod addcoltotals;
 pub mod addinfo;
 pub mod addtotals;
 pub mod analyzefields;
+pub mod anomalies;
 pub mod anomalousvalue;
 pub mod anomalydetection;
 pub mod append;
@@ -85,7 +86,9 @@ pub mod require;
 pub mod rex;
 pub mod rtorder;
 pub mod savedsearch;
+pub mod scrub;
 pub mod search;
+pub mod searchtxn;
 pub mod selfjoin;
 pub mod set;
 pub mod setfields;
@@ -754,6 +757,21 @@ const COMMANDS: &[CommandSpec] = &[
         aliases: &[],
         parse: kvform::parse,
     },
+    CommandSpec {
+        name: "searchtxn",
+        aliases: &[],
+        parse: searchtxn::parse,
+    },
+    CommandSpec {
+        name: "scrub",
+        aliases: &[],
+        parse: scrub::parse,
+    },
+    CommandSpec {
+        name: "anomalies",
+        aliases: &[],
+        parse: anomalies::parse,
+    },
 ];
 
 /// Splunk commands that cannot run offline, with why: each needs a Splunk
@@ -865,6 +883,18 @@ pub fn not_offline(name: &str) -> Option<&'static str> {
 /// Kept beside the registry, not in [`CommandSpec`], so adding a command
 /// stays one entry.
 pub const DIFFERENCES: &[(&str, &str)] = &[
+    (
+        "anomalies",
+        "s() is the DEFLATE-compressed size (Splunk's metric is not documented), so scores differ from Splunk's; the denylist is a CSV of the lookup folders (docs/semantics.md)",
+    ),
+    (
+        "scrub",
+        "Splunk's default anonymizer files are not shipped: terms come from the apps' anonymizer/ files, replacements are spelunk's (same length and shape, fixed per term); timeconfig is refused (docs/semantics.md)",
+    ),
+    (
+        "searchtxn",
+        "runs over the events given with transactiontypes.conf from the --app folders; the type's transaction options are those spelunk's transaction takes",
+    ),
     (
         "geom",
         "the feature collection is a KML file the user gives (Splunk's geo_us_states and geo_countries are not shipped; KMZ is refused); geom is a GeoJSON MultiPolygon and gen a Douglas-Peucker tolerance (docs/semantics.md)",
@@ -1248,6 +1278,12 @@ pub enum CommandArgs {
     Findtypes(findtypes::Findtypes),
     /// `sistats`/`sichart`/`sitimechart`/`sitop`/`sirare`: the fields their partial statistics need.
     SummaryIndex(summary_index::SummaryIndex),
+    /// `anomalies [threshold=..] [labelonly=..] [normalize=..] [maxvalues=..] [field=..] [denylist=..] [denylistthreshold=..] [by <fields>]`: an unexpectedness score per event.
+    Anomalies(anomalies::Anomalies),
+    /// `scrub [public-terms=..] [private-terms=..] [name-terms=..] [dictionary=..] [namespace=..]`: results anonymized.
+    Scrub(scrub::Scrub),
+    /// `| searchtxn <transaction-name> [max_terms=..] [use_disjunct=..] [eventsonly=..] <search-string>`: transactions of a transactiontypes.conf type.
+    Searchtxn(searchtxn::Searchtxn),
     /// `kvform [form=..] [field=..]`: fields extracted with form templates of the apps' forms/ folders.
     Kvform(kvform::Kvform),
     /// `geomfilter [min_x=..] [min_y=..] [max_x=..] [max_y=..]`: `geom` polygons clipped to a box.
@@ -1373,6 +1409,9 @@ impl CommandArgs {
             CommandArgs::Erex(c) => c.apply(input, ctx),
             CommandArgs::Findtypes(c) => c.apply(input),
             CommandArgs::SummaryIndex(c) => c.apply(input),
+            CommandArgs::Anomalies(c) => c.apply(input, ctx),
+            CommandArgs::Scrub(c) => c.apply(input, ctx),
+            CommandArgs::Searchtxn(c) => c.apply(input, ctx),
             CommandArgs::Kvform(c) => c.apply(input, ctx),
             CommandArgs::Geomfilter(c) => c.apply(input, ctx),
             CommandArgs::Geom(c) => c.apply(input, ctx),
