@@ -29,7 +29,9 @@
 use std::collections::{HashMap, VecDeque};
 use std::io::Write;
 
-use crate::commands::common::{at_option, bad, bool_opt, count_opt, number_opt, option, unknown_option};
+use crate::commands::common::{
+    at_option, bad, bool_opt, count_opt, number_opt, option, unknown_option,
+};
 use crate::commands::CommandArgs;
 use crate::error::{Error, Result};
 use crate::exec::{Context, Rows};
@@ -210,7 +212,11 @@ impl Anomalies {
             let key: Vec<String> = self
                 .by
                 .iter()
-                .map(|f| row.get(f).map(|v| v.to_text().into_owned()).unwrap_or_default())
+                .map(|f| {
+                    row.get(f)
+                        .map(|v| v.to_text().into_owned())
+                        .unwrap_or_default()
+                })
                 .collect();
             if !self.by.is_empty() && self.by.iter().any(|f| row.get(f).is_none()) {
                 // An event without a `by` field is in no group.

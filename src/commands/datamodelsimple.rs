@@ -79,7 +79,9 @@ pub fn parse(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
                     _ => {
                         return Err(bad(
                             C,
-                            format!("`type` must be models, objects or attributes, found `{value}`"),
+                            format!(
+                                "`type` must be models, objects or attributes, found `{value}`"
+                            ),
                             span,
                         ))
                     }
@@ -92,7 +94,9 @@ pub fn parse(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
         }
     }
     if !p.at_command_end() {
-        return Err(p.expected("`type=`, `datamodel=`, `object=`, `nodename=` or the end of `datamodelsimple`"));
+        return Err(p.expected(
+            "`type=`, `datamodel=`, `object=`, `nodename=` or the end of `datamodelsimple`",
+        ));
     }
     let span = name_span.to(p.last_span());
     if object.is_none() {

@@ -214,7 +214,9 @@ impl Geom {
             let mut row = row?;
             let name = match &self.collection {
                 Some(n) => Some(n.clone()),
-                None => row.get("featureCollection").and_then(|v| v.first_text().map(|t| t.into_owned())),
+                None => row
+                    .get("featureCollection")
+                    .and_then(|v| v.first_text().map(|t| t.into_owned())),
             };
             if let Some(name) = name {
                 if !cache.contains_key(&name) {
@@ -365,9 +367,8 @@ pub fn parse_kml(text: &str) -> std::result::Result<Features, String> {
                         let outer = path.iter().any(|p| p == "outerBoundaryIs");
                         let inner = path.iter().any(|p| p == "innerBoundaryIs");
                         if let Some(poly) = polygons.last_mut() {
-                            if outer && poly.is_empty() {
-                                poly.push(ring);
-                            } else if inner && !poly.is_empty() {
+                            // The outer ring first, then the holes.
+                            if (outer && poly.is_empty()) || (inner && !poly.is_empty()) {
                                 poly.push(ring);
                             }
                         }
@@ -523,13 +524,18 @@ pub fn clip_polygon(poly: &Polygon, bbox: &BBox) -> Option<Polygon> {
     Some(out)
 }
 
+/// Whether a point is on the inner side of one of the box's edges.
+type Inside<'a> = &'a dyn Fn((f64, f64)) -> bool;
+/// Where a segment crosses that edge.
+type Cross<'a> = &'a dyn Fn((f64, f64), (f64, f64)) -> (f64, f64);
+
 fn clip_ring(ring: &Ring, b: &BBox) -> Ring {
     // Open the ring (drop the closing point), clip against each edge.
     let mut pts: Vec<(f64, f64)> = ring.clone();
     if pts.len() > 1 && pts.first() == pts.last() {
         pts.pop();
     }
-    let edges: [(&dyn Fn((f64, f64)) -> bool, &dyn Fn((f64, f64), (f64, f64)) -> (f64, f64)); 4] = [
+    let edges: [(Inside<'_>, Cross<'_>); 4] = [
         (&|p| p.0 >= b.min_x, &|p, q| at_x(p, q, b.min_x)),
         (&|p| p.0 <= b.max_x, &|p, q| at_x(p, q, b.max_x)),
         (&|p| p.1 >= b.min_y, &|p, q| at_y(p, q, b.min_y)),
@@ -629,11 +635,16 @@ pub fn parse_geometry(text: &str) -> Option<(Vec<Polygon>, bool)> {
             })
             .collect()
     };
-    let poly = |p: &serde_json::Value| -> Option<Polygon> { p.as_array()?.iter().map(ring).collect() };
+    let poly =
+        |p: &serde_json::Value| -> Option<Polygon> { p.as_array()?.iter().map(ring).collect() };
     match kind {
         "Polygon" => Some((vec![poly(coords)?], false)),
         "MultiPolygon" => Some((
-            coords.as_array()?.iter().map(poly).collect::<Option<Vec<_>>>()?,
+            coords
+                .as_array()?
+                .iter()
+                .map(poly)
+                .collect::<Option<Vec<_>>>()?,
             true,
         )),
         _ => None,
@@ -646,7 +657,13 @@ mod tests {
 
     #[test]
     fn clip_square_to_box() {
-        let sq = vec![vec![(0.0, 0.0), (10.0, 0.0), (10.0, 10.0), (0.0, 10.0), (0.0, 0.0)]];
+        let sq = vec![vec![
+            (0.0, 0.0),
+            (10.0, 0.0),
+            (10.0, 10.0),
+            (0.0, 10.0),
+            (0.0, 0.0),
+        ]];
         let b = BBox {
             min_x: 5.0,
             min_y: -90.0,

@@ -271,7 +271,10 @@ mod tests {
             .expect("match");
         let names = r.capture_names().to_vec();
         let at = |n: &str| {
-            let i = names.iter().position(|x| x.as_deref() == Some(n)).expect("group");
+            let i = names
+                .iter()
+                .position(|x| x.as_deref() == Some(n))
+                .expect("group");
             caps.get(i).map(str::to_string)
         };
         assert_eq!(at("student_name").as_deref(), Some("Ann Lee"));

@@ -86,7 +86,9 @@ pub fn parse(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
         }
     }
     if !p.at_command_end() {
-        return Err(p.expected("a `scrub` option such as `private-terms=<file>`, or the end of `scrub`"));
+        return Err(
+            p.expected("a `scrub` option such as `private-terms=<file>`, or the end of `scrub`")
+        );
     }
     out.span = name_span.to(p.last_span());
     Ok(CommandArgs::Scrub(out))
@@ -104,12 +106,58 @@ const KEPT_FIELDS: &[&str] = &[
 
 /// Names spelunk replaces names with, by length (made up for spelunk).
 const NAMES: &[&str] = &[
-    "al", "bo", "ed", "amy", "ben", "eva", "ian", "joe", "kim", "lou", "ada", "anna", "carl",
-    "dora", "emil", "gina", "hugo", "ivan", "jane", "aname", "bruno", "clara", "diego", "elena",
-    "frank", "greta", "helen", "isaac", "agatha", "bianca", "casper", "dalton", "edwina",
-    "fabian", "gordon", "hannah", "abigail", "bernard", "charles", "delilah", "ernesto",
-    "florian", "gabriel", "adelaide", "benedict", "clarissa", "dominick", "evangela",
-    "franklin", "genevieve", "alexander", "bartholomew",
+    "al",
+    "bo",
+    "ed",
+    "amy",
+    "ben",
+    "eva",
+    "ian",
+    "joe",
+    "kim",
+    "lou",
+    "ada",
+    "anna",
+    "carl",
+    "dora",
+    "emil",
+    "gina",
+    "hugo",
+    "ivan",
+    "jane",
+    "aname",
+    "bruno",
+    "clara",
+    "diego",
+    "elena",
+    "frank",
+    "greta",
+    "helen",
+    "isaac",
+    "agatha",
+    "bianca",
+    "casper",
+    "dalton",
+    "edwina",
+    "fabian",
+    "gordon",
+    "hannah",
+    "abigail",
+    "bernard",
+    "charles",
+    "delilah",
+    "ernesto",
+    "florian",
+    "gabriel",
+    "adelaide",
+    "benedict",
+    "clarissa",
+    "dominick",
+    "evangela",
+    "franklin",
+    "genevieve",
+    "alexander",
+    "bartholomew",
 ];
 
 /// The term lists a run uses.
@@ -130,12 +178,7 @@ impl Scrub {
     /// The text of an anonymizer file: from the `namespace` app, else from
     /// any app (the last app given that has it). `Ok(None)` when a default
     /// file is absent; an error when a named file is.
-    fn file<'a>(
-        &self,
-        files: &'a AppFiles,
-        name: &str,
-        named: bool,
-    ) -> Result<Option<&'a String>> {
+    fn file<'a>(&self, files: &'a AppFiles, name: &str, named: bool) -> Result<Option<&'a String>> {
         let found = match &self.namespace {
             Some(app) => files.anonymizer.get(app).and_then(|f| f.get(name)),
             None => files.anonymizer.values().rev().find_map(|f| f.get(name)),

@@ -155,9 +155,14 @@ impl Searchtxn {
             )));
         }
         let base = match ttype.settings.get("search") {
-            Some(s) if !s.trim().is_empty() => Some(parse_search_expr_at(s, self.span).map_err(
-                |e| self.failure(format!("the `search` of transaction type `{}` ({at}): {e}", self.name)),
-            )?),
+            Some(s) if !s.trim().is_empty() => {
+                Some(parse_search_expr_at(s, self.span).map_err(|e| {
+                    self.failure(format!(
+                        "the `search` of transaction type `{}` ({at}): {e}",
+                        self.name
+                    ))
+                })?)
+            }
             _ => None,
         };
         // The transaction command the type stands for.
@@ -171,10 +176,7 @@ impl Searchtxn {
         let transaction = match parse_commands_at(&text, 0) {
             Ok(p) => p.commands.into_iter().next().map(|c| c.args),
             Err(e) => {
-                return Err(self.failure(format!(
-                    "transaction type `{}` ({at}): {e}",
-                    self.name
-                )))
+                return Err(self.failure(format!("transaction type `{}` ({at}): {e}", self.name)))
             }
         };
         let Some(CommandArgs::Transaction(transaction)) = transaction else {

@@ -65,7 +65,8 @@ impl AppFiles {
     pub fn load_regex_types(&mut self, text: &str, origin: &str) -> Result<()> {
         for stanza in crate::conf::parse(text, origin)? {
             if let Some(regex) = stanza.get("REGEX") {
-                self.regex_types.insert(stanza.name.clone(), regex.to_string());
+                self.regex_types
+                    .insert(stanza.name.clone(), regex.to_string());
             }
         }
         Ok(())

@@ -140,7 +140,9 @@ impl AppTargets<'_> {
         }
         let anonymizer = dir.join("anonymizer");
         if anonymizer.is_dir() {
-            self.knowledge.app_files.load_anonymizer_dir(&anonymizer, dir)?;
+            self.knowledge
+                .app_files
+                .load_anonymizer_dir(&anonymizer, dir)?;
         }
         Ok(summary)
     }
