@@ -929,7 +929,7 @@ pub const DIFFERENCES: &[(&str, &str)] = &[
     ),
     (
         "datamodel",
-        "lowered to a plain pipeline over the given events; listing models is not supported",
+        "lowered to a plain pipeline over the given events; listing models as JSON is not supported (`| datamodelsimple` lists their names)",
     ),
     (
         "erex",

@@ -174,7 +174,9 @@ impl Searchtxn {
             text.push_str(&format!(" {key}={value}"));
         }
         let transaction = match parse_commands_at(&text, 0) {
-            Ok(p) => p.commands.into_iter().next().map(|c| c.args),
+            // A setting holding `|` would add commands: refused.
+            Ok(p) if p.commands.len() == 1 => p.commands.into_iter().next().map(|c| c.args),
+            Ok(_) => None,
             Err(e) => {
                 return Err(self.failure(format!("transaction type `{}` ({at}): {e}", self.name)))
             }
