@@ -47,6 +47,9 @@ pub enum Listing {
     Objects,
     /// `type=attributes`.
     Attributes,
+    /// `| datamodel [<M> [<D>]]` without a mode: the JSON of every model,
+    /// of one model, or of one dataset, in `_raw`.
+    Json,
 }
 
 /// `| datamodelsimple type=attributes datamodel=Authentication nodename=Authentication.Failed_Authentication`.
@@ -128,6 +131,53 @@ pub fn parse(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
 }
 
 impl Datamodelsimple {
+    /// `| datamodel [<M> [<D>]]`: one result per model (or the one named,
+    /// or its dataset's `objects[]` entry) with its JSON, compacted, in
+    /// `_raw`.
+    fn json_rows(&self, models: &DataModels) -> Result<Vec<Event>> {
+        let names: Vec<&str> = match &self.datamodel {
+            Some(n) => vec![n.as_str()],
+            None => models.names(),
+        };
+        let mut out = Vec::new();
+        for name in names {
+            let not_loaded = || Error::DataModel {
+                message: format!(
+                    "no data model `{name}` is loaded (loaded: {})",
+                    models.names().join(", ")
+                ),
+                span: self.span,
+            };
+            let text = models.json(name).ok_or_else(not_loaded)?;
+            let doc: serde_json::Value =
+                serde_json::from_str(text).map_err(|e| Error::DataModel {
+                    message: format!("data model `{name}`: {e}"),
+                    span: self.span,
+                })?;
+            let doc = match &self.object {
+                None => doc,
+                Some(object) => doc
+                    .get("objects")
+                    .and_then(serde_json::Value::as_array)
+                    .and_then(|objects| {
+                        objects.iter().find(|o| {
+                            o.get("objectName").and_then(serde_json::Value::as_str)
+                                == Some(object.as_str())
+                        })
+                    })
+                    .cloned()
+                    .ok_or_else(|| Error::DataModel {
+                        message: format!("data model `{name}` has no dataset `{object}`"),
+                        span: self.span,
+                    })?,
+            };
+            let mut e = Event::with_capacity(1);
+            e.set("_raw", Value::Str(doc.to_string()));
+            out.push(e);
+        }
+        Ok(out)
+    }
+
     /// Lists from the search's data models; the input is not read.
     pub fn apply<'a>(&'a self, _input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
         let rows = self.rows(&ctx.knowledge.apps.datamodels)?;
@@ -143,6 +193,9 @@ impl Datamodelsimple {
             }
             e
         };
+        if self.listing == Listing::Json {
+            return self.json_rows(models);
+        }
         if self.listing == Listing::Models {
             return Ok(models
                 .names()

@@ -929,7 +929,7 @@ pub const DIFFERENCES: &[(&str, &str)] = &[
     ),
     (
         "datamodel",
-        "lowered to a plain pipeline over the given events; listing models as JSON is not supported (`| datamodelsimple` lists their names)",
+        "lowered to a plain pipeline over the given events; the JSON modes return the model file's JSON (compacted) in _raw",
     ),
     (
         "erex",
