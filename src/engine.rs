@@ -118,7 +118,12 @@ impl Query {
     pub fn reads_events(&self) -> bool {
         matches!(
             self.pipeline.commands.first().map(|c| &c.args),
-            Some(CommandArgs::Search(_) | CommandArgs::Mstats(_) | CommandArgs::Metasearch(_))
+            Some(
+                CommandArgs::Search(_)
+                    | CommandArgs::Mstats(_)
+                    | CommandArgs::Metasearch(_)
+                    | CommandArgs::Searchtxn(_)
+            )
         ) || matches!(
             self.pipeline.commands.first().map(|c| &c.args),
             Some(CommandArgs::Savedsearch(s)) if s.pipeline.as_ref().is_some_and(|p| matches!(
@@ -193,6 +198,7 @@ struct CompiledKnowledge {
     event_types: Arc<CompiledEventTypes>,
     tags: Arc<CompiledTags>,
     warnings: Vec<ConfWarning>,
+    apps: Arc<crate::knowledge::app_files::SearchApps>,
 }
 
 /// What a search produced.
@@ -439,6 +445,10 @@ impl Engine {
                 event_types: Arc::new(event_types),
                 tags: Arc::new(self.knowledge.compile_tags()),
                 warnings,
+                apps: Arc::new(crate::knowledge::app_files::SearchApps {
+                    files: self.knowledge.app_files.clone(),
+                    datamodels: self.datamodels.clone(),
+                }),
             })
         })
     }
@@ -704,6 +714,7 @@ impl Engine {
             knowledge: crate::exec::SearchKnowledge {
                 event_types: Arc::clone(&self.compiled().event_types),
                 tags: Arc::clone(&self.compiled().tags),
+                apps: Arc::clone(&self.compiled().apps),
             },
             memory: crate::exec::memory::MemoryBudget::new(self.limits.max_memory),
         }

@@ -140,7 +140,11 @@ impl LookupRegistry {
             .map(|n| n.to_string_lossy().to_string())
             .unwrap_or_default();
         let lower = name.to_ascii_lowercase();
-        if lower.ends_with(".csv") || lower.ends_with(".csv.gz") || lower.ends_with(".json") {
+        if lower.ends_with(".csv")
+            || lower.ends_with(".csv.gz")
+            || lower.ends_with(".json")
+            || is_geo_name(&lower)
+        {
             self.files
                 .insert(name, FileSource::Path(path.to_path_buf()));
             Ok(1)
@@ -267,7 +271,11 @@ impl LookupRegistry {
                 .map(|n| n.to_string_lossy().to_string())
                 .unwrap_or_default();
             let lower = name.to_ascii_lowercase();
-            if lower.ends_with(".csv") || lower.ends_with(".csv.gz") || lower.ends_with(".json") {
+            if lower.ends_with(".csv")
+                || lower.ends_with(".csv.gz")
+                || lower.ends_with(".json")
+                || is_geo_name(&lower)
+            {
                 self.files.insert(name, FileSource::Path(path));
                 n += 1;
             }
@@ -417,6 +425,52 @@ impl LookupRegistry {
         };
         parse_csv(&text).map_err(|e| format!("file `{filename}`: {e}"))
     }
+}
+
+impl LookupRegistry {
+    /// The feature collection file of a geospatial lookup (`geom`): the
+    /// file its transforms.conf stanza names (or a `.kml`/`.kmz` file
+    /// named directly), as (file name, text). A KMZ file is refused:
+    /// spelunk has no zip reader.
+    pub fn geo_file(&self, name: &str) -> std::result::Result<(String, String), String> {
+        let filename = match self.defs.get(name) {
+            Some(def) => def
+                .filename
+                .clone()
+                .ok_or_else(|| "defines no file (a geospatial lookup names a KML file)".to_string())?,
+            None if is_geo_name(&name.to_ascii_lowercase()) => name.to_string(),
+            None => {
+                return Err(format!(
+                    "is not defined (no transforms.conf stanza named `{name}` with `external_type = geo` and a KML `filename`)"
+                ))
+            }
+        };
+        let lower = filename.to_ascii_lowercase();
+        if lower.ends_with(".kmz") {
+            return Err(format!(
+                "its file `{filename}` is KMZ (zipped KML), which spelunk cannot read: unzip it and name the `.kml` file inside"
+            ));
+        }
+        if !lower.ends_with(".kml") {
+            return Err(format!(
+                "its file `{filename}` is not a KML file (a geospatial lookup reads a `.kml` feature collection)"
+            ));
+        }
+        let source = self
+            .files
+            .get(&filename)
+            .ok_or_else(|| format!("its file `{filename}` was not found in the lookup folders"))?;
+        let text = match source {
+            FileSource::Bundled(t) => t.to_string(),
+            FileSource::Path(p) => read_text(p).map_err(|e| e.to_string())?,
+        };
+        Ok((filename, text))
+    }
+}
+
+/// Whether a (lower-case) file name is a geospatial feature collection.
+fn is_geo_name(lower: &str) -> bool {
+    lower.ends_with(".kml") || lower.ends_with(".kmz")
 }
 
 /// Lookup tables read and prepared for matching during one search, shared

@@ -6,8 +6,11 @@
 //! (as `tstats` names them); `flat` mode gives the same events with the
 //! plain field names. The engine lowers the command into the dataset's
 //! constraint search and calculated fields
-//! ([`crate::datamodel::lower`]); the modes that return the model's JSON
-//! or the generated search text are not supported.
+//! ([`crate::datamodel::lower`]). Without a mode it returns JSON, as
+//! [`crate::commands::datamodelsimple`] runs it: `| datamodel` one result
+//! per loaded model, `| datamodel <M>` that model's, `| datamodel <M> <D>`
+//! the dataset's `objects[]` entry, each in `_raw` (docs/semantics.md#other-commands).
+//! The modes that return the generated search text are not supported.
 
 use crate::commands::CommandArgs;
 use crate::error::{Error, Result};
@@ -41,27 +44,26 @@ pub fn parse(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
         message: message.into(),
         span,
     };
+    let json = |model: Option<String>, object: Option<String>, p: &Parser| {
+        CommandArgs::Datamodelsimple(crate::commands::datamodelsimple::Datamodelsimple {
+            listing: crate::commands::datamodelsimple::Listing::Json,
+            datamodel: model,
+            object,
+            span: name_span.to(p.last_span()),
+        })
+    };
     if p.at_command_end() {
-        return Err(unsupported(
-            "listing the data models as JSON is not supported yet; name a model, a dataset and `search`",
-            name_span,
-        ));
+        return Ok(json(None, None, p));
     }
     let (model, _) = p.value("a data model name")?;
     options(p)?;
     if p.at_command_end() {
-        return Err(unsupported(
-            "returning a model's JSON is not supported yet; name a dataset and `search`",
-            name_span.to(p.last_span()),
-        ));
+        return Ok(json(Some(model), None, p));
     }
     let (dataset, _) = p.value("a dataset name")?;
     options(p)?;
     let prefixed = if p.at_command_end() {
-        return Err(unsupported(
-            "returning a dataset's JSON is not supported yet; add the `search` mode",
-            name_span.to(p.last_span()),
-        ));
+        return Ok(json(Some(model), Some(dataset), p));
     } else {
         let (mode, mode_span) = p.word("a search mode such as `search`")?;
         match mode.to_ascii_lowercase().as_str() {

@@ -13,6 +13,7 @@ pub mod addcoltotals;
 pub mod addinfo;
 pub mod addtotals;
 pub mod analyzefields;
+pub mod anomalies;
 pub mod anomalousvalue;
 pub mod anomalydetection;
 pub mod append;
@@ -32,6 +33,7 @@ pub mod contingency;
 pub mod convert;
 pub mod correlate;
 pub mod datamodel;
+pub mod datamodelsimple;
 pub mod dedup;
 pub mod delta;
 pub mod diff;
@@ -51,6 +53,8 @@ pub mod foreach;
 pub mod format;
 pub mod gauge;
 pub mod gentimes;
+pub mod geom;
+pub mod geomfilter;
 pub mod geostats;
 pub mod head;
 pub mod highlight;
@@ -59,6 +63,7 @@ pub mod inputcsv;
 pub mod inputlookup;
 pub mod iplocation;
 pub mod kmeans;
+pub mod kvform;
 pub mod localize;
 pub mod lookup;
 pub mod makecontinuous;
@@ -81,7 +86,9 @@ pub mod require;
 pub mod rex;
 pub mod rtorder;
 pub mod savedsearch;
+pub mod scrub;
 pub mod search;
+pub mod searchtxn;
 pub mod selfjoin;
 pub mod set;
 pub mod setfields;
@@ -730,6 +737,41 @@ const COMMANDS: &[CommandSpec] = &[
         aliases: &[],
         parse: datamodel::parse_from,
     },
+    CommandSpec {
+        name: "datamodelsimple",
+        aliases: &[],
+        parse: datamodelsimple::parse,
+    },
+    CommandSpec {
+        name: "geom",
+        aliases: &[],
+        parse: geom::parse,
+    },
+    CommandSpec {
+        name: "geomfilter",
+        aliases: &[],
+        parse: geomfilter::parse,
+    },
+    CommandSpec {
+        name: "kvform",
+        aliases: &[],
+        parse: kvform::parse,
+    },
+    CommandSpec {
+        name: "searchtxn",
+        aliases: &[],
+        parse: searchtxn::parse,
+    },
+    CommandSpec {
+        name: "scrub",
+        aliases: &[],
+        parse: scrub::parse,
+    },
+    CommandSpec {
+        name: "anomalies",
+        aliases: &[],
+        parse: anomalies::parse,
+    },
 ];
 
 /// Splunk commands that cannot run offline, with why: each needs a Splunk
@@ -842,6 +884,26 @@ pub fn not_offline(name: &str) -> Option<&'static str> {
 /// stays one entry.
 pub const DIFFERENCES: &[(&str, &str)] = &[
     (
+        "anomalies",
+        "s() is the DEFLATE-compressed size (Splunk's metric is not documented), so scores differ from Splunk's; the denylist is a CSV of the lookup folders (docs/semantics.md)",
+    ),
+    (
+        "scrub",
+        "Splunk's default anonymizer files are not shipped: terms come from the apps' anonymizer/ files, replacements are spelunk's (same length and shape, fixed per term); timeconfig is refused (docs/semantics.md)",
+    ),
+    (
+        "searchtxn",
+        "runs over the events given with transactiontypes.conf from the --app folders; the type's transaction options are those spelunk's transaction takes",
+    ),
+    (
+        "geom",
+        "the feature collection is a KML file the user gives (Splunk's geo_us_states and geo_countries are not shipped; KMZ is refused); geom is a GeoJSON MultiPolygon and gen a Douglas-Peucker tolerance (docs/semantics.md)",
+    ),
+    (
+        "kvform",
+        "forms are read from the --app folders' forms/; a type no transforms.conf stanza defines is one of spelunk's own (string, int, float, ...), and blanks in a form match any run of blanks (docs/semantics.md)",
+    ),
+    (
         "abstract",
         "lines are scored by their terms and their neighbours' (Splunk's scoring, which also weighs search terms, is not documented)",
     ),
@@ -867,7 +929,7 @@ pub const DIFFERENCES: &[(&str, &str)] = &[
     ),
     (
         "datamodel",
-        "lowered to a plain pipeline over the given events; listing models is not supported",
+        "lowered to a plain pipeline over the given events; the JSON modes return the model file's JSON (compacted) in _raw",
     ),
     (
         "erex",
@@ -1216,6 +1278,20 @@ pub enum CommandArgs {
     Findtypes(findtypes::Findtypes),
     /// `sistats`/`sichart`/`sitimechart`/`sitop`/`sirare`: the fields their partial statistics need.
     SummaryIndex(summary_index::SummaryIndex),
+    /// `anomalies [threshold=..] [labelonly=..] [normalize=..] [maxvalues=..] [field=..] [denylist=..] [denylistthreshold=..] [by <fields>]`: an unexpectedness score per event.
+    Anomalies(anomalies::Anomalies),
+    /// `scrub [public-terms=..] [private-terms=..] [name-terms=..] [dictionary=..] [namespace=..]`: results anonymized.
+    Scrub(scrub::Scrub),
+    /// `| searchtxn <transaction-name> [max_terms=..] [use_disjunct=..] [eventsonly=..] <search-string>`: transactions of a transactiontypes.conf type.
+    Searchtxn(searchtxn::Searchtxn),
+    /// `kvform [form=..] [field=..]`: fields extracted with form templates of the apps' forms/ folders.
+    Kvform(kvform::Kvform),
+    /// `geomfilter [min_x=..] [min_y=..] [max_x=..] [max_y=..]`: `geom` polygons clipped to a box.
+    Geomfilter(geomfilter::Geomfilter),
+    /// `geom [<featureCollection>] [allFeatures=..] [featureIdField=..] [gen=..] [min_x=..] [min_y=..] [max_x=..] [max_y=..]`: polygons from a geospatial lookup.
+    Geom(geom::Geom),
+    /// `| datamodelsimple type=models|objects|attributes [datamodel=..] [object=..] [nodename=..]`: names of data models, datasets or attributes.
+    Datamodelsimple(datamodelsimple::Datamodelsimple),
 }
 
 impl CommandArgs {
@@ -1333,6 +1409,13 @@ impl CommandArgs {
             CommandArgs::Erex(c) => c.apply(input, ctx),
             CommandArgs::Findtypes(c) => c.apply(input),
             CommandArgs::SummaryIndex(c) => c.apply(input),
+            CommandArgs::Anomalies(c) => c.apply(input, ctx),
+            CommandArgs::Scrub(c) => c.apply(input, ctx),
+            CommandArgs::Searchtxn(c) => c.apply(input, ctx),
+            CommandArgs::Kvform(c) => c.apply(input, ctx),
+            CommandArgs::Geomfilter(c) => c.apply(input, ctx),
+            CommandArgs::Geom(c) => c.apply(input, ctx),
+            CommandArgs::Datamodelsimple(c) => c.apply(input, ctx),
         }
     }
 

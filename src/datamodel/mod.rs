@@ -228,6 +228,8 @@ impl Model {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DataModels {
     models: IndexMap<String, Model>,
+    /// Each model's JSON text as read (`| datamodel` returns it).
+    texts: IndexMap<String, String>,
 }
 
 impl DataModels {
@@ -240,6 +242,7 @@ impl DataModels {
     pub fn load_str(&mut self, text: &str, origin: &str) -> Result<&Model> {
         let model = json::parse_model(text, origin)?;
         let name = model.name.clone();
+        self.texts.insert(name.clone(), text.to_string());
         self.models.insert(name.clone(), model);
         Ok(&self.models[&name])
     }
@@ -265,6 +268,11 @@ impl DataModels {
     /// The model named `name`.
     pub fn get(&self, name: &str) -> Option<&Model> {
         self.models.get(name)
+    }
+
+    /// The JSON text the model named `name` was read from.
+    pub fn json(&self, name: &str) -> Option<&str> {
+        self.texts.get(name).map(String::as_str)
     }
 
     /// The names of the loaded models, sorted.

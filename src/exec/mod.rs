@@ -59,6 +59,9 @@ pub struct SearchKnowledge {
     pub event_types: std::sync::Arc<crate::knowledge::eventtypes::CompiledEventTypes>,
     /// The enabled tags.
     pub tags: std::sync::Arc<crate::knowledge::tags::CompiledTags>,
+    /// The apps' data models, forms, transaction types and anonymizer
+    /// files (`datamodelsimple`, `kvform`, `searchtxn`, `scrub`).
+    pub apps: std::sync::Arc<crate::knowledge::app_files::SearchApps>,
 }
 
 /// What a running search can see: its events, lookups, time zone, limits,

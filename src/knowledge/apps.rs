@@ -8,8 +8,10 @@
 //!
 //! Read from each app: props.conf, transforms.conf, eventtypes.conf,
 //! tags.conf (the knowledge layer), macros.conf, collections.conf (KV store
-//! collections), savedsearches.conf (for `savedsearch`), the CSV files of
-//! `lookups/`, and the data models of `data/models/*.json` (Splunk's data
+//! collections), savedsearches.conf (for `savedsearch`),
+//! transactiontypes.conf (for `searchtxn`), the CSV files of `lookups/`,
+//! the form templates of `forms/` (for `kvform`), the files of
+//! `anonymizer/` (for `scrub`), and the data models of `data/models/*.json` (Splunk's data
 //! model JSON; a model file in `local/` replaces the one of the same model
 //! in `default/`). Other `.conf` files (app.conf, inputs.conf, ...) do not
 //! change what a search over given events returns and are not read.
@@ -62,6 +64,7 @@ const APP_CONF_FILES: &[&str] = &[
     "macros.conf",
     "collections.conf",
     "savedsearches.conf",
+    "transactiontypes.conf",
 ];
 
 impl AppTargets<'_> {
@@ -97,10 +100,15 @@ impl AppTargets<'_> {
         if !dir.is_dir() {
             return Err(Error::io(dir.display(), "no such app folder"));
         }
-        if !default.is_dir() && !local.is_dir() && !lookups.is_dir() {
+        if !default.is_dir()
+            && !local.is_dir()
+            && !lookups.is_dir()
+            && !dir.join("forms").is_dir()
+            && !dir.join("anonymizer").is_dir()
+        {
             return Err(Error::io(
                 dir.display(),
-                "not a Splunk app folder: it has no default/, local/ or lookups/ folder",
+                "not a Splunk app folder: it has no default/, local/, lookups/, forms/ or anonymizer/ folder",
             ));
         }
         let mut summary = AppSummary::default();
@@ -125,6 +133,16 @@ impl AppTargets<'_> {
         }
         if lookups.is_dir() {
             summary.lookup_files += self.lookups.load_files_in(&lookups)?;
+        }
+        let forms = dir.join("forms");
+        if forms.is_dir() {
+            self.knowledge.app_files.load_forms_dir(&forms, dir)?;
+        }
+        let anonymizer = dir.join("anonymizer");
+        if anonymizer.is_dir() {
+            self.knowledge
+                .app_files
+                .load_anonymizer_dir(&anonymizer, dir)?;
         }
         Ok(summary)
     }

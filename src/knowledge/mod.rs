@@ -10,6 +10,7 @@
 //!   ──apply per event──▶ EXTRACT → REPORT → KV_MODE → FIELDALIAS → EVAL → LOOKUP → eventtype → tag
 //! ```
 
+pub mod app_files;
 pub mod apps;
 pub mod eventtypes;
 pub mod extract;
@@ -81,6 +82,9 @@ pub struct Knowledge {
     pub event_types: EventTypes,
     /// tags.conf.
     pub tags: Tags,
+    /// Forms, transaction types and anonymizer files, for `kvform`,
+    /// `searchtxn` and `scrub`.
+    pub app_files: app_files::AppFiles,
 }
 
 /// The knowledge as readers use it: the `.conf` settings, the lookup
@@ -142,9 +146,13 @@ impl Knowledge {
     ) -> Result<Option<usize>> {
         Ok(Some(match file_name {
             "props.conf" => self.props.load_str(text, origin)?,
-            "transforms.conf" => self.transforms.load_str(text, origin)?,
+            "transforms.conf" => {
+                self.app_files.load_regex_types(text, origin)?;
+                self.transforms.load_str(text, origin)?
+            }
             "eventtypes.conf" => self.event_types.load_str(text, origin)?,
             "tags.conf" => self.tags.load_str(text, origin)?,
+            "transactiontypes.conf" => self.app_files.load_transaction_types(text, origin)?,
             _ => return Ok(None),
         }))
     }
