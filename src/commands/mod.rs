@@ -72,6 +72,7 @@ pub mod outputcsv;
 pub mod outputtext;
 pub mod overlap;
 pub mod pivot;
+pub mod predict;
 pub mod rangemap;
 pub mod regex;
 pub mod reltime;
@@ -566,6 +567,11 @@ const COMMANDS: &[CommandSpec] = &[
         parse: trendline::parse,
     },
     CommandSpec {
+        name: "predict",
+        aliases: &[],
+        parse: predict::parse,
+    },
+    CommandSpec {
         name: "foreach",
         aliases: &[],
         parse: foreach::parse,
@@ -961,6 +967,10 @@ pub const DIFFERENCES: &[(&str, &str)] = &[
         "union",
         "after other commands every subsearch is appended, where Splunk interleaves streaming inputs",
     ),
+    (
+        "predict",
+        "the models are Durbin & Koopman's local level, local linear trend and seasonal local level with variance ratios by maximum likelihood (Splunk's equations and estimation are not documented; docs/semantics.md), so the numbers can differ; a row's prediction is its filtered state",
+    ),
 ];
 
 /// Registered commands that always fail with a message, and why (listed
@@ -1147,6 +1157,8 @@ pub enum CommandArgs {
     Transpose(transpose::Transpose),
     /// `trendline sma5(foo) AS smoothed_foo ema10(bar)`: moving averages.
     Trendline(trendline::Trendline),
+    /// `predict <field> [AS <name>] [algorithm=..] [future_timespan=..] ...`: time-series forecasts.
+    Predict(predict::Predict),
     /// `foreach <wildcard-fields> [fieldstr=..] [matchstr=..] [matchseg1=..] [<template>]`.
     Foreach(foreach::Foreach),
     /// `addtotals [row=..] [col=..] [labelfield=..] [label=..] [fieldname=..] [<fields>]`.
@@ -1301,6 +1313,7 @@ impl CommandArgs {
             CommandArgs::Timewrap(c) => c.apply(input, ctx),
             CommandArgs::Transpose(c) => c.apply(input),
             CommandArgs::Trendline(c) => c.apply(input),
+            CommandArgs::Predict(c) => c.apply(input),
             CommandArgs::Foreach(c) => c.apply(input, ctx),
             CommandArgs::Addtotals(c) => c.apply(input),
             CommandArgs::Addinfo(c) => c.apply(input, ctx),
