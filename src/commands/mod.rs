@@ -105,6 +105,7 @@ pub mod typer;
 pub mod union;
 pub mod untable;
 pub mod where_;
+pub mod x11;
 pub mod xmlunescape;
 pub mod xpath;
 pub mod xyseries;
@@ -572,6 +573,11 @@ const COMMANDS: &[CommandSpec] = &[
         parse: predict::parse,
     },
     CommandSpec {
+        name: "x11",
+        aliases: &[],
+        parse: x11::parse,
+    },
+    CommandSpec {
         name: "foreach",
         aliases: &[],
         parse: foreach::parse,
@@ -971,6 +977,10 @@ pub const DIFFERENCES: &[(&str, &str)] = &[
         "predict",
         "the models are Durbin & Koopman's local level, local linear trend and seasonal local level with variance ratios by maximum likelihood (Splunk's equations and estimation are not documented; docs/semantics.md), so the numbers can differ; a row's prediction is its filtered state",
     ),
+    (
+        "x11",
+        "X-11's B and C passes (centred, 3x3, Henderson and 3x5 moving averages) without extreme-value replacement, ends by line extension and repetition (Splunk's steps are not documented; docs/semantics.md); the output field is the term as written, e.g. mult15(count)",
+    ),
 ];
 
 /// Registered commands that always fail with a message, and why (listed
@@ -1159,6 +1169,8 @@ pub enum CommandArgs {
     Trendline(trendline::Trendline),
     /// `predict <field> [AS <name>] [algorithm=..] [future_timespan=..] ...`: time-series forecasts.
     Predict(predict::Predict),
+    /// `x11 [add|mult][<period>](<field>) [AS <name>]`: seasonal adjustment.
+    X11(x11::X11),
     /// `foreach <wildcard-fields> [fieldstr=..] [matchstr=..] [matchseg1=..] [<template>]`.
     Foreach(foreach::Foreach),
     /// `addtotals [row=..] [col=..] [labelfield=..] [label=..] [fieldname=..] [<fields>]`.
@@ -1314,6 +1326,7 @@ impl CommandArgs {
             CommandArgs::Transpose(c) => c.apply(input),
             CommandArgs::Trendline(c) => c.apply(input),
             CommandArgs::Predict(c) => c.apply(input),
+            CommandArgs::X11(c) => c.apply(input),
             CommandArgs::Foreach(c) => c.apply(input, ctx),
             CommandArgs::Addtotals(c) => c.apply(input),
             CommandArgs::Addinfo(c) => c.apply(input, ctx),

@@ -746,8 +746,8 @@ fn filled(y: &[Option<f64>]) -> Vec<f64> {
     out
 }
 
-/// The period of a series from its sample autocorrelations up to half its
-/// length: the lags that are local peaks above the 95% white-noise bound
+/// The period of a series from its sample autocorrelations (after removing
+/// its least-squares line) up to half its length: the lags that are local peaks above the 95% white-noise bound
 /// 1.96/sqrt(n) are candidates, and the smallest candidate within 90% of
 /// the highest is the period (its multiples peak too). `None`: no period.
 pub(crate) fn find_period(y: &[Option<f64>]) -> Option<usize> {
@@ -756,21 +756,26 @@ pub(crate) fn find_period(y: &[Option<f64>]) -> Option<usize> {
     if n < 4 {
         return None;
     }
-    let mean = x.iter().sum::<f64>() / n as f64;
-    let c0: f64 = x.iter().map(|v| (v - mean) * (v - mean)).sum();
-    if c0 <= 0.0 {
+    // Detrended by the least-squares line, so a trend does not hide the
+    // cycle; a straight line (to rounding) has no period.
+    let (a, b) = crate::commands::x11::line(&x);
+    let size = x.iter().map(|v| v.abs()).fold(0.0, f64::max);
+    let x: Vec<f64> = x
+        .iter()
+        .enumerate()
+        .map(|(i, v)| v - (a + b * i as f64))
+        .collect();
+    if x.iter().all(|v| v.abs() <= 1e-9 * (1.0 + size)) {
         return None;
     }
+    let c0: f64 = x.iter().map(|v| v * v).sum();
     let max_lag = n / 2;
     let acf: Vec<f64> = (0..=max_lag + 1)
         .map(|k| {
             if k >= n {
                 return 0.0;
             }
-            (0..n - k)
-                .map(|i| (x[i] - mean) * (x[i + k] - mean))
-                .sum::<f64>()
-                / c0
+            (0..n - k).map(|i| x[i] * x[i + k]).sum::<f64>() / c0
         })
         .collect();
     let bound = 1.96 / (n as f64).sqrt();
