@@ -77,6 +77,7 @@ pub mod outputcsv;
 pub mod outputtext;
 pub mod overlap;
 pub mod pivot;
+pub mod predict;
 pub mod rangemap;
 pub mod regex;
 pub mod reltime;
@@ -111,6 +112,7 @@ pub mod typer;
 pub mod union;
 pub mod untable;
 pub mod where_;
+pub mod x11;
 pub mod xmlunescape;
 pub mod xpath;
 pub mod xyseries;
@@ -573,6 +575,16 @@ const COMMANDS: &[CommandSpec] = &[
         parse: trendline::parse,
     },
     CommandSpec {
+        name: "predict",
+        aliases: &[],
+        parse: predict::parse,
+    },
+    CommandSpec {
+        name: "x11",
+        aliases: &[],
+        parse: x11::parse,
+    },
+    CommandSpec {
         name: "foreach",
         aliases: &[],
         parse: foreach::parse,
@@ -1023,6 +1035,14 @@ pub const DIFFERENCES: &[(&str, &str)] = &[
         "union",
         "after other commands every subsearch is appended, where Splunk interleaves streaming inputs",
     ),
+    (
+        "predict",
+        "the models are Durbin & Koopman's local level, local linear trend and seasonal local level with variance ratios by maximum likelihood (Splunk's equations and estimation are not documented; docs/semantics.md), so the numbers can differ; a row's prediction is its filtered state",
+    ),
+    (
+        "x11",
+        "X-11's B and C passes (centred, 3x3, Henderson and 3x5 moving averages) without extreme-value replacement, ends by line extension and repetition (Splunk's steps are not documented; docs/semantics.md); the output field is the term as written, e.g. mult15(count)",
+    ),
 ];
 
 /// Registered commands that always fail with a message, and why (listed
@@ -1209,6 +1229,10 @@ pub enum CommandArgs {
     Transpose(transpose::Transpose),
     /// `trendline sma5(foo) AS smoothed_foo ema10(bar)`: moving averages.
     Trendline(trendline::Trendline),
+    /// `predict <field> [AS <name>] [algorithm=..] [future_timespan=..] ...`: time-series forecasts.
+    Predict(predict::Predict),
+    /// `x11 [add|mult][<period>](<field>) [AS <name>]`: seasonal adjustment.
+    X11(x11::X11),
     /// `foreach <wildcard-fields> [fieldstr=..] [matchstr=..] [matchseg1=..] [<template>]`.
     Foreach(foreach::Foreach),
     /// `addtotals [row=..] [col=..] [labelfield=..] [label=..] [fieldname=..] [<fields>]`.
@@ -1377,6 +1401,8 @@ impl CommandArgs {
             CommandArgs::Timewrap(c) => c.apply(input, ctx),
             CommandArgs::Transpose(c) => c.apply(input),
             CommandArgs::Trendline(c) => c.apply(input),
+            CommandArgs::Predict(c) => c.apply(input),
+            CommandArgs::X11(c) => c.apply(input),
             CommandArgs::Foreach(c) => c.apply(input, ctx),
             CommandArgs::Addtotals(c) => c.apply(input),
             CommandArgs::Addinfo(c) => c.apply(input, ctx),
