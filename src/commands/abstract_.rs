@@ -69,18 +69,6 @@ pub fn parse(p: &mut Parser, _name_span: Span) -> Result<CommandArgs> {
 }
 
 impl Abstract {
-    /// Summarizes each result's `_raw`.
-    pub fn apply<'a>(&'a self, input: Rows<'a>) -> Result<Rows<'a>> {
-        Ok(Box::new(input.map(move |row| {
-            let mut row = row?;
-            if let Some(raw) = row.get("_raw") {
-                let summary = self.summarize(&raw.to_text());
-                row.set("_raw", Value::Str(summary));
-            }
-            Ok(row)
-        })))
-    }
-
     /// The summary of one text.
     pub fn summarize(&self, text: &str) -> String {
         let lines: Vec<&str> = text.split('\n').collect();
@@ -122,6 +110,20 @@ impl Abstract {
     }
 }
 
+impl super::Command for Abstract {
+    /// Summarizes each result's `_raw`.
+    fn apply<'a>(&'a self, input: Rows<'a>, _ctx: &'a crate::exec::Context<'a>) -> Result<Rows<'a>> {
+        Ok(Box::new(input.map(move |row| {
+            let mut row = row?;
+            if let Some(raw) = row.get("_raw") {
+                let summary = self.summarize(&raw.to_text());
+                row.set("_raw", Value::Str(summary));
+            }
+            Ok(row)
+        })))
+    }
+}
+
 /// The byte offset where each term of `text` ends: a run of letters and
 /// digits is one term, any other character one term.
 fn term_ends(text: &str) -> Vec<usize> {
@@ -143,6 +145,15 @@ fn term_ends(text: &str) -> Vec<usize> {
     }
     ends
 }
+
+/// The registry entries of `abstract`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "abstract",
+        aliases: &[],
+        parse,
+    },
+];
 
 #[cfg(test)]
 mod tests {

@@ -58,9 +58,9 @@ pub(crate) fn single_number(v: &Value) -> Option<f64> {
     }
 }
 
-impl Accum {
+impl super::Command for Accum {
     /// Adds the running total to each event whose field is a number.
-    pub fn apply<'a>(&'a self, input: Rows<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, _ctx: &'a crate::exec::Context<'a>) -> Result<Rows<'a>> {
         let mut total = 0.0;
         Ok(Box::new(input.map(move |row| {
             row.map(|mut event| {
@@ -74,13 +74,22 @@ impl Accum {
     }
 }
 
+/// The registry entries of `accum`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "accum",
+        aliases: &[],
+        parse,
+    },
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::commands::common::one_field;
 
     fn run(c: &Accum, vals: &[Option<&str>]) -> Vec<Option<String>> {
-        one_field::texts(c.apply(one_field::rows(vals)), &c.out)
+        one_field::texts(crate::commands::apply_in_test(c, one_field::rows(vals)), &c.out)
     }
 
     #[test]

@@ -40,9 +40,9 @@ pub fn parse(p: &mut Parser, _name_span: Span) -> Result<CommandArgs> {
     Ok(CommandArgs::Addinfo(Addinfo))
 }
 
-impl Addinfo {
+impl super::Command for Addinfo {
     /// Adds the four fields to every result.
-    pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
         let now = ctx.now;
         let sid = format!("spelunk_{}", now.floor());
         Ok(Box::new(input.map(move |row| {
@@ -56,6 +56,15 @@ impl Addinfo {
         })))
     }
 }
+
+/// The registry entries of `addinfo`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "addinfo",
+        aliases: &[],
+        parse,
+    },
+];
 
 #[cfg(test)]
 mod tests {

@@ -97,8 +97,24 @@ impl Addtotals {
         })
     }
 
+    fn add_row_total(&self, event: &mut Event, globs: &[Glob]) {
+        let mut total = None;
+        for (name, value) in event.iter() {
+            if self.selected(name, globs) {
+                if let Some(n) = numeric(value) {
+                    total = Some(total.unwrap_or(0.0) + n);
+                }
+            }
+        }
+        if let Some(t) = total {
+            event.set(self.fieldname.clone(), Value::Num(t));
+        }
+    }
+}
+
+impl super::Command for Addtotals {
     /// Adds the totals.
-    pub fn apply<'a>(&'a self, input: Rows<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, _ctx: &'a crate::exec::Context<'a>) -> Result<Rows<'a>> {
         let globs: Vec<Glob> = self.fields.iter().map(|f| Glob::new(f, true)).collect();
         if !self.col {
             if !self.row {
@@ -147,18 +163,13 @@ impl Addtotals {
         }
         Ok(Box::new(rows.into_iter().map(Ok)))
     }
-
-    fn add_row_total(&self, event: &mut Event, globs: &[Glob]) {
-        let mut total = None;
-        for (name, value) in event.iter() {
-            if self.selected(name, globs) {
-                if let Some(n) = numeric(value) {
-                    total = Some(total.unwrap_or(0.0) + n);
-                }
-            }
-        }
-        if let Some(t) = total {
-            event.set(self.fieldname.clone(), Value::Num(t));
-        }
-    }
 }
+
+/// The registry entries of `addtotals`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "addtotals",
+        aliases: &[],
+        parse,
+    },
+];

@@ -94,9 +94,9 @@ fn z_probability(x: f64, mean: f64, stdev: Option<f64>) -> f64 {
     }
 }
 
-impl Analyzefields {
+impl super::Command for Analyzefields {
     /// Consumes the results and gives one row per numeric field.
-    pub fn apply<'a>(&'a self, input: Rows<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, _ctx: &'a crate::exec::Context<'a>) -> Result<Rows<'a>> {
         let rows = collect(input)?;
         // Candidate fields in first-seen order, dropped when a value is not
         // a number.
@@ -184,6 +184,15 @@ impl Analyzefields {
         Ok(Box::new(out.into_iter().map(Ok)))
     }
 }
+
+/// The registry entries of `analyzefields`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "analyzefields",
+        aliases: &["af"],
+        parse,
+    },
+];
 
 #[cfg(test)]
 mod tests {

@@ -172,9 +172,9 @@ fn normalized(text: &str, normalize: bool) -> String {
     }
 }
 
-impl Anomalies {
+impl super::Command for Anomalies {
     /// Scores each event; keeps the anomalous ones unless `labelonly`.
-    pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
         let deny: Vec<String> = match &self.denylist {
             None => Vec::new(),
             Some(name) => {
@@ -248,6 +248,15 @@ impl Anomalies {
         Ok(Box::new(out.into_iter().map(Ok)))
     }
 }
+
+/// The registry entries of `anomalies`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "anomalies",
+        aliases: &[],
+        parse,
+    },
+];
 
 #[cfg(test)]
 mod tests {

@@ -83,6 +83,15 @@ pub fn parse(p: &mut Parser, _name_span: Span) -> Result<CommandArgs> {
     Ok(CommandArgs::Anomalydetection(out))
 }
 
+/// The registry entries of `anomalousvalue`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "anomalousvalue",
+        aliases: &[],
+        parse,
+    },
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;

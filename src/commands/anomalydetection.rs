@@ -284,18 +284,6 @@ fn parse_with(
 }
 
 impl Anomalydetection {
-    /// Drains the input and yields the result.
-    pub fn apply<'a>(&'a self, input: Rows<'a>) -> Result<Rows<'a>> {
-        let events = collect(input)?;
-        let fields = self.fields_of(&events);
-        let out = match self.method {
-            Method::Histogram => self.histogram(events, &fields),
-            Method::Zscore => self.zscore(events, &fields),
-            Method::Iqr => self.iqr(events, &fields),
-        };
-        Ok(Box::new(out.into_iter().map(Ok)))
-    }
-
     /// The fields to analyse: the list, or every field not starting with `_`
     /// in first-seen order.
     fn fields_of(&self, events: &[Event]) -> Vec<String> {
@@ -522,6 +510,20 @@ impl Anomalydetection {
     }
 }
 
+impl super::Command for Anomalydetection {
+    /// Drains the input and yields the result.
+    fn apply<'a>(&'a self, input: Rows<'a>, _ctx: &'a crate::exec::Context<'a>) -> Result<Rows<'a>> {
+        let events = collect(input)?;
+        let fields = self.fields_of(&events);
+        let out = match self.method {
+            Method::Histogram => self.histogram(events, &fields),
+            Method::Zscore => self.zscore(events, &fields),
+            Method::Iqr => self.iqr(events, &fields),
+        };
+        Ok(Box::new(out.into_iter().map(Ok)))
+    }
+}
+
 /// Each event's frequency for `field` (histogram method): categorical
 /// values by count, numeric values by histogram bin, missing as a value.
 fn frequencies(events: &[Event], field: &str) -> Vec<f64> {
@@ -596,6 +598,20 @@ pub(crate) fn erfc(x: f64) -> f64 {
         2.0 - r
     }
 }
+
+/// The registry entries of `anomalydetection`, `outlier`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "anomalydetection",
+        aliases: &[],
+        parse,
+    },
+    super::CommandSpec {
+        name: "outlier",
+        aliases: &[],
+        parse: parse_outlier,
+    },
+];
 
 #[cfg(test)]
 mod tests {

@@ -70,9 +70,9 @@ fn run_limited(
     Ok(rows)
 }
 
-impl Append {
+impl super::Command for Append {
     /// The input, then the subsearch's rows.
-    pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
         let extra = run_limited(&self.pipeline, ctx, self.maxout, "append")?;
         Ok(Box::new(input.chain(extra.into_iter().map(Ok))))
     }
@@ -104,9 +104,9 @@ pub fn parse_appendpipe(p: &mut Parser, _name_span: Span) -> Result<CommandArgs>
     Ok(CommandArgs::Appendpipe(Appendpipe { pipeline }))
 }
 
-impl Appendpipe {
+impl super::Command for Appendpipe {
     /// The input followed by the subpipeline's output over it.
-    pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
         let rows = collect(input)?;
         let extra = run_commands(&self.pipeline, rows.clone(), ctx)?;
         Ok(Box::new(rows.into_iter().chain(extra).map(Ok)))
@@ -197,9 +197,9 @@ pub fn parse_join(p: &mut Parser, _name_span: Span) -> Result<CommandArgs> {
     Ok(CommandArgs::Join(out))
 }
 
-impl Join {
+impl super::Command for Join {
     /// Joins every result with matching subsearch rows.
-    pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
         let right = run_limited(&self.pipeline, ctx, JOIN_MAXOUT, "join")?;
         // Both sides and the joined rows are held: charged to the search's
         // memory budget.
@@ -320,9 +320,9 @@ pub fn parse_map(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
     }))
 }
 
-impl Map {
+impl super::Command for Map {
     /// Runs the search per input result.
-    pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
         let rows = collect(input)?;
         if rows.len() > self.maxsearches {
             ctx.notice(format!(
@@ -366,6 +366,30 @@ fn substitute_tokens(text: &str, row: &Event) -> String {
     })
     .0
 }
+
+/// The registry entries of `append`, `appendpipe`, `join`, `map`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "append",
+        aliases: &[],
+        parse: parse_append,
+    },
+    super::CommandSpec {
+        name: "appendpipe",
+        aliases: &[],
+        parse: parse_appendpipe,
+    },
+    super::CommandSpec {
+        name: "join",
+        aliases: &[],
+        parse: parse_join,
+    },
+    super::CommandSpec {
+        name: "map",
+        aliases: &[],
+        parse: parse_map,
+    },
+];
 
 #[cfg(test)]
 mod tests {

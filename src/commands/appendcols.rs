@@ -65,8 +65,21 @@ pub fn parse(p: &mut Parser, _name_span: Span) -> Result<CommandArgs> {
 }
 
 impl Appendcols {
+    fn merge(&self, row: &mut Event, sub: Event) {
+        for (name, value) in sub.iter() {
+            if name.starts_with('_') {
+                continue;
+            }
+            if self.override_ || !row.contains(name) {
+                row.set(name.to_string(), value.clone());
+            }
+        }
+    }
+}
+
+impl super::Command for Appendcols {
     /// Merges the subsearch's results into the results by position.
-    pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
         let mut extra = run_pipeline(&self.pipeline, ctx)?;
         if extra.len() > self.maxout {
             ctx.notice(format!(
@@ -92,15 +105,13 @@ impl Appendcols {
         }
         Ok(Box::new(out.into_iter().map(Ok)))
     }
-
-    fn merge(&self, row: &mut Event, sub: Event) {
-        for (name, value) in sub.iter() {
-            if name.starts_with('_') {
-                continue;
-            }
-            if self.override_ || !row.contains(name) {
-                row.set(name.to_string(), value.clone());
-            }
-        }
-    }
 }
+
+/// The registry entries of `appendcols`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "appendcols",
+        aliases: &[],
+        parse,
+    },
+];

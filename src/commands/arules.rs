@@ -90,9 +90,9 @@ pub fn parse(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
     Ok(CommandArgs::Arules(out))
 }
 
-impl Arules {
+impl super::Command for Arules {
     /// Consumes the results and gives the rules.
-    pub fn apply<'a>(&'a self, input: Rows<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, _ctx: &'a crate::exec::Context<'a>) -> Result<Rows<'a>> {
         let rows = collect(input)?;
         let total = rows.len() as f64;
         // Each result's items: (field index, value), deduplicated.
@@ -162,3 +162,12 @@ impl Arules {
         Ok(Box::new(out))
     }
 }
+
+/// The registry entries of `arules`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "arules",
+        aliases: &[],
+        parse,
+    },
+];

@@ -202,9 +202,11 @@ impl Associate {
         });
         out
     }
+}
 
+impl super::Command for Associate {
     /// Builds the table.
-    pub fn apply<'a>(&'a self, input: Rows<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, _ctx: &'a crate::exec::Context<'a>) -> Result<Rows<'a>> {
         let rows = collect(input)?;
         let out: Vec<Event> = self
             .rules(&rows)
@@ -232,6 +234,15 @@ impl Associate {
         Ok(Box::new(out.into_iter().map(Ok)))
     }
 }
+
+/// The registry entries of `associate`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "associate",
+        aliases: &[],
+        parse,
+    },
+];
 
 #[cfg(test)]
 mod tests {

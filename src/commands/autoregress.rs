@@ -111,9 +111,9 @@ pub fn parse(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
     Ok(CommandArgs::Autoregress(Autoregress { field, lags }))
 }
 
-impl Autoregress {
+impl super::Command for Autoregress {
     /// Copies the earlier values.
-    pub fn apply<'a>(&'a self, input: Rows<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, _ctx: &'a crate::exec::Context<'a>) -> Result<Rows<'a>> {
         let depth = self.lags.iter().map(|(n, _)| *n).max().unwrap_or(0);
         // The field's value in each of the last `depth` results, newest first.
         let mut history: VecDeque<Option<Value>> = VecDeque::with_capacity(depth + 1);
@@ -131,6 +131,15 @@ impl Autoregress {
         })))
     }
 }
+
+/// The registry entries of `autoregress`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "autoregress",
+        aliases: &[],
+        parse,
+    },
+];
 
 #[cfg(test)]
 mod tests {
@@ -161,8 +170,7 @@ mod tests {
                 Ok(e)
             })
             .collect();
-        let out: Vec<Event> = c
-            .apply(Box::new(rows.into_iter()))
+        let out: Vec<Event> = crate::commands::apply_in_test(&c, Box::new(rows.into_iter()))
             .expect("apply")
             .map(|r| r.expect("row"))
             .collect();

@@ -203,46 +203,6 @@ pub fn parse(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
 }
 
 impl Bin {
-    /// Bins every row's value.
-    pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
-        let is_time = self.field == "_time";
-        let extra = self.extra.as_deref();
-        if let Some(log) = extra.and_then(|x| x.log) {
-            return Ok(self.apply_log(log, input, ctx));
-        }
-        let aligntime = match extra.and_then(|x| x.aligntime_relative.as_deref()) {
-            Some(spec) => crate::functions::eval::datetime::apply_relative(ctx.now, spec, ctx.tz),
-            None => self.aligntime,
-        };
-        let rows = collect(input)?;
-        let span = match self.span {
-            Some(s) => s,
-            None => BinSpan::Seconds(self.auto_span(&rows, is_time)),
-        };
-        let tz = ctx.tz;
-        let out = rows.into_iter().map(move |mut event| {
-            let Some(v) = event.get(&self.field).and_then(Value::as_number) else {
-                return Ok(event);
-            };
-            let value = if is_time {
-                Value::Num(bin_time(v, span, aligntime, tz))
-            } else {
-                let BinSpan::Seconds(size) = span else {
-                    return Ok(event);
-                };
-                let lo = self.floor(v, size);
-                Value::Str(format!(
-                    "{}-{}",
-                    format_number(lo),
-                    format_number(lo + size)
-                ))
-            };
-            event.set(self.output.clone(), value);
-            Ok(event)
-        });
-        Ok(Box::new(out))
-    }
-
     fn floor(&self, v: f64, size: f64) -> f64 {
         let base = self.aligntime.unwrap_or(0.0);
         ((v - base) / size).floor() * size + base
@@ -307,6 +267,57 @@ impl Bin {
         span
     }
 }
+
+impl super::Command for Bin {
+    /// Bins every row's value.
+    fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
+        let is_time = self.field == "_time";
+        let extra = self.extra.as_deref();
+        if let Some(log) = extra.and_then(|x| x.log) {
+            return Ok(self.apply_log(log, input, ctx));
+        }
+        let aligntime = match extra.and_then(|x| x.aligntime_relative.as_deref()) {
+            Some(spec) => crate::functions::eval::datetime::apply_relative(ctx.now, spec, ctx.tz),
+            None => self.aligntime,
+        };
+        let rows = collect(input)?;
+        let span = match self.span {
+            Some(s) => s,
+            None => BinSpan::Seconds(self.auto_span(&rows, is_time)),
+        };
+        let tz = ctx.tz;
+        let out = rows.into_iter().map(move |mut event| {
+            let Some(v) = event.get(&self.field).and_then(Value::as_number) else {
+                return Ok(event);
+            };
+            let value = if is_time {
+                Value::Num(bin_time(v, span, aligntime, tz))
+            } else {
+                let BinSpan::Seconds(size) = span else {
+                    return Ok(event);
+                };
+                let lo = self.floor(v, size);
+                Value::Str(format!(
+                    "{}-{}",
+                    format_number(lo),
+                    format_number(lo + size)
+                ))
+            };
+            event.set(self.output.clone(), value);
+            Ok(event)
+        });
+        Ok(Box::new(out))
+    }
+}
+
+/// The registry entries of `bin`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "bin",
+        aliases: &["bucket"],
+        parse,
+    },
+];
 
 #[cfg(test)]
 mod tests {

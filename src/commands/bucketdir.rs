@@ -255,9 +255,9 @@ impl Dirs {
     }
 }
 
-impl Bucketdir {
+impl super::Command for Bucketdir {
     /// The results, rolled up into directories.
-    pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &Context<'_>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
         let mut held = ctx.memory.hold(C);
         let mut entries: Vec<Entry> = Vec::new();
         for row in input {
@@ -354,3 +354,12 @@ impl Bucketdir {
         Ok(Box::new(Releasing::new(rows.into_iter(), held)))
     }
 }
+
+/// The registry entries of `bucketdir`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "bucketdir",
+        aliases: &[],
+        parse,
+    },
+];

@@ -486,9 +486,9 @@ pub fn parse(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
     }))
 }
 
-impl Chart {
+impl super::Command for Chart {
     /// Drains the input and yields the table.
-    pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
         let mut events = collect(input)?;
         for split in [&self.row, &self.col].into_iter().flatten() {
             if let Some(b) = &split.bin {
@@ -846,6 +846,15 @@ impl Pivot<'_> {
         Ok(Table { rows, columns })
     }
 }
+
+/// The registry entries of `chart`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "chart",
+        aliases: &[],
+        parse,
+    },
+];
 
 #[cfg(test)]
 mod where_tests {

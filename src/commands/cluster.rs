@@ -220,9 +220,11 @@ impl Cluster {
         }
         (labels, leaders.len())
     }
+}
 
+impl super::Command for Cluster {
     /// Clusters the results.
-    pub fn apply<'a>(&'a self, input: Rows<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, _ctx: &'a crate::exec::Context<'a>) -> Result<Rows<'a>> {
         let rows = collect(input)?;
         let (labels, clusters) = self.assign(&rows);
         let mut sizes = vec![0usize; clusters];
@@ -247,6 +249,15 @@ impl Cluster {
         Ok(Box::new(out.into_iter().map(Ok)))
     }
 }
+
+/// The registry entries of `cluster`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "cluster",
+        aliases: &[],
+        parse,
+    },
+];
 
 #[cfg(test)]
 mod tests {

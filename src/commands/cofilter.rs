@@ -57,9 +57,9 @@ pub fn parse(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
     }
 }
 
-impl Cofilter {
+impl super::Command for Cofilter {
     /// One result per co-occurring pair of items.
-    pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &Context<'_>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
         let mut held = ctx.memory.hold(C);
         // Item -> its number, in order of first appearance.
         let mut items: IndexMap<String, usize> = IndexMap::new();
@@ -128,3 +128,12 @@ impl Cofilter {
         Ok(Box::new(out.into_iter().map(Ok)))
     }
 }
+
+/// The registry entries of `cofilter`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "cofilter",
+        aliases: &[],
+        parse,
+    },
+];

@@ -176,45 +176,6 @@ pub fn parse(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
 }
 
 impl Collect {
-    /// Writes the file (unless `testmode`), then passes the results on.
-    pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
-        for option in &self.no_effect {
-            ctx.notice(format!(
-                "collect: `{option}` changes nothing offline (no load balancer, no preview)"
-            ));
-        }
-        let mut rows = collect(input)?;
-        if self.testmode {
-            for row in &mut rows {
-                let text = self.event_text(row, ctx);
-                row.set("_raw", Value::Str(text));
-            }
-            return Ok(Box::new(rows.into_iter().map(Ok)));
-        }
-        let path = self.target(ctx)?;
-        let mut body = String::new();
-        match self.format {
-            OutputFormat::Raw => {
-                body.push_str(&self.header());
-                body.push('\n');
-                for row in &rows {
-                    body.push_str(STASH_BREAKER);
-                    body.push('\n');
-                    body.push_str(&self.event_text(row, ctx));
-                    body.push('\n');
-                }
-            }
-            OutputFormat::Hec => {
-                for row in &rows {
-                    body.push_str(&self.hec_line(row, ctx).to_string());
-                    body.push('\n');
-                }
-            }
-        }
-        crate::commands::outputcsv::replace_with(&path, |file| file.write_all(body.as_bytes()))?;
-        Ok(Box::new(rows.into_iter().map(Ok)))
-    }
-
     /// The `***SPLUNK***` header line.
     fn header(&self) -> String {
         let mut out = format!("***SPLUNK*** index={}", quote(&self.index));
@@ -346,6 +307,47 @@ impl Collect {
     }
 }
 
+impl super::Command for Collect {
+    /// Writes the file (unless `testmode`), then passes the results on.
+    fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
+        for option in &self.no_effect {
+            ctx.notice(format!(
+                "collect: `{option}` changes nothing offline (no load balancer, no preview)"
+            ));
+        }
+        let mut rows = collect(input)?;
+        if self.testmode {
+            for row in &mut rows {
+                let text = self.event_text(row, ctx);
+                row.set("_raw", Value::Str(text));
+            }
+            return Ok(Box::new(rows.into_iter().map(Ok)));
+        }
+        let path = self.target(ctx)?;
+        let mut body = String::new();
+        match self.format {
+            OutputFormat::Raw => {
+                body.push_str(&self.header());
+                body.push('\n');
+                for row in &rows {
+                    body.push_str(STASH_BREAKER);
+                    body.push('\n');
+                    body.push_str(&self.event_text(row, ctx));
+                    body.push('\n');
+                }
+            }
+            OutputFormat::Hec => {
+                for row in &rows {
+                    body.push_str(&self.hec_line(row, ctx).to_string());
+                    body.push('\n');
+                }
+            }
+        }
+        crate::commands::outputcsv::replace_with(&path, |file| file.write_all(body.as_bytes()))?;
+        Ok(Box::new(rows.into_iter().map(Ok)))
+    }
+}
+
 /// Whether a field is written as a `field="value"` pair or HEC field:
 /// not internal (`_`) and not one of the default fields Splunk gives every
 /// event at index time (the summary index gives its own).
@@ -391,6 +393,15 @@ fn random_number() -> u32 {
     );
     (h.finish() % 1_000_000_000) as u32
 }
+
+/// The registry entries of `collect`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "collect",
+        aliases: &[],
+        parse,
+    },
+];
 
 #[cfg(test)]
 mod tests {

@@ -80,9 +80,9 @@ fn counts(spans: &[(f64, f64)]) -> Vec<usize> {
         .collect()
 }
 
-impl Concurrency {
+impl super::Command for Concurrency {
     /// Writes each result's concurrency.
-    pub fn apply<'a>(&'a self, input: Rows<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, _ctx: &'a crate::exec::Context<'a>) -> Result<Rows<'a>> {
         let mut rows = collect(input)?;
         let spans: Vec<Option<(f64, f64)>> = rows
             .iter()
@@ -104,6 +104,15 @@ impl Concurrency {
         Ok(Box::new(rows.into_iter().map(Ok)))
     }
 }
+
+/// The registry entries of `concurrency`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "concurrency",
+        aliases: &[],
+        parse,
+    },
+];
 
 #[cfg(test)]
 mod tests {

@@ -153,9 +153,9 @@ fn pick(totals: &HashMap<String, u64>, max: usize, cover: f64) -> Vec<String> {
     out
 }
 
-impl Contingency {
+impl super::Command for Contingency {
     /// Builds the table.
-    pub fn apply<'a>(&'a self, input: Rows<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, _ctx: &'a crate::exec::Context<'a>) -> Result<Rows<'a>> {
         let rows = collect(input)?;
         let mut cells: HashMap<(String, String), u64> = HashMap::new();
         let mut row_totals: HashMap<String, u64> = HashMap::new();
@@ -204,6 +204,15 @@ impl Contingency {
         Ok(Box::new(out.into_iter().map(Ok)))
     }
 }
+
+/// The registry entries of `contingency`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "contingency",
+        aliases: &["ctable", "counttable"],
+        parse,
+    },
+];
 
 #[cfg(test)]
 mod tests {

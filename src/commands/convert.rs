@@ -136,19 +136,6 @@ pub fn parse(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
 }
 
 impl Convert {
-    /// Converts in every row.
-    pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
-        let tz = ctx.tz;
-        Ok(Box::new(input.map(move |row| {
-            row.map(|mut event| {
-                for c in &self.conversions {
-                    self.convert(c, &mut event, tz);
-                }
-                event
-            })
-        })))
-    }
-
     fn convert(&self, c: &Conversion, event: &mut Event, tz: chrono_tz::Tz) {
         let fields: Vec<String> = if c.field.contains('*') {
             let g = Glob::new(&c.field, true);
@@ -180,6 +167,21 @@ impl Convert {
                 }
             }
         }
+    }
+}
+
+impl super::Command for Convert {
+    /// Converts in every row.
+    fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
+        let tz = ctx.tz;
+        Ok(Box::new(input.map(move |row| {
+            row.map(|mut event| {
+                for c in &self.conversions {
+                    self.convert(c, &mut event, tz);
+                }
+                event
+            })
+        })))
     }
 }
 
@@ -276,6 +278,15 @@ fn kilobytes(t: &str) -> Option<f64> {
     };
     parse_number(num).map(|n| n * factor)
 }
+
+/// The registry entries of `convert`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "convert",
+        aliases: &[],
+        parse,
+    },
+];
 
 #[cfg(test)]
 mod tests {

@@ -112,9 +112,9 @@ fn count(rows: &[Event], max_fields: usize) -> Counts {
     counts
 }
 
-impl Correlate {
+impl super::Command for Correlate {
     /// Builds the matrix.
-    pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
         let rows = collect(input)?;
         let counts = count(&rows, MAX_FIELDS);
         if counts.truncated {
@@ -142,6 +142,15 @@ impl Correlate {
         Ok(Box::new(out.into_iter().map(Ok)))
     }
 }
+
+/// The registry entries of `correlate`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "correlate",
+        aliases: &[],
+        parse,
+    },
+];
 
 #[cfg(test)]
 mod tests {

@@ -136,9 +136,9 @@ pub fn parse_from(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
     }))
 }
 
-impl DatamodelSearch {
+impl super::Command for DatamodelSearch {
     /// Runs only once lowered: the command must start the search.
-    pub fn apply<'a>(&'a self, _input: Rows<'a>, _ctx: &'a Context<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, _input: Rows<'a>, _ctx: &'a Context<'a>) -> Result<Rows<'a>> {
         Err(Error::BadArgument {
             command: self.command.into(),
             message: format!(
@@ -149,3 +149,17 @@ impl DatamodelSearch {
         })
     }
 }
+
+/// The registry entries of `datamodel`, `from`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "datamodel",
+        aliases: &[],
+        parse,
+    },
+    super::CommandSpec {
+        name: "from",
+        aliases: &[],
+        parse: parse_from,
+    },
+];

@@ -178,12 +178,6 @@ impl Datamodelsimple {
         Ok(out)
     }
 
-    /// Lists from the search's data models; the input is not read.
-    pub fn apply<'a>(&'a self, _input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
-        let rows = self.rows(&ctx.knowledge.apps.datamodels)?;
-        Ok(Box::new(rows.into_iter().map(Ok)))
-    }
-
     /// The results over `models`.
     pub fn rows(&self, models: &DataModels) -> Result<Vec<Event>> {
         let row = |pairs: &[(&str, &str)]| {
@@ -256,3 +250,20 @@ impl Datamodelsimple {
         Ok(out)
     }
 }
+
+impl super::Command for Datamodelsimple {
+    /// Lists from the search's data models; the input is not read.
+    fn apply<'a>(&'a self, _input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
+        let rows = self.rows(&ctx.knowledge.apps.datamodels)?;
+        Ok(Box::new(rows.into_iter().map(Ok)))
+    }
+}
+
+/// The registry entries of `datamodelsimple`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "datamodelsimple",
+        aliases: &[],
+        parse,
+    },
+];

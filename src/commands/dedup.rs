@@ -89,6 +89,12 @@ pub fn parse(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
 }
 
 impl Dedup {
+    fn key(&self, event: &Event) -> Option<Vec<String>> {
+        crate::commands::common::key_of(event, &self.fields)
+    }
+}
+
+impl super::Command for Dedup {
     /// Removes duplicates, keeping the first `count` of each combination.
     ///
     /// Without `sortby` rows stream: each is let through or dropped as it
@@ -97,7 +103,7 @@ impl Dedup {
     /// budget. `consecutive=true` holds only the previous one. With
     /// `sortby` the rows are sorted first, which holds them all (charged
     /// as `dedup`'s).
-    pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &Context<'_>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
         let input = match &self.sortby {
             Some(sort) => sort.apply_as(input, ctx, "dedup")?,
             None => input,
@@ -147,10 +153,6 @@ impl Dedup {
             }
         })))
     }
-
-    fn key(&self, event: &Event) -> Option<Vec<String>> {
-        crate::commands::common::key_of(event, &self.fields)
-    }
 }
 
 /// `uniq`: removes a result identical to the one before it.
@@ -162,9 +164,9 @@ pub fn parse_uniq(_p: &mut Parser, _name_span: Span) -> Result<CommandArgs> {
     Ok(CommandArgs::Uniq(Uniq))
 }
 
-impl Uniq {
+impl super::Command for Uniq {
     /// Drops consecutive duplicate rows (all fields equal).
-    pub fn apply<'a>(&'a self, input: Rows<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, _ctx: &'a Context<'a>) -> Result<Rows<'a>> {
         let mut previous: Option<Event> = None;
         Ok(Box::new(input.filter(move |row| match row {
             Ok(event) => {
@@ -177,9 +179,24 @@ impl Uniq {
     }
 }
 
+/// The registry entries of `dedup`, `uniq`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "dedup",
+        aliases: &[],
+        parse,
+    },
+    super::CommandSpec {
+        name: "uniq",
+        aliases: &[],
+        parse: parse_uniq,
+    },
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::commands::Command;
     use crate::commands::sort::{SortKey, SortMode};
     use crate::value::Value;
 

@@ -69,9 +69,9 @@ pub fn parse(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
     Ok(CommandArgs::Delta(Delta { field, out, p: lag }))
 }
 
-impl Delta {
+impl super::Command for Delta {
     /// Writes the differences.
-    pub fn apply<'a>(&'a self, input: Rows<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, _ctx: &'a crate::exec::Context<'a>) -> Result<Rows<'a>> {
         // The field's numeric value in each of the last `p` results, oldest first.
         let mut window: VecDeque<Option<f64>> = VecDeque::with_capacity(self.p + 1);
         Ok(Box::new(input.map(move |row| {
@@ -92,13 +92,22 @@ impl Delta {
     }
 }
 
+/// The registry entries of `delta`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "delta",
+        aliases: &[],
+        parse,
+    },
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::commands::common::one_field;
 
     fn run(c: &Delta, vals: &[Option<&str>]) -> Vec<Option<String>> {
-        one_field::texts(c.apply(one_field::rows(vals)), &c.out)
+        one_field::texts(crate::commands::apply_in_test(c, one_field::rows(vals)), &c.out)
     }
 
     #[test]

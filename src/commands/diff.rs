@@ -111,8 +111,26 @@ pub fn parse(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
 }
 
 impl Diff {
+    /// The compared text of a result: the attribute, cut to `maxlen` bytes.
+    fn text(&self, row: &Event) -> String {
+        let mut text = row
+            .get(&self.attribute)
+            .map(|v| v.to_text().into_owned())
+            .unwrap_or_default();
+        if self.maxlen > 0 && text.len() > self.maxlen {
+            let mut end = self.maxlen;
+            while !text.is_char_boundary(end) {
+                end -= 1;
+            }
+            text.truncate(end);
+        }
+        text
+    }
+}
+
+impl super::Command for Diff {
     /// One result holding the diff of the two chosen results.
-    pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &Context<'_>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
         let mut first = None;
         let mut second = None;
         let mut seen = 0usize;
@@ -158,22 +176,6 @@ impl Diff {
             out.set("_raw", Value::Str(text.join("\n")));
         }
         Ok(Box::new(std::iter::once(Ok(out))))
-    }
-
-    /// The compared text of a result: the attribute, cut to `maxlen` bytes.
-    fn text(&self, row: &Event) -> String {
-        let mut text = row
-            .get(&self.attribute)
-            .map(|v| v.to_text().into_owned())
-            .unwrap_or_default();
-        if self.maxlen > 0 && text.len() > self.maxlen {
-            let mut end = self.maxlen;
-            while !text.is_char_boundary(end) {
-                end -= 1;
-            }
-            text.truncate(end);
-        }
-        text
     }
 }
 
@@ -415,6 +417,15 @@ fn context_diff(a: &[&str], b: &[&str], header: Option<&(String, String)>) -> Ve
     }
     out
 }
+
+/// The registry entries of `diff`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "diff",
+        aliases: &[],
+        parse,
+    },
+];
 
 #[cfg(test)]
 mod tests {

@@ -108,39 +108,6 @@ fn list(text: &str) -> Vec<String> {
 }
 
 impl Erex {
-    /// Learns the expression over all results, reports it, and extracts.
-    pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &Context<'_>) -> Result<Rows<'a>> {
-        let mut rows = collect(input)?;
-        let texts: Vec<Vec<String>> = rows
-            .iter()
-            .map(|e| {
-                e.get(&self.fromfield)
-                    .map(|v| v.texts().iter().map(|t| t.to_string()).collect())
-                    .unwrap_or_default()
-            })
-            .collect();
-        let Some(pattern) = self.learn(&texts) else {
-            ctx.notices.borrow_mut().push(format!(
-                "erex: no `{}` value holds one of the examples, so no regular expression was learned",
-                self.fromfield
-            ));
-            return Ok(Box::new(rows.into_iter().map(Ok)));
-        };
-        ctx.notices.borrow_mut().push(format!(
-            "erex: the regular expression learned from the examples is: {pattern} (use it as `| rex field={} \"{}\"`)",
-            self.fromfield,
-            pattern.replace('\\', "\\\\").replace('"', "\\\"")
-        ));
-        if let (Some(field), Ok(regex)) = (&self.field, compile(&pattern, false)) {
-            for (row, texts) in rows.iter_mut().zip(&texts) {
-                if let Some(value) = first_match(&regex, texts) {
-                    row.set(field.as_str(), Value::Str(value));
-                }
-            }
-        }
-        Ok(Box::new(rows.into_iter().map(Ok)))
-    }
-
     /// The expression, with the value in the group named after the field
     /// (`extraction` without one), or None when no result holds an example.
     fn learn(&self, texts: &[Vec<String>]) -> Option<String> {
@@ -223,6 +190,41 @@ impl Erex {
             }
         }
         true
+    }
+}
+
+impl super::Command for Erex {
+    /// Learns the expression over all results, reports it, and extracts.
+    fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
+        let mut rows = collect(input)?;
+        let texts: Vec<Vec<String>> = rows
+            .iter()
+            .map(|e| {
+                e.get(&self.fromfield)
+                    .map(|v| v.texts().iter().map(|t| t.to_string()).collect())
+                    .unwrap_or_default()
+            })
+            .collect();
+        let Some(pattern) = self.learn(&texts) else {
+            ctx.notices.borrow_mut().push(format!(
+                "erex: no `{}` value holds one of the examples, so no regular expression was learned",
+                self.fromfield
+            ));
+            return Ok(Box::new(rows.into_iter().map(Ok)));
+        };
+        ctx.notices.borrow_mut().push(format!(
+            "erex: the regular expression learned from the examples is: {pattern} (use it as `| rex field={} \"{}\"`)",
+            self.fromfield,
+            pattern.replace('\\', "\\\\").replace('"', "\\\"")
+        ));
+        if let (Some(field), Ok(regex)) = (&self.field, compile(&pattern, false)) {
+            for (row, texts) in rows.iter_mut().zip(&texts) {
+                if let Some(value) = first_match(&regex, texts) {
+                    row.set(field.as_str(), Value::Str(value));
+                }
+            }
+        }
+        Ok(Box::new(rows.into_iter().map(Ok)))
     }
 }
 
@@ -357,6 +359,15 @@ fn value_pattern(examples: &[String]) -> String {
         format!("(?:{})", listed.join("|"))
     })
 }
+
+/// The registry entries of `erex`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "erex",
+        aliases: &[],
+        parse,
+    },
+];
 
 #[cfg(test)]
 mod tests {

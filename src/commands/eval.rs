@@ -30,16 +30,6 @@ pub fn parse(p: &mut Parser, _name_span: Span) -> Result<CommandArgs> {
 }
 
 impl Eval {
-    /// Evaluates the assignments on each row.
-    pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
-        let ectx = EvalContext::for_search(ctx, self.assignments.iter().map(|a| &a.expr));
-        Ok(Box::new(input.map(move |row| {
-            let mut event = row?;
-            self.apply_one(&mut event, &ectx)?;
-            Ok(event)
-        })))
-    }
-
     /// Applies the assignments to one event.
     pub fn apply_one(&self, event: &mut Event, ctx: &EvalContext) -> Result<()> {
         for a in &self.assignments {
@@ -53,6 +43,18 @@ impl Eval {
     }
 }
 
+impl super::Command for Eval {
+    /// Evaluates the assignments on each row.
+    fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
+        let ectx = EvalContext::for_search(ctx, self.assignments.iter().map(|a| &a.expr));
+        Ok(Box::new(input.map(move |row| {
+            let mut event = row?;
+            self.apply_one(&mut event, &ectx)?;
+            Ok(event)
+        })))
+    }
+}
+
 /// Splunk's error for assigning a boolean to a field.
 pub fn boolean_result(span: Span) -> Error {
     Error::Runtime {
@@ -60,3 +62,12 @@ pub fn boolean_result(span: Span) -> Error {
         span: Some(span),
     }
 }
+
+/// The registry entries of `eval`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "eval",
+        aliases: &[],
+        parse,
+    },
+];

@@ -98,9 +98,11 @@ impl Eventcount {
             glob.matches(name) && (!name.starts_with('_') || pattern.starts_with('_'))
         })
     }
+}
 
+impl super::Command for Eventcount {
     /// Counts the search's events by index.
-    pub fn apply<'a>(&'a self, _input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, _input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
         let globs: Vec<Glob> = self.indexes.iter().map(|i| Glob::new(i, false)).collect();
         // index → (count, server)
         let mut by_index: BTreeMap<String, (u64, String)> = BTreeMap::new();
@@ -139,6 +141,15 @@ impl Eventcount {
         Ok(Box::new(out.into_iter().map(Ok)))
     }
 }
+
+/// The registry entries of `eventcount`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "eventcount",
+        aliases: &[],
+        parse,
+    },
+];
 
 #[cfg(test)]
 mod tests {

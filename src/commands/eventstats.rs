@@ -55,13 +55,13 @@ fn fresh(aggs: &[Aggregation]) -> Vec<AggState> {
     aggs.iter().map(|a| a.func.start()).collect()
 }
 
-impl Eventstats {
+impl super::Command for Eventstats {
     /// Computes each group's aggregates and writes them into its results;
     /// results with a null by-field get none.
     ///
     /// Every row is held until the statistics are known: the rows and the
     /// group table are charged to the search's memory budget.
-    pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &Context<'_>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
         let mut held = ctx.memory.hold("eventstats");
         let mut rows = Vec::new();
         for row in input {
@@ -319,84 +319,6 @@ impl TimeOrder {
 }
 
 impl Streamstats {
-    /// Adds running statistics to each result.
-    pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
-        let ectx = EvalContext::at(ctx.now, ctx.tz);
-        let mut windows = Windows::default();
-        let mut running: HashMap<Vec<String>, Vec<AggState>> = HashMap::new();
-        let mut previous: Option<Vec<String>> = None;
-        let mut order = TimeOrder::default();
-        let unbounded = self.window == 0 && self.time_window.is_none();
-        Ok(Box::new(input.map(move |row| {
-            let mut event = row?;
-            if let Some(expr) = &self.reset_before {
-                if expr.eval_condition(&Scope::new(&event, &ectx), "streamstats reset_before")?
-                    == Some(true)
-                {
-                    windows.clear();
-                    running.clear();
-                }
-            }
-            let Some(key) = group_keys(&self.by, &event).into_iter().next() else {
-                return Ok(event);
-            };
-            if self.reset_on_change && previous.as_ref().is_some_and(|p| *p != key) {
-                windows.clear();
-                running.clear();
-            }
-            previous = Some(key.clone());
-            if unbounded {
-                // Without a window the statistics are simply running totals.
-                let states = running.entry(key).or_insert_with(|| fresh(&self.aggs));
-                let update = |states: &mut Vec<AggState>| {
-                    for (state, agg) in states.iter_mut().zip(&self.aggs) {
-                        state.update(&event, agg.field.as_deref());
-                    }
-                };
-                if self.current {
-                    update(states);
-                }
-                let values: Vec<_> = states
-                    .iter()
-                    .map(|s| s.clone().finish_with(self.allnum))
-                    .collect();
-                if !self.current {
-                    update(states);
-                }
-                for (agg, v) in self.aggs.iter().zip(values) {
-                    event.set_opt(agg.output.clone(), v);
-                }
-                if self.resets_after(&event, &ectx)? {
-                    windows.clear();
-                    running.clear();
-                }
-                return Ok(event);
-            }
-            if let Some((span, at)) = self.time_window {
-                let now = self.checked_time(&event, &mut order, at)?;
-                self.expire(&mut windows, &key, now, span);
-            }
-            if self.current {
-                self.push(&mut windows, &key, event.clone());
-            }
-            let values = match windows.groups.get(&key) {
-                Some(window) => window.results(&self.aggs, self.allnum),
-                None => Window::new(&self.aggs).results(&self.aggs, self.allnum),
-            };
-            if !self.current {
-                self.push(&mut windows, &key, event.clone());
-            }
-            for (agg, value) in self.aggs.iter().zip(values) {
-                event.set_opt(agg.output.clone(), value);
-            }
-            if self.resets_after(&event, &ectx)? {
-                windows.clear();
-                running.clear();
-            }
-            Ok(event)
-        })))
-    }
-
     /// One shared window for every group: `global=true` (the default), or
     /// no BY clause (one group anyway).
     fn shared(&self) -> bool {
@@ -486,6 +408,86 @@ impl Streamstats {
                 == Some(true)),
             None => Ok(false),
         }
+    }
+}
+
+impl super::Command for Streamstats {
+    /// Adds running statistics to each result.
+    fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
+        let ectx = EvalContext::at(ctx.now, ctx.tz);
+        let mut windows = Windows::default();
+        let mut running: HashMap<Vec<String>, Vec<AggState>> = HashMap::new();
+        let mut previous: Option<Vec<String>> = None;
+        let mut order = TimeOrder::default();
+        let unbounded = self.window == 0 && self.time_window.is_none();
+        Ok(Box::new(input.map(move |row| {
+            let mut event = row?;
+            if let Some(expr) = &self.reset_before {
+                if expr.eval_condition(&Scope::new(&event, &ectx), "streamstats reset_before")?
+                    == Some(true)
+                {
+                    windows.clear();
+                    running.clear();
+                }
+            }
+            let Some(key) = group_keys(&self.by, &event).into_iter().next() else {
+                return Ok(event);
+            };
+            if self.reset_on_change && previous.as_ref().is_some_and(|p| *p != key) {
+                windows.clear();
+                running.clear();
+            }
+            previous = Some(key.clone());
+            if unbounded {
+                // Without a window the statistics are simply running totals.
+                let states = running.entry(key).or_insert_with(|| fresh(&self.aggs));
+                let update = |states: &mut Vec<AggState>| {
+                    for (state, agg) in states.iter_mut().zip(&self.aggs) {
+                        state.update(&event, agg.field.as_deref());
+                    }
+                };
+                if self.current {
+                    update(states);
+                }
+                let values: Vec<_> = states
+                    .iter()
+                    .map(|s| s.clone().finish_with(self.allnum))
+                    .collect();
+                if !self.current {
+                    update(states);
+                }
+                for (agg, v) in self.aggs.iter().zip(values) {
+                    event.set_opt(agg.output.clone(), v);
+                }
+                if self.resets_after(&event, &ectx)? {
+                    windows.clear();
+                    running.clear();
+                }
+                return Ok(event);
+            }
+            if let Some((span, at)) = self.time_window {
+                let now = self.checked_time(&event, &mut order, at)?;
+                self.expire(&mut windows, &key, now, span);
+            }
+            if self.current {
+                self.push(&mut windows, &key, event.clone());
+            }
+            let values = match windows.groups.get(&key) {
+                Some(window) => window.results(&self.aggs, self.allnum),
+                None => Window::new(&self.aggs).results(&self.aggs, self.allnum),
+            };
+            if !self.current {
+                self.push(&mut windows, &key, event.clone());
+            }
+            for (agg, value) in self.aggs.iter().zip(values) {
+                event.set_opt(agg.output.clone(), value);
+            }
+            if self.resets_after(&event, &ectx)? {
+                windows.clear();
+                running.clear();
+            }
+            Ok(event)
+        })))
     }
 }
 
@@ -607,6 +609,20 @@ impl Window {
             .collect()
     }
 }
+
+/// The registry entries of `eventstats`, `streamstats`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "eventstats",
+        aliases: &[],
+        parse,
+    },
+    super::CommandSpec {
+        name: "streamstats",
+        aliases: &[],
+        parse: parse_streamstats,
+    },
+];
 
 #[cfg(test)]
 mod tests {

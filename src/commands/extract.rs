@@ -67,24 +67,6 @@ fn default_regex() -> Result<Regex> {
 }
 
 impl Extract {
-    /// Adds the pairs found in `_raw` (existing fields are kept).
-    pub fn apply<'a>(&'a self, input: Rows<'a>) -> Result<Rows<'a>> {
-        let re = default_regex()?;
-        Ok(Box::new(input.map(move |row| {
-            row.map(|mut event| {
-                let Some(raw) = event.raw().map(str::to_string) else {
-                    return event;
-                };
-                for (k, v) in self.pairs(&raw, &re) {
-                    if !k.is_empty() && !v.is_empty() {
-                        event.set_new(k, Value::Str(v));
-                    }
-                }
-                event
-            })
-        })))
-    }
-
     fn pairs(&self, raw: &str, re: &Regex) -> Vec<(String, String)> {
         match (&self.pairdelim, &self.kvdelim) {
             (None, None) => re
@@ -107,6 +89,26 @@ impl Extract {
                     .collect()
             }
         }
+    }
+}
+
+impl super::Command for Extract {
+    /// Adds the pairs found in `_raw` (existing fields are kept).
+    fn apply<'a>(&'a self, input: Rows<'a>, _ctx: &'a crate::exec::Context<'a>) -> Result<Rows<'a>> {
+        let re = default_regex()?;
+        Ok(Box::new(input.map(move |row| {
+            row.map(|mut event| {
+                let Some(raw) = event.raw().map(str::to_string) else {
+                    return event;
+                };
+                for (k, v) in self.pairs(&raw, &re) {
+                    if !k.is_empty() && !v.is_empty() {
+                        event.set_new(k, Value::Str(v));
+                    }
+                }
+                event
+            })
+        })))
     }
 }
 
@@ -140,9 +142,9 @@ pub fn parse_multikv(p: &mut Parser, _name_span: Span) -> Result<CommandArgs> {
     Ok(CommandArgs::Multikv(Multikv { fields }))
 }
 
-impl Multikv {
+impl super::Command for Multikv {
     /// Splits every table event into row results.
-    pub fn apply<'a>(&'a self, input: Rows<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, _ctx: &'a crate::exec::Context<'a>) -> Result<Rows<'a>> {
         Ok(Box::new(input.flat_map(move |row| -> Vec<Result<Event>> {
             let event = match row {
                 Ok(e) => e,
@@ -181,6 +183,20 @@ impl Multikv {
         })))
     }
 }
+
+/// The registry entries of `extract`, `multikv`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "extract",
+        aliases: &["kv"],
+        parse,
+    },
+    super::CommandSpec {
+        name: "multikv",
+        aliases: &[],
+        parse: parse_multikv,
+    },
+];
 
 #[cfg(test)]
 mod tests {

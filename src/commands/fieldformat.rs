@@ -50,9 +50,9 @@ pub fn parse(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
     }))
 }
 
-impl Fieldformat {
+impl super::Command for Fieldformat {
     /// Passes the results on unchanged: only the display changes.
-    pub fn apply<'a>(&'a self, input: Rows<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, _ctx: &'a crate::exec::Context<'a>) -> Result<Rows<'a>> {
         Ok(input)
     }
 }
@@ -104,3 +104,12 @@ pub fn display_rows(
     }
     Ok(Some((shown, columns)))
 }
+
+/// The registry entries of `fieldformat`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "fieldformat",
+        aliases: &[],
+        parse,
+    },
+];

@@ -38,9 +38,9 @@ pub fn parse(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
     Ok(CommandArgs::Fields(Fields { remove, names }))
 }
 
-impl Fields {
+impl super::Command for Fields {
     /// Keeps or removes fields in every row.
-    pub fn apply<'a>(&'a self, input: Rows<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, _ctx: &'a crate::exec::Context<'a>) -> Result<Rows<'a>> {
         // Field names are case-sensitive.
         let globs: Vec<Glob> = self.names.iter().map(|n| Glob::new(n, true)).collect();
         let remove = self.remove;
@@ -61,3 +61,12 @@ impl Fields {
         })))
     }
 }
+
+/// The registry entries of `fields`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "fields",
+        aliases: &[],
+        parse,
+    },
+];

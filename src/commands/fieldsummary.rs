@@ -152,9 +152,11 @@ impl Fieldsummary {
             .iter()
             .any(|(glob, wild)| glob.matches(name) && !(*wild && name.starts_with('_')))
     }
+}
 
+impl super::Command for Fieldsummary {
     /// Summarizes every wanted field of the input.
-    pub fn apply<'a>(&'a self, input: Rows<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, _ctx: &'a crate::exec::Context<'a>) -> Result<Rows<'a>> {
         let rows = collect(input)?;
         let globs: Vec<(Glob, bool)> = self
             .fields
@@ -184,6 +186,15 @@ fn text(e: &Event, f: &str) -> String {
         .map(|v| v.to_text().into_owned())
         .unwrap_or_default()
 }
+
+/// The registry entries of `fieldsummary`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "fieldsummary",
+        aliases: &[],
+        parse,
+    },
+];
 
 #[cfg(test)]
 mod tests {

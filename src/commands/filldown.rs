@@ -34,10 +34,10 @@ pub fn parse(p: &mut Parser, _name_span: Span) -> Result<CommandArgs> {
     Ok(CommandArgs::Filldown(Filldown { fields }))
 }
 
-impl Filldown {
+impl super::Command for Filldown {
     /// Remembers each selected field's latest value and gives it to the
     /// results that lack the field.
-    pub fn apply<'a>(&'a self, input: Rows<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, _ctx: &'a crate::exec::Context<'a>) -> Result<Rows<'a>> {
         let globs: Vec<Glob> = self.fields.iter().map(|f| Glob::new(f, true)).collect();
         let selected = move |name: &str| globs.is_empty() || globs.iter().any(|g| g.matches(name));
         // Fields in first-seen order, so filled fields keep a stable order.
@@ -65,6 +65,15 @@ impl Filldown {
     }
 }
 
+/// The registry entries of `filldown`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "filldown",
+        aliases: &[],
+        parse,
+    },
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -83,7 +92,7 @@ mod tests {
     }
 
     fn run(c: &Filldown, input: Vec<Result<Event>>, field: &str) -> Vec<Option<String>> {
-        c.apply(Box::new(input.into_iter()))
+        crate::commands::apply_in_test(c, Box::new(input.into_iter()))
             .expect("apply")
             .map(|r| r.expect("row").get(field).map(|v| v.to_text().into_owned()))
             .collect()

@@ -37,9 +37,9 @@ pub fn parse(p: &mut Parser, _name_span: Span) -> Result<CommandArgs> {
     Ok(CommandArgs::Fillnull(Fillnull { value, fields }))
 }
 
-impl Fillnull {
+impl super::Command for Fillnull {
     /// Fills the fields.
-    pub fn apply<'a>(&'a self, input: Rows<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, _ctx: &'a crate::exec::Context<'a>) -> Result<Rows<'a>> {
         if !self.fields.is_empty() {
             return Ok(Box::new(input.map(move |row| {
                 row.map(|mut event| {
@@ -65,3 +65,12 @@ impl Fillnull {
         Ok(Box::new(out))
     }
 }
+
+/// The registry entries of `fillnull`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "fillnull",
+        aliases: &[],
+        parse,
+    },
+];

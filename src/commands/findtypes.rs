@@ -132,8 +132,47 @@ struct Group<'e> {
 }
 
 impl Findtypes {
+    /// The suggested search for a group.
+    fn search(&self, group: &Group<'_>) -> String {
+        let mut terms = Vec::new();
+        if !group.sourcetype.is_empty() {
+            terms.push(format!("sourcetype={}", quote(&group.sourcetype)));
+        }
+        if !group.punct.is_empty() {
+            let whole = self.group_len.is_none()
+                || group
+                    .events
+                    .iter()
+                    .all(|e| text(e, &self.group_field) == group.punct);
+            let value = if whole {
+                group.punct.clone()
+            } else {
+                format!("{}*", group.punct)
+            };
+            terms.push(format!("{}={}", self.group_field, quote(&value)));
+        }
+        terms.extend(
+            shared_fields(&group.events)
+                .into_iter()
+                .filter(|(f, _)| *f != self.group_field)
+                .take(MAX_TERMS)
+                .map(|(f, v)| format!("{f}={}", quote(&v))),
+        );
+        if self.useraw {
+            terms.extend(
+                shared_words(&group.events)
+                    .into_iter()
+                    .take(MAX_TERMS)
+                    .map(|w| quote(&w)),
+            );
+        }
+        terms.join(" ")
+    }
+}
+
+impl super::Command for Findtypes {
     /// Replaces the results with the suggestions.
-    pub fn apply<'a>(&'a self, input: Rows<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, _ctx: &'a crate::exec::Context<'a>) -> Result<Rows<'a>> {
         let rows = collect(input)?;
         let analysed: Vec<&Event> = rows
             .iter()
@@ -179,43 +218,6 @@ impl Findtypes {
             })
             .collect();
         Ok(Box::new(out.into_iter().map(Ok)))
-    }
-
-    /// The suggested search for a group.
-    fn search(&self, group: &Group<'_>) -> String {
-        let mut terms = Vec::new();
-        if !group.sourcetype.is_empty() {
-            terms.push(format!("sourcetype={}", quote(&group.sourcetype)));
-        }
-        if !group.punct.is_empty() {
-            let whole = self.group_len.is_none()
-                || group
-                    .events
-                    .iter()
-                    .all(|e| text(e, &self.group_field) == group.punct);
-            let value = if whole {
-                group.punct.clone()
-            } else {
-                format!("{}*", group.punct)
-            };
-            terms.push(format!("{}={}", self.group_field, quote(&value)));
-        }
-        terms.extend(
-            shared_fields(&group.events)
-                .into_iter()
-                .filter(|(f, _)| *f != self.group_field)
-                .take(MAX_TERMS)
-                .map(|(f, v)| format!("{f}={}", quote(&v))),
-        );
-        if self.useraw {
-            terms.extend(
-                shared_words(&group.events)
-                    .into_iter()
-                    .take(MAX_TERMS)
-                    .map(|w| quote(&w)),
-            );
-        }
-        terms.join(" ")
     }
 }
 
@@ -295,3 +297,17 @@ fn shared_words(events: &[&Event]) -> Vec<String> {
         .filter(|w| others.iter().all(|o| o.contains(w)))
         .collect()
 }
+
+/// The registry entries of `findtypes`, `typelearner`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "findtypes",
+        aliases: &[],
+        parse,
+    },
+    super::CommandSpec {
+        name: "typelearner",
+        aliases: &[],
+        parse: parse_typelearner,
+    },
+];

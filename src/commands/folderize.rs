@@ -114,8 +114,38 @@ struct Folder {
 }
 
 impl Folderize {
+    /// The grouping depth, or `None` to leave the values ungrouped.
+    fn depth(&self, items: &[(String, Option<f64>)]) -> Option<usize> {
+        let deepest = items
+            .iter()
+            .map(|(v, _)| v.split(self.sep.as_str()).count())
+            .max()?;
+        let count = |d: usize| {
+            let mut seen: IndexMap<String, ()> = IndexMap::new();
+            for (v, _) in items {
+                seen.insert(folder_at(v, &self.sep, d), ());
+            }
+            seen.len()
+        };
+        let mut chosen = 1;
+        for d in 1..=deepest {
+            if count(d) <= self.maxfolders {
+                chosen = d;
+            } else {
+                break;
+            }
+        }
+        if count(chosen) < self.minfolders {
+            None
+        } else {
+            Some(chosen)
+        }
+    }
+}
+
+impl super::Command for Folderize {
     /// One result per folder.
-    pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &Context<'_>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
         let mut held = ctx.memory.hold(C);
         let mut items: Vec<(String, Option<f64>)> = Vec::new();
         for row in input {
@@ -165,34 +195,6 @@ impl Folderize {
         drop(held);
         Ok(Box::new(out.into_iter().map(Ok)))
     }
-
-    /// The grouping depth, or `None` to leave the values ungrouped.
-    fn depth(&self, items: &[(String, Option<f64>)]) -> Option<usize> {
-        let deepest = items
-            .iter()
-            .map(|(v, _)| v.split(self.sep.as_str()).count())
-            .max()?;
-        let count = |d: usize| {
-            let mut seen: IndexMap<String, ()> = IndexMap::new();
-            for (v, _) in items {
-                seen.insert(folder_at(v, &self.sep, d), ());
-            }
-            seen.len()
-        };
-        let mut chosen = 1;
-        for d in 1..=deepest {
-            if count(d) <= self.maxfolders {
-                chosen = d;
-            } else {
-                break;
-            }
-        }
-        if count(chosen) < self.minfolders {
-            None
-        } else {
-            Some(chosen)
-        }
-    }
 }
 
 /// `value`'s folder at depth `d`: its first `d` segments, with `sep` and
@@ -204,6 +206,15 @@ pub fn folder_at(value: &str, sep: &str, d: usize) -> String {
     }
     format!("{}{sep}*", segments[..d].join(sep))
 }
+
+/// The registry entries of `folderize`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "folderize",
+        aliases: &[],
+        parse,
+    },
+];
 
 #[cfg(test)]
 mod tests {

@@ -455,44 +455,6 @@ impl<'a> FieldPattern<'a> {
 }
 
 impl Foreach {
-    /// Runs the template over each result once per matching field.
-    pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
-        if let Mode::Collection { kind, item, iter } = self.mode.as_ref() {
-            return self.apply_collection(*kind, item, iter, input, ctx);
-        }
-        let rows = collect(input)?;
-        let patterns: Vec<FieldPattern<'_>> =
-            self.patterns.iter().map(|p| FieldPattern::new(p)).collect();
-        let mut cache: HashMap<String, Pipeline> = HashMap::new();
-        let mut out = Vec::with_capacity(rows.len());
-        for row in rows {
-            let mut current = row;
-            let names: Vec<String> = current.names().map(str::to_string).collect();
-            let mut done: Vec<&str> = Vec::new();
-            for pattern in &patterns {
-                for name in &names {
-                    if done.contains(&name.as_str()) {
-                        continue;
-                    }
-                    let Some(caps) = pattern.captures(name) else {
-                        continue;
-                    };
-                    done.push(name);
-                    if !cache.contains_key(name) {
-                        let pipeline = self.instantiate(name, &caps)?;
-                        cache.insert(name.clone(), pipeline);
-                    }
-                    let Some(pipeline) = cache.get(name) else {
-                        continue;
-                    };
-                    current = self.run_one(pipeline, current, name, ctx)?;
-                }
-            }
-            out.push(current);
-        }
-        Ok(Box::new(out.into_iter().map(Ok)))
-    }
-
     /// The collection modes: the template once per element of the field,
     /// in order; a result without the field runs it no times.
     fn apply_collection<'a>(
@@ -615,6 +577,55 @@ impl Foreach {
         Ok(results.remove(0))
     }
 }
+
+impl super::Command for Foreach {
+    /// Runs the template over each result once per matching field.
+    fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
+        if let Mode::Collection { kind, item, iter } = self.mode.as_ref() {
+            return self.apply_collection(*kind, item, iter, input, ctx);
+        }
+        let rows = collect(input)?;
+        let patterns: Vec<FieldPattern<'_>> =
+            self.patterns.iter().map(|p| FieldPattern::new(p)).collect();
+        let mut cache: HashMap<String, Pipeline> = HashMap::new();
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            let mut current = row;
+            let names: Vec<String> = current.names().map(str::to_string).collect();
+            let mut done: Vec<&str> = Vec::new();
+            for pattern in &patterns {
+                for name in &names {
+                    if done.contains(&name.as_str()) {
+                        continue;
+                    }
+                    let Some(caps) = pattern.captures(name) else {
+                        continue;
+                    };
+                    done.push(name);
+                    if !cache.contains_key(name) {
+                        let pipeline = self.instantiate(name, &caps)?;
+                        cache.insert(name.clone(), pipeline);
+                    }
+                    let Some(pipeline) = cache.get(name) else {
+                        continue;
+                    };
+                    current = self.run_one(pipeline, current, name, ctx)?;
+                }
+            }
+            out.push(current);
+        }
+        Ok(Box::new(out.into_iter().map(Ok)))
+    }
+}
+
+/// The registry entries of `foreach`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "foreach",
+        aliases: &[],
+        parse,
+    },
+];
 
 #[cfg(test)]
 mod tests {

@@ -70,9 +70,9 @@ pub fn parse_format(p: &mut Parser, _name_span: Span) -> Result<CommandArgs> {
     Ok(CommandArgs::Format(Format { spec }))
 }
 
-impl Format {
+impl super::Command for Format {
     /// Replaces the results with one result holding the rendered text.
-    pub fn apply<'a>(&'a self, input: Rows<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, _ctx: &'a crate::exec::Context<'a>) -> Result<Rows<'a>> {
         let rows = collect(input)?;
         let mut out = Event::new();
         out.set("search", Value::Str(format_rows_with(&rows, &self.spec)));
@@ -140,31 +140,6 @@ pub fn parse_return(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
 }
 
 impl Return {
-    /// Replaces the first `count` results with one result whose `search`
-    /// field holds them as search text: each row's terms separated by
-    /// spaces; several rows each in parentheses, OR-ed. No input rows give
-    /// no result (the subsearch then matches nothing, as `format` renders no
-    /// rows).
-    pub fn apply<'a>(&'a self, input: Rows<'a>) -> Result<Rows<'a>> {
-        let rows: Vec<Event> = input.take(self.count.max(1)).collect::<Result<_>>()?;
-        if rows.is_empty() {
-            return Ok(Box::new(std::iter::empty()));
-        }
-        let rendered: Vec<String> = rows.iter().map(|r| self.render(r)).collect();
-        let text = if rendered.len() == 1 {
-            rendered.concat()
-        } else {
-            rendered
-                .iter()
-                .map(|r| format!("({r})"))
-                .collect::<Vec<_>>()
-                .join(" OR ")
-        };
-        let mut out = Event::new();
-        out.set("search", Value::Str(text));
-        Ok(Box::new(std::iter::once(Ok(out))))
-    }
-
     fn render(&self, row: &Event) -> String {
         let mut parts = Vec::new();
         for item in &self.items {
@@ -189,3 +164,44 @@ impl Return {
         parts.join(" ")
     }
 }
+
+impl super::Command for Return {
+    /// Replaces the first `count` results with one result whose `search`
+    /// field holds them as search text: each row's terms separated by
+    /// spaces; several rows each in parentheses, OR-ed. No input rows give
+    /// no result (the subsearch then matches nothing, as `format` renders no
+    /// rows).
+    fn apply<'a>(&'a self, input: Rows<'a>, _ctx: &'a crate::exec::Context<'a>) -> Result<Rows<'a>> {
+        let rows: Vec<Event> = input.take(self.count.max(1)).collect::<Result<_>>()?;
+        if rows.is_empty() {
+            return Ok(Box::new(std::iter::empty()));
+        }
+        let rendered: Vec<String> = rows.iter().map(|r| self.render(r)).collect();
+        let text = if rendered.len() == 1 {
+            rendered.concat()
+        } else {
+            rendered
+                .iter()
+                .map(|r| format!("({r})"))
+                .collect::<Vec<_>>()
+                .join(" OR ")
+        };
+        let mut out = Event::new();
+        out.set("search", Value::Str(text));
+        Ok(Box::new(std::iter::once(Ok(out))))
+    }
+}
+
+/// The registry entries of `format`, `return`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "format",
+        aliases: &[],
+        parse: parse_format,
+    },
+    super::CommandSpec {
+        name: "return",
+        aliases: &[],
+        parse: parse_return,
+    },
+];

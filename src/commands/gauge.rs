@@ -71,9 +71,9 @@ pub fn parse(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
     Ok(CommandArgs::Gauge(Gauge { value, range }))
 }
 
-impl Gauge {
+impl super::Command for Gauge {
     /// One result: `x` and `y1`...
-    pub fn apply<'a>(&'a self, input: Rows<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, _ctx: &'a crate::exec::Context<'a>) -> Result<Rows<'a>> {
         let fields: Vec<&str> = std::iter::once(&self.value)
             .chain(&self.range)
             .filter_map(|o| match o {
@@ -111,3 +111,12 @@ impl Gauge {
         Ok(Box::new(std::iter::once(Ok(out))))
     }
 }
+
+/// The registry entries of `gauge`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "gauge",
+        aliases: &[],
+        parse,
+    },
+];

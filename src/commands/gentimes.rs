@@ -169,9 +169,11 @@ impl Gentimes {
             When::Days(d) => today.checked_add_signed(Duration::try_days(*d)?),
         }
     }
+}
 
+impl super::Command for Gentimes {
     /// Generates the ranges (any input is replaced).
-    pub fn apply<'a>(&'a self, _input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, _input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
         let c = "gentimes";
         let tz = ctx.tz;
         let now = tz
@@ -237,6 +239,15 @@ impl Gentimes {
         Ok(Box::new(rows.into_iter().map(Ok)))
     }
 }
+
+/// The registry entries of `gentimes`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "gentimes",
+        aliases: &[],
+        parse,
+    },
+];
 
 #[cfg(test)]
 mod tests {

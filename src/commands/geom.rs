@@ -202,8 +202,32 @@ fn load_collection(name: &str, ctx: &Context<'_>, span: Span) -> Result<Features
 }
 
 impl Geom {
+    /// Each feature's geometry text, simplified and clipped (a feature
+    /// clipped away entirely has none).
+    fn shapes(&self, features: &Features) -> HashMap<String, String> {
+        let mut map = HashMap::new();
+        for (id, polygons) in &features.list {
+            let mut polys: Vec<Polygon> = polygons
+                .iter()
+                .filter_map(|p| simplify_polygon(p, self.gen))
+                .collect();
+            if !self.bbox.is_world() {
+                polys = polys
+                    .iter()
+                    .filter_map(|p| clip_polygon(p, &self.bbox))
+                    .collect();
+            }
+            if !polys.is_empty() {
+                map.insert(id.clone(), geometry_json(&polys, true));
+            }
+        }
+        map
+    }
+}
+
+impl super::Command for Geom {
     /// Adds `featureCollection` and `geom` to each result.
-    pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
         let mut cache: HashMap<String, HashMap<String, String>> = HashMap::new();
         let mut order: HashMap<String, Vec<String>> = HashMap::new();
         let mut seen: HashSet<(String, String)> = HashSet::new();
@@ -289,28 +313,6 @@ impl Geom {
             }
         }
         Ok(Box::new(out.into_iter().map(Ok)))
-    }
-
-    /// Each feature's geometry text, simplified and clipped (a feature
-    /// clipped away entirely has none).
-    fn shapes(&self, features: &Features) -> HashMap<String, String> {
-        let mut map = HashMap::new();
-        for (id, polygons) in &features.list {
-            let mut polys: Vec<Polygon> = polygons
-                .iter()
-                .filter_map(|p| simplify_polygon(p, self.gen))
-                .collect();
-            if !self.bbox.is_world() {
-                polys = polys
-                    .iter()
-                    .filter_map(|p| clip_polygon(p, &self.bbox))
-                    .collect();
-            }
-            if !polys.is_empty() {
-                map.insert(id.clone(), geometry_json(&polys, true));
-            }
-        }
-        map
     }
 }
 
@@ -650,6 +652,15 @@ pub fn parse_geometry(text: &str) -> Option<(Vec<Polygon>, bool)> {
         _ => None,
     }
 }
+
+/// The registry entries of `geom`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "geom",
+        aliases: &[],
+        parse,
+    },
+];
 
 #[cfg(test)]
 mod tests {

@@ -51,9 +51,9 @@ pub fn parse(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
     Ok(CommandArgs::Geomfilter(Geomfilter { bbox }))
 }
 
-impl Geomfilter {
+impl super::Command for Geomfilter {
     /// Clips each result's `geom`.
-    pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
         let mut warned = false;
         Ok(Box::new(input.map(move |row| {
             let mut row = row?;
@@ -87,3 +87,12 @@ impl Geomfilter {
         })))
     }
 }
+
+/// The registry entries of `geomfilter`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "geomfilter",
+        aliases: &[],
+        parse,
+    },
+];

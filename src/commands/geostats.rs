@@ -133,10 +133,12 @@ impl Geostats {
         let x = ((lon + 180.0) / (self.binspanlong / scale)).floor() as i64;
         format!("bin_id_zl_{z}_y_{y}_x_{x}")
     }
+}
 
+impl super::Command for Geostats {
     /// One row per (zoom level, bin): `geobin`, the mean coordinates, the
     /// aggregations (split by the by-field as `chart` does).
-    pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
         let rows = collect(input)?;
         let mut binned = Vec::new();
         // geobin → (sum of lat, sum of lon, n), for the mean coordinates.
@@ -189,6 +191,15 @@ impl Geostats {
         Ok(Box::new(out.into_iter().map(Ok)))
     }
 }
+
+/// The registry entries of `geostats`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "geostats",
+        aliases: &[],
+        parse,
+    },
+];
 
 #[cfg(test)]
 mod tests {

@@ -91,10 +91,10 @@ fn parse(p: &mut Parser, tail: bool) -> Result<CommandArgs> {
     }))
 }
 
-impl Head {
+impl super::Command for Head {
     /// Keeps the first (or, for `tail`, the last, reversed) N rows; with an
     /// expression, the rows while it holds.
-    pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
         let limit = self.count;
         if !self.tail {
             let Some(expr) = &self.expr else {
@@ -137,10 +137,29 @@ pub fn parse_reverse(_p: &mut Parser, _name_span: Span) -> Result<CommandArgs> {
     Ok(CommandArgs::Reverse(Reverse))
 }
 
-impl Reverse {
+impl super::Command for Reverse {
     /// Reverses the rows.
-    pub fn apply<'a>(&'a self, input: Rows<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, _ctx: &'a Context<'a>) -> Result<Rows<'a>> {
         let rows = crate::commands::common::collect(input)?;
         Ok(Box::new(rows.into_iter().rev().map(Ok)))
     }
 }
+
+/// The registry entries of `head`, `tail`, `reverse`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "head",
+        aliases: &[],
+        parse: parse_head,
+    },
+    super::CommandSpec {
+        name: "tail",
+        aliases: &[],
+        parse: parse_tail,
+    },
+    super::CommandSpec {
+        name: "reverse",
+        aliases: &[],
+        parse: parse_reverse,
+    },
+];

@@ -45,9 +45,18 @@ pub fn parse(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
     Ok(CommandArgs::Highlight(Highlight { terms }))
 }
 
-impl Highlight {
+impl super::Command for Highlight {
     /// The results, unchanged.
-    pub fn apply<'a>(&'a self, input: Rows<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, _ctx: &'a crate::exec::Context<'a>) -> Result<Rows<'a>> {
         Ok(input)
     }
 }
+
+/// The registry entries of `highlight`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "highlight",
+        aliases: &[],
+        parse,
+    },
+];

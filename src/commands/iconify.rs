@@ -53,9 +53,9 @@ pub fn parse(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
     }))
 }
 
-impl Iconify {
+impl super::Command for Iconify {
     /// Adds `_icon` to each result.
-    pub fn apply<'a>(&'a self, input: Rows<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, _ctx: &'a crate::exec::Context<'a>) -> Result<Rows<'a>> {
         Ok(Box::new(input.map(move |row| {
             let mut row = row?;
             let mut hasher = Md5::new();
@@ -72,3 +72,12 @@ impl Iconify {
         })))
     }
 }
+
+/// The registry entries of `iconify`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "iconify",
+        aliases: &[],
+        parse,
+    },
+];

@@ -134,9 +134,11 @@ impl InputCsv {
             None => Err(missing()),
         }
     }
+}
 
+impl super::Command for InputCsv {
     /// Produces the file's rows (after the input when `append=true`).
-    pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
         let table = self.resolve(ctx)?;
         let matcher = match &self.filter {
             Some(expr) => Some(Matcher::compile(expr, ctx)?),
@@ -151,6 +153,15 @@ impl InputCsv {
         }
     }
 }
+
+/// The registry entries of `inputcsv`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "inputcsv",
+        aliases: &[],
+        parse,
+    },
+];
 
 #[cfg(test)]
 mod tests {

@@ -82,9 +82,11 @@ impl InputLookup {
         }
         Ok(())
     }
+}
 
+impl super::Command for InputLookup {
     /// Produces the lookup's rows (after the input when `append=true`).
-    pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
         if let Some(notice) = ctx.lookups.table_notice(&self.name) {
             ctx.notice(notice);
         }
@@ -134,3 +136,12 @@ pub fn table_rows(
         .take(max)
         .collect()
 }
+
+/// The registry entries of `inputlookup`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "inputlookup",
+        aliases: &[],
+        parse,
+    },
+];

@@ -110,28 +110,6 @@ impl Named {
 }
 
 impl Iplocation {
-    /// Adds the location fields to each result.
-    pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
-        let Some(path) = ctx.geoip else {
-            ctx.notice(format!(
-                "iplocation {}: no GeoIP database given (--geoip PATH), so no location fields were added",
-                self.field
-            ));
-            return Ok(input);
-        };
-        let reader = Reader::open_readfile(path).map_err(|e| {
-            Error::io(
-                path.display(),
-                format!("not a readable MaxMind database: {e}"),
-            )
-        })?;
-        Ok(Box::new(input.map(move |row| {
-            let mut event = row?;
-            self.locate(&reader, &mut event)?;
-            Ok(event)
-        })))
-    }
-
     fn locate(&self, reader: &Reader<Vec<u8>>, event: &mut Event) -> Result<()> {
         // A multivalue field is located by its first value.
         let Some(ip) = event
@@ -180,6 +158,30 @@ impl Iplocation {
     }
 }
 
+impl super::Command for Iplocation {
+    /// Adds the location fields to each result.
+    fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
+        let Some(path) = ctx.geoip else {
+            ctx.notice(format!(
+                "iplocation {}: no GeoIP database given (--geoip PATH), so no location fields were added",
+                self.field
+            ));
+            return Ok(input);
+        };
+        let reader = Reader::open_readfile(path).map_err(|e| {
+            Error::io(
+                path.display(),
+                format!("not a readable MaxMind database: {e}"),
+            )
+        })?;
+        Ok(Box::new(input.map(move |row| {
+            let mut event = row?;
+            self.locate(&reader, &mut event)?;
+            Ok(event)
+        })))
+    }
+}
+
 /// An IP address, also the network part of a CIDR subnet (the docs accept
 /// subnets).
 fn parse_ip(text: &str) -> Option<IpAddr> {
@@ -187,3 +189,12 @@ fn parse_ip(text: &str) -> Option<IpAddr> {
     let addr = text.split_once('/').map_or(text, |(a, _)| a);
     addr.parse().ok()
 }
+
+/// The registry entries of `iplocation`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "iplocation",
+        aliases: &[],
+        parse,
+    },
+];

@@ -270,9 +270,11 @@ impl Kmeans {
         });
         out
     }
+}
 
+impl super::Command for Kmeans {
     /// Clusters the results.
-    pub fn apply<'a>(&'a self, input: Rows<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, _ctx: &'a crate::exec::Context<'a>) -> Result<Rows<'a>> {
         let rows = collect(input)?;
         let fields = self.fields_of(&rows);
         let mut points = Vec::new();
@@ -334,6 +336,15 @@ fn single_number(v: &Value) -> Option<f64> {
         Value::Multi(_) => None,
     }
 }
+
+/// The registry entries of `kmeans`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "kmeans",
+        aliases: &[],
+        parse,
+    },
+];
 
 #[cfg(test)]
 mod tests {

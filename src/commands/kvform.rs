@@ -188,9 +188,9 @@ pub fn form_regex(
     Ok(re)
 }
 
-impl Kvform {
+impl super::Command for Kvform {
     /// Extracts each event's form fields.
-    pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
         let files = &ctx.knowledge.apps.files;
         let compile = |name: &str| -> Result<Option<SplRegex>> {
             let Some(text) = files.forms.get(name) else {
@@ -256,6 +256,15 @@ impl Kvform {
         })))
     }
 }
+
+/// The registry entries of `kvform`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "kvform",
+        aliases: &[],
+        parse,
+    },
+];
 
 #[cfg(test)]
 mod tests {

@@ -108,9 +108,11 @@ impl Localize {
         }
         out
     }
+}
 
+impl super::Command for Localize {
     /// One row per region.
-    pub fn apply<'a>(&'a self, input: Rows<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, _ctx: &'a crate::exec::Context<'a>) -> Result<Rows<'a>> {
         let rows = collect(input)?;
         let times: Vec<f64> = rows.iter().filter_map(Event::time).collect();
         let out: Vec<Event> = self
@@ -135,6 +137,15 @@ impl Localize {
         Ok(Box::new(out.into_iter().map(Ok)))
     }
 }
+
+/// The registry entries of `localize`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "localize",
+        aliases: &[],
+        parse,
+    },
+];
 
 #[cfg(test)]
 mod tests {

@@ -89,9 +89,9 @@ fn field_pairs(p: &mut Parser) -> Result<Vec<(String, String)>> {
     Ok(out)
 }
 
-impl Lookup {
+impl super::Command for Lookup {
     /// Adds the output fields to every row.
-    pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
         if let Some(notice) = ctx.lookups.table_notice(&self.name) {
             ctx.notice(notice);
         }
@@ -111,3 +111,12 @@ impl Lookup {
         })))
     }
 }
+
+/// The registry entries of `lookup`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "lookup",
+        aliases: &[],
+        parse,
+    },
+];

@@ -121,9 +121,11 @@ impl Makecontinuous {
         };
         bin_time(ahead, self.span, None, tz)
     }
+}
 
+impl super::Command for Makecontinuous {
     /// Bins the results and adds the missing bins.
-    pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
         let rows = collect(input)?;
         let tz = ctx.tz;
         let mut binned: Vec<(f64, Event)> = Vec::new();
@@ -180,6 +182,15 @@ impl Makecontinuous {
         Ok(Box::new(out.into_iter().map(Ok)))
     }
 }
+
+/// The registry entries of `makecontinuous`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "makecontinuous",
+        aliases: &[],
+        parse,
+    },
+];
 
 #[cfg(test)]
 mod tests {

@@ -49,9 +49,9 @@ pub fn parse(p: &mut Parser, _name_span: Span) -> Result<CommandArgs> {
     Ok(CommandArgs::Makeresults(Makeresults { count }))
 }
 
-impl Makeresults {
+impl super::Command for Makeresults {
     /// Generates the results (any input is replaced).
-    pub fn apply<'a>(&'a self, _input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, _input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
         let now = ctx.now;
         Ok(Box::new((0..self.count).map(move |_| {
             let mut e = Event::new();
@@ -117,37 +117,6 @@ pub fn parse_outputlookup(p: &mut Parser, name_span: Span) -> Result<CommandArgs
 }
 
 impl Outputlookup {
-    /// Writes the file, then passes the results on unchanged.
-    pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
-        let rows = collect(input)?;
-        let Some(dir) = ctx.output_lookups else {
-            return Err(Error::Runtime {
-                message: format!(
-                    "outputlookup: writing `{}` needs an output folder: pass --output-lookups DIR (spelunk never writes over bundled or input lookups)",
-                    self.name
-                ),
-                span: Some(self.span),
-            });
-        };
-        if self.name.contains(['/', '\\']) || self.name.contains("..") || self.name.is_empty() {
-            return Err(bad(
-                "outputlookup",
-                "the file name must not contain a path",
-                self.span,
-            ));
-        }
-        let file = if self.name.to_ascii_lowercase().ends_with(".csv") {
-            self.name.clone()
-        } else {
-            format!("{}.csv", self.name)
-        };
-        let written: Vec<&Event> = rows.iter().take(self.max.unwrap_or(usize::MAX)).collect();
-        let path = dir.join(file);
-        refuse_unsafe_output("outputlookup", &path, ctx, self.span)?;
-        self.write(&path, &written)?;
-        Ok(Box::new(rows.into_iter().map(Ok)))
-    }
-
     fn write(&self, path: &Path, rows: &[&Event]) -> Result<()> {
         if rows.is_empty() && (!self.create_empty || (path.exists() && !self.override_if_empty)) {
             return Ok(());
@@ -232,6 +201,39 @@ impl Outputlookup {
     }
 }
 
+impl super::Command for Outputlookup {
+    /// Writes the file, then passes the results on unchanged.
+    fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
+        let rows = collect(input)?;
+        let Some(dir) = ctx.output_lookups else {
+            return Err(Error::Runtime {
+                message: format!(
+                    "outputlookup: writing `{}` needs an output folder: pass --output-lookups DIR (spelunk never writes over bundled or input lookups)",
+                    self.name
+                ),
+                span: Some(self.span),
+            });
+        };
+        if self.name.contains(['/', '\\']) || self.name.contains("..") || self.name.is_empty() {
+            return Err(bad(
+                "outputlookup",
+                "the file name must not contain a path",
+                self.span,
+            ));
+        }
+        let file = if self.name.to_ascii_lowercase().ends_with(".csv") {
+            self.name.clone()
+        } else {
+            format!("{}.csv", self.name)
+        };
+        let written: Vec<&Event> = rows.iter().take(self.max.unwrap_or(usize::MAX)).collect();
+        let path = dir.join(file);
+        refuse_unsafe_output("outputlookup", &path, ctx, self.span)?;
+        self.write(&path, &written)?;
+        Ok(Box::new(rows.into_iter().map(Ok)))
+    }
+}
+
 /// A fresh name beside `path` for writing it atomically.
 pub(crate) fn temp_path(path: &Path) -> std::path::PathBuf {
     static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
@@ -242,3 +244,17 @@ pub(crate) fn temp_path(path: &Path) -> std::path::PathBuf {
         .unwrap_or_default();
     path.with_file_name(format!(".{name}.{}.{n}.tmp", std::process::id()))
 }
+
+/// The registry entries of `makeresults`, `outputlookup`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "makeresults",
+        aliases: &[],
+        parse,
+    },
+    super::CommandSpec {
+        name: "outputlookup",
+        aliases: &[],
+        parse: parse_outputlookup,
+    },
+];

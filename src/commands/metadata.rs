@@ -143,9 +143,11 @@ impl Metadata {
             glob.matches(index) && (!index.starts_with('_') || pattern.starts_with('_'))
         })
     }
+}
 
+impl super::Command for Metadata {
     /// One row per value of the type's field.
-    pub fn apply<'a>(&'a self, _input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, _input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
         let globs: Vec<Glob> = self.indexes.iter().map(|i| Glob::new(i, false)).collect();
         let field = self.field();
         let mut seen: BTreeMap<String, Seen> = BTreeMap::new();
@@ -191,6 +193,15 @@ impl Metadata {
         Ok(Box::new(out.into_iter().map(Ok)))
     }
 }
+
+/// The registry entries of `metadata`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "metadata",
+        aliases: &[],
+        parse,
+    },
+];
 
 #[cfg(test)]
 mod tests {

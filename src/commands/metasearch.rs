@@ -45,9 +45,9 @@ pub fn parse(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
     Ok(CommandArgs::Metasearch(Metasearch { expr }))
 }
 
-impl Metasearch {
+impl super::Command for Metasearch {
     /// The matching events' metadata. Subsearches must have been resolved.
-    pub fn apply<'a>(&'a self, _input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, _input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
         let matcher = Matcher::compile(&self.expr, ctx)?;
         Ok(Box::new(ctx.events.iter().filter_map(move |event| {
             if !matcher.matches(event) {
@@ -63,3 +63,12 @@ impl Metasearch {
         })))
     }
 }
+
+/// The registry entries of `metasearch`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "metasearch",
+        aliases: &[],
+        parse,
+    },
+];

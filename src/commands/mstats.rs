@@ -398,9 +398,11 @@ impl Mstats {
             .map(|k| (time, k))
             .collect()
     }
+}
 
+impl super::Command for Mstats {
     /// Aggregates the search's events as metric data points.
-    pub fn apply<'a>(&'a self, _input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, _input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
         let matcher = self
             .filter
             .as_ref()
@@ -473,6 +475,15 @@ impl Mstats {
         Ok(Box::new(out.into_iter().map(Ok)))
     }
 }
+
+/// The registry entries of `mstats`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "mstats",
+        aliases: &[],
+        parse,
+    },
+];
 
 #[cfg(test)]
 mod tests {

@@ -158,9 +158,9 @@ pub fn interleave_by_time(lists: Vec<Vec<Event>>) -> Vec<Event> {
     out
 }
 
-impl Multisearch {
+impl super::Command for Multisearch {
     /// Runs every subsearch over the events and interleaves the results.
-    pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
         // A generating command: rows before it (none when it starts the
         // search, as it must) come first.
         let before = crate::commands::common::collect(input)?;
@@ -172,6 +172,15 @@ impl Multisearch {
         Ok(Box::new(before.into_iter().chain(merged).map(Ok)))
     }
 }
+
+/// The registry entries of `multisearch`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "multisearch",
+        aliases: &[],
+        parse,
+    },
+];
 
 #[cfg(test)]
 mod tests {

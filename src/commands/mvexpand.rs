@@ -47,14 +47,14 @@ pub fn parse_mvexpand(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
     Ok(CommandArgs::Mvexpand(Mvexpand { field, limit }))
 }
 
-impl Mvexpand {
+impl super::Command for Mvexpand {
     /// Expands each row; a row without the field passes unchanged.
     ///
     /// The values are taken out of the row before it is copied, so each
     /// copy costs the row's other fields only: copying the whole row with
     /// its multivalue per value made the work grow with the square of the
     /// number of values (40,000 values took 27 s). Rows come out lazily.
-    pub fn apply<'a>(&'a self, input: Rows<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, _ctx: &'a crate::exec::Context<'a>) -> Result<Rows<'a>> {
         Ok(Box::new(input.flat_map(move |row| -> Expanded {
             let mut event = match row {
                 Ok(e) => e,
@@ -185,23 +185,6 @@ pub fn parse_makemv(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
 }
 
 impl Makemv {
-    /// Splits the field's value into a multivalue.
-    pub fn apply<'a>(&'a self, input: Rows<'a>) -> Result<Rows<'a>> {
-        Ok(Box::new(input.map(move |row| {
-            row.map(|mut event| {
-                if self.setsv {
-                    return event;
-                }
-                if let Some(v) = event.get(&self.field) {
-                    let text = v.to_text().into_owned();
-                    let parts = self.split(&text);
-                    event.set_opt(self.field.clone(), Value::from_list(parts));
-                }
-                event
-            })
-        })))
-    }
-
     fn split(&self, text: &str) -> Vec<String> {
         let parts: Vec<String> = match &self.tokenizer {
             Some(re) => re
@@ -220,6 +203,25 @@ impl Makemv {
         } else {
             parts.into_iter().filter(|p| !p.is_empty()).collect()
         }
+    }
+}
+
+impl super::Command for Makemv {
+    /// Splits the field's value into a multivalue.
+    fn apply<'a>(&'a self, input: Rows<'a>, _ctx: &'a crate::exec::Context<'a>) -> Result<Rows<'a>> {
+        Ok(Box::new(input.map(move |row| {
+            row.map(|mut event| {
+                if self.setsv {
+                    return event;
+                }
+                if let Some(v) = event.get(&self.field) {
+                    let text = v.to_text().into_owned();
+                    let parts = self.split(&text);
+                    event.set_opt(self.field.clone(), Value::from_list(parts));
+                }
+                event
+            })
+        })))
     }
 }
 
@@ -254,10 +256,10 @@ pub fn parse_mvcombine(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
     Ok(CommandArgs::Mvcombine(Mvcombine { field, delim }))
 }
 
-impl Mvcombine {
+impl super::Command for Mvcombine {
     /// Groups rows by every other field and combines the field's values in
     /// order of appearance; rows without the field pass unchanged.
-    pub fn apply<'a>(&'a self, input: Rows<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, _ctx: &'a crate::exec::Context<'a>) -> Result<Rows<'a>> {
         let rows = collect(input)?;
         let mut groups: IndexMap<String, (Event, Vec<String>)> = IndexMap::new();
         let mut out = Vec::new();
@@ -297,9 +299,9 @@ pub fn parse_nomv(p: &mut Parser, _name_span: Span) -> Result<CommandArgs> {
     Ok(CommandArgs::Nomv(Nomv { field }))
 }
 
-impl Nomv {
+impl super::Command for Nomv {
     /// Joins the values.
-    pub fn apply<'a>(&'a self, input: Rows<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, _ctx: &'a crate::exec::Context<'a>) -> Result<Rows<'a>> {
         Ok(Box::new(input.map(move |row| {
             row.map(|mut event| {
                 if let Some(Value::Multi(vs)) = event.get(&self.field) {
@@ -312,6 +314,30 @@ impl Nomv {
     }
 }
 
+/// The registry entries of `mvexpand`, `makemv`, `mvcombine`, `nomv`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "mvexpand",
+        aliases: &[],
+        parse: parse_mvexpand,
+    },
+    super::CommandSpec {
+        name: "makemv",
+        aliases: &[],
+        parse: parse_makemv,
+    },
+    super::CommandSpec {
+        name: "mvcombine",
+        aliases: &[],
+        parse: parse_mvcombine,
+    },
+    super::CommandSpec {
+        name: "nomv",
+        aliases: &[],
+        parse: parse_nomv,
+    },
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -322,7 +348,7 @@ mod tests {
             limit,
         };
         let rows: Rows<'_> = Box::new(std::iter::once(Ok(event)));
-        m.apply(rows)
+        crate::commands::apply_in_test(&m, rows)
             .and_then(|rows| rows.collect::<Result<Vec<_>>>())
             .expect("mvexpand runs")
     }

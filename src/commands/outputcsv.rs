@@ -117,18 +117,6 @@ pub fn parse(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
 }
 
 impl Outputcsv {
-    /// Writes (or deletes) the file, then passes the results on unchanged.
-    pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
-        let rows = collect(input)?;
-        let path = self.target(ctx)?;
-        if rows.is_empty() {
-            self.write_empty(&path)?;
-        } else {
-            self.write(&path, &rows)?;
-        }
-        Ok(Box::new(rows.into_iter().map(Ok)))
-    }
-
     fn runtime(&self, message: String) -> Error {
         Error::Runtime {
             message,
@@ -232,6 +220,20 @@ impl Outputcsv {
     }
 }
 
+impl super::Command for Outputcsv {
+    /// Writes (or deletes) the file, then passes the results on unchanged.
+    fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
+        let rows = collect(input)?;
+        let path = self.target(ctx)?;
+        if rows.is_empty() {
+            self.write_empty(&path)?;
+        } else {
+            self.write(&path, &rows)?;
+        }
+        Ok(Box::new(rows.into_iter().map(Ok)))
+    }
+}
+
 /// Writes `path` through a fresh file beside it, renamed over it when
 /// `fill` succeeded (a reader never sees half a file; a failure leaves the
 /// old one).
@@ -254,6 +256,15 @@ pub(crate) fn replace_with(
     }
     Ok(())
 }
+
+/// The registry entries of `outputcsv`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "outputcsv",
+        aliases: &[],
+        parse,
+    },
+];
 
 #[cfg(test)]
 mod tests {

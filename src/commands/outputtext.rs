@@ -44,9 +44,9 @@ pub fn parse(p: &mut Parser, _name_span: Span) -> Result<CommandArgs> {
     Ok(CommandArgs::Outputtext(Outputtext { usexml }))
 }
 
-impl Outputtext {
+impl super::Command for Outputtext {
     /// Sets `_xml` from `_raw` on each result.
-    pub fn apply<'a>(&'a self, input: Rows<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, _ctx: &'a crate::exec::Context<'a>) -> Result<Rows<'a>> {
         Ok(Box::new(input.map(move |row| {
             let mut row = row?;
             let copy = match row.get("_raw") {
@@ -78,6 +78,15 @@ pub fn escape(text: &str) -> String {
     }
     out
 }
+
+/// The registry entries of `outputtext`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "outputtext",
+        aliases: &[],
+        parse,
+    },
+];
 
 #[cfg(test)]
 mod tests {

@@ -53,9 +53,9 @@ struct Run {
     end: f64,
 }
 
-impl Overlap {
+impl super::Command for Overlap {
     /// One result per overlap or gap.
-    pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &Context<'_>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
         let mut held = ctx.memory.hold(C);
         // Search name -> run id -> (start, end).
         let mut runs: BTreeMap<String, BTreeMap<String, (f64, f64)>> = BTreeMap::new();
@@ -125,3 +125,12 @@ fn finding(reason: &str, name: &str, a: &Run, b: &Run, start: f64, end: f64) -> 
     e.set("duration", Value::Num(end - start));
     e
 }
+
+/// The registry entries of `overlap`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "overlap",
+        aliases: &[],
+        parse,
+    },
+];

@@ -31,6 +31,7 @@
 use indexmap::IndexMap;
 
 use crate::commands::common::{bad, bool_opt, collect, unsupported};
+use crate::commands::Command;
 use crate::commands::datamodel::DatamodelSearch;
 use crate::commands::stats::{aggregation, Aggregation, Stats};
 use crate::commands::CommandArgs;
@@ -361,36 +362,6 @@ impl Pivot {
         self.filter.as_ref()
     }
 
-    /// Runs the table over the dataset's events (the engine has put the
-    /// dataset search and the filters before it).
-    pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
-        if !self.lowered {
-            return Err(bad(
-                C,
-                "`pivot` must start the search (`| pivot <model> <dataset> ...`)",
-                self.span,
-            ));
-        }
-        let input = if self.limits.is_empty() {
-            input
-        } else {
-            let mut events = collect(input)?;
-            for limit in &self.limits {
-                events = limit.keep(events, ctx)?;
-            }
-            Box::new(events.into_iter().map(Ok))
-        };
-        let cells = self.cells.apply(input, ctx)?;
-        let table = match &self.column {
-            None => collect(cells)?
-                .into_iter()
-                .map(|row| self.label_rows(row))
-                .collect(),
-            Some(column) => self.split_columns(collect(cells)?, column),
-        };
-        Ok(Box::new(table.into_iter().map(Ok)))
-    }
-
     /// Renames the row split fields to their labels.
     fn label_rows(&self, mut row: Event) -> Event {
         if self.rows.iter().all(|(field, label)| field == label) {
@@ -460,6 +431,38 @@ impl Pivot {
     }
 }
 
+impl super::Command for Pivot {
+    /// Runs the table over the dataset's events (the engine has put the
+    /// dataset search and the filters before it).
+    fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
+        if !self.lowered {
+            return Err(bad(
+                C,
+                "`pivot` must start the search (`| pivot <model> <dataset> ...`)",
+                self.span,
+            ));
+        }
+        let input = if self.limits.is_empty() {
+            input
+        } else {
+            let mut events = collect(input)?;
+            for limit in &self.limits {
+                events = limit.keep(events, ctx)?;
+            }
+            Box::new(events.into_iter().map(Ok))
+        };
+        let cells = self.cells.apply(input, ctx)?;
+        let table = match &self.column {
+            None => collect(cells)?
+                .into_iter()
+                .map(|row| self.label_rows(row))
+                .collect(),
+            Some(column) => self.split_columns(collect(cells)?, column),
+        };
+        Ok(Box::new(table.into_iter().map(Ok)))
+    }
+}
+
 impl Limit {
     /// Keeps the events whose value of the field is among the `count`
     /// values ranked highest (top) or lowest (bottom) by the statistic.
@@ -496,3 +499,12 @@ impl Limit {
             .collect())
     }
 }
+
+/// The registry entries of `pivot`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "pivot",
+        aliases: &[],
+        parse,
+    },
+];

@@ -809,16 +809,6 @@ impl Predict {
         }
     }
 
-    /// Predicts each group's fields over all the results.
-    pub fn apply<'a>(&'a self, input: Rows<'a>) -> Result<Rows<'a>> {
-        let mut rows = collect(input)?;
-        let n0 = rows.len();
-        for g in &self.groups {
-            self.run_group(g, &mut rows, n0)?;
-        }
-        Ok(Box::new(rows.into_iter().map(Ok)))
-    }
-
     fn series(rows: &[Event], field: &str, from: usize, to: usize) -> Vec<Option<f64>> {
         rows[from..to]
             .iter()
@@ -1136,6 +1126,27 @@ impl Predict {
         Ok(())
     }
 }
+
+impl super::Command for Predict {
+    /// Predicts each group's fields over all the results.
+    fn apply<'a>(&'a self, input: Rows<'a>, _ctx: &'a crate::exec::Context<'a>) -> Result<Rows<'a>> {
+        let mut rows = collect(input)?;
+        let n0 = rows.len();
+        for g in &self.groups {
+            self.run_group(g, &mut rows, n0)?;
+        }
+        Ok(Box::new(rows.into_iter().map(Ok)))
+    }
+}
+
+/// The registry entries of `predict`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "predict",
+        aliases: &[],
+        parse,
+    },
+];
 
 #[cfg(test)]
 mod tests {

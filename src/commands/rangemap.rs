@@ -124,9 +124,11 @@ impl Rangemap {
         };
         Value::from_list(names).unwrap_or_else(|| Value::Str(self.default.clone()))
     }
+}
 
+impl super::Command for Rangemap {
     /// Sets `range` on every result.
-    pub fn apply<'a>(&'a self, input: Rows<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, _ctx: &'a crate::exec::Context<'a>) -> Result<Rows<'a>> {
         Ok(Box::new(input.map(move |row| {
             let mut event = row?;
             let range = self.classify(event.get(&self.field));
@@ -135,6 +137,15 @@ impl Rangemap {
         })))
     }
 }
+
+/// The registry entries of `rangemap`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "rangemap",
+        aliases: &[],
+        parse,
+    },
+];
 
 #[cfg(test)]
 mod tests {

@@ -61,10 +61,10 @@ pub fn parse(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
     }))
 }
 
-impl RegexFilter {
+impl super::Command for RegexFilter {
     /// Keeps matching (or, negated, non-matching) rows. A row without the
     /// field never matches, so `!=` keeps it.
-    pub fn apply<'a>(&'a self, input: Rows<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, _ctx: &'a crate::exec::Context<'a>) -> Result<Rows<'a>> {
         Ok(Box::new(input.filter(move |row| match row {
             Ok(event) => {
                 let hit = event
@@ -76,3 +76,12 @@ impl RegexFilter {
         })))
     }
 }
+
+/// The registry entries of `regex`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "regex",
+        aliases: &[],
+        parse,
+    },
+];

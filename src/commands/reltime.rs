@@ -108,9 +108,9 @@ pub fn describe(seconds_ago: f64) -> String {
     "now".to_string()
 }
 
-impl Reltime {
+impl super::Command for Reltime {
     /// Adds the relative time fields to every result.
-    pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
         Ok(Box::new(input.map(move |row| {
             let mut event = row?;
             for (field, name) in &self.outputs {
@@ -124,6 +124,15 @@ impl Reltime {
         })))
     }
 }
+
+/// The registry entries of `reltime`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "reltime",
+        aliases: &[],
+        parse,
+    },
+];
 
 #[cfg(test)]
 mod tests {

@@ -106,9 +106,9 @@ impl Renamer {
     }
 }
 
-impl Rename {
+impl super::Command for Rename {
     /// Renames in every row.
-    pub fn apply<'a>(&'a self, input: Rows<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, _ctx: &'a crate::exec::Context<'a>) -> Result<Rows<'a>> {
         let renamers: Vec<Renamer> = self.pairs.iter().map(Renamer::new).collect::<Result<_>>()?;
         Ok(Box::new(input.map(move |row| {
             row.map(|mut event| {
@@ -120,3 +120,12 @@ impl Rename {
         })))
     }
 }
+
+/// The registry entries of `rename`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "rename",
+        aliases: &[],
+        parse,
+    },
+];

@@ -84,9 +84,11 @@ impl Replace {
         }
         None
     }
+}
 
+impl super::Command for Replace {
     /// Replaces matching values (each value of a multivalue field).
-    pub fn apply<'a>(&'a self, input: Rows<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, _ctx: &'a crate::exec::Context<'a>) -> Result<Rows<'a>> {
         Ok(Box::new(input.map(move |row| {
             row.map(|mut event| {
                 let names: Vec<String> = if self.fields.is_empty() {
@@ -123,3 +125,12 @@ impl Replace {
         })))
     }
 }
+
+/// The registry entries of `replace`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "replace",
+        aliases: &[],
+        parse,
+    },
+];

@@ -30,9 +30,9 @@ pub fn parse(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
     Ok(CommandArgs::Require(Require { span: name_span }))
 }
 
-impl Require {
+impl super::Command for Require {
     /// Passes the rows through, or fails when there are none.
-    pub fn apply<'a>(&'a self, input: Rows<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, _ctx: &'a crate::exec::Context<'a>) -> Result<Rows<'a>> {
         let mut started = false;
         let mut input = input;
         Ok(Box::new(std::iter::from_fn(move || {
@@ -50,3 +50,12 @@ impl Require {
         })))
     }
 }
+
+/// The registry entries of `require`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "require",
+        aliases: &[],
+        parse,
+    },
+];

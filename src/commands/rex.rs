@@ -181,16 +181,6 @@ fn split_sed(text: &str, delim: char) -> Vec<String> {
 }
 
 impl Rex {
-    /// Applies the extraction or edit to every row.
-    pub fn apply<'a>(&'a self, input: Rows<'a>) -> Result<Rows<'a>> {
-        Ok(Box::new(input.map(move |row| {
-            row.map(|mut event| {
-                self.apply_one(&mut event);
-                event
-            })
-        })))
-    }
-
     fn apply_one(&self, event: &mut Event) {
         let Some(value) = event.get(&self.field) else {
             return;
@@ -225,6 +215,18 @@ impl Rex {
                 event.set_opt(self.field.clone(), Value::from_list(edited));
             }
         }
+    }
+}
+
+impl super::Command for Rex {
+    /// Applies the extraction or edit to every row.
+    fn apply<'a>(&'a self, input: Rows<'a>, _ctx: &'a crate::exec::Context<'a>) -> Result<Rows<'a>> {
+        Ok(Box::new(input.map(move |row| {
+            row.map(|mut event| {
+                self.apply_one(&mut event);
+                event
+            })
+        })))
     }
 }
 
@@ -273,6 +275,15 @@ fn extract(
         event.set(f.to_string(), Value::Str(offsets.join("&")));
     }
 }
+
+/// The registry entries of `rex`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "rex",
+        aliases: &[],
+        parse,
+    },
+];
 
 #[cfg(test)]
 mod tests {

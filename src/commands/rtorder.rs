@@ -107,9 +107,9 @@ impl Ord for Key {
     }
 }
 
-impl Rtorder {
+impl super::Command for Rtorder {
     /// The results, in the order the buffer emits them.
-    pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &Context<'_>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
         let mut held = ctx.memory.hold(C);
         let mut buffer: BTreeMap<Key, Event> = BTreeMap::new();
         let mut out: Vec<Event> = Vec::new();
@@ -139,6 +139,15 @@ impl Rtorder {
         Ok(Box::new(Releasing::new(out.into_iter(), held)))
     }
 }
+
+/// The registry entries of `rtorder`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "rtorder",
+        aliases: &[],
+        parse,
+    },
+];
 
 #[cfg(test)]
 mod tests {

@@ -153,9 +153,26 @@ pub fn parse(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
 }
 
 impl Savedsearch {
+    /// The search text with the placeholders replaced, and the names of
+    /// the placeholders left without a value.
+    fn substituted(&self, text: &str) -> (String, Vec<String>) {
+        if self.nosubstitution {
+            return (text.to_string(), Vec::new());
+        }
+        crate::commands::common::replace_dollar_tokens(text, |name| {
+            self.replacements
+                .iter()
+                .rev()
+                .find(|(k, _)| k == name)
+                .map(|(_, value)| value.clone())
+        })
+    }
+}
+
+impl super::Command for Savedsearch {
     /// Runs the saved search (its input, none at the start of a search, is
     /// dropped).
-    pub fn apply<'a>(&'a self, _input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, _input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
         let Some(pipeline) = &self.pipeline else {
             return Err(Error::Runtime {
                 message: format!(
@@ -170,21 +187,6 @@ impl Savedsearch {
         }
         let rows = run_pipeline(pipeline, ctx)?;
         Ok(Box::new(rows.into_iter().map(Ok)))
-    }
-
-    /// The search text with the placeholders replaced, and the names of
-    /// the placeholders left without a value.
-    fn substituted(&self, text: &str) -> (String, Vec<String>) {
-        if self.nosubstitution {
-            return (text.to_string(), Vec::new());
-        }
-        crate::commands::common::replace_dollar_tokens(text, |name| {
-            self.replacements
-                .iter()
-                .rev()
-                .find(|(k, _)| k == name)
-                .map(|(_, value)| value.clone())
-        })
     }
 }
 
@@ -363,6 +365,15 @@ fn compile_one(
     s.notices = notices;
     Ok(())
 }
+
+/// The registry entries of `savedsearch`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "savedsearch",
+        aliases: &[],
+        parse,
+    },
+];
 
 #[cfg(test)]
 mod tests {

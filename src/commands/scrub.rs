@@ -225,9 +225,11 @@ impl Scrub {
             names: read(&self.name_terms, "names.txt")?,
         })
     }
+}
 
+impl super::Command for Scrub {
     /// Anonymizes each result.
-    pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
         let terms = self.terms(&ctx.knowledge.apps.files)?;
         Ok(Box::new(input.map(move |row| {
             let mut row = row?;
@@ -352,6 +354,15 @@ impl Rng {
         (self.next() % n.max(1) as u64) as usize
     }
 }
+
+/// The registry entries of `scrub`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "scrub",
+        aliases: &[],
+        parse,
+    },
+];
 
 #[cfg(test)]
 mod tests {

@@ -31,9 +31,9 @@ pub fn parse_args(p: &mut Parser) -> Result<CommandArgs> {
     Ok(CommandArgs::Search(Search { expr }))
 }
 
-impl Search {
+impl super::Command for Search {
     /// Filters the input. Subsearches must have been resolved already.
-    pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
         let matcher = Matcher::compile(&self.expr, ctx)?;
         Ok(Box::new(input.filter(move |row| match row {
             Ok(event) => matcher.matches(event),
@@ -41,3 +41,12 @@ impl Search {
         })))
     }
 }
+
+/// The registry entries of `search`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "search",
+        aliases: &[],
+        parse,
+    },
+];

@@ -121,9 +121,11 @@ impl Searchtxn {
             span: Some(self.span),
         }
     }
+}
 
+impl super::Command for Searchtxn {
     /// Finds the type's transactions among the search's events.
-    pub fn apply<'a>(&'a self, _input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, _input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
         let types = &ctx.knowledge.apps.files.transaction_types;
         let Some(ttype) = types.get(&self.name) else {
             let known: Vec<&str> = types.keys().map(String::as_str).collect();
@@ -267,3 +269,12 @@ impl Searchtxn {
         Ok(Box::new(out.into_iter().map(Ok)))
     }
 }
+
+/// The registry entries of `searchtxn`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "searchtxn",
+        aliases: &[],
+        parse,
+    },
+];

@@ -91,34 +91,6 @@ impl Selfjoin {
         merged
     }
 
-    /// Joins each result with the later results that share its join values.
-    ///
-    /// The results joined and the joined rows are held, charged to the
-    /// search's memory budget; results past the first 100,000 are counted,
-    /// not kept.
-    pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
-        let mut held = ctx.memory.hold("selfjoin");
-        let mut rows = Vec::new();
-        let mut total = 0usize;
-        for row in input {
-            let row = row?;
-            total += 1;
-            if rows.len() < MAX_MAIN_RESULTS {
-                held.charge_row(&row)?;
-                rows.push(row);
-            }
-        }
-        if total > MAX_MAIN_RESULTS {
-            ctx.notice(format!(
-                "selfjoin: {total} results, only the first {MAX_MAIN_RESULTS} are joined"
-            ));
-        }
-        let mut joined = ctx.memory.hold("selfjoin");
-        let out = self.join(&rows, &mut joined)?;
-        drop(held);
-        Ok(Box::new(Releasing::new(out.into_iter(), joined)))
-    }
-
     /// The join over collected results; the rows it makes are charged to
     /// `held`.
     fn join(&self, rows: &[Event], held: &mut Held) -> Result<Vec<Event>> {
@@ -153,6 +125,45 @@ impl Selfjoin {
         Ok(out)
     }
 }
+
+impl super::Command for Selfjoin {
+    /// Joins each result with the later results that share its join values.
+    ///
+    /// The results joined and the joined rows are held, charged to the
+    /// search's memory budget; results past the first 100,000 are counted,
+    /// not kept.
+    fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
+        let mut held = ctx.memory.hold("selfjoin");
+        let mut rows = Vec::new();
+        let mut total = 0usize;
+        for row in input {
+            let row = row?;
+            total += 1;
+            if rows.len() < MAX_MAIN_RESULTS {
+                held.charge_row(&row)?;
+                rows.push(row);
+            }
+        }
+        if total > MAX_MAIN_RESULTS {
+            ctx.notice(format!(
+                "selfjoin: {total} results, only the first {MAX_MAIN_RESULTS} are joined"
+            ));
+        }
+        let mut joined = ctx.memory.hold("selfjoin");
+        let out = self.join(&rows, &mut joined)?;
+        drop(held);
+        Ok(Box::new(Releasing::new(out.into_iter(), joined)))
+    }
+}
+
+/// The registry entries of `selfjoin`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "selfjoin",
+        aliases: &[],
+        parse,
+    },
+];
 
 #[cfg(test)]
 mod tests {

@@ -105,9 +105,11 @@ impl Set {
         }
         Ok(rows)
     }
+}
 
+impl super::Command for Set {
     /// The set operation over the two subsearches' results.
-    pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
         let before = collect(input)?;
         let left = self.run(&self.pipelines[0], ctx)?;
         let right = self.run(&self.pipelines[1], ctx)?;
@@ -145,6 +147,15 @@ fn combine(op: SetOp, left: Vec<Event>, right: Vec<Event>) -> Vec<Event> {
     }
     out
 }
+
+/// The registry entries of `set`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "set",
+        aliases: &[],
+        parse,
+    },
+];
 
 #[cfg(test)]
 mod tests {

@@ -62,9 +62,9 @@ pub fn parse(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
     Ok(CommandArgs::Setfields(Setfields { pairs }))
 }
 
-impl Setfields {
+impl super::Command for Setfields {
     /// Sets the fields on every result.
-    pub fn apply<'a>(&'a self, input: Rows<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, _ctx: &'a crate::exec::Context<'a>) -> Result<Rows<'a>> {
         Ok(Box::new(input.map(move |row| {
             let mut event = row?;
             for (name, value) in &self.pairs {
@@ -74,6 +74,15 @@ impl Setfields {
         })))
     }
 }
+
+/// The registry entries of `setfields`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "setfields",
+        aliases: &[],
+        parse,
+    },
+];
 
 #[cfg(test)]
 mod tests {

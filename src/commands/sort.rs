@@ -143,20 +143,6 @@ pub fn parse_sort(p: &mut Parser, name_span: Span) -> Result<Sort> {
 }
 
 impl Sort {
-    /// Sorts all rows (stable: ties keep their order) and keeps `limit`.
-    ///
-    /// The rows held are charged to the search's memory budget. With a
-    /// limit only the first `limit` rows in sorted order can come out, so
-    /// the buffer is cut back to them whenever it grows by
-    /// [`CUT_SLACK`] (or `limit`, if more) rows: the rows kept all came
-    /// before the new ones, so a stable sort of the buffer still breaks
-    /// ties in input order, and a row cut has `limit` rows ahead of it
-    /// that no later row can move behind it. `sort` (limit 10,000) then
-    /// holds a bounded number of rows whatever the input's size.
-    pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &Context<'_>) -> Result<Rows<'a>> {
-        self.apply_as(input, ctx, "sort")
-    }
-
     /// [`Sort::apply`], charging the memory to `command` (`dedup` for its
     /// `sortby`).
     pub fn apply_as<'a>(
@@ -216,6 +202,22 @@ impl Sort {
     }
 }
 
+impl super::Command for Sort {
+    /// Sorts all rows (stable: ties keep their order) and keeps `limit`.
+    ///
+    /// The rows held are charged to the search's memory budget. With a
+    /// limit only the first `limit` rows in sorted order can come out, so
+    /// the buffer is cut back to them whenever it grows by
+    /// [`CUT_SLACK`] (or `limit`, if more) rows: the rows kept all came
+    /// before the new ones, so a stable sort of the buffer still breaks
+    /// ties in input order, and a row cut has `limit` rows ahead of it
+    /// that no later row can move behind it. `sort` (limit 10,000) then
+    /// holds a bounded number of rows whatever the input's size.
+    fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
+        self.apply_as(input, ctx, "sort")
+    }
+}
+
 /// Rows a limited `sort` takes in beyond its limit before cutting back.
 const CUT_SLACK: usize = 4096;
 
@@ -247,3 +249,12 @@ pub fn compare_mode(mode: SortMode, x: &Value, y: &Value) -> Ordering {
         },
     }
 }
+
+/// The registry entries of `sort`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "sort",
+        aliases: &[],
+        parse,
+    },
+];

@@ -148,16 +148,6 @@ fn fromjson_text(v: &Json) -> Option<String> {
 }
 
 impl Spath {
-    /// Extracts from every row.
-    pub fn apply<'a>(&'a self, input: Rows<'a>) -> Result<Rows<'a>> {
-        Ok(Box::new(input.map(move |row| {
-            row.map(|mut event| {
-                self.apply_one(&mut event);
-                event
-            })
-        })))
-    }
-
     fn apply_one(&self, event: &mut Event) {
         let Some(text) = event.get(&self.input).map(|v| v.to_text().into_owned()) else {
             return;
@@ -217,6 +207,18 @@ impl Spath {
     }
 }
 
+impl super::Command for Spath {
+    /// Extracts from every row.
+    fn apply<'a>(&'a self, input: Rows<'a>, _ctx: &'a crate::exec::Context<'a>) -> Result<Rows<'a>> {
+        Ok(Box::new(input.map(move |row| {
+            row.map(|mut event| {
+                self.apply_one(&mut event);
+                event
+            })
+        })))
+    }
+}
+
 /// `fromjson <field> [prefix=<string>]`: the field's top-level JSON keys
 /// become fields; arrays become multivalue fields, objects stay JSON text.
 #[derive(Debug, Clone, PartialEq)]
@@ -248,9 +250,9 @@ pub fn parse_fromjson(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
     Ok(CommandArgs::Fromjson(Fromjson { field, prefix }))
 }
 
-impl Fromjson {
+impl super::Command for Fromjson {
     /// Expands the field in every row.
-    pub fn apply<'a>(&'a self, input: Rows<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, _ctx: &'a crate::exec::Context<'a>) -> Result<Rows<'a>> {
         Ok(Box::new(input.map(move |row| {
             row.map(|mut event| {
                 let text = event.get(&self.field).map(|v| v.to_text().into_owned());
@@ -305,9 +307,9 @@ pub fn parse_xmlkv(p: &mut Parser, _name_span: Span) -> Result<CommandArgs> {
     Ok(CommandArgs::Xmlkv(out))
 }
 
-impl Xmlkv {
+impl super::Command for Xmlkv {
     /// Extracts leaf elements' text.
-    pub fn apply<'a>(&'a self, input: Rows<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, _ctx: &'a crate::exec::Context<'a>) -> Result<Rows<'a>> {
         let re =
             Regex::new(r"<([A-Za-z_][\w:.\-]*)(?:\s[^<>]*)?>([^<]*)</([A-Za-z_][\w:.\-]*)\s*>")
                 .map_err(|e| crate::error::Error::Runtime {
@@ -333,6 +335,25 @@ impl Xmlkv {
         })))
     }
 }
+
+/// The registry entries of `spath`, `fromjson`, `xmlkv`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "spath",
+        aliases: &[],
+        parse,
+    },
+    super::CommandSpec {
+        name: "fromjson",
+        aliases: &[],
+        parse: parse_fromjson,
+    },
+    super::CommandSpec {
+        name: "xmlkv",
+        aliases: &[],
+        parse: parse_xmlkv,
+    },
+];
 
 #[cfg(test)]
 mod tests {

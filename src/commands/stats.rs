@@ -332,22 +332,6 @@ impl Stats {
             .collect()
     }
 
-    /// Drains the input and yields one row per group, sorted by group key.
-    /// The group table is charged to the search's memory budget.
-    pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &Context<'_>) -> Result<Rows<'a>> {
-        let rows = if self.has_wildcards() {
-            // Which fields `*lay` names is known only once every event is
-            // in, so the events are held, then aggregated by the expanded
-            // command.
-            let events = input.collect::<Result<Vec<Event>>>()?;
-            self.expand_wildcards(&events)?
-                .aggregate(Box::new(events.into_iter().map(Ok)), ctx)?
-        } else {
-            self.aggregate(input, ctx)?
-        };
-        Ok(Box::new(rows.into_iter().map(Ok)))
-    }
-
     /// Whether an aggregation names its fields with `*`, e.g. `avg(*lay)`
     /// or `values(*) AS *`.
     pub fn has_wildcards(&self) -> bool {
@@ -539,6 +523,24 @@ impl Stats {
     }
 }
 
+impl super::Command for Stats {
+    /// Drains the input and yields one row per group, sorted by group key.
+    /// The group table is charged to the search's memory budget.
+    fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
+        let rows = if self.has_wildcards() {
+            // Which fields `*lay` names is known only once every event is
+            // in, so the events are held, then aggregated by the expanded
+            // command.
+            let events = input.collect::<Result<Vec<Event>>>()?;
+            self.expand_wildcards(&events)?
+                .aggregate(Box::new(events.into_iter().map(Ok)), ctx)?
+        } else {
+            self.aggregate(input, ctx)?
+        };
+        Ok(Box::new(rows.into_iter().map(Ok)))
+    }
+}
+
 /// `aggs` with each wildcard aggregation replaced by one aggregation per
 /// matching field of `events`, in name order. `*`
 /// matches no internal (`_`) field unless the pattern starts with `_`,
@@ -696,6 +698,15 @@ pub fn compare_keys(a: &[String], b: &[String]) -> Ordering {
         .find(|o| *o != Ordering::Equal)
         .unwrap_or(Ordering::Equal)
 }
+
+/// The registry entries of `stats`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "stats",
+        aliases: &[],
+        parse,
+    },
+];
 
 #[cfg(test)]
 mod tests {

@@ -111,9 +111,11 @@ impl Strcat {
         }
         Some(out)
     }
+}
 
+impl super::Command for Strcat {
     /// Writes the destination field on every result.
-    pub fn apply<'a>(&'a self, input: Rows<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, _ctx: &'a crate::exec::Context<'a>) -> Result<Rows<'a>> {
         Ok(Box::new(input.map(move |row| {
             let mut event = row?;
             if let Some(text) = self.concat(&event) {
@@ -123,6 +125,15 @@ impl Strcat {
         })))
     }
 }
+
+/// The registry entries of `strcat`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "strcat",
+        aliases: &[],
+        parse,
+    },
+];
 
 #[cfg(test)]
 mod tests {

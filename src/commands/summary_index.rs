@@ -126,9 +126,9 @@ pub fn parse_sirare(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
     ))
 }
 
-impl SummaryIndex {
+impl super::Command for SummaryIndex {
     /// Keeps, on each result, only the fields the partial statistics need.
-    pub fn apply<'a>(&'a self, input: Rows<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, _ctx: &'a crate::exec::Context<'a>) -> Result<Rows<'a>> {
         Ok(Box::new(input.map(move |row| {
             row.map(|event| {
                 let mut out = crate::event::Event::with_capacity(self.keep.len());
@@ -142,3 +142,32 @@ impl SummaryIndex {
         })))
     }
 }
+
+/// The registry entries of `sistats`, `sichart`, `sitimechart`, `sitop`, `sirare`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "sistats",
+        aliases: &[],
+        parse: parse_sistats,
+    },
+    super::CommandSpec {
+        name: "sichart",
+        aliases: &[],
+        parse: parse_sichart,
+    },
+    super::CommandSpec {
+        name: "sitimechart",
+        aliases: &[],
+        parse: parse_sitimechart,
+    },
+    super::CommandSpec {
+        name: "sitop",
+        aliases: &[],
+        parse: parse_sitop,
+    },
+    super::CommandSpec {
+        name: "sirare",
+        aliases: &[],
+        parse: parse_sirare,
+    },
+];

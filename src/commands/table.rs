@@ -24,7 +24,7 @@ pub fn parse(p: &mut Parser, _name_span: Span) -> Result<CommandArgs> {
     Ok(CommandArgs::Table(Table { names }))
 }
 
-impl Table {
+impl super::Command for Table {
     /// Rebuilds every row with only the listed fields, in order; a wildcard
     /// brings matching fields in the row's own order.
     ///
@@ -32,7 +32,7 @@ impl Table {
     /// row is rebuilt by one stable sort on that position: removing fields
     /// one by one from a row of many (`table *` on an event of 100,000
     /// keys) moved the rest each time, which was quadratic.
-    pub fn apply<'a>(&'a self, input: Rows<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, _ctx: &'a crate::exec::Context<'a>) -> Result<Rows<'a>> {
         let mut exact: HashMap<&str, usize> = HashMap::new();
         let mut globs: Vec<(usize, Glob)> = Vec::new();
         for (i, name) in self.names.iter().enumerate() {
@@ -74,6 +74,15 @@ fn claimed_by(exact: &HashMap<&str, usize>, globs: &[(usize, Glob)], name: &str)
         .or(by_name)
 }
 
+/// The registry entries of `table`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "table",
+        aliases: &[],
+        parse,
+    },
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -83,8 +92,7 @@ mod tests {
             names: names.iter().map(|n| n.to_string()).collect(),
         };
         let rows: Rows<'_> = Box::new(std::iter::once(Ok(event)));
-        let out = t
-            .apply(rows)
+        let out = crate::commands::apply_in_test(&t, rows)
             .and_then(|rows| rows.collect::<Result<Vec<_>>>())
             .expect("table runs");
         out[0].names().map(str::to_string).collect()

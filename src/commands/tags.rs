@@ -165,9 +165,11 @@ impl Tags {
         all.dedup();
         event.set_opt("tag", Value::from_list(all));
     }
+}
 
+impl super::Command for Tags {
     /// Annotates every result.
-    pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
         Ok(Box::new(input.map(move |row| {
             let mut event = row?;
             self.annotate(&mut event, ctx);
@@ -175,6 +177,15 @@ impl Tags {
         })))
     }
 }
+
+/// The registry entries of `tags`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "tags",
+        aliases: &[],
+        parse,
+    },
+];
 
 #[cfg(test)]
 mod tests {

@@ -283,9 +283,11 @@ impl Timechart {
             }
         }
     }
+}
 
+impl super::Command for Timechart {
     /// Drains the input and yields one row per bin.
-    pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
         for option in &self.range_only {
             ctx.notice(format!(
                 "timechart: `{option}` has no effect here: it acts on the search's time range (partial bins at its edges, or the range the chart spans), and an offline run has none, so the bins span the data"
@@ -368,6 +370,15 @@ impl Timechart {
         Ok(Box::new(out))
     }
 }
+
+/// The registry entries of `timechart`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "timechart",
+        aliases: &[],
+        parse,
+    },
+];
 
 #[cfg(test)]
 mod rate_tests {

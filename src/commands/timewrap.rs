@@ -229,9 +229,11 @@ impl Timewrap {
             }
         }
     }
+}
 
+impl super::Command for Timewrap {
     /// Folds the rows: one output row per time of the latest period.
-    pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
         let rows = collect(input)?;
         let timed: Vec<(f64, &Event)> = rows
             .iter()
@@ -318,6 +320,15 @@ fn last_bin_end(timed: &[(f64, &Event)]) -> f64 {
     let span = if span.is_finite() { span } else { 1.0 };
     times.last().copied().unwrap_or(0.0) + span
 }
+
+/// The registry entries of `timewrap`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "timewrap",
+        aliases: &[],
+        parse,
+    },
+];
 
 #[cfg(test)]
 mod tests {

@@ -192,9 +192,11 @@ impl Tojson {
             (allowed && g.matches(name)).then_some(ty.unwrap_or(self.default_type))
         })
     }
+}
 
+impl super::Command for Tojson {
     /// Writes the object into each result.
-    pub fn apply<'a>(&'a self, input: Rows<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, _ctx: &'a crate::exec::Context<'a>) -> Result<Rows<'a>> {
         let globs: Vec<(Glob, Option<JsonType>, bool)> = self
             .specs
             .iter()
@@ -242,6 +244,15 @@ impl Tojson {
         })))
     }
 }
+
+/// The registry entries of `tojson`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "tojson",
+        aliases: &[],
+        parse,
+    },
+];
 
 #[cfg(test)]
 mod tests {

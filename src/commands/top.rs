@@ -149,8 +149,27 @@ fn percent(count: usize, total: usize) -> String {
 }
 
 impl Top {
+    fn row(&self, by: &[String], values: Vec<String>, count: usize, total: usize) -> Event {
+        let mut e = Event::new();
+        for (name, v) in self.by.iter().zip(by) {
+            e.set(name.clone(), Value::Str(v.clone()));
+        }
+        for (name, v) in self.fields.iter().zip(values) {
+            e.set(name.clone(), Value::Str(v));
+        }
+        if self.showcount {
+            e.set(self.countfield.clone(), Value::Num(count as f64));
+        }
+        if self.showperc {
+            e.set(self.percentfield.clone(), Value::Str(percent(count, total)));
+        }
+        e
+    }
+}
+
+impl super::Command for Top {
     /// Counts the values and yields the top (or rare) ones per group.
-    pub fn apply<'a>(&'a self, input: Rows<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, _ctx: &'a crate::exec::Context<'a>) -> Result<Rows<'a>> {
         let rows = collect(input)?;
         // by-key -> (values-key -> count).
         let mut groups: HashMap<Vec<String>, Counts> = HashMap::new();
@@ -196,24 +215,21 @@ impl Top {
         }
         Ok(Box::new(out.into_iter().map(Ok)))
     }
-
-    fn row(&self, by: &[String], values: Vec<String>, count: usize, total: usize) -> Event {
-        let mut e = Event::new();
-        for (name, v) in self.by.iter().zip(by) {
-            e.set(name.clone(), Value::Str(v.clone()));
-        }
-        for (name, v) in self.fields.iter().zip(values) {
-            e.set(name.clone(), Value::Str(v));
-        }
-        if self.showcount {
-            e.set(self.countfield.clone(), Value::Num(count as f64));
-        }
-        if self.showperc {
-            e.set(self.percentfield.clone(), Value::Str(percent(count, total)));
-        }
-        e
-    }
 }
+
+/// The registry entries of `top`, `rare`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "top",
+        aliases: &[],
+        parse: parse_top,
+    },
+    super::CommandSpec {
+        name: "rare",
+        aliases: &[],
+        parse: parse_rare,
+    },
+];
 
 #[cfg(test)]
 mod tests {

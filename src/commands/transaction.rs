@@ -158,9 +158,9 @@ struct Open {
     ended: bool,
 }
 
-impl Transaction {
+impl super::Command for Transaction {
     /// Groups the input.
-    pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
         let start = self
             .startswith
             .as_ref()
@@ -297,3 +297,12 @@ fn merge(events: &[Event]) -> Event {
     out.set("eventcount", Value::Num(events.len() as f64));
     out
 }
+
+/// The registry entries of `transaction`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "transaction",
+        aliases: &[],
+        parse,
+    },
+];

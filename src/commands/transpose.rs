@@ -82,9 +82,9 @@ pub fn parse(p: &mut Parser, _name_span: Span) -> Result<CommandArgs> {
     Ok(CommandArgs::Transpose(out))
 }
 
-impl Transpose {
+impl super::Command for Transpose {
     /// One row per field of the first `limit` results.
-    pub fn apply<'a>(&'a self, input: Rows<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, _ctx: &'a crate::exec::Context<'a>) -> Result<Rows<'a>> {
         let mut rows = collect(input)?;
         if self.limit > 0 {
             rows.truncate(self.limit);
@@ -125,6 +125,15 @@ impl Transpose {
     }
 }
 
+/// The registry entries of `transpose`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "transpose",
+        aliases: &[],
+        parse,
+    },
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -148,8 +157,7 @@ mod tests {
     }
 
     fn run(c: &Transpose, input: Vec<Event>) -> Vec<Vec<(String, String)>> {
-        let rows: Vec<Event> = c
-            .apply(Box::new(input.into_iter().map(Ok)))
+        let rows: Vec<Event> = crate::commands::apply_in_test(c, Box::new(input.into_iter().map(Ok)))
             .expect("apply")
             .collect::<Result<_>>()
             .expect("rows");

@@ -182,9 +182,9 @@ impl Trend {
     }
 }
 
-impl Trendline {
+impl super::Command for Trendline {
     /// Writes each trend's average to the results that have one.
-    pub fn apply<'a>(&'a self, input: Rows<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, _ctx: &'a crate::exec::Context<'a>) -> Result<Rows<'a>> {
         let mut states: Vec<State> = self
             .trends
             .iter()
@@ -210,6 +210,15 @@ impl Trendline {
     }
 }
 
+/// The registry entries of `trendline`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "trendline",
+        aliases: &[],
+        parse,
+    },
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -217,7 +226,7 @@ mod tests {
 
     fn run(c: &Trendline, vals: &[&str]) -> Vec<Option<String>> {
         let vals: Vec<Option<&str>> = vals.iter().copied().map(Some).collect();
-        one_field::texts(c.apply(one_field::rows(&vals)), &c.trends[0].out)
+        one_field::texts(crate::commands::apply_in_test(c, one_field::rows(&vals)), &c.trends[0].out)
     }
 
     fn one(kind: TrendType, period: usize) -> Trendline {

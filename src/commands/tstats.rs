@@ -159,10 +159,10 @@ pub fn parse(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
     Ok(CommandArgs::Tstats(out))
 }
 
-impl Tstats {
+impl super::Command for Tstats {
     /// Runs only once lowered: a `tstats` left in a pipeline is one that
     /// does not start its search.
-    pub fn apply<'a>(&'a self, _input: Rows<'a>, _ctx: &'a Context<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, _input: Rows<'a>, _ctx: &'a Context<'a>) -> Result<Rows<'a>> {
         Err(Error::BadArgument {
             command: "tstats".into(),
             message: "tstats is a generating command: it must start the search (`| tstats ...`)"
@@ -171,3 +171,12 @@ impl Tstats {
         })
     }
 }
+
+/// The registry entries of `tstats`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "tstats",
+        aliases: &[],
+        parse,
+    },
+];

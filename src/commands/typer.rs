@@ -109,9 +109,11 @@ impl Typer {
             .collect();
         Value::from_list(kept)
     }
+}
 
+impl super::Command for Typer {
     /// Sets `eventtype` on every result.
-    pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
         let globs: Vec<Glob> = self
             .eventtypes
             .iter()
@@ -126,6 +128,15 @@ impl Typer {
         })))
     }
 }
+
+/// The registry entries of `typer`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "typer",
+        aliases: &[],
+        parse,
+    },
+];
 
 #[cfg(test)]
 mod tests {

@@ -127,9 +127,11 @@ impl Union {
         }
         Ok(rows)
     }
+}
 
+impl super::Command for Union {
     /// The results so far, then the datasets as the module doc describes.
-    pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
         let mut out = collect(input)?;
         let streaming: Vec<bool> = self
             .pipelines
@@ -154,6 +156,15 @@ impl Union {
         Ok(Box::new(out.into_iter().map(Ok)))
     }
 }
+
+/// The registry entries of `union`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "union",
+        aliases: &[],
+        parse,
+    },
+];
 
 #[cfg(test)]
 mod tests {

@@ -57,14 +57,6 @@ pub fn parse(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
 }
 
 impl Untable {
-    /// Unpivots each result.
-    pub fn apply<'a>(&'a self, input: Rows<'a>) -> Result<Rows<'a>> {
-        Ok(Box::new(input.flat_map(move |row| match row {
-            Ok(event) => self.unpivot(&event).into_iter().map(Ok).collect(),
-            Err(e) => vec![Err(e)],
-        })))
-    }
-
     /// The rows of one result.
     fn unpivot(&self, event: &Event) -> Vec<Event> {
         let x = event.get(&self.x);
@@ -83,6 +75,25 @@ impl Untable {
             .collect()
     }
 }
+
+impl super::Command for Untable {
+    /// Unpivots each result.
+    fn apply<'a>(&'a self, input: Rows<'a>, _ctx: &'a crate::exec::Context<'a>) -> Result<Rows<'a>> {
+        Ok(Box::new(input.flat_map(move |row| match row {
+            Ok(event) => self.unpivot(&event).into_iter().map(Ok).collect(),
+            Err(e) => vec![Err(e)],
+        })))
+    }
+}
+
+/// The registry entries of `untable`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "untable",
+        aliases: &[],
+        parse,
+    },
+];
 
 #[cfg(test)]
 mod tests {

@@ -32,9 +32,9 @@ pub fn parse(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
     Ok(CommandArgs::Where(Where { expr }))
 }
 
-impl Where {
+impl super::Command for Where {
     /// Filters the rows.
-    pub fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
         let ectx = EvalContext::for_search(ctx, [&self.expr]);
         Ok(Box::new(input.filter_map(move |row| {
             let event = match row {
@@ -52,3 +52,12 @@ impl Where {
         })))
     }
 }
+
+/// The registry entries of `where`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "where",
+        aliases: &[],
+        parse,
+    },
+];

@@ -349,9 +349,11 @@ impl X11 {
             .map(|(v, s)| self.remove(*v, *s))
             .collect()
     }
+}
 
+impl super::Command for X11 {
     /// Writes the seasonally adjusted value to each result with a number.
-    pub fn apply<'a>(&'a self, input: Rows<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, _ctx: &'a crate::exec::Context<'a>) -> Result<Rows<'a>> {
         let mut rows = collect(input)?;
         let idx: Vec<usize> = (0..rows.len())
             .filter(|&i| rows[i].get(&self.field).and_then(single_number).is_some())
@@ -405,6 +407,15 @@ impl X11 {
         Ok(Box::new(rows.into_iter().map(Ok)))
     }
 }
+
+/// The registry entries of `x11`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "x11",
+        aliases: &[],
+        parse,
+    },
+];
 
 #[cfg(test)]
 mod tests {

@@ -44,9 +44,9 @@ pub fn parse(p: &mut Parser, _name_span: Span) -> Result<CommandArgs> {
     Ok(CommandArgs::Xmlunescape(Xmlunescape))
 }
 
-impl Xmlunescape {
+impl super::Command for Xmlunescape {
     /// Unescapes each result's `_raw`.
-    pub fn apply<'a>(&'a self, input: Rows<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, _ctx: &'a crate::exec::Context<'a>) -> Result<Rows<'a>> {
         Ok(Box::new(input.map(|row| {
             let mut row = row?;
             let replaced = match row.get("_raw") {
@@ -122,6 +122,15 @@ fn reference(name: &str) -> Option<char> {
         None
     }
 }
+
+/// The registry entries of `xmlunescape`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "xmlunescape",
+        aliases: &[],
+        parse,
+    },
+];
 
 #[cfg(test)]
 mod tests {

@@ -557,9 +557,11 @@ impl Xpath {
             .map(|nodes| evaluate(&self.steps, &nodes))
             .unwrap_or_default()
     }
+}
 
+impl super::Command for Xpath {
     /// Writes the selected values (or the default) on every result.
-    pub fn apply<'a>(&'a self, input: Rows<'a>) -> Result<Rows<'a>> {
+    fn apply<'a>(&'a self, input: Rows<'a>, _ctx: &'a crate::exec::Context<'a>) -> Result<Rows<'a>> {
         Ok(Box::new(input.map(move |row| {
             let mut event = row?;
             let found: Vec<String> = event
@@ -579,6 +581,15 @@ impl Xpath {
         })))
     }
 }
+
+/// The registry entries of `xpath`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "xpath",
+        aliases: &[],
+        parse,
+    },
+];
 
 #[cfg(test)]
 mod tests {

@@ -89,12 +89,6 @@ pub fn parse(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
 }
 
 impl Xyseries {
-    /// Pivots all results (a blocking command).
-    pub fn apply<'a>(&'a self, input: Rows<'a>) -> Result<Rows<'a>> {
-        let rows = self.pivot(collect(input)?);
-        Ok(Box::new(rows.into_iter().map(Ok)))
-    }
-
     /// One row per distinct x value.
     fn pivot(&self, rows: Vec<Event>) -> Vec<Event> {
         let mut out: Vec<Event> = Vec::new();
@@ -120,6 +114,23 @@ impl Xyseries {
         out
     }
 }
+
+impl super::Command for Xyseries {
+    /// Pivots all results (a blocking command).
+    fn apply<'a>(&'a self, input: Rows<'a>, _ctx: &'a crate::exec::Context<'a>) -> Result<Rows<'a>> {
+        let rows = self.pivot(collect(input)?);
+        Ok(Box::new(rows.into_iter().map(Ok)))
+    }
+}
+
+/// The registry entries of `xyseries`: names, aliases and parsers.
+pub const SPECS: &[super::CommandSpec] = &[
+    super::CommandSpec {
+        name: "xyseries",
+        aliases: &[],
+        parse,
+    },
+];
 
 #[cfg(test)]
 mod tests {
