@@ -187,6 +187,16 @@ pub fn stats_functions() -> Vec<Entry> {
             },
         );
     }
+    for name in stats::MSTATS_ONLY {
+        by_name.insert(
+            name.to_string(),
+            Entry {
+                name: name.to_string(),
+                aliases: Vec::new(),
+                status: Status::Differs(stats::MSTATS_ONLY_DIFFERENCE),
+            },
+        );
+    }
     for (name, why) in stats::UNSUPPORTED {
         by_name.entry(name.to_string()).or_insert(Entry {
             name: name.to_string(),

@@ -30,6 +30,15 @@
 //! WHERE is matched against the data points (so `metric_name=cpu.*` selects
 //! measurements, not events). Time modifiers in WHERE are ignored, as in
 //! every offline search.
+//!
+//! `rate_avg(<metric>)` and `rate_sum(<metric>)` are mstats' own functions
+//! (Search Reference, "Time functions",
+//! <https://help.splunk.com/en/splunk-enterprise/search/spl-search-reference/9.4/statistical-and-charting-functions/time-functions>):
+//! the rate of each metric time series (the metric name and every dimension
+//! value but the default fields) in the group, then their average or sum.
+//! From the second span on, a series' rate starts from its latest point in
+//! an earlier span, so one point per span is enough. A drop in an
+//! accumulating counter is a reset to zero: the rise is the new value.
 
 use std::cmp::Ordering;
 
@@ -82,6 +91,19 @@ pub struct Mstats {
     /// `fillnull_value`: the value of a missing BY dimension (else the data
     /// point is left out).
     pub fillnull: Option<String>,
+    /// Per term (as `aggs`): `Some` for `rate_avg` / `rate_sum`, whose
+    /// `func` in `aggs` is not used.
+    pub series_rates: Vec<Option<SeriesRate>>,
+}
+
+/// How `rate_avg` and `rate_sum` combine the rates of a group's metric
+/// time series.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SeriesRate {
+    /// `rate_avg`: their average.
+    Avg,
+    /// `rate_sum`: their sum.
+    Sum,
 }
 
 /// Parses `mstats`' arguments.
@@ -93,6 +115,7 @@ pub fn parse(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
         by: Vec::new(),
         span: None,
         fillnull: None,
+        series_rates: Vec::new(),
     };
     p.reject_unknown_option(c, OPTIONS)?;
     for (key, value, span) in p.options(OPTIONS)? {
@@ -126,7 +149,9 @@ pub fn parse(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
         if p.eat(&Tok::Comma) {
             continue;
         }
-        out.aggs.push(metric_term(p)?);
+        let (agg, rate) = metric_term(p)?;
+        out.aggs.push(agg);
+        out.series_rates.push(rate);
     }
     if out.aggs.is_empty() {
         return Err(bad(
@@ -195,8 +220,11 @@ fn take_trailing_span(filter: &mut SearchExpr) -> Option<(String, Span)> {
 }
 
 /// One `<func>(<metric>) [AS <name>]`: stats' own syntax, with a metric
-/// name required.
-fn metric_term(p: &mut Parser) -> Result<Aggregation> {
+/// name required, or `rate_avg` / `rate_sum` of one.
+fn metric_term(p: &mut Parser) -> Result<(Aggregation, Option<SeriesRate>)> {
+    if let Some(term) = series_rate_term(p)? {
+        return Ok(term);
+    }
     let agg = aggregation(p)?;
     if agg.expr.is_some() || matches!(agg.func, StatsFn::Sparkline(..)) {
         return Err(bad(
@@ -224,7 +252,87 @@ fn metric_term(p: &mut Parser) -> Result<Aggregation> {
             agg.span,
         ));
     }
-    Ok(agg)
+    Ok((agg, None))
+}
+
+/// `rate_avg(<metric>) [AS <name>]` or `rate_sum(...)`, when the next
+/// term is one. The metric may be `_value` but has no `*`: a rate is of
+/// one counter's series.
+fn series_rate_term(p: &mut Parser) -> Result<Option<(Aggregation, Option<SeriesRate>)>> {
+    let kind = if p.at_keyword("rate_avg") {
+        SeriesRate::Avg
+    } else if p.at_keyword("rate_sum") {
+        SeriesRate::Sum
+    } else {
+        return Ok(None);
+    };
+    if p.peek2() != Some(&Tok::LParen) {
+        return Ok(None);
+    }
+    let (name, span) = p.word("`rate_avg` or `rate_sum`")?;
+    p.expect(&Tok::LParen, "`(` and a metric name")?;
+    let (metric, metric_span) = p.field_name("a metric name")?;
+    p.expect(&Tok::RParen, "a closing `)`")?;
+    if metric.contains('*') {
+        return Err(bad(
+            "mstats",
+            format!("`{name}` takes one counter metric, not a wildcard"),
+            metric_span,
+        ));
+    }
+    let output = if p.eat_keyword("as") {
+        p.field_name("a name after `AS`")?.0
+    } else {
+        format!("{name}({metric})")
+    };
+    let agg = Aggregation {
+        func: StatsFn::Rate,
+        field: Some(metric),
+        expr: None,
+        output,
+        span,
+    };
+    Ok(Some((agg, Some(kind))))
+}
+
+/// A data point's metric time series: its metric name and every dimension
+/// value, leaving out `_` fields and the default fields every event gets
+/// (`punct`, `date_*`, ...), which are not dimensions.
+fn series_key(point: &Event) -> String {
+    let mut dims: Vec<(&str, std::borrow::Cow<'_, str>)> = point
+        .iter()
+        .filter(|(k, _)| {
+            !k.starts_with('_') && !crate::events::defaults::NAMES.contains(k)
+        })
+        .map(|(k, v)| (k, v.to_text()))
+        .collect();
+    dims.sort();
+    let mut key = String::new();
+    for (name, value) in dims {
+        key.push_str(name);
+        key.push('\u{1}');
+        key.push_str(&value);
+        key.push('\u{2}');
+    }
+    key
+}
+
+/// The rate of one series' points (time, value) in a span, starting from
+/// `basis` (its latest point before the span) when there is one: the
+/// counter's rise over the time from the first point to the last, a drop
+/// counting as a reset to zero. None with fewer than two points or no
+/// time between them.
+fn series_rate(basis: Option<(f64, f64)>, points: &[(f64, f64)]) -> Option<f64> {
+    let mut all = basis.into_iter().chain(points.iter().copied());
+    let (t0, mut last) = all.next()?;
+    let mut t1 = t0;
+    let mut rise = 0.0;
+    for (t, v) in all {
+        rise += if v >= last { v - last } else { v };
+        last = v;
+        t1 = t;
+    }
+    (t1 > t0).then(|| rise / (t1 - t0))
 }
 
 /// The page: "You cannot blend the <stats-func> syntax and the
@@ -352,6 +460,17 @@ fn output_name(agg: &Aggregation, name: &str, captures: &[&str]) -> String {
 /// One group's running states, by output column.
 type Group = IndexMap<String, AggState>;
 
+/// rate_avg / rate_sum's points: (BY values, output column) → metric time
+/// series → its (time, value) points.
+type RatePoints = IndexMap<(Vec<String>, String), IndexMap<String, Vec<(f64, f64)>>>;
+
+/// A row's BY values, in BY order (as its group key holds them).
+fn key_of(row: &Event, by: &[String]) -> Vec<String> {
+    by.iter()
+        .map(|d| row.get(d).map(|v| v.to_text().into_owned()).unwrap_or_default())
+        .collect()
+}
+
 /// A group's key: `_time`'s bin (with `span=`) and the BY values.
 type GroupKey = (Option<f64>, Vec<String>);
 
@@ -372,6 +491,60 @@ impl Mstats {
                 }
                 let captures = wildcard_captures(metric, name)?;
                 Some((i, output_name(agg, name, &captures)))
+            })
+            .collect()
+    }
+
+    /// rate_avg / rate_sum per (bin bits, BY values, column): each series'
+    /// rate in each span (from its latest point in an earlier span, when
+    /// there is one), then their average or sum over the series.
+    fn combine_rates(
+        &self,
+        points: RatePoints,
+        ctx: &Context<'_>,
+    ) -> std::collections::HashMap<(Option<u64>, Vec<String>, String), f64> {
+        let kinds: std::collections::HashMap<&str, SeriesRate> = self
+            .aggs
+            .iter()
+            .zip(&self.series_rates)
+            .filter_map(|(agg, kind)| Some((agg.output.as_str(), (*kind)?)))
+            .collect();
+        let mut per_group: IndexMap<(Option<u64>, Vec<String>, String), Vec<f64>> = IndexMap::new();
+        for ((key, column), series) in points {
+            for (_, mut pts) in series {
+                pts.sort_by(|a, b| a.0.partial_cmp(&b.0).unwrap_or(Ordering::Equal));
+                let bin_of = |t: f64| self.span.map(|span| bin_time(t, span, None, ctx.tz));
+                let mut start = 0;
+                while start < pts.len() {
+                    let bin = bin_of(pts[start].0);
+                    let end = start
+                        + pts[start..]
+                            .iter()
+                            .take_while(|(t, _)| bin_of(*t) == bin)
+                            .count();
+                    let basis = start.checked_sub(1).map(|i| pts[i]);
+                    if let Some(rate) = series_rate(basis, &pts[start..end]) {
+                        per_group
+                            .entry((bin.map(f64::to_bits), key.clone(), column.clone()))
+                            .or_default()
+                            .push(rate);
+                    }
+                    start = end;
+                }
+            }
+        }
+        per_group
+            .into_iter()
+            .map(|((bin, key, column), rates)| {
+                let sum: f64 = rates.iter().sum();
+                // A wildcard term's columns are named from its `AS`
+                // pattern; rate terms have no wildcard, so the column is
+                // the term's output.
+                let value = match kinds.get(column.as_str()) {
+                    Some(SeriesRate::Avg) => sum / rates.len() as f64,
+                    _ => sum,
+                };
+                ((bin, key, column), value)
             })
             .collect()
     }
@@ -413,6 +586,8 @@ impl super::Command for Mstats {
         let mut groups = Groups::new();
         // Every output column, in term order, each term's metrics sorted.
         let mut columns: Vec<Vec<String>> = vec![Vec::new(); self.aggs.len()];
+        // rate_avg / rate_sum: (BY values, column) → series → its points.
+        let mut rate_points: RatePoints = IndexMap::new();
         for event in ctx.events {
             for (name, value) in measurements(event) {
                 let targets = self.columns_for(name);
@@ -424,11 +599,28 @@ impl super::Command for Mstats {
                     continue;
                 }
                 let time = point.time();
+                let series = self.series_rates.iter().any(Option::is_some).then(|| series_key(&point));
                 for (bin, key) in self.keys(&mut point, ctx) {
+                    for (term, column) in &targets {
+                        if self.series_rates[*term].is_none() {
+                            continue;
+                        }
+                        if let (Some(t), Some(v), Some(series)) = (time, value.as_number(), &series) {
+                            rate_points
+                                .entry((key.clone(), column.clone()))
+                                .or_default()
+                                .entry(series.clone())
+                                .or_default()
+                                .push((t, v));
+                        }
+                    }
                     let (_, group) = groups
                         .entry((bin.map(f64::to_bits), key))
                         .or_insert_with(|| (bin, Group::new()));
                     for (term, column) in &targets {
+                        if self.series_rates[*term].is_some() {
+                            continue;
+                        }
                         let state = group
                             .entry(column.clone())
                             .or_insert_with(|| self.aggs[*term].func.start());
@@ -445,6 +637,7 @@ impl super::Command for Mstats {
         for names in &mut columns {
             names.sort();
         }
+        let rates = self.combine_rates(rate_points, ctx);
         let mut rows: Vec<(GroupKey, Group)> = groups
             .into_iter()
             .map(|((_, key), (bin, group))| ((bin, key), group))
@@ -465,7 +658,10 @@ impl super::Command for Mstats {
                     row.set(dim.as_str(), Value::Str(value));
                 }
                 for column in columns.iter().flatten() {
-                    if let Some(value) = group.shift_remove(column).and_then(AggState::finish) {
+                    let rate = rates.get(&(bin.map(f64::to_bits), key_of(&row, &self.by), column.clone()));
+                    if let Some(rate) = rate {
+                        row.set(column.as_str(), Value::Num(*rate));
+                    } else if let Some(value) = group.shift_remove(column).and_then(AggState::finish) {
                         row.set(column.as_str(), value);
                     }
                 }

@@ -220,6 +220,11 @@ fn unknown_function_message(name: &str) -> String {
             "function `{name}` is a timechart function: it is a rate over each time bin's span, and only timechart has spans (e.g. `timechart span=1m {name}(bytes)`)"
         );
     }
+    if stats_fns::mstats_only(name) {
+        return format!(
+            "`{name}` is one of mstats' own functions: the rates of an accumulating counter's metric time series (e.g. `| mstats {name}(<metric_name>) WHERE index=<metrics index> span=1h`)"
+        );
+    }
     if let Some(why) = stats_fns::unsupported(name) {
         return format!("function `{name}` is not supported: {why}");
     }

@@ -247,16 +247,22 @@ pub const PERCENTILE_FORMS: &[(&str, Option<&str>)] = &[
 ];
 
 /// Splunk aggregations spelunk knows of but does not compute, with why.
-pub const UNSUPPORTED: &[(&str, &str)] = &[
-    (
-        "rate_avg",
-        "needs a metrics index (mstats only); spelunk reads events, not metrics",
-    ),
-    (
-        "rate_sum",
-        "needs a metrics index (mstats only); spelunk reads events, not metrics",
-    ),
-];
+pub const UNSUPPORTED: &[(&str, &str)] = &[];
+
+/// `mstats`' own functions (the Time functions page: "You can use this
+/// function with the mstats command"): each metric time series' rate of an
+/// accumulating counter, then their average or sum. Parsed by mstats;
+/// other commands refuse them by name.
+pub const MSTATS_ONLY: &[&str] = &["rate_avg", "rate_sum"];
+
+/// How the mstats-only functions differ, for the reference list.
+pub const MSTATS_ONLY_DIFFERENCE: &str =
+    "mstats only; a drop in a counter counts as a reset to zero (the rise is the new value); other commands refuse it";
+
+/// Whether `name` is one of [`MSTATS_ONLY`].
+pub fn mstats_only(name: &str) -> bool {
+    MSTATS_ONLY.iter().any(|n| n.eq_ignore_ascii_case(name))
+}
 
 /// The `per_<unit>` rate functions: timechart's only (a sum over each
 /// bin divided by the bin's length in the unit; parsed by timechart), with
