@@ -415,19 +415,24 @@ impl LookupRegistry {
                 ))
             }
         };
-        let source = self
-            .files
-            .get(&filename)
-            .ok_or_else(|| format!("its file `{filename}` was not found in the lookup folders"))?;
-        let text = match source {
-            FileSource::Bundled(t) => t.to_string(),
-            FileSource::Path(p) => read_text(p).map_err(|e| e.to_string())?,
-        };
+        let text = self.file_text(&filename)?;
         parse_csv(&text).map_err(|e| format!("file `{filename}`: {e}"))
     }
 }
 
 impl LookupRegistry {
+    /// The text of a file in the lookup folders (or bundled), by name.
+    fn file_text(&self, filename: &str) -> std::result::Result<String, String> {
+        let source = self
+            .files
+            .get(filename)
+            .ok_or_else(|| format!("its file `{filename}` was not found in the lookup folders"))?;
+        match source {
+            FileSource::Bundled(t) => Ok(t.to_string()),
+            FileSource::Path(p) => read_text(p).map_err(|e| e.to_string()),
+        }
+    }
+
     /// The feature collection file of a geospatial lookup (`geom`): the
     /// file its transforms.conf stanza names (or a `.kml`/`.kmz` file
     /// named directly), as (file name, text). A KMZ file is refused:
@@ -456,14 +461,7 @@ impl LookupRegistry {
                 "its file `{filename}` is not a KML file (a geospatial lookup reads a `.kml` feature collection)"
             ));
         }
-        let source = self
-            .files
-            .get(&filename)
-            .ok_or_else(|| format!("its file `{filename}` was not found in the lookup folders"))?;
-        let text = match source {
-            FileSource::Bundled(t) => t.to_string(),
-            FileSource::Path(p) => read_text(p).map_err(|e| e.to_string())?,
-        };
+        let text = self.file_text(&filename)?;
         Ok((filename, text))
     }
 }

@@ -223,17 +223,42 @@ impl Geom {
         }
         map
     }
+
+    /// Reads a feature collection the first time it is named: its shapes,
+    /// its features' order, and its place among the collections used.
+    fn load_once(&self, name: &str, ctx: &Context<'_>, loaded: &mut Loaded) -> Result<()> {
+        if loaded.shapes.contains_key(name) {
+            return Ok(());
+        }
+        let features = load_collection(name, ctx, self.span)?;
+        loaded.order.insert(
+            name.to_string(),
+            features.list.iter().map(|(id, _)| id.clone()).collect(),
+        );
+        loaded.shapes.insert(name.to_string(), self.shapes(&features));
+        loaded.used.push(name.to_string());
+        Ok(())
+    }
+}
+
+/// The feature collections a `geom` has read.
+#[derive(Default)]
+struct Loaded {
+    /// Collection → feature id → geometry text.
+    shapes: HashMap<String, HashMap<String, String>>,
+    /// Collection → its feature ids in the file's order.
+    order: HashMap<String, Vec<String>>,
+    /// Collections in the order they were first named.
+    used: Vec<String>,
 }
 
 impl super::Command for Geom {
     /// Adds `featureCollection` and `geom` to each result.
     fn apply<'a>(&'a self, input: Rows<'a>, ctx: &'a Context<'a>) -> Result<Rows<'a>> {
-        let mut cache: HashMap<String, HashMap<String, String>> = HashMap::new();
-        let mut order: HashMap<String, Vec<String>> = HashMap::new();
+        let mut loaded = Loaded::default();
         let mut seen: HashSet<(String, String)> = HashSet::new();
         let mut out = Vec::new();
         let mut fields: Vec<String> = Vec::new();
-        let mut collections_used: Vec<String> = Vec::new();
         for row in input {
             let mut row = row?;
             let name = match &self.collection {
@@ -243,22 +268,13 @@ impl super::Command for Geom {
                     .and_then(|v| v.first_text().map(|t| t.into_owned())),
             };
             if let Some(name) = name {
-                if !cache.contains_key(&name) {
-                    let features = load_collection(&name, ctx, self.span)?;
-                    let shapes = self.shapes(&features);
-                    order.insert(
-                        name.clone(),
-                        features.list.iter().map(|(id, _)| id.clone()).collect(),
-                    );
-                    cache.insert(name.clone(), shapes);
-                    collections_used.push(name.clone());
-                }
+                self.load_once(&name, ctx, &mut loaded)?;
                 let id = row
                     .get(&self.id_field)
                     .and_then(|v| v.first_text().map(|t| t.into_owned()));
                 row.set("featureCollection", Value::Str(name.clone()));
                 if let Some(id) = id {
-                    if let Some(geom) = cache.get(&name).and_then(|m| m.get(&id)) {
+                    if let Some(geom) = loaded.shapes.get(&name).and_then(|m| m.get(&id)) {
                         row.set("geom", Value::Str(geom.clone()));
                     }
                     seen.insert((name, id));
@@ -280,19 +296,10 @@ impl super::Command for Geom {
         }
         if self.all_features {
             if let Some(name) = &self.collection {
-                if !cache.contains_key(name) {
-                    let features = load_collection(name, ctx, self.span)?;
-                    let shapes = self.shapes(&features);
-                    order.insert(
-                        name.clone(),
-                        features.list.iter().map(|(id, _)| id.clone()).collect(),
-                    );
-                    cache.insert(name.clone(), shapes);
-                    collections_used.push(name.clone());
-                }
+                self.load_once(name, ctx, &mut loaded)?;
             }
-            for name in &collections_used {
-                let (Some(ids), Some(shapes)) = (order.get(name), cache.get(name)) else {
+            for name in &loaded.used {
+                let (Some(ids), Some(shapes)) = (loaded.order.get(name), loaded.shapes.get(name)) else {
                     continue;
                 };
                 for id in ids {
