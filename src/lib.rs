@@ -36,6 +36,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod backend;
 pub mod color;
 pub mod commands;
 pub mod conf;

@@ -10,7 +10,7 @@ use std::cmp::Ordering;
 
 /// One field's value. Absence (null) is represented by the field not being
 /// present in the [`crate::Event`] at all.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Value {
     /// A single text value.
     Str(String),

@@ -14,7 +14,7 @@ use crate::exec::memory::{value_bytes, ELEMENT_OVERHEAD};
 use crate::value::{parse_number, Value};
 
 /// A supported aggregation function.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum StatsFn {
     /// `count` / `c`: events, or events where the field is non-null.
     Count,
@@ -74,7 +74,7 @@ pub enum StatsFn {
 /// The functions a sparkline may apply per bucket (Splunk's `sparkline-func`:
 /// `c`, `count`, `dc`, `mean`, `avg`, `stdev`, `stdevp`, `var`, `varp`,
 /// `sum`, `sumsq`, `min`, `max`, `range`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum SparkFn {
     /// `count` / `c`.
     Count,
@@ -153,7 +153,7 @@ pub const SPARKLINE_MARKER: &str = "##__SPARKLINE__##";
 const SPARKLINE_BUCKETS: usize = 100;
 
 /// How a percentile picks between the two ranks around it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum PercKind {
     /// `perc`/`p`/`percentile`/`exactperc`: linear interpolation.
     Interpolated,
@@ -409,7 +409,7 @@ impl StatsFn {
 }
 
 /// Smallest/largest number and text seen so far.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Extreme {
     number: Option<f64>,
     text: Option<String>,
@@ -430,7 +430,7 @@ const POINT_BYTES: u64 = 40;
 type TimedNumber = (f64, f64);
 
 /// The running state of one aggregation in one group.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub enum AggState {
     /// Count so far.
     Count(u64),

@@ -1,0 +1,437 @@
+//! spelunk's DataFusion backend (issue 20): a search's leading commands
+//! compiled onto Apache DataFusion, the rest run by the interpreter.
+//!
+//! The plan ([`spelunk::backend::Plan`]) decides what may leave the
+//! interpreter; this crate compiles it:
+//!
+//! ```text
+//! sources ──► scan (spelunk's readers + knowledge layer, one partition per source)
+//!         ──► Filter(spl_search_0(...))            search / where: the interpreter's matcher, per row
+//!         ──► Projection(get_field(spl_eval_1(...)))  eval: the interpreter's functions, per row
+//!         ──► Unnest(BY keys) ─► Aggregate(spl_stats_j(...))   an order-insensitive stats
+//!             or Sort(_time DESC, source, sequence)            events newest first
+//!         ──► rows ──► the interpreter runs the remaining commands
+//! ```
+//!
+//! Every SPL rule stays in the core: the functions here rebuild events from
+//! their argument columns and call it. What DataFusion adds is the
+//! execution: partitions over sources on several threads, the hash
+//! aggregation with partial states merged across partitions, the sort.
+
+mod columns;
+mod scan;
+mod udaf;
+mod udf;
+
+use std::sync::{Arc, Mutex};
+
+use datafusion::arrow::array::{Array, AsArray, RecordBatch};
+use datafusion::common::{Column, ScalarValue, UnnestOptions};
+use datafusion::datasource::{provider_as_source, TableProvider};
+use datafusion::error::DataFusionError;
+use datafusion::execution::context::{SessionConfig, SessionContext};
+use datafusion::functions::core::expr_fn::get_field;
+use datafusion::logical_expr::{
+    ident, lit, AggregateUDF, Expr, LogicalPlan, LogicalPlanBuilder, ScalarUDF,
+};
+use datafusion::physical_plan::{collect, displayable};
+use spelunk::backend::{Prepared, RowStep};
+use spelunk::commands::stats::Stats;
+use spelunk::{Diagnostic, Engine, Error, Event, EventSource, Query, RunOutput, Value};
+
+pub use scan::{discover_fields, ScanReport};
+
+use crate::scan::{EventsTable, ORDER_TIME_COLUMN, SEQUENCE_COLUMN, SOURCE_COLUMN};
+
+/// How to run.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// DataFusion's partitions and threads (0: one per core).
+    pub threads: usize,
+}
+
+/// Which commands ran where, and DataFusion's plan (for `--explain`).
+#[derive(Debug, Clone, Default)]
+pub struct Placement {
+    /// The commands DataFusion ran, as `N name` (1-based position).
+    pub datafusion: Vec<String>,
+    /// The commands the interpreter ran.
+    pub interpreter: Vec<String>,
+    /// Why the whole search ran in the interpreter, when it did.
+    pub reason: Option<String>,
+    /// DataFusion's physical plan, indented.
+    pub plan: String,
+}
+
+/// A search's output and where its commands ran.
+#[derive(Debug, Clone)]
+pub struct DataFusionRun {
+    /// The results, as [`Engine::run_sources`] gives them.
+    pub output: RunOutput,
+    /// Where each command ran.
+    pub placement: Placement,
+}
+
+/// Runs `query` over `sources`: its leading `search`/`where`/`eval`
+/// commands and an order-insensitive `stats` after them on DataFusion, the
+/// rest in the interpreter. A search that reads no files (a generating
+/// command, stdin) runs wholly in the interpreter, and says why.
+pub fn run(
+    engine: Arc<Engine>,
+    query: &Query,
+    sources: &[EventSource],
+    options: &Options,
+) -> Result<DataFusionRun, Diagnostic> {
+    let names = |range: std::ops::Range<usize>| -> Vec<String> {
+        range
+            .filter_map(|i| {
+                query
+                    .pipeline
+                    .commands
+                    .get(i)
+                    .map(|c| format!("{} {}", i + 1, c.name))
+            })
+            .collect()
+    };
+    let all = 0..query.pipeline.commands.len();
+    let whole_in_interpreter = |reason: &str| -> Result<DataFusionRun, Diagnostic> {
+        Ok(DataFusionRun {
+            output: engine.run_sources(query, sources)?,
+            placement: Placement {
+                interpreter: names(all.clone()),
+                reason: Some(reason.to_string()),
+                ..Placement::default()
+            },
+        })
+    };
+    if !spelunk::backend::reads_events(&query.pipeline) {
+        return whole_in_interpreter("the search does not start by reading events");
+    }
+    if !spelunk::backend::can_stream(&query.pipeline) {
+        return whole_in_interpreter(
+            "a command runs other searches over the events (append, join, map, ...)",
+        );
+    }
+    if sources.is_empty() {
+        return whole_in_interpreter("no event files were given");
+    }
+    if sources.iter().any(|s| s.path.is_none()) {
+        return whole_in_interpreter("events on standard input are read by the interpreter");
+    }
+    let prepared = Arc::new(engine.prepare(query, sources)?);
+    let diag = |e: Error| Diagnostic::new(e, &query.expanded.map);
+    let compiled = Compiled::of(&engine, &prepared).map_err(diag)?;
+    let fields = match &prepared.plan.projection {
+        Some(p) => {
+            let mut f: Vec<String> = p.fields.iter().cloned().collect();
+            if p.raw {
+                f.push("_raw".to_string());
+            }
+            f
+        }
+        // The output shows whole events: every field any event has.
+        None => discover_fields(&engine, sources).map_err(diag)?,
+    };
+    let report = Arc::new(Mutex::new(ScanReport::default()));
+    let table = EventsTable::new(
+        Arc::clone(&engine),
+        sources.to_vec(),
+        &fields,
+        Arc::clone(&report),
+    );
+    let plan = compiled
+        .logical_plan(&engine, &prepared, table)
+        .map_err(|e| from_datafusion(e, &query.expanded.map))?;
+    let threads = match options.threads {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads)
+        .build()
+        .map_err(|e| Diagnostic::plain(Error::io("the DataFusion runtime", e)))?;
+    let (batches, physical) = runtime
+        .block_on(execute(plan, threads))
+        .map_err(|e| from_datafusion(e, &query.expanded.map))?;
+    let rows = match compiled.stats_at {
+        Some(index) => {
+            let stats = prepared
+                .mergeable_stats(index)
+                .ok_or_else(|| diag(internal("the stats compiled is gone")))?;
+            stats_rows(stats, &batches).map_err(|e| from_datafusion(e, &query.expanded.map))?
+        }
+        None => event_rows(&batches).map_err(|e| from_datafusion(e, &query.expanded.map))?,
+    };
+    let report = report.lock().map(|r| r.clone()).unwrap_or_default();
+    let mut results = engine.run_rest(query, &prepared, compiled.rest_from(), rows)?;
+    results.notices.splice(0..0, report.notices);
+    Ok(DataFusionRun {
+        output: RunOutput {
+            results,
+            events: report.events,
+            malformed: report.malformed,
+            untimed: report.untimed,
+        },
+        placement: Placement {
+            datafusion: names(0..compiled.rest_from()),
+            interpreter: names(compiled.rest_from()..prepared.pipeline.commands.len()),
+            reason: None,
+            plan: physical,
+        },
+    })
+}
+
+/// What of a prepared search DataFusion runs.
+struct Compiled {
+    /// Commands `0..steps` run row by row.
+    steps: usize,
+    /// The `stats` run as an aggregation, right after them.
+    stats_at: Option<usize>,
+}
+
+impl Compiled {
+    fn of(engine: &Engine, prepared: &Prepared) -> spelunk::Result<Compiled> {
+        let ctx = engine.stage_context(prepared.now);
+        let mut steps = 0;
+        for command in prepared
+            .pipeline
+            .commands
+            .iter()
+            .take(prepared.plan.streaming_prefix)
+        {
+            match RowStep::compile(&command.args, &ctx) {
+                // A step that does not compile fails as the interpreter
+                // would fail on it.
+                Some(step) => drop(step?),
+                None => break,
+            }
+            steps += 1;
+        }
+        let stats_at = (steps == prepared.plan.streaming_prefix
+            && prepared.mergeable_stats(steps).is_some())
+        .then_some(steps);
+        Ok(Compiled { steps, stats_at })
+    }
+
+    /// The first command the interpreter runs.
+    fn rest_from(&self) -> usize {
+        self.stats_at.map_or(self.steps, |s| s + 1)
+    }
+
+    fn logical_plan(
+        &self,
+        engine: &Arc<Engine>,
+        prepared: &Arc<Prepared>,
+        table: EventsTable,
+    ) -> datafusion::error::Result<LogicalPlan> {
+        let mut columns: Vec<String> = table
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect();
+        let mut builder =
+            LogicalPlanBuilder::scan("events", provider_as_source(Arc::new(table)), None)?;
+        let ctx = engine.stage_context(prepared.now);
+        for index in 0..self.steps {
+            let command = &prepared.pipeline.commands[index];
+            let writes = match RowStep::compile(&command.args, &ctx) {
+                Some(Ok(step)) => step.writes(),
+                _ => return Err(internal_df("a compiled step no longer compiles")),
+            };
+            let inputs = present(command.args.reads().unwrap_or_default(), &columns);
+            let udf = ScalarUDF::from(udf::StepUdf::new(
+                Arc::clone(engine),
+                Arc::clone(prepared),
+                index,
+                inputs.clone(),
+                writes.clone(),
+            ));
+            let call = udf.call(arguments(&inputs));
+            if writes.is_empty() {
+                builder = builder.filter(call)?;
+                continue;
+            }
+            // eval: its struct of fields once, then each field out of it;
+            // a field it sets replaces the column of that name.
+            let temporary = format!("__spelunk_eval_{index}");
+            let mut first: Vec<Expr> = columns
+                .iter()
+                .filter(|c| !writes.contains(c))
+                .map(|c| ident(c.as_str()))
+                .collect();
+            first.push(call.alias(&temporary));
+            builder = builder.project(first)?;
+            columns.retain(|c| !writes.contains(c));
+            let mut second: Vec<Expr> = columns.iter().map(|c| ident(c.as_str())).collect();
+            for w in &writes {
+                second.push(get_field(ident(temporary.as_str()), w.as_str()).alias(w));
+            }
+            builder = builder.project(second)?;
+            columns.extend(writes);
+        }
+        let Some(index) = self.stats_at else {
+            builder = builder.sort(vec![
+                ident(ORDER_TIME_COLUMN).sort(false, false),
+                ident(SOURCE_COLUMN).sort(true, false),
+                ident(SEQUENCE_COLUMN).sort(true, false),
+            ])?;
+            return builder.build();
+        };
+        let Some(stats) = prepared.mergeable_stats(index) else {
+            return Err(internal_df("the stats compiled is gone"));
+        };
+        let texts = ScalarUDF::from(udf::TextsUdf::new());
+        // Each BY field's values as a list, unnested one field after the
+        // other: a row joins one group per combination of values, and none
+        // when a BY field is null, as `stats` has it.
+        let keys: Vec<String> = (0..stats.by.len())
+            .map(|j| format!("__spelunk_key_{j}"))
+            .collect();
+        let mut projected: Vec<Expr> = columns.iter().map(|c| ident(c.as_str())).collect();
+        for (by, key) in stats.by.iter().zip(&keys) {
+            let values = match columns.contains(by) {
+                true => texts.call(vec![ident(by.as_str())]),
+                false => lit(ScalarValue::try_from(&columns::texts_type())?),
+            };
+            projected.push(values.alias(key));
+        }
+        builder = builder.project(projected)?;
+        for key in &keys {
+            builder = builder.unnest_column_with_options(
+                Column::from_name(key.as_str()),
+                UnnestOptions::new().with_preserve_nulls(false),
+            )?;
+        }
+        let aggregates: Vec<Expr> = stats
+            .aggs
+            .iter()
+            .enumerate()
+            .map(|(j, agg)| {
+                let inputs = present(spelunk::backend::aggregation_reads(agg), &columns);
+                let udaf = AggregateUDF::from(udaf::StatsUdaf::new(
+                    Arc::clone(engine),
+                    agg.clone(),
+                    j,
+                    stats.allnum,
+                    prepared.now,
+                    inputs.clone(),
+                ));
+                udaf.call(arguments(&inputs))
+                    .alias(format!("__spelunk_agg_{j}"))
+            })
+            .collect();
+        let groups: Vec<Expr> = keys.iter().map(|k| ident(k.as_str())).collect();
+        builder.aggregate(groups, aggregates)?.build()
+    }
+}
+
+/// The fields of `reads` that are columns, each once.
+fn present(reads: Vec<String>, columns: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for r in reads {
+        if columns.contains(&r) && !out.contains(&r) {
+            out.push(r);
+        }
+    }
+    out
+}
+
+/// A function's arguments: the sequence column (for the row count), then
+/// the input fields.
+fn arguments(inputs: &[String]) -> Vec<Expr> {
+    std::iter::once(ident(SEQUENCE_COLUMN))
+        .chain(inputs.iter().map(|i| ident(i.as_str())))
+        .collect()
+}
+
+async fn execute(
+    plan: LogicalPlan,
+    threads: usize,
+) -> datafusion::error::Result<(Vec<RecordBatch>, String)> {
+    let config = SessionConfig::new().with_target_partitions(threads);
+    let ctx = SessionContext::new_with_config(config);
+    let frame = ctx.execute_logical_plan(plan).await?;
+    let physical = frame.create_physical_plan().await?;
+    let shown = displayable(physical.as_ref()).indent(true).to_string();
+    let batches = collect(physical, ctx.task_ctx()).await?;
+    Ok((batches, shown))
+}
+
+/// The sorted rows of the scan (or of the steps after it) as events, the
+/// hidden columns left out.
+fn event_rows(batches: &[RecordBatch]) -> datafusion::error::Result<Vec<Event>> {
+    let mut out = Vec::new();
+    for batch in batches {
+        let schema = batch.schema();
+        let visible: Vec<(usize, &str)> = schema
+            .fields()
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (i, f.name().as_str()))
+            .filter(|(_, n)| !scan::is_hidden(n))
+            .collect();
+        for row in 0..batch.num_rows() {
+            let mut event = Event::with_capacity(visible.len());
+            for (i, name) in &visible {
+                if let Some(v) = columns::value_at(batch.column(*i).as_ref(), row, name)? {
+                    event.set(name.to_string(), v);
+                }
+            }
+            out.push(event);
+        }
+    }
+    Ok(out)
+}
+
+/// The aggregation's groups as `stats` rows, in `stats`'s order.
+fn stats_rows(stats: &Stats, batches: &[RecordBatch]) -> datafusion::error::Result<Vec<Event>> {
+    let keys = stats.by.len();
+    let mut groups: Vec<(Vec<String>, Vec<Option<Value>>)> = Vec::new();
+    for batch in batches {
+        for row in 0..batch.num_rows() {
+            let mut key = Vec::with_capacity(keys);
+            for j in 0..keys {
+                let column = batch.column(j);
+                let text = match column.data_type() {
+                    datafusion::arrow::datatypes::DataType::Utf8 => {
+                        column.as_string::<i32>().value(row).to_string()
+                    }
+                    _ => columns::value_at(column.as_ref(), row, "")?
+                        .map(|v| v.to_text().into_owned())
+                        .unwrap_or_default(),
+                };
+                key.push(text);
+            }
+            let mut values = Vec::with_capacity(stats.aggs.len());
+            for j in 0..stats.aggs.len() {
+                values.push(columns::value_at(batch.column(keys + j).as_ref(), row, "")?);
+            }
+            groups.push((key, values));
+        }
+    }
+    Ok(spelunk::backend::stats_rows(stats, groups))
+}
+
+fn internal(message: &str) -> Error {
+    Error::Runtime {
+        message: format!("DataFusion backend: {message}"),
+        span: None,
+    }
+}
+
+fn internal_df(message: &str) -> DataFusionError {
+    DataFusionError::Internal(format!("spelunk: {message}"))
+}
+
+/// DataFusion's error as spelunk's: a spelunk error raised inside a
+/// function comes back as it was (with its place in the search); any other
+/// is DataFusion's own message.
+fn from_datafusion(e: DataFusionError, map: &spelunk::source::SourceMap) -> Diagnostic {
+    if let DataFusionError::External(inner) = e.find_root() {
+        if let Some(err) = inner.downcast_ref::<Error>() {
+            return Diagnostic::new(err.clone(), map);
+        }
+    }
+    Diagnostic::plain(internal(&e.to_string()))
+}

@@ -1,0 +1,325 @@
+//! The scan: a DataFusion table whose rows are the events spelunk's own
+//! readers produce (NDJSON, JSON arrays, Windows XML and `.evtx`, text
+//! logs, with the knowledge layer applied), one partition per source.
+//!
+//! Each event becomes a row of the fields the plan needs, as lists of
+//! strings ([`crate::columns`]), plus two hidden columns that give a search's
+//! order: the source's position ([`SOURCE_COLUMN`]) and the event's within it
+//! ([`SEQUENCE_COLUMN`]). Events newest first, ties in input order, is then
+//! `_time DESC, source ASC, sequence ASC`.
+
+use std::fmt;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use datafusion::arrow::array::{ArrayRef, Float64Array, RecordBatch, UInt32Array, UInt64Array};
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::catalog::Session;
+use datafusion::common::tree_node::TreeNodeRecursion;
+use datafusion::datasource::{TableProvider, TableType};
+use datafusion::error::{DataFusionError, Result};
+use datafusion::execution::TaskContext;
+use datafusion::logical_expr::Expr;
+use datafusion::physical_expr::{EquivalenceProperties, PhysicalExpr};
+use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
+use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
+use datafusion::physical_plan::{
+    DisplayAs, DisplayFormatType, ExecutionPlan, Partitioning, PlanProperties,
+    SendableRecordBatchStream,
+};
+use spelunk::events::Malformed;
+use spelunk::{Engine, Event, EventSource};
+
+use crate::columns::texts_array;
+
+/// The hidden column holding the event's source (its position in the
+/// sources given).
+pub const SOURCE_COLUMN: &str = "__spelunk_source";
+/// The hidden column holding the event's position in its source.
+pub const SEQUENCE_COLUMN: &str = "__spelunk_sequence";
+/// The hidden column holding the event's `_time` as read (an `eval` may
+/// change `_time`; the order stays that of the events read).
+pub const ORDER_TIME_COLUMN: &str = "__spelunk_order_time";
+
+/// Events per record batch.
+const BATCH_ROWS: usize = 8192;
+
+/// Whether a column is one of the scan's hidden ones.
+pub fn is_hidden(name: &str) -> bool {
+    name == SOURCE_COLUMN || name == SEQUENCE_COLUMN || name == ORDER_TIME_COLUMN
+}
+
+/// What reading the sources gave besides the events, summed over them.
+#[derive(Debug, Default, Clone)]
+pub struct ScanReport {
+    /// Events read.
+    pub events: usize,
+    /// Items that were not valid events.
+    pub malformed: Vec<Malformed>,
+    /// Events that took a fallback time.
+    pub untimed: usize,
+    /// Knowledge that applies but cannot run, once each.
+    pub notices: Vec<String>,
+}
+
+/// The events of some sources as a table.
+#[derive(Debug)]
+pub struct EventsTable {
+    engine: Arc<Engine>,
+    sources: Arc<Vec<EventSource>>,
+    schema: SchemaRef,
+    report: Arc<Mutex<ScanReport>>,
+}
+
+impl EventsTable {
+    /// A table of `fields` (besides the hidden ones) over `sources`.
+    pub fn new(
+        engine: Arc<Engine>,
+        sources: Vec<EventSource>,
+        fields: &[String],
+        report: Arc<Mutex<ScanReport>>,
+    ) -> EventsTable {
+        let mut columns: Vec<Field> = fields
+            .iter()
+            .filter(|f| !is_hidden(f))
+            .map(|f| match f.as_str() {
+                "_time" => Field::new(f, DataType::Float64, true),
+                _ => Field::new(f, crate::columns::texts_type(), true),
+            })
+            .collect();
+        columns.push(Field::new(SOURCE_COLUMN, DataType::UInt32, false));
+        columns.push(Field::new(SEQUENCE_COLUMN, DataType::UInt64, false));
+        columns.push(Field::new(ORDER_TIME_COLUMN, DataType::Float64, true));
+        EventsTable {
+            engine,
+            sources: Arc::new(sources),
+            schema: Arc::new(Schema::new(columns)),
+            report,
+        }
+    }
+}
+
+#[async_trait]
+impl TableProvider for EventsTable {
+    fn schema(&self) -> SchemaRef {
+        Arc::clone(&self.schema)
+    }
+
+    fn table_type(&self) -> TableType {
+        TableType::Base
+    }
+
+    async fn scan(
+        &self,
+        _state: &dyn Session,
+        projection: Option<&Vec<usize>>,
+        _filters: &[Expr],
+        _limit: Option<usize>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        let schema = match projection {
+            Some(p) => Arc::new(self.schema.project(p)?),
+            None => Arc::clone(&self.schema),
+        };
+        Ok(Arc::new(EventsScan::new(
+            Arc::clone(&self.engine),
+            Arc::clone(&self.sources),
+            schema,
+            Arc::clone(&self.report),
+        )))
+    }
+}
+
+/// The scan's execution plan: one partition per source.
+#[derive(Debug)]
+pub struct EventsScan {
+    engine: Arc<Engine>,
+    sources: Arc<Vec<EventSource>>,
+    schema: SchemaRef,
+    report: Arc<Mutex<ScanReport>>,
+    properties: Arc<PlanProperties>,
+}
+
+impl EventsScan {
+    fn new(
+        engine: Arc<Engine>,
+        sources: Arc<Vec<EventSource>>,
+        schema: SchemaRef,
+        report: Arc<Mutex<ScanReport>>,
+    ) -> EventsScan {
+        let properties = PlanProperties::new(
+            EquivalenceProperties::new(Arc::clone(&schema)),
+            Partitioning::UnknownPartitioning(sources.len().max(1)),
+            EmissionType::Incremental,
+            Boundedness::Bounded,
+        );
+        EventsScan {
+            engine,
+            sources,
+            schema,
+            report,
+            properties: Arc::new(properties),
+        }
+    }
+}
+
+impl DisplayAs for EventsScan {
+    fn fmt_as(&self, _t: DisplayFormatType, f: &mut fmt::Formatter) -> fmt::Result {
+        let names: Vec<&str> = self
+            .schema
+            .fields()
+            .iter()
+            .map(|f| f.name().as_str())
+            .filter(|n| !is_hidden(n))
+            .collect();
+        write!(
+            f,
+            "SpelunkEventsScan: sources={}, fields=[{}]",
+            self.sources.len(),
+            names.join(", ")
+        )
+    }
+}
+
+impl ExecutionPlan for EventsScan {
+    fn name(&self) -> &str {
+        "SpelunkEventsScan"
+    }
+
+    fn properties(&self) -> &Arc<PlanProperties> {
+        &self.properties
+    }
+
+    fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
+        Vec::new()
+    }
+
+    fn apply_expressions(
+        &self,
+        _f: &mut dyn FnMut(&Arc<dyn PhysicalExpr>) -> Result<TreeNodeRecursion>,
+    ) -> Result<TreeNodeRecursion> {
+        Ok(TreeNodeRecursion::Continue)
+    }
+
+    fn with_new_children(
+        self: Arc<Self>,
+        _children: Vec<Arc<dyn ExecutionPlan>>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        Ok(self)
+    }
+
+    fn execute(
+        &self,
+        partition: usize,
+        _context: Arc<TaskContext>,
+    ) -> Result<SendableRecordBatchStream> {
+        let schema = Arc::clone(&self.schema);
+        let (tx, rx) = tokio::sync::mpsc::channel::<Result<RecordBatch>>(2);
+        // No source (a search over nothing): an empty partition.
+        if let Some(source) = self.sources.get(partition).cloned() {
+            let engine = Arc::clone(&self.engine);
+            let report = Arc::clone(&self.report);
+            let batch_schema = Arc::clone(&schema);
+            // The readers are synchronous: they run on a blocking thread
+            // and hand batches over a bounded channel, so a large file is
+            // never held as rows.
+            tokio::task::spawn_blocking(move || {
+                read_partition(&engine, &source, partition, &batch_schema, &report, &tx)
+            });
+        }
+        let stream = futures::stream::unfold(rx, |mut rx| async move {
+            rx.recv().await.map(|batch| (batch, rx))
+        });
+        Ok(Box::pin(RecordBatchStreamAdapter::new(schema, stream)))
+    }
+}
+
+/// Reads one source into batches sent on `tx`; a reading error is sent as
+/// the partition's last item.
+fn read_partition(
+    engine: &Engine,
+    source: &EventSource,
+    partition: usize,
+    schema: &SchemaRef,
+    report: &Mutex<ScanReport>,
+    tx: &tokio::sync::mpsc::Sender<Result<RecordBatch>>,
+) {
+    let mut pending: Vec<Event> = Vec::with_capacity(BATCH_ROWS);
+    let mut sequence = 0u64;
+    let mut closed = false;
+    let mut flush = |pending: &mut Vec<Event>, sequence: &mut u64| {
+        if pending.is_empty() || closed {
+            pending.clear();
+            return;
+        }
+        let batch = build_batch(pending, partition, *sequence, schema);
+        *sequence += pending.len() as u64;
+        pending.clear();
+        closed = tx.blocking_send(batch).is_err();
+    };
+    let outcome = engine.read_source_events(source, &mut |event| {
+        pending.push(event);
+        if pending.len() >= BATCH_ROWS {
+            flush(&mut pending, &mut sequence);
+        }
+    });
+    flush(&mut pending, &mut sequence);
+    match outcome {
+        Ok(read) => {
+            if let Ok(mut total) = report.lock() {
+                total.events += read.events;
+                total.malformed.extend(read.malformed);
+                total.untimed += read.untimed;
+                for notice in read.notices {
+                    if !total.notices.contains(&notice) {
+                        total.notices.push(notice);
+                    }
+                }
+            }
+        }
+        Err(e) => {
+            let _ = tx.blocking_send(Err(DataFusionError::External(Box::new(e))));
+        }
+    }
+}
+
+/// One batch of events as the schema's columns.
+fn build_batch(
+    events: &[Event],
+    partition: usize,
+    first: u64,
+    schema: &SchemaRef,
+) -> Result<RecordBatch> {
+    let columns: Vec<ArrayRef> = schema
+        .fields()
+        .iter()
+        .map(|field| -> ArrayRef {
+            match field.name().as_str() {
+                SOURCE_COLUMN => Arc::new(UInt32Array::from(vec![partition as u32; events.len()])),
+                SEQUENCE_COLUMN => Arc::new(UInt64Array::from_iter_values(
+                    (0..events.len() as u64).map(|i| first + i),
+                )),
+                "_time" | ORDER_TIME_COLUMN => {
+                    Arc::new(events.iter().map(Event::time).collect::<Float64Array>())
+                }
+                name => texts_array(events.iter().map(|e| e.get(name))),
+            }
+        })
+        .collect();
+    Ok(RecordBatch::try_new(Arc::clone(schema), columns)?)
+}
+
+/// The fields the events of `sources` carry, in the order first seen: the
+/// schema of a search whose output shows whole events.
+pub fn discover_fields(engine: &Engine, sources: &[EventSource]) -> spelunk::Result<Vec<String>> {
+    let mut seen: indexmap::IndexSet<String> = indexmap::IndexSet::new();
+    for source in sources {
+        engine.read_source_events(source, &mut |event| {
+            for name in event.names() {
+                if !seen.contains(name) {
+                    seen.insert(name.to_string());
+                }
+            }
+        })?;
+    }
+    Ok(seen.into_iter().collect())
+}

@@ -1,0 +1,214 @@
+//! SPL's row-by-row commands as DataFusion scalar functions. Each calls the
+//! interpreter's own implementation ([`spelunk::backend::RowStep`]) on
+//! events rebuilt from its argument columns, so `search`'s case-insensitive
+//! wildcards, `NOT` versus `!=`, multivalue matching and every eval
+//! function mean here exactly what they mean there.
+
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+
+use datafusion::arrow::array::{ArrayRef, BooleanArray, StructArray};
+use datafusion::arrow::datatypes::{DataType, Field, Fields};
+use datafusion::error::{DataFusionError, Result};
+use datafusion::logical_expr::{
+    ColumnarValue, ScalarFunctionArgs, ScalarUDFImpl, Signature, TypeSignature, Volatility,
+};
+use spelunk::backend::{Prepared, RowStep};
+use spelunk::{Engine, Event};
+
+use crate::columns::{texts_array, value_at, value_type, values_array};
+
+/// Rebuilds one event per row from argument columns named `names`.
+pub fn rows_as_events(names: &[String], arrays: &[ArrayRef], rows: usize) -> Result<Vec<Event>> {
+    let mut events: Vec<Event> = (0..rows)
+        .map(|_| Event::with_capacity(names.len()))
+        .collect();
+    for (name, array) in names.iter().zip(arrays) {
+        for (row, event) in events.iter_mut().enumerate() {
+            if let Some(value) = value_at(array.as_ref(), row, name)? {
+                event.set(name.clone(), value);
+            }
+        }
+    }
+    Ok(events)
+}
+
+/// A spelunk error as DataFusion's, kept whole so the caller can take it
+/// back out (with its span in the search).
+pub fn external(e: spelunk::Error) -> DataFusionError {
+    DataFusionError::External(Box::new(e))
+}
+
+/// One `search`, `where` or `eval` command of a prepared search, run on
+/// the rows of its argument columns. A filter returns a boolean per row;
+/// an `eval` returns a struct of the fields it sets ([`value_type`] each).
+#[derive(Debug)]
+pub struct StepUdf {
+    name: String,
+    engine: Arc<Engine>,
+    prepared: Arc<Prepared>,
+    index: usize,
+    /// The argument columns' field names, in order.
+    inputs: Vec<String>,
+    /// The fields an `eval` sets (empty for a filter).
+    writes: Vec<String>,
+    signature: Signature,
+}
+
+impl StepUdf {
+    /// The function for command `index` of `prepared`, reading `inputs`.
+    pub fn new(
+        engine: Arc<Engine>,
+        prepared: Arc<Prepared>,
+        index: usize,
+        inputs: Vec<String>,
+        writes: Vec<String>,
+    ) -> StepUdf {
+        let name = format!("spl_{}_{}", prepared.command_name(index), index);
+        // eval's random() and now() are not functions of the row alone.
+        let volatility = match writes.is_empty() {
+            true => Volatility::Immutable,
+            false => Volatility::Volatile,
+        };
+        StepUdf {
+            name,
+            engine,
+            prepared,
+            index,
+            inputs,
+            writes,
+            signature: Signature::new(TypeSignature::VariadicAny, volatility),
+        }
+    }
+
+    fn output_fields(&self) -> Fields {
+        Fields::from(
+            self.writes
+                .iter()
+                .map(|w| Field::new(w, value_type(), true))
+                .collect::<Vec<_>>(),
+        )
+    }
+}
+
+impl PartialEq for StepUdf {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name && Arc::ptr_eq(&self.prepared, &other.prepared)
+    }
+}
+
+impl Eq for StepUdf {}
+
+impl Hash for StepUdf {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.name.hash(state);
+    }
+}
+
+impl ScalarUDFImpl for StepUdf {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(match self.writes.is_empty() {
+            true => DataType::Boolean,
+            false => DataType::Struct(self.output_fields()),
+        })
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let rows = args.number_rows;
+        let arrays = ColumnarValue::values_to_arrays(&args.args)?;
+        // The first argument only carries the row count (a step may read
+        // no field at all).
+        let mut events = rows_as_events(&self.inputs, arrays.get(1..).unwrap_or_default(), rows)?;
+        let ctx = self.engine.stage_context(self.prepared.now);
+        let args = &self
+            .prepared
+            .pipeline
+            .commands
+            .get(self.index)
+            .ok_or_else(|| DataFusionError::Internal(format!("{}: no such command", self.name)))?
+            .args;
+        let step = RowStep::compile(args, &ctx)
+            .ok_or_else(|| DataFusionError::Internal(format!("{} cannot run by row", self.name)))?
+            .map_err(external)?;
+        let mut kept = Vec::with_capacity(rows);
+        for event in &mut events {
+            kept.push(step.apply(event).map_err(external)?);
+        }
+        if self.writes.is_empty() {
+            return Ok(ColumnarValue::Array(Arc::new(BooleanArray::from(kept))));
+        }
+        let columns: Vec<ArrayRef> = self
+            .writes
+            .iter()
+            .map(|w| {
+                let values: Vec<_> = events.iter().map(|e| e.get(w).cloned()).collect();
+                values_array(&values)
+            })
+            .collect::<Result<_>>()?;
+        let array = StructArray::try_new(self.output_fields(), columns, None)?;
+        Ok(ColumnarValue::Array(Arc::new(array)))
+    }
+}
+
+/// `spl_texts(column)`: a field's values as a list of strings (numbers as
+/// their text, null when absent): the groups a `stats` BY field puts a row
+/// in, one per value.
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct TextsUdf {
+    signature: Signature,
+}
+
+impl TextsUdf {
+    /// The function.
+    pub fn new() -> TextsUdf {
+        TextsUdf {
+            signature: Signature::new(TypeSignature::Any(1), Volatility::Immutable),
+        }
+    }
+}
+
+impl Default for TextsUdf {
+    fn default() -> Self {
+        TextsUdf::new()
+    }
+}
+
+impl ScalarUDFImpl for TextsUdf {
+    fn name(&self) -> &str {
+        "spl_texts"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(crate::columns::texts_type())
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let rows = args.number_rows;
+        let arrays = ColumnarValue::values_to_arrays(&args.args)?;
+        let array = arrays
+            .first()
+            .ok_or_else(|| DataFusionError::Internal("spl_texts takes one argument".into()))?;
+        let name = args
+            .arg_fields
+            .first()
+            .map_or(String::new(), |f| f.name().clone());
+        let values = (0..rows)
+            .map(|row| value_at(array.as_ref(), row, &name))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(ColumnarValue::Array(texts_array(
+            values.iter().map(Option::as_ref),
+        )))
+    }
+}

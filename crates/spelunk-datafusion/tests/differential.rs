@@ -1,0 +1,222 @@
+//! The differential check (issue 20): every data-driven case under
+//! `tests/cases/` runs under the interpreter and under the DataFusion
+//! backend, and both must give the same rows (each row's fields and
+//! values, rows in order) or the same error. Cases whose search writes
+//! files (`output_dir`) run only in the interpreter's own harness.
+//!
+//! Prints how many cases ran a DataFusion stage, so a change that quietly
+//! sends everything back to the interpreter shows.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use spelunk::detection::read_search_file;
+use spelunk::output::row_to_json;
+use spelunk::{Engine, EventSource};
+
+#[derive(Debug, Default, serde::Deserialize)]
+struct CaseConfig {
+    sourcetype: Option<String>,
+    source: Option<String>,
+    host: Option<String>,
+    index: Option<String>,
+    tz: Option<String>,
+    query_file: Option<String>,
+    events_path: Option<String>,
+    geoip: Option<String>,
+    max_memory: Option<String>,
+    output_dir: Option<bool>,
+}
+
+fn cases_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/cases")
+}
+
+/// The case's engine, as the cases harness builds it.
+fn engine_for(dir: &Path, config: &CaseConfig) -> Result<Engine, String> {
+    let mut engine = Engine::new().map_err(|e| e.to_string())?;
+    if dir.join("apps").is_dir() {
+        let mut apps: Vec<PathBuf> = std::fs::read_dir(dir.join("apps"))
+            .map_err(|e| e.to_string())?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_dir())
+            .collect();
+        apps.sort();
+        for app in apps {
+            engine = engine.with_app(&app).map_err(|e| e.to_string())?;
+        }
+    }
+    if dir.join("macros.conf").exists() {
+        engine = engine
+            .with_macros_path(&dir.join("macros.conf"))
+            .map_err(|e| e.to_string())?;
+    }
+    if dir.join("lookups").exists() {
+        engine = engine
+            .with_lookups_path(&dir.join("lookups"))
+            .map_err(|e| e.to_string())?;
+    }
+    if dir.join("props.conf").exists() {
+        engine = engine
+            .with_props_path(&dir.join("props.conf"))
+            .map_err(|e| e.to_string())?;
+    }
+    if let Some(geoip) = &config.geoip {
+        engine = engine.with_geoip(&dir.join(geoip));
+    }
+    if let Some(size) = &config.max_memory {
+        engine =
+            engine.with_max_memory(spelunk::memory::parse_size(size).map_err(|e| e.to_string())?);
+    }
+    if let Some(tz) = &config.tz {
+        engine = engine.with_time_zone(tz.parse().map_err(|_| format!("bad tz {tz}"))?);
+    }
+    Ok(engine)
+}
+
+/// One row as field → JSON text, so field order within a row does not count.
+type Row = BTreeMap<String, String>;
+
+fn rows_of(results: &spelunk::SearchResults) -> Vec<Row> {
+    results
+        .rows
+        .iter()
+        .map(|r| match row_to_json(r) {
+            serde_json::Value::Object(map) => {
+                map.into_iter().map(|(k, v)| (k, v.to_string())).collect()
+            }
+            other => BTreeMap::from([(String::new(), other.to_string())]),
+        })
+        .collect()
+}
+
+enum Verdict {
+    Same { on_datafusion: bool },
+    Skipped(String),
+    Differs(String),
+}
+
+fn check(dir: &Path) -> Verdict {
+    let config: CaseConfig = match std::fs::read_to_string(dir.join("case.toml")) {
+        Ok(text) => match toml::from_str(&text) {
+            Ok(c) => c,
+            Err(e) => return Verdict::Differs(format!("case.toml: {e}")),
+        },
+        Err(_) => CaseConfig::default(),
+    };
+    if config.output_dir == Some(true) {
+        return Verdict::Skipped("writes files".into());
+    }
+    let events = match &config.events_path {
+        Some(rel) if !dir.join(rel).exists() => {
+            return Verdict::Skipped("events outside the repository are absent".into())
+        }
+        Some(rel) => Some(dir.join(rel)),
+        None => Some(dir.join("events.json")).filter(|p| p.exists()),
+    };
+    let engine = match engine_for(dir, &config) {
+        Ok(e) => Arc::new(e),
+        Err(_) => return Verdict::Skipped("the engine's configuration fails".into()),
+    };
+    let text = match &config.query_file {
+        Some(f) => match read_search_file(&dir.join(f)) {
+            Ok(file) => file.search,
+            Err(e) => return Verdict::Skipped(format!("{f}: {e}")),
+        },
+        None => match std::fs::read_to_string(dir.join("query.spl")) {
+            Ok(t) => t,
+            Err(e) => return Verdict::Skipped(format!("query.spl: {e}")),
+        },
+    };
+    let query = match engine.compile(&text, "query.spl") {
+        Ok(q) => q,
+        // The error is the interpreter's, before any backend runs.
+        Err(_) => return Verdict::Skipped("the search does not compile".into()),
+    };
+    let sources: Vec<EventSource> = events
+        .into_iter()
+        .map(|path| EventSource {
+            path: Some(path),
+            sourcetype: config.sourcetype.clone().unwrap_or_else(|| "_json".into()),
+            source: Some(
+                config
+                    .source
+                    .clone()
+                    .unwrap_or_else(|| "events.json".into()),
+            ),
+            host: Some(config.host.clone().unwrap_or_else(|| "spelunk".into())),
+            index: Some(config.index.clone().unwrap_or_else(|| "main".into())),
+        })
+        .collect();
+    let interpreted = engine.run_sources(&query, &sources);
+    let options = spelunk_datafusion::Options { threads: 2 };
+    let compiled = spelunk_datafusion::run(Arc::clone(&engine), &query, &sources, &options);
+    match (interpreted, compiled) {
+        (Ok(a), Ok(b)) => {
+            let (ra, rb) = (rows_of(&a.results), rows_of(&b.output.results));
+            if ra != rb {
+                return Verdict::Differs(format!(
+                    "rows differ ({:?} on DataFusion)\n  interpreter: {ra:?}\n  datafusion:  {rb:?}",
+                    b.placement.datafusion
+                ));
+            }
+            if a.results.columns != b.output.results.columns {
+                return Verdict::Differs(format!(
+                    "columns differ\n  interpreter: {:?}\n  datafusion:  {:?}",
+                    a.results.columns, b.output.results.columns
+                ));
+            }
+            Verdict::Same {
+                on_datafusion: !b.placement.datafusion.is_empty(),
+            }
+        }
+        (Err(a), Err(b)) if a.error.to_string() == b.error.to_string() => Verdict::Same {
+            on_datafusion: false,
+        },
+        (a, b) => Verdict::Differs(format!(
+            "outcomes differ\n  interpreter: {:?}\n  datafusion:  {:?}",
+            a.map(|o| rows_of(&o.results))
+                .map_err(|d| d.error.to_string()),
+            b.map(|o| rows_of(&o.output.results))
+                .map_err(|d| d.error.to_string())
+        )),
+    }
+}
+
+#[test]
+fn every_case_gives_the_same_rows_on_both_backends() {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(cases_dir())
+        .expect("tests/cases is readable")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    let only = std::env::var("SPELUNK_CASE").ok();
+    let (mut same, mut on_df) = (0, 0);
+    let mut skipped: BTreeMap<String, usize> = BTreeMap::new();
+    let mut failures = Vec::new();
+    for dir in &dirs {
+        let name = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if only.as_deref().is_some_and(|o| !name.contains(o)) {
+            continue;
+        }
+        match check(dir) {
+            Verdict::Same { on_datafusion } => {
+                same += 1;
+                on_df += usize::from(on_datafusion);
+            }
+            Verdict::Skipped(why) => *skipped.entry(why).or_insert(0) += 1,
+            Verdict::Differs(why) => failures.push(format!("{name}: {why}")),
+        }
+    }
+    eprintln!(
+        "differential: {same} cases agree ({on_df} ran a DataFusion stage), {} differ, {} skipped: {skipped:?}",
+        failures.len(),
+        skipped.values().sum::<usize>()
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
