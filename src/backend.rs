@@ -74,6 +74,19 @@ impl Engine {
         query: &Query,
         sources: &[EventSource],
     ) -> std::result::Result<Prepared, Diagnostic> {
+        self.prepare_with(query, &|sub: &Query| {
+            Ok(self.run_sources(sub, sources)?.results.rows)
+        })
+    }
+
+    /// [`Engine::prepare`] with the subsearches that read events run by
+    /// `read` (a backend runs them itself, over input the interpreter may
+    /// not read, such as Parquet); the others run in the interpreter.
+    pub fn prepare_with(
+        &self,
+        query: &Query,
+        read: &dyn Fn(&Query) -> std::result::Result<Vec<Event>, Diagnostic>,
+    ) -> std::result::Result<Prepared, Diagnostic> {
         let now = crate::eval::search_start_time();
         let ctx = self.context(&[], now);
         let read_subsearch = |pipeline: &Pipeline| -> Result<Vec<Event>> {
@@ -81,11 +94,7 @@ impl Engine {
                 expanded: query.expanded.clone(),
                 pipeline: pipeline.clone(),
             };
-            Ok(self
-                .run_sources(&sub, sources)
-                .map_err(|d| d.error)?
-                .results
-                .rows)
+            read(&sub).map_err(|d| d.error)
         };
         let pipeline =
             crate::exec::resolve_subsearches_reading(&query.pipeline, &ctx, &read_subsearch)
@@ -143,7 +152,12 @@ impl Engine {
             rest = command.args.apply(rest, &ctx).map_err(diag)?;
         }
         let rows = crate::exec::collect_results(rest, &ctx, resolved).map_err(diag)?;
-        Ok(self.results(query, rows, ctx))
+        let mut results = self.results(query, rows, ctx);
+        // The subsearches' notices may repeat the search's own (a macro
+        // fallback seen while expanding both): each once.
+        let mut seen = std::collections::HashSet::new();
+        results.notices.retain(|n| seen.insert(n.clone()));
+        Ok(results)
     }
 }
 

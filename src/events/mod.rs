@@ -168,6 +168,21 @@ pub struct ReadOptions<'a> {
     pub max_bytes: u64,
 }
 
+/// Parquet files are columns, not event text: the DataFusion backend reads
+/// them. Said up front, rather than each row group reported malformed.
+pub(crate) fn refuse_parquet(path: &std::path::Path) -> Result<()> {
+    if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("parquet"))
+    {
+        return Err(Error::Io {
+            path: path.display().to_string(),
+            message: "Parquet event files are read by the DataFusion backend: run with `--engine datafusion` (a spelunk built with `--features datafusion`)".into(),
+        });
+    }
+    Ok(())
+}
+
 /// Reads a file (or stdin) and passes each event to `sink`.
 ///
 /// Errors: the file cannot be read or decompressed ([`Error::Io`] naming
@@ -180,6 +195,7 @@ pub fn read_source(
 ) -> Result<ReadReport> {
     let (name, bytes, modified) = match &src.path {
         Some(path) => {
+            refuse_parquet(path)?;
             let name = path.display().to_string();
             let file = std::fs::File::open(path).map_err(|e| Error::io(&name, e))?;
             let bytes = read_bounded(file, opts.max_bytes, &name)?;

@@ -89,6 +89,7 @@ impl Engine {
             let Some(path) = &source.path else {
                 return Ok(None);
             };
+            events::refuse_parquet(path)?;
             if let Some(chunks) = NdjsonChunks::open(path, self.chunk_bytes)? {
                 // NDJSON: an unnamed sourcetype is `_json`.
                 let source = events::with_sourcetype(source, &events::Content::Json);

@@ -74,6 +74,11 @@ enum Command {
     /// Run many detections (files or folders of .spl and detection YAML)
     /// over one set of events and show which fired.
     Hunt(HuntArgs),
+    /// Write events to a Parquet file for `run --engine datafusion`: every
+    /// event with every field the readers and props give it, in the order
+    /// read, so a search over the file gives what it gives over the events
+    /// (needs a spelunk built with `--features datafusion`).
+    Parquet(ParquetArgs),
     /// Print a shell completion script (e.g. `spelunk completions bash >
     /// /etc/bash_completion.d/spelunk`).
     Completions {
@@ -86,6 +91,40 @@ enum Command {
     /// status: supported, supported with a stated difference, cannot run
     /// offline, or not supported.
     Reference(ReferenceArgs),
+}
+
+#[derive(Args, Debug)]
+struct ParquetArgs {
+    /// Events, as for `run` (repeatable; a folder reads every file in it).
+    #[arg(short = 'e', long = "events", value_name = "PATH", required = true)]
+    events: Vec<PathBuf>,
+    /// The Parquet file to write.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    output: PathBuf,
+    /// Sourcetype of every events file (default: recognised from the content).
+    #[arg(long, value_name = "ST")]
+    sourcetype: Option<String>,
+    /// `source` of every event (default: its file path).
+    #[arg(long, value_name = "S")]
+    source: Option<String>,
+    /// `host` of every event.
+    #[arg(long, value_name = "H")]
+    host: Option<String>,
+    /// `index` of every event.
+    #[arg(long, value_name = "I")]
+    index: Option<String>,
+    /// Splunk app folders whose knowledge applies (repeatable).
+    #[arg(long = "app", value_name = "DIR")]
+    apps: Vec<PathBuf>,
+    /// Lookups, for automatic lookups (repeatable).
+    #[arg(short = 'l', long = "lookups", value_name = "PATH")]
+    lookups: Vec<PathBuf>,
+    /// Sourcetype settings: a props.conf or a folder of them (repeatable).
+    #[arg(long = "props", value_name = "PATH")]
+    props: Vec<PathBuf>,
+    /// Time zone for timestamps without an offset.
+    #[arg(long, default_value = "UTC", value_name = "TZ")]
+    tz: String,
 }
 
 #[derive(Args, Debug)]
@@ -296,6 +335,12 @@ struct RunArgs {
     /// such as 512M or 2G (powers of 1024), or bytes.
     #[arg(long = "max-memory", value_name = "SIZE", default_value = "2G", value_parser = memory_size)]
     max_memory: u64,
+    /// Where the search runs: `interpreter`, or `datafusion` (its leading
+    /// search/where/eval commands and a following stats on Apache
+    /// DataFusion, the rest in the interpreter; needs a spelunk built with
+    /// `--features datafusion`). Results do not depend on it.
+    #[arg(long = "engine", value_name = "ENGINE", default_value = "interpreter", value_parser = ["interpreter", "datafusion"])]
+    engine: String,
 }
 
 /// How wide a table may be.
@@ -432,6 +477,7 @@ fn main() -> ExitCode {
     let _ = COLOR.set(cli.color);
     let result = match cli.command {
         Command::Run(args) => run(args),
+        Command::Parquet(args) => write_parquet(args),
         Command::Expand(args) => expand(args).map(|()| ExitCode::SUCCESS),
         Command::Lint(args) => lint(args).map(|clean| {
             if clean {
@@ -729,7 +775,9 @@ fn run(args: RunArgs) -> Result<ExitCode, Diagnostic> {
     // JSON and NDJSON rows are written as the search produces them (see
     // `Engine::run_sources_to`); the table and CSV need every row first.
     let mut streamed: Option<usize> = None;
-    let out = if args.explain {
+    let out = if args.engine == "datafusion" {
+        run_on_datafusion(engine, &query, &sources, args.threads, args.explain)?
+    } else if args.explain {
         // Printed even with --quiet: it was asked for.
         let (out, explain) = engine.run_sources_explained(&query, &sources)?;
         eprint!("{}", explain.render());
@@ -986,6 +1034,98 @@ fn reference(args: &ReferenceArgs) -> Result<(), Diagnostic> {
         }
         Ok(())
     })
+}
+
+/// `spelunk parquet`: reads the events with the knowledge given and writes
+/// them to one Parquet file.
+fn write_parquet(args: ParquetArgs) -> Result<ExitCode, Diagnostic> {
+    let engine = Engine::from_options(&EngineOptions {
+        apps: args.apps.clone(),
+        lookups: args.lookups.clone(),
+        props: args.props.clone(),
+        time_zone: time_zone(&args.tz)?,
+        ..EngineOptions::default()
+    })?;
+    warn_about_knowledge(&engine);
+    let sources = event_sources(
+        &args.events,
+        args.sourcetype.as_deref(),
+        args.source.as_deref(),
+        args.host.as_deref(),
+        args.index.as_deref(),
+    )?;
+    write_parquet_file(engine, &sources, &args.output)
+}
+
+#[cfg(feature = "datafusion")]
+fn write_parquet_file(
+    engine: Engine,
+    sources: &[spelunk::EventSource],
+    output: &Path,
+) -> Result<ExitCode, Diagnostic> {
+    let report = spelunk_datafusion::write_parquet(std::sync::Arc::new(engine), sources, output)?;
+    for m in report.malformed.iter().take(MALFORMED_SHOWN) {
+        say(format_args!("{m}"));
+    }
+    say(format_args!(
+        "{} event(s) written to {} ({} malformed skipped)",
+        report.events,
+        output.display(),
+        report.malformed.len()
+    ));
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(not(feature = "datafusion"))]
+fn write_parquet_file(
+    _engine: Engine,
+    _sources: &[spelunk::EventSource],
+    _output: &Path,
+) -> Result<ExitCode, Diagnostic> {
+    Err(without_datafusion("spelunk parquet"))
+}
+
+/// The error of a DataFusion feature in a spelunk built without it.
+#[cfg(not(feature = "datafusion"))]
+fn without_datafusion(what: &str) -> Diagnostic {
+    Diagnostic::plain(Error::Usage(format!(
+        "{what}: this spelunk was built without the DataFusion backend: build it with `cargo build --release -p spelunk-cli --features datafusion`"
+    )))
+}
+
+/// Runs the search with the DataFusion backend; with `explain`, says on
+/// stderr which commands ran where and DataFusion's plan.
+#[cfg(feature = "datafusion")]
+fn run_on_datafusion(
+    engine: Engine,
+    query: &spelunk::engine::Query,
+    sources: &[spelunk::EventSource],
+    threads: usize,
+    explain: bool,
+) -> Result<spelunk::engine::RunOutput, Diagnostic> {
+    let run = spelunk_datafusion::run(
+        std::sync::Arc::new(engine),
+        query,
+        sources,
+        &spelunk_datafusion::Options { threads },
+    )?;
+    if explain {
+        // Printed even with --quiet: it was asked for.
+        eprint!("{}", run.placement.render());
+    }
+    Ok(run.output)
+}
+
+/// Without the backend compiled in, `--engine datafusion` says how to get it.
+#[cfg(not(feature = "datafusion"))]
+fn run_on_datafusion(
+    _engine: Engine,
+    _query: &spelunk::engine::Query,
+    _sources: &[spelunk::EventSource],
+    _threads: usize,
+    _explain: bool,
+) -> Result<spelunk::engine::RunOutput, Diagnostic> {
+    Err(without_datafusion("--engine"))
 }
 
 /// Runs the search writing each row to stdout as it comes, for the formats

@@ -1726,3 +1726,50 @@ fn fieldformat_shows_in_the_table_only() {
         );
     }
 }
+
+/// The seed under `--engine datafusion` gives the interpreter's JSON, and
+/// `--explain` says which commands ran on DataFusion.
+#[cfg(feature = "datafusion")]
+#[test]
+fn engine_datafusion_runs_the_seed_with_the_interpreters_rows() {
+    let common = [
+        "run",
+        "-f",
+        SEED,
+        "-e",
+        SAMPLE,
+        "--sourcetype",
+        "aws:cloudtrail",
+        "-o",
+        "json",
+    ];
+    let interpreted = spelunk(&common);
+    let mut args = common.to_vec();
+    args.extend(["--engine", "datafusion", "--explain"]);
+    let compiled = spelunk(&args);
+    assert!(compiled.status.success(), "{}", text(&compiled.stderr));
+    assert_eq!(text(&compiled.stdout), text(&interpreted.stdout));
+    assert!(!text(&compiled.stdout)
+        .trim()
+        .trim_matches(['[', ']'])
+        .is_empty());
+    let explain = text(&compiled.stderr);
+    assert!(
+        explain.contains("on DataFusion:      1 search"),
+        "{explain}"
+    );
+    assert!(explain.contains("SpelunkEventsScan"), "{explain}");
+}
+
+/// Without the feature, `--engine datafusion` says how to build it.
+#[cfg(not(feature = "datafusion"))]
+#[test]
+fn engine_datafusion_without_the_feature_says_how_to_build_it() {
+    let out = spelunk(&["run", "-f", SEED, "-e", SAMPLE, "--engine", "datafusion"]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("--features datafusion"),
+        "{}",
+        text(&out.stderr)
+    );
+}

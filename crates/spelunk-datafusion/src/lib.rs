@@ -19,6 +19,7 @@
 //! aggregation with partial states merged across partitions, the sort.
 
 mod columns;
+mod parquet;
 mod scan;
 mod udaf;
 mod udf;
@@ -39,6 +40,7 @@ use spelunk::backend::{Prepared, RowStep};
 use spelunk::commands::stats::Stats;
 use spelunk::{Diagnostic, Engine, Error, Event, EventSource, Query, RunOutput, Value};
 
+pub use parquet::{is_parquet, write_parquet};
 pub use scan::{discover_fields, ScanReport};
 
 use crate::scan::{EventsTable, ORDER_TIME_COLUMN, SEQUENCE_COLUMN, SOURCE_COLUMN};
@@ -61,6 +63,36 @@ pub struct Placement {
     pub reason: Option<String>,
     /// DataFusion's physical plan, indented.
     pub plan: String,
+}
+
+impl Placement {
+    /// The explanation `--explain` prints: which commands ran where, why,
+    /// and DataFusion's physical plan.
+    pub fn render(&self) -> String {
+        let list = |v: &[String]| match v.is_empty() {
+            true => "(none)".to_string(),
+            false => v.join(", "),
+        };
+        let mut out = String::from("engine: datafusion\n");
+        out.push_str(&format!(
+            "  on DataFusion:      {}\n",
+            list(&self.datafusion)
+        ));
+        out.push_str(&format!(
+            "  in the interpreter: {}\n",
+            list(&self.interpreter)
+        ));
+        if let Some(reason) = &self.reason {
+            out.push_str(&format!("  all in the interpreter: {reason}\n"));
+        }
+        if !self.plan.is_empty() {
+            out.push_str("  DataFusion's physical plan:\n");
+            for line in self.plan.lines() {
+                out.push_str(&format!("    {line}\n"));
+            }
+        }
+        out
+    }
 }
 
 /// A search's output and where its commands ran.
@@ -94,9 +126,35 @@ pub fn run(
             .collect()
     };
     let all = 0..query.pipeline.commands.len();
+    let parquet_files = sources.iter().filter(|s| parquet::is_parquet(s)).count();
+    if parquet_files > 0 && parquet_files < sources.len() {
+        return Err(Diagnostic::plain(Error::Usage(
+            "--engine datafusion: Parquet files and other event files cannot be searched together"
+                .into(),
+        )));
+    }
+    let threads = match options.threads {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    };
     let whole_in_interpreter = |reason: &str| -> Result<DataFusionRun, Diagnostic> {
+        let output = match parquet_files {
+            0 => engine.run_sources(query, sources)?,
+            // The interpreter does not read Parquet: DataFusion reads the
+            // rows, the interpreter runs the whole search over them.
+            _ => {
+                let (events, notices) = parquet_events(sources, threads)?;
+                let mut results = engine.run_query(query, &events)?;
+                results.notices.splice(0..0, notices);
+                RunOutput {
+                    results,
+                    events: events.len(),
+                    ..RunOutput::default()
+                }
+            }
+        };
         Ok(DataFusionRun {
-            output: engine.run_sources(query, sources)?,
+            output,
             placement: Placement {
                 interpreter: names(all.clone()),
                 reason: Some(reason.to_string()),
@@ -118,41 +176,65 @@ pub fn run(
     if sources.iter().any(|s| s.path.is_none()) {
         return whole_in_interpreter("events on standard input are read by the interpreter");
     }
-    let prepared = Arc::new(engine.prepare(query, sources)?);
+    // A subsearch that reads events runs here too, over the same input.
+    let prepared = Arc::new(engine.prepare_with(query, &|sub: &Query| {
+        Ok(run(Arc::clone(&engine), sub, sources, options)?
+            .output
+            .results
+            .rows)
+    })?);
     let diag = |e: Error| Diagnostic::new(e, &query.expanded.map);
+    let datafusion_error = |e: DataFusionError| from_datafusion(e, &query.expanded.map);
     let compiled = Compiled::of(&engine, &prepared).map_err(diag)?;
-    let fields = match &prepared.plan.projection {
-        Some(p) => {
-            let mut f: Vec<String> = p.fields.iter().cloned().collect();
-            if p.raw {
-                f.push("_raw".to_string());
-            }
-            f
+    let needed: Option<Vec<String>> = prepared.plan.projection.as_ref().map(|p| {
+        let mut f: Vec<String> = p.fields.iter().cloned().collect();
+        if p.raw {
+            f.push("_raw".to_string());
         }
-        // The output shows whole events: every field any event has.
-        None => discover_fields(&engine, sources).map_err(diag)?,
-    };
+        f
+    });
+    let runtime = runtime(threads)?;
+    let session =
+        SessionContext::new_with_config(SessionConfig::new().with_target_partitions(threads));
     let report = Arc::new(Mutex::new(ScanReport::default()));
-    let table = EventsTable::new(
-        Arc::clone(&engine),
-        sources.to_vec(),
-        &fields,
-        Arc::clone(&report),
-    );
-    let plan = compiled
-        .logical_plan(&engine, &prepared, table)
-        .map_err(|e| from_datafusion(e, &query.expanded.map))?;
-    let threads = match options.threads {
-        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
-        n => n,
+    let mut notices = Vec::new();
+    let (builder, columns) = if parquet_files > 0 {
+        let time = ScalarUDF::from(udf::TimeUdf::new());
+        let (builder, columns, foreign) = runtime
+            .block_on(parquet::input(&session, sources, needed.as_deref(), &time))
+            .map_err(datafusion_error)?;
+        if foreign {
+            notices.push(foreign_notice());
+        }
+        (builder, columns)
+    } else {
+        // The output shows whole events: every field any event has.
+        let fields = match needed {
+            Some(f) => f,
+            None => discover_fields(&engine, sources).map_err(diag)?,
+        };
+        let table = EventsTable::new(
+            Arc::clone(&engine),
+            sources.to_vec(),
+            &fields,
+            Arc::clone(&report),
+        );
+        let columns: Vec<String> = table
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect();
+        let builder = LogicalPlanBuilder::scan("events", provider_as_source(Arc::new(table)), None)
+            .map_err(datafusion_error)?;
+        (builder, columns)
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(threads)
-        .build()
-        .map_err(|e| Diagnostic::plain(Error::io("the DataFusion runtime", e)))?;
+    let plan = compiled
+        .logical_plan(&engine, &prepared, builder, columns)
+        .map_err(datafusion_error)?;
     let (batches, physical) = runtime
-        .block_on(execute(plan, threads))
-        .map_err(|e| from_datafusion(e, &query.expanded.map))?;
+        .block_on(execute(&session, plan))
+        .map_err(datafusion_error)?;
     let rows = match compiled.stats_at {
         Some(index) => {
             let stats = prepared
@@ -164,7 +246,8 @@ pub fn run(
     };
     let report = report.lock().map(|r| r.clone()).unwrap_or_default();
     let mut results = engine.run_rest(query, &prepared, compiled.rest_from(), rows)?;
-    results.notices.splice(0..0, report.notices);
+    notices.extend(report.notices);
+    results.notices.splice(0..0, notices);
     Ok(DataFusionRun {
         output: RunOutput {
             results,
@@ -179,6 +262,43 @@ pub fn run(
             plan: physical,
         },
     })
+}
+
+/// Every row of Parquet `sources` as events, newest first, and the notice
+/// that foreign rows had no props.
+fn parquet_events(
+    sources: &[EventSource],
+    threads: usize,
+) -> Result<(Vec<Event>, Vec<String>), Diagnostic> {
+    let runtime = runtime(threads)?;
+    let session =
+        SessionContext::new_with_config(SessionConfig::new().with_target_partitions(threads));
+    let time = ScalarUDF::from(udf::TimeUdf::new());
+    let loaded = runtime.block_on(async {
+        let (builder, _, foreign) = parquet::input(&session, sources, None, &time).await?;
+        let plan = newest_first(builder)?.build()?;
+        let (batches, _) = execute(&session, plan).await?;
+        Ok::<_, DataFusionError>((event_rows(&batches)?, foreign))
+    });
+    let (events, foreign) = loaded.map_err(|e| match spelunk_error(&e) {
+        Some(err) => Diagnostic::plain(err),
+        None => Diagnostic::plain(internal(&e.to_string())),
+    })?;
+    Ok((events, foreign.then(foreign_notice).into_iter().collect()))
+}
+
+/// Said when Parquet rows spelunk did not write were searched.
+fn foreign_notice() -> String {
+    "Parquet rows not written by spelunk are taken as extracted fields: no props (aliases, calculated fields, lookups, eventtypes, tags) were applied to them".to_string()
+}
+
+/// Events newest first, ties in input order.
+fn newest_first(builder: LogicalPlanBuilder) -> datafusion::error::Result<LogicalPlanBuilder> {
+    builder.sort(vec![
+        ident(ORDER_TIME_COLUMN).sort(false, false),
+        ident(SOURCE_COLUMN).sort(true, false),
+        ident(SEQUENCE_COLUMN).sort(true, false),
+    ])
 }
 
 /// What of a prepared search DataFusion runs.
@@ -218,20 +338,15 @@ impl Compiled {
         self.stats_at.map_or(self.steps, |s| s + 1)
     }
 
+    /// The plan: `builder` (the scan, whose columns are `columns`)
+    /// followed by the compiled commands.
     fn logical_plan(
         &self,
         engine: &Arc<Engine>,
         prepared: &Arc<Prepared>,
-        table: EventsTable,
+        mut builder: LogicalPlanBuilder,
+        mut columns: Vec<String>,
     ) -> datafusion::error::Result<LogicalPlan> {
-        let mut columns: Vec<String> = table
-            .schema()
-            .fields()
-            .iter()
-            .map(|f| f.name().clone())
-            .collect();
-        let mut builder =
-            LogicalPlanBuilder::scan("events", provider_as_source(Arc::new(table)), None)?;
         let ctx = engine.stage_context(prepared.now);
         for index in 0..self.steps {
             let command = &prepared.pipeline.commands[index];
@@ -239,7 +354,11 @@ impl Compiled {
                 Some(Ok(step)) => step.writes(),
                 _ => return Err(internal_df("a compiled step no longer compiles")),
             };
-            let inputs = present(command.args.reads().unwrap_or_default(), &columns);
+            // `_time` always: a search's time modifiers (`earliest=-24h`)
+            // read it without naming it.
+            let mut reads = command.args.reads().unwrap_or_default();
+            reads.push("_time".to_string());
+            let inputs = present(reads, &columns);
             let udf = ScalarUDF::from(udf::StepUdf::new(
                 Arc::clone(engine),
                 Arc::clone(prepared),
@@ -271,12 +390,7 @@ impl Compiled {
             columns.extend(writes);
         }
         let Some(index) = self.stats_at else {
-            builder = builder.sort(vec![
-                ident(ORDER_TIME_COLUMN).sort(false, false),
-                ident(SOURCE_COLUMN).sort(true, false),
-                ident(SEQUENCE_COLUMN).sort(true, false),
-            ])?;
-            return builder.build();
+            return newest_first(builder)?.build();
         };
         let Some(stats) = prepared.mergeable_stats(index) else {
             return Err(internal_df("the stats compiled is gone"));
@@ -346,11 +460,9 @@ fn arguments(inputs: &[String]) -> Vec<Expr> {
 }
 
 async fn execute(
+    ctx: &SessionContext,
     plan: LogicalPlan,
-    threads: usize,
 ) -> datafusion::error::Result<(Vec<RecordBatch>, String)> {
-    let config = SessionConfig::new().with_target_partitions(threads);
-    let ctx = SessionContext::new_with_config(config);
     let frame = ctx.execute_logical_plan(plan).await?;
     let physical = frame.create_physical_plan().await?;
     let shown = displayable(physical.as_ref()).indent(true).to_string();
@@ -424,14 +536,28 @@ fn internal_df(message: &str) -> DataFusionError {
     DataFusionError::Internal(format!("spelunk: {message}"))
 }
 
+/// A runtime for DataFusion's streams with `threads` workers.
+fn runtime(threads: usize) -> Result<tokio::runtime::Runtime, Diagnostic> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads.max(1))
+        .build()
+        .map_err(|e| Diagnostic::plain(Error::io("the DataFusion runtime", e)))
+}
+
+/// The spelunk error a DataFusion error carries, when one does.
+fn spelunk_error(e: &DataFusionError) -> Option<Error> {
+    match e.find_root() {
+        DataFusionError::External(inner) => inner.downcast_ref::<Error>().cloned(),
+        _ => None,
+    }
+}
+
 /// DataFusion's error as spelunk's: a spelunk error raised inside a
 /// function comes back as it was (with its place in the search); any other
 /// is DataFusion's own message.
 fn from_datafusion(e: DataFusionError, map: &spelunk::source::SourceMap) -> Diagnostic {
-    if let DataFusionError::External(inner) = e.find_root() {
-        if let Some(err) = inner.downcast_ref::<Error>() {
-            return Diagnostic::new(err.clone(), map);
-        }
+    match spelunk_error(&e) {
+        Some(err) => Diagnostic::new(err, map),
+        None => Diagnostic::plain(internal(&e.to_string())),
     }
-    Diagnostic::plain(internal(&e.to_string()))
 }

@@ -212,3 +212,62 @@ impl ScalarUDFImpl for TextsUdf {
         )))
     }
 }
+
+/// `spl_texts(expr)`.
+pub fn texts_call(expr: datafusion::logical_expr::Expr) -> datafusion::logical_expr::Expr {
+    datafusion::logical_expr::ScalarUDF::from(TextsUdf::new()).call(vec![expr])
+}
+
+/// `spl_time(column)`: a time column (epoch seconds as a number or text,
+/// or an Arrow timestamp) as a float of epoch seconds.
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct TimeUdf {
+    signature: Signature,
+}
+
+impl TimeUdf {
+    /// The function.
+    pub fn new() -> TimeUdf {
+        TimeUdf {
+            signature: Signature::new(TypeSignature::Any(1), Volatility::Immutable),
+        }
+    }
+}
+
+impl Default for TimeUdf {
+    fn default() -> Self {
+        TimeUdf::new()
+    }
+}
+
+impl ScalarUDFImpl for TimeUdf {
+    fn name(&self) -> &str {
+        "spl_time"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Float64)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let rows = args.number_rows;
+        let arrays = ColumnarValue::values_to_arrays(&args.args)?;
+        let array = arrays
+            .first()
+            .ok_or_else(|| DataFusionError::Internal("spl_time takes one argument".into()))?;
+        let times = (0..rows)
+            .map(|row| {
+                Ok(match value_at(array.as_ref(), row, "_time")? {
+                    Some(spelunk::Value::Num(t)) => Some(t),
+                    Some(v) => v.to_text().trim().parse::<f64>().ok(),
+                    None => None,
+                })
+            })
+            .collect::<Result<datafusion::arrow::array::Float64Array>>()?;
+        Ok(ColumnarValue::Array(Arc::new(times)))
+    }
+}

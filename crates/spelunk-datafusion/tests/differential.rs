@@ -97,7 +97,16 @@ enum Verdict {
     Differs(String),
 }
 
-fn check(dir: &Path) -> Verdict {
+/// Where the DataFusion run reads the case's events from.
+#[derive(Clone, Copy, PartialEq)]
+enum Input {
+    /// The case's own event files.
+    Events,
+    /// A Parquet file `spelunk parquet` wrote from them.
+    Parquet,
+}
+
+fn check(dir: &Path, input: Input) -> Verdict {
     let config: CaseConfig = match std::fs::read_to_string(dir.join("case.toml")) {
         Ok(text) => match toml::from_str(&text) {
             Ok(c) => c,
@@ -151,7 +160,28 @@ fn check(dir: &Path) -> Verdict {
         .collect();
     let interpreted = engine.run_sources(&query, &sources);
     let options = spelunk_datafusion::Options { threads: 2 };
-    let compiled = spelunk_datafusion::run(Arc::clone(&engine), &query, &sources, &options);
+    let parquet_dir = tempdir(dir);
+    let _cleanup = (input == Input::Parquet).then(|| RemoveOnDrop(parquet_dir.clone()));
+    let datafusion_sources = match input {
+        Input::Events => sources.clone(),
+        Input::Parquet => {
+            if sources.is_empty() {
+                return Verdict::Skipped("reads no event file".into());
+            }
+            let _ = std::fs::create_dir_all(&parquet_dir);
+            let path = parquet_dir.join("events.parquet");
+            match spelunk_datafusion::write_parquet(Arc::clone(&engine), &sources, &path) {
+                Ok(_) => vec![EventSource {
+                    path: Some(path),
+                    ..EventSource::default()
+                }],
+                // Reading the events failed: the interpreter's run shows how.
+                Err(_) => return Verdict::Skipped("its events do not read".into()),
+            }
+        }
+    };
+    let compiled =
+        spelunk_datafusion::run(Arc::clone(&engine), &query, &datafusion_sources, &options);
     match (interpreted, compiled) {
         (Ok(a), Ok(b)) => {
             let (ra, rb) = (rows_of(&a.results), rows_of(&b.output.results));
@@ -184,8 +214,34 @@ fn check(dir: &Path) -> Verdict {
     }
 }
 
+/// A folder for one case's Parquet file (made when written).
+fn tempdir(case: &Path) -> PathBuf {
+    let name = case.file_name().unwrap_or_default().to_string_lossy();
+    std::env::temp_dir().join(format!("spelunk-df-{name}-{}", std::process::id()))
+}
+
+/// Removes a folder when dropped.
+struct RemoveOnDrop(PathBuf);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 #[test]
 fn every_case_gives_the_same_rows_on_both_backends() {
+    differential(Input::Events);
+}
+
+/// The same, with DataFusion reading a Parquet file `spelunk parquet`
+/// wrote from the case's events: the file keeps every field and the order.
+#[test]
+fn every_case_gives_the_same_rows_from_parquet() {
+    differential(Input::Parquet);
+}
+
+fn differential(input: Input) {
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(cases_dir())
         .expect("tests/cases is readable")
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -204,7 +260,7 @@ fn every_case_gives_the_same_rows_on_both_backends() {
         if only.as_deref().is_some_and(|o| !name.contains(o)) {
             continue;
         }
-        match check(dir) {
+        match check(dir, input) {
             Verdict::Same { on_datafusion } => {
                 same += 1;
                 on_df += usize::from(on_datafusion);
