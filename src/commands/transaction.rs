@@ -270,46 +270,93 @@ struct Open {
     touched: u64,
 }
 
-/// The open transactions, indexed by their field values (to find the ones
-/// an event shares a value with) and by which fields they have (to find, for
-/// `connected=false`/`unifyends=false`, those it can join sharing none).
+/// The open transactions, grouped by which listed fields they have. Within a
+/// group, an index per set of fields an event has been looked up by (built
+/// on first use) finds the transactions agreeing with the event's values in
+/// those fields at once, most recently used last, however many transactions
+/// share a value: `transaction clientip cookie` over many addresses with one
+/// cookie stays linear.
 #[derive(Default)]
 struct Pool {
     slots: Vec<Option<Open>>,
-    /// Per listed field: value -> the open transactions holding it.
-    by_value: Vec<HashMap<String, Vec<usize>>>,
-    /// Which fields a transaction has -> (last use, slot) of those open.
-    by_mask: HashMap<Vec<bool>, BTreeSet<(u64, usize)>>,
+    groups: HashMap<Vec<bool>, Group>,
 }
 
+/// Open transactions by their values of some fields, each set holding
+/// (last use, slot), most recently used last.
+type ByValues = HashMap<Vec<String>, BTreeSet<(u64, usize)>>;
+
+/// The open transactions having one set of fields.
+#[derive(Default)]
+struct Group {
+    /// (last use, slot) of each.
+    all: BTreeSet<(u64, usize)>,
+    /// For a subset of the group's fields: their values -> (last use, slot).
+    by_sub: HashMap<Vec<bool>, ByValues>,
+}
+
+/// Which fields have a value.
 fn mask(values: &[Option<String>]) -> Vec<bool> {
     values.iter().map(Option::is_some).collect()
 }
 
-impl Pool {
-    fn new(fields: usize) -> Self {
-        Pool {
-            by_value: vec![HashMap::new(); fields],
-            ..Pool::default()
+/// The values of the fields `sub` selects.
+fn project(values: &[Option<String>], sub: &[bool]) -> Vec<String> {
+    values
+        .iter()
+        .zip(sub)
+        .filter(|(_, on)| **on)
+        .map(|(v, _)| v.clone().unwrap_or_default())
+        .collect()
+}
+
+impl Group {
+    fn insert(&mut self, values: &[Option<String>], entry: (u64, usize)) {
+        self.all.insert(entry);
+        for (sub, index) in &mut self.by_sub {
+            index
+                .entry(project(values, sub))
+                .or_default()
+                .insert(entry);
         }
     }
 
+    fn remove(&mut self, values: &[Option<String>], entry: (u64, usize)) {
+        self.all.remove(&entry);
+        for (sub, index) in &mut self.by_sub {
+            let key = project(values, sub);
+            if let Some(set) = index.get_mut(&key) {
+                set.remove(&entry);
+                if set.is_empty() {
+                    index.remove(&key);
+                }
+            }
+        }
+    }
+}
+
+impl Pool {
     fn get(&self, id: usize) -> Option<&Open> {
         self.slots.get(id).and_then(Option::as_ref)
+    }
+
+    fn unlist(&mut self, values: &[Option<String>], entry: (u64, usize)) {
+        let m = mask(values);
+        if let Some(group) = self.groups.get_mut(&m) {
+            group.remove(values, entry);
+            if group.all.is_empty() {
+                self.groups.remove(&m);
+            }
+        }
     }
 
     /// Opens a transaction; returns its slot.
     fn open(&mut self, o: Open) -> usize {
         let id = self.slots.len();
-        for (i, v) in o.values.iter().enumerate() {
-            if let (Some(v), Some(index)) = (v, self.by_value.get_mut(i)) {
-                index.entry(v.clone()).or_default().push(id);
-            }
-        }
-        self.by_mask
+        self.groups
             .entry(mask(&o.values))
             .or_default()
-            .insert((o.touched, id));
+            .insert(&o.values, (o.touched, id));
         self.slots.push(Some(o));
         id
     }
@@ -317,88 +364,66 @@ impl Pool {
     /// Closes a transaction: it leaves the indexes.
     fn close(&mut self, id: usize) -> Option<Open> {
         let o = self.slots.get_mut(id)?.take()?;
-        for (i, v) in o.values.iter().enumerate() {
-            if let (Some(v), Some(index)) = (v, self.by_value.get_mut(i)) {
-                if let Some(ids) = index.get_mut(v) {
-                    ids.retain(|x| *x != id);
-                    if ids.is_empty() {
-                        index.remove(v);
-                    }
-                }
-            }
-        }
-        let m = mask(&o.values);
-        if let Some(set) = self.by_mask.get_mut(&m) {
-            set.remove(&(o.touched, id));
-            if set.is_empty() {
-                self.by_mask.remove(&m);
-            }
-        }
+        self.unlist(&o.values, (o.touched, id));
         Some(o)
     }
 
     /// Adds an event to an open transaction; the fields it brings that the
     /// transaction lacked take its values.
     fn add(&mut self, id: usize, event: Event, values: &[Option<String>], seq: u64) {
-        let Some(Some(o)) = self.slots.get_mut(id) else {
+        let Some(mut o) = self.close(id) else {
             return;
         };
-        let old = mask(&o.values);
-        if let Some(set) = self.by_mask.get_mut(&old) {
-            set.remove(&(o.touched, id));
-            if set.is_empty() {
-                self.by_mask.remove(&old);
-            }
-        }
-        for (i, (have, new)) in o.values.iter_mut().zip(values).enumerate() {
-            if let (None, Some(v)) = (&have, new) {
-                if let Some(index) = self.by_value.get_mut(i) {
-                    index.entry(v.clone()).or_default().push(id);
-                }
-                *have = Some(v.clone());
+        for (have, new) in o.values.iter_mut().zip(values) {
+            if have.is_none() {
+                have.clone_from(new);
             }
         }
         o.events.push(event);
         o.touched = seq;
-        self.by_mask
+        self.groups
             .entry(mask(&o.values))
             .or_default()
-            .insert((seq, id));
+            .insert(&o.values, (seq, id));
+        if let Some(slot) = self.slots.get_mut(id) {
+            *slot = Some(o);
+        }
     }
 
     /// The open transaction an event with these field values joins: of those
     /// it shares a value with and contradicts in no field, the most recently
     /// used; failing that, when `loose`, the most recently used of those
     /// having none of its fields.
-    fn find(&self, values: &[Option<String>], loose: bool) -> Option<usize> {
-        let mut best: Option<(u64, usize)> = None;
-        for (i, v) in values.iter().enumerate() {
-            let Some(ids) = v.as_ref().and_then(|v| self.by_value.get(i)?.get(v)) else {
-                continue;
-            };
-            for &id in ids {
-                let Some(o) = self.get(id) else { continue };
-                let agrees = o
-                    .values
-                    .iter()
-                    .zip(values)
-                    .all(|(a, b)| a.is_none() || b.is_none() || a == b);
-                if agrees && best.is_none_or(|(t, _)| o.touched > t) {
-                    best = Some((o.touched, id));
+    fn find(&mut self, values: &[Option<String>], loose: bool) -> Option<usize> {
+        let has = mask(values);
+        let mut shared: Option<(u64, usize)> = None;
+        let mut disjoint: Option<(u64, usize)> = None;
+        let slots = &self.slots;
+        for (m, group) in &mut self.groups {
+            let sub: Vec<bool> = m.iter().zip(&has).map(|(a, b)| *a && *b).collect();
+            if !sub.contains(&true) {
+                if loose {
+                    disjoint = disjoint.max(group.all.last().copied());
                 }
+                continue;
             }
-        }
-        if best.is_none() && loose {
-            for (m, set) in &self.by_mask {
-                let disjoint = m.iter().zip(values).all(|(has, v)| !has || v.is_none());
-                if let (true, Some(&last)) = (disjoint, set.last()) {
-                    if best.is_none_or(|b| last.0 > b.0) {
-                        best = Some(last);
+            let index = group.by_sub.entry(sub.clone()).or_insert_with(|| {
+                let mut index = ByValues::new();
+                for &(t, id) in &group.all {
+                    if let Some(Some(o)) = slots.get(id) {
+                        index
+                            .entry(project(&o.values, &sub))
+                            .or_default()
+                            .insert((t, id));
                     }
                 }
+                index
+            });
+            if let Some(set) = index.get(&project(values, &sub)) {
+                shared = shared.max(set.last().copied());
             }
         }
-        best.map(|(_, id)| id)
+        shared.or(disjoint).map(|(_, id)| id)
     }
 
     /// The transactions still open, in the order they were opened.
@@ -434,7 +459,7 @@ impl super::Command for Transaction {
         // Build in time order (oldest first); the input is newest first.
         rows.reverse();
         let keyed = !self.fields.is_empty();
-        let mut pool = Pool::new(self.fields.len());
+        let mut pool = Pool::default();
         let mut done: Vec<Open> = Vec::new();
         // Events part of no transaction (kept with `keeporphans`).
         let mut orphans: Vec<Event> = Vec::new();
@@ -629,3 +654,63 @@ pub const SPECS: &[super::CommandSpec] = &[
         parse,
     },
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vals(v: &[Option<&str>]) -> Vec<Option<String>> {
+        v.iter().map(|x| x.map(str::to_string)).collect()
+    }
+
+    fn txn(values: &[Option<&str>], touched: u64) -> Open {
+        Open {
+            events: Vec::new(),
+            started: false,
+            ended: false,
+            values: vals(values),
+            touched,
+        }
+    }
+
+    #[test]
+    fn find_needs_a_shared_value_and_no_contradiction() {
+        let mut pool = Pool::default();
+        let a = pool.open(txn(&[Some("a"), None], 1));
+        let b = pool.open(txn(&[None, Some("b")], 2));
+        // Shares clientip=a with `a`, cookie=b with `b`: the later one wins.
+        assert_eq!(pool.find(&vals(&[Some("a"), Some("b")]), false), Some(b));
+        assert_eq!(pool.find(&vals(&[Some("a"), None]), false), Some(a));
+        // Contradicts `a` and shares nothing with `b`.
+        assert_eq!(pool.find(&vals(&[Some("c"), None]), false), None);
+        // Loose: `b` has none of its fields.
+        assert_eq!(pool.find(&vals(&[Some("c"), None]), true), Some(b));
+        // A shared value wins over a looser match, however recent.
+        let c = pool.open(txn(&[None, Some("z")], 3));
+        assert_eq!(pool.find(&vals(&[Some("a"), None]), true), Some(a));
+        assert_eq!(pool.find(&vals(&[Some("q"), None]), true), Some(c));
+    }
+
+    #[test]
+    fn indexes_follow_added_fields_and_closing() {
+        let mut pool = Pool::default();
+        let a = pool.open(txn(&[Some("a"), None], 1));
+        // Build the cookie-only index before the transaction gets a cookie.
+        assert_eq!(pool.find(&vals(&[None, Some("b")]), false), None);
+        pool.add(a, Event::new(), &vals(&[Some("a"), Some("b")]), 2);
+        assert_eq!(pool.find(&vals(&[None, Some("b")]), false), Some(a));
+        assert_eq!(pool.find(&vals(&[Some("a"), Some("x")]), false), None);
+        assert_eq!(pool.get(a).map(|o| o.touched), Some(2));
+        assert!(pool.close(a).is_some());
+        assert_eq!(pool.find(&vals(&[None, Some("b")]), true), None);
+        assert!(pool.groups.is_empty());
+        assert!(pool.close(a).is_none());
+    }
+
+    #[test]
+    fn without_fields_every_event_meets_the_one_open_transaction() {
+        let mut pool = Pool::default();
+        let a = pool.open(txn(&[], 1));
+        assert_eq!(pool.find(&[], true), Some(a));
+    }
+}
