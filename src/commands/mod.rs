@@ -293,6 +293,10 @@ pub const DIFFERENCES: &[(&str, &str)] = &[
         "runs over the events given with transactiontypes.conf from the --app folders; the type's transaction options are those spelunk's transaction takes",
     ),
     (
+        "transaction",
+        "delim, maxopentxn, maxopenevents and name= are refused by name; how several fields, connected and unifyends group events is spelunk's reading of the page (docs/semantics.md)",
+    ),
+    (
         "geom",
         "the feature collection is a KML file the user gives (Splunk's geo_us_states and geo_countries are not shipped; KMZ is refused); geom is a GeoJSON MultiPolygon and gen a Douglas-Peucker tolerance (docs/semantics.md)",
     ),
