@@ -29,6 +29,7 @@ use crate::exec::{Context, Rows};
 use crate::syntax::ast::Pipeline;
 use crate::value::Value;
 
+pub use crate::events::Projection;
 pub use crate::functions::stats::AggState;
 pub use crate::plan::{ChunkMerge, Plan, StreamClass};
 
@@ -123,6 +124,72 @@ impl Engine {
         each: &mut dyn FnMut(Event),
     ) -> Result<ReadReport> {
         crate::events::read_source(source, &self.read_options(), each)
+    }
+
+    /// [`Engine::read_source_events`] extracting only the fields of
+    /// `projection` (all when `None`) where the reader can: an NDJSON file
+    /// is read in chunks by the streaming path's line reader, never whole;
+    /// other formats as `read_source_events` reads them.
+    pub fn read_source_projected(
+        &self,
+        source: &EventSource,
+        projection: Option<&Projection>,
+        each: &mut dyn FnMut(Event),
+    ) -> Result<ReadReport> {
+        let Some(path) = &source.path else {
+            return self.read_source_events(source, each);
+        };
+        crate::events::refuse_parquet(path)?;
+        let Some(mut chunks) = crate::events::stream::NdjsonChunks::open(path, self.chunk_bytes)?
+        else {
+            return self.read_source_events(source, each);
+        };
+        // NDJSON: an unnamed sourcetype is `_json`, as on the streaming path.
+        let source = crate::events::with_sourcetype(source, &crate::events::Content::Json);
+        let opts = self.read_options();
+        let reader = crate::events::stream::LineReader::new(&source, &opts, projection, None)?;
+        let mut report = ReadReport {
+            notices: reader.notices().to_vec(),
+            ..ReadReport::default()
+        };
+        let (mut lines_before, mut last) = (0usize, None);
+        while let Some(chunk) = chunks
+            .next_chunk()
+            .map_err(|e| Error::io(reader.name(), e))?
+        {
+            // The last time before each chunk, in file order: the fallback
+            // time of its first events without one.
+            let start = last;
+            if let Some(t) = reader.last_time(&chunk) {
+                last = Some(t);
+            }
+            let read = reader.read_chunk(&chunk, start, each);
+            if opts.strict {
+                if let Some(m) = read.malformed.first() {
+                    return Err(Error::MalformedEvent {
+                        file: m.file.clone(),
+                        line: m.line + lines_before,
+                        message: m.reason.clone(),
+                    });
+                }
+            }
+            report
+                .malformed
+                .extend(read.malformed.into_iter().map(|mut m| {
+                    m.line += lines_before;
+                    m
+                }));
+            lines_before += read.lines;
+            report.events += read.events;
+            report.untimed += read.untimed;
+            for notice in read.notices {
+                if !report.notices.contains(&notice) {
+                    report.notices.push(notice);
+                }
+            }
+            chunks.recycle(chunk);
+        }
+        Ok(report)
     }
 
     /// Runs the commands of `prepared` from `from` on over `rows` (the

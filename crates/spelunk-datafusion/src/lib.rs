@@ -217,6 +217,7 @@ pub fn run(
             Arc::clone(&engine),
             sources.to_vec(),
             &fields,
+            prepared.plan.projection.clone(),
             Arc::clone(&report),
         );
         let columns: Vec<String> = table

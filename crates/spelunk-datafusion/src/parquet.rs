@@ -51,7 +51,7 @@ pub fn write_parquet(
 ) -> std::result::Result<ScanReport, Diagnostic> {
     let fields = discover_fields(&engine, sources).map_err(Diagnostic::plain)?;
     let report = Arc::new(Mutex::new(ScanReport::default()));
-    let table = EventsTable::new(engine, sources.to_vec(), &fields, Arc::clone(&report));
+    let table = EventsTable::new(engine, sources.to_vec(), &fields, None, Arc::clone(&report));
     let runtime = crate::runtime(1)?;
     let io = |e: &dyn std::fmt::Display| Diagnostic::plain(Error::io(out.display(), e));
     runtime

@@ -27,6 +27,7 @@ use datafusion::physical_plan::{
     DisplayAs, DisplayFormatType, ExecutionPlan, Partitioning, PlanProperties,
     SendableRecordBatchStream,
 };
+use spelunk::backend::Projection;
 use spelunk::events::Malformed;
 use spelunk::{Engine, Event, EventSource};
 
@@ -67,16 +68,20 @@ pub struct ScanReport {
 pub struct EventsTable {
     engine: Arc<Engine>,
     sources: Arc<Vec<EventSource>>,
+    projection: Arc<Option<Projection>>,
     schema: SchemaRef,
     report: Arc<Mutex<ScanReport>>,
 }
 
 impl EventsTable {
-    /// A table of `fields` (besides the hidden ones) over `sources`.
+    /// A table of `fields` (besides the hidden ones) over `sources`; the
+    /// readers extract only `projection`'s fields where they can (all
+    /// when `None`).
     pub fn new(
         engine: Arc<Engine>,
         sources: Vec<EventSource>,
         fields: &[String],
+        projection: Option<Projection>,
         report: Arc<Mutex<ScanReport>>,
     ) -> EventsTable {
         let mut columns: Vec<Field> = fields
@@ -93,6 +98,7 @@ impl EventsTable {
         EventsTable {
             engine,
             sources: Arc::new(sources),
+            projection: Arc::new(projection),
             schema: Arc::new(Schema::new(columns)),
             report,
         }
@@ -123,6 +129,7 @@ impl TableProvider for EventsTable {
         Ok(Arc::new(EventsScan::new(
             Arc::clone(&self.engine),
             Arc::clone(&self.sources),
+            Arc::clone(&self.projection),
             schema,
             Arc::clone(&self.report),
         )))
@@ -134,6 +141,7 @@ impl TableProvider for EventsTable {
 pub struct EventsScan {
     engine: Arc<Engine>,
     sources: Arc<Vec<EventSource>>,
+    projection: Arc<Option<Projection>>,
     schema: SchemaRef,
     report: Arc<Mutex<ScanReport>>,
     properties: Arc<PlanProperties>,
@@ -143,6 +151,7 @@ impl EventsScan {
     fn new(
         engine: Arc<Engine>,
         sources: Arc<Vec<EventSource>>,
+        projection: Arc<Option<Projection>>,
         schema: SchemaRef,
         report: Arc<Mutex<ScanReport>>,
     ) -> EventsScan {
@@ -155,6 +164,7 @@ impl EventsScan {
         EventsScan {
             engine,
             sources,
+            projection,
             schema,
             report,
             properties: Arc::new(properties),
@@ -217,13 +227,23 @@ impl ExecutionPlan for EventsScan {
         // No source (a search over nothing): an empty partition.
         if let Some(source) = self.sources.get(partition).cloned() {
             let engine = Arc::clone(&self.engine);
+            let projection = Arc::clone(&self.projection);
             let report = Arc::clone(&self.report);
             let batch_schema = Arc::clone(&schema);
             // The readers are synchronous: they run on a blocking thread
             // and hand batches over a bounded channel, so a large file is
             // never held as rows.
             tokio::task::spawn_blocking(move || {
-                read_partition(&engine, &source, partition, &batch_schema, &report, &tx)
+                let projection = projection.as_ref().as_ref();
+                read_partition(
+                    &engine,
+                    &source,
+                    projection,
+                    partition,
+                    &batch_schema,
+                    &report,
+                    &tx,
+                )
             });
         }
         let stream = futures::stream::unfold(rx, |mut rx| async move {
@@ -238,6 +258,7 @@ impl ExecutionPlan for EventsScan {
 fn read_partition(
     engine: &Engine,
     source: &EventSource,
+    projection: Option<&Projection>,
     partition: usize,
     schema: &SchemaRef,
     report: &Mutex<ScanReport>,
@@ -256,7 +277,7 @@ fn read_partition(
         pending.clear();
         closed = tx.blocking_send(batch).is_err();
     };
-    let outcome = engine.read_source_events(source, &mut |event| {
+    let outcome = engine.read_source_projected(source, projection, &mut |event| {
         pending.push(event);
         if pending.len() >= BATCH_ROWS {
             flush(&mut pending, &mut sequence);

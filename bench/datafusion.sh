@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The interpreter against the DataFusion backend and DuckDB (issue 20):
+#   bench/datafusion.sh [RECORDS] [THREADS]   (default 250000 records, 2 threads)
+# Builds spelunk with --features datafusion (release), creates bench/.venv
+# with DuckDB from PyPI, generates RECORDS and 4x RECORDS of CloudTrail
+# (bench/data/, once; 250,000 records are about 315 MB, so 4x is about
+# 1.26 GB), writes each to Parquet with `spelunk parquet`, and runs the seed
+# detection with each tool (best of 3). Not part of `cargo test`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+records="${1:-250000}"
+threads="${2:-2}"
+cargo build --release --quiet -p spelunk-cli --features datafusion
+if [ ! -x bench/.venv/bin/python ]; then
+  python3 -m venv bench/.venv
+  bench/.venv/bin/pip install --quiet duckdb
+fi
+mkdir -p bench/data
+files=()
+for n in "$records" "$((records * 4))"; do
+  data="bench/data/cloudtrail_${n}_1.ndjson"
+  [ -s "$data" ] || python3 bench/gen_cloudtrail.py --records "$n" --seed 1 > "$data"
+  cat "$data" > /dev/null
+  files+=("$data")
+done
+bench/.venv/bin/python bench/datafusion.py --threads "$threads" --data "${files[@]}"
