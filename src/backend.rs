@@ -26,7 +26,7 @@ use crate::event::Event;
 use crate::events::{EventSource, ReadReport};
 use crate::exec::matcher::Matcher;
 use crate::exec::{Context, Rows};
-use crate::syntax::ast::Pipeline;
+use crate::syntax::ast::{Pipeline, SearchExpr};
 use crate::value::Value;
 
 pub use crate::events::Projection;
@@ -128,12 +128,16 @@ impl Engine {
 
     /// [`Engine::read_source_events`] extracting only the fields of
     /// `projection` (all when `None`) where the reader can: an NDJSON file
-    /// is read in chunks by the streaming path's line reader, never whole;
-    /// other formats as `read_source_events` reads them.
+    /// is read in chunks by the streaming path's line reader, never whole,
+    /// and, given the search's leading `search` expression (and unless the
+    /// engine's pre-filter is off), lines lacking a literal it needs are
+    /// skipped unparsed (counted as events, as on the streaming path).
+    /// Other formats are read as `read_source_events` reads them.
     pub fn read_source_projected(
         &self,
         source: &EventSource,
         projection: Option<&Projection>,
+        search: Option<&SearchExpr>,
         each: &mut dyn FnMut(Event),
     ) -> Result<ReadReport> {
         let Some(path) = &source.path else {
@@ -147,7 +151,11 @@ impl Engine {
         // NDJSON: an unnamed sourcetype is `_json`, as on the streaming path.
         let source = crate::events::with_sourcetype(source, &crate::events::Content::Json);
         let opts = self.read_options();
-        let reader = crate::events::stream::LineReader::new(&source, &opts, projection, None)?;
+        let st = crate::events::knowledge_for(&source, &opts.knowledge);
+        let prefilter = search
+            .filter(|_| self.prefilter)
+            .and_then(|expr| crate::events::prefilter::Prefilter::from_search(expr, &st));
+        let reader = crate::events::stream::LineReader::new(&source, &opts, projection, prefilter)?;
         let mut report = ReadReport {
             notices: reader.notices().to_vec(),
             ..ReadReport::default()

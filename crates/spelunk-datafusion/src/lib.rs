@@ -218,6 +218,7 @@ pub fn run(
             sources.to_vec(),
             &fields,
             prepared.plan.projection.clone(),
+            leading_search(&prepared),
             Arc::clone(&report),
         );
         let columns: Vec<String> = table
@@ -300,6 +301,15 @@ fn newest_first(builder: LogicalPlanBuilder) -> datafusion::error::Result<Logica
         ident(SOURCE_COLUMN).sort(true, false),
         ident(SEQUENCE_COLUMN).sort(true, false),
     ])
+}
+
+/// The search's leading `search` expression, whose literals pre-filter
+/// NDJSON lines.
+fn leading_search(prepared: &Prepared) -> Option<spelunk::syntax::ast::SearchExpr> {
+    match prepared.pipeline.commands.first().map(|c| &c.args) {
+        Some(spelunk::commands::CommandArgs::Search(s)) => Some(s.expr.clone()),
+        _ => None,
+    }
 }
 
 /// What of a prepared search DataFusion runs.

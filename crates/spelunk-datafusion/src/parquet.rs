@@ -23,6 +23,8 @@ use datafusion::execution::context::SessionContext;
 use datafusion::functions::core::expr_fn::get_field;
 use datafusion::logical_expr::{ident, lit, Expr, LogicalPlanBuilder, ScalarUDF};
 use datafusion::parquet::arrow::ArrowWriter;
+use datafusion::parquet::basic::Compression;
+use datafusion::parquet::file::properties::WriterProperties;
 use datafusion::prelude::ParquetReadOptions;
 use futures::StreamExt;
 use spelunk::{Diagnostic, Engine, Error, EventSource};
@@ -51,7 +53,14 @@ pub fn write_parquet(
 ) -> std::result::Result<ScanReport, Diagnostic> {
     let fields = discover_fields(&engine, sources).map_err(Diagnostic::plain)?;
     let report = Arc::new(Mutex::new(ScanReport::default()));
-    let table = EventsTable::new(engine, sources.to_vec(), &fields, None, Arc::clone(&report));
+    let table = EventsTable::new(
+        engine,
+        sources.to_vec(),
+        &fields,
+        None,
+        None,
+        Arc::clone(&report),
+    );
     let runtime = crate::runtime(1)?;
     let io = |e: &dyn std::fmt::Display| Diagnostic::plain(Error::io(out.display(), e));
     runtime
@@ -60,7 +69,12 @@ pub fn write_parquet(
             let plan = table.scan(&ctx.state(), None, &[], None).await?;
             let schema = written_schema(&plan.schema());
             let file = std::fs::File::create(out)?;
-            let mut writer = ArrowWriter::try_new(file, Arc::clone(&schema), None)?;
+            // Snappy: fast to write and read, and most event text
+            // compresses several times over.
+            let properties = WriterProperties::builder()
+                .set_compression(Compression::SNAPPY)
+                .build();
+            let mut writer = ArrowWriter::try_new(file, Arc::clone(&schema), Some(properties))?;
             // Sources in order, each one's events in order: one running
             // sequence over them all.
             let mut sequence = 0u64;

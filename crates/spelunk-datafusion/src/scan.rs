@@ -29,6 +29,7 @@ use datafusion::physical_plan::{
 };
 use spelunk::backend::Projection;
 use spelunk::events::Malformed;
+use spelunk::syntax::ast::SearchExpr;
 use spelunk::{Engine, Event, EventSource};
 
 use crate::columns::texts_array;
@@ -69,6 +70,7 @@ pub struct EventsTable {
     engine: Arc<Engine>,
     sources: Arc<Vec<EventSource>>,
     projection: Arc<Option<Projection>>,
+    search: Arc<Option<SearchExpr>>,
     schema: SchemaRef,
     report: Arc<Mutex<ScanReport>>,
 }
@@ -82,6 +84,7 @@ impl EventsTable {
         sources: Vec<EventSource>,
         fields: &[String],
         projection: Option<Projection>,
+        search: Option<SearchExpr>,
         report: Arc<Mutex<ScanReport>>,
     ) -> EventsTable {
         let mut columns: Vec<Field> = fields
@@ -99,6 +102,7 @@ impl EventsTable {
             engine,
             sources: Arc::new(sources),
             projection: Arc::new(projection),
+            search: Arc::new(search),
             schema: Arc::new(Schema::new(columns)),
             report,
         }
@@ -130,6 +134,7 @@ impl TableProvider for EventsTable {
             Arc::clone(&self.engine),
             Arc::clone(&self.sources),
             Arc::clone(&self.projection),
+            Arc::clone(&self.search),
             schema,
             Arc::clone(&self.report),
         )))
@@ -142,6 +147,7 @@ pub struct EventsScan {
     engine: Arc<Engine>,
     sources: Arc<Vec<EventSource>>,
     projection: Arc<Option<Projection>>,
+    search: Arc<Option<SearchExpr>>,
     schema: SchemaRef,
     report: Arc<Mutex<ScanReport>>,
     properties: Arc<PlanProperties>,
@@ -152,6 +158,7 @@ impl EventsScan {
         engine: Arc<Engine>,
         sources: Arc<Vec<EventSource>>,
         projection: Arc<Option<Projection>>,
+        search: Arc<Option<SearchExpr>>,
         schema: SchemaRef,
         report: Arc<Mutex<ScanReport>>,
     ) -> EventsScan {
@@ -165,6 +172,7 @@ impl EventsScan {
             engine,
             sources,
             projection,
+            search,
             schema,
             report,
             properties: Arc::new(properties),
@@ -228,22 +236,20 @@ impl ExecutionPlan for EventsScan {
         if let Some(source) = self.sources.get(partition).cloned() {
             let engine = Arc::clone(&self.engine);
             let projection = Arc::clone(&self.projection);
+            let search = Arc::clone(&self.search);
             let report = Arc::clone(&self.report);
             let batch_schema = Arc::clone(&schema);
             // The readers are synchronous: they run on a blocking thread
             // and hand batches over a bounded channel, so a large file is
             // never held as rows.
             tokio::task::spawn_blocking(move || {
-                let projection = projection.as_ref().as_ref();
-                read_partition(
-                    &engine,
-                    &source,
-                    projection,
-                    partition,
-                    &batch_schema,
-                    &report,
-                    &tx,
-                )
+                let reading = Reading {
+                    engine: &engine,
+                    source: &source,
+                    projection: projection.as_ref().as_ref(),
+                    search: search.as_ref().as_ref(),
+                };
+                read_partition(&reading, partition, &batch_schema, &report, &tx)
             });
         }
         let stream = futures::stream::unfold(rx, |mut rx| async move {
@@ -253,12 +259,20 @@ impl ExecutionPlan for EventsScan {
     }
 }
 
+/// What one partition reads, and how.
+struct Reading<'a> {
+    engine: &'a Engine,
+    source: &'a EventSource,
+    /// The fields to extract (all when `None`).
+    projection: Option<&'a Projection>,
+    /// The leading search, whose literals pre-filter NDJSON lines.
+    search: Option<&'a SearchExpr>,
+}
+
 /// Reads one source into batches sent on `tx`; a reading error is sent as
 /// the partition's last item.
 fn read_partition(
-    engine: &Engine,
-    source: &EventSource,
-    projection: Option<&Projection>,
+    reading: &Reading<'_>,
     partition: usize,
     schema: &SchemaRef,
     report: &Mutex<ScanReport>,
@@ -277,12 +291,17 @@ fn read_partition(
         pending.clear();
         closed = tx.blocking_send(batch).is_err();
     };
-    let outcome = engine.read_source_projected(source, projection, &mut |event| {
-        pending.push(event);
-        if pending.len() >= BATCH_ROWS {
-            flush(&mut pending, &mut sequence);
-        }
-    });
+    let outcome = reading.engine.read_source_projected(
+        reading.source,
+        reading.projection,
+        reading.search,
+        &mut |event| {
+            pending.push(event);
+            if pending.len() >= BATCH_ROWS {
+                flush(&mut pending, &mut sequence);
+            }
+        },
+    );
     flush(&mut pending, &mut sequence);
     match outcome {
         Ok(read) => {
@@ -303,18 +322,31 @@ fn read_partition(
     }
 }
 
-/// One batch of events as the schema's columns.
+/// One batch of events as the schema's columns. Each event's fields are
+/// visited once, whatever the number of columns (a `spelunk parquet` of
+/// events with hundreds of fields).
 fn build_batch(
     events: &[Event],
     partition: usize,
     first: u64,
     schema: &SchemaRef,
 ) -> Result<RecordBatch> {
-    let columns: Vec<ArrayRef> = schema
-        .fields()
+    let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+    let index: std::collections::HashMap<&str, usize> =
+        names.iter().enumerate().map(|(i, n)| (*n, i)).collect();
+    let mut slots: Vec<Vec<Option<&spelunk::Value>>> = vec![vec![None; events.len()]; names.len()];
+    for (row, event) in events.iter().enumerate() {
+        for (name, value) in event.iter() {
+            if let Some(&column) = index.get(name) {
+                slots[column][row] = Some(value);
+            }
+        }
+    }
+    let columns: Vec<ArrayRef> = names
         .iter()
-        .map(|field| -> ArrayRef {
-            match field.name().as_str() {
+        .zip(slots)
+        .map(|(name, values)| -> ArrayRef {
+            match *name {
                 SOURCE_COLUMN => Arc::new(UInt32Array::from(vec![partition as u32; events.len()])),
                 SEQUENCE_COLUMN => Arc::new(UInt64Array::from_iter_values(
                     (0..events.len() as u64).map(|i| first + i),
@@ -322,7 +354,7 @@ fn build_batch(
                 "_time" | ORDER_TIME_COLUMN => {
                     Arc::new(events.iter().map(Event::time).collect::<Float64Array>())
                 }
-                name => texts_array(events.iter().map(|e| e.get(name))),
+                _ => texts_array(values.into_iter()),
             }
         })
         .collect();
