@@ -4,8 +4,10 @@
 # Builds spelunk with --features datafusion (release), creates bench/.venv
 # with DuckDB from PyPI, generates RECORDS and 4x RECORDS of CloudTrail
 # (bench/data/, once; 250,000 records are about 315 MB, so 4x is about
-# 1.26 GB), writes each to Parquet with `spelunk parquet`, and runs the seed
-# detection with each tool (best of 3). Not part of `cargo test`.
+# 1.26 GB), writes each to Parquet with `spelunk parquet`, and runs
+# bench/datafusion_query.spl (the seed's filter and grouping, without the
+# add-on knowledge DuckDB cannot ask for) with each tool (best of 3). Not
+# part of `cargo test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 records="${1:-250000}"

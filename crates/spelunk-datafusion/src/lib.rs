@@ -211,7 +211,8 @@ pub fn run(
         // The output shows whole events: every field any event has.
         let fields = match needed {
             Some(f) => f,
-            None => discover_fields(&engine, sources).map_err(diag)?,
+            None => discover_fields(&engine, sources, leading_search(&prepared).as_ref())
+                .map_err(diag)?,
         };
         let table = EventsTable::new(
             Arc::clone(&engine),

@@ -51,7 +51,7 @@ pub fn write_parquet(
     sources: &[EventSource],
     out: &Path,
 ) -> std::result::Result<ScanReport, Diagnostic> {
-    let fields = discover_fields(&engine, sources).map_err(Diagnostic::plain)?;
+    let fields = discover_fields(&engine, sources, None).map_err(Diagnostic::plain)?;
     let report = Arc::new(Mutex::new(ScanReport::default()));
     let table = EventsTable::new(
         engine,

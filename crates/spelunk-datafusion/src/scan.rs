@@ -362,11 +362,17 @@ fn build_batch(
 }
 
 /// The fields the events of `sources` carry, in the order first seen: the
-/// schema of a search whose output shows whole events.
-pub fn discover_fields(engine: &Engine, sources: &[EventSource]) -> spelunk::Result<Vec<String>> {
+/// schema of a search whose output shows whole events. Given the leading
+/// `search`, NDJSON lines lacking its literals are skipped (their fields
+/// could only belong to rows the search drops); files are read in chunks.
+pub fn discover_fields(
+    engine: &Engine,
+    sources: &[EventSource],
+    search: Option<&SearchExpr>,
+) -> spelunk::Result<Vec<String>> {
     let mut seen: indexmap::IndexSet<String> = indexmap::IndexSet::new();
     for source in sources {
-        engine.read_source_events(source, &mut |event| {
+        engine.read_source_projected(source, None, search, &mut |event| {
             for name in event.names() {
                 if !seen.contains(name) {
                     seen.insert(name.to_string());

@@ -34,6 +34,7 @@ pub struct StatsUdaf {
     now: f64,
     inputs: Vec<String>,
     signature: Signature,
+    shared: std::sync::OnceLock<Arc<Shared>>,
 }
 
 impl StatsUdaf {
@@ -54,6 +55,7 @@ impl StatsUdaf {
             now,
             inputs,
             signature: Signature::new(TypeSignature::VariadicAny, Volatility::Immutable),
+            shared: std::sync::OnceLock::new(),
         }
     }
 }
@@ -87,13 +89,19 @@ impl AggregateUDFImpl for StatsUdaf {
     }
 
     fn accumulator(&self, _args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
+        // One per group: what every group shares is behind one Arc.
+        let shared = self.shared.get_or_init(|| {
+            Arc::new(Shared {
+                agg: self.agg.clone(),
+                allnum: self.allnum,
+                now: self.now,
+                inputs: self.inputs.clone(),
+                tz: self.engine.stage_context(self.now).tz,
+            })
+        });
         Ok(Box::new(StatsAccumulator {
-            engine: Arc::clone(&self.engine),
-            agg: self.agg.clone(),
-            allnum: self.allnum,
-            now: self.now,
-            inputs: self.inputs.clone(),
             state: self.agg.func.start(),
+            shared: Arc::clone(shared),
         }))
     }
 
@@ -106,14 +114,21 @@ impl AggregateUDFImpl for StatsUdaf {
     }
 }
 
-/// One group's running state.
+/// What every group's accumulator of one aggregation shares.
 #[derive(Debug)]
-struct StatsAccumulator {
-    engine: Arc<Engine>,
+struct Shared {
     agg: Aggregation,
     allnum: bool,
     now: f64,
     inputs: Vec<String>,
+    /// The search's time zone (for an `eval(...)` argument's functions).
+    tz: chrono_tz::Tz,
+}
+
+/// One group's running state.
+#[derive(Debug)]
+struct StatsAccumulator {
+    shared: Arc<Shared>,
     state: AggState,
 }
 
@@ -121,19 +136,20 @@ impl Accumulator for StatsAccumulator {
     fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
         let rows = values.first().map_or(0, |a| a.len());
         // The first argument only carries the row count.
-        let events = rows_as_events(&self.inputs, values.get(1..).unwrap_or_default(), rows)?;
+        let shared = &self.shared;
+        let events = rows_as_events(&shared.inputs, values.get(1..).unwrap_or_default(), rows)?;
         // As `stats` evaluates an eval(...) argument: the search's `now()`
         // and time zone, and no lookups (`lookup()` is eval's and where's).
-        let ectx = EvalContext::at(self.now, self.engine.stage_context(self.now).tz);
+        let ectx = EvalContext::at(shared.now, shared.tz);
         for event in &events {
-            update_aggregation(&self.agg, &mut self.state, event, &ectx).map_err(external)?;
+            update_aggregation(&shared.agg, &mut self.state, event, &ectx).map_err(external)?;
         }
         Ok(())
     }
 
     fn evaluate(&mut self) -> Result<ScalarValue> {
-        let state = std::mem::replace(&mut self.state, self.agg.func.start());
-        let value = state.finish_in(self.allnum, None);
+        let state = std::mem::replace(&mut self.state, self.shared.agg.func.start());
+        let value = state.finish_in(self.shared.allnum, None);
         ScalarValue::try_from_array(values_array(&[value])?.as_ref(), 0)
     }
 
@@ -142,7 +158,7 @@ impl Accumulator for StatsAccumulator {
     }
 
     fn state(&mut self) -> Result<Vec<ScalarValue>> {
-        let state = std::mem::replace(&mut self.state, self.agg.func.start());
+        let state = std::mem::replace(&mut self.state, self.shared.agg.func.start());
         let bytes = postcard::to_allocvec(&state)
             .map_err(|e| DataFusionError::Execution(format!("stats state: {e}")))?;
         Ok(vec![ScalarValue::Binary(Some(bytes))])
