@@ -168,12 +168,15 @@ pub struct ReadOptions<'a> {
     pub max_bytes: u64,
 }
 
-/// Parquet files are columns, not event text: the DataFusion backend reads
-/// them. Said up front, rather than each row group reported malformed.
+/// Parquet files (local, or at an `s3://` URL) are columns, not event
+/// text: the DataFusion backend reads them. Said up front, rather than
+/// each row group reported malformed or the URL as a missing file.
 pub(crate) fn refuse_parquet(path: &std::path::Path) -> Result<()> {
-    if path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("parquet"))
+    let object_store = path.to_str().is_some_and(|p| p.starts_with("s3://"));
+    if object_store
+        || path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("parquet"))
     {
         return Err(Error::Io {
             path: path.display().to_string(),

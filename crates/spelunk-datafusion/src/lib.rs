@@ -550,8 +550,10 @@ fn internal_df(message: &str) -> DataFusionError {
 
 /// A runtime for DataFusion's streams with `threads` workers.
 fn runtime(threads: usize) -> Result<tokio::runtime::Runtime, Diagnostic> {
+    // Timers and sockets: object storage's HTTP client needs both.
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(threads.max(1))
+        .enable_all()
         .build()
         .map_err(|e| Diagnostic::plain(Error::io("the DataFusion runtime", e)))
 }

@@ -34,13 +34,43 @@ use crate::scan::{
     SOURCE_COLUMN,
 };
 
-/// Whether a source is a Parquet file (by its name).
+/// Whether a source is Parquet: a `.parquet` file, or an `s3://` URL (a
+/// file or a prefix of files).
 pub fn is_parquet(source: &EventSource) -> bool {
-    source
-        .path
-        .as_deref()
-        .and_then(Path::extension)
-        .is_some_and(|e| e.eq_ignore_ascii_case("parquet"))
+    source.path.as_deref().is_some_and(|p| {
+        s3_url(p).is_some()
+            || p.extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("parquet"))
+    })
+}
+
+/// The `s3://bucket/key` a path names, if it names one.
+fn s3_url(path: &Path) -> Option<String> {
+    let text = path.to_str()?;
+    text.starts_with("s3://").then(|| text.to_string())
+}
+
+/// Lets DataFusion read `url`'s bucket: an S3 store configured from the
+/// `AWS_*` environment variables (credentials, region, `AWS_ENDPOINT_URL`
+/// for an S3-compatible server; plain HTTP when that endpoint is).
+fn register_s3(ctx: &SessionContext, url: &str) -> Result<()> {
+    let parsed = url::Url::parse(url)
+        .map_err(|e| DataFusionError::Plan(format!("{url}: not a URL: {e}")))?;
+    let bucket = parsed
+        .host_str()
+        .ok_or_else(|| DataFusionError::Plan(format!("{url}: no bucket")))?;
+    let plain_http = std::env::var("AWS_ENDPOINT_URL")
+        .or_else(|_| std::env::var("AWS_ENDPOINT"))
+        .is_ok_and(|e| e.starts_with("http://"));
+    let store = object_store::aws::AmazonS3Builder::from_env()
+        .with_bucket_name(bucket)
+        .with_allow_http(plain_http)
+        .build()
+        .map_err(|e| DataFusionError::Plan(format!("{url}: {e}")))?;
+    let root = url::Url::parse(&format!("s3://{bucket}"))
+        .map_err(|e| DataFusionError::Plan(format!("{url}: {e}")))?;
+    ctx.register_object_store(&root, Arc::new(store));
+    Ok(())
 }
 
 /// Reads `sources` as a search would (readers, knowledge layer) and writes
@@ -146,8 +176,15 @@ pub async fn input(
     let mut frames = Vec::new();
     for source in sources {
         let path: PathBuf = source.path.clone().unwrap_or_default();
+        let location = match s3_url(&path) {
+            Some(url) => {
+                register_s3(ctx, &url)?;
+                url
+            }
+            None => path.display().to_string(),
+        };
         let frame = ctx
-            .read_parquet(path.display().to_string(), ParquetReadOptions::default())
+            .read_parquet(location, ParquetReadOptions::default())
             .await?;
         let leaves = leaves(frame.schema().as_arrow());
         for (name, _, _) in &leaves {
