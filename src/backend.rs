@@ -68,6 +68,13 @@ impl Prepared {
 }
 
 impl Engine {
+    /// Worker threads for a search: the configured number, or one per
+    /// core when 0 (at most 1024), so a backend uses what the interpreter
+    /// would.
+    pub fn threads(&self) -> usize {
+        self.thread_count()
+    }
+
     /// Resolves `query`'s subsearches (running each through the
     /// interpreter over `sources`) and plans the result.
     pub fn prepare(
@@ -117,7 +124,8 @@ impl Engine {
 
     /// Reads one source as a plain run does (format by content, the
     /// knowledge layer applied), handing each event to `each`. Events come
-    /// in file order; a backend orders them [newest first](newest_first).
+    /// in file order; a backend orders them newest first (ties in input
+    /// order), as a search returns them.
     pub fn read_source_events(
         &self,
         source: &EventSource,
@@ -236,12 +244,6 @@ impl Engine {
     }
 }
 
-/// The order a search returns events in: descending `_time`, events
-/// without one last (ties keep their input order when sorted stably).
-pub fn newest_first(a: Option<f64>, b: Option<f64>) -> std::cmp::Ordering {
-    crate::exec::newest_first(a, b)
-}
-
 /// One streaming command compiled to run row by row.
 pub enum RowStep<'c> {
     /// `search`: keeps the rows its expression matches.
@@ -322,19 +324,6 @@ pub fn update_aggregation(
         &evaluated,
     );
     Ok(())
-}
-
-/// The fields one aggregation reads from a row: `_time` (earliest, latest,
-/// rate), its field and its `eval(...)`'s fields.
-pub fn aggregation_reads(agg: &Aggregation) -> Vec<String> {
-    let mut out = vec!["_time".to_string()];
-    out.extend(agg.field.iter().cloned());
-    if let Some(expr) = &agg.expr {
-        out.extend(expr.fields());
-    }
-    out.sort();
-    out.dedup();
-    out
 }
 
 /// Whether a search may leave the interpreter for another executor, as

@@ -256,10 +256,7 @@ impl CommandArgs {
                 let mut out = s.by.clone();
                 out.push("_time".to_string());
                 for agg in &s.aggs {
-                    out.extend(agg.field.iter().cloned());
-                    if let Some(expr) = &agg.expr {
-                        out.extend(expr.fields());
-                    }
+                    out.extend(agg.reads());
                 }
                 plain(&out)
             }

@@ -71,6 +71,17 @@ pub struct Aggregation {
 }
 
 impl Aggregation {
+    /// The fields it reads from a row: its field and its `eval(...)`'s
+    /// fields (every aggregation may also read `_time`: earliest, latest,
+    /// rate, sparklines).
+    pub fn reads(&self) -> Vec<String> {
+        let mut out: Vec<String> = self.field.iter().cloned().collect();
+        if let Some(expr) = &self.expr {
+            out.extend(expr.fields());
+        }
+        out
+    }
+
     /// Whether the field argument has `*`, e.g. `avg(*lay)`.
     pub fn is_wildcard(&self) -> bool {
         self.field.as_deref().is_some_and(|f| f.contains('*'))

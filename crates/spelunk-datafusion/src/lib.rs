@@ -48,7 +48,8 @@ use crate::scan::{EventsTable, ORDER_TIME_COLUMN, SEQUENCE_COLUMN, SOURCE_COLUMN
 /// How to run.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
-    /// DataFusion's partitions and threads (0: one per core).
+    /// DataFusion's partitions and threads (0: the engine's thread count,
+    /// one per core unless configured).
     pub threads: usize,
 }
 
@@ -134,7 +135,7 @@ pub fn run(
         )));
     }
     let threads = match options.threads {
-        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        0 => engine.threads(),
         n => n,
     };
     let whole_in_interpreter = |reason: &str| -> Result<DataFusionRun, Diagnostic> {
@@ -315,8 +316,9 @@ fn leading_search(prepared: &Prepared) -> Option<spelunk::syntax::ast::SearchExp
 
 /// What of a prepared search DataFusion runs.
 struct Compiled {
-    /// Commands `0..steps` run row by row.
-    steps: usize,
+    /// The leading commands that run row by row, by the fields each sets
+    /// (none for a filter).
+    writes: Vec<Vec<String>>,
     /// The `stats` run as an aggregation, right after them.
     stats_at: Option<usize>,
 }
@@ -324,7 +326,7 @@ struct Compiled {
 impl Compiled {
     fn of(engine: &Engine, prepared: &Prepared) -> spelunk::Result<Compiled> {
         let ctx = engine.stage_context(prepared.now);
-        let mut steps = 0;
+        let mut writes = Vec::new();
         for command in prepared
             .pipeline
             .commands
@@ -334,20 +336,20 @@ impl Compiled {
             match RowStep::compile(&command.args, &ctx) {
                 // A step that does not compile fails as the interpreter
                 // would fail on it.
-                Some(step) => drop(step?),
+                Some(step) => writes.push(step?.writes()),
                 None => break,
             }
-            steps += 1;
         }
+        let steps = writes.len();
         let stats_at = (steps == prepared.plan.streaming_prefix
             && prepared.mergeable_stats(steps).is_some())
         .then_some(steps);
-        Ok(Compiled { steps, stats_at })
+        Ok(Compiled { writes, stats_at })
     }
 
     /// The first command the interpreter runs.
     fn rest_from(&self) -> usize {
-        self.stats_at.map_or(self.steps, |s| s + 1)
+        self.stats_at.map_or(self.writes.len(), |s| s + 1)
     }
 
     /// The plan: `builder` (the scan, whose columns are `columns`)
@@ -359,13 +361,8 @@ impl Compiled {
         mut builder: LogicalPlanBuilder,
         mut columns: Vec<String>,
     ) -> datafusion::error::Result<LogicalPlan> {
-        let ctx = engine.stage_context(prepared.now);
-        for index in 0..self.steps {
+        for (index, writes) in self.writes.iter().enumerate() {
             let command = &prepared.pipeline.commands[index];
-            let writes = match RowStep::compile(&command.args, &ctx) {
-                Some(Ok(step)) => step.writes(),
-                _ => return Err(internal_df("a compiled step no longer compiles")),
-            };
             // `_time` always: a search's time modifiers (`earliest=-24h`)
             // read it without naming it.
             let mut reads = command.args.reads().unwrap_or_default();
@@ -395,11 +392,11 @@ impl Compiled {
             builder = builder.project(first)?;
             columns.retain(|c| !writes.contains(c));
             let mut second: Vec<Expr> = columns.iter().map(|c| ident(c.as_str())).collect();
-            for w in &writes {
+            for w in writes {
                 second.push(get_field(ident(temporary.as_str()), w.as_str()).alias(w));
             }
             builder = builder.project(second)?;
-            columns.extend(writes);
+            columns.extend(writes.iter().cloned());
         }
         let Some(index) = self.stats_at else {
             return newest_first(builder)?.build();
@@ -434,7 +431,10 @@ impl Compiled {
             .iter()
             .enumerate()
             .map(|(j, agg)| {
-                let inputs = present(spelunk::backend::aggregation_reads(agg), &columns);
+                // `_time` always: earliest, latest and rate read it.
+                let mut reads = agg.reads();
+                reads.push("_time".to_string());
+                let inputs = present(reads, &columns);
                 let udaf = AggregateUDF::from(udaf::StatsUdaf::new(
                     Arc::clone(engine),
                     agg.clone(),
