@@ -2,7 +2,9 @@
 //! CloudTrail and Okta detections over the Panther events
 //! (`../shared/corpus/events/panther/`), each under the interpreter, under
 //! DataFusion on the NDJSON, and under DataFusion on a Parquet file
-//! `spelunk parquet` wrote from it: the same rows, or the same error.
+//! `spelunk parquet` wrote from it: the same rows, or the same error; and
+//! the Windows detections whose tests name a file in attack_data, over
+//! those files (see [`attack_data_detections_agree_on_every_backend`]).
 //! Skipped, saying so, where ../shared is absent (a clone on its own).
 
 use std::path::{Path, PathBuf};
@@ -137,5 +139,154 @@ fn cloudtrail_and_okta_detections_agree_on_every_backend() {
         runs - failures.len(),
         failures.len()
     );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The detection names in attack_data's MANIFEST.md (third column: the
+/// detections whose tests name each file).
+fn manifest_detections(manifest: &str) -> std::collections::BTreeSet<String> {
+    let mut names = std::collections::BTreeSet::new();
+    for line in manifest.lines() {
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        let Some(cell) = cells.get(3) else { continue };
+        if cell.is_empty() || *cell == "-" || cell.starts_with("detections") {
+            continue;
+        }
+        names.extend(cell.split(',').map(|n| n.trim().to_string()));
+    }
+    names
+}
+
+/// Every detection YAML under `dir` whose stem is in `names`.
+fn detections_named(
+    dir: &Path,
+    names: &std::collections::BTreeSet<String>,
+    out: &mut Vec<PathBuf>,
+) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for path in entries.filter_map(|e| e.ok().map(|e| e.path())) {
+        if path.is_dir() {
+            detections_named(&path, names, out);
+        } else if path.extension().is_some_and(|e| e == "yml")
+            && path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .is_some_and(|s| names.contains(s))
+        {
+            out.push(path);
+        }
+    }
+}
+
+/// The Windows half: each detection whose tests name a file in
+/// `../shared/corpus/events/attack_data` (Windows XML and WinEventLog text,
+/// Sysmon, PingID), over its own datasets as `spelunk test` replays them,
+/// under the interpreter, under DataFusion on the files, and under
+/// DataFusion on a Parquet file written from them.
+#[test]
+fn attack_data_detections_agree_on_every_backend() {
+    let Some(corpus) = shared() else {
+        eprintln!("skipped: ../shared/corpus is absent (CI has it)");
+        return;
+    };
+    let data = corpus.join("events/attack_data");
+    let content = corpus.join("security_content");
+    let manifest =
+        std::fs::read_to_string(data.join("MANIFEST.md")).expect("attack_data's MANIFEST.md");
+    let mut files = Vec::new();
+    detections_named(
+        &content.join("detections"),
+        &manifest_detections(&manifest),
+        &mut files,
+    );
+    files.sort();
+    assert!(!files.is_empty(), "no detection names an attack_data file");
+    let options = spelunk::testing::Options {
+        attack_data: Some(data),
+        macros: vec![content.join("macros")],
+        lookups: vec![content.join("lookups")],
+        ..spelunk::testing::Options::default()
+    };
+    let cases = spelunk::testing::discover(&files, &options).expect("the detections' tests");
+    let scratch = std::env::temp_dir().join(format!("spelunk-df-windows-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch).expect("a scratch folder");
+    let mut engines: Vec<(spelunk::testing::EngineConfig, Arc<Engine>)> = Vec::new();
+    let (mut runs, mut with_rows, mut on_datafusion) = (0, 0, 0);
+    let mut failures = Vec::new();
+    for (n, case) in cases.iter().enumerate() {
+        let Ok(plan) = &case.plan else { continue };
+        if plan.datasets.iter().any(|d| !d.path.is_file()) {
+            continue;
+        }
+        let engine = match engines.iter().find(|(c, _)| *c == plan.config) {
+            Some((_, engine)) => Arc::clone(engine),
+            None => {
+                let engine = Arc::new(
+                    Engine::from_options(&plan.config.engine_options())
+                        .expect("the corpus's macros and lookups load"),
+                );
+                engines.push((plan.config.clone(), Arc::clone(&engine)));
+                engine
+            }
+        };
+        let Ok(query) = engine.compile(&plan.search, &plan.search_name) else {
+            continue;
+        };
+        let sources: Vec<EventSource> = plan
+            .datasets
+            .iter()
+            .map(|d| EventSource {
+                path: Some(d.path.clone()),
+                sourcetype: d.sourcetype.clone(),
+                source: d.source.clone(),
+                host: d.host.clone(),
+                index: d.index.clone(),
+            })
+            .collect();
+        let parquet_path = scratch.join(format!("case{n}.parquet"));
+        spelunk_datafusion::write_parquet(Arc::clone(&engine), &sources, &parquet_path)
+            .expect("the datasets convert to Parquet");
+        let parquet = EventSource {
+            path: Some(parquet_path),
+            ..EventSource::default()
+        };
+        runs += 1;
+        let outcome = |sources: &[EventSource]| {
+            spelunk_datafusion::run(
+                Arc::clone(&engine),
+                &query,
+                sources,
+                &spelunk_datafusion::Options { threads: 2 },
+            )
+            .map(|r| (rows(&r.output.results), !r.placement.datafusion.is_empty()))
+            .map_err(|d| d.error.to_string())
+        };
+        let interpreted = engine
+            .run_sources(&query, &sources)
+            .map(|o| rows(&o.results))
+            .map_err(|d| d.error.to_string());
+        let compiled = outcome(&sources);
+        let from_parquet = outcome(std::slice::from_ref(&parquet));
+        match (&interpreted, &compiled, &from_parquet) {
+            (Ok(a), Ok((b, df)), Ok((c, _))) if a == b && a == c => {
+                with_rows += usize::from(!a.is_empty());
+                on_datafusion += usize::from(*df);
+            }
+            (Err(a), Err(b), _) if a == b => {}
+            _ => failures.push(format!(
+                "{}:\n  interpreter: {interpreted:?}\n  datafusion:  {compiled:?}\n  parquet:     {from_parquet:?}",
+                case.name
+            )),
+        }
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
+    eprintln!(
+        "attack_data differential: {runs} tests, {} agree ({with_rows} return rows, {on_datafusion} ran a DataFusion stage), {} differ",
+        runs - failures.len(),
+        failures.len()
+    );
+    assert!(runs > 0, "no attack_data test could run");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
