@@ -82,6 +82,21 @@ impl Aggregation {
         out
     }
 
+    /// Whether its result depends on the events' `_time` (earliest,
+    /// latest, their `_time` forms, rate, sparkline), which another
+    /// executor must then pass along with [`Aggregation::reads`].
+    pub fn reads_time(&self) -> bool {
+        matches!(
+            self.func.start(),
+            AggState::Sparkline(..)
+                | AggState::Earliest(_)
+                | AggState::Latest(_)
+                | AggState::EarliestTime(_)
+                | AggState::LatestTime(_)
+                | AggState::Rate(..)
+        )
+    }
+
     /// Whether the field argument has `*`, e.g. `avg(*lay)`.
     pub fn is_wildcard(&self) -> bool {
         self.field.as_deref().is_some_and(|f| f.contains('*'))
@@ -727,6 +742,19 @@ pub const SPECS: &[super::CommandSpec] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_time_functions_read_time() {
+        let pipeline = crate::syntax::parse(
+            "| stats count dc(x) values(x) earliest(x) latest_time(x) rate(x) sparkline",
+        )
+        .expect("parses");
+        let crate::commands::CommandArgs::Stats(stats) = &pipeline.commands[0].args else {
+            panic!("not stats");
+        };
+        let reads: Vec<bool> = stats.aggs.iter().map(Aggregation::reads_time).collect();
+        assert_eq!(reads, [false, false, false, true, true, true, true]);
+    }
 
     #[test]
     fn wildcard_names_capture_each_star_in_order() {

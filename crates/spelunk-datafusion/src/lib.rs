@@ -431,9 +431,12 @@ impl Compiled {
             .iter()
             .enumerate()
             .map(|(j, agg)| {
-                // `_time` always: earliest, latest and rate read it.
+                // `_time` only for the functions that read it: a bare
+                // `count` then reads no column at all.
                 let mut reads = agg.reads();
-                reads.push("_time".to_string());
+                if agg.reads_time() {
+                    reads.push("_time".to_string());
+                }
                 let inputs = present(reads, &columns);
                 let udaf = AggregateUDF::from(udaf::StatsUdaf::new(
                     Arc::clone(engine),

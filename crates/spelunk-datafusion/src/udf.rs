@@ -14,6 +14,7 @@ use datafusion::logical_expr::{
     ColumnarValue, ScalarFunctionArgs, ScalarUDFImpl, Signature, TypeSignature, Volatility,
 };
 use spelunk::backend::{Prepared, RowStep};
+use spelunk::event::FieldName;
 use spelunk::{Engine, Event};
 
 use crate::columns::{texts_array, value_at, value_type, values_array};
@@ -24,9 +25,12 @@ pub fn rows_as_events(names: &[String], arrays: &[ArrayRef], rows: usize) -> Res
         .map(|_| Event::with_capacity(names.len()))
         .collect();
     for (name, array) in names.iter().zip(arrays) {
+        // Interned once per batch: an owned name per row was an allocation
+        // per field per row.
+        let key = FieldName::intern(name);
         for (row, event) in events.iter_mut().enumerate() {
             if let Some(value) = value_at(array.as_ref(), row, name)? {
-                event.set(name.clone(), value);
+                event.set(key, value);
             }
         }
     }
