@@ -79,6 +79,11 @@ enum Command {
     /// read, so a search over the file gives what it gives over the events
     /// (needs a spelunk built with `--features datafusion`).
     Parquet(ParquetArgs),
+    /// Serve a Ballista scheduler or executor that runs `run --engine
+    /// ballista`'s searches, decoding spelunk's functions (needs a spelunk
+    /// built with `--features ballista`).
+    #[command(subcommand)]
+    Ballista(BallistaRole),
     /// Print a shell completion script (e.g. `spelunk completions bash >
     /// /etc/bash_completion.d/spelunk`).
     Completions {
@@ -91,6 +96,59 @@ enum Command {
     /// status: supported, supported with a stated difference, cannot run
     /// offline, or not supported.
     Reference(ReferenceArgs),
+}
+
+/// What `spelunk ballista` serves.
+// Parsed (and in --help) in every build; read only with the feature.
+#[cfg_attr(not(feature = "ballista"), allow(dead_code))]
+#[derive(Subcommand, Debug)]
+enum BallistaRole {
+    /// A scheduler: `run --engine ballista --scheduler HOST:PORT` sends it
+    /// searches, it hands their tasks to the executors.
+    Scheduler {
+        /// Where it listens for clients and executors.
+        #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:50050")]
+        bind: String,
+        #[command(flatten)]
+        knowledge: KnowledgeArgs,
+    },
+    /// An executor: polls the scheduler for tasks and serves their output
+    /// to the other executors and the client (Arrow Flight).
+    Executor {
+        /// The scheduler.
+        #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:50050")]
+        scheduler: String,
+        /// Where it serves task output.
+        #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:50051")]
+        bind: String,
+        /// Tasks it runs at once (default: one per core).
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        slots: usize,
+        #[command(flatten)]
+        knowledge: KnowledgeArgs,
+    },
+}
+
+/// The knowledge a scheduler or executor rebuilds searches with: the
+/// client's (`run`'s) own, for searches it did not see prepared.
+#[cfg_attr(not(feature = "ballista"), allow(dead_code))]
+#[derive(Args, Debug)]
+struct KnowledgeArgs {
+    /// Macro definitions, as for `run` (repeatable).
+    #[arg(short = 'm', long = "macros", value_name = "PATH")]
+    macros: Vec<PathBuf>,
+    /// Splunk app folders, as for `run` (repeatable).
+    #[arg(long = "app", value_name = "DIR")]
+    apps: Vec<PathBuf>,
+    /// Lookups, as for `run` (repeatable).
+    #[arg(short = 'l', long = "lookups", value_name = "PATH")]
+    lookups: Vec<PathBuf>,
+    /// Sourcetype settings, as for `run` (repeatable).
+    #[arg(long = "props", value_name = "PATH")]
+    props: Vec<PathBuf>,
+    /// The time zone, as for `run`.
+    #[arg(long, default_value = "UTC", value_name = "TZ")]
+    tz: String,
 }
 
 #[derive(Args, Debug)]
@@ -335,12 +393,19 @@ struct RunArgs {
     /// such as 512M or 2G (powers of 1024), or bytes.
     #[arg(long = "max-memory", value_name = "SIZE", default_value = "2G", value_parser = memory_size)]
     max_memory: u64,
-    /// Where the search runs: `interpreter`, or `datafusion` (its leading
+    /// Where the search runs: `interpreter`, `datafusion` (its leading
     /// search/where/eval commands and a following stats on Apache
     /// DataFusion, the rest in the interpreter; needs a spelunk built with
-    /// `--features datafusion`). Results do not depend on it.
-    #[arg(long = "engine", value_name = "ENGINE", default_value = "interpreter", value_parser = ["interpreter", "datafusion"])]
+    /// `--features datafusion`), or `ballista` (the same plan on a Ballista
+    /// cluster, see --scheduler; Parquet input; needs `--features
+    /// ballista`). Results do not depend on it.
+    #[arg(long = "engine", value_name = "ENGINE", default_value = "interpreter", value_parser = ["interpreter", "datafusion", "ballista"])]
     engine: String,
+    /// `--engine ballista`'s scheduler: HOST:PORT of `spelunk ballista
+    /// scheduler`, or `local` for a scheduler and two executors in this
+    /// process.
+    #[arg(long, value_name = "HOST:PORT", default_value = "local")]
+    scheduler: String,
 }
 
 /// How wide a table may be.
@@ -478,6 +543,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => run(args),
         Command::Parquet(args) => write_parquet(args),
+        Command::Ballista(role) => serve_ballista(role).map(|()| ExitCode::SUCCESS),
         Command::Expand(args) => expand(args).map(|()| ExitCode::SUCCESS),
         Command::Lint(args) => lint(args).map(|clean| {
             if clean {
@@ -777,6 +843,15 @@ fn run(args: RunArgs) -> Result<ExitCode, Diagnostic> {
     let mut streamed: Option<usize> = None;
     let out = if args.engine == "datafusion" {
         run_on_datafusion(engine, &query, &sources, args.threads, args.explain)?
+    } else if args.engine == "ballista" {
+        run_on_ballista(
+            engine,
+            &query,
+            &sources,
+            args.threads,
+            args.explain,
+            &args.scheduler,
+        )?
     } else if args.explain {
         // Printed even with --quiet: it was asked for.
         let (out, explain) = engine.run_sources_explained(&query, &sources)?;
@@ -1126,6 +1201,89 @@ fn run_on_datafusion(
     _explain: bool,
 ) -> Result<spelunk::engine::RunOutput, Diagnostic> {
     Err(without_datafusion("--engine"))
+}
+
+/// Runs the search on a Ballista cluster: the one at `scheduler`, or, for
+/// `local`, a scheduler and two executors started in this process.
+#[cfg(feature = "ballista")]
+fn run_on_ballista(
+    engine: Engine,
+    query: &spelunk::engine::Query,
+    sources: &[spelunk::EventSource],
+    threads: usize,
+    explain: bool,
+    scheduler: &str,
+) -> Result<spelunk::engine::RunOutput, Diagnostic> {
+    use spelunk_datafusion::ballista;
+    let engine = std::sync::Arc::new(engine);
+    let options = spelunk_datafusion::Options { threads };
+    let run = if scheduler == "local" {
+        // Kept until the run ends: dropping it stops the cluster.
+        let cluster = ballista::LocalCluster::start(std::sync::Arc::clone(&engine), 2, 1)?;
+        ballista::run(engine, query, sources, &options, cluster.scheduler())?
+    } else {
+        let remote = ballista::Scheduler::remote(std::sync::Arc::clone(&engine), scheduler);
+        ballista::run(engine, query, sources, &options, &remote)?
+    };
+    if explain {
+        eprint!("{}", run.placement.render());
+    }
+    Ok(run.output)
+}
+
+/// Without the feature, `--engine ballista` says how to get it.
+#[cfg(not(feature = "ballista"))]
+fn run_on_ballista(
+    _engine: Engine,
+    _query: &spelunk::engine::Query,
+    _sources: &[spelunk::EventSource],
+    _threads: usize,
+    _explain: bool,
+    _scheduler: &str,
+) -> Result<spelunk::engine::RunOutput, Diagnostic> {
+    Err(without_ballista("--engine ballista"))
+}
+
+/// The error of a Ballista feature in a spelunk built without it.
+#[cfg(not(feature = "ballista"))]
+fn without_ballista(what: &str) -> Diagnostic {
+    Diagnostic::plain(Error::Usage(format!(
+        "{what}: this spelunk was built without Ballista: build it with `cargo build --release -p spelunk-cli --features ballista`"
+    )))
+}
+
+/// `spelunk ballista scheduler|executor`: serves until stopped.
+#[cfg(feature = "ballista")]
+fn serve_ballista(role: BallistaRole) -> Result<(), Diagnostic> {
+    use spelunk_datafusion::ballista;
+    let engine = |k: &KnowledgeArgs| -> Result<std::sync::Arc<Engine>, Diagnostic> {
+        let engine = Engine::from_options(&EngineOptions {
+            apps: k.apps.clone(),
+            macros: k.macros.clone(),
+            lookups: k.lookups.clone(),
+            props: k.props.clone(),
+            time_zone: time_zone(&k.tz)?,
+            ..EngineOptions::default()
+        })?;
+        warn_about_knowledge(&engine);
+        Ok(std::sync::Arc::new(engine))
+    };
+    match role {
+        BallistaRole::Scheduler { bind, knowledge } => {
+            ballista::serve_scheduler(engine(&knowledge)?, &bind)
+        }
+        BallistaRole::Executor {
+            scheduler,
+            bind,
+            slots,
+            knowledge,
+        } => ballista::serve_executor(engine(&knowledge)?, &scheduler, &bind, slots),
+    }
+}
+
+#[cfg(not(feature = "ballista"))]
+fn serve_ballista(_role: BallistaRole) -> Result<(), Diagnostic> {
+    Err(without_ballista("spelunk ballista"))
 }
 
 /// Runs the search writing each row to stdout as it comes, for the formats

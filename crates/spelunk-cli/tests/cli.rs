@@ -1773,3 +1773,178 @@ fn engine_datafusion_without_the_feature_says_how_to_build_it() {
         text(&out.stderr)
     );
 }
+
+/// The sample as a Parquet file `spelunk parquet` wrote, in a scratch
+/// folder named for `test`.
+#[cfg(feature = "ballista")]
+fn sample_parquet(test: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("spelunk-cli-{test}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a scratch folder");
+    let file = dir.join("sample.parquet");
+    let path = file.to_str().expect("a UTF-8 temporary path");
+    let out = spelunk(&[
+        "parquet",
+        "-e",
+        SAMPLE,
+        "--sourcetype",
+        "aws:cloudtrail",
+        "-o",
+        path,
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    file
+}
+
+/// The seed under `--engine ballista --scheduler local` (a scheduler and
+/// two executors in the process) gives the interpreter's JSON.
+#[cfg(feature = "ballista")]
+#[test]
+fn engine_ballista_on_a_local_cluster_gives_the_interpreters_rows() {
+    let parquet = sample_parquet("ballista-local");
+    let interpreted = spelunk(&[
+        "run",
+        "-f",
+        SEED,
+        "-e",
+        SAMPLE,
+        "--sourcetype",
+        "aws:cloudtrail",
+        "-o",
+        "json",
+    ]);
+    let path = parquet.to_str().expect("UTF-8");
+    let distributed = spelunk(&[
+        "run",
+        "-f",
+        SEED,
+        "-e",
+        path,
+        "-o",
+        "json",
+        "--engine",
+        "ballista",
+        "--scheduler",
+        "local",
+        "--explain",
+    ]);
+    assert!(
+        distributed.status.success(),
+        "{}",
+        text(&distributed.stderr)
+    );
+    assert_eq!(text(&distributed.stdout), text(&interpreted.stdout));
+    assert!(
+        text(&distributed.stderr).contains("DistributedQueryExec"),
+        "{}",
+        text(&distributed.stderr)
+    );
+    let _ = std::fs::remove_dir_all(parquet.parent().expect("a folder"));
+}
+
+/// A process stopped when dropped.
+#[cfg(feature = "ballista")]
+struct Served(std::process::Child);
+
+#[cfg(feature = "ballista")]
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[cfg(feature = "ballista")]
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// `spelunk ballista scheduler` and two `spelunk ballista executor`
+/// processes: `--engine ballista --scheduler HOST:PORT` gets the
+/// interpreter's rows from them, each rebuilding the search from its text.
+#[cfg(feature = "ballista")]
+#[test]
+fn engine_ballista_on_spelunk_servers_gives_the_interpreters_rows() {
+    let serve = |args: &[String]| {
+        Served(
+            Command::new(env!("CARGO_BIN_EXE_spelunk"))
+                .args(args)
+                .current_dir(root())
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .expect("the server starts"),
+        )
+    };
+    let scheduler = format!("127.0.0.1:{}", free_port());
+    let _scheduler = serve(&[
+        "ballista".into(),
+        "scheduler".into(),
+        "--bind".into(),
+        scheduler.clone(),
+    ]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while std::net::TcpStream::connect(&scheduler).is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the scheduler did not listen"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let _executors: Vec<Served> = (0..2)
+        .map(|_| {
+            serve(&[
+                "ballista".into(),
+                "executor".into(),
+                "--scheduler".into(),
+                scheduler.clone(),
+                "--bind".into(),
+                format!("127.0.0.1:{}", free_port()),
+                "--slots".into(),
+                "1".into(),
+            ])
+        })
+        .collect();
+    let parquet = sample_parquet("ballista-servers");
+    let path = parquet.to_str().expect("UTF-8");
+    let searches = [
+        vec!["-f", SEED],
+        vec!["`cloudtrail` eventName=Describe* | stats count dc(eventName) as names by user"],
+    ];
+    for search in &searches {
+        let mut interpreted = vec!["run", "-e", SAMPLE, "--sourcetype", "aws:cloudtrail"];
+        interpreted.extend(["-o", "json"]);
+        interpreted.extend(search.iter().copied());
+        let interpreted = spelunk(&interpreted);
+        let mut distributed = vec!["run", "-e", path, "-o", "json", "--engine", "ballista"];
+        distributed.extend(["--scheduler", scheduler.as_str()]);
+        distributed.extend(search.iter().copied());
+        let distributed = spelunk(&distributed);
+        assert!(
+            distributed.status.success(),
+            "{search:?}: {}",
+            text(&distributed.stderr)
+        );
+        assert_eq!(
+            text(&distributed.stdout),
+            text(&interpreted.stdout),
+            "{search:?}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(parquet.parent().expect("a folder"));
+}
+
+/// Without the feature, `--engine ballista` names the feature to build.
+#[cfg(not(feature = "ballista"))]
+#[test]
+fn engine_ballista_without_the_feature_says_how_to_build_it() {
+    let out = spelunk(&["run", "-f", SEED, "-e", SAMPLE, "--engine", "ballista"]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("--features ballista"),
+        "{}",
+        text(&out.stderr)
+    );
+}

@@ -275,3 +275,28 @@ impl ScalarUDFImpl for TimeUdf {
         Ok(ColumnarValue::Array(Arc::new(times)))
     }
 }
+
+/// What the Ballista codec ships to an executor to rebuild a step there
+/// (`src/ballista.rs`).
+#[cfg(feature = "ballista")]
+impl StepUdf {
+    /// The prepared search the step is a command of.
+    pub(crate) fn prepared(&self) -> &Arc<Prepared> {
+        &self.prepared
+    }
+
+    /// The command's position in the prepared pipeline.
+    pub(crate) fn index(&self) -> usize {
+        self.index
+    }
+
+    /// The argument columns' field names.
+    pub(crate) fn inputs(&self) -> &[String] {
+        &self.inputs
+    }
+
+    /// The fields an `eval` sets.
+    pub(crate) fn writes(&self) -> &[String] {
+        &self.writes
+    }
+}
