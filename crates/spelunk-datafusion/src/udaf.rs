@@ -349,6 +349,37 @@ impl GroupsAccumulator for StatsGroups {
     }
 }
 
+/// What the Ballista codec ships to an executor to rebuild an aggregation
+/// there (`src/ballista.rs`).
+#[cfg(feature = "ballista")]
+impl StatsUdaf {
+    /// The aggregation.
+    pub(crate) fn aggregation(&self) -> &Aggregation {
+        &self.agg
+    }
+
+    /// Its position among its `stats`'s aggregations (the `j` of
+    /// `spl_stats_j`).
+    pub(crate) fn position(&self) -> Option<usize> {
+        self.name.strip_prefix("spl_stats_")?.parse().ok()
+    }
+
+    /// `stats allnum=...`.
+    pub(crate) fn allnum(&self) -> bool {
+        self.allnum
+    }
+
+    /// The search's start time.
+    pub(crate) fn now(&self) -> f64 {
+        self.now
+    }
+
+    /// The argument columns' field names.
+    pub(crate) fn inputs(&self) -> &[String] {
+        &self.inputs
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -420,36 +451,5 @@ mod tests {
             assert_eq!([first, rest].concat(), want, "{text}");
             assert_eq!(want.len(), 2, "{text}");
         }
-    }
-}
-
-/// What the Ballista codec ships to an executor to rebuild an aggregation
-/// there (`src/ballista.rs`).
-#[cfg(feature = "ballista")]
-impl StatsUdaf {
-    /// The aggregation.
-    pub(crate) fn aggregation(&self) -> &Aggregation {
-        &self.agg
-    }
-
-    /// Its position among its `stats`'s aggregations (the `j` of
-    /// `spl_stats_j`).
-    pub(crate) fn position(&self) -> Option<usize> {
-        self.name.strip_prefix("spl_stats_")?.parse().ok()
-    }
-
-    /// `stats allnum=...`.
-    pub(crate) fn allnum(&self) -> bool {
-        self.allnum
-    }
-
-    /// The search's start time.
-    pub(crate) fn now(&self) -> f64 {
-        self.now
-    }
-
-    /// The argument columns' field names.
-    pub(crate) fn inputs(&self) -> &[String] {
-        &self.inputs
     }
 }
