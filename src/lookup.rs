@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 
 use indexmap::IndexMap;
 
@@ -56,10 +57,37 @@ pub enum LookupProblem {
 }
 
 /// Where a CSV file's text comes from.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 enum FileSource {
     Path(PathBuf),
-    Bundled(&'static str),
+    Bundled(BundledFile),
+}
+
+/// A lookup file compiled into the binary, with its table parsed at most
+/// once. Its text never changes, so every `LOOKUP-` that resolves against
+/// it (once per file and source read) can share one parsed table instead
+/// of parsing the CSV again; the Windows lookups alone are 22 KB. Clones of
+/// the registry share the cell.
+#[derive(Debug, Clone)]
+struct BundledFile {
+    text: &'static str,
+    table: Arc<OnceLock<std::result::Result<Arc<LookupTable>, String>>>,
+}
+
+impl BundledFile {
+    fn new(text: &'static str) -> Self {
+        BundledFile {
+            text,
+            table: Arc::new(OnceLock::new()),
+        }
+    }
+
+    /// The parsed table (or the CSV error), parsed on first use.
+    fn table(&self) -> std::result::Result<Arc<LookupTable>, String> {
+        self.table
+            .get_or_init(|| parse_csv(self.text).map(Arc::new))
+            .clone()
+    }
 }
 
 /// A lookup table read from CSV: the header's columns and the rows.
@@ -98,8 +126,10 @@ impl LookupRegistry {
         let mut reg = LookupRegistry::new();
         reg.load_transforms_str(BUNDLED_TRANSFORMS, "<bundled>/transforms.conf")?;
         for (name, text) in BUNDLED_FILES {
-            reg.files
-                .insert(name.to_string(), FileSource::Bundled(text));
+            reg.files.insert(
+                name.to_string(),
+                FileSource::Bundled(BundledFile::new(text)),
+            );
         }
         Ok(reg)
     }
@@ -297,8 +327,10 @@ impl LookupRegistry {
 
     /// Adds a lookup file compiled into the binary.
     pub fn add_bundled_file(&mut self, name: &str, text: &'static str) {
-        self.files
-            .insert(name.to_string(), FileSource::Bundled(text));
+        self.files.insert(
+            name.to_string(),
+            FileSource::Bundled(BundledFile::new(text)),
+        );
     }
 
     /// The data file of a KV-store collection: `<collection>.csv` or
@@ -321,7 +353,7 @@ impl LookupRegistry {
         match self.collection_file(collection) {
             Some((name, source)) => {
                 let text = match source {
-                    FileSource::Bundled(t) => t.to_string(),
+                    FileSource::Bundled(b) => b.text.to_string(),
                     FileSource::Path(p) => read_text(p).map_err(|e| e.to_string())?,
                 };
                 if name.ends_with(".json") {
@@ -393,7 +425,7 @@ impl LookupRegistry {
     pub fn csv_file(&self, filename: &str) -> Option<std::result::Result<LookupTable, String>> {
         let source = self.files.get(filename)?;
         let text = match source {
-            FileSource::Bundled(t) => Ok(t.to_string()),
+            FileSource::Bundled(b) => Ok(b.text.to_string()),
             FileSource::Path(p) => read_text(p).map_err(|e| e.to_string()),
         };
         Some(text.and_then(|t| parse_csv(&t).map_err(|e| format!("file `{filename}`: {e}"))))
@@ -402,10 +434,16 @@ impl LookupRegistry {
     /// Reads the table a search names: a transforms/YAML lookup name, or a
     /// CSV file name.
     pub fn table(&self, name: &str) -> std::result::Result<LookupTable, String> {
+        self.shared_table(name).map(Arc::unwrap_or_clone)
+    }
+
+    /// [`LookupRegistry::table`], shared: a bundled CSV file is parsed once
+    /// and every caller gets the same table.
+    pub fn shared_table(&self, name: &str) -> std::result::Result<Arc<LookupTable>, String> {
         let filename = match self.defs.get(name) {
             Some(def) => match (&def.filename, &def.collection) {
                 (Some(f), _) => f.clone(),
-                (None, Some(c)) => return self.collection_table(def, c),
+                (None, Some(c)) => return self.collection_table(def, c).map(Arc::new),
                 (None, None) => return Err("defines no file".into()),
             },
             None if is_csv_name(name) => name.to_string(),
@@ -415,8 +453,15 @@ impl LookupRegistry {
                 ))
             }
         };
+        if let Some(FileSource::Bundled(bundled)) = self.files.get(&filename) {
+            return bundled
+                .table()
+                .map_err(|e| format!("file `{filename}`: {e}"));
+        }
         let text = self.file_text(&filename)?;
-        parse_csv(&text).map_err(|e| format!("file `{filename}`: {e}"))
+        parse_csv(&text)
+            .map(Arc::new)
+            .map_err(|e| format!("file `{filename}`: {e}"))
     }
 }
 
@@ -428,7 +473,7 @@ impl LookupRegistry {
             .get(filename)
             .ok_or_else(|| format!("its file `{filename}` was not found in the lookup folders"))?;
         match source {
-            FileSource::Bundled(t) => Ok(t.to_string()),
+            FileSource::Bundled(b) => Ok(b.text.to_string()),
             FileSource::Path(p) => read_text(p).map_err(|e| e.to_string()),
         }
     }
@@ -520,7 +565,8 @@ enum Rule {
 /// Docs: <https://help.splunk.com/splunk-enterprise/manage-knowledge-objects/knowledge-management-manual/9.4/use-the-configuration-files-to-configure-lookups/add-field-matching-rules-to-your-lookup-configuration>.
 #[derive(Debug, Clone)]
 pub struct TableMatcher {
-    table: LookupTable,
+    /// Shared with the registry when the file is bundled.
+    table: Arc<LookupTable>,
     /// Per input: column index, rule, and the event field.
     inputs: Vec<(usize, Rule, String)>,
     /// Per output: column index and event field.
@@ -548,7 +594,7 @@ impl TableMatcher {
         inputs: &[(String, String)],
         outputs: &[(String, String)],
     ) -> std::result::Result<TableMatcher, String> {
-        let table = registry.table(name)?;
+        let table = registry.shared_table(name)?;
         let def: Option<&LookupDef> = registry.get(name);
         let column = |c: &str| table.columns.iter().position(|x| x == c);
         let rule_for = |c: &str| -> Rule {
@@ -668,7 +714,7 @@ impl TableMatcher {
     /// A matcher over a table without rows: its outputs are the named ones,
     /// or every column not matched on.
     fn empty(
-        table: LookupTable,
+        table: Arc<LookupTable>,
         inputs: &[(String, String)],
         outputs: &[(String, String)],
     ) -> TableMatcher {
@@ -1051,6 +1097,18 @@ mod tests {
         let t = reg.table("aws_service_accounts").unwrap();
         assert_eq!(t.columns, vec!["identity"]);
         assert!(t.rows.is_empty());
+    }
+
+    /// A bundled file is parsed once: every `LOOKUP-` resolved against it
+    /// (once per file and source read) shares the table, also through a
+    /// clone of the registry.
+    #[test]
+    fn bundled_tables_are_parsed_once_and_shared() {
+        let reg = LookupRegistry::bundled().unwrap();
+        let first = reg.shared_table("aws_service_accounts").unwrap();
+        let again = reg.clone().shared_table("aws_service_accounts").unwrap();
+        assert!(Arc::ptr_eq(&first, &again));
+        assert_eq!(*first, reg.table("aws_service_accounts").unwrap());
     }
 
     #[test]

@@ -6,9 +6,17 @@
 /// finds `stats`. Ties go to the earlier candidate.
 pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let name = name.to_ascii_lowercase();
-    let limit = if name.chars().count() <= 4 { 1 } else { 2 };
+    let length = name.chars().count();
+    let limit = if length <= 4 { 1 } else { 2 };
     let mut best: Option<(usize, &'a str)> = None;
     for candidate in candidates {
+        // The distance is at least the difference in length, so a candidate
+        // too much shorter or longer is skipped without the quadratic
+        // table (a long unknown word against every command name was most
+        // of the parser's time on such input).
+        if length.abs_diff(candidate.chars().count()) > limit {
+            continue;
+        }
         let d = edit_distance(&name, &candidate.to_ascii_lowercase());
         if d == 0 || d > limit {
             continue;
@@ -233,6 +241,16 @@ mod tests {
         assert_eq!(closest("stast", ["search", "stats", "sort"]), Some("stats"));
         assert_eq!(closest("lowr", ["lower", "len"]), Some("lower"));
         assert_eq!(closest("Tabel", ["table", "tail"]), Some("table"));
+    }
+
+    #[test]
+    fn lengths_too_far_apart_are_never_close() {
+        assert_eq!(
+            closest("stat", ["stats", "st", "statistics"]),
+            Some("stats")
+        );
+        assert_eq!(closest("sttas", ["stats"]), Some("stats"));
+        assert_eq!(closest(&"stats".repeat(1000), ["stats"]), None);
     }
 
     #[test]

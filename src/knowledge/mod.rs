@@ -29,7 +29,6 @@ pub use props::{AliasMode, FieldAlias, KvMode, Props};
 pub use resolved::SourcetypeProps;
 
 use crate::error::{Error, Result};
-use crate::eval::parse_expr;
 use crate::lookup::{LookupRegistry, TableMatcher};
 use eventtypes::{CompiledEventTypes, EventTypes};
 use lookups::AutoLookup;
@@ -253,14 +252,14 @@ pub(crate) fn resolve_props(
                 let class = key.strip_prefix("FIELDALIAS-").unwrap_or(key);
                 p.aliases.push((class.to_string(), pairs.clone()));
             }
-            Setting::Eval(expr) => {
+            Setting::Eval(calculated) => {
                 let field = key.strip_prefix("EVAL-").unwrap_or(key);
-                p.evals.push((field.to_string(), expr.clone()));
+                p.evals.push((field.to_string(), calculated.text.clone()));
                 if p.eval_origin.is_none() {
                     p.eval_origin = Some((entry.file.to_string(), entry.line));
                 }
-                match parse_expr(expr, 0) {
-                    Ok(parsed) => p.calculated.push((field.to_string(), parsed)),
+                match calculated.parsed() {
+                    Ok(parsed) => p.calculated.push((field.to_string(), Arc::clone(parsed))),
                     Err(e) if p.eval_error.is_none() => {
                         p.eval_error = Some(Error::Config {
                             file: entry.file.to_string(),

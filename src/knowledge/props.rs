@@ -15,7 +15,7 @@
 //! are accepted quietly — [`NO_EFFECT_OFFLINE`] lists them.
 
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use indexmap::IndexMap;
 
@@ -25,6 +25,7 @@ use super::stanza::{StanzaRank, StanzaSpec};
 use super::ConfWarning;
 use crate::conf;
 use crate::error::{Error, Result};
+use crate::eval::{parse_expr, Expr};
 use crate::event::FieldName;
 use crate::regex_compat::{compile, SplRegex};
 
@@ -84,6 +85,36 @@ pub struct Entry {
     pub line: usize,
 }
 
+/// An `EVAL-` expression, parsed on first use and kept: a sourcetype's
+/// settings are resolved once per file and source read, and parsing every
+/// expression again each time (the sysmon stanzas have dozens) was most of
+/// that cost. Not parsed when loaded, so that startup does not pay for the
+/// hundreds of bundled expressions a search never resolves.
+#[derive(Debug)]
+pub struct CalculatedField {
+    /// As written.
+    pub text: String,
+    parsed: OnceLock<std::result::Result<Arc<Expr>, String>>,
+}
+
+impl CalculatedField {
+    fn new(text: &str) -> Self {
+        CalculatedField {
+            text: text.to_string(),
+            parsed: OnceLock::new(),
+        }
+    }
+
+    /// The parsed expression, or the parse error's message.
+    pub fn parsed(&self) -> &std::result::Result<Arc<Expr>, String> {
+        self.parsed.get_or_init(|| {
+            parse_expr(&self.text, 0)
+                .map(Arc::new)
+                .map_err(|e| e.to_string())
+        })
+    }
+}
+
 /// A validated setting.
 #[derive(Debug, Clone)]
 pub enum Setting {
@@ -103,8 +134,8 @@ pub enum Setting {
     Tz(chrono_tz::Tz),
     /// `FIELDALIAS-<class>`.
     Alias(Vec<FieldAlias>),
-    /// `EVAL-<field>`, as written (parsed when resolved).
-    Eval(String),
+    /// `EVAL-<field>`.
+    Eval(Arc<CalculatedField>),
     /// `EXTRACT-<class>`; `None` when its regex does not compile (warned
     /// about when loaded; the extraction then does nothing).
     Extract(Option<Arc<Extract>>),
@@ -530,7 +561,7 @@ fn check_setting(key: &str, value: &str, stanza: &str) -> std::result::Result<Ch
         return keep(Setting::Alias(parse_aliases(key, value)?));
     }
     if key.starts_with("EVAL-") {
-        return keep(Setting::Eval(value.to_string()));
+        return keep(Setting::Eval(Arc::new(CalculatedField::new(value))));
     }
     if key.starts_with("EXTRACT-") {
         return Ok(match Extract::parse(value) {

@@ -79,7 +79,7 @@ pub struct SourcetypeProps {
     /// File and line of the first `EVAL-` setting, for error messages.
     pub eval_origin: Option<(String, usize)>,
     /// The `EVAL-` expressions, parsed (calculated fields).
-    pub calculated: Vec<(String, Expr)>,
+    pub calculated: Vec<(String, Arc<Expr>)>,
     /// The first `EVAL-` expression that does not parse, as a configuration
     /// error with its file and line.
     pub eval_error: Option<Error>,

@@ -251,3 +251,25 @@ fn fields_needed_follow_aliases_lookups_tags_and_event_types() {
         "searchmatch reads anything"
     );
 }
+
+/// An `EVAL-` expression is parsed once, however often its sourcetype is
+/// resolved (once per file and source read), and a broken one is still
+/// reported on every resolve.
+#[test]
+fn calculated_fields_are_parsed_once_per_load() {
+    let k = knowledge(&[(
+        "props.conf",
+        "[st]\nEVAL-upper_user = upper(user)\nEVAL-broken = upper(\n",
+    )]);
+    let first = resolve(&k, "st", "a.log", "h");
+    let second = resolve(&k, "st", "b.log", "h");
+    assert_eq!(first.calculated.len(), 1);
+    assert!(Arc::ptr_eq(&first.calculated[0].1, &second.calculated[0].1));
+    for st in [&first, &second] {
+        let error = st.eval_error.as_ref().map(|e| e.to_string());
+        assert!(
+            error.as_deref().is_some_and(|e| e.contains("EVAL-broken")),
+            "{error:?}"
+        );
+    }
+}
