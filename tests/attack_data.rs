@@ -15,7 +15,6 @@
 //! `maxminddb-geolite2==2018.703`); without it the detections that need one
 //! are reported, not required.
 
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use spelunk::testing::{self, report, Options, Status};
@@ -99,40 +98,6 @@ fn repo(path: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
 }
 
-/// The detection names in MANIFEST.md's third column.
-fn manifest_detections(manifest: &str) -> BTreeSet<String> {
-    let mut names = BTreeSet::new();
-    for line in manifest.lines() {
-        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
-        let Some(cell) = cells.get(3) else { continue };
-        if cell.is_empty() || *cell == "-" || cell.starts_with("detections") {
-            continue;
-        }
-        names.extend(cell.split(',').map(|n| n.trim().to_string()));
-    }
-    names
-}
-
-/// The detection files under `dir` whose stems are in `names`.
-fn detection_files(dir: &Path, names: &BTreeSet<String>, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            detection_files(&path, names, out);
-        } else if path.extension().is_some_and(|e| e == "yml")
-            && path
-                .file_stem()
-                .and_then(|s| s.to_str())
-                .is_some_and(|s| names.contains(s))
-        {
-            out.push(path);
-        }
-    }
-}
-
 #[test]
 fn attack_data_replays() {
     let data = repo("../shared/corpus/events/attack_data");
@@ -141,9 +106,9 @@ fn attack_data_replays() {
         eprintln!("skipping: ../shared/corpus/events/attack_data is absent");
         return;
     };
-    let names = manifest_detections(&manifest);
+    let names = testing::manifest_detections(&manifest);
     let mut files = Vec::new();
-    detection_files(&content.join("detections"), &names, &mut files);
+    testing::detection_files(&content.join("detections"), &names, &mut files);
     files.sort();
     assert!(
         files.len() >= MUST_PASS.len() + MUST_PASS_WITH_GEOIP.len(),

@@ -203,6 +203,59 @@ pub struct Dataset {
     pub index: Option<String>,
 }
 
+impl Dataset {
+    /// The events source this dataset is read as.
+    pub fn event_source(&self) -> crate::EventSource {
+        crate::EventSource {
+            path: Some(self.path.clone()),
+            sourcetype: self.sourcetype.clone(),
+            source: self.source.clone(),
+            host: self.host.clone(),
+            index: self.index.clone(),
+        }
+    }
+}
+
+/// The detection names in attack_data's MANIFEST.md: its table's third
+/// column lists, per file, the detections whose tests name it.
+pub fn manifest_detections(manifest: &str) -> std::collections::BTreeSet<String> {
+    let mut names = std::collections::BTreeSet::new();
+    for line in manifest.lines() {
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        let Some(cell) = cells.get(3) else { continue };
+        if cell.is_empty() || *cell == "-" || cell.starts_with("detections") {
+            continue;
+        }
+        names.extend(cell.split(',').map(|n| n.trim().to_string()));
+    }
+    names
+}
+
+/// The detection files under `dir` (searched recursively) whose stems are
+/// in `names`, appended to `out`.
+pub fn detection_files(
+    dir: &Path,
+    names: &std::collections::BTreeSet<String>,
+    out: &mut Vec<PathBuf>,
+) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            detection_files(&path, names, out);
+        } else if path.extension().is_some_and(|e| e == "yml")
+            && path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .is_some_and(|s| names.contains(s))
+        {
+            out.push(path);
+        }
+    }
+}
+
 /// Where an engine's macros, lookups and props come from, besides the
 /// bundled ones; tests with the same configuration share one engine.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]

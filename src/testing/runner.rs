@@ -134,17 +134,7 @@ fn execute(
     let query = engine
         .compile(&plan.search, &plan.search_name)
         .map_err(|d| search_failure(&d))?;
-    let sources: Vec<EventSource> = plan
-        .datasets
-        .iter()
-        .map(|d| EventSource {
-            path: Some(d.path.clone()),
-            sourcetype: d.sourcetype.clone(),
-            source: d.source.clone(),
-            host: d.host.clone(),
-            index: d.index.clone(),
-        })
-        .collect();
+    let sources: Vec<EventSource> = plan.datasets.iter().map(Dataset::event_source).collect();
     let (loaded, files) = engine
         .load_events_explained(&sources)
         .map_err(|e| search_failure(&Diagnostic::plain(e)))?;

@@ -142,44 +142,6 @@ fn cloudtrail_and_okta_detections_agree_on_every_backend() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-/// The detection names in attack_data's MANIFEST.md (third column: the
-/// detections whose tests name each file).
-fn manifest_detections(manifest: &str) -> std::collections::BTreeSet<String> {
-    let mut names = std::collections::BTreeSet::new();
-    for line in manifest.lines() {
-        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
-        let Some(cell) = cells.get(3) else { continue };
-        if cell.is_empty() || *cell == "-" || cell.starts_with("detections") {
-            continue;
-        }
-        names.extend(cell.split(',').map(|n| n.trim().to_string()));
-    }
-    names
-}
-
-/// Every detection YAML under `dir` whose stem is in `names`.
-fn detections_named(
-    dir: &Path,
-    names: &std::collections::BTreeSet<String>,
-    out: &mut Vec<PathBuf>,
-) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for path in entries.filter_map(|e| e.ok().map(|e| e.path())) {
-        if path.is_dir() {
-            detections_named(&path, names, out);
-        } else if path.extension().is_some_and(|e| e == "yml")
-            && path
-                .file_stem()
-                .and_then(|s| s.to_str())
-                .is_some_and(|s| names.contains(s))
-        {
-            out.push(path);
-        }
-    }
-}
-
 /// The Windows half: each detection whose tests name a file in
 /// `../shared/corpus/events/attack_data` (Windows XML and WinEventLog text,
 /// Sysmon, PingID), over its own datasets as `spelunk test` replays them,
@@ -196,9 +158,9 @@ fn attack_data_detections_agree_on_every_backend() {
     let manifest =
         std::fs::read_to_string(data.join("MANIFEST.md")).expect("attack_data's MANIFEST.md");
     let mut files = Vec::new();
-    detections_named(
+    spelunk::testing::detection_files(
         &content.join("detections"),
-        &manifest_detections(&manifest),
+        &spelunk::testing::manifest_detections(&manifest),
         &mut files,
     );
     files.sort();
@@ -237,13 +199,7 @@ fn attack_data_detections_agree_on_every_backend() {
         let sources: Vec<EventSource> = plan
             .datasets
             .iter()
-            .map(|d| EventSource {
-                path: Some(d.path.clone()),
-                sourcetype: d.sourcetype.clone(),
-                source: d.source.clone(),
-                host: d.host.clone(),
-                index: d.index.clone(),
-            })
+            .map(spelunk::testing::Dataset::event_source)
             .collect();
         let parquet_path = scratch.join(format!("case{n}.parquet"));
         spelunk_datafusion::write_parquet(Arc::clone(&engine), &sources, &parquet_path)
