@@ -162,6 +162,9 @@ impl EventTypes {
                             name: def.name.clone(),
                             priority: def.priority,
                             matcher,
+                            // The whole search compiled, so its part does.
+                            guard: guard_of(&expr)
+                                .and_then(|g| Matcher::compile_with(&g, &mut |_| {}).ok()),
                             nested,
                         }),
                         Err(e) => warnings.push(warning(&def, e.to_string())),
@@ -171,7 +174,13 @@ impl EventTypes {
             }
         }
         types.sort_by(|a, b| (a.priority, &a.name).cmp(&(b.priority, &b.name)));
-        (CompiledEventTypes { types }, warnings)
+        (
+            CompiledEventTypes {
+                types,
+                candidates: Default::default(),
+            },
+            warnings,
+        )
     }
 }
 
@@ -262,15 +271,67 @@ pub struct CompiledEventType {
     name: String,
     priority: u8,
     matcher: Matcher,
+    /// The part of its search that reads only the event's `sourcetype`
+    /// and `source` (`sourcetype=aws:cloudtrail`, `source IN (...)`), when
+    /// it has such a required part: see [`Candidates`].
+    guard: Option<Matcher>,
     /// Whether its search names `eventtype` (matched after the others).
     nested: bool,
     reads: Option<Vec<String>>,
 }
 
+/// The fields a guard may read: constant across a file's events, so the
+/// event types worth trying are worked out once per pair of values.
+const GUARD_FIELDS: [&str; 2] = ["sourcetype", "source"];
+
+/// The required conjuncts of `expr` that read only [`GUARD_FIELDS`], as
+/// one search; `None` when there are none.
+fn guard_of(expr: &SearchExpr) -> Option<SearchExpr> {
+    let conjuncts: &[SearchExpr] = match &expr.kind {
+        SearchKind::And(items) => items,
+        _ => std::slice::from_ref(expr),
+    };
+    let guards: Vec<SearchExpr> = conjuncts
+        .iter()
+        .filter(|c| {
+            !has_subsearch(c)
+                && search_fields(c).is_some_and(|f| {
+                    !f.is_empty() && f.iter().all(|f| GUARD_FIELDS.contains(&f.as_str()))
+                })
+        })
+        .cloned()
+        .collect();
+    match guards.len() {
+        0 => None,
+        1 => guards.into_iter().next(),
+        _ => Some(SearchExpr {
+            kind: SearchKind::And(guards),
+            ..expr.clone()
+        }),
+    }
+}
+
+/// Which event types an event may match, by its `sourcetype` and `source`:
+/// Windows and add-on event types each start with one of those, so most of
+/// a file's events need only a few of the (129 bundled) types tried.
+#[derive(Debug, Default)]
+struct Candidates {
+    by_key: std::sync::RwLock<Vec<(GuardKey, std::sync::Arc<[usize]>)>>,
+}
+
+/// An event's `sourcetype` and `source` (`None`: absent).
+type GuardKey = (Option<String>, Option<String>);
+
+/// The distinct `(sourcetype, source)` pairs remembered; past it, an
+/// event's candidates are worked out each time (still correct).
+const CANDIDATE_KEYS: usize = 64;
+
 /// The enabled event types, in the order their names are listed.
 #[derive(Debug, Clone, Default)]
 pub struct CompiledEventTypes {
     types: Vec<CompiledEventType>,
+    /// Shared by clones: the types are the same.
+    candidates: std::sync::Arc<Candidates>,
 }
 
 impl CompiledEventTypes {
@@ -295,16 +356,18 @@ impl CompiledEventTypes {
         if self.types.is_empty() {
             return;
         }
+        let candidates = self.candidates(event);
         let mut names: Vec<(u8, String)> = Vec::new();
         for pass_nested in [false, true] {
             if pass_nested {
-                if !self.types.iter().any(|t| t.nested) {
+                if !candidates.iter().any(|&i| self.types[i].nested) {
                     break;
                 }
                 // Event types naming others see the ones matched so far.
                 set_names(event, &names);
             }
-            for t in self.types.iter().filter(|t| t.nested == pass_nested) {
+            let types = candidates.iter().map(|&i| &self.types[i]);
+            for t in types.filter(|t| t.nested == pass_nested) {
                 if t.matcher.matches(event) {
                     if let Some(name) = substitute(&t.name, event) {
                         names.push((t.priority, name));
@@ -315,6 +378,57 @@ impl CompiledEventTypes {
         names.sort();
         names.dedup_by(|a, b| a.1 == b.1);
         set_names(event, &names);
+    }
+}
+
+impl CompiledEventTypes {
+    /// The positions of the types whose guard the event's `sourcetype` and
+    /// `source` pass (and of those without a guard), in order.
+    fn candidates(&self, event: &Event) -> std::sync::Arc<[usize]> {
+        // Borrowed while looking up: no allocation for a pair seen before.
+        let single = |name: &str| match event.get(name) {
+            None => Some(None),
+            Some(Value::Str(s)) => Some(Some(s.as_str())),
+            Some(_) => None,
+        };
+        let (Some(sourcetype), Some(source)) = (single("sourcetype"), single("source")) else {
+            // A multivalue or numeric value: every guard on the event itself.
+            return self.passing(event);
+        };
+        if let Ok(known) = self.candidates.by_key.read() {
+            let found = known
+                .iter()
+                .find(|((t, s), _)| t.as_deref() == sourcetype && s.as_deref() == source);
+            if let Some((_, found)) = found {
+                return std::sync::Arc::clone(found);
+            }
+        }
+        // The guards read nothing else, so an event of just these two
+        // fields answers for every event that has them.
+        let mut probe = Event::new();
+        for (name, value) in GUARD_FIELDS.iter().zip([sourcetype, source]) {
+            if let Some(value) = value {
+                probe.set(*name, Value::Str(value.to_string()));
+            }
+        }
+        let found = self.passing(&probe);
+        if let Ok(mut known) = self.candidates.by_key.write() {
+            if known.len() < CANDIDATE_KEYS {
+                let key = (sourcetype.map(str::to_string), source.map(str::to_string));
+                known.push((key, std::sync::Arc::clone(&found)));
+            }
+        }
+        found
+    }
+
+    /// The positions of the types whose guard `event` passes.
+    fn passing(&self, event: &Event) -> std::sync::Arc<[usize]> {
+        self.types
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.guard.as_ref().is_none_or(|g| g.matches(event)))
+            .map(|(i, _)| i)
+            .collect()
     }
 }
 
@@ -390,6 +504,49 @@ mod tests {
         let mut e = event(&[("EventCode", "1")]);
         c.apply(&mut e);
         assert_eq!(e.get("eventtype"), None);
+    }
+
+    #[test]
+    fn types_are_tried_by_their_sourcetype_and_source_as_their_searches_say() {
+        let c = compiled(
+            "[on_x]\nsearch = sourcetype=X* code=1\n[on_sources]\nsearch = source IN (s1, \"s 2\") code=1\n\
+             [anywhere]\nsearch = code=1\n[not_x1]\nsearch = NOT sourcetype=x1 code=1\n\
+             [either]\nsearch = sourcetype=x1 OR code=1\n",
+        );
+        let names = |pairs: &[(&str, &str)]| {
+            let mut e = event(pairs);
+            c.apply(&mut e);
+            e.get("eventtype").map(|v| v.texts().join("\n"))
+        };
+        // Several times each, in both orders, so remembered pairs answer
+        // as the first computation did.
+        for _ in 0..2 {
+            assert_eq!(
+                names(&[("code", "1")]).as_deref(),
+                Some("anywhere\neither\nnot_x1")
+            );
+            assert_eq!(
+                names(&[("code", "1"), ("sourcetype", "x1")]).as_deref(),
+                Some("anywhere\neither\non_x")
+            );
+            assert_eq!(
+                names(&[("code", "1"), ("sourcetype", ""), ("source", "S 2")]).as_deref(),
+                Some("anywhere\neither\nnot_x1\non_sources")
+            );
+            assert_eq!(
+                names(&[("code", "2"), ("sourcetype", "x1")]).as_deref(),
+                Some("either")
+            );
+            assert_eq!(names(&[("code", "2"), ("sourcetype", "y")]), None);
+        }
+        // A multivalue sourcetype: each guard on the event itself.
+        let mut e = event(&[("code", "1")]);
+        e.set("sourcetype", Value::Multi(vec!["y".into(), "x1".into()]));
+        c.apply(&mut e);
+        assert_eq!(
+            e.get("eventtype").map(|v| v.texts().join("\n")).as_deref(),
+            Some("anywhere\neither\non_x")
+        );
     }
 
     #[test]
