@@ -1774,9 +1774,59 @@ fn engine_datafusion_without_the_feature_says_how_to_build_it() {
     );
 }
 
+/// eval over two Parquet files: DataFusion gives the interpreter's rows
+/// over the two event files. (Each file's scan is `?table?` to DataFusion;
+/// unqualified, its optimizer found the union's columns ambiguous.)
+#[cfg(feature = "datafusion")]
+#[test]
+fn engine_datafusion_evals_over_two_parquet_files() {
+    let parquet = sample_parquet("datafusion-two-files");
+    let copy = parquet.with_file_name("copy.parquet");
+    std::fs::copy(&parquet, &copy).expect("a second Parquet file");
+    let search = "`cloudtrail` | eval n=len(eventName), region=lower(awsRegion) \
+                  | where n > 10 | stats count min(n) as shortest by region";
+    let interpreted = spelunk(&[
+        "run",
+        search,
+        "-e",
+        SAMPLE,
+        "-e",
+        SAMPLE,
+        "--sourcetype",
+        "aws:cloudtrail",
+        "-o",
+        "json",
+    ]);
+    assert!(
+        interpreted.status.success(),
+        "{}",
+        text(&interpreted.stderr)
+    );
+    let (one, two) = (
+        parquet.to_str().expect("a UTF-8 path"),
+        copy.to_str().expect("a UTF-8 path"),
+    );
+    let compiled = spelunk(&[
+        "run",
+        search,
+        "-e",
+        one,
+        "-e",
+        two,
+        "--engine",
+        "datafusion",
+        "-o",
+        "json",
+    ]);
+    assert!(compiled.status.success(), "{}", text(&compiled.stderr));
+    assert_eq!(text(&compiled.stdout), text(&interpreted.stdout));
+    assert!(text(&compiled.stdout).contains("shortest"));
+    let _ = std::fs::remove_dir_all(parquet.parent().expect("a scratch folder"));
+}
+
 /// The sample as a Parquet file `spelunk parquet` wrote, in a scratch
 /// folder named for `test`.
-#[cfg(feature = "ballista")]
+#[cfg(feature = "datafusion")]
 fn sample_parquet(test: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("spelunk-cli-{test}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("a scratch folder");
@@ -1835,6 +1885,11 @@ fn engine_ballista_on_a_local_cluster_gives_the_interpreters_rows() {
     assert_eq!(text(&distributed.stdout), text(&interpreted.stdout));
     assert!(
         text(&distributed.stderr).contains("DistributedQueryExec"),
+        "{}",
+        text(&distributed.stderr)
+    );
+    assert!(
+        text(&distributed.stderr).contains("engine: ballista (scheduler df://"),
         "{}",
         text(&distributed.stderr)
     );

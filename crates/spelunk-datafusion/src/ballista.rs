@@ -108,8 +108,13 @@ impl Scheduler {
 
     /// Registers `prepared` (the search `query`) with the codec until the
     /// value returned is dropped.
-    pub(crate) fn register(&self, query: &Query, prepared: &Arc<Prepared>) -> Registration {
-        self.codec.searches.register(query, prepared)
+    pub(crate) fn register(
+        &self,
+        engine: &Arc<Engine>,
+        query: &Query,
+        prepared: &Arc<Prepared>,
+    ) -> Registration {
+        self.codec.searches.register(engine, query, prepared)
     }
 }
 
@@ -118,7 +123,7 @@ fn state_with_codec(config: SessionConfig, codec: &Arc<SpelunkCodec>) -> Session
     // Ballista's defaults first (its restricted settings), then ours: the
     // partitions the caller asked for stay.
     let partitions = config.target_partitions();
-    let config = SessionConfig::new_with_ballista()
+    let config = crate::without_leaf_pushdown(SessionConfig::new_with_ballista())
         .with_target_partitions(partitions)
         // Ballista 55's adaptive planner re-checks a stage's plan once its
         // input stage ran, and loses the order a union of sorted files
@@ -174,7 +179,7 @@ impl LocalCluster {
                 ..SpelunkCodec::new(Arc::clone(&engine))
             })
         };
-        let config = || SessionConfig::new().with_target_partitions(slots.max(1));
+        let config = || crate::session_config(slots.max(1));
         let client = codec(Arc::new(AtomicUsize::new(0)));
         let scheduler_state = state_with_codec(config(), &client);
         let failed = |what: &str, e: &dyn std::fmt::Display| {
@@ -257,6 +262,10 @@ pub fn serve_scheduler(engine: Arc<Engine>, bind: &str) -> std::result::Result<(
         bind_port: address.port(),
         override_logical_codec: Some(Arc::clone(&codec) as Arc<dyn LogicalExtensionCodec>),
         override_physical_codec: Some(codec as Arc<dyn PhysicalExtensionCodec>),
+        // The scheduler optimizes the jobs' plans: with spelunk's settings.
+        override_config_producer: Some(Arc::new(|| {
+            crate::without_leaf_pushdown(SessionConfig::new_with_ballista())
+        })),
         ..SchedulerConfig::default()
     };
     let runtime = crate::runtime(std::thread::available_parallelism().map_or(2, |n| n.get()))?;
@@ -371,22 +380,33 @@ enum Payload {
     Time,
 }
 
+/// A search running in this process: its key, as prepared, and the
+/// engine it was prepared with.
+type Running = (SearchKey, Arc<Prepared>, Arc<Engine>);
+
 /// The prepared searches running in this process.
 #[derive(Debug, Default)]
 struct Searches {
     next: AtomicU64,
-    running: Mutex<HashMap<u64, (SearchKey, Arc<Prepared>)>>,
+    /// With the engine each was prepared with (its lookups, props): an
+    /// executor in this process runs the search over that one.
+    running: Mutex<HashMap<u64, Running>>,
     /// Searches compiled again from their text, by text and time (a
     /// remote executor decodes every task's functions: compile once).
     compiled: Mutex<Vec<(SearchKey, Arc<Prepared>)>>,
 }
 
 impl Searches {
-    fn register(self: &Arc<Self>, query: &Query, prepared: &Arc<Prepared>) -> Registration {
+    fn register(
+        self: &Arc<Self>,
+        engine: &Arc<Engine>,
+        query: &Query,
+        prepared: &Arc<Prepared>,
+    ) -> Registration {
         let id = self.next.fetch_add(1, Ordering::Relaxed);
         let key = SearchKey::of(query, prepared.now);
         if let Ok(mut running) = self.running.lock() {
-            running.insert(id, (key, Arc::clone(prepared)));
+            running.insert(id, (key, Arc::clone(prepared), Arc::clone(engine)));
         }
         Registration {
             searches: Arc::clone(self),
@@ -397,7 +417,7 @@ impl Searches {
     /// A search known here (running, or compiled again from its text)
     /// satisfying `matches`.
     fn known(&self, matches: impl Fn(&Prepared) -> bool) -> Option<(SearchKey, Arc<Prepared>)> {
-        let found = |entries: &mut dyn Iterator<Item = &(SearchKey, Arc<Prepared>)>| {
+        let found = |entries: &mut dyn Iterator<Item = (&SearchKey, &Arc<Prepared>)>| {
             for (k, p) in entries {
                 if matches(p) {
                     return Some((k.clone(), Arc::clone(p)));
@@ -409,23 +429,27 @@ impl Searches {
             .running
             .lock()
             .ok()
-            .and_then(|r| found(&mut r.values()))
+            .and_then(|r| found(&mut r.values().map(|(k, p, _)| (k, p))))
         {
             return Some(hit);
         }
-        self.compiled.lock().ok().and_then(|c| found(&mut c.iter()))
+        self.compiled
+            .lock()
+            .ok()
+            .and_then(|c| found(&mut c.iter().map(|(k, p)| (k, p))))
     }
 
-    /// The prepared search `key` names: a running one, else the text
-    /// compiled again with `engine`.
-    fn find(&self, engine: &Engine, key: &SearchKey) -> Result<Arc<Prepared>> {
+    /// The prepared search `key` names and the engine to run it over: a
+    /// running one and its engine, else the text compiled again with
+    /// `engine`.
+    fn find(&self, engine: &Arc<Engine>, key: &SearchKey) -> Result<(Arc<Prepared>, Arc<Engine>)> {
         let same = |k: &SearchKey| k == key;
-        if let Some(p) = self.running.lock().ok().and_then(|r| {
+        if let Some(hit) = self.running.lock().ok().and_then(|r| {
             r.values()
-                .find(|(k, _)| same(k))
-                .map(|(_, p)| Arc::clone(p))
+                .find(|(k, _, _)| same(k))
+                .map(|(_, p, e)| (Arc::clone(p), Arc::clone(e)))
         }) {
-            return Ok(p);
+            return Ok(hit);
         }
         if let Some(p) = self
             .compiled
@@ -433,13 +457,13 @@ impl Searches {
             .ok()
             .and_then(|c| c.iter().find(|(k, _)| same(k)).map(|(_, p)| Arc::clone(p)))
         {
-            return Ok(p);
+            return Ok((p, Arc::clone(engine)));
         }
         let prepared = Arc::new(recompile(engine, key)?);
         if let Ok(mut compiled) = self.compiled.lock() {
             compiled.push((key.clone(), Arc::clone(&prepared)));
         }
-        Ok(prepared)
+        Ok((prepared, Arc::clone(engine)))
     }
 }
 
@@ -564,14 +588,8 @@ impl SpelunkCodec {
                 inputs,
                 writes,
             } => {
-                let prepared = self.searches.find(&self.engine, &search)?;
-                ScalarUDF::from(StepUdf::new(
-                    Arc::clone(&self.engine),
-                    prepared,
-                    index,
-                    inputs,
-                    writes,
-                ))
+                let (prepared, engine) = self.searches.find(&self.engine, &search)?;
+                ScalarUDF::from(StepUdf::new(engine, prepared, index, inputs, writes))
             }
             Payload::Texts => ScalarUDF::from(TextsUdf::new()),
             Payload::Time => ScalarUDF::from(TimeUdf::new()),
@@ -594,13 +612,13 @@ impl SpelunkCodec {
         else {
             return Err(mismatch(name));
         };
-        let prepared = self.searches.find(&self.engine, &search)?;
+        let (prepared, engine) = self.searches.find(&self.engine, &search)?;
         let stats = prepared
             .mergeable_stats(index)
             .ok_or_else(|| mismatch(name))?;
         let agg = stats.aggs.get(position).ok_or_else(|| mismatch(name))?;
         let udaf = AggregateUDF::from(StatsUdaf::new(
-            Arc::clone(&self.engine),
+            engine,
             agg.clone(),
             position,
             stats.allnum,

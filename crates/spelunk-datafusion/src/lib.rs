@@ -58,6 +58,8 @@ pub struct Options {
 /// Which commands ran where, and DataFusion's plan (for `--explain`).
 #[derive(Debug, Clone, Default)]
 pub struct Placement {
+    /// Where the plan ran: `datafusion`, or `ballista` and its scheduler.
+    pub engine: String,
     /// The commands DataFusion ran, as `N name` (1-based position).
     pub datafusion: Vec<String>,
     /// The commands the interpreter ran.
@@ -76,7 +78,11 @@ impl Placement {
             true => "(none)".to_string(),
             false => v.join(", "),
         };
-        let mut out = String::from("engine: datafusion\n");
+        let engine = match self.engine.is_empty() {
+            true => "datafusion",
+            false => self.engine.as_str(),
+        };
+        let mut out = format!("engine: {engine}\n");
         out.push_str(&format!(
             "  on DataFusion:      {}\n",
             list(&self.datafusion)
@@ -140,7 +146,7 @@ impl Target {
         threads: usize,
         runtime: &tokio::runtime::Runtime,
     ) -> Result<SessionContext, Diagnostic> {
-        let config = SessionConfig::new().with_target_partitions(threads);
+        let config = session_config(threads);
         match self {
             Target::Local => {
                 let _ = runtime;
@@ -155,14 +161,30 @@ impl Target {
     /// in-process executor then rebuilds its functions from it rather than
     /// from the search's text); it is forgotten when the value returned is
     /// dropped.
-    fn register(&self, query: &Query, prepared: &Arc<Prepared>) -> Option<Box<dyn Send>> {
+    fn register(
+        &self,
+        engine: &Arc<Engine>,
+        query: &Query,
+        prepared: &Arc<Prepared>,
+    ) -> Option<Box<dyn Send>> {
         match self {
             Target::Local => {
-                let _ = (query, prepared);
+                let _ = (engine, query, prepared);
                 None
             }
             #[cfg(feature = "ballista")]
-            Target::Ballista(scheduler) => Some(Box::new(scheduler.register(query, prepared))),
+            Target::Ballista(scheduler) => {
+                Some(Box::new(scheduler.register(engine, query, prepared)))
+            }
+        }
+    }
+
+    /// The engine's name for `--explain`.
+    fn describe(&self) -> String {
+        match self {
+            Target::Local => "datafusion".to_string(),
+            #[cfg(feature = "ballista")]
+            Target::Ballista(scheduler) => format!("ballista (scheduler {})", scheduler.url()),
         }
     }
 
@@ -229,6 +251,7 @@ pub(crate) fn run_on(
         Ok(DataFusionRun {
             output,
             placement: Placement {
+                engine: target.describe(),
                 interpreter: names(all.clone()),
                 reason: Some(reason.to_string()),
                 ..Placement::default()
@@ -273,7 +296,7 @@ pub(crate) fn run_on(
     }
     let runtime = runtime(threads)?;
     let session = target.session(threads, &runtime)?;
-    let _registered = target.register(query, &prepared);
+    let _registered = target.register(&engine, query, &prepared);
     let report = Arc::new(Mutex::new(ScanReport::default()));
     let mut notices = Vec::new();
     let (builder, columns) = if parquet_files > 0 {
@@ -337,12 +360,34 @@ pub(crate) fn run_on(
             untimed: report.untimed,
         },
         placement: Placement {
+            engine: target.describe(),
             datafusion: names(0..compiled.rest_from()),
             interpreter: names(compiled.rest_from()..prepared.pipeline.commands.len()),
             reason: None,
             plan: physical,
         },
     })
+}
+
+/// DataFusion's settings for spelunk's plans: `partitions` partitions, and
+/// no leaf-expression pushdown. DataFusion 55's `push_down_leaf_projections`
+/// pushes the `get_field` that takes an `eval`'s fields out of its struct
+/// towards the scan, and over a Parquet scan finds its own copy of a
+/// column (`"?table?".__spelunk_sequence` beside `__spelunk_sequence`)
+/// ambiguous. The struct is a spelunk function's result, so there is
+/// nothing for the scan to gain.
+pub(crate) fn session_config(partitions: usize) -> SessionConfig {
+    without_leaf_pushdown(SessionConfig::new().with_target_partitions(partitions))
+}
+
+/// `config` with DataFusion's leaf-expression pushdown off (see
+/// [`session_config`]).
+pub(crate) fn without_leaf_pushdown(mut config: SessionConfig) -> SessionConfig {
+    config
+        .options_mut()
+        .optimizer
+        .enable_leaf_expression_pushdown = false;
+    config
 }
 
 /// Every row of Parquet `sources` as events, newest first, and the notice
@@ -352,8 +397,7 @@ fn parquet_events(
     threads: usize,
 ) -> Result<(Vec<Event>, Vec<String>), Diagnostic> {
     let runtime = runtime(threads)?;
-    let session =
-        SessionContext::new_with_config(SessionConfig::new().with_target_partitions(threads));
+    let session = SessionContext::new_with_config(session_config(threads));
     let time = ScalarUDF::from(udf::TimeUdf::new());
     let loaded = runtime.block_on(async {
         let (builder, _, foreign) = parquet::input(&session, sources, None, &time).await?;
@@ -641,8 +685,12 @@ fn runtime(threads: usize) -> Result<tokio::runtime::Runtime, Diagnostic> {
 /// The spelunk error a DataFusion error carries, when one does.
 fn spelunk_error(e: &DataFusionError) -> Option<Error> {
     match e.find_root() {
-        DataFusionError::External(inner) => inner.downcast_ref::<Error>().cloned(),
-        _ => None,
+        DataFusionError::External(inner) => match inner.downcast_ref::<udf::Raised>() {
+            Some(raised) => Some(raised.0.clone()),
+            None => inner.downcast_ref::<Error>().cloned(),
+        },
+        // A Ballista task's failure comes back as text.
+        _ => udf::Raised::read_back(&e.to_string()),
     }
 }
 

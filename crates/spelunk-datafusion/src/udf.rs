@@ -40,7 +40,69 @@ pub fn rows_as_events(names: &[String], arrays: &[ArrayRef], rows: usize) -> Res
 /// A spelunk error as DataFusion's, kept whole so the caller can take it
 /// back out (with its span in the search).
 pub fn external(e: spelunk::Error) -> DataFusionError {
-    DataFusionError::External(Box::new(e))
+    DataFusionError::External(Box::new(Raised(e)))
+}
+
+/// A spelunk error raised by a spelunk function. In this process the
+/// caller downcasts it; a Ballista executor sends the client only a failed
+/// task's text (its `Debug`), so that text carries the error's message and
+/// span for [`Raised::read_back`].
+pub struct Raised(pub spelunk::Error);
+
+/// Brackets the shipped error in a task's failure text.
+const RAISED_START: &str = "[spelunk-error ";
+const RAISED_END: &str = " spelunk-error]";
+
+impl std::fmt::Display for Raised {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::fmt::Debug for Raised {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Hex: whatever quotes or escapes the message holds survive the
+        // layers of `Debug` the failure is wrapped in on the way.
+        let span = match self.0.span() {
+            Some((span, spelunk::SpanIn::Expanded)) => format!("{}:{}", span.start, span.end),
+            _ => "-".to_string(),
+        };
+        let message: String = self
+            .0
+            .to_string()
+            .bytes()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        write!(f, "{RAISED_START}{span} {message}{RAISED_END}")
+    }
+}
+
+impl std::error::Error for Raised {}
+
+impl Raised {
+    /// The spelunk error a task's failure `text` carries, as a runtime
+    /// error with the same message and span.
+    pub fn read_back(text: &str) -> Option<spelunk::Error> {
+        let start = text.find(RAISED_START)? + RAISED_START.len();
+        let rest = &text[start..];
+        let (body, _) = rest.split_once(RAISED_END)?;
+        let (span, message) = body.split_once(' ')?;
+        let span = match span.split_once(':') {
+            Some((a, b)) => Some(spelunk::source::Span {
+                start: a.parse().ok()?,
+                end: b.parse().ok()?,
+            }),
+            None => None,
+        };
+        let bytes: Option<Vec<u8>> = (0..message.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(message.get(i..i + 2)?, 16).ok())
+            .collect();
+        Some(spelunk::Error::Runtime {
+            message: String::from_utf8(bytes?).ok()?,
+            span,
+        })
+    }
 }
 
 /// One `search`, `where` or `eval` command of a prepared search, run on
@@ -298,5 +360,27 @@ impl StepUdf {
     /// The fields an `eval` sets.
     pub(crate) fn writes(&self) -> &[String] {
         &self.writes
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What a Ballista client gets of a task's failure is text with the
+    /// error's `Debug` nested in it: the error reads back from it whole.
+    #[test]
+    fn a_raised_error_reads_back_from_a_failed_tasks_text() {
+        let error = spelunk::Error::Lookup {
+            name: "users.csv".into(),
+            message: "its file `users.csv` was \"not\" found\n".into(),
+            span: Some(spelunk::source::Span { start: 19, end: 93 }),
+        };
+        let wrapped = DataFusionError::Shared(std::sync::Arc::new(external(error.clone())));
+        let text = format!("Job 1 failed: Task failed: {wrapped:?}");
+        let back = Raised::read_back(&text).expect("the error is in the text");
+        assert_eq!(back.to_string(), error.to_string());
+        assert_eq!(back.span(), error.span());
+        assert!(Raised::read_back("Job 1 failed: an executor went away").is_none());
     }
 }

@@ -66,11 +66,7 @@ fn a_two_executor_cluster_gives_the_interpreters_rows() {
         "`cloudtrail` | eval n=len(eventName) | where n > 12 | table _time user eventName n"
             .to_string(),
     ];
-    // Two files, each its own scan partition. No `eval`: over more than
-    // one Parquet file it fails on the DataFusion backend itself
-    // (`--engine datafusion` too: DataFusion's push_down_leaf_projections
-    // finds the union's `?table?` columns ambiguous), a bug of the plan,
-    // not of the cluster.
+    // Two files, each its own scan partition.
     let two_files = vec![
         seed,
         describes,
@@ -78,6 +74,11 @@ fn a_two_executor_cluster_gives_the_interpreters_rows() {
          | stats count min(eventTime) as first values(eventSource) as sources by awsRegion"
             .to_string(),
         "`cloudtrail` errorCode=* | table _time user eventName errorCode".to_string(),
+        // eval over a union of files: each file's scan has its own
+        // qualifier, or DataFusion's optimizer finds the columns ambiguous.
+        "`cloudtrail` | eval n=len(eventName), region=lower(awsRegion) | where n > 10 \
+         | stats count min(n) as shortest by region"
+            .to_string(),
     ];
     let sample_parquet = parquet(&engine, &sample, scratch.join("sample.parquet"));
     let mut inputs = vec![(

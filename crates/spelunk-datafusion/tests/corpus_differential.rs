@@ -5,6 +5,8 @@
 //! `spelunk parquet` wrote from it: the same rows, or the same error; and
 //! the Windows detections whose tests name a file in attack_data, over
 //! those files (see [`attack_data_detections_agree_on_every_backend`]).
+//! With `--features ballista`, each also runs on a two-executor Ballista
+//! cluster over the same Parquet file.
 //! Skipped, saying so, where ../shared is absent (a clone on its own).
 
 use std::path::{Path, PathBuf};
@@ -12,7 +14,7 @@ use std::sync::Arc;
 
 use spelunk::detection::read_search_file;
 use spelunk::output::row_to_json;
-use spelunk::{Engine, EventSource};
+use spelunk::{Engine, EventSource, Query};
 
 fn shared() -> Option<PathBuf> {
     let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus");
@@ -48,6 +50,129 @@ fn rows(results: &spelunk::SearchResults) -> Vec<String> {
         .collect()
 }
 
+/// A backend's rows and whether a DataFusion stage ran, or its error.
+type Outcome = Result<(Vec<String>, bool), String>;
+
+/// The backends besides the interpreter: DataFusion on the events and on
+/// their Parquet file, and with `--features ballista` a cluster of a
+/// scheduler and two executors in this process on the Parquet file.
+struct Backends {
+    #[cfg(feature = "ballista")]
+    cluster: spelunk_datafusion::ballista::LocalCluster,
+}
+
+impl Backends {
+    fn start() -> Backends {
+        Backends {
+            #[cfg(feature = "ballista")]
+            cluster: spelunk_datafusion::ballista::LocalCluster::start(
+                Arc::new(Engine::new().expect("the bundled knowledge loads")),
+                2,
+                2,
+            )
+            .expect("the cluster starts"),
+        }
+    }
+
+    /// Each backend's name and outcome for `query`.
+    fn run(
+        &self,
+        engine: &Arc<Engine>,
+        query: &Query,
+        events: &[EventSource],
+        parquet: &EventSource,
+    ) -> Vec<(&'static str, Outcome)> {
+        let options = spelunk_datafusion::Options { threads: 2 };
+        let outcome = |run: Result<spelunk_datafusion::DataFusionRun, spelunk::Diagnostic>| {
+            run.map(|r| (rows(&r.output.results), !r.placement.datafusion.is_empty()))
+                .map_err(|d| d.error.to_string())
+        };
+        let parquet = std::slice::from_ref(parquet);
+        #[allow(unused_mut)]
+        let mut outcomes = vec![
+            (
+                "datafusion",
+                outcome(spelunk_datafusion::run(
+                    Arc::clone(engine),
+                    query,
+                    events,
+                    &options,
+                )),
+            ),
+            (
+                "parquet",
+                outcome(spelunk_datafusion::run(
+                    Arc::clone(engine),
+                    query,
+                    parquet,
+                    &options,
+                )),
+            ),
+        ];
+        #[cfg(feature = "ballista")]
+        outcomes.push((
+            "ballista",
+            outcome(spelunk_datafusion::ballista::run(
+                Arc::clone(engine),
+                query,
+                parquet,
+                &options,
+                self.cluster.scheduler(),
+            )),
+        ));
+        outcomes
+    }
+
+    /// Checks that each executor ran tasks (with a cluster).
+    fn check_work(&self) {
+        #[cfg(feature = "ballista")]
+        {
+            let work = self.cluster.work();
+            assert!(
+                work.iter().all(|&t| t > 0),
+                "an executor got no task: {work:?}"
+            );
+            eprintln!("task plans decoded per executor: {work:?}");
+        }
+    }
+}
+
+/// Whether every backend agrees with the interpreter: the same rows, or
+/// (for a search that fails) DataFusion on the events fails the same way.
+/// Counts a run with rows and one that ran a DataFusion stage.
+fn agree(
+    interpreted: &Result<Vec<String>, String>,
+    outcomes: &[(&'static str, Outcome)],
+    with_rows: &mut usize,
+    on_datafusion: &mut usize,
+) -> bool {
+    match interpreted {
+        Ok(a) => {
+            let same = outcomes
+                .iter()
+                .all(|(_, o)| o.as_ref().is_ok_and(|(b, _)| b == a));
+            if same {
+                *with_rows += usize::from(!a.is_empty());
+                *on_datafusion += usize::from(outcomes[0].1.as_ref().is_ok_and(|(_, df)| *df));
+            }
+            same
+        }
+        Err(a) => outcomes[0].1.as_ref().err() == Some(a),
+    }
+}
+
+/// The interpreter's and each backend's outcome, for a failure message.
+fn shown(
+    interpreted: &Result<Vec<String>, String>,
+    outcomes: &[(&'static str, Outcome)],
+) -> String {
+    let mut out = format!("\n  interpreter: {interpreted:?}");
+    for (name, o) in outcomes {
+        out.push_str(&format!("\n  {name:<11}: {o:?}"));
+    }
+    out
+}
+
 #[test]
 fn cloudtrail_and_okta_detections_agree_on_every_backend() {
     let Some(corpus) = shared() else {
@@ -72,6 +197,7 @@ fn cloudtrail_and_okta_detections_agree_on_every_backend() {
         ),
         ("okta", "okta_systemlog.ndjson", "OktaIM2:log", "Okta"),
     ];
+    let backends = Backends::start();
     let (mut runs, mut with_rows, mut on_datafusion) = (0, 0, 0);
     let mut failures = Vec::new();
     for (name, file, sourcetype, source) in presets {
@@ -103,36 +229,18 @@ fn cloudtrail_and_okta_detections_agree_on_every_backend() {
                 continue;
             };
             runs += 1;
-            let outcome = |sources: &[EventSource]| {
-                let run = spelunk_datafusion::run(
-                    Arc::clone(&engine),
-                    &query,
-                    sources,
-                    &spelunk_datafusion::Options { threads: 2 },
-                );
-                run.map(|r| (rows(&r.output.results), !r.placement.datafusion.is_empty()))
-                    .map_err(|d| d.error.to_string())
-            };
             let interpreted = engine
                 .run_sources(&query, std::slice::from_ref(&events))
                 .map(|o| rows(&o.results))
                 .map_err(|d| d.error.to_string());
-            let compiled = outcome(std::slice::from_ref(&events));
-            let from_parquet = outcome(std::slice::from_ref(&parquet));
-            let name = path.file_name().unwrap_or_default().to_string_lossy();
-            match (&interpreted, &compiled, &from_parquet) {
-                (Ok(a), Ok((b, df)), Ok((c, _))) if a == b && a == c => {
-                    with_rows += usize::from(!a.is_empty());
-                    on_datafusion += usize::from(*df);
-                }
-                // The same failure everywhere (a lookup the corpus lacks).
-                (Err(a), Err(b), _) if a == b => {}
-                _ => failures.push(format!(
-                    "{name}:\n  interpreter: {interpreted:?}\n  datafusion:  {compiled:?}\n  parquet:     {from_parquet:?}"
-                )),
+            let outcomes = backends.run(&engine, &query, std::slice::from_ref(&events), &parquet);
+            if !agree(&interpreted, &outcomes, &mut with_rows, &mut on_datafusion) {
+                let name = path.file_name().unwrap_or_default().to_string_lossy();
+                failures.push(format!("{name}:{}", shown(&interpreted, &outcomes)));
             }
         }
     }
+    backends.check_work();
     let _ = std::fs::remove_dir_all(&scratch);
     eprintln!(
         "corpus differential: {runs} detections, {} agree ({with_rows} return rows, {on_datafusion} ran a DataFusion stage), {} differ",
@@ -175,6 +283,7 @@ fn attack_data_detections_agree_on_every_backend() {
     let scratch = std::env::temp_dir().join(format!("spelunk-df-windows-{}", std::process::id()));
     std::fs::create_dir_all(&scratch).expect("a scratch folder");
     let mut engines: Vec<(spelunk::testing::EngineConfig, Arc<Engine>)> = Vec::new();
+    let backends = Backends::start();
     let (mut runs, mut with_rows, mut on_datafusion) = (0, 0, 0);
     let mut failures = Vec::new();
     for (n, case) in cases.iter().enumerate() {
@@ -209,34 +318,16 @@ fn attack_data_detections_agree_on_every_backend() {
             ..EventSource::default()
         };
         runs += 1;
-        let outcome = |sources: &[EventSource]| {
-            spelunk_datafusion::run(
-                Arc::clone(&engine),
-                &query,
-                sources,
-                &spelunk_datafusion::Options { threads: 2 },
-            )
-            .map(|r| (rows(&r.output.results), !r.placement.datafusion.is_empty()))
-            .map_err(|d| d.error.to_string())
-        };
         let interpreted = engine
             .run_sources(&query, &sources)
             .map(|o| rows(&o.results))
             .map_err(|d| d.error.to_string());
-        let compiled = outcome(&sources);
-        let from_parquet = outcome(std::slice::from_ref(&parquet));
-        match (&interpreted, &compiled, &from_parquet) {
-            (Ok(a), Ok((b, df)), Ok((c, _))) if a == b && a == c => {
-                with_rows += usize::from(!a.is_empty());
-                on_datafusion += usize::from(*df);
-            }
-            (Err(a), Err(b), _) if a == b => {}
-            _ => failures.push(format!(
-                "{}:\n  interpreter: {interpreted:?}\n  datafusion:  {compiled:?}\n  parquet:     {from_parquet:?}",
-                case.name
-            )),
+        let outcomes = backends.run(&engine, &query, &sources, &parquet);
+        if !agree(&interpreted, &outcomes, &mut with_rows, &mut on_datafusion) {
+            failures.push(format!("{}:{}", case.name, shown(&interpreted, &outcomes)));
         }
     }
+    backends.check_work();
     let _ = std::fs::remove_dir_all(&scratch);
     eprintln!(
         "attack_data differential: {runs} tests, {} agree ({with_rows} return rows, {on_datafusion} ran a DataFusion stage), {} differ",

@@ -1,8 +1,11 @@
 //! The differential check (issue 20): every data-driven case under
 //! `tests/cases/` runs under the interpreter and under the DataFusion
 //! backend, and both must give the same rows (each row's fields and
-//! values, rows in order) or the same error. Cases whose search writes
-//! files (`output_dir`) run only in the interpreter's own harness.
+//! values, rows in order) or the same error. With `--features ballista`
+//! the same cases run on a two-executor Ballista cluster too, over the
+//! Parquet file written from each case's events (Ballista reads Parquet).
+//! Cases whose search writes files (`output_dir`) run only in the
+//! interpreter's own harness.
 //!
 //! Prints how many cases ran a DataFusion stage, so a change that quietly
 //! sends everything back to the interpreter shows.
@@ -13,7 +16,26 @@ use std::sync::Arc;
 
 use spelunk::detection::read_search_file;
 use spelunk::output::row_to_json;
-use spelunk::{Engine, EventSource};
+use spelunk::{Diagnostic, Engine, EventSource, Query};
+use spelunk_datafusion::DataFusionRun;
+
+/// Runs a compiled search on one backend over the given sources.
+type Backend<'a> =
+    &'a dyn Fn(Arc<Engine>, &Query, &[EventSource]) -> Result<DataFusionRun, Diagnostic>;
+
+/// The DataFusion backend in this process, on 2 threads.
+fn datafusion(
+    engine: Arc<Engine>,
+    query: &Query,
+    sources: &[EventSource],
+) -> Result<DataFusionRun, Diagnostic> {
+    spelunk_datafusion::run(
+        engine,
+        query,
+        sources,
+        &spelunk_datafusion::Options { threads: 2 },
+    )
+}
 
 #[derive(Debug, Default, serde::Deserialize)]
 struct CaseConfig {
@@ -106,7 +128,7 @@ enum Input {
     Parquet,
 }
 
-fn check(dir: &Path, input: Input) -> Verdict {
+fn check(dir: &Path, input: Input, backend: Backend) -> Verdict {
     let config: CaseConfig = match std::fs::read_to_string(dir.join("case.toml")) {
         Ok(text) => match toml::from_str(&text) {
             Ok(c) => c,
@@ -159,7 +181,6 @@ fn check(dir: &Path, input: Input) -> Verdict {
         })
         .collect();
     let interpreted = engine.run_sources(&query, &sources);
-    let options = spelunk_datafusion::Options { threads: 2 };
     let parquet_dir = tempdir(dir);
     let _cleanup = (input == Input::Parquet).then(|| RemoveOnDrop(parquet_dir.clone()));
     let datafusion_sources = match input {
@@ -180,8 +201,7 @@ fn check(dir: &Path, input: Input) -> Verdict {
             }
         }
     };
-    let compiled =
-        spelunk_datafusion::run(Arc::clone(&engine), &query, &datafusion_sources, &options);
+    let compiled = backend(Arc::clone(&engine), &query, &datafusion_sources);
     match (interpreted, compiled) {
         (Ok(a), Ok(b)) => {
             let (ra, rb) = (rows_of(&a.results), rows_of(&b.output.results));
@@ -214,10 +234,13 @@ fn check(dir: &Path, input: Input) -> Verdict {
     }
 }
 
-/// A folder for one case's Parquet file (made when written).
+/// A folder for one case's Parquet file (made when written), its own
+/// even when tests run side by side in this process.
 fn tempdir(case: &Path) -> PathBuf {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let run = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let name = case.file_name().unwrap_or_default().to_string_lossy();
-    std::env::temp_dir().join(format!("spelunk-df-{name}-{}", std::process::id()))
+    std::env::temp_dir().join(format!("spelunk-df-{name}-{}-{run}", std::process::id()))
 }
 
 /// Removes a folder when dropped.
@@ -231,17 +254,39 @@ impl Drop for RemoveOnDrop {
 
 #[test]
 fn every_case_gives_the_same_rows_on_both_backends() {
-    differential(Input::Events);
+    differential(Input::Events, &datafusion);
 }
 
 /// The same, with DataFusion reading a Parquet file `spelunk parquet`
 /// wrote from the case's events: the file keeps every field and the order.
 #[test]
 fn every_case_gives_the_same_rows_from_parquet() {
-    differential(Input::Parquet);
+    differential(Input::Parquet, &datafusion);
 }
 
-fn differential(input: Input) {
+/// The same Parquet files, the plan run by a Ballista scheduler and two
+/// executors started in this process (each executor decodes the plan's
+/// spelunk functions from what the codec ships).
+#[cfg(feature = "ballista")]
+#[test]
+fn every_case_gives_the_same_rows_on_a_ballista_cluster() {
+    use spelunk_datafusion::ballista::{self, LocalCluster};
+    let engine = Arc::new(Engine::new().expect("the bundled knowledge loads"));
+    let cluster = LocalCluster::start(engine, 2, 2).expect("the cluster starts");
+    let on_cluster = |engine: Arc<Engine>, query: &Query, sources: &[EventSource]| {
+        let options = spelunk_datafusion::Options { threads: 2 };
+        ballista::run(engine, query, sources, &options, cluster.scheduler())
+    };
+    differential(Input::Parquet, &on_cluster);
+    let work = cluster.work();
+    assert!(
+        work.iter().all(|&tasks| tasks > 0),
+        "an executor got no task: {work:?}"
+    );
+    eprintln!("task plans decoded per executor: {work:?}");
+}
+
+fn differential(input: Input, backend: Backend) {
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(cases_dir())
         .expect("tests/cases is readable")
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -260,7 +305,7 @@ fn differential(input: Input) {
         if only.as_deref().is_some_and(|o| !name.contains(o)) {
             continue;
         }
-        match check(dir, input) {
+        match check(dir, input, backend) {
             Verdict::Same { on_datafusion } => {
                 same += 1;
                 on_df += usize::from(on_datafusion);
