@@ -8,11 +8,18 @@ CloudTrail at two sizes (1x and 4x), by:
 - spelunk --engine datafusion on NDJSON;
 - spelunk --engine datafusion on the Parquet file `spelunk parquet` wrote;
 - DuckDB on the NDJSON (read_json with the columns the query needs);
-- DuckDB on the same Parquet file (its fields are lists of strings).
+- DuckDB on the same Parquet file (its fields are lists of strings);
+- with --ballista, spelunk --engine ballista on the Parquet file, on a
+  cluster of `spelunk ballista` processes on this machine: a scheduler and
+  1 executor of THREADS task slots, then a scheduler and 2 executors
+  sharing THREADS slots.
 
 Each is a child process timed with wait4 (wall, user+system CPU, peak
-RSS), best wall of --runs. The three spelunk runs must print the same
-rows, and DuckDB the same groups and counts. Prints a Markdown table.
+RSS), best wall of --runs. A Ballista run's CPU adds the scheduler's and
+executors' CPU over the run (from /proc) to the client's, and its peak RSS
+is the largest of the client's and each server's. Every spelunk run must
+print the same rows, and DuckDB the same groups and counts. Prints a
+Markdown table.
 """
 
 import argparse
@@ -84,17 +91,72 @@ def measure(cmd, out_path):
     return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
-def best_of(runs, cmd, out):
-    results = [measure(cmd, out) for _ in range(runs)]
+def best_of(runs, cmd, out, cluster=None):
+    results = []
+    for _ in range(runs):
+        before = cluster.cpu() if cluster else 0.0
+        wall, cpu, rss = measure(cmd, out)
+        if cluster:
+            cpu += cluster.cpu() - before
+            rss = max(rss, cluster.peak_rss())
+        results.append((wall, cpu, rss))
     wall, cpu, _ = min(results)
     return wall, cpu, max(r[2] for r in results)
 
 
-def spelunk_cmd(events, threads, engine):
+class Cluster:
+    """`spelunk ballista` scheduler and executors on localhost, stopped on
+    exit."""
+
+    def __init__(self, executors, slots, port):
+        self.address = f"127.0.0.1:{port}"
+        self.procs = [subprocess.Popen(
+            [str(SPELUNK), "ballista", "scheduler", "--bind", self.address],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+        time.sleep(1)
+        for i in range(executors):
+            self.procs.append(subprocess.Popen(
+                [str(SPELUNK), "ballista", "executor", "--scheduler", self.address,
+                 "--bind", f"127.0.0.1:{port + 1 + i}", "--slots", str(slots)],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        # Executors register with the scheduler on start.
+        time.sleep(3)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        for p in self.procs:
+            p.terminate()
+        for p in self.procs:
+            p.wait()
+
+    def cpu(self):
+        """User+system CPU seconds the servers have used so far."""
+        ticks = os.sysconf("SC_CLK_TCK")
+        total = 0
+        for p in self.procs:
+            fields = Path(f"/proc/{p.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        return total / ticks
+
+    def peak_rss(self):
+        """The largest server's peak RSS, MB."""
+        peak = 0
+        for p in self.procs:
+            for line in Path(f"/proc/{p.pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    peak = max(peak, int(line.split()[1]) / 1024)
+        return peak
+
+
+def spelunk_cmd(events, threads, engine, scheduler=None):
     cmd = [str(SPELUNK), "run", "-q", "-f", str(QUERY), "-e", str(events),
            "--sourcetype", "aws:cloudtrail", "-o", "json", "--threads", str(threads)]
     if engine:
         cmd += ["--engine", engine]
+    if scheduler:
+        cmd += ["--scheduler", scheduler]
     return cmd
 
 
@@ -108,6 +170,8 @@ def main():
     ap.add_argument("--data", nargs="+", required=True, help="NDJSON files, smallest first")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--ballista", action="store_true",
+                    help="also on Ballista clusters of 1 and 2 executors")
     args = ap.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -134,11 +198,23 @@ def main():
                 outs[name] = out
                 base = base or wall
                 rows.append((data.name, f"{mb:.0f}", name, wall, cpu, rss, mb / wall, wall / base))
+            if args.ballista:
+                for executors in (1, 2):
+                    name = f"spelunk Ballista, Parquet, {executors} executor(s)"
+                    slots = max(1, args.threads // executors)
+                    with Cluster(executors, slots, 50150) as cluster:
+                        cmd = spelunk_cmd(parquet, args.threads, "ballista", cluster.address)
+                        out = Path(tmp) / f"{len(outs)}.json"
+                        measure(cmd, out)  # warm-up: the executors' first tasks
+                        wall, cpu, rss = best_of(args.runs, cmd, out, cluster)
+                    outs[name] = out
+                    rows.append((data.name, f"{mb:.0f}", name, wall, cpu, rss, mb / wall,
+                                 wall / base))
             # Agreement: the three spelunk runs print the same rows, and
             # DuckDB the same groups and counts.
-            texts = [outs[n].read_text() for n in list(outs)[:3]]
+            texts = [outs[n].read_text() for n in outs if n.startswith("spelunk")]
             if len(set(texts)) != 1:
-                sys.exit(f"{data}: spelunk's three runs differ")
+                sys.exit(f"{data}: spelunk's runs differ")
             groups = groups_of_spelunk(outs["spelunk interpreter, NDJSON"])
             for duck in ("DuckDB, NDJSON", "DuckDB, Parquet"):
                 if json.load(open(outs[duck])) != groups:

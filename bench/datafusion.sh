@@ -8,11 +8,20 @@
 # bench/datafusion_query.spl (the seed's filter and grouping, without the
 # add-on knowledge DuckDB cannot ask for) with each tool (best of 3). Not
 # part of `cargo test`.
+#   BALLISTA=1 bench/datafusion.sh ...   builds with --features ballista and
+# also runs the Parquet files on `spelunk ballista` clusters of 1 and 2
+# executors on this machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 records="${1:-250000}"
 threads="${2:-2}"
-cargo build --release --quiet -p spelunk-cli --features datafusion
+features=datafusion
+ballista=()
+if [ "${BALLISTA:-0}" = 1 ]; then
+  features=ballista
+  ballista=(--ballista)
+fi
+cargo build --release --quiet -p spelunk-cli --features "$features"
 if [ ! -x bench/.venv/bin/python ]; then
   python3 -m venv bench/.venv
   bench/.venv/bin/pip install --quiet duckdb
@@ -25,4 +34,4 @@ for n in "$records" "$((records * 4))"; do
   cat "$data" > /dev/null
   files+=("$data")
 done
-bench/.venv/bin/python bench/datafusion.py --threads "$threads" --data "${files[@]}"
+bench/.venv/bin/python bench/datafusion.py --threads "$threads" "${ballista[@]}" --data "${files[@]}"

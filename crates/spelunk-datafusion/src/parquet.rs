@@ -73,6 +73,9 @@ fn register_s3(ctx: &SessionContext, url: &str) -> Result<()> {
     Ok(())
 }
 
+/// Events per Parquet row group `spelunk parquet` writes.
+const ROW_GROUP_EVENTS: usize = 65_536;
+
 /// Reads `sources` as a search would (readers, knowledge layer) and writes
 /// every event, with every field, to the Parquet file `out`, in the order
 /// read. Returns what reading gave.
@@ -100,9 +103,13 @@ pub fn write_parquet(
             let schema = written_schema(&plan.schema());
             let file = std::fs::File::create(out)?;
             // Snappy: fast to write and read, and most event text
-            // compresses several times over.
+            // compresses several times over. Row groups of 64Ki events:
+            // a reader splits a file between partitions (and a Ballista
+            // cluster between executors) by row group, and the writer's
+            // default (1Mi rows) left a million events in one.
             let properties = WriterProperties::builder()
                 .set_compression(Compression::SNAPPY)
+                .set_max_row_group_row_count(Some(ROW_GROUP_EVENTS))
                 .build();
             let mut writer = ArrowWriter::try_new(file, Arc::clone(&schema), Some(properties))?;
             // Sources in order, each one's events in order: one running
