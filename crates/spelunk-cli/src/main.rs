@@ -397,8 +397,8 @@ struct RunArgs {
     /// search/where/eval commands and a following stats on Apache
     /// DataFusion, the rest in the interpreter; needs a spelunk built with
     /// `--features datafusion`), or `ballista` (the same plan on a Ballista
-    /// cluster, see --scheduler; Parquet input; needs `--features
-    /// ballista`). Results do not depend on it.
+    /// cluster, see --scheduler; event files every node can read, or
+    /// Parquet; needs `--features ballista`). Results do not depend on it.
     #[arg(long = "engine", value_name = "ENGINE", default_value = "interpreter", value_parser = ["interpreter", "datafusion", "ballista"])]
     engine: String,
     /// `--engine ballista`'s scheduler: HOST:PORT of `spelunk ballista

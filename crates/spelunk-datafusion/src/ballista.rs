@@ -14,8 +14,13 @@
 //! codec's own engine, which then must hold the same knowledge (props,
 //! lookups, macros) as the client's.
 //!
-//! Input is Parquet: its scan is DataFusion's. spelunk's own scan of
-//! NDJSON and other event files (`EventsScan`) is not shipped.
+//! Parquet input is DataFusion's own scan. spelunk's scan of NDJSON and
+//! the other event files (`EventsTable`, `EventsScan`) is shipped as its
+//! search's key, its sources (paths every node must be able to read) and
+//! its columns; an executor reads its partitions (one per file) with its
+//! own readers and knowledge. An executor in this process adds what it
+//! read to the client's report (events, malformed, untimed); a remote one
+//! writes each malformed event to its stderr.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -39,6 +44,7 @@ use serde::{Deserialize, Serialize};
 use spelunk::backend::Prepared;
 use spelunk::{Diagnostic, Engine, Error, EventSource, Query};
 
+use crate::scan::{EventsScan, EventsTable, ScanReport};
 use crate::udaf::StatsUdaf;
 use crate::udf::{StepUdf, TextsUdf, TimeUdf};
 use crate::{DataFusionRun, Options, Target};
@@ -68,6 +74,9 @@ pub struct Scheduler {
     /// `df://host:port`, as Ballista's client takes it.
     url: String,
     codec: Arc<SpelunkCodec>,
+    /// Whether its executors run in other processes (what they read is
+    /// not in the client's report).
+    remote: bool,
 }
 
 impl Scheduler {
@@ -81,12 +90,18 @@ impl Scheduler {
         Scheduler {
             url,
             codec: Arc::new(SpelunkCodec::new(engine)),
+            remote: true,
         }
     }
 
     /// Where the scheduler listens, as Ballista's client takes it.
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// Whether its executors run in other processes.
+    pub fn is_remote(&self) -> bool {
+        self.remote
     }
 
     /// A client session on the cluster, its plans encoded by the codec.
@@ -113,8 +128,11 @@ impl Scheduler {
         engine: &Arc<Engine>,
         query: &Query,
         prepared: &Arc<Prepared>,
+        report: &Arc<Mutex<ScanReport>>,
     ) -> Registration {
-        self.codec.searches.register(engine, query, prepared)
+        self.codec
+            .searches
+            .register(engine, query, prepared, report)
     }
 }
 
@@ -227,6 +245,7 @@ impl LocalCluster {
             scheduler: Scheduler {
                 url: format!("df://localhost:{}", address.port()),
                 codec: client,
+                remote: false,
             },
             work,
             _runtime: runtime,
@@ -374,6 +393,13 @@ enum Payload {
         position: usize,
         inputs: Vec<String>,
     },
+    /// spelunk's scan of event files: the table (`columns` its event
+    /// fields) or its execution plan (`columns` all of its columns).
+    Scan {
+        search: SearchKey,
+        sources: Vec<Source>,
+        columns: Vec<String>,
+    },
     /// `spl_texts`.
     Texts,
     /// `spl_time`.
@@ -382,7 +408,67 @@ enum Payload {
 
 /// A search running in this process: its key, as prepared, and the
 /// engine it was prepared with.
-type Running = (SearchKey, Arc<Prepared>, Arc<Engine>);
+type Running = (
+    SearchKey,
+    Arc<Prepared>,
+    Arc<Engine>,
+    Arc<Mutex<ScanReport>>,
+);
+
+/// An [`EventSource`] on the wire.
+#[derive(Debug, Serialize, Deserialize)]
+struct Source {
+    path: Option<std::path::PathBuf>,
+    sourcetype: String,
+    source: Option<String>,
+    host: Option<String>,
+    index: Option<String>,
+}
+
+impl Source {
+    fn of(s: &EventSource) -> Source {
+        Source {
+            path: s.path.clone(),
+            sourcetype: s.sourcetype.clone(),
+            source: s.source.clone(),
+            host: s.host.clone(),
+            index: s.index.clone(),
+        }
+    }
+
+    fn event_source(self) -> EventSource {
+        EventSource {
+            path: self.path,
+            sourcetype: self.sourcetype,
+            source: self.source,
+            host: self.host,
+            index: self.index,
+        }
+    }
+}
+
+/// A scan as decoded: its search, sources and columns.
+struct ShippedScan {
+    search: SearchKey,
+    sources: Vec<EventSource>,
+    columns: Vec<String>,
+}
+
+/// What a decoded scan runs with.
+struct ScanParts {
+    engine: Arc<Engine>,
+    prepared: Arc<Prepared>,
+    /// The client's report when the search runs in this process, else a
+    /// new one.
+    report: Arc<Mutex<ScanReport>>,
+    /// Whether no client in this process sees the report: malformed
+    /// events then also go to stderr.
+    remote: bool,
+}
+
+/// Starts a spelunk scan's encoding, so decoding tells it from Ballista's
+/// own (protobuf) nodes.
+const SCAN_MAGIC: &[u8] = b"spelunk-scan:";
 
 /// The prepared searches running in this process.
 #[derive(Debug, Default)]
@@ -402,11 +488,18 @@ impl Searches {
         engine: &Arc<Engine>,
         query: &Query,
         prepared: &Arc<Prepared>,
+        report: &Arc<Mutex<ScanReport>>,
     ) -> Registration {
         let id = self.next.fetch_add(1, Ordering::Relaxed);
         let key = SearchKey::of(query, prepared.now);
         if let Ok(mut running) = self.running.lock() {
-            running.insert(id, (key, Arc::clone(prepared), Arc::clone(engine)));
+            let entry = (
+                key,
+                Arc::clone(prepared),
+                Arc::clone(engine),
+                Arc::clone(report),
+            );
+            running.insert(id, entry);
         }
         Registration {
             searches: Arc::clone(self),
@@ -429,7 +522,7 @@ impl Searches {
             .running
             .lock()
             .ok()
-            .and_then(|r| found(&mut r.values().map(|(k, p, _)| (k, p))))
+            .and_then(|r| found(&mut r.values().map(|(k, p, _, _)| (k, p))))
         {
             return Some(hit);
         }
@@ -446,8 +539,8 @@ impl Searches {
         let same = |k: &SearchKey| k == key;
         if let Some(hit) = self.running.lock().ok().and_then(|r| {
             r.values()
-                .find(|(k, _, _)| same(k))
-                .map(|(_, p, e)| (Arc::clone(p), Arc::clone(e)))
+                .find(|(k, _, _, _)| same(k))
+                .map(|(_, p, e, _)| (Arc::clone(p), Arc::clone(e)))
         }) {
             return Ok(hit);
         }
@@ -580,6 +673,56 @@ impl SpelunkCodec {
         }))
     }
 
+    /// The key of the search `owner` is, registered here.
+    fn key_of(&self, owner: Option<&Arc<Prepared>>, what: &str) -> Result<SearchKey> {
+        let owner = owner.ok_or_else(|| unregistered(what))?;
+        self.searches
+            .known(|p| std::ptr::eq(p, owner.as_ref()))
+            .map(|(key, _)| key)
+            .ok_or_else(|| unregistered(what))
+    }
+
+    fn encode_scan(payload: &Payload, buf: &mut Vec<u8>) -> Result<()> {
+        buf.extend_from_slice(SCAN_MAGIC);
+        encode(payload, buf)
+    }
+
+    /// A scan's payload from `buf`, when it is one.
+    fn scan_payload(buf: &[u8]) -> Result<Option<ShippedScan>> {
+        let Some(body) = buf.strip_prefix(SCAN_MAGIC) else {
+            return Ok(None);
+        };
+        match payload("SpelunkEventsScan", body)? {
+            Payload::Scan {
+                search,
+                sources,
+                columns,
+            } => Ok(Some(ShippedScan {
+                search,
+                sources: sources.into_iter().map(Source::event_source).collect(),
+                columns,
+            })),
+            _ => Err(mismatch("SpelunkEventsScan")),
+        }
+    }
+
+    /// The search `key`'s prepared form and engine, and the report its
+    /// scan adds to (see [`ScanParts`]).
+    fn scan_parts(&self, key: &SearchKey) -> Result<ScanParts> {
+        let (prepared, engine) = self.searches.find(&self.engine, key)?;
+        let running = self.searches.running.lock().ok().and_then(|r| {
+            r.values()
+                .find(|(k, _, _, _)| k == key)
+                .map(|(_, _, _, report)| Arc::clone(report))
+        });
+        Ok(ScanParts {
+            engine,
+            prepared,
+            remote: running.is_none(),
+            report: running.unwrap_or_default(),
+        })
+    }
+
     fn decode_scalar(&self, name: &str, buf: &[u8]) -> Result<Arc<ScalarUDF>> {
         let udf = match payload(name, buf)? {
             Payload::Step {
@@ -593,7 +736,7 @@ impl SpelunkCodec {
             }
             Payload::Texts => ScalarUDF::from(TextsUdf::new()),
             Payload::Time => ScalarUDF::from(TimeUdf::new()),
-            Payload::Stats { .. } => return Err(mismatch(name)),
+            Payload::Stats { .. } | Payload::Scan { .. } => return Err(mismatch(name)),
         };
         // The name the plan refers to it by must be the rebuilt one's.
         match udf.name() == name {
@@ -675,8 +818,22 @@ impl LogicalExtensionCodec for SpelunkCodec {
         schema: datafusion::arrow::datatypes::SchemaRef,
         ctx: &TaskContext,
     ) -> Result<Arc<dyn TableProvider>> {
-        self.logical
-            .try_decode_table_provider(buf, table_ref, schema, ctx)
+        let Some(shipped) = Self::scan_payload(buf)? else {
+            return self
+                .logical
+                .try_decode_table_provider(buf, table_ref, schema, ctx);
+        };
+        let parts = self.scan_parts(&shipped.search)?;
+        let table = EventsTable::new(
+            parts.engine,
+            shipped.sources,
+            &shipped.columns,
+            parts.prepared.plan.projection.clone(),
+            crate::leading_search(&parts.prepared),
+            parts.report,
+        )
+        .owned_by(&parts.prepared);
+        Ok(Arc::new(table))
     }
 
     fn try_encode_table_provider(
@@ -685,7 +842,22 @@ impl LogicalExtensionCodec for SpelunkCodec {
         node: Arc<dyn TableProvider>,
         buf: &mut Vec<u8>,
     ) -> Result<()> {
-        self.logical.try_encode_table_provider(table_ref, node, buf)
+        let Some(table) = node.as_ref().downcast_ref::<EventsTable>() else {
+            return self.logical.try_encode_table_provider(table_ref, node, buf);
+        };
+        let fields = table
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .filter(|n| !crate::scan::is_hidden(n))
+            .collect();
+        let payload = Payload::Scan {
+            search: self.key_of(table.owner(), "SpelunkEventsScan")?,
+            sources: table.sources().iter().map(Source::of).collect(),
+            columns: fields,
+        };
+        Self::encode_scan(&payload, buf)
     }
 
     fn try_decode_file_format(
@@ -736,7 +908,21 @@ impl PhysicalExtensionCodec for SpelunkCodec {
         proto_converter: &dyn PhysicalProtoConverterExtension,
     ) -> Result<Arc<dyn ExecutionPlan>> {
         self.plans_decoded.fetch_add(1, Ordering::Relaxed);
-        self.physical.try_decode(buf, inputs, ctx, proto_converter)
+        let Some(shipped) = Self::scan_payload(buf)? else {
+            return self.physical.try_decode(buf, inputs, ctx, proto_converter);
+        };
+        let parts = self.scan_parts(&shipped.search)?;
+        let mut scan = EventsScan::new(
+            parts.engine,
+            Arc::new(shipped.sources),
+            Arc::new(parts.prepared.plan.projection.clone()),
+            Arc::new(crate::leading_search(&parts.prepared)),
+            crate::scan::columns_schema(shipped.columns.iter().map(String::as_str)),
+            parts.report,
+        );
+        scan.owner = Some(parts.prepared);
+        scan.log_malformed = parts.remote;
+        Ok(Arc::new(scan))
     }
 
     fn try_encode(
@@ -745,7 +931,20 @@ impl PhysicalExtensionCodec for SpelunkCodec {
         buf: &mut Vec<u8>,
         proto_converter: &dyn PhysicalProtoConverterExtension,
     ) -> Result<()> {
-        self.physical.try_encode(node, buf, proto_converter)
+        let Some(scan) = node.as_ref().downcast_ref::<EventsScan>() else {
+            return self.physical.try_encode(node, buf, proto_converter);
+        };
+        let payload = Payload::Scan {
+            search: self.key_of(scan.owner.as_ref(), "SpelunkEventsScan")?,
+            sources: scan.sources().iter().map(Source::of).collect(),
+            columns: scan
+                .schema_ref()
+                .fields()
+                .iter()
+                .map(|f| f.name().clone())
+                .collect(),
+        };
+        Self::encode_scan(&payload, buf)
     }
 
     fn try_decode_udf(&self, name: &str, buf: &[u8]) -> Result<Arc<ScalarUDF>> {

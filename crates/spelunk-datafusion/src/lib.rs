@@ -166,16 +166,27 @@ impl Target {
         engine: &Arc<Engine>,
         query: &Query,
         prepared: &Arc<Prepared>,
+        report: &Arc<Mutex<ScanReport>>,
     ) -> Option<Box<dyn Send>> {
         match self {
             Target::Local => {
-                let _ = (engine, query, prepared);
+                let _ = (engine, query, prepared, report);
                 None
             }
             #[cfg(feature = "ballista")]
-            Target::Ballista(scheduler) => {
-                Some(Box::new(scheduler.register(engine, query, prepared)))
-            }
+            Target::Ballista(scheduler) => Some(Box::new(
+                scheduler.register(engine, query, prepared, report),
+            )),
+        }
+    }
+
+    /// Whether what the scan reads (events, malformed ones) reaches this
+    /// process's report: not from a remote cluster's executors.
+    fn reports_reads(&self) -> bool {
+        match self {
+            Target::Local => true,
+            #[cfg(feature = "ballista")]
+            Target::Ballista(scheduler) => !scheduler.is_remote(),
         }
     }
 
@@ -185,18 +196,6 @@ impl Target {
             Target::Local => "datafusion".to_string(),
             #[cfg(feature = "ballista")]
             Target::Ballista(scheduler) => format!("ballista (scheduler {})", scheduler.url()),
-        }
-    }
-
-    /// Whether the spelunk scan of NDJSON and other event files can run
-    /// there.
-    fn reads_event_files(&self) -> bool {
-        match self {
-            Target::Local => true,
-            // EventsScan holds spelunk's readers and knowledge layer; the
-            // codec does not ship it (yet).
-            #[cfg(feature = "ballista")]
-            Target::Ballista(_) => false,
         }
     }
 }
@@ -289,15 +288,10 @@ pub(crate) fn run_on(
         }
         f
     });
-    if parquet_files == 0 && !target.reads_event_files() {
-        return Err(Diagnostic::plain(Error::Usage(
-            "--engine ballista reads Parquet; convert with spelunk parquet".into(),
-        )));
-    }
     let runtime = runtime(threads)?;
     let session = target.session(threads, &runtime)?;
-    let _registered = target.register(&engine, query, &prepared);
     let report = Arc::new(Mutex::new(ScanReport::default()));
+    let _registered = target.register(&engine, query, &prepared, &report);
     let mut notices = Vec::new();
     let (builder, columns) = if parquet_files > 0 {
         let time = ScalarUDF::from(udf::TimeUdf::new());
@@ -322,7 +316,8 @@ pub(crate) fn run_on(
             prepared.plan.projection.clone(),
             leading_search(&prepared),
             Arc::clone(&report),
-        );
+        )
+        .owned_by(&prepared);
         let columns: Vec<String> = table
             .schema()
             .fields()
@@ -349,6 +344,11 @@ pub(crate) fn run_on(
         None => event_rows(&batches).map_err(|e| from_datafusion(e, &query.expanded.map))?,
     };
     let report = report.lock().map(|r| r.clone()).unwrap_or_default();
+    if parquet_files == 0 && !target.reports_reads() {
+        notices.push(
+            "the events were read on the cluster's executors: malformed events are reported in their logs, not counted here".to_string(),
+        );
+    }
     let mut results = engine.run_rest(query, &prepared, compiled.rest_from(), rows)?;
     notices.extend(report.notices);
     results.notices.splice(0..0, notices);
@@ -428,7 +428,7 @@ fn newest_first(builder: LogicalPlanBuilder) -> datafusion::error::Result<Logica
 
 /// The search's leading `search` expression, whose literals pre-filter
 /// NDJSON lines.
-fn leading_search(prepared: &Prepared) -> Option<spelunk::syntax::ast::SearchExpr> {
+pub(crate) fn leading_search(prepared: &Prepared) -> Option<spelunk::syntax::ast::SearchExpr> {
     match prepared.pipeline.commands.first().map(|c| &c.args) {
         Some(spelunk::commands::CommandArgs::Search(s)) => Some(s.expr.clone()),
         _ => None,

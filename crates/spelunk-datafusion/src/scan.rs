@@ -27,7 +27,7 @@ use datafusion::physical_plan::{
     DisplayAs, DisplayFormatType, ExecutionPlan, Partitioning, PlanProperties,
     SendableRecordBatchStream,
 };
-use spelunk::backend::Projection;
+use spelunk::backend::{Prepared, Projection};
 use spelunk::events::Malformed;
 use spelunk::syntax::ast::SearchExpr;
 use spelunk::{Engine, Event, EventSource};
@@ -73,6 +73,8 @@ pub struct EventsTable {
     search: Arc<Option<SearchExpr>>,
     schema: SchemaRef,
     report: Arc<Mutex<ScanReport>>,
+    /// The prepared search it reads for (a Ballista codec names it).
+    owner: Option<Arc<Prepared>>,
 }
 
 impl EventsTable {
@@ -87,26 +89,54 @@ impl EventsTable {
         search: Option<SearchExpr>,
         report: Arc<Mutex<ScanReport>>,
     ) -> EventsTable {
-        let mut columns: Vec<Field> = fields
+        let names = fields
             .iter()
             .filter(|f| !is_hidden(f))
-            .map(|f| match f.as_str() {
-                "_time" => Field::new(f, DataType::Float64, true),
-                _ => Field::new(f, crate::columns::texts_type(), true),
-            })
-            .collect();
-        columns.push(Field::new(SOURCE_COLUMN, DataType::UInt32, false));
-        columns.push(Field::new(SEQUENCE_COLUMN, DataType::UInt64, false));
-        columns.push(Field::new(ORDER_TIME_COLUMN, DataType::Float64, true));
+            .map(String::as_str)
+            .chain([SOURCE_COLUMN, SEQUENCE_COLUMN, ORDER_TIME_COLUMN]);
         EventsTable {
             engine,
             sources: Arc::new(sources),
             projection: Arc::new(projection),
             search: Arc::new(search),
-            schema: Arc::new(Schema::new(columns)),
+            schema: columns_schema(names),
             report,
+            owner: None,
         }
     }
+
+    /// The table of the prepared search `owner` (its projection and leading
+    /// search are the table's).
+    pub(crate) fn owned_by(mut self, owner: &Arc<Prepared>) -> EventsTable {
+        self.owner = Some(Arc::clone(owner));
+        self
+    }
+
+    /// The prepared search it reads for, when known.
+    #[cfg(feature = "ballista")]
+    pub(crate) fn owner(&self) -> Option<&Arc<Prepared>> {
+        self.owner.as_ref()
+    }
+
+    /// The sources it reads.
+    #[cfg(feature = "ballista")]
+    pub(crate) fn sources(&self) -> &[EventSource] {
+        &self.sources
+    }
+}
+
+/// The schema of a scan's columns: `_time` and the order time as numbers,
+/// the source and sequence as integers, every event field as lists of text.
+pub(crate) fn columns_schema<'a>(names: impl Iterator<Item = &'a str>) -> SchemaRef {
+    let fields: Vec<Field> = names
+        .map(|name| match name {
+            "_time" | ORDER_TIME_COLUMN => Field::new(name, DataType::Float64, true),
+            SOURCE_COLUMN => Field::new(name, DataType::UInt32, false),
+            SEQUENCE_COLUMN => Field::new(name, DataType::UInt64, false),
+            _ => Field::new(name, crate::columns::texts_type(), true),
+        })
+        .collect();
+    Arc::new(Schema::new(fields))
 }
 
 #[async_trait]
@@ -130,14 +160,16 @@ impl TableProvider for EventsTable {
             Some(p) => Arc::new(self.schema.project(p)?),
             None => Arc::clone(&self.schema),
         };
-        Ok(Arc::new(EventsScan::new(
+        let mut scan = EventsScan::new(
             Arc::clone(&self.engine),
             Arc::clone(&self.sources),
             Arc::clone(&self.projection),
             Arc::clone(&self.search),
             schema,
             Arc::clone(&self.report),
-        )))
+        );
+        scan.owner = self.owner.clone();
+        Ok(Arc::new(scan))
     }
 }
 
@@ -151,10 +183,15 @@ pub struct EventsScan {
     schema: SchemaRef,
     report: Arc<Mutex<ScanReport>>,
     properties: Arc<PlanProperties>,
+    /// The prepared search it reads for (a Ballista codec names it).
+    pub(crate) owner: Option<Arc<Prepared>>,
+    /// Whether each malformed event is also written to stderr: on a remote
+    /// Ballista executor, whose report the client never sees.
+    pub(crate) log_malformed: bool,
 }
 
 impl EventsScan {
-    fn new(
+    pub(crate) fn new(
         engine: Arc<Engine>,
         sources: Arc<Vec<EventSource>>,
         projection: Arc<Option<Projection>>,
@@ -176,7 +213,21 @@ impl EventsScan {
             schema,
             report,
             properties: Arc::new(properties),
+            owner: None,
+            log_malformed: false,
         }
+    }
+
+    /// The sources it reads.
+    #[cfg(feature = "ballista")]
+    pub(crate) fn sources(&self) -> &[EventSource] {
+        &self.sources
+    }
+
+    /// Its columns.
+    #[cfg(feature = "ballista")]
+    pub(crate) fn schema_ref(&self) -> &SchemaRef {
+        &self.schema
     }
 }
 
@@ -238,6 +289,7 @@ impl ExecutionPlan for EventsScan {
             let projection = Arc::clone(&self.projection);
             let search = Arc::clone(&self.search);
             let report = Arc::clone(&self.report);
+            let log_malformed = self.log_malformed;
             let batch_schema = Arc::clone(&schema);
             // The readers are synchronous: they run on a blocking thread
             // and hand batches over a bounded channel, so a large file is
@@ -248,6 +300,7 @@ impl ExecutionPlan for EventsScan {
                     source: &source,
                     projection: projection.as_ref().as_ref(),
                     search: search.as_ref().as_ref(),
+                    log_malformed,
                 };
                 read_partition(&reading, partition, &batch_schema, &report, &tx)
             });
@@ -267,6 +320,8 @@ struct Reading<'a> {
     projection: Option<&'a Projection>,
     /// The leading search, whose literals pre-filter NDJSON lines.
     search: Option<&'a SearchExpr>,
+    /// Whether malformed events also go to stderr.
+    log_malformed: bool,
 }
 
 /// Reads one source into batches sent on `tx`; a reading error is sent as
@@ -305,6 +360,11 @@ fn read_partition(
     flush(&mut pending, &mut sequence);
     match outcome {
         Ok(read) => {
+            if reading.log_malformed {
+                for m in &read.malformed {
+                    eprintln!("spelunk executor: {m}");
+                }
+            }
             if let Ok(mut total) = report.lock() {
                 total.events += read.events;
                 total.malformed.extend(read.malformed);

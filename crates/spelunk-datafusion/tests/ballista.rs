@@ -156,33 +156,47 @@ fn a_two_executor_cluster_gives_the_interpreters_rows() {
     let _ = std::fs::remove_dir_all(&scratch);
 }
 
+/// spelunk's own scan runs on the executors: NDJSON in, the interpreter's
+/// rows and the same count of events read (in-process executors add to
+/// the client's report).
 #[test]
-fn events_files_are_refused_naming_spelunk_parquet() {
+fn event_files_are_read_on_the_executors() {
     let engine = Arc::new(Engine::new().expect("the bundled knowledge loads"));
     let sample = EventSource {
         path: Some(root().join("examples/cloudtrail_sample.json")),
         sourcetype: "aws:cloudtrail".into(),
         ..EventSource::default()
     };
-    // No cluster: the input is refused before any connection.
-    let scheduler = ballista::Scheduler::remote(Arc::clone(&engine), "localhost:1");
-    let query = engine
-        .compile("`cloudtrail` | stats count by user", "<search>")
-        .expect("compiles");
-    let error = ballista::run(
-        engine,
-        &query,
-        &[sample],
-        &Options { threads: 1 },
-        &scheduler,
-    )
-    .expect_err("NDJSON is refused");
-    assert!(
-        error
-            .error
-            .to_string()
-            .contains("convert with spelunk parquet"),
-        "{}",
-        error.error
-    );
+    let cluster = LocalCluster::start(Arc::clone(&engine), 2, 1).expect("the cluster starts");
+    let seed = std::fs::read_to_string(root().join("tests/cases/seed_sample/query.spl"))
+        .expect("the seed");
+    for text in [
+        seed.as_str(),
+        "`cloudtrail` | eval n=len(eventName) | where n > 10 | table _time user eventName n",
+    ] {
+        let query = engine.compile(text, "<search>").expect("compiles");
+        let interpreted = engine
+            .run_sources(&query, std::slice::from_ref(&sample))
+            .expect("the interpreter runs");
+        assert!(!interpreted.results.rows.is_empty(), "{text}: no rows");
+        let run = ballista::run(
+            Arc::clone(&engine),
+            &query,
+            std::slice::from_ref(&sample),
+            &Options { threads: 2 },
+            cluster.scheduler(),
+        )
+        .unwrap_or_else(|d| panic!("{text}: {}", d.error));
+        assert_eq!(
+            rows(&run.output.results),
+            rows(&interpreted.results),
+            "{text}"
+        );
+        assert_eq!(run.output.events, interpreted.events, "{text}: events read");
+        assert!(
+            run.placement.plan.contains("DistributedQueryExec"),
+            "{text}"
+        );
+    }
+    assert!(cluster.work().iter().any(|&tasks| tasks > 0));
 }

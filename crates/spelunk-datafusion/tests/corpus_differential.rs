@@ -6,7 +6,7 @@
 //! the Windows detections whose tests name a file in attack_data, over
 //! those files (see [`attack_data_detections_agree_on_every_backend`]).
 //! With `--features ballista`, each also runs on a two-executor Ballista
-//! cluster over the same Parquet file.
+//! cluster, over the same Parquet file and over the original files.
 //! Skipped, saying so, where ../shared is absent (a clone on its own).
 
 use std::path::{Path, PathBuf};
@@ -55,7 +55,7 @@ type Outcome = Result<(Vec<String>, bool), String>;
 
 /// The backends besides the interpreter: DataFusion on the events and on
 /// their Parquet file, and with `--features ballista` a cluster of a
-/// scheduler and two executors in this process on the Parquet file.
+/// scheduler and two executors in this process on both.
 struct Backends {
     #[cfg(feature = "ballista")]
     cluster: spelunk_datafusion::ballista::LocalCluster,
@@ -110,16 +110,18 @@ impl Backends {
             ),
         ];
         #[cfg(feature = "ballista")]
-        outcomes.push((
-            "ballista",
-            outcome(spelunk_datafusion::ballista::run(
-                Arc::clone(engine),
-                query,
-                parquet,
-                &options,
-                self.cluster.scheduler(),
-            )),
-        ));
+        for (name, sources) in [("ballista", parquet), ("ballista-ev", events)] {
+            outcomes.push((
+                name,
+                outcome(spelunk_datafusion::ballista::run(
+                    Arc::clone(engine),
+                    query,
+                    sources,
+                    &options,
+                    self.cluster.scheduler(),
+                )),
+            ));
+        }
         outcomes
     }
 

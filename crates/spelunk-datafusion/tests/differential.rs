@@ -2,8 +2,8 @@
 //! `tests/cases/` runs under the interpreter and under the DataFusion
 //! backend, and both must give the same rows (each row's fields and
 //! values, rows in order) or the same error. With `--features ballista`
-//! the same cases run on a two-executor Ballista cluster too, over the
-//! Parquet file written from each case's events (Ballista reads Parquet).
+//! the same cases run on a two-executor Ballista cluster too, over each
+//! case's event files and over the Parquet file written from them.
 //! Cases whose search writes files (`output_dir`) run only in the
 //! interpreter's own harness.
 //!
@@ -270,6 +270,19 @@ fn every_case_gives_the_same_rows_from_parquet() {
 #[cfg(feature = "ballista")]
 #[test]
 fn every_case_gives_the_same_rows_on_a_ballista_cluster() {
+    on_a_ballista_cluster(Input::Parquet);
+}
+
+/// The same over each case's own event files: spelunk's scan (readers and
+/// knowledge layer) runs on the executors.
+#[cfg(feature = "ballista")]
+#[test]
+fn every_case_gives_the_same_rows_on_a_ballista_cluster_from_events() {
+    on_a_ballista_cluster(Input::Events);
+}
+
+#[cfg(feature = "ballista")]
+fn on_a_ballista_cluster(input: Input) {
     use spelunk_datafusion::ballista::{self, LocalCluster};
     let engine = Arc::new(Engine::new().expect("the bundled knowledge loads"));
     let cluster = LocalCluster::start(engine, 2, 2).expect("the cluster starts");
@@ -277,7 +290,7 @@ fn every_case_gives_the_same_rows_on_a_ballista_cluster() {
         let options = spelunk_datafusion::Options { threads: 2 };
         ballista::run(engine, query, sources, &options, cluster.scheduler())
     };
-    differential(Input::Parquet, &on_cluster);
+    differential(input, &on_cluster);
     let work = cluster.work();
     assert!(
         work.iter().all(|&tasks| tasks > 0),
