@@ -661,7 +661,18 @@ fn lower_tstats(t: &Tstats, cx: &LowerContext<'_>) -> Result<Vec<Command>> {
             ));
         }
         Some((spec, dm_span)) => {
-            let mut dataset = Dataset::resolve(cx, spec, *dm_span)?;
+            // `datamodel=Model where nodename=Root.Child`: the nodename
+            // names the root, so a model with several roots needs no
+            // `Model.Root` (the tstats page: "nodename = root_dataset_name
+            // ... target_dataset_name").
+            let spec = match (&node, spec.contains('.')) {
+                (Some((lineage, _)), false) => {
+                    let root = lineage.split('.').next().unwrap_or(lineage);
+                    format!("{spec}.{root}")
+                }
+                _ => spec.clone(),
+            };
+            let mut dataset = Dataset::resolve(cx, &spec, *dm_span)?;
             if let Some((lineage, nspan)) = node {
                 let target = dataset
                     .chain
