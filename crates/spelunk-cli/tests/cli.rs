@@ -322,7 +322,8 @@ fn run_explain_shows_the_command_that_dropped_every_row_and_the_missing_field() 
         "events read:\n  examples/cloudtrail_sample.json: 25 event(s) (sourcetype aws:cloudtrail ×25), 0 malformed\n",
         "expanded search:\n  eventName=* | where process_name=\"cmd.exe\" | stats count by user\n",
         "  25 event(s) in\n  eventName=* → 25 rows\n  | where process_name=\"cmd.exe\" → 0 rows\n  | stats count by user → 0 rows\n",
-        "`process_name` (read by `| where process_name=\"cmd.exe\"`): can be set by EVAL-process_name in [source::XmlWinEventLog:Microsoft-Windows-Sysmon/Operational] (<bundled>/props/sysmon/default/props.conf:",
+        "`process_name` (read by `| where process_name=\"cmd.exe\"`): can be set by EVAL-process_name in [",
+        "EVAL-process_name in [source::XmlWinEventLog:Microsoft-Windows-Sysmon/Operational] (<bundled>/props/sysmon/default/props.conf:",
         "none of the 25 event(s) given is covered by any of",
         "(they are sourcetype aws:cloudtrail)",
     ] {
