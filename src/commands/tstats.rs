@@ -142,7 +142,18 @@ pub fn parse(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
                 out.span = Some((parse_span(&value, "tstats", span)?, span));
                 continue;
             }
-            out.by.push(p.field_name("a field name after BY")?.0);
+            let (field, span) = p.field_name("a field name after BY")?;
+            // PREFIX(<text>) groups by indexed terms of _raw, which offline
+            // events do not have; as a field name it would be null on every
+            // event and silently give no rows.
+            if field.to_ascii_lowercase().starts_with("prefix(") {
+                return Err(super::common::unsupported(
+                    "tstats",
+                    format!("`{field}` (grouping by a prefix of indexed terms) is not supported"),
+                    span,
+                ));
+            }
+            out.by.push(field);
         }
         if out.by.is_empty() {
             return Err(p.expected("a field name after BY"));
