@@ -527,6 +527,23 @@ impl Engine {
         crate::commands::savedsearch::resolve(pipeline, self, chain)
     }
 
+    /// The fields a `tstats` over a data model reads that its dataset (and
+    /// the datasets below it) lacks: null on every event, as in a summary.
+    /// Empty for a `tstats` without `FROM datamodel=`.
+    pub fn tstats_unknown_fields(
+        &self,
+        tstats: &crate::commands::tstats::Tstats,
+    ) -> Result<Vec<String>> {
+        crate::datamodel::lower::tstats_unknown_fields(
+            tstats,
+            &crate::datamodel::lower::LowerContext {
+                models: &self.datamodels,
+                macros: &self.macros,
+                limits: &self.expand_limits,
+            },
+        )
+    }
+
     /// The saved searches of the loaded apps.
     pub fn saved_searches(&self) -> &crate::commands::savedsearch::SavedSearches {
         &self.saved_searches

@@ -610,6 +610,82 @@ fn mentions_field(expr: &SearchExpr, name: &str) -> bool {
     }
 }
 
+/// The dataset a `tstats ... FROM datamodel=<spec>` reads, narrowed by its
+/// WHERE's `nodename=` when there is one.
+fn tstats_dataset<'m>(
+    spec: &str,
+    dm_span: Span,
+    node: Option<(String, Span)>,
+    cx: &LowerContext<'m>,
+) -> Result<Dataset<'m>> {
+    // `datamodel=Model where nodename=Root.Child`: the nodename names the
+    // root, so a model with several roots needs no `Model.Root` (the tstats
+    // page: "nodename = root_dataset_name ... target_dataset_name").
+    let spec = match (&node, spec.contains('.')) {
+        (Some((lineage, _)), false) => {
+            let root = lineage.split('.').next().unwrap_or(lineage);
+            format!("{spec}.{root}")
+        }
+        _ => spec.to_string(),
+    };
+    let mut dataset = Dataset::resolve(cx, &spec, dm_span)?;
+    if let Some((lineage, nspan)) = node {
+        let target = dataset
+            .chain
+            .last()
+            .map(|o| o.name.clone())
+            .unwrap_or_default();
+        let Some(obj) = dataset.model.by_lineage(&lineage) else {
+            return Err(error(
+                nspan,
+                format!(
+                    "data model `{}` has no dataset `{lineage}` for nodename=",
+                    dataset.model.name
+                ),
+            ));
+        };
+        let sub = Dataset::of(dataset.model, &obj.name, nspan)?;
+        if !sub.chain.iter().any(|o| o.name == target) {
+            return Err(error(
+                nspan,
+                format!("nodename `{lineage}` is not `{target}` or a dataset below it"),
+            ));
+        }
+        dataset = sub;
+    }
+    Ok(dataset)
+}
+
+/// The names a `tstats` over a data model reads (BY fields, function
+/// fields, WHERE fields) that are not fields of its dataset or of a dataset
+/// below it: null on every event, as they would be in a summary, so a BY
+/// over one gives no rows. For `lint`; empty for a tstats without FROM.
+pub fn tstats_unknown_fields(t: &Tstats, cx: &LowerContext<'_>) -> Result<Vec<String>> {
+    let Some((spec, dm_span)) = &t.datamodel else {
+        return Ok(Vec::new());
+    };
+    let mut filter = t.filter.clone();
+    let node = take_nodename(&mut filter)?;
+    let dataset = tstats_dataset(spec, *dm_span, node, cx)?;
+    let fields = dataset.fields();
+    let mut named: Vec<String> = t.by.clone();
+    named.extend(t.aggs.iter().filter_map(|a| a.field.clone()));
+    if let Some(fields) = filter.as_ref().and_then(search_expr_reads) {
+        named.extend(fields);
+    }
+    let mut unknown = Vec::new();
+    for name in named {
+        let known = name == "_raw"
+            || BASE_FIELDS.contains(&name.as_str())
+            || fields.iter().any(|f| f.name == name)
+            || dataset.descendant_field(cx, &name, *dm_span)?.is_some();
+        if !known && !unknown.contains(&name) {
+            unknown.push(name);
+        }
+    }
+    Ok(unknown)
+}
+
 /// Lowers a `tstats`.
 fn lower_tstats(t: &Tstats, cx: &LowerContext<'_>) -> Result<Vec<Command>> {
     let span = t.span_all;
@@ -661,42 +737,7 @@ fn lower_tstats(t: &Tstats, cx: &LowerContext<'_>) -> Result<Vec<Command>> {
             ));
         }
         Some((spec, dm_span)) => {
-            // `datamodel=Model where nodename=Root.Child`: the nodename
-            // names the root, so a model with several roots needs no
-            // `Model.Root` (the tstats page: "nodename = root_dataset_name
-            // ... target_dataset_name").
-            let spec = match (&node, spec.contains('.')) {
-                (Some((lineage, _)), false) => {
-                    let root = lineage.split('.').next().unwrap_or(lineage);
-                    format!("{spec}.{root}")
-                }
-                _ => spec.clone(),
-            };
-            let mut dataset = Dataset::resolve(cx, &spec, *dm_span)?;
-            if let Some((lineage, nspan)) = node {
-                let target = dataset
-                    .chain
-                    .last()
-                    .map(|o| o.name.clone())
-                    .unwrap_or_default();
-                let Some(obj) = dataset.model.by_lineage(&lineage) else {
-                    return Err(error(
-                        nspan,
-                        format!(
-                            "data model `{}` has no dataset `{lineage}` for nodename=",
-                            dataset.model.name
-                        ),
-                    ));
-                };
-                let sub = Dataset::of(dataset.model, &obj.name, nspan)?;
-                if !sub.chain.iter().any(|o| o.name == target) {
-                    return Err(error(
-                        nspan,
-                        format!("nodename `{lineage}` is not `{target}` or a dataset below it"),
-                    ));
-                }
-                dataset = sub;
-            }
+            let dataset = tstats_dataset(spec, *dm_span, node, cx)?;
             let fields = dataset.fields();
             let mut needed = BTreeSet::new();
             let mut renames = Vec::new();

@@ -127,6 +127,9 @@ pub enum NoticeKind {
     /// source: events like the example cannot match (others of the source,
     /// or an add-on's knowledge, may still carry it).
     FieldNotInExample,
+    /// A field a `tstats` over a data model reads that its dataset does not
+    /// have: null on every event, so a BY over it gives no rows.
+    FieldNotInDataset,
 }
 
 impl NoticeKind {
@@ -134,6 +137,7 @@ impl NoticeKind {
     pub fn as_str(self) -> &'static str {
         match self {
             NoticeKind::FieldNotInExample => "field-not-in-example",
+            NoticeKind::FieldNotInDataset => "field-not-in-dataset",
         }
     }
 }
@@ -344,6 +348,9 @@ fn lint_search(
             .problems
             .iter()
             .any(|p| matches!(p.kind, ProblemKind::Syntax | ProblemKind::Macro));
+    if let Some(pipeline) = &pipeline {
+        check_tstats_fields(pipeline, &expanded.map, engine, &mut report.notices);
+    }
     // tstats, datamodel and from datamodel: the pipeline they stand for
     // over the loaded data models (its calculated fields' lookups and its
     // constraints' tags are checked below like the search's own).
@@ -375,6 +382,42 @@ fn lint_search(
         }
     }
     report
+}
+
+/// A notice for each field a leading `tstats` over a data model names that
+/// its dataset lacks (a misspelt `Processes.proces_name`, or a field of
+/// another dataset). Errors resolving the model are left to the lowering,
+/// which reports them as problems.
+fn check_tstats_fields(
+    pipeline: &Pipeline,
+    map: &SourceMap,
+    engine: &Engine,
+    notices: &mut Vec<Notice>,
+) {
+    let Some(command) = pipeline.commands.first() else {
+        return;
+    };
+    let crate::commands::CommandArgs::Tstats(tstats) = &command.args else {
+        return;
+    };
+    let Ok(unknown) = engine.tstats_unknown_fields(tstats) else {
+        return;
+    };
+    let dataset = tstats
+        .datamodel
+        .as_ref()
+        .map_or("", |(spec, _)| spec.as_str());
+    let loc = map.locate(command.span);
+    for field in unknown {
+        notices.push(Notice {
+            kind: NoticeKind::FieldNotInDataset,
+            line: loc.line,
+            column: loc.column,
+            message: format!(
+                "field `{field}` is not a field of data model dataset `{dataset}` (or of a dataset below it): it is null on every event, so a BY over it gives no rows and a WHERE on it matches nothing"
+            ),
+        });
+    }
 }
 
 /// How many undefined macros one search may stand in for before lint gives up.
