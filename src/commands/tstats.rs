@@ -113,6 +113,9 @@ pub fn parse(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
                 span: agg.span,
             });
         }
+        if let Some(field) = agg.field.as_deref().filter(|f| is_prefix_directive(f)) {
+            return Err(prefix_unsupported(field, agg.span));
+        }
         out.aggs.push(agg);
     }
     if out.aggs.is_empty() {
@@ -143,15 +146,8 @@ pub fn parse(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
                 continue;
             }
             let (field, span) = p.field_name("a field name after BY")?;
-            // PREFIX(<text>) groups by indexed terms of _raw, which offline
-            // events do not have; as a field name it would be null on every
-            // event and silently give no rows.
-            if field.to_ascii_lowercase().starts_with("prefix(") {
-                return Err(super::common::unsupported(
-                    "tstats",
-                    format!("`{field}` (grouping by a prefix of indexed terms) is not supported"),
-                    span,
-                ));
+            if is_prefix_directive(&field) {
+                return Err(prefix_unsupported(&field, span));
             }
             out.by.push(field);
         }
@@ -168,6 +164,23 @@ pub fn parse(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
     }
     out.span_all = name_span.to(p.last_span());
     Ok(CommandArgs::Tstats(out))
+}
+
+/// `PREFIX(<text>)`: a BY field or function argument that reads indexed
+/// terms of `_raw` (the tstats page: "aggregate a raw segment in your
+/// indexed events as if it were an extracted field-value pair").
+fn is_prefix_directive(field: &str) -> bool {
+    field.to_ascii_lowercase().starts_with("prefix(")
+}
+
+/// Offline events have no index of terms; as a field name `PREFIX(...)`
+/// would be null on every event and silently give no rows or values.
+fn prefix_unsupported(field: &str, span: Span) -> Error {
+    super::common::unsupported(
+        "tstats",
+        format!("`{field}` (a prefix of indexed terms) is not supported"),
+        span,
+    )
 }
 
 impl super::Command for Tstats {
