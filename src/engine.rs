@@ -516,14 +516,7 @@ impl Engine {
     /// [`Engine::lower`], then each `savedsearch` compiled into the
     /// pipeline it runs (`chain`: the saved searches around it).
     fn lower_at(&self, pipeline: &mut Pipeline, chain: &[String]) -> Result<()> {
-        crate::datamodel::lower::lower_pipeline(
-            pipeline,
-            &crate::datamodel::lower::LowerContext {
-                models: &self.datamodels,
-                macros: &self.macros,
-                limits: &self.expand_limits,
-            },
-        )?;
+        crate::datamodel::lower::lower_pipeline(pipeline, &self.lower_context())?;
         crate::commands::savedsearch::resolve(pipeline, self, chain)
     }
 
@@ -534,14 +527,17 @@ impl Engine {
         &self,
         tstats: &crate::commands::tstats::Tstats,
     ) -> Result<Vec<String>> {
-        crate::datamodel::lower::tstats_unknown_fields(
-            tstats,
-            &crate::datamodel::lower::LowerContext {
-                models: &self.datamodels,
-                macros: &self.macros,
-                limits: &self.expand_limits,
-            },
-        )
+        crate::datamodel::lower::tstats_unknown_fields(tstats, &self.lower_context())
+    }
+
+    /// What lowering data model commands reads: the models, macros and
+    /// expansion limits.
+    fn lower_context(&self) -> crate::datamodel::lower::LowerContext<'_> {
+        crate::datamodel::lower::LowerContext {
+            models: &self.datamodels,
+            macros: &self.macros,
+            limits: &self.expand_limits,
+        }
     }
 
     /// The saved searches of the loaded apps.

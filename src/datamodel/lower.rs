@@ -668,22 +668,37 @@ pub fn tstats_unknown_fields(t: &Tstats, cx: &LowerContext<'_>) -> Result<Vec<St
     let node = take_nodename(&mut filter)?;
     let dataset = tstats_dataset(spec, *dm_span, node, cx)?;
     let fields = dataset.fields();
-    let mut named: Vec<String> = t.by.clone();
-    named.extend(t.aggs.iter().filter_map(|a| a.field.clone()));
-    if let Some(fields) = filter.as_ref().and_then(search_expr_reads) {
-        named.extend(fields);
-    }
+    let (named, _) = tstats_reads(t, filter.as_ref());
     let mut unknown = Vec::new();
     for name in named {
-        let known = name == "_raw"
-            || BASE_FIELDS.contains(&name.as_str())
+        let known = BASE_FIELDS.contains(&name.as_str())
             || fields.iter().any(|f| f.name == name)
             || dataset.descendant_field(cx, &name, *dm_span)?.is_some();
-        if !known && !unknown.contains(&name) {
+        if !known {
             unknown.push(name);
         }
     }
     Ok(unknown)
+}
+
+/// The names a `tstats` reads once its dataset is built (BY fields,
+/// function fields, the WHERE's fields; `_raw` aside), sorted and without
+/// repeats, and whether the WHERE may read any field (a subsearch or a
+/// wildcard field name).
+fn tstats_reads(t: &Tstats, filter: Option<&SearchExpr>) -> (Vec<String>, bool) {
+    let mut named: Vec<String> = t.by.clone();
+    named.extend(t.aggs.iter().filter_map(|a| a.field.clone()));
+    let mut reads_any = false;
+    if let Some(f) = filter {
+        match search_expr_reads(f) {
+            Some(fields) => named.extend(fields),
+            None => reads_any = true,
+        }
+    }
+    named.retain(|n| n != "_raw");
+    named.sort();
+    named.dedup();
+    (named, reads_any)
 }
 
 /// Lowers a `tstats`.
@@ -701,21 +716,10 @@ fn lower_tstats(t: &Tstats, cx: &LowerContext<'_>) -> Result<Vec<Command>> {
     let node = take_nodename(&mut filter)?;
     let mut out = Vec::new();
     // The names the query reads after the dataset is built.
-    let mut named: Vec<String> = t.by.clone();
-    named.extend(t.aggs.iter().filter_map(|a| a.field.clone()));
     // A WHERE with a subsearch or a wildcard field name may read any
     // dataset field: then every field is renamed and every calculation
     // kept.
-    let mut reads_any = false;
-    if let Some(f) = &filter {
-        match search_expr_reads(f) {
-            Some(fields) => named.extend(fields),
-            None => reads_any = true,
-        }
-    }
-    named.retain(|n| n != "_raw");
-    named.sort();
-    named.dedup();
+    let (named, reads_any) = tstats_reads(t, filter.as_ref());
     match &t.datamodel {
         None => {
             if let Some((_, nspan)) = node {

@@ -124,8 +124,6 @@ impl Cidr {
 #[derive(Debug, Clone)]
 pub struct TermPattern {
     regex: Option<Regex>,
-    /// The regex's source, kept so OR-ed terms can be merged.
-    pattern: Option<String>,
 }
 
 /// Merges the bare terms among OR-ed alternatives into one term whose regex
@@ -138,9 +136,7 @@ fn merge_terms(items: Vec<Matcher>) -> Vec<Matcher> {
     let patterns: Vec<&str> = items
         .iter()
         .filter_map(|m| match m {
-            Matcher::Term(TermPattern {
-                pattern: Some(p), ..
-            }) => Some(p.as_str()),
+            Matcher::Term(TermPattern { regex: Some(r) }) => Some(r.as_str()),
             _ => None,
         })
         .collect();
@@ -156,16 +152,11 @@ fn merge_terms(items: Vec<Matcher>) -> Vec<Matcher> {
     let Ok(regex) = crate::regex_compat::plain(&joined) else {
         return items;
     };
-    let mut merged = Some(Matcher::Term(TermPattern {
-        regex: Some(regex),
-        pattern: Some(joined),
-    }));
+    let mut merged = Some(Matcher::Term(TermPattern { regex: Some(regex) }));
     let mut out = Vec::with_capacity(items.len());
     for item in items {
         match item {
-            Matcher::Term(TermPattern {
-                pattern: Some(_), ..
-            }) => out.extend(merged.take()),
+            Matcher::Term(TermPattern { regex: Some(_) }) => out.extend(merged.take()),
             other => out.push(other),
         }
     }
@@ -324,10 +315,7 @@ impl ValuePattern {
 impl TermPattern {
     fn new(v: &SearchValue, expr: &SearchExpr) -> Result<Self> {
         if v.text.chars().all(|c| c == '*') {
-            return Ok(TermPattern {
-                regex: None,
-                pattern: None,
-            });
+            return Ok(TermPattern { regex: None });
         }
         let pieces: Vec<String> = v.text.split('*').map(regex::escape).collect();
         let mut pattern = String::new();
@@ -347,10 +335,7 @@ impl TermPattern {
             message: format!("cannot compile search term `{}`: {e}", v.text),
             span: Some(expr.span),
         })?;
-        Ok(TermPattern {
-            regex: Some(regex),
-            pattern: Some(pattern),
-        })
+        Ok(TermPattern { regex: Some(regex) })
     }
 
     fn matches(&self, event: &Event) -> bool {
