@@ -349,7 +349,13 @@ fn lint_search(
             .iter()
             .any(|p| matches!(p.kind, ProblemKind::Syntax | ProblemKind::Macro));
     if let Some(pipeline) = &pipeline {
-        check_tstats_fields(pipeline, &expanded.map, engine, &mut report.notices);
+        check_tstats_fields(
+            pipeline,
+            &expanded.text,
+            &expanded.map,
+            engine,
+            &mut report.notices,
+        );
     }
     // tstats, datamodel and from datamodel: the pipeline they stand for
     // over the loaded data models (its calculated fields' lookups and its
@@ -390,6 +396,7 @@ fn lint_search(
 /// which reports them as problems.
 fn check_tstats_fields(
     pipeline: &Pipeline,
+    text: &str,
     map: &SourceMap,
     engine: &Engine,
     notices: &mut Vec<Notice>,
@@ -407,8 +414,8 @@ fn check_tstats_fields(
         .datamodel
         .as_ref()
         .map_or("", |(spec, _)| spec.as_str());
-    let loc = map.locate(command.span);
     for field in unknown {
+        let loc = map.locate(field_span(text, command.span, &field));
         notices.push(Notice {
             kind: NoticeKind::FieldNotInDataset,
             line: loc.line,
@@ -418,6 +425,32 @@ fn check_tstats_fields(
             ),
         });
     }
+}
+
+/// Where `field` is first written as a whole name inside `within` (the
+/// command), so a notice points at the field rather than at the command;
+/// the command's span when it is not found as written (quoted, say).
+fn field_span(text: &str, within: Span, field: &str) -> Span {
+    let Some(command) = text.get(within.start..within.end) else {
+        return within;
+    };
+    let is_name_byte = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.');
+    let bytes = command.as_bytes();
+    let mut from = 0;
+    while let Some(found) = command.get(from..).and_then(|rest| rest.find(field)) {
+        let start = from + found;
+        let end = start + field.len();
+        let bounded_before = start == 0 || !is_name_byte(bytes[start - 1]);
+        let bounded_after = end == bytes.len() || !is_name_byte(bytes[end]);
+        if bounded_before && bounded_after {
+            return Span {
+                start: within.start + start,
+                end: within.start + end,
+            };
+        }
+        from = end;
+    }
+    within
 }
 
 /// How many undefined macros one search may stand in for before lint gives up.
@@ -725,4 +758,30 @@ pub fn render_json(reports: &[Report]) -> String {
         "detections": reports,
     });
     serde_json::to_string_pretty(&value).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn span_text(text: &str, span: Span) -> &str {
+        &text[span.start..span.end]
+    }
+
+    /// The notice points at the field as a whole name: not inside a longer
+    /// name that contains it, and the command itself when it is absent.
+    #[test]
+    fn field_span_finds_the_whole_name() {
+        let text = "| tstats count by Processes.dest_ip Processes.dest";
+        let all = Span {
+            start: 0,
+            end: text.len(),
+        };
+        let span = field_span(text, all, "Processes.dest");
+        assert_eq!(span.start, text.rfind("Processes.dest").unwrap());
+        assert_eq!(span_text(text, span), "Processes.dest");
+        assert_eq!(field_span(text, all, "Processes.user"), all);
+        let inner = Span { start: 2, end: 8 };
+        assert_eq!(field_span(text, inner, "Processes.dest"), inner);
+    }
 }

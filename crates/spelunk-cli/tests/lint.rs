@@ -118,8 +118,8 @@ fn free_text_or_empty_example_gives_no_field_notice() {
 
 /// A field a tstats over a data model names that its dataset lacks (here a
 /// misspelt `Processes.proces_path`) is null on every event: a notice, not
-/// a problem, naming the field and the dataset; the dataset's own fields
-/// give none.
+/// a problem, naming the field and the dataset, at the field (line 2,
+/// column 60); the dataset's own fields give none.
 #[test]
 fn tstats_field_not_in_its_dataset_is_a_notice() {
     let file = "tests/lint_fixtures/tstats_unknown_field/detection.spl";
@@ -132,7 +132,7 @@ fn tstats_field_not_in_its_dataset_is_a_notice() {
     assert_eq!(notices.len(), 1, "{stdout}");
     assert!(
         notices[0].contains(
-            ":1:3: notice: field-not-in-dataset: field `Processes.proces_path` is not a field of data model dataset `Endpoint.Processes`"
+            ":2:60: notice: field-not-in-dataset: field `Processes.proces_path` is not a field of data model dataset `Endpoint.Processes`"
         ),
         "{stdout}"
     );
