@@ -74,6 +74,22 @@ pub struct Stage {
     /// such as `head`, stopped reading early, or an error stopped the
     /// search: `rows` is then a lower bound).
     pub complete: bool,
+    /// For a command run as several (a `tstats` over a data model: its
+    /// dataset's constraints and calculated fields, then its WHERE), the
+    /// rows after each part, so a search that returned nothing says whether
+    /// the dataset or the WHERE was empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub parts: Vec<Part>,
+}
+
+/// One part of a command that runs as several.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Part {
+    /// The part of the command as written, e.g. `datamodel=Endpoint.Processes`
+    /// or `where Processes.process_name=cmd.exe`.
+    pub part: String,
+    /// Rows after it.
+    pub rows: usize,
 }
 
 /// A field the search reads that no event carries.
@@ -131,23 +147,53 @@ pub(crate) fn stages(pipeline: &Pipeline, text: &str, tallies: &[Rc<Tally>]) -> 
     let mut out: Vec<Stage> = Vec::new();
     let mut last_span = None;
     for (command, tally) in pipeline.commands.iter().zip(tallies) {
-        let stage = Stage {
-            command: command_text(text, command, out.len()),
-            rows: tally.rows.get(),
-            complete: tally.done.get(),
-        };
+        let rows = tally.rows.get();
+        let part = part_text(text, command).map(|part| Part { part, rows });
         match out.last_mut() {
             Some(previous) if last_span == Some(command.span) => {
-                *previous = Stage {
-                    command: std::mem::take(&mut previous.command),
-                    ..stage
+                previous.rows = rows;
+                previous.complete = tally.done.get();
+                match (part, previous.parts.last_mut()) {
+                    (Some(part), Some(last)) if last.part == part.part => last.rows = rows,
+                    (Some(part), _) => previous.parts.push(part),
+                    (None, _) => {}
                 }
             }
-            _ => out.push(stage),
+            _ => out.push(Stage {
+                command: command_text(text, command, out.len()),
+                rows,
+                complete: tally.done.get(),
+                parts: part.into_iter().collect(),
+            }),
         }
         last_span = Some(command.span);
     }
     out
+}
+
+/// The part of the user's command a lowered command carries out: its
+/// `name_span` when that starts after its span does (a command's own name
+/// starts it; see `datamodel::lower`), as one line.
+fn part_text(text: &str, command: &crate::syntax::ast::Command) -> Option<String> {
+    let (part, whole) = (command.name_span, command.span);
+    let inside = part.start > whole.start && part.end <= whole.end;
+    if !inside || part.start >= part.end {
+        return None;
+    }
+    let raw = text.get(part.start..part.end)?;
+    Some(one_line(raw, 80))
+}
+
+/// `raw` with its whitespace runs made single spaces, cut to `max`
+/// characters with `…`.
+fn one_line(raw: &str, max: usize) -> String {
+    let flat: String = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() > max {
+        let cut: String = flat.chars().take(max - 1).collect();
+        format!("{cut}…")
+    } else {
+        flat
+    }
 }
 
 /// A command's text, one line, cut to a readable length; `| ` before every
@@ -157,17 +203,10 @@ fn command_text(text: &str, command: &crate::syntax::ast::Command, index: usize)
     let raw = text
         .get(command.span.start..command.span.end)
         .unwrap_or(command.name.as_str());
-    let flat: String = raw.split_whitespace().collect::<Vec<_>>().join(" ");
-    let flat = if flat.is_empty() {
+    let short = if raw.trim().is_empty() {
         command.name.clone()
     } else {
-        flat
-    };
-    let short = if flat.chars().count() > MAX {
-        let cut: String = flat.chars().take(MAX - 1).collect();
-        format!("{cut}…")
-    } else {
-        flat
+        one_line(raw, MAX)
     };
     if index == 0 {
         short
@@ -534,6 +573,14 @@ impl Explain {
         for stage in &self.stages {
             out.push_str(&stage.line());
             out.push('\n');
+            for part in &stage.parts {
+                out.push_str(&format!(
+                    "  {} → {} {}\n",
+                    part.part,
+                    thousands(part.rows),
+                    rows_word(part.rows)
+                ));
+            }
         }
         if let Some(e) = &self.error {
             out.push_str(&format!("stopped by an error: {e}\n"));

@@ -59,6 +59,8 @@ pub struct Tstats {
     pub datamodel: Option<(String, Span)>,
     /// The WHERE search.
     pub filter: Option<SearchExpr>,
+    /// Where `where <search>` is written, keyword included.
+    pub where_span: Option<Span>,
     /// The BY fields.
     pub by: Vec<String>,
     /// `span=` for `_time`.
@@ -76,6 +78,7 @@ pub fn parse(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
         aggs: Vec::new(),
         datamodel: None,
         filter: None,
+        where_span: None,
         by: Vec::new(),
         span: None,
         span_all: name_span,
@@ -132,9 +135,11 @@ pub fn parse(p: &mut Parser, name_span: Span) -> Result<CommandArgs> {
         };
         out.datamodel = Some((model, span));
     }
+    let where_start = p.here();
     if p.eat_keyword("where") {
         let here = p.here();
         out.filter = Some(p.search_expr_until(here, &["by"])?);
+        out.where_span = Some(where_start.to(p.last_span()));
     }
     if p.eat_keyword("by") {
         while !p.at_command_end() {

@@ -729,7 +729,7 @@ fn lower_tstats(t: &Tstats, cx: &LowerContext<'_>) -> Result<Vec<Command>> {
                 ));
             }
             // Index-time fields: the events as they are.
-            out.push(command(
+            let mut search = command(
                 "search",
                 span,
                 CommandArgs::Search(Search {
@@ -738,7 +738,9 @@ fn lower_tstats(t: &Tstats, cx: &LowerContext<'_>) -> Result<Vec<Command>> {
                         span,
                     }),
                 }),
-            ));
+            );
+            search.name_span = t.where_span.unwrap_or(span);
+            out.push(search);
         }
         Some((spec, dm_span)) => {
             let dataset = tstats_dataset(spec, *dm_span, node, cx)?;
@@ -786,6 +788,7 @@ fn lower_tstats(t: &Tstats, cx: &LowerContext<'_>) -> Result<Vec<Command>> {
             }
             let required: Vec<&DatasetField> = fields.iter().filter(|f| f.required).collect();
             needed.extend(required.iter().map(|f| f.raw.clone()));
+            let dataset_start = out.len();
             out.extend(dataset.event_commands(cx, (!reads_any).then_some(&needed), span)?);
             if !required.is_empty() {
                 out.push(required_filter(&required, span));
@@ -808,12 +811,15 @@ fn lower_tstats(t: &Tstats, cx: &LowerContext<'_>) -> Result<Vec<Command>> {
                     CommandArgs::Rename(Rename { pairs: renames }),
                 ));
             }
+            // `--explain` counts the rows after the dataset and after the
+            // WHERE (see `Command::name_span`).
+            for c in &mut out[dataset_start..] {
+                c.name_span = *dm_span;
+            }
             if let Some(f) = filter.take() {
-                out.push(command(
-                    "search",
-                    span,
-                    CommandArgs::Search(Search { expr: f }),
-                ));
+                let mut search = command("search", span, CommandArgs::Search(Search { expr: f }));
+                search.name_span = t.where_span.unwrap_or(span);
+                out.push(search);
             }
         }
     }

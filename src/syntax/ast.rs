@@ -21,7 +21,10 @@ pub struct Pipeline {
 pub struct Command {
     /// The command name, lower-cased (`search` for an implicit search).
     pub name: String,
-    /// The name as written (empty span for an implicit search).
+    /// The name as written (empty span for an implicit search). For a
+    /// command lowered from another (a `tstats` over a data model), the
+    /// part of that command it carries out, such as its `datamodel=...` or
+    /// its `where ...`, which `--explain` counts rows after.
     pub name_span: Span,
     /// The command including its arguments.
     pub span: Span,

@@ -301,6 +301,27 @@ fn test_subcommand_exits_1_on_failure_and_writes_json_and_junit() {
     assert!(xml.contains("<testsuites name=\"spelunk\" tests=\"6\" failures=\"4\""));
 }
 
+/// A tstats over a data model runs as its dataset, then its WHERE, then the
+/// aggregation: `--explain` counts the rows after each part, so an empty
+/// answer says whether the dataset or the WHERE was empty.
+#[test]
+fn run_explain_counts_a_tstats_dataset_and_its_where() {
+    let out = spelunk(&[
+        "run",
+        "--explain",
+        "| tstats count from datamodel=Endpoint.Processes where Processes.process_name=notepad.exe by Processes.dest",
+        "-e",
+        "tests/data/windows/mixed_xml.log",
+        "-o",
+        "json",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout).trim(), "[]");
+    let stderr = text(&out.stderr);
+    let want = "  64 event(s) in\n  tstats count from datamodel=Endpoint.Processes where Processes.process_name=notepad.exe by Processe… → 0 rows\n    datamodel=Endpoint.Processes → 47 rows\n    where Processes.process_name=notepad.exe → 0 rows\n";
+    assert!(stderr.contains(want), "missing {want:?} in\n{stderr}");
+}
+
 #[test]
 fn run_explain_shows_the_command_that_dropped_every_row_and_the_missing_field() {
     let out = spelunk(&[
