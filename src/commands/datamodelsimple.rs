@@ -167,7 +167,10 @@ impl Datamodelsimple {
                     })
                     .cloned()
                     .ok_or_else(|| Error::DataModel {
-                        message: format!("data model `{name}` has no dataset `{object}`"),
+                        message: format!(
+                            "data model `{name}` has no dataset `{object}`{}",
+                            search_mode_hint(name, object)
+                        ),
                         span: self.span,
                     })?,
             };
@@ -267,3 +270,19 @@ pub const SPECS: &[super::CommandSpec] = &[
         parse,
     },
 ];
+
+/// `| datamodel Model search` reads `search` as a dataset name (the page:
+/// the dataset name "must be specified after the data model name", the
+/// search mode after it); when no dataset has that name, say so.
+fn search_mode_hint(model: &str, word: &str) -> String {
+    if ["search", "flat", "acceleration_search"]
+        .iter()
+        .any(|m| m.eq_ignore_ascii_case(word))
+    {
+        format!(
+            "; `{word}` is a search mode, which comes after a dataset name: `| datamodel {model} <dataset> {word}`"
+        )
+    } else {
+        String::new()
+    }
+}
