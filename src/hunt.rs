@@ -181,16 +181,19 @@ fn run_one(
                 result.name = name;
             }
             let name = file.display().to_string();
-            let query = engine
-                .compile(&search.search, &name)
-                .map_err(|d| d.to_string())?;
+            // Errors name the detection file's own line and column.
+            let placed = |d: crate::diagnostic::Diagnostic| match &search.placement {
+                Some(p) => p.place(d, &name).to_string(),
+                None => d.to_string(),
+            };
+            let query = engine.compile(&search.search, &name).map_err(placed)?;
             match explain {
-                None => engine.run_query(&query, events).map_err(|d| d.to_string()),
+                None => engine.run_query(&query, events).map_err(placed),
                 Some(read) => {
                     let (out, mut why) = engine.run_query_explained(&query, events);
                     why.files = read.to_vec();
                     result.explain = Some(why);
-                    out.map_err(|d| d.to_string())
+                    out.map_err(placed)
                 }
             }
         });

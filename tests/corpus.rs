@@ -313,3 +313,37 @@ fn example_events_land_in_their_cim_datasets() {
         missing.join("\n")
     );
 }
+
+/// Every security_content detection's search is placed in its YAML file
+/// (single-quoted, double-quoted or plain, folded over lines), so `run`
+/// and `lint` name the file's own line and column; only a block scalar
+/// (`>-`, one detection) is not.
+#[test]
+fn detection_searches_are_placed_in_their_files() {
+    let Some(root) = corpus() else {
+        eprintln!("skipping: ../shared/corpus/security_content is absent");
+        return;
+    };
+    let mut files = Vec::new();
+    detections(&root.join("detections"), &mut files);
+    let mut unplaced = Vec::new();
+    let mut placed = 0;
+    for path in &files {
+        let Ok(file) = spelunk::detection::read_search_file(path) else {
+            continue;
+        };
+        match &file.placement {
+            Some(p) => {
+                placed += 1;
+                // The line of the search's first byte holds its first words.
+                let (_, column, line) = p.file_position(0);
+                let start: String = file.search.chars().take(8).collect();
+                let at: String = line.chars().skip(column - 1).take(8).collect();
+                assert_eq!(at, start, "{}: {line}", path.display());
+            }
+            None => unplaced.push(path.display().to_string()),
+        }
+    }
+    assert!(placed > 1_600, "placed {placed}");
+    assert!(unplaced.len() <= 1, "not placed: {unplaced:?}");
+}

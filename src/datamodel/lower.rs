@@ -563,6 +563,13 @@ fn and(mut terms: Vec<SearchExpr>, span: Span) -> SearchExpr {
     }
 }
 
+/// The `nodename=` of a tstats WHERE, if it has one (an error when it is
+/// not a term of its own).
+pub fn tstats_nodename(t: &Tstats) -> Result<Option<String>> {
+    let mut filter = t.filter.clone();
+    Ok(take_nodename(&mut filter)?.map(|(node, _)| node))
+}
+
 /// Removes a top-level `nodename=<lineage>` term from a tstats WHERE and
 /// returns its value.
 fn take_nodename(filter: &mut Option<SearchExpr>) -> Result<Option<(String, Span)>> {

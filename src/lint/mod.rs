@@ -130,6 +130,10 @@ pub enum NoticeKind {
     /// A field a `tstats` over a data model reads that its dataset does not
     /// have: null on every event, so a BY over it gives no rows.
     FieldNotInDataset,
+    /// None of the example events of a `tstats` detection's data sources is
+    /// in the data model dataset it reads: the model's constraints (tags,
+    /// event types) do not select such events with the knowledge loaded.
+    ExampleNotInDataset,
 }
 
 impl NoticeKind {
@@ -138,6 +142,7 @@ impl NoticeKind {
         match self {
             NoticeKind::FieldNotInExample => "field-not-in-example",
             NoticeKind::FieldNotInDataset => "field-not-in-dataset",
+            NoticeKind::ExampleNotInDataset => "example-not-in-dataset",
         }
     }
 }
@@ -265,15 +270,27 @@ pub fn lint_file(path: &Path, engine: &Engine) -> Option<Report> {
                         .map(|doc| why_nothing::data_sources_of(path, &doc))
                         .unwrap_or_default();
                     let mut report = lint_search(&file.search, &display, engine, &sources);
-                    for p in &mut report.problems {
-                        if p.line > 0 {
-                            p.line += first_line - 1;
+                    // Positions in the search become the file's own (YAML
+                    // folds the search's lines); a scalar style not mapped
+                    // keeps the search's column on the line counted from
+                    // `search:`.
+                    let place = |line: &mut usize, column: &mut usize| {
+                        if *line == 0 {
+                            return;
                         }
+                        match &file.placement {
+                            Some(placement) => {
+                                (*line, *column) =
+                                    placement.file_line_col(&file.search, *line, *column)
+                            }
+                            None => *line += first_line - 1,
+                        }
+                    };
+                    for p in &mut report.problems {
+                        place(&mut p.line, &mut p.column);
                     }
                     for n in &mut report.notices {
-                        if n.line > 0 {
-                            n.line += first_line - 1;
-                        }
+                        place(&mut n.line, &mut n.column);
                     }
                     report.name = file.name;
                     Some(report)
@@ -354,6 +371,13 @@ fn lint_search(
             &expanded.text,
             &expanded.map,
             engine,
+            &mut report.notices,
+        );
+        why_nothing::check_dataset(
+            pipeline,
+            &expanded.map,
+            engine,
+            sources,
             &mut report.notices,
         );
     }

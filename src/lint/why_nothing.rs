@@ -14,6 +14,11 @@
 //!   whose example gets fields of its own from automatic extraction (JSON,
 //!   XML, key=value), since a free-text example with no add-on loaded
 //!   shows nothing about the fields.
+//! - A `tstats` over a data model whose data sources' example events are
+//!   none of them in its dataset: the model's constraints (its tags and
+//!   event types, through the loaded knowledge) do not select such events,
+//!   so the detection returns nothing over them
+//!   (`example-not-in-dataset`).
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -246,6 +251,92 @@ pub fn check_fields(
             ),
         });
     }
+}
+
+/// Notes a leading `tstats` over a data model when every data source has
+/// an example event and none of those events is in the dataset it reads
+/// (its `datamodel=` and `nodename=`), counted by the same lowering a run
+/// uses. Examples that do not read (cut short) or a model that does not
+/// resolve (a problem reported elsewhere) give no notice.
+pub fn check_dataset(
+    pipeline: &Pipeline,
+    map: &SourceMap,
+    engine: &Engine,
+    sources: &[DataSource],
+    out: &mut Vec<Notice>,
+) {
+    let Some(CommandArgs::Tstats(tstats)) = pipeline.commands.first().map(|c| &c.args) else {
+        return;
+    };
+    let Some((spec, spec_span)) = &tstats.datamodel else {
+        return;
+    };
+    if sources.is_empty() || sources.iter().any(|s| s.example.is_none()) {
+        return;
+    }
+    let Ok(node) = crate::datamodel::lower::tstats_nodename(tstats) else {
+        return;
+    };
+    let count_text = match &node {
+        Some(node) => format!("| tstats count from datamodel={spec} where nodename={node}"),
+        None => format!("| tstats count from datamodel={spec}"),
+    };
+    let Ok(query) = engine.compile(&count_text, "<dataset>") else {
+        return;
+    };
+    let mut events = Vec::new();
+    for ds in sources {
+        let src = EventSource {
+            path: None,
+            sourcetype: ds.sourcetype.clone(),
+            source: Some(ds.source.clone().unwrap_or_else(|| "example".into())),
+            host: None,
+            index: None,
+        };
+        let Some(example) = &ds.example else {
+            return;
+        };
+        match engine.read_events_str(example, &ds.name, &src) {
+            Ok(loaded) if loaded.malformed.is_empty() && !loaded.events.is_empty() => {
+                events.extend(loaded.events)
+            }
+            _ => return,
+        }
+    }
+    let Ok(results) = engine.run_query(&query, &events) else {
+        return;
+    };
+    let count = results
+        .rows
+        .first()
+        .and_then(|row| row.get("count"))
+        .map(|v| v.to_text().into_owned());
+    if count.as_deref() != Some("0") {
+        return;
+    }
+    let dataset = match &node {
+        Some(node) => format!("{spec} (nodename={node})"),
+        None => spec.clone(),
+    };
+    let describe: Vec<String> = sources
+        .iter()
+        .map(|s| format!("{} (sourcetype {})", s.name, s.sourcetype))
+        .collect();
+    let loc = map.locate(*spec_span);
+    out.push(Notice {
+        kind: NoticeKind::ExampleNotInDataset,
+        line: loc.line,
+        column: loc.column,
+        message: format!(
+            "{} not in data model dataset `{dataset}`: the dataset's constraints (tags, event types) do not select {} with the knowledge loaded, so the detection returns nothing over events like {} (other events of the source may be in it: an example is one event; `spelunk run --explain` shows the rows in the dataset)",
+            match describe.as_slice() {
+                [one] => format!("the example event of {one} is"),
+                many => format!("the example events of {} are", many.join(", ")),
+            },
+            if describe.len() == 1 { "it" } else { "them" },
+            if describe.len() == 1 { "it" } else { "them" }
+        ),
+    });
 }
 
 /// Every field the data sources' example events get, plus every field a

@@ -583,8 +583,11 @@ fn exit_code(error: &Error) -> u8 {
     }
 }
 
-/// The search text and the name errors should call it by.
-fn read_search(input: &SearchInput) -> Result<(String, String), Diagnostic> {
+/// The search text, the name errors should call it by, and for a YAML
+/// detection where the search sits in the file.
+fn read_search(
+    input: &SearchInput,
+) -> Result<(String, String, Option<spelunk::detection::Placement>), Diagnostic> {
     match (&input.search, &input.file) {
         (Some(text), None) => {
             if names_a_search_file(text) {
@@ -592,11 +595,11 @@ fn read_search(input: &SearchInput) -> Result<(String, String), Diagnostic> {
                     "warning: the search text `{text}` names a file; it runs as a search for that word. To run the search in the file, give it with -f {text}"
                 ));
             }
-            Ok((text.clone(), "<search>".to_string()))
+            Ok((text.clone(), "<search>".to_string(), None))
         }
         (None, Some(path)) => {
             let file = read_search_file(path)?;
-            Ok((file.search, path.display().to_string()))
+            Ok((file.search, path.display().to_string(), file.placement))
         }
         (Some(_), Some(_)) => Err(usage("give the search as text or with -f, not both")),
         (None, None) => Err(usage("no search given: pass it as text or with -f FILE")),
@@ -635,9 +638,11 @@ fn warn_about_knowledge(engine: &Engine) {
 }
 
 fn expand(args: ExpandArgs) -> Result<(), Diagnostic> {
-    let (text, name) = read_search(&args.input)?;
+    let (text, name, placement) = read_search(&args.input)?;
     let engine = engine_with(&args.input.apps, &args.input.macros)?;
-    let expanded = engine.expand(&text, &name)?;
+    let expanded = engine
+        .expand(&text, &name)
+        .map_err(|d| placed(d, placement.as_ref(), &name))?;
     for notice in &expanded.notices {
         say(format_args!("notice: {}", notice.message));
     }
@@ -791,8 +796,25 @@ fn hunt_timeline(
     }
 }
 
+/// A diagnostic placed in the YAML detection file it came from, when it
+/// came from one (its line and column are then the file's).
+fn placed(
+    diagnostic: Diagnostic,
+    placement: Option<&spelunk::detection::Placement>,
+    name: &str,
+) -> Diagnostic {
+    match placement {
+        Some(p) => p.place(diagnostic, name),
+        None => diagnostic,
+    }
+}
+
 fn run(args: RunArgs) -> Result<ExitCode, Diagnostic> {
-    let (text, name) = read_search(&args.input)?;
+    let (text, name, placement) = read_search(&args.input)?;
+    run_search(args, text, &name).map_err(|d| placed(d, placement.as_ref(), &name))
+}
+
+fn run_search(args: RunArgs, text: String, name: &str) -> Result<ExitCode, Diagnostic> {
     let tz = time_zone(&args.tz)?;
     let engine = Engine::from_options(&EngineOptions {
         apps: args.input.apps.clone(),
@@ -808,7 +830,7 @@ fn run(args: RunArgs) -> Result<ExitCode, Diagnostic> {
         max_memory: args.max_memory,
     })?;
     warn_about_knowledge(&engine);
-    let query = engine.compile(&text, &name)?;
+    let query = engine.compile(&text, name)?;
     // A search that reads events over none gives no rows and exit 0: say
     // why, so a CI job that forgot `-e` does not pass silently.
     if args.events.is_empty() && query.reads_events() {

@@ -82,7 +82,7 @@ fn why_nothing_notes_fields_not_in_example_and_reports_undefined_knowledge() {
     let lines: Vec<&str> = stdout.lines().take_while(|l| !l.is_empty()).collect();
     assert_eq!(lines.len(), 2, "{stdout}");
     assert!(lines[0]
-        .contains(":2:26: notice: field-not-in-example: field `result` (a term of the search)"));
+        .contains(":2:35: notice: field-not-in-example: field `result` (a term of the search)"));
     assert!(
         lines[1].contains("notice: field-not-in-example: field `dest` (a `stats ... by` field)")
     );
@@ -135,5 +135,53 @@ fn tstats_field_not_in_its_dataset_is_a_notice() {
             ":2:60: notice: field-not-in-dataset: field `Processes.proces_path` is not a field of data model dataset `Endpoint.Processes`"
         ),
         "{stdout}"
+    );
+}
+
+/// A tstats detection none of whose data sources' example events is in the
+/// dataset it reads returns nothing over such events: a notice at its
+/// `datamodel=`, gone once an app tags the example's events for the
+/// dataset.
+#[test]
+fn tstats_example_not_in_dataset_is_a_notice_until_knowledge_selects_it() {
+    let file = "tests/lint_fixtures/why_nothing/detections/acme_logins_tstats.yml";
+    let (stdout, code) = lint(&[file]);
+    assert_eq!(code, Some(0), "{stdout}");
+    assert!(
+        stdout.contains(":2:30: notice: example-not-in-dataset: the example event of Acme Login (sourcetype _json) is not in data model dataset `Authentication.Authentication`"),
+        "{stdout}"
+    );
+    let (stdout, code) = lint(&["--app", "tests/lint_fixtures/why_nothing/auth_app", file]);
+    assert_eq!(code, Some(0), "{stdout}");
+    assert!(!stdout.contains("example-not-in-dataset"), "{stdout}");
+}
+
+/// `run -f` and `lint` place an error in a YAML detection at the same line
+/// and column of the file, where it is written (the search is a folded
+/// single-quoted scalar: its second line is the file's third).
+#[test]
+fn yaml_detection_errors_name_the_files_line_and_column() {
+    let file = "tests/lint_fixtures/yaml_positions/unknown_function.yml";
+    let (stdout, code) = lint(&[file]);
+    assert_eq!(code, Some(1), "{stdout}");
+    assert!(stdout.contains("unknown_function.yml:3:30: "), "{stdout}");
+    let out = Command::new(env!("CARGO_BIN_EXE_spelunk"))
+        .current_dir(root())
+        .args([
+            "run",
+            "--color",
+            "never",
+            "-f",
+            file,
+            "-e",
+            "tests/data/windows/mixed_xml.log",
+        ])
+        .output()
+        .expect("spelunk runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("unknown_function.yml:3:30 ]"), "{stderr}");
+    assert!(
+        stderr.contains(" 3 │   by Processes.dest | eval x=lenn(Processes.dest)'"),
+        "{stderr}"
     );
 }
