@@ -263,6 +263,9 @@ const LANDS_IN: &[(&str, &str)] = &[
         "Azure Active Directory Sign-in activity",
         "Authentication.Authentication",
     ),
+    ("Suricata", "Network_Traffic.All_Traffic"),
+    ("Palo Alto Network Threat", "Web.Web"),
+    ("Palo Alto Network Traffic", "Network_Traffic.All_Traffic"),
 ];
 
 #[test]
