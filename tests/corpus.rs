@@ -266,6 +266,7 @@ const LANDS_IN: &[(&str, &str)] = &[
     ("Suricata", "Network_Traffic.All_Traffic"),
     ("Palo Alto Network Threat", "Web.Web"),
     ("Palo Alto Network Traffic", "Network_Traffic.All_Traffic"),
+    ("Splunk Stream HTTP", "Web.Web"),
 ];
 
 #[test]
