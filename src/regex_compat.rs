@@ -199,8 +199,25 @@ impl<K: std::hash::Hash + Eq, V: Clone> Memo<K, V> {
     }
 }
 
+/// How many lookbehind assertions one pattern may hold. The backtracking
+/// engine compiles a variable-length lookbehind as a reversed pattern of
+/// its own, including the lookbehinds inside it, so nested ones multiply
+/// the work: fuzzing found a 715-byte pattern of 15 nested lookbehinds that
+/// took seconds and half a gigabyte to compile. Detections use one or two
+/// (security_content's most is 2).
+pub const MAX_LOOKBEHINDS: usize = 8;
+
 fn compile_uncached(pattern: &str, case_insensitive: bool) -> Result<SplRegex, RegexError> {
     let t = translate(pattern)?;
+    let lookbehinds = t.text.matches("(?<=").count() + t.text.matches("(?<!").count();
+    if lookbehinds > MAX_LOOKBEHINDS {
+        return Err(RegexError {
+            message: format!(
+                "regular expression has {lookbehinds} lookbehind assertions; at most {MAX_LOOKBEHINDS} are allowed in one pattern (each is compiled as a pattern of its own, and nested ones multiply the work)"
+            ),
+            unsupported: true,
+        });
+    }
     let text = if case_insensitive {
         format!("(?i){}", t.text)
     } else {
@@ -1444,6 +1461,26 @@ mod tests {
     fn comments_and_leading_verbs_vanish() {
         assert!(m("a(?#note)b", "ab"));
         assert!(m("(*UTF8)(*UCP)ab", "ab"));
+    }
+
+    /// A pattern with more lookbehinds than the limit is an error naming
+    /// it, not seconds of compiling; up to the limit they work.
+    #[test]
+    fn lookbehinds_are_limited() {
+        let within = "(?<!a)x".repeat(MAX_LOOKBEHINDS);
+        assert!(compile(&within, false).is_ok());
+        let nested = format!(
+            "{}x{}",
+            "(?<!a.*".repeat(MAX_LOOKBEHINDS + 1),
+            ")".repeat(MAX_LOOKBEHINDS + 1)
+        );
+        let err = compile(&nested, false).unwrap_err();
+        assert!(err.unsupported);
+        assert!(
+            err.message.contains("9 lookbehind assertions; at most 8"),
+            "{}",
+            err.message
+        );
     }
 
     #[test]
