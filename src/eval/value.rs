@@ -1,6 +1,7 @@
 //! Values inside an eval expression: Splunk's eval has booleans and null,
 //! which a field can never hold, besides numbers, strings and multivalues.
 
+use std::cell::Cell;
 use std::cmp::Ordering;
 
 use crate::value::{format_number, parse_number, Value};
@@ -41,6 +42,7 @@ impl EvalValue {
 
     /// A multivalue from a list: none is null, one is a single string.
     pub fn from_list(mut values: Vec<String>) -> EvalValue {
+        count_multivalue_work(values.len());
         match values.len() {
             0 => EvalValue::Null,
             1 => EvalValue::Str(values.pop().unwrap_or_default()),
@@ -103,7 +105,10 @@ impl EvalValue {
     /// value, none for null.
     pub fn texts(&self) -> Vec<String> {
         match self {
-            EvalValue::Multi(vs) => vs.clone(),
+            EvalValue::Multi(vs) => {
+                count_multivalue_work(vs.len());
+                vs.clone()
+            }
             other => other.as_text().into_iter().collect(),
         }
     }
@@ -174,4 +179,24 @@ mod tests {
         assert_eq!(EvalValue::num(f64::INFINITY), EvalValue::Null);
         assert_eq!(EvalValue::num(f64::NAN), EvalValue::Null);
     }
+}
+
+thread_local! {
+    /// Multivalue values built or copied on this thread so far: the
+    /// measure of work `mvmap` and `mvfilter` bound (see
+    /// [`multivalue_work`]).
+    static MULTIVALUE_WORK: Cell<u64> = const { Cell::new(0) };
+}
+
+fn count_multivalue_work(values: usize) {
+    MULTIVALUE_WORK.with(|w| w.set(w.get().wrapping_add(values as u64)));
+}
+
+/// How many multivalue values this thread has built or copied so far. A
+/// function that evaluates an expression once per value (`mvmap`,
+/// `mvfilter`) compares it before and after, so an expression that
+/// rebuilds a large multivalue for each value stops with an error instead
+/// of taking time that grows with the square of the size.
+pub fn multivalue_work() -> u64 {
+    MULTIVALUE_WORK.with(Cell::get)
 }

@@ -3,6 +3,7 @@
 //! `mvzip`, `split`.
 
 use crate::error::Result;
+use crate::eval::value::multivalue_work;
 use crate::eval::{EvalValue, Expr, ExprKind, Scope};
 use crate::functions::eval::text::regex;
 use crate::functions::eval::{arg, eager, lazy, CallSite, FnSpec, MANY};
@@ -68,25 +69,43 @@ fn mvfilter(args: &[Expr], scope: &Scope, site: &CallSite) -> Result<EvalValue> 
         )));
     };
     let mut kept = Vec::new();
+    let start = multivalue_work();
     for value in scope.lookup(field).texts() {
         let bound = EvalValue::from_field(Some(&crate::value::Value::Str(value.clone())));
         let inner = scope.bind(field, &bound);
         if predicate.eval_condition(&inner, "mvfilter")? == Some(true) {
             kept.push(value);
         }
+        check_per_value_work(start, site)?;
     }
     Ok(EvalValue::from_list(kept))
 }
 
+/// How many multivalue values the expression of one `mvmap` or `mvfilter`
+/// may build or copy over all the values it is evaluated for. Fuzzing
+/// found `mvmap` over 7,206 values whose expression rebuilt a 7,206-value
+/// list for each: 52 million values, 3.7 s for one event.
+pub const MAX_PER_VALUE_WORK: u64 = 2_000_000;
+
+fn check_per_value_work(start: u64, site: &CallSite) -> Result<()> {
+    if multivalue_work().wrapping_sub(start) > MAX_PER_VALUE_WORK {
+        return Err(site.error(format!(
+            "the expression built or copied more than {MAX_PER_VALUE_WORK} multivalue values over the values it was evaluated for (a multivalue rebuilt for each value: the work grows with the square of its size)"
+        )));
+    }
+    Ok(())
+}
+
 /// `mvmap(X, expr)`: `expr` evaluated for each value of the field X, with
 /// X's name bound to the value; null results are dropped.
-fn mvmap(args: &[Expr], scope: &Scope, _: &CallSite) -> Result<EvalValue> {
+fn mvmap(args: &[Expr], scope: &Scope, site: &CallSite) -> Result<EvalValue> {
     let values = args[0].eval_in(scope)?;
     let name = match &args[0].kind {
         ExprKind::Field(name) => Some(name.as_str()),
         _ => None,
     };
     let mut out = Vec::new();
+    let start = multivalue_work();
     for value in values.texts() {
         let bound = EvalValue::from_field(Some(&crate::value::Value::Str(value)));
         let inner = match name {
@@ -94,6 +113,7 @@ fn mvmap(args: &[Expr], scope: &Scope, _: &CallSite) -> Result<EvalValue> {
             None => *scope,
         };
         out.extend(args[1].eval_in(&inner)?.texts());
+        check_per_value_work(start, site)?;
     }
     Ok(EvalValue::from_list(out))
 }
