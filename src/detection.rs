@@ -115,6 +115,13 @@ fn place_search(file: &str, search: &str) -> Option<Placement> {
     }
     let mut text = String::with_capacity(search.len());
     let mut offsets = Vec::with_capacity(search.len() + 1);
+    /// Drops trailing blanks (folding and a plain scalar's end remove them).
+    fn trim_blanks(text: &mut String, offsets: &mut Vec<usize>) {
+        while text.ends_with([' ', '\t']) {
+            text.pop();
+            offsets.pop();
+        }
+    }
     fn push(c: char, from: usize, text: &mut String, offsets: &mut Vec<usize>) {
         text.push(c);
         offsets.extend(std::iter::repeat_n(from, c.len_utf8()));
@@ -155,10 +162,7 @@ fn place_search(file: &str, search: &str) -> Option<Placement> {
                 // Folding: trailing blanks go, the break and the next
                 // line's indentation become one space, or one newline
                 // per empty line between.
-                while text.ends_with([' ', '\t']) {
-                    text.pop();
-                    offsets.pop();
-                }
+                trim_blanks(&mut text, &mut offsets);
                 let mut newlines = 0;
                 loop {
                     while chars.peek().is_some_and(|(_, n)| *n == ' ' || *n == '\t') {
@@ -192,10 +196,7 @@ fn place_search(file: &str, search: &str) -> Option<Placement> {
         }
     }
     if quote.is_none() {
-        while text.ends_with([' ', '\t']) {
-            text.pop();
-            offsets.pop();
-        }
+        trim_blanks(&mut text, &mut offsets);
     }
     if text != search {
         return None;

@@ -46,6 +46,20 @@ pub struct DataSource {
     pub example: Option<String>,
 }
 
+impl DataSource {
+    /// How its example event is read: its sourcetype, and its source (or
+    /// `example` when it names none).
+    fn event_source(&self) -> EventSource {
+        EventSource {
+            path: None,
+            sourcetype: self.sourcetype.clone(),
+            source: Some(self.source.clone().unwrap_or_else(|| "example".into())),
+            host: None,
+            index: None,
+        }
+    }
+}
+
 /// Fields every event has, or that the search language gives: never
 /// "not in the example".
 const ALWAYS_THERE: &[&str] = &[
@@ -286,13 +300,7 @@ pub fn check_dataset(
     };
     let mut events = Vec::new();
     for ds in sources {
-        let src = EventSource {
-            path: None,
-            sourcetype: ds.sourcetype.clone(),
-            source: Some(ds.source.clone().unwrap_or_else(|| "example".into())),
-            host: None,
-            index: None,
-        };
+        let src = ds.event_source();
         let Some(example) = &ds.example else {
             return;
         };
@@ -347,14 +355,8 @@ pub fn check_dataset(
 fn produced_fields(engine: &Engine, sources: &[DataSource]) -> Option<BTreeSet<String>> {
     let mut out = BTreeSet::new();
     for ds in sources {
-        let source = ds.source.clone().unwrap_or_else(|| "example".into());
-        let src = EventSource {
-            path: None,
-            sourcetype: ds.sourcetype.clone(),
-            source: Some(source.clone()),
-            host: None,
-            index: None,
-        };
+        let src = ds.event_source();
+        let source = src.source.clone().unwrap_or_default();
         if let Some(example) = &ds.example {
             // Read as it is, with no sourcetype of its own: a malformed
             // example (security_content's GitHub one is JSON cut at 10,000
